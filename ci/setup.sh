@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Installs every build and test dependency from Debian's packages and fetches
+# Ganesha 4.3's headers from Debian's source package into an ignored cache.
+# Run as root on Debian 12. Safe to run twice: each step checks first.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+deps_dir=${LOCALIO_DEPS_DIR:-$here/.deps}
+ganesha_version=4.3
+ganesha_deb_version=4.3-2
+
+packages=(
+  build-essential cmake pkg-config git
+  nfs-ganesha nfs-ganesha-vfs libntirpc-dev
+  libnfs-dev libnfs-utils
+  libcmocka-dev googletest libgtest-dev
+  rpcbind liburcu-dev libkrb5-dev
+  clang libclang-rt-14-dev
+  iproute2 procps psmisc util-linux
+  gnuplot-nox
+)
+
+log() { echo "setup: $*"; }
+
+need_root() {
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup: installing packages needs root (run: sudo $0)" >&2
+    exit 1
+  fi
+}
+
+missing_packages() {
+  local p
+  for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || echo "$p"
+  done
+}
+
+# deb-src twin of Debian's deb entries, needed for 'apt-get source'.
+ensure_deb_src() {
+  local src=/etc/apt/sources.list.d/debian.sources
+  local twin=/etc/apt/sources.list.d/localio-deb-src.sources
+  if grep -rqs '^Types:.*deb-src' /etc/apt/sources.list.d/ ||
+     grep -qs '^deb-src' /etc/apt/sources.list; then
+    return 1
+  fi
+  if [ -f "$src" ]; then
+    sed 's/^Types:.*/Types: deb-src/' "$src" > "$twin"
+  else
+    grep '^deb ' /etc/apt/sources.list | sed 's/^deb /deb-src /' > /etc/apt/sources.list.d/localio-deb-src.list
+  fi
+  return 0
+}
+
+install_packages() {
+  local missing
+  missing=$(missing_packages)
+  local added_src=0
+  ensure_deb_src && added_src=1
+  if [ -n "$missing" ] || [ "$added_src" = 1 ] || [ ! -d /var/lib/apt/lists ] ||
+     [ -z "$(ls /var/lib/apt/lists/*Sources* 2>/dev/null)" ]; then
+    need_root
+    log "apt-get update"
+    apt-get update -qq
+  fi
+  if [ -n "$missing" ]; then
+    need_root
+    log "installing:" $missing
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
+  else
+    log "packages present"
+  fi
+}
+
+# Ganesha ships no -dev package: take the headers from the source package.
+fetch_ganesha_headers() {
+  local dest=$deps_dir/nfs-ganesha-$ganesha_version
+  if [ -f "$dest/src/include/fsal_api.h" ]; then
+    log "ganesha headers present in $dest"
+    return
+  fi
+  mkdir -p "$deps_dir"
+  local tarball=$deps_dir/nfs-ganesha_$ganesha_version.orig.tar.gz
+  if [ ! -s "$tarball" ]; then
+    log "fetching nfs-ganesha $ganesha_deb_version source"
+    (cd "$deps_dir" && apt-get source -qq --download-only --tar-only "nfs-ganesha=$ganesha_deb_version")
+  fi
+  local tmp
+  tmp=$(mktemp -d "$deps_dir/extract.XXXXXX")
+  tar -xzf "$tarball" -C "$tmp"
+  local top
+  top=$(find "$tmp" -mindepth 1 -maxdepth 1 -type d | head -n 1)
+  rm -rf "$dest"
+  mv "$top" "$dest"
+  rm -rf "$tmp"
+  log "ganesha headers in $dest"
+}
+
+install_packages
+fetch_ganesha_headers
+log "done"

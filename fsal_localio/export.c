@@ -1,0 +1,324 @@
+/* FSAL_LOCALIO export: creation over a sub-FSAL export, export ops. */
+#include "localio_methods.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <string.h>
+
+/* Every export op below passes to the sub-export with op_ctx switched. */
+
+static const char *get_name(struct fsal_export *exp_hdl)
+{
+	return localio_export_of(exp_hdl)->name;
+}
+
+static void prepare_unexport(struct fsal_export *exp_hdl)
+{
+	struct localio_export *exp = localio_export_of(exp_hdl);
+	struct fsal_export *sub = exp->export.sub_export;
+
+	LOCALIO_SUBCALL(exp, sub->exp_ops.prepare_unexport(sub));
+}
+
+static void unexport(struct fsal_export *exp_hdl,
+		     struct fsal_obj_handle *root_obj)
+{
+	struct localio_export *exp = localio_export_of(exp_hdl);
+	struct fsal_export *sub = exp->export.sub_export;
+
+	LOCALIO_SUBCALL(exp, sub->exp_ops.unexport(sub, localio_sub(root_obj)));
+}
+
+static void unmount(struct fsal_export *parent_exp_hdl,
+		    struct fsal_obj_handle *junction_obj)
+{
+	struct localio_export *exp = localio_export_of(parent_exp_hdl);
+	struct fsal_export *sub = exp->export.sub_export;
+
+	LOCALIO_SUBCALL(exp,
+		sub->exp_ops.unmount(sub, localio_sub(junction_obj)));
+}
+
+static void release(struct fsal_export *exp_hdl)
+{
+	struct localio_export *exp = localio_export_of(exp_hdl);
+	struct fsal_export *sub = exp->export.sub_export;
+	struct fsal_module *sub_fsal = sub->fsal;
+
+	LOCALIO_SUBCALL(exp, sub->exp_ops.release(sub));
+	/* The reference subfsal_commit took when the export was parsed. */
+	fsal_put(sub_fsal);
+
+	fsal_detach_export(exp_hdl->fsal, &exp_hdl->exports);
+	free_export_ops(exp_hdl);
+	gsh_free(exp->client_root);
+	gsh_free(exp->name);
+	gsh_free(exp);
+}
+
+static fsal_status_t lookup_path(struct fsal_export *exp_hdl, const char *path,
+				 struct fsal_obj_handle **handle,
+				 struct fsal_attrlist *attrs_out)
+{
+	struct localio_export *exp = localio_export_of(exp_hdl);
+	struct fsal_export *sub = exp->export.sub_export;
+	struct fsal_obj_handle *sub_handle = NULL;
+	fsal_status_t status;
+
+	LOCALIO_SUBCALL(exp, status = sub->exp_ops.lookup_path(sub, path,
+							      &sub_handle,
+							      attrs_out));
+	return localio_wrap_result(exp, status, sub_handle, handle);
+}
+
+static fsal_status_t lookup_junction(struct fsal_export *exp_hdl,
+				     struct fsal_obj_handle *junction,
+				     struct fsal_obj_handle **handle)
+{
+	struct localio_export *exp = localio_export_of(exp_hdl);
+	struct fsal_export *sub = exp->export.sub_export;
+	struct fsal_obj_handle *sub_handle = NULL;
+	fsal_status_t status;
+
+	LOCALIO_SUBCALL(exp, status = sub->exp_ops.lookup_junction(
+					sub, localio_sub(junction),
+					&sub_handle));
+	return localio_wrap_result(exp, status, sub_handle, handle);
+}
+
+static fsal_status_t wire_to_host(struct fsal_export *exp_hdl,
+				  fsal_digesttype_t in_type,
+				  struct gsh_buffdesc *fh_desc, int flags)
+{
+	struct localio_export *exp = localio_export_of(exp_hdl);
+	struct fsal_export *sub = exp->export.sub_export;
+	fsal_status_t status;
+
+	LOCALIO_SUBCALL(exp, status = sub->exp_ops.wire_to_host(sub, in_type,
+							       fh_desc, flags));
+	return status;
+}
+
+static fsal_status_t host_to_key(struct fsal_export *exp_hdl,
+				 struct gsh_buffdesc *fh_desc)
+{
+	struct localio_export *exp = localio_export_of(exp_hdl);
+	struct fsal_export *sub = exp->export.sub_export;
+	fsal_status_t status;
+
+	LOCALIO_SUBCALL(exp, status = sub->exp_ops.host_to_key(sub, fh_desc));
+	return status;
+}
+
+static fsal_status_t create_handle(struct fsal_export *exp_hdl,
+				   struct gsh_buffdesc *fh_desc,
+				   struct fsal_obj_handle **handle,
+				   struct fsal_attrlist *attrs_out)
+{
+	struct localio_export *exp = localio_export_of(exp_hdl);
+	struct fsal_export *sub = exp->export.sub_export;
+	struct fsal_obj_handle *sub_handle = NULL;
+	fsal_status_t status;
+
+	LOCALIO_SUBCALL(exp, status = sub->exp_ops.create_handle(sub, fh_desc,
+								&sub_handle,
+								attrs_out));
+	return localio_wrap_result(exp, status, sub_handle, handle);
+}
+
+static fsal_status_t get_fs_dynamic_info(struct fsal_export *exp_hdl,
+					 struct fsal_obj_handle *obj_hdl,
+					 fsal_dynamicfsinfo_t *info)
+{
+	struct localio_export *exp = localio_export_of(exp_hdl);
+	struct fsal_export *sub = exp->export.sub_export;
+	fsal_status_t status;
+
+	LOCALIO_SUBCALL(exp, status = sub->exp_ops.get_fs_dynamic_info(
+					sub, localio_sub(obj_hdl), info));
+	return status;
+}
+
+static bool fs_supports(struct fsal_export *exp_hdl,
+			fsal_fsinfo_options_t option)
+{
+	struct localio_export *exp = localio_export_of(exp_hdl);
+	struct fsal_export *sub = exp->export.sub_export;
+	bool result;
+
+	LOCALIO_SUBCALL(exp, result = sub->exp_ops.fs_supports(sub, option));
+	return result;
+}
+
+/* The many getters that take only the export share one shape. */
+#define LOCALIO_EXPORT_GETTER(type, op)					\
+	static type op(struct fsal_export *exp_hdl)			\
+	{								\
+		struct localio_export *exp = localio_export_of(exp_hdl); \
+		struct fsal_export *sub = exp->export.sub_export;	\
+		type result;						\
+									\
+		LOCALIO_SUBCALL(exp, result = sub->exp_ops.op(sub));	\
+		return result;						\
+	}
+
+LOCALIO_EXPORT_GETTER(uint64_t, fs_maxfilesize)
+LOCALIO_EXPORT_GETTER(uint32_t, fs_maxread)
+LOCALIO_EXPORT_GETTER(uint32_t, fs_maxwrite)
+LOCALIO_EXPORT_GETTER(uint32_t, fs_maxlink)
+LOCALIO_EXPORT_GETTER(uint32_t, fs_maxnamelen)
+LOCALIO_EXPORT_GETTER(uint32_t, fs_maxpathlen)
+LOCALIO_EXPORT_GETTER(fsal_aclsupp_t, fs_acl_support)
+LOCALIO_EXPORT_GETTER(attrmask_t, fs_supported_attrs)
+LOCALIO_EXPORT_GETTER(uint32_t, fs_umask)
+LOCALIO_EXPORT_GETTER(uint32_t, fs_layout_blocksize)
+LOCALIO_EXPORT_GETTER(uint32_t, fs_maximum_segments)
+LOCALIO_EXPORT_GETTER(size_t, fs_loc_body_size)
+LOCALIO_EXPORT_GETTER(int32_t, fs_expiretimeparent)
+
+static fsal_status_t check_quota(struct fsal_export *exp_hdl,
+				 const char *filepath, int quota_type)
+{
+	struct localio_export *exp = localio_export_of(exp_hdl);
+	struct fsal_export *sub = exp->export.sub_export;
+	fsal_status_t status;
+
+	LOCALIO_SUBCALL(exp, status = sub->exp_ops.check_quota(sub, filepath,
+							      quota_type));
+	return status;
+}
+
+static fsal_status_t get_quota(struct fsal_export *exp_hdl,
+			       const char *filepath, int quota_type,
+			       int quota_id, fsal_quota_t *quota)
+{
+	struct localio_export *exp = localio_export_of(exp_hdl);
+	struct fsal_export *sub = exp->export.sub_export;
+	fsal_status_t status;
+
+	LOCALIO_SUBCALL(exp, status = sub->exp_ops.get_quota(sub, filepath,
+							    quota_type,
+							    quota_id, quota));
+	return status;
+}
+
+static fsal_status_t set_quota(struct fsal_export *exp_hdl,
+			       const char *filepath, int quota_type,
+			       int quota_id, fsal_quota_t *quota,
+			       fsal_quota_t *resquota)
+{
+	struct localio_export *exp = localio_export_of(exp_hdl);
+	struct fsal_export *sub = exp->export.sub_export;
+	fsal_status_t status;
+
+	LOCALIO_SUBCALL(exp, status = sub->exp_ops.set_quota(sub, filepath,
+							    quota_type,
+							    quota_id, quota,
+							    resquota));
+	return status;
+}
+
+static nfsstat4 getdevicelist(struct fsal_export *exp_hdl, layouttype4 type,
+			      void *opaque,
+			      bool (*cb)(void *opaque, const uint64_t id),
+			      struct fsal_getdevicelist_res *res)
+{
+	struct localio_export *exp = localio_export_of(exp_hdl);
+	struct fsal_export *sub = exp->export.sub_export;
+	nfsstat4 status;
+
+	LOCALIO_SUBCALL(exp, status = sub->exp_ops.getdevicelist(sub, type,
+								opaque, cb,
+								res));
+	return status;
+}
+
+static void fs_layouttypes(struct fsal_export *exp_hdl, int32_t *count,
+			   const layouttype4 **types)
+{
+	struct localio_export *exp = localio_export_of(exp_hdl);
+	struct fsal_export *sub = exp->export.sub_export;
+
+	LOCALIO_SUBCALL(exp, sub->exp_ops.fs_layouttypes(sub, count, types));
+}
+
+static void get_write_verifier(struct fsal_export *exp_hdl,
+			       struct gsh_buffdesc *verf_desc)
+{
+	struct localio_export *exp = localio_export_of(exp_hdl);
+	struct fsal_export *sub = exp->export.sub_export;
+
+	LOCALIO_SUBCALL(exp, sub->exp_ops.get_write_verifier(sub, verf_desc));
+}
+
+/* State comes from the sub-FSAL so that it carries the sub-FSAL's per-open
+ * data (VFS's fd); LOCALIO's file ops hand it back down unchanged. */
+static struct state_t *alloc_state(struct fsal_export *exp_hdl,
+				   enum state_type state_type,
+				   struct state_t *related_state)
+{
+	struct localio_export *exp = localio_export_of(exp_hdl);
+	struct fsal_export *sub = exp->export.sub_export;
+	struct state_t *state;
+
+	LOCALIO_SUBCALL(exp, state = sub->exp_ops.alloc_state(sub, state_type,
+							     related_state));
+	return state;
+}
+
+static void free_state(struct fsal_export *exp_hdl, struct state_t *state)
+{
+	struct localio_export *exp = localio_export_of(exp_hdl);
+	struct fsal_export *sub = exp->export.sub_export;
+
+	LOCALIO_SUBCALL(exp, sub->exp_ops.free_state(sub, state));
+}
+
+static bool is_superuser(struct fsal_export *exp_hdl,
+			 const struct user_cred *creds)
+{
+	struct localio_export *exp = localio_export_of(exp_hdl);
+	struct fsal_export *sub = exp->export.sub_export;
+	bool result;
+
+	LOCALIO_SUBCALL(exp, result = sub->exp_ops.is_superuser(sub, creds));
+	return result;
+}
+
+void localio_export_ops_init(struct export_ops *ops)
+{
+	ops->get_name = get_name;
+	ops->prepare_unexport = prepare_unexport;
+	ops->unexport = unexport;
+	ops->unmount = unmount;
+	ops->release = release;
+	ops->lookup_path = lookup_path;
+	ops->lookup_junction = lookup_junction;
+	ops->wire_to_host = wire_to_host;
+	ops->host_to_key = host_to_key;
+	ops->create_handle = create_handle;
+	ops->get_fs_dynamic_info = get_fs_dynamic_info;
+	ops->fs_supports = fs_supports;
+	ops->fs_maxfilesize = fs_maxfilesize;
+	ops->fs_maxread = fs_maxread;
+	ops->fs_maxwrite = fs_maxwrite;
+	ops->fs_maxlink = fs_maxlink;
+	ops->fs_maxnamelen = fs_maxnamelen;
+	ops->fs_maxpathlen = fs_maxpathlen;
+	ops->fs_acl_support = fs_acl_support;
+	ops->fs_supported_attrs = fs_supported_attrs;
+	ops->fs_umask = fs_umask;
+	ops->check_quota = check_quota;
+	ops->get_quota = get_quota;
+	ops->set_quota = set_quota;
+	ops->getdevicelist = getdevicelist;
+	ops->fs_layouttypes = fs_layouttypes;
+	ops->fs_layout_blocksize = fs_layout_blocksize;
+	ops->fs_maximum_segments = fs_maximum_segments;
+	ops->fs_loc_body_size = fs_loc_body_size;
+	ops->get_write_verifier = get_write_verifier;
+	ops->alloc_state = alloc_state;
+	ops->free_state = free_state;
+	ops->is_superuser = is_superuser;
+	ops->fs_expiretimeparent = fs_expiretimeparent;
+}

@@ -1,0 +1,88 @@
+/* Validation of LOCALIO's configuration values (see localio_config.h). */
+#include "localio_config.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* True if `path` has a component that is exactly "..". */
+static bool has_dotdot_component(const char *path)
+{
+	const char *p = path;
+
+	while (*p != '\0') {
+		while (*p == '/')
+			p++;
+		const char *end = strchrnul(p, '/');
+
+		if (end - p == 2 && p[0] == '.' && p[1] == '.')
+			return true;
+		p = end;
+	}
+	return false;
+}
+
+static bool absolute_path_valid(const char *path, const char **why)
+{
+	if (path == NULL || path[0] == '\0') {
+		*why = "is empty";
+		return false;
+	}
+	if (path[0] != '/') {
+		*why = "must be an absolute path (start with '/')";
+		return false;
+	}
+	if (strnlen(path, PATH_MAX) >= PATH_MAX) {
+		*why = "is longer than PATH_MAX";
+		return false;
+	}
+	return true;
+}
+
+bool localio_client_root_valid(const char *path, const char **why)
+{
+	if (!absolute_path_valid(path, why))
+		return false;
+	/* A client resolves files beneath this root; ".." would let the
+	 * configured root point somewhere other than what it reads as. */
+	if (has_dotdot_component(path)) {
+		*why = "must not contain a \"..\" component";
+		return false;
+	}
+	return true;
+}
+
+bool localio_map_path_valid(const char *path, const char **why)
+{
+	return absolute_path_valid(path, why);
+}
+
+int localio_map_group_resolve(const char *name, gid_t *gid)
+{
+	long hint = sysconf(_SC_GETGR_R_SIZE_MAX);
+	size_t size = hint > 0 ? (size_t)hint : 16384;
+
+	for (;;) {
+		struct group grp;
+		struct group *found = NULL;
+		char *buf = malloc(size);
+
+		if (buf == NULL)
+			return -ENOMEM;
+		int rc = getgrnam_r(name, &grp, buf, size, &found);
+
+		if (rc == 0 && found != NULL)
+			*gid = found->gr_gid;
+		free(buf);
+		if (rc == ERANGE && size < (1u << 20)) {
+			size *= 2;
+			continue;
+		}
+		if (rc != 0)
+			return -rc;
+		return found != NULL ? 0 : -ENOENT;
+	}
+}

@@ -1,0 +1,137 @@
+/* FSAL_LOCALIO private declarations.
+ *
+ * LOCALIO is a stackable FSAL: each LOCALIO export sits on an export of a
+ * sub-FSAL (VFS first) and each LOCALIO object handle wraps one handle of
+ * that sub-FSAL. Every operation is passed to the sub-FSAL with
+ * op_ctx->fsal_export switched to the sub-export for the duration of the
+ * call, because sub-FSALs find their own export through op_ctx.
+ */
+#ifndef LOCALIO_METHODS_H
+#define LOCALIO_METHODS_H
+
+#include "config.h"
+
+#include "fsal.h"
+#include "fsal_api.h"
+#include "FSAL/fsal_commonlib.h"
+#include "config_parsing.h"
+#include "localio_config.h"
+
+/* The FSAL's name: Ganesha loads it from <Plugins_Dir>/libfsallocalio.so */
+#define LOCALIO_FSAL_NAME "LOCALIO"
+
+struct localio_fsal_module {
+	struct fsal_module module;
+	struct fsal_obj_ops handle_ops;	/* shared by all LOCALIO handles */
+	struct localio_module_config config;
+};
+
+extern struct localio_fsal_module LOCALIO;
+
+struct localio_export {
+	struct fsal_export export;
+	char *client_root;	/* where clients see Path; NULL = same path */
+	char *name;		/* "LOCALIO/<sub-FSAL name>" for get_name */
+};
+
+struct localio_handle {
+	struct fsal_obj_handle obj_handle;
+	struct fsal_obj_handle *sub_handle;	/* owned: released with us */
+};
+
+/* Per-export FSAL { } block, as parsed by localio_export_param_block. */
+struct localio_export_args {
+	char *client_root;
+	struct subfsal_args subfsal;	/* the nested FSAL { Name = ...; } */
+};
+
+/* Ganesha config blocks, exposed so tests parse with the real tables. */
+extern struct config_block localio_module_param_block;
+extern struct config_block localio_export_param_block;
+
+/* Frees the strings load_config_* put into args. */
+void localio_export_args_release(struct localio_export_args *args);
+
+/* Parses the module block (LOCALIO { }) of a parsed config into cfg,
+ * replacing what cfg held. Returns true if usable; errors are recorded in
+ * err_type and logged naming the parameter. */
+bool localio_module_config_load(config_file_t config,
+				struct localio_module_config *cfg,
+				struct config_error_type *err_type);
+
+/* Frees the strings held by cfg. */
+void localio_module_config_release(struct localio_module_config *cfg);
+
+/* Records a configuration error: logs it and adds it to err_type's
+ * diagnostics (the ones Ganesha prints for the config file). */
+void localio_config_error(struct config_error_type *err_type,
+			  const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Module methods (export.c) */
+fsal_status_t localio_create_export(struct fsal_module *fsal_hdl,
+				    void *parse_node,
+				    struct config_error_type *err_type,
+				    const struct fsal_up_vector *up_ops);
+fsal_status_t localio_update_export(struct fsal_module *fsal_hdl,
+				    void *parse_node,
+				    struct config_error_type *err_type,
+				    struct fsal_export *original,
+				    struct fsal_module *updated_super);
+
+/* Ops tables: one init function per table, each in its own file. */
+void localio_export_ops_init(struct export_ops *ops);
+void localio_handle_ops_init(struct fsal_obj_ops *ops);	/* handle.c */
+void localio_file_ops_init(struct fsal_obj_ops *ops);	/* file.c */
+void localio_xattr_ops_init(struct fsal_obj_ops *ops);	/* xattrs.c */
+void localio_layout_ops_init(struct fsal_obj_ops *ops);	/* layout.c */
+
+/* Wraps sub_handle (ownership passes to the new handle) in a LOCALIO
+ * handle of exp. */
+struct fsal_obj_handle *localio_wrap_handle(struct localio_export *exp,
+					    struct fsal_obj_handle *sub_handle);
+
+/* Completes an op that may have produced a sub-FSAL handle: on success with
+ * a handle, *out gets it wrapped; otherwise *out is NULL. Returns status
+ * unchanged. */
+fsal_status_t localio_wrap_result(struct localio_export *exp,
+				  fsal_status_t status,
+				  struct fsal_obj_handle *sub_handle,
+				  struct fsal_obj_handle **out);
+
+static inline struct localio_export *localio_export_of(struct fsal_export *exp)
+{
+	return container_of(exp, struct localio_export, export);
+}
+
+/* The LOCALIO export the current operation runs on. */
+static inline struct localio_export *localio_current_export(void)
+{
+	return localio_export_of(op_ctx->fsal_export);
+}
+
+static inline struct localio_handle *
+localio_handle_of(const struct fsal_obj_handle *obj)
+{
+	return container_of(obj, struct localio_handle, obj_handle);
+}
+
+/* The sub-FSAL handle under a LOCALIO handle (NULL stays NULL). */
+static inline struct fsal_obj_handle *localio_sub(
+					const struct fsal_obj_handle *obj)
+{
+	return obj == NULL ? NULL : localio_handle_of(obj)->sub_handle;
+}
+
+/* Runs `call` with op_ctx->fsal_export switched to the sub-export of `exp`
+ * (a struct localio_export *) and restores the caller's value after. */
+#define LOCALIO_SUBCALL(exp, call)					\
+	do {								\
+		struct fsal_export *const localio_saved_export_ =	\
+			op_ctx->fsal_export;				\
+		op_ctx->fsal_export = (exp)->export.sub_export;		\
+		call;							\
+		op_ctx->fsal_export = localio_saved_export_;		\
+	} while (0)
+
+#endif /* LOCALIO_METHODS_H */

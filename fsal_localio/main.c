@@ -1,0 +1,224 @@
+/* FSAL_LOCALIO module: registration, the LOCALIO { } config block. */
+#include "localio_methods.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "FSAL/fsal_init.h"
+
+struct localio_fsal_module LOCALIO = {
+	.module = {
+		.fs_info = {
+			.maxfilesize = UINT64_MAX,
+			.maxlink = _POSIX_LINK_MAX,
+			.maxnamelen = 1024,
+			.maxpathlen = 1024,
+			.no_trunc = true,
+			.chown_restricted = true,
+			.case_preserving = true,
+			.link_support = true,
+			.symlink_support = true,
+			.lock_support = true,
+			.named_attr = true,
+			.unique_handles = true,
+			.acl_support = FSAL_ACLSUPPORT_ALLOW,
+			.cansettime = true,
+			.homogenous = true,
+			.supported_attrs = ALL_ATTRIBUTES,
+			.maxread = FSAL_MAXIOSIZE,
+			.maxwrite = FSAL_MAXIOSIZE,
+			.link_supports_permission_checks = true,
+			.expire_time_parent = -1,
+		},
+	},
+};
+
+void localio_config_error(struct config_error_type *err_type,
+			  const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	LogCrit(COMPONENT_CONFIG, "LOCALIO: %s", msg);
+	/* Ganesha's config_proc_error is not exported to FSALs; its
+	 * diagnostics stream is, and report_config_errors prints it. */
+	if (err_type->fp != NULL)
+		fprintf(err_type->fp, "LOCALIO: %s\n", msg);
+	err_type->invalid = true;
+}
+
+static int module_config_commit(void *node, void *link_mem, void *self_struct,
+				struct config_error_type *err_type)
+{
+	struct localio_module_config *cfg = self_struct;
+	const char *why = NULL;
+	int errors = 0;
+
+	(void)node;
+	(void)link_mem;
+	if (!localio_map_path_valid(cfg->map_path, &why)) {
+		localio_config_error(err_type, "Map_Path \"%s\" %s",
+				     cfg->map_path ? cfg->map_path : "", why);
+		errors++;
+	}
+	/* Ranges are checked here rather than by the config_item so the
+	 * message names the parameter (Ganesha's says only "out of range"). */
+	if (cfg->map_mode > 0777) {
+		localio_config_error(err_type,
+			"Map_Mode 0%o has bits beyond 0777 (permission bits only)",
+			(unsigned int)cfg->map_mode);
+		errors++;
+	}
+	if (cfg->max_entries < LOCALIO_MIN_MAX_ENTRIES ||
+	    cfg->max_entries > LOCALIO_MAX_MAX_ENTRIES) {
+		localio_config_error(err_type,
+			"Max_Entries %u is outside %u..%u",
+			cfg->max_entries, LOCALIO_MIN_MAX_ENTRIES,
+			LOCALIO_MAX_MAX_ENTRIES);
+		errors++;
+	}
+	if (cfg->map_group != NULL) {
+		int rc = localio_map_group_resolve(cfg->map_group,
+						   &cfg->map_gid);
+
+		if (rc == -ENOENT) {
+			localio_config_error(err_type,
+				"Map_Group \"%s\" is not an existing group",
+				cfg->map_group);
+			errors++;
+		} else if (rc < 0) {
+			localio_config_error(err_type,
+				"Map_Group \"%s\" could not be looked up: %s",
+				cfg->map_group, strerror(-rc));
+			errors++;
+		}
+	}
+	return errors;
+}
+
+static struct config_item module_params[] = {
+	CONF_ITEM_PATH("Map_Path", 1, PATH_MAX - 1, LOCALIO_DEFAULT_MAP_PATH,
+		       localio_module_config, map_path),
+	/* CONF_ITEM_MODE with a wider range: 0777 is enforced in commit */
+	{ .name = "Map_Mode", .type = CONFIG_UINT32, .flags = CONFIG_MODE,
+	  .u.ui32.minval = 0, .u.ui32.maxval = 07777,
+	  .u.ui32.def = LOCALIO_DEFAULT_MAP_MODE, .u.ui32.zero_ok = true,
+	  .off = offsetof(struct localio_module_config, map_mode) },
+	CONF_ITEM_STR("Map_Group", 1, 255, NULL,
+		      localio_module_config, map_group),
+	CONF_ITEM_UI32("Max_Entries", 0, UINT32_MAX,
+		       LOCALIO_DEFAULT_MAX_ENTRIES,
+		       localio_module_config, max_entries),
+	CONF_ITEM_UI16("Port", 0, UINT16_MAX, LOCALIO_DEFAULT_PORT,
+		       localio_module_config, port),
+	CONFIG_EOL
+};
+
+struct config_block localio_module_param_block = {
+	.dbus_interface_name = "org.ganesha.nfsd.config.fsal.localio",
+	.blk_desc.name = "LOCALIO",
+	.blk_desc.type = CONFIG_BLOCK,
+	.blk_desc.flags = CONFIG_UNIQUE,
+	.blk_desc.u.blk.init = noop_conf_init,
+	.blk_desc.u.blk.params = module_params,
+	.blk_desc.u.blk.commit = module_config_commit
+};
+
+void localio_module_config_release(struct localio_module_config *cfg)
+{
+	gsh_free(cfg->map_path);
+	gsh_free(cfg->map_group);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+bool localio_module_config_load(config_file_t config,
+				struct localio_module_config *cfg,
+				struct config_error_type *err_type)
+{
+	localio_module_config_release(cfg);
+	(void)load_config_from_parse(config, &localio_module_param_block, cfg,
+				     true, err_type);
+	return config_error_is_harmless(err_type);
+}
+
+static void log_module_config(const struct localio_module_config *cfg)
+{
+	LogInfo(COMPONENT_FSAL,
+		"LOCALIO: Map_Path = %s, Map_Mode = 0%03o, Map_Group = %s, Max_Entries = %u, Port = %u",
+		cfg->map_path, (unsigned int)cfg->map_mode,
+		cfg->map_group ? cfg->map_group : "(server's group)",
+		cfg->max_entries, (unsigned int)cfg->port);
+}
+
+static fsal_status_t init_config(struct fsal_module *fsal_hdl,
+				 config_file_t config_struct,
+				 struct config_error_type *err_type)
+{
+	struct localio_fsal_module *me =
+		container_of(fsal_hdl, struct localio_fsal_module, module);
+
+	if (!localio_module_config_load(config_struct, &me->config,
+					err_type)) {
+		LogCrit(COMPONENT_FSAL,
+			"LOCALIO: invalid LOCALIO block in the configuration");
+		return fsalstat(ERR_FSAL_INVAL, EINVAL);
+	}
+	display_fsinfo(fsal_hdl);
+	log_module_config(&me->config);
+	LogEvent(COMPONENT_FSAL,
+		 "LOCALIO: FSAL loaded and initialised (map %s, up to %u entries)",
+		 me->config.map_path, me->config.max_entries);
+	return fsalstat(ERR_FSAL_NO_ERROR, 0);
+}
+
+static void dump_config(struct fsal_module *fsal_hdl, int log_fd)
+{
+	struct localio_fsal_module *me =
+		container_of(fsal_hdl, struct localio_fsal_module, module);
+	const struct localio_module_config *cfg = &me->config;
+
+	dprintf(log_fd,
+		"LOCALIO { Map_Path = %s; Map_Mode = 0%03o; Map_Group = %s; Max_Entries = %u; Port = %u; }\n",
+		cfg->map_path ? cfg->map_path : "", (unsigned int)cfg->map_mode,
+		cfg->map_group ? cfg->map_group : "", cfg->max_entries,
+		(unsigned int)cfg->port);
+}
+
+MODULE_INIT static void localio_fsal_load(void)
+{
+	struct fsal_module *me = &LOCALIO.module;
+
+	if (register_fsal(me, LOCALIO_FSAL_NAME, FSAL_MAJOR_VERSION,
+			  FSAL_MINOR_VERSION, FSAL_ID_NO_PNFS) != 0) {
+		/* Ganesha's log is not necessarily up during dlopen */
+		fprintf(stderr, "FSAL_LOCALIO: register_fsal failed\n");
+		return;
+	}
+	me->m_ops.init_config = init_config;
+	me->m_ops.dump_config = dump_config;
+	me->m_ops.create_export = localio_create_export;
+	me->m_ops.update_export = localio_update_export;
+
+	fsal_default_obj_ops_init(&LOCALIO.handle_ops);
+	localio_handle_ops_init(&LOCALIO.handle_ops);
+	localio_file_ops_init(&LOCALIO.handle_ops);
+	localio_xattr_ops_init(&LOCALIO.handle_ops);
+	localio_layout_ops_init(&LOCALIO.handle_ops);
+	/* No logging here: a constructor can run before Ganesha's log is
+	 * set up (init_config logs once the FSAL is in use). */
+}
+
+MODULE_FINI static void localio_fsal_unload(void)
+{
+	if (unregister_fsal(&LOCALIO.module) != 0) {
+		fprintf(stderr, "FSAL_LOCALIO: unregister_fsal failed\n");
+		return;
+	}
+	localio_module_config_release(&LOCALIO.config);
+}

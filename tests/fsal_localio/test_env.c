@@ -1,0 +1,135 @@
+/* Test environment: see test_env.h. */
+#include "test_env.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "export_mgr.h"
+#include "nfs_init.h"
+#include "fake_sub_fsal.h"
+
+const struct fsal_up_vector test_up_ops;
+
+static struct req_op_context ctx;
+static struct gsh_export export;
+
+void test_env_init(void)
+{
+	static const char path[] = TEST_EXPORT_PATH;
+	struct gsh_refstr *fullpath = gsh_refstr_alloc(sizeof(path));
+
+	/* Ganesha's log must exist before anything logs; "STDERR" keeps
+	 * LOCALIO's messages in the test output. */
+	nfs_prereq_init("fsal_localio_test", "localhost", -1, "STDERR", false);
+	memcpy(fullpath->gr_val, path, sizeof(path));
+	export.export_id = TEST_EXPORT_ID;
+	ctx.ctx_export = &export;
+	ctx.ctx_fullpath = fullpath;
+	op_ctx = &ctx;
+	fake_sub_register();
+}
+
+config_file_t test_parse(const char *text, struct config_error_type *err)
+{
+	char path[] = "/tmp/localio-fsal-test-XXXXXX";
+	int fd = mkstemp(path);
+	config_file_t root;
+
+	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		abort();
+	close(fd);
+	init_error_type(err);
+	root = config_ParseFile(path, err);
+	unlink(path);
+	return root;
+}
+
+const char *test_err_text(struct config_error_type *err)
+{
+	static char text[4096];
+
+	text[0] = '\0';
+	if (err->fp != NULL) {
+		fclose(err->fp);
+		err->fp = NULL;
+		if (err->diag_buf != NULL)
+			snprintf(text, sizeof(text), "%s", err->diag_buf);
+		free(err->diag_buf);
+		err->diag_buf = NULL;
+	}
+	return text;
+}
+
+/* The EXPORT block as far as the test needs it: the FSAL sub-block, whose
+ * commit plays Ganesha's fsal_cfg_commit. */
+struct test_fsal_args {
+	char *name;
+};
+
+struct test_export_args {
+	struct test_fsal_args fsal;
+};
+
+static fsal_status_t created;
+
+static int test_fsal_commit(void *node, void *link_mem, void *self_struct,
+			    struct config_error_type *err_type)
+{
+	struct test_fsal_args *args = self_struct;
+	struct fsal_module *fsal = lookup_fsal(args->name);
+
+	(void)link_mem;
+	gsh_free(args->name);
+	args->name = NULL;
+	if (fsal == NULL)
+		return 1;
+	/* Like Ganesha, the export keeps this module reference. */
+	created = fsal->m_ops.create_export(fsal, node, err_type,
+					    &test_up_ops);
+	if (FSAL_IS_ERROR(created)) {
+		fsal_put(fsal);
+		return 1;
+	}
+	return 0;
+}
+
+static struct config_item test_fsal_items[] = {
+	CONF_ITEM_STR("Name", 1, 10, NULL, test_fsal_args, name),
+	CONFIG_EOL
+};
+
+static struct config_item test_export_items[] = {
+	CONF_RELAX_BLOCK("FSAL", test_fsal_items, noop_conf_init,
+			 test_fsal_commit, test_export_args, fsal),
+	CONFIG_EOL
+};
+
+static struct config_block test_export_block = {
+	.blk_desc.name = "EXPORT",
+	.blk_desc.type = CONFIG_BLOCK,
+	.blk_desc.u.blk.init = noop_conf_init,
+	.blk_desc.u.blk.params = test_export_items,
+	.blk_desc.u.blk.commit = noop_conf_commit
+};
+
+fsal_status_t test_create_export(const char *fsal_block,
+				 struct fsal_export **exp)
+{
+	struct test_export_args args = { { 0 } };
+	struct config_error_type err;
+	char text[2048];
+	config_file_t root;
+
+	snprintf(text, sizeof(text), "EXPORT {\n%s\n}\n", fsal_block);
+	root = test_parse(text, &err);
+	created = fsalstat(ERR_FSAL_INVAL, 0);
+	op_ctx->fsal_export = NULL;
+	(void)load_config_from_parse(root, &test_export_block, &args, true,
+				     &err);
+	config_Free(root);
+	test_err_text(&err);
+	*exp = FSAL_IS_ERROR(created) ? NULL : op_ctx->fsal_export;
+	return created;
+}

@@ -1,0 +1,33 @@
+/* Test environment for FSAL_LOCALIO unit tests: an op context as a Ganesha
+ * worker would have during export creation, config files in a temp dir
+ * parsed by Ganesha's own parser, and export creation through the same
+ * config path Ganesha uses (EXPORT { FSAL { ... } } -> create_export). */
+#ifndef TEST_ENV_H
+#define TEST_ENV_H
+
+#include "localio_methods.h"
+
+#define TEST_EXPORT_ID 10
+#define TEST_EXPORT_PATH "/srv/data"
+
+/* Sets op_ctx for export TEST_EXPORT_ID and registers FAKESUB. */
+void test_env_init(void);
+
+/* Writes text to a temp file and parses it; errors land in *err (which is
+ * initialised here). The caller frees the result with config_Free. */
+config_file_t test_parse(const char *text, struct config_error_type *err);
+
+/* Parses "EXPORT { <fsal_block> }" and lets Ganesha's config processing
+ * call LOCALIO's create_export on its FSAL block. Returns the status
+ * create_export returned (ERR_FSAL_INVAL if it was never reached); on
+ * success *exp is the LOCALIO export. */
+fsal_status_t test_create_export(const char *fsal_block,
+				 struct fsal_export **exp);
+
+/* The up-call vector tests pass to create_export. */
+extern const struct fsal_up_vector test_up_ops;
+
+/* Releases err's diagnostics buffer; returns them for checks (static). */
+const char *test_err_text(struct config_error_type *err);
+
+#endif

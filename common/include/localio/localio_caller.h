@@ -1,0 +1,63 @@
+// Client side of the LOCALIO program, and the one-shot RPC over TCP that it
+// and the portmap client share. Each call opens a fresh connection, sends
+// one record, reads one reply and closes: probes are rare and must never
+// hang a mount, so every step runs under one deadline (non-blocking
+// connect + poll); "connection refused" returns at once.
+#ifndef LOCALIO_LOCALIO_CALLER_H
+#define LOCALIO_LOCALIO_CALLER_H
+
+#include <chrono>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "localio/localio_proto.h"
+#include "localio/rpc_codec.h"
+
+namespace localio::rpc {
+
+inline constexpr std::chrono::milliseconds kDefaultProbeTimeout{200};
+// Largest reply record a caller accepts (our replies are a few words).
+inline constexpr size_t kMaxReplyRecord = 64 * 1024;
+
+// Calls `call.prog/vers/proc` at `address` (numeric IPv4 or IPv6) : `port`
+// with `args` (already XDR-encoded); the xid is chosen here. Ok only for an
+// accepted SUCCESS reply with the matching xid; its results are copied to
+// `results` (may be null). Errors: -ECONNREFUSED, -ETIMEDOUT, -EINVAL (bad
+// address), -EPROTO (not a reply, xid mismatch, RPC_MISMATCH),
+// -EPROTONOSUPPORT (PROG_UNAVAIL, PROG_MISMATCH), -EOPNOTSUPP
+// (PROC_UNAVAIL), -EBADMSG (GARBAGE_ARGS), -EACCES (AUTH_ERROR),
+// -EREMOTEIO (SYSTEM_ERR), or the socket's errno; the message names the
+// peer, the program and what went wrong.
+Status CallOverTcp(const std::string& address, uint16_t port, CallHeader call,
+                   std::span<const uint8_t> args,
+                   std::chrono::milliseconds timeout,
+                   std::vector<uint8_t>* results);
+
+// AUTH_SYS for this process: effective uid/gid, up to 16 supplementary
+// groups, host name (truncated to 255 bytes).
+Credential ProcessAuthSys();
+
+class LocalioCaller {
+ public:
+  explicit LocalioCaller(Credential cred = Credential::None())
+      : cred_(std::move(cred)) {}
+
+  // LOCALIO NULL: ok when a LOCALIO v1 server answers at address:port.
+  Status Null(const std::string& address, uint16_t port,
+              std::chrono::milliseconds timeout = kDefaultProbeTimeout) const;
+
+  // LOCALIO UUID_IS_LOCAL(nonce). Ok means the server received the nonce;
+  // whether it is local is learnt from the hello area, not from the reply.
+  Status UuidIsLocal(const std::string& address, uint16_t port,
+                     const Nonce& nonce,
+                     std::chrono::milliseconds timeout = kDefaultProbeTimeout) const;
+
+ private:
+  Credential cred_;
+};
+
+}  // namespace localio::rpc
+
+#endif  // LOCALIO_LOCALIO_CALLER_H

@@ -1,0 +1,215 @@
+#include "localio/localio_caller.h"
+
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <random>
+
+namespace localio::rpc {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+class Socket {
+ public:
+  explicit Socket(int fd) : fd_(fd) {}
+  ~Socket() { if (fd_ >= 0) close(fd_); }
+  Socket(const Socket&) = delete;
+  Socket& operator=(const Socket&) = delete;
+  int fd() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+uint32_t NextXid() {
+  static std::atomic<uint32_t> next{[] {
+    std::random_device random;
+    return static_cast<uint32_t>(random());
+  }()};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
+
+// Milliseconds left before `deadline`, 0 when past it.
+int MillisLeft(Clock::time_point deadline) {
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - Clock::now());
+  return left.count() > 0 ? static_cast<int>(left.count()) : 0;
+}
+
+// Waits for `events` on `fd` until the deadline: 0, -ETIMEDOUT or -errno.
+int WaitFor(int fd, short events, Clock::time_point deadline) {
+  for (;;) {
+    pollfd p{fd, events, 0};
+    const int n = poll(&p, 1, MillisLeft(deadline));
+    if (n > 0) return 0;
+    if (n == 0) return -ETIMEDOUT;
+    if (errno != EINTR) return -errno;
+  }
+}
+
+int Connect(const sockaddr_storage& peer, socklen_t peer_len,
+            Clock::time_point deadline, int* fd_out) {
+  const int fd = socket(peer.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -errno;
+  *fd_out = fd;
+  const int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (connect(fd, reinterpret_cast<const sockaddr*>(&peer), peer_len) == 0)
+    return 0;
+  if (errno != EINPROGRESS) return -errno;
+  if (int rc = WaitFor(fd, POLLOUT, deadline); rc < 0) return rc;
+  int error = 0;
+  socklen_t len = sizeof error;
+  if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &len) < 0) return -errno;
+  return -error;
+}
+
+int SendAll(int fd, std::span<const uint8_t> bytes, Clock::time_point deadline) {
+  while (!bytes.empty()) {
+    const ssize_t n = send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    if (n > 0) {
+      bytes = bytes.subspan(static_cast<size_t>(n));
+    } else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+      if (int rc = WaitFor(fd, POLLOUT, deadline); rc < 0) return rc;
+    } else {
+      return n < 0 ? -errno : -EPIPE;
+    }
+  }
+  return 0;
+}
+
+// Reads until one record is complete; the record stays in `reassembler`.
+int ReceiveRecord(int fd, RecordReassembler* reassembler,
+                  Clock::time_point deadline) {
+  uint8_t buffer[4096];
+  for (;;) {
+    const ssize_t n = recv(fd, buffer, sizeof buffer, 0);
+    if (n == 0) return -ECONNRESET;
+    if (n < 0) {
+      if (errno != EAGAIN && errno != EINTR) return -errno;
+      if (int rc = WaitFor(fd, POLLIN, deadline); rc < 0) return rc;
+      continue;
+    }
+    // A reply needs no pipelining: bytes after the first record are ignored.
+    size_t used = 0;
+    switch (reassembler->Consume({buffer, static_cast<size_t>(n)}, &used)) {
+      case RecordReassembler::Result::kRecord: return 0;
+      case RecordReassembler::Result::kTooLarge: return -EMSGSIZE;
+      case RecordReassembler::Result::kNeedMore: break;
+    }
+  }
+}
+
+int ErrnoForReply(const DecodedReply& reply) {
+  if (reply.reply_stat == ReplyStat::kDenied)
+    return reply.reject_stat == RejectStat::kAuthError ? -EACCES : -EPROTO;
+  switch (reply.accept_stat) {
+    case AcceptStat::kSuccess: return 0;
+    case AcceptStat::kProgUnavail:
+    case AcceptStat::kProgMismatch: return -EPROTONOSUPPORT;
+    case AcceptStat::kProcUnavail: return -EOPNOTSUPP;
+    case AcceptStat::kGarbageArgs: return -EBADMSG;
+    case AcceptStat::kSystemErr: return -EREMOTEIO;
+  }
+  return -EPROTO;
+}
+
+}  // namespace
+
+Status CallOverTcp(const std::string& address, uint16_t port, CallHeader call,
+                   std::span<const uint8_t> args,
+                   std::chrono::milliseconds timeout,
+                   std::vector<uint8_t>* results) {
+  const std::string what = "RPC program " + std::to_string(call.prog) + " v" +
+                           std::to_string(call.vers) + " proc " +
+                           std::to_string(call.proc) + " at " + address + ":" +
+                           std::to_string(port);
+  const auto fail = [&what](int code, const std::string& why) {
+    return Status::Error(code, what + ": " + why);
+  };
+  const Clock::time_point deadline = Clock::now() + timeout;
+
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+  addrinfo* found = nullptr;
+  if (getaddrinfo(address.c_str(), std::to_string(port).c_str(), &hints,
+                  &found) != 0 || found == nullptr)
+    return fail(-EINVAL, "address is not a numeric IPv4/IPv6 address");
+  sockaddr_storage peer{};
+  const socklen_t peer_len = found->ai_addrlen;
+  std::memcpy(&peer, found->ai_addr, found->ai_addrlen);
+  freeaddrinfo(found);
+
+  call.xid = NextXid();
+  XdrEncoder message;
+  if (!EncodeCall(call, &message))
+    return fail(-EINVAL, "credential exceeds the AUTH_SYS bounds");
+  message.Raw(args);
+  std::vector<uint8_t> wire;
+  FrameRecord(message.bytes(), &wire);
+
+  int fd = -1;
+  int rc = Connect(peer, peer_len, deadline, &fd);
+  Socket socket_guard(fd);
+  if (rc < 0) return fail(rc, std::string("connect: ") + std::strerror(-rc));
+  if ((rc = SendAll(fd, wire, deadline)) < 0)
+    return fail(rc, std::string("send: ") + std::strerror(-rc));
+  RecordReassembler reassembler(kMaxReplyRecord);
+  if ((rc = ReceiveRecord(fd, &reassembler, deadline)) < 0)
+    return fail(rc, std::string("reply: ") + std::strerror(-rc));
+
+  const std::optional<DecodedReply> reply = DecodeReply(reassembler.record());
+  if (!reply) return fail(-EPROTO, "malformed reply");
+  if (reply->xid != call.xid) return fail(-EPROTO, "reply xid does not match");
+  if (int code = ErrnoForReply(*reply); code != 0)
+    return fail(code, DescribeReply(*reply));
+  if (results) results->assign(reply->results.begin(), reply->results.end());
+  return Status::Ok();
+}
+
+Credential ProcessAuthSys() {
+  AuthSys sys;
+  sys.stamp = static_cast<uint32_t>(time(nullptr));
+  char host[kMaxMachineName + 1] = {};
+  if (gethostname(host, sizeof host - 1) == 0) sys.machine_name = host;
+  sys.uid = geteuid();
+  sys.gid = getegid();
+  // More groups than AUTH_SYS carries: send the first 16, as the kernel does.
+  const int total = getgroups(0, nullptr);
+  std::vector<gid_t> groups(total > 0 ? static_cast<size_t>(total) : 0);
+  const int n = groups.empty() ? 0 : getgroups(total, groups.data());
+  for (int i = 0; i < n && sys.gids.size() < kMaxAuthSysGids; ++i)
+    sys.gids.push_back(groups[static_cast<size_t>(i)]);
+  return Credential::Sys(std::move(sys));
+}
+
+Status LocalioCaller::Null(const std::string& address, uint16_t port,
+                           std::chrono::milliseconds timeout) const {
+  CallHeader call{0, kLocalioProgram, kLocalioVersion, kLocalioProcNull, cred_};
+  return CallOverTcp(address, port, std::move(call), {}, timeout, nullptr);
+}
+
+Status LocalioCaller::UuidIsLocal(const std::string& address, uint16_t port,
+                                  const Nonce& nonce,
+                                  std::chrono::milliseconds timeout) const {
+  CallHeader call{0, kLocalioProgram, kLocalioVersion, kLocalioProcUuidIsLocal,
+                  cred_};
+  XdrEncoder args;
+  EncodeUuidIsLocalArgs(nonce, &args);
+  return CallOverTcp(address, port, std::move(call), args.bytes(), timeout,
+                     nullptr);
+}
+
+}  // namespace localio::rpc

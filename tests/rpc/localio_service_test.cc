@@ -1,0 +1,405 @@
+#include "localio/localio_service.h"
+
+#include <gtest/gtest.h>
+
+#include <cerrno>
+#include <mutex>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "call_bytes.h"
+#include "localio/localio_caller.h"
+#include "raw_peer.h"
+
+namespace localio::rpc {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::RawCall;
+using testing::RawPeer;
+using testing::SampleNonce;
+
+class LocalioServiceTest : public ::testing::Test {
+ protected:
+  void StartService(LocalioServiceOptions options = {}) {
+    service_ = std::make_unique<LocalioService>(options, [this](const Nonce& nonce) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      nonces_.push_back(nonce);
+    });
+    const Status status = service_->Start();
+    ASSERT_TRUE(status.ok()) << status.message;
+    ASSERT_NE(service_->port(), 0);
+  }
+  void SetUp() override {}
+  void TearDown() override { if (service_) service_->Stop(); }
+
+  std::vector<Nonce> Nonces() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return nonces_;
+  }
+
+  // Sends `raw` on a fresh connection and decodes the reply.
+  std::optional<DecodedReply> Exchange(const RawCall& raw) {
+    RawPeer peer(service_->port());
+    EXPECT_TRUE(peer.connected());
+    EXPECT_TRUE(peer.SendRecord(raw.Bytes()));
+    reply_bytes_ = peer.ReceiveRecord();
+    if (!reply_bytes_) return std::nullopt;
+    auto reply = DecodeReply(*reply_bytes_);
+    if (reply) {
+      EXPECT_EQ(reply->xid, raw.xid);
+    }
+    return reply;
+  }
+
+  // Waits (bounded) until `done` holds; the service works on its own thread.
+  template <class Predicate>
+  bool Eventually(Predicate done) {
+    for (int i = 0; i < 400; ++i) {
+      if (done()) return true;
+      std::this_thread::sleep_for(5ms);
+    }
+    return done();
+  }
+
+  std::unique_ptr<LocalioService> service_;
+  std::optional<std::vector<uint8_t>> reply_bytes_;
+  std::mutex mutex_;
+  std::vector<Nonce> nonces_;
+};
+
+TEST_F(LocalioServiceTest, NullSucceeds) {
+  StartService();
+  const Status status = LocalioCaller().Null("127.0.0.1", service_->port());
+  EXPECT_TRUE(status.ok()) << status.message;
+  EXPECT_TRUE(Nonces().empty());
+}
+
+TEST_F(LocalioServiceTest, UuidIsLocalHandsTheExactNonceToTheCallback) {
+  StartService();
+  const LocalioCaller caller(ProcessAuthSys());
+  const Status status = caller.UuidIsLocal("127.0.0.1", service_->port(), SampleNonce());
+  ASSERT_TRUE(status.ok()) << status.message;
+  ASSERT_EQ(Nonces().size(), 1u);
+  EXPECT_EQ(Nonces()[0], SampleNonce());
+  EXPECT_EQ(service_->counters().uuid_is_local_calls, 1u);
+}
+
+TEST_F(LocalioServiceTest, AuthNoneAndAuthSysAreBothAccepted) {
+  StartService();
+  RawCall raw;
+  raw.proc = kLocalioProcUuidIsLocal;
+  const Nonce nonce = SampleNonce();
+  raw.args.assign(nonce.begin(), nonce.end());
+  auto reply = Exchange(raw);
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->accept_stat, AcceptStat::kSuccess);
+
+  raw.cred_flavor = 1;
+  raw.cred_body = testing::AuthSysBody(testing::SampleAuthSys());
+  reply = Exchange(raw);
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->reply_stat, ReplyStat::kAccepted);
+  EXPECT_EQ(reply->accept_stat, AcceptStat::kSuccess);
+  EXPECT_EQ(Nonces().size(), 2u);
+}
+
+TEST_F(LocalioServiceTest, WrongProgramIsProgUnavail) {
+  StartService();
+  RawCall raw;
+  raw.prog = 100003;
+  const auto reply = Exchange(raw);
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->accept_stat, AcceptStat::kProgUnavail);
+}
+
+TEST_F(LocalioServiceTest, WrongVersionIsProgMismatchOneToOne) {
+  StartService();
+  RawCall raw;
+  raw.vers = 2;
+  const auto reply = Exchange(raw);
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->accept_stat, AcceptStat::kProgMismatch);
+  EXPECT_EQ(reply->mismatch_low, 1u);
+  EXPECT_EQ(reply->mismatch_high, 1u);
+}
+
+TEST_F(LocalioServiceTest, UnknownProcedureIsProcUnavail) {
+  StartService();
+  RawCall raw;
+  raw.proc = 2;
+  const auto reply = Exchange(raw);
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->accept_stat, AcceptStat::kProcUnavail);
+}
+
+TEST_F(LocalioServiceTest, ShortOrLongNonceIsGarbageArgsAndNeverReachesTheCallback) {
+  StartService();
+  for (size_t size : {0u, 12u, 20u}) {
+    RawCall raw;
+    raw.proc = kLocalioProcUuidIsLocal;
+    raw.args.assign(size, 0x55);
+    const auto reply = Exchange(raw);
+    ASSERT_TRUE(reply) << size;
+    EXPECT_EQ(reply->accept_stat, AcceptStat::kGarbageArgs) << size;
+  }
+  EXPECT_TRUE(Nonces().empty());
+}
+
+TEST_F(LocalioServiceTest, UnknownFlavourIsDeniedWithBadCred) {
+  StartService();
+  RawCall raw;
+  raw.proc = kLocalioProcUuidIsLocal;
+  raw.cred_flavor = 6;  // RPCSEC_GSS
+  raw.cred_body = {0, 0, 0, 1};
+  const Nonce nonce = SampleNonce();
+  raw.args.assign(nonce.begin(), nonce.end());
+  const auto reply = Exchange(raw);
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->reply_stat, ReplyStat::kDenied);
+  EXPECT_EQ(reply->reject_stat, RejectStat::kAuthError);
+  EXPECT_EQ(reply->auth_stat, AuthStat::kBadCred);
+  EXPECT_TRUE(Nonces().empty());
+}
+
+TEST_F(LocalioServiceTest, RequiredAuthSysMakesAuthNoneTooWeakForUuidIsLocalOnly) {
+  LocalioServiceOptions options;
+  options.require_auth_sys = true;
+  StartService(options);
+  const Status weak = LocalioCaller().UuidIsLocal("127.0.0.1", service_->port(), SampleNonce());
+  EXPECT_EQ(weak.code, -EACCES);
+  EXPECT_NE(weak.message.find("AUTH_TOOWEAK"), std::string::npos) << weak.message;
+  EXPECT_TRUE(LocalioCaller().Null("127.0.0.1", service_->port()).ok());
+  EXPECT_TRUE(LocalioCaller(ProcessAuthSys()).UuidIsLocal("127.0.0.1", service_->port(), SampleNonce()).ok());
+  EXPECT_EQ(Nonces().size(), 1u);
+}
+
+TEST_F(LocalioServiceTest, OtherRpcVersionIsDeniedWithRpcMismatch) {
+  StartService();
+  RawCall raw;
+  raw.rpcvers = 4;
+  const auto reply = Exchange(raw);
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->reject_stat, RejectStat::kRpcMismatch);
+  EXPECT_EQ(reply->mismatch_low, 2u);
+}
+
+TEST_F(LocalioServiceTest, UnparsableRecordClosesTheConnection) {
+  StartService();
+  RawPeer peer(service_->port());
+  XdrEncoder reply;  // a REPLY where a CALL belongs
+  EncodeAcceptedReply(1, AcceptStat::kSuccess, &reply);
+  ASSERT_TRUE(peer.SendRecord(reply.bytes()));
+  EXPECT_TRUE(peer.ClosedByServer());
+  EXPECT_TRUE(Eventually([&] { return service_->counters().rejected_records == 1; }));
+}
+
+TEST_F(LocalioServiceTest, OversizedRecordClosesTheConnection) {
+  StartService();
+  RawPeer peer(service_->port());
+  std::vector<uint8_t> big(8192, 0);
+  ASSERT_TRUE(peer.SendRecord(big));  // over the default 4 KiB
+  EXPECT_TRUE(peer.ClosedByServer());
+}
+
+TEST_F(LocalioServiceTest, PipelinedCallsAreAnsweredInOrder) {
+  StartService();
+  RawPeer peer(service_->port());
+  std::vector<uint8_t> wire;
+  for (uint32_t xid = 100; xid < 105; ++xid) {
+    RawCall raw;
+    raw.xid = xid;
+    FrameRecord(raw.Bytes(), &wire, 7);  // small fragments too
+  }
+  ASSERT_TRUE(peer.Send(wire));
+  for (uint32_t xid = 100; xid < 105; ++xid) {
+    const auto bytes = peer.ReceiveRecord();
+    ASSERT_TRUE(bytes);
+    const auto reply = DecodeReply(*bytes);
+    ASSERT_TRUE(reply);
+    EXPECT_EQ(reply->xid, xid);
+    EXPECT_EQ(reply->accept_stat, AcceptStat::kSuccess);
+  }
+}
+
+TEST_F(LocalioServiceTest, UnreadRepliesBeyondTheOutputBoundCloseTheConnection) {
+  LocalioServiceOptions options;
+  options.max_output_bytes = 64;  // two NULL replies
+  StartService(options);
+  RawPeer peer(service_->port());
+  std::vector<uint8_t> wire;
+  for (int i = 0; i < 20; ++i) FrameRecord(RawCall().Bytes(), &wire);
+  ASSERT_TRUE(peer.Send(wire));
+  int replies = 0;
+  while (peer.ReceiveRecord()) ++replies;
+  EXPECT_LT(replies, 20);
+}
+
+TEST_F(LocalioServiceTest, ServiceSurvivesTwoThousandMalformedRecords) {
+  StartService();
+  std::mt19937 random(1234);
+  auto byte = [&] { return static_cast<uint8_t>(random()); };
+  const std::vector<uint8_t> valid = [] {
+    RawCall raw;
+    raw.proc = kLocalioProcUuidIsLocal;
+    raw.cred_flavor = 1;
+    raw.cred_body = testing::AuthSysBody(testing::SampleAuthSys());
+    const Nonce nonce = SampleNonce();
+    raw.args.assign(nonce.begin(), nonce.end());
+    return raw.Bytes();
+  }();
+  int sent = 0;
+  uint64_t connections = 0;
+  for (int connection = 0; sent < 2000; ++connection, ++connections) {
+    RawPeer peer(service_->port());
+    ASSERT_TRUE(peer.connected()) << "connection " << connection;
+    std::vector<uint8_t> wire;
+    for (int i = 0; i < 5; ++i, ++sent) {
+      switch ((connection + i) % 4) {
+        case 0: {  // random bytes as a record
+          std::vector<uint8_t> junk(random() % 200);
+          for (auto& b : junk) b = byte();
+          FrameRecord(junk, &wire, 1 + random() % 64);
+          break;
+        }
+        case 1: {  // a huge fragment length
+          const uint32_t mark = static_cast<uint32_t>(random()) | 0x00100000u;
+          for (int shift = 24; shift >= 0; shift -= 8)
+            wire.push_back(static_cast<uint8_t>(mark >> shift));
+          break;
+        }
+        case 2: {  // a valid call truncated inside its header, then framed
+          const size_t cut = random() % 40;
+          FrameRecord(std::span(valid).first(cut), &wire);
+          break;
+        }
+        case 3: {  // a valid call with random bytes flipped
+          std::vector<uint8_t> bent = valid;
+          for (int flips = 0; flips < 3; ++flips) bent[random() % bent.size()] = byte();
+          FrameRecord(bent, &wire);
+          break;
+        }
+      }
+    }
+    if (connection % 3 == 0) wire.resize(wire.size() - wire.size() / 3);  // cut mid-stream
+    peer.Send(wire);  // the server may close early: errors are expected
+  }
+  // Every malformed connection reached the service before the valid call.
+  ASSERT_TRUE(Eventually([&] { return service_->counters().connections == connections; }));
+  // Some bent calls stay valid (a flipped stamp or nonce byte): count from here.
+  const size_t nonces_before = Nonces().size();
+  const Status status = LocalioCaller(ProcessAuthSys()).UuidIsLocal("127.0.0.1", service_->port(), SampleNonce());
+  EXPECT_TRUE(status.ok()) << status.message;
+  ASSERT_EQ(Nonces().size(), nonces_before + 1);
+  EXPECT_EQ(Nonces().back(), SampleNonce());
+  EXPECT_GT(service_->counters().rejected_records, 100u);
+  EXPECT_TRUE(Eventually([&] { return service_->counters().open_connections <= 64; }));
+}
+
+TEST_F(LocalioServiceTest, ConnectionLimitEvictsTheLeastRecentlyActive) {
+  LocalioServiceOptions options;
+  options.max_connections = 4;
+  StartService(options);
+  std::vector<std::unique_ptr<RawPeer>> peers;
+  for (uint64_t i = 1; i <= 6; ++i) {
+    peers.push_back(std::make_unique<RawPeer>(service_->port()));
+    ASSERT_TRUE(peers.back()->connected());
+    ASSERT_TRUE(Eventually([&] { return service_->counters().connections == i; }));
+    EXPECT_LE(service_->counters().open_connections, 4u);
+  }
+  EXPECT_EQ(service_->counters().connections_evicted, 2u);
+  EXPECT_TRUE(peers[0]->ClosedByServer());
+  EXPECT_TRUE(peers[1]->ClosedByServer());
+  EXPECT_FALSE(peers[5]->ClosedByServer(50));
+  // A prober still gets through.
+  EXPECT_TRUE(LocalioCaller().Null("127.0.0.1", service_->port()).ok());
+  EXPECT_LE(service_->counters().open_connections, 4u);
+}
+
+TEST_F(LocalioServiceTest, IdleConnectionsAreClosed) {
+  LocalioServiceOptions options;
+  options.idle_timeout = 50ms;
+  StartService(options);
+  RawPeer peer(service_->port());
+  ASSERT_TRUE(peer.connected());
+  EXPECT_TRUE(peer.ClosedByServer(2000));
+}
+
+TEST_F(LocalioServiceTest, StopClosesConnectedClientsAndIsIdempotent) {
+  StartService();
+  RawPeer idle(service_->port());
+  RawPeer partial(service_->port());
+  ASSERT_TRUE(partial.Send(std::vector<uint8_t>{0x80, 0, 0, 40, 1, 2}));  // half a record
+  ASSERT_TRUE(Eventually([&] { return service_->counters().open_connections == 2; }));
+  service_->Stop();
+  EXPECT_TRUE(idle.ClosedByServer());
+  EXPECT_TRUE(partial.ClosedByServer());
+  service_->Stop();
+  EXPECT_EQ(service_->counters().open_connections, 0u);
+  EXPECT_FALSE(LocalioCaller().Null("127.0.0.1", service_->port()).ok());
+}
+
+TEST_F(LocalioServiceTest, BusyPortIsNamedInTheError) {
+  StartService();
+  LocalioServiceOptions options;
+  options.port = service_->port();
+  LocalioService second(options, nullptr);
+  const Status status = second.Start();
+  EXPECT_EQ(status.code, -EADDRINUSE);
+  const std::string expected = "LOCALIO Port " + std::to_string(service_->port()) + ": address in use";
+  EXPECT_NE(status.message.find(expected), std::string::npos) << status.message;
+  second.Stop();
+}
+
+TEST_F(LocalioServiceTest, BadBindAddressIsRefused) {
+  LocalioServiceOptions options;
+  options.bind_address = "not-an-address";
+  LocalioService service(options, nullptr);
+  const Status status = service.Start();
+  EXPECT_EQ(status.code, -EINVAL);
+  EXPECT_NE(status.message.find("not-an-address"), std::string::npos);
+}
+
+TEST(LocalioCaller, NothingListeningIsConnectionRefused) {
+  uint16_t port = 0;
+  {  // an ephemeral port that nobody listens on once this service stops
+    LocalioService service({}, nullptr);
+    ASSERT_TRUE(service.Start().ok());
+    port = service.port();
+  }
+  const Status status = LocalioCaller().Null("127.0.0.1", port);
+  EXPECT_EQ(status.code, -ECONNREFUSED) << status.message;
+  EXPECT_NE(status.message.find("127.0.0.1:" + std::to_string(port)), std::string::npos);
+}
+
+TEST(LocalioCaller, SilentServerTimesOut) {
+  // A listener that never accepts: the connection completes in the
+  // backlog, the reply never comes.
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(listen(fd, 4), 0);
+  socklen_t len = sizeof addr;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  const Status status = LocalioCaller().Null("127.0.0.1", ntohs(addr.sin_port), 50ms);
+  EXPECT_EQ(status.code, -ETIMEDOUT) << status.message;
+  close(fd);
+}
+
+TEST(LocalioCaller, BadAddressIsInvalid) {
+  EXPECT_EQ(LocalioCaller().Null("localhost.invalid", 1).code, -EINVAL);
+}
+
+TEST(LocalioCaller, ProcessAuthSysFitsTheBounds) {
+  const Credential cred = ProcessAuthSys();
+  EXPECT_EQ(cred.flavor, AuthFlavor::kSys);
+  EXPECT_EQ(cred.sys.uid, geteuid());
+  EXPECT_LE(cred.sys.gids.size(), kMaxAuthSysGids);
+  EXPECT_LE(cred.sys.machine_name.size(), kMaxMachineName);
+}
+
+}  // namespace
+}  // namespace localio::rpc

@@ -1,0 +1,65 @@
+// What a test server looks like (exports, FSALs, extra config) and the
+// ganesha.conf text generated from it. Rendering is a pure function so it can
+// be unit-tested without starting anything.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "harness/status.h"
+
+namespace localio::harness {
+
+enum class Fsal { kLocalio, kVfs };  // LOCALIO stacked over VFS, or plain VFS
+enum class Access { kReadWrite, kReadOnly };
+
+const char* FsalName(Fsal fsal);  // "LOCALIO" / "VFS"
+
+struct ExportOptions {
+  uint16_t id = 1;
+  std::string path;      // exported directory; empty: "<server tmp>/export-<id>", created
+  std::string pseudo;    // NFSv4 pseudo path; empty: "/export-<id>"
+  Access access = Access::kReadWrite;
+  std::string squash = "No_Root_Squash";  // tests run as root
+  Fsal fsal = Fsal::kLocalio;
+  // Lines added inside the export's outer FSAL block (LOCALIO's own
+  // parameters for a stacked export, VFS's for a plain one).
+  std::vector<std::string> fsal_lines;
+  std::vector<std::string> export_lines;  // lines added to the EXPORT block
+};
+
+struct ServerOptions {
+  std::vector<ExportOptions> exports;
+  // The LOCALIO module block is written by the harness whenever an export
+  // uses LOCALIO (it is unique: do not add another in extra_config).
+  // map_path empty: a fresh file under /dev/shm, so parallel servers never
+  // share a map. localio_lines go inside the block (e.g. "Max_Entries = 64;").
+  std::string map_path;
+  std::vector<std::string> localio_lines;
+  std::string extra_config;        // appended at top level
+  std::string log_level = "NIV_EVENT";
+};
+
+// True when some export is stacked on LOCALIO.
+bool UsesLocalio(const ServerOptions& options);
+
+// Everything the config needs that Start() decides: ports and directories.
+struct ConfigLayout {
+  uint16_t nfs_port = 0;
+  uint16_t mnt_port = 0;
+  std::string plugins_dir;
+  std::string recovery_root;
+  std::string map_path;  // LOCALIO's Map_Path; required when UsesLocalio()
+};
+
+// Renders ganesha.conf. Exports must have path and pseudo filled in. Fails on
+// values Ganesha's parser would mangle (quotes, newlines, empty paths,
+// duplicate export ids or pseudo paths).
+Status RenderGaneshaConfig(const ServerOptions& options, const ConfigLayout& layout,
+                           std::string* text);
+
+// Fills the defaults described on ExportOptions (path under server_dir).
+ExportOptions WithDefaults(ExportOptions e, const std::string& server_dir);
+
+}  // namespace localio::harness

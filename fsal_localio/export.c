@@ -1,5 +1,6 @@
 /* FSAL_LOCALIO export: creation over a sub-FSAL export, export ops. */
 #include "localio_methods.h"
+#include "localio_server.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -45,6 +46,8 @@ static void release(struct fsal_export *exp_hdl)
 	struct fsal_export *sub = exp->export.sub_export;
 	struct fsal_module *sub_fsal = sub->fsal;
 
+	if (exp->published)
+		localio_server_remove_export(exp_hdl->export_id);
 	LOCALIO_SUBCALL(exp, sub->exp_ops.release(sub));
 	/* The reference subfsal_commit took when the export was parsed. */
 	fsal_put(sub_fsal);
@@ -68,6 +71,9 @@ static fsal_status_t lookup_path(struct fsal_export *exp_hdl, const char *path,
 	LOCALIO_SUBCALL(exp, status = sub->exp_ops.lookup_path(sub, path,
 							      &sub_handle,
 							      attrs_out));
+	if (!FSAL_IS_ERROR(status) && op_ctx->ctx_fullpath != NULL &&
+	    strcmp(path, CTX_FULLPATH(op_ctx)) == 0)
+		localio_pub_root(exp, sub_handle);
 	return localio_wrap_result(exp, status, sub_handle, handle);
 }
 
@@ -123,6 +129,10 @@ static fsal_status_t create_handle(struct fsal_export *exp_hdl,
 	LOCALIO_SUBCALL(exp, status = sub->exp_ops.create_handle(sub, fh_desc,
 								&sub_handle,
 								attrs_out));
+	/* A handle from the wire that is not cached: after a restart or an
+	 * eviction the map may not know it, and no name comes with it. */
+	if (!FSAL_IS_ERROR(status))
+		localio_pub_object(exp, sub_handle);
 	return localio_wrap_result(exp, status, sub_handle, handle);
 }
 

@@ -6,6 +6,9 @@
  * export from that block and stacks on top of it.
  */
 #include "localio_methods.h"
+#include "localio_server.h"
+#include "export_mgr.h"
+#include "nfs_exports.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -164,6 +167,7 @@ fsal_status_t localio_create_export(struct fsal_module *fsal_hdl,
 	args.client_root = NULL;
 
 	op_ctx->fsal_export = &exp->export;
+	localio_export_publish_row(exp, args.subfsal.name);
 	LogEvent(COMPONENT_FSAL,
 		 "LOCALIO: export %u (%s) stacked over %s%s%s",
 		 (unsigned int)exp->export.export_id, export_path(),
@@ -229,4 +233,71 @@ fsal_status_t localio_update_export(struct fsal_module *fsal_hdl,
 	drop_parsed_subfsal_ref(&args);
 	localio_export_args_release(&args);
 	return status;
+}
+
+/* The export's access as the RPC path applies it, so that the bypass never
+ * grants more: options the export leaves unset are taken at Ganesha's
+ * restrictive defaults (read-only, root_squash). CLIENT blocks are not
+ * looked at: a client they restrict further must not be given the map. */
+static void export_access(const struct export_perms *perms,
+			  struct localio_export_desc *desc)
+{
+	uint32_t squash = perms->options & EXPORT_OPTION_SQUASH_TYPES;
+
+	desc->read_only = !(perms->set & EXPORT_OPTION_WRITE_ACCESS) ||
+			  !(perms->options & EXPORT_OPTION_WRITE_ACCESS);
+	if (!(perms->set & EXPORT_OPTION_SQUASH_TYPES))
+		desc->squash = LOCALIO_SQUASH_ROOT;
+	else if (squash & EXPORT_OPTION_ALL_ANONYMOUS)
+		desc->squash = LOCALIO_SQUASH_ALL;
+	else if (squash & EXPORT_OPTION_ROOT_SQUASH)
+		desc->squash = LOCALIO_SQUASH_ROOT;
+	else if (squash & EXPORT_OPTION_ROOT_ID_SQUASH)
+		desc->squash = LOCALIO_SQUASH_ROOT_ID;
+	else
+		desc->squash = LOCALIO_SQUASH_NONE;
+	desc->anon_uid = (perms->set & EXPORT_OPTION_ANON_UID_SET) ?
+			 (uint32_t)perms->anonymous_uid : 65534;
+	desc->anon_gid = (perms->set & EXPORT_OPTION_ANON_GID_SET) ?
+			 (uint32_t)perms->anonymous_gid : 65534;
+}
+
+void localio_export_publish_row(struct localio_export *exp,
+				const char *sub_fsal_name)
+{
+	struct gsh_export *gexp = op_ctx->ctx_export;
+	struct localio_export_desc desc = { 0 };
+	int rc;
+
+	exp->published = false;
+	if (gexp == NULL)
+		return;
+	/* Close-to-open for other clients: a bypassing client writes behind
+	 * Ganesha's back, so attributes must not be served from cache. */
+	if (!(gexp->export_perms.set & EXPORT_OPTION_EXPIRE_SET)) {
+		gexp->export_perms.expire_time_attr = 0;
+		gexp->export_perms.set |= EXPORT_OPTION_EXPIRE_SET;
+	}
+	if (!localio_server_running())
+		return;
+	desc.export_id = gexp->export_id;
+	desc.server_root = CTX_FULLPATH(op_ctx);
+	desc.client_root = exp->client_root;
+	export_access(&gexp->export_perms, &desc);
+	desc.resolver = strcmp(sub_fsal_name, "VFS") == 0 ?
+			LOCALIO_RESOLVER_VFS : LOCALIO_RESOLVER_NONE;
+	rc = localio_server_add_export(&desc);
+	if (rc != 0) {
+		LogWarn(COMPONENT_FSAL,
+			"LOCALIO: export %u (%s) not in the map (%s): served without the bypass",
+			(unsigned int)desc.export_id, desc.server_root,
+			strerror(-rc));
+		return;
+	}
+	exp->published = true;
+	LogInfo(COMPONENT_FSAL,
+		"LOCALIO: export %u in the map: %s, squash %d, anon %u:%u",
+		(unsigned int)desc.export_id,
+		desc.read_only ? "read-only" : "read-write", (int)desc.squash,
+		desc.anon_uid, desc.anon_gid);
 }

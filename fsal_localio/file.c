@@ -92,6 +92,8 @@ static fsal_status_t open2(struct fsal_obj_handle *obj_hdl,
 		*new_obj = obj_hdl;
 		return status;
 	}
+	if (!FSAL_IS_ERROR(status) && name != NULL)
+		localio_pub_child(exp, sub, name, sub_new);
 	return localio_wrap_result(exp, status, sub_new, new_obj);
 }
 

@@ -80,6 +80,8 @@ static fsal_status_t lookup(struct fsal_obj_handle *dir_hdl, const char *path,
 	LOCALIO_SUBCALL(exp, status = sub->obj_ops->lookup(sub, path,
 							   &sub_handle,
 							   attrs_out));
+	if (!FSAL_IS_ERROR(status))
+		localio_pub_child(exp, sub, path, sub_handle);
 	return localio_wrap_result(exp, status, sub_handle, handle);
 }
 
@@ -87,6 +89,7 @@ static fsal_status_t lookup(struct fsal_obj_handle *dir_hdl, const char *path,
  * calls the upper layer's callback with the upper layer's export in op_ctx. */
 struct readdir_relay {
 	struct localio_export *exp;
+	struct fsal_obj_handle *sub_dir;
 	fsal_readdir_cb upper_cb;
 	void *upper_state;
 };
@@ -104,6 +107,7 @@ static enum fsal_dir_result readdir_entry(const char *name,
 	enum fsal_dir_result result;
 
 	op_ctx->fsal_export = &relay->exp->export;
+	localio_pub_child(relay->exp, relay->sub_dir, name, sub_handle);
 	result = relay->upper_cb(name, obj, attrs, relay->upper_state, cookie);
 	op_ctx->fsal_export = saved;
 	return result;
@@ -116,7 +120,8 @@ static fsal_status_t read_dirents(struct fsal_obj_handle *dir_hdl,
 	struct localio_export *exp = localio_current_export();
 	struct fsal_obj_handle *sub = localio_sub(dir_hdl);
 	struct readdir_relay relay = {
-		.exp = exp, .upper_cb = cb, .upper_state = dir_state
+		.exp = exp, .sub_dir = sub, .upper_cb = cb,
+		.upper_state = dir_state
 	};
 	fsal_status_t status;
 
@@ -165,6 +170,8 @@ static fsal_status_t mkdir_(struct fsal_obj_handle *dir_hdl, const char *name,
 	LOCALIO_SUBCALL(exp, status = sub->obj_ops->mkdir(sub, name, attrs_in,
 							  &sub_handle,
 							  attrs_out));
+	if (!FSAL_IS_ERROR(status))
+		localio_pub_child(exp, sub, name, sub_handle);
 	return localio_wrap_result(exp, status, sub_handle, new_obj);
 }
 
@@ -183,6 +190,8 @@ static fsal_status_t mknode(struct fsal_obj_handle *dir_hdl, const char *name,
 							   attrs_in,
 							   &sub_handle,
 							   attrs_out));
+	if (!FSAL_IS_ERROR(status))
+		localio_pub_child(exp, sub, name, sub_handle);
 	return localio_wrap_result(exp, status, sub_handle, new_obj);
 }
 
@@ -202,6 +211,8 @@ static fsal_status_t symlink_(struct fsal_obj_handle *dir_hdl,
 							    attrs_in,
 							    &sub_handle,
 							    attrs_out));
+	if (!FSAL_IS_ERROR(status))
+		localio_pub_child(exp, sub, name, sub_handle);
 	return localio_wrap_result(exp, status, sub_handle, new_obj);
 }
 
@@ -271,6 +282,9 @@ static fsal_status_t rename_(struct fsal_obj_handle *obj_hdl,
 	LOCALIO_SUBCALL(exp, status = olddir->obj_ops->rename(
 					localio_sub(obj_hdl), olddir, old_name,
 					localio_sub(newdir_hdl), new_name));
+	if (!FSAL_IS_ERROR(status))
+		localio_pub_renamed(exp, localio_sub(obj_hdl),
+				    localio_sub(newdir_hdl), new_name);
 	return status;
 }
 
@@ -284,6 +298,8 @@ static fsal_status_t unlink_(struct fsal_obj_handle *dir_hdl,
 	LOCALIO_SUBCALL(exp, status = dir->obj_ops->unlink(dir,
 							   localio_sub(obj_hdl),
 							   name));
+	if (!FSAL_IS_ERROR(status))
+		localio_pub_removed(exp, localio_sub(obj_hdl));
 	return status;
 }
 
@@ -298,6 +314,8 @@ static fsal_status_t handle_to_wire(const struct fsal_obj_handle *obj_hdl,
 	LOCALIO_SUBCALL(exp, status = sub->obj_ops->handle_to_wire(sub,
 								   output_type,
 								   fh_desc));
+	if (!FSAL_IS_ERROR(status))
+		localio_pub_wire(exp, fh_desc);
 	return status;
 }
 

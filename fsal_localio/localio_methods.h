@@ -32,7 +32,35 @@ struct localio_export {
 	struct fsal_export export;
 	char *client_root;	/* where clients see Path; NULL = same path */
 	char *name;		/* "LOCALIO/<sub-FSAL name>" for get_name */
+	bool published;		/* the export's row is in the shared map */
 };
+
+/* Largest FSAL opaque a handle_to_wire may produce (NFSv4's 128-byte
+ * handle less Ganesha's header). */
+#define LOCALIO_MAX_OPAQUE 128
+
+/* Puts the export's row into the shared map (export_config.c). */
+void localio_export_publish_row(struct localio_export *exp,
+				const char *sub_fsal_name);
+
+/* Publishing to the shared map (publish.c); no-ops while the LOCALIO
+ * server is not running or the export is not in the map. */
+void localio_pub_root(struct localio_export *exp, struct fsal_obj_handle *sub);
+void localio_pub_child(struct localio_export *exp,
+		       struct fsal_obj_handle *sub_dir, const char *name,
+		       struct fsal_obj_handle *sub_child);
+void localio_pub_wire(struct localio_export *exp,
+		      const struct gsh_buffdesc *fh_desc);
+/* An object known only by its handle: resolved from the kernel if the
+ * map does not have it. */
+void localio_pub_object(struct localio_export *exp,
+			struct fsal_obj_handle *sub);
+void localio_pub_removed(struct localio_export *exp,
+			 struct fsal_obj_handle *sub);
+void localio_pub_renamed(struct localio_export *exp,
+			 struct fsal_obj_handle *sub,
+			 struct fsal_obj_handle *sub_newdir,
+			 const char *new_name);
 
 struct localio_handle {
 	struct fsal_obj_handle obj_handle;

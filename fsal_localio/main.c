@@ -8,6 +8,12 @@
 #include <string.h>
 
 #include "FSAL/fsal_init.h"
+#include "gsh_config.h"
+#include "localio_server.h"
+#include "localio_server_log.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 struct localio_fsal_module LOCALIO = {
 	.module = {
@@ -156,6 +162,86 @@ static void log_module_config(const struct localio_module_config *cfg)
 		cfg->max_entries, (unsigned int)cfg->port);
 }
 
+static void log_sink(int level, const char *message)
+{
+	switch (level) {
+	case kLogDebug:
+		LogDebug(COMPONENT_FSAL, "%s", message);
+		break;
+	case kLogInfo:
+		LogInfo(COMPONENT_FSAL, "%s", message);
+		break;
+	case kLogWarn:
+		LogWarn(COMPONENT_FSAL, "%s", message);
+		break;
+	default:
+		LogCrit(COMPONENT_FSAL, "%s", message);
+		break;
+	}
+}
+
+/* The numeric address NFS listens on; the LOCALIO listener binds to the
+ * same one so that clients reach it where they reach NFS. */
+static void nfs_bind_address(char *buf, size_t len)
+{
+	const struct sockaddr_storage *ss =
+		(const struct sockaddr_storage *)&nfs_param.core_param.bind_addr;
+	const void *addr = NULL;
+
+	int family = ss->ss_family;
+
+	if (family == AF_INET) {
+		addr = &((const struct sockaddr_in *)ss)->sin_addr;
+	} else if (family == AF_INET6) {
+		const struct in6_addr *a6 =
+			&((const struct sockaddr_in6 *)ss)->sin6_addr;
+
+		/* Ganesha keeps an IPv4 Bind_addr as ::ffff:a.b.c.d */
+		if (IN6_IS_ADDR_V4MAPPED(a6)) {
+			family = AF_INET;
+			addr = &a6->s6_addr[12];
+		} else {
+			addr = a6;
+		}
+	}
+	if (addr == NULL || inet_ntop(family, addr, buf, len) == NULL)
+		snprintf(buf, len, "0.0.0.0");
+}
+
+/* Starts the map and the LOCALIO listener. A failure is logged and leaves
+ * every export working through RPC, without the bypass. */
+static void start_server(const struct localio_module_config *cfg)
+{
+	char bind_addr[INET6_ADDRSTRLEN];
+	char err[512] = "";
+	struct localio_server_params params = {
+		.map_path = cfg->map_path,
+		.map_mode = cfg->map_mode,
+		.map_gid = cfg->map_group != NULL ? (long long)cfg->map_gid : -1,
+		.max_entries = cfg->max_entries,
+		.port = cfg->port,
+		.bind_addr = bind_addr,
+		.register_rpcbind = true,
+	};
+	int rc;
+
+	if (localio_server_running())
+		return;
+	localio_server_set_log_sink(log_sink);
+	nfs_bind_address(bind_addr, sizeof(bind_addr));
+	rc = localio_server_start(&params, err, sizeof(err));
+	if (rc != 0) {
+		LogCrit(COMPONENT_FSAL,
+			"LOCALIO: bypass disabled, exports are served through RPC only: %s",
+			err);
+		return;
+	}
+	LogEvent(COMPONENT_FSAL,
+		 "LOCALIO: map %s published, program 400122 v1 listening on %s port %u",
+		 cfg->map_path, bind_addr,
+		 (unsigned int)localio_server_port());
+}
+
 static fsal_status_t init_config(struct fsal_module *fsal_hdl,
 				 config_file_t config_struct,
 				 struct config_error_type *err_type)
@@ -174,6 +260,7 @@ static fsal_status_t init_config(struct fsal_module *fsal_hdl,
 	LogEvent(COMPONENT_FSAL,
 		 "LOCALIO: FSAL loaded and initialised (map %s, up to %u entries)",
 		 me->config.map_path, me->config.max_entries);
+	start_server(&me->config);
 	return fsalstat(ERR_FSAL_NO_ERROR, 0);
 }
 
@@ -216,6 +303,8 @@ MODULE_INIT static void localio_fsal_load(void)
 
 MODULE_FINI static void localio_fsal_unload(void)
 {
+	localio_server_stop();
+	localio_server_set_log_sink(NULL);
 	if (unregister_fsal(&LOCALIO.module) != 0) {
 		fprintf(stderr, "FSAL_LOCALIO: unregister_fsal failed\n");
 		return;

@@ -1,0 +1,253 @@
+#include "localio/hello_area.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "localio/map_atomic.h"
+
+namespace localio {
+
+namespace {
+
+constexpr uint32_t StateOf(uint32_t word) { return word & 0xff; }
+constexpr uint32_t Word(uint32_t claims, HelloState s) { return claims << 8 | s; }
+
+bool IsZero(const uint8_t* p, size_t n) {
+  uint8_t acc = 0;
+  for (size_t i = 0; i < n; ++i) acc |= p[i];
+  return acc == 0;
+}
+
+MapStatus CheckHeader(const HelloHeader& h, uint64_t file_size, const std::string& path) {
+  if (std::memcmp(h.magic, kHelloMagic, sizeof h.magic) != 0)
+    return MapStatus::Error(-EPROTO, path + " is not a LOCALIO hello file (bad magic)");
+  if (h.layout_version != kHelloLayoutVersion)
+    return MapStatus::Error(-EPROTO, path + ": hello layout version " +
+                                         std::to_string(h.layout_version) + ", expected " +
+                                         std::to_string(kHelloLayoutVersion));
+  if (h.header_size != sizeof(HelloHeader) || h.slot_size != sizeof(HelloSlot) ||
+      h.slot_count != kHelloSlots || h.total_size != kHelloTotalSize)
+    return MapStatus::Error(-EPROTO, path + ": hello header sizes do not match this layout");
+  if (file_size < kHelloTotalSize)
+    return MapStatus::Error(-EPROTO, path + ": file is shorter than its header claims");
+  return MapStatus::Ok();
+}
+
+}  // namespace
+
+// ---- client ----
+
+MapStatus HelloClient::Open(const std::string& path, std::unique_ptr<HelloClient>* out) {
+  SharedFile file;
+  MapStatus st = OpenSharedFile(path, /*writable=*/true, &file);
+  if (!st.ok()) return st;
+  if (file.size() < sizeof(HelloHeader))
+    return MapStatus::Error(-EPROTO, path + ": file is shorter than a hello header");
+  HelloHeader h;
+  SharedCopyOut(&h, file.base(), sizeof h / 8);
+  st = CheckHeader(h, file.size(), path);
+  if (!st.ok()) return st;
+  out->reset(new HelloClient(std::move(file)));
+  return MapStatus::Ok();
+}
+
+HelloClient::~HelloClient() { Release(); }
+
+HelloSlot* HelloClient::Slot(uint32_t i) const {
+  return reinterpret_cast<HelloSlot*>(file_.base() + sizeof(HelloHeader)) + i;
+}
+
+int HelloClient::Claim(uint64_t stale_after_ms) {
+  Release();
+  const uint64_t now = MapMonotonicMs();
+  // Free slots first; a stale one only when none is free.
+  for (int pass = 0; pass < 2; ++pass) {
+    for (uint32_t i = 0; i < kHelloSlots; ++i) {
+      HelloSlot* s = Slot(i);
+      uint32_t word = SharedLoadAcquire(&s->state);
+      if (pass == 0 && StateOf(word) != kHelloFree) continue;
+      if (pass == 1) {
+        const uint64_t lease = SharedLoad(&s->lease_ms);
+        // A lease from the future belongs to a client that just claimed.
+        if (lease > now || now - lease < stale_after_ms) continue;
+      }
+      const uint32_t mine = Word((word >> 8) + 1, kHelloClaimed);
+      if (!__atomic_compare_exchange_n(&s->state, &word, mine, false, __ATOMIC_ACQ_REL,
+                                       __ATOMIC_RELAXED))
+        continue;
+      SharedStore(&s->lease_ms, now);
+      SharedStore(&s->client_pid, static_cast<uint32_t>(getpid()));
+      slot_ = static_cast<int>(i);
+      claim_ = mine;
+      return 0;
+    }
+  }
+  return -EBUSY;
+}
+
+int HelloClient::SetNonce(const Nonce& nonce) {
+  if (slot_ < 0 || IsZero(nonce.data(), nonce.size())) return -EINVAL;
+  HelloSlot* s = Slot(static_cast<uint32_t>(slot_));
+  // Back to CLAIMED while the nonce changes, so the server never matches a
+  // half-written one; then NONCE_SET.
+  uint32_t word = SharedLoadAcquire(&s->state);
+  if (!Owns(word)) return -ESTALE;
+  const uint32_t claimed = Word(claim_ >> 8, kHelloClaimed);
+  if (!__atomic_compare_exchange_n(&s->state, &word, claimed, false, __ATOMIC_ACQ_REL,
+                                   __ATOMIC_RELAXED))
+    return -ESTALE;
+  uint64_t words[4] = {};
+  std::memcpy(words, nonce.data(), 16);
+  SharedCopyIn(s->nonce, words, 2);
+  SharedCopyIn(s->confirmed_instance, words + 2, 2);
+  __atomic_fetch_add(&s->handshakes, 1, __ATOMIC_RELAXED);
+  SharedStore(&s->lease_ms, MapMonotonicMs());
+  uint32_t expected = claimed;
+  const uint32_t set = Word(claim_ >> 8, kHelloNonceSet);
+  if (!__atomic_compare_exchange_n(&s->state, &expected, set, false, __ATOMIC_RELEASE,
+                                   __ATOMIC_RELAXED))
+    return -ESTALE;
+  return 0;
+}
+
+int HelloClient::ReadConfirmation(InstanceId* instance) const {
+  if (slot_ < 0) return -EINVAL;
+  const HelloSlot* s = Slot(static_cast<uint32_t>(slot_));
+  const uint32_t word = SharedLoadAcquire(&s->state);
+  if (!Owns(word)) return -ESTALE;
+  if (StateOf(word) != kHelloConfirmed) return 0;
+  uint64_t words[2];
+  SharedCopyOut(words, s->confirmed_instance, 2);
+  std::memcpy(instance->data(), words, 16);
+  // The instance id must belong to this same confirmation.
+  if (SharedLoadAcquire(&s->state) != word) return -ESTALE;
+  return 1;
+}
+
+void HelloClient::Touch() {
+  if (slot_ >= 0) SharedStore(&Slot(static_cast<uint32_t>(slot_))->lease_ms, MapMonotonicMs());
+}
+
+void HelloClient::Release() {
+  if (slot_ < 0) return;
+  HelloSlot* s = Slot(static_cast<uint32_t>(slot_));
+  uint32_t word = SharedLoadAcquire(&s->state);
+  while (Owns(word) && !__atomic_compare_exchange_n(&s->state, &word,
+                                                    Word(claim_ >> 8, kHelloFree), false,
+                                                    __ATOMIC_RELEASE, __ATOMIC_RELAXED)) {
+  }
+  slot_ = -1;
+  claim_ = 0;
+}
+
+void HelloClient::CountRead(uint64_t bytes) {
+  if (slot_ < 0) return;
+  HelloSlot* s = Slot(static_cast<uint32_t>(slot_));
+  __atomic_fetch_add(&s->read_ops, 1, __ATOMIC_RELAXED);
+  __atomic_fetch_add(&s->read_bytes, bytes, __ATOMIC_RELAXED);
+}
+
+void HelloClient::CountWrite(uint64_t bytes) {
+  if (slot_ < 0) return;
+  HelloSlot* s = Slot(static_cast<uint32_t>(slot_));
+  __atomic_fetch_add(&s->write_ops, 1, __ATOMIC_RELAXED);
+  __atomic_fetch_add(&s->write_bytes, bytes, __ATOMIC_RELAXED);
+}
+
+void HelloClient::CountFallback(uint32_t reason) {
+  if (slot_ < 0 || reason >= kHelloFallbackReasons) return;
+  __atomic_fetch_add(&Slot(static_cast<uint32_t>(slot_))->fallbacks[reason], 1,
+                     __ATOMIC_RELAXED);
+}
+
+// ---- server ----
+
+MapStatus HelloServer::Create(const std::string& path, mode_t mode, int64_t gid,
+                              std::unique_ptr<HelloServer>* out) {
+  SharedFile file;
+  MapStatus st = CreateSharedFile(path, kHelloTotalSize, mode, gid,
+                                  [](uint8_t* base) {
+                                    auto* h = reinterpret_cast<HelloHeader*>(base);
+                                    std::memcpy(h->magic, kHelloMagic, sizeof h->magic);
+                                    h->layout_version = kHelloLayoutVersion;
+                                    h->header_size = sizeof(HelloHeader);
+                                    h->slot_count = kHelloSlots;
+                                    h->slot_size = sizeof(HelloSlot);
+                                    h->total_size = kHelloTotalSize;
+                                  },
+                                  &file);
+  if (!st.ok()) return st;
+  file.Unmap();  // from here on only pread/pwrite: clients may truncate it
+  out->reset(new HelloServer(std::move(file)));
+  return MapStatus::Ok();
+}
+
+bool HelloServer::Confirm(const Nonce& nonce, const InstanceId& instance) {
+  if (IsZero(nonce.data(), nonce.size())) return false;
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<HelloSlot> slots(kHelloSlots);
+  const size_t want = slots.size() * sizeof(HelloSlot);
+  ssize_t got = pread(file_.fd(), slots.data(), want, sizeof(HelloHeader));
+  if (got <= 0) return false;
+  // A client may have shortened the file: only whole slots that were read.
+  const size_t n = static_cast<size_t>(got) / sizeof(HelloSlot);
+  for (size_t i = 0; i < n; ++i) {
+    const HelloSlot& s = slots[i];
+    if (StateOf(s.state) != kHelloNonceSet) continue;
+    if (std::memcmp(s.nonce, nonce.data(), 16) != 0) continue;
+    const off_t at = static_cast<off_t>(sizeof(HelloHeader) + i * sizeof(HelloSlot));
+    uint8_t proof[32] = {};  // zeroed nonce, then the instance id
+    std::memcpy(proof + 16, instance.data(), 16);
+    if (pwrite(file_.fd(), proof, sizeof proof, at + offsetof(HelloSlot, nonce)) !=
+        static_cast<ssize_t>(sizeof proof))
+      return false;
+    // The same claim number: if the client released or lost the slot in the
+    // meantime, its own checks see a claim that is not theirs.
+    const uint32_t confirmed = Word(s.state >> 8, kHelloConfirmed);
+    return pwrite(file_.fd(), &confirmed, sizeof confirmed, at) ==
+           static_cast<ssize_t>(sizeof confirmed);
+  }
+  return false;
+}
+
+// ---- tools ----
+
+MapStatus ReadHelloSlots(const std::string& path, std::vector<HelloSlotView>* out) {
+  SharedFile file;
+  MapStatus st = OpenSharedFile(path, /*writable=*/false, &file);
+  if (!st.ok()) return st;
+  file.Unmap();
+  std::vector<uint8_t> bytes(kHelloTotalSize);
+  ssize_t got = pread(file.fd(), bytes.data(), bytes.size(), 0);
+  if (got < 0) return MapStatus::Error(-errno, "cannot read " + path + ": " + std::strerror(errno));
+  if (static_cast<size_t>(got) < sizeof(HelloHeader))
+    return MapStatus::Error(-EPROTO, path + ": file is shorter than a hello header");
+  HelloHeader h;
+  std::memcpy(&h, bytes.data(), sizeof h);
+  st = CheckHeader(h, static_cast<uint64_t>(got), path);
+  if (!st.ok()) return st;
+  out->clear();
+  for (uint32_t i = 0; i < kHelloSlots; ++i) {
+    HelloSlot s;
+    std::memcpy(&s, bytes.data() + sizeof(HelloHeader) + i * sizeof(HelloSlot), sizeof s);
+    if (StateOf(s.state) == kHelloFree || StateOf(s.state) > kHelloConfirmed) continue;
+    HelloSlotView v;
+    v.index = i;
+    v.state = static_cast<HelloState>(StateOf(s.state));
+    v.claims = s.state >> 8;
+    v.client_pid = s.client_pid;
+    v.lease_ms = s.lease_ms;
+    v.handshakes = s.handshakes;
+    v.read_ops = s.read_ops;
+    v.read_bytes = s.read_bytes;
+    v.write_ops = s.write_ops;
+    v.write_bytes = s.write_bytes;
+    for (uint32_t r = 0; r < kHelloFallbackReasons; ++r) v.fallbacks[r] = s.fallbacks[r];
+    out->push_back(v);
+  }
+  return MapStatus::Ok();
+}
+
+}  // namespace localio

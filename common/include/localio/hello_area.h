@@ -1,0 +1,155 @@
+// The hello area: a small file beside the map (`<Map_Path>.hello`) that
+// clients map read-write. A client claims a slot, writes a fresh nonce, asks
+// the server UUID_IS_LOCAL(nonce); a server that shares this memory finds the
+// nonce, writes its instance id and marks the slot confirmed. The slot also
+// carries the client's counters for tools.
+//
+// Trust: every byte here may have been written by any client. The server
+// never maps this file: it reads and writes it with pread/pwrite, so a client
+// that scribbles on or truncates the file can make a handshake fail but
+// cannot crash the server (no SIGBUS, no out-of-bounds read).
+#ifndef LOCALIO_HELLO_AREA_H
+#define LOCALIO_HELLO_AREA_H
+
+#include <sys/types.h>
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "localio/map_file.h"
+#include "localio/map_types.h"
+
+namespace localio {
+
+inline constexpr char kHelloMagic[8] = {'L', 'O', 'C', 'A', 'L', 'H', 'L', 'O'};
+inline constexpr uint32_t kHelloLayoutVersion = 1;
+inline constexpr uint32_t kHelloSlots = 256;
+inline constexpr uint32_t kHelloFallbackReasons = 8;
+// A slot whose lease is older than this may be taken by another client.
+inline constexpr uint64_t kHelloLeaseMs = 30000;
+
+// Slot states: the low 8 bits of HelloSlot::state. The high 24 bits count
+// claims, so every compare-and-swap names the claim it acts on and a slow
+// owner can never act on a slot someone else has since reclaimed.
+enum HelloState : uint32_t {
+  kHelloFree = 0,
+  kHelloClaimed = 1,
+  kHelloNonceSet = 2,
+  kHelloConfirmed = 3,
+};
+
+struct HelloHeader {
+  char magic[8];
+  uint32_t layout_version;
+  uint32_t header_size;   // sizeof(HelloHeader)
+  uint32_t slot_count;
+  uint32_t slot_size;     // sizeof(HelloSlot)
+  uint64_t total_size;
+  uint8_t reserved[32];
+};
+static_assert(sizeof(HelloHeader) == 64);
+
+struct HelloSlot {
+  uint32_t state;                   // claims << 8 | HelloState
+  uint32_t client_pid;              // informational (pid namespaces differ)
+  uint64_t lease_ms;                // CLOCK_MONOTONIC ms, renewed by Touch
+  uint8_t nonce[16];                // all zero = none
+  uint8_t confirmed_instance[16];   // the server's instance id
+  uint64_t handshakes;
+  uint64_t read_ops;
+  uint64_t read_bytes;
+  uint64_t write_ops;
+  uint64_t write_bytes;
+  uint64_t fallbacks[kHelloFallbackReasons];
+  uint8_t reserved[104];
+};
+static_assert(sizeof(HelloSlot) == 256);
+static_assert(offsetof(HelloSlot, nonce) == 16);
+static_assert(offsetof(HelloSlot, confirmed_instance) == 32);
+
+inline constexpr uint64_t kHelloTotalSize =
+    sizeof(HelloHeader) + uint64_t{kHelloSlots} * sizeof(HelloSlot);
+
+// Client side: maps the file read-write and owns at most one slot.
+class HelloClient {
+ public:
+  // Maps `path` and checks its header against the file's size.
+  static MapStatus Open(const std::string& path, std::unique_ptr<HelloClient>* out);
+  ~HelloClient();  // releases the slot
+
+  // Takes a free slot, or else one whose lease is older than
+  // `stale_after_ms`. 0, or -EBUSY when every slot is live.
+  int Claim(uint64_t stale_after_ms = kHelloLeaseMs);
+  // Publishes a fresh `nonce` in the claimed slot for the server to confirm.
+  // 0; -EINVAL without a slot or with an all-zero nonce; -ESTALE when the
+  // slot was taken over (claim again).
+  int SetNonce(const Nonce& nonce);
+  // 1 and `*instance` set when the server confirmed the last nonce, 0 while
+  // not (yet) confirmed, -ESTALE when the slot was lost, -EINVAL without one.
+  int ReadConfirmation(InstanceId* instance) const;
+  // Renews the lease; call at least every kHelloLeaseMs / 2.
+  void Touch();
+  // Frees the slot (no-op without one).
+  void Release();
+
+  // Counters for tools; cheap relaxed atomic adds, no-ops without a slot.
+  void CountRead(uint64_t bytes);
+  void CountWrite(uint64_t bytes);
+  void CountFallback(uint32_t reason);  // reason < kHelloFallbackReasons
+
+  int slot() const { return slot_; }
+
+ private:
+  explicit HelloClient(SharedFile file) : file_(std::move(file)) {}
+  HelloSlot* Slot(uint32_t i) const;
+  bool Owns(uint32_t word) const { return (word >> 8) == (claim_ >> 8); }
+
+  SharedFile file_;
+  int slot_ = -1;
+  uint32_t claim_ = 0;  // the state word our claim wrote
+};
+
+// Server side: creates the file and confirms nonces through its fd only.
+class HelloServer {
+ public:
+  // Creates (or replaces) the hello file at `path` with `mode` and group
+  // `gid` (-1: unchanged), via a temp file and rename.
+  static MapStatus Create(const std::string& path, mode_t mode, int64_t gid,
+                          std::unique_ptr<HelloServer>* out);
+
+  // Finds a slot in NONCE_SET holding exactly `nonce` (never all zeroes),
+  // writes `instance` into it, zeroes the nonce and marks it CONFIRMED.
+  // True if a slot was confirmed; the same nonce never confirms twice.
+  bool Confirm(const Nonce& nonce, const InstanceId& instance);
+
+ private:
+  explicit HelloServer(SharedFile file) : file_(std::move(file)) {}
+
+  std::mutex mu_;  // one confirmation at a time
+  SharedFile file_;  // fd only; never mapped by the server
+};
+
+// A slot as tools see it.
+struct HelloSlotView {
+  uint32_t index = 0;
+  HelloState state = kHelloFree;
+  uint32_t claims = 0;
+  uint32_t client_pid = 0;
+  uint64_t lease_ms = 0;
+  uint64_t handshakes = 0;
+  uint64_t read_ops = 0, read_bytes = 0, write_ops = 0, write_bytes = 0;
+  std::array<uint64_t, kHelloFallbackReasons> fallbacks{};
+};
+
+// Reads every non-free slot of the hello file at `path` with pread (never
+// maps it). Bad header -> an error naming the problem.
+MapStatus ReadHelloSlots(const std::string& path, std::vector<HelloSlotView>* out);
+
+}  // namespace localio
+
+#endif  // LOCALIO_HELLO_AREA_H

@@ -1,0 +1,202 @@
+// The byte layout of the shared map file: the one contract between the
+// server's MapWriter and every client's MapReader. Fixed-size POD structs in
+// the host's native (little-endian) byte order, every section 64-byte aligned.
+//
+//   MapHeader | export keys | export rows | entry tags | entry slots
+//
+// Every section's offset, count and element size is in the header, so a
+// reader can check them all against the real file size before touching
+// anything. Changing any struct, constant or MapHash means a new
+// kMapLayoutVersion.
+#ifndef LOCALIO_MAP_LAYOUT_H
+#define LOCALIO_MAP_LAYOUT_H
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+#include "localio/fh_format.h"
+
+namespace localio {
+
+inline constexpr char kMapMagic[8] = {'L', 'O', 'C', 'A', 'L', 'M', 'A', 'P'};
+inline constexpr uint32_t kMapLayoutVersion = 1;
+inline constexpr uint64_t kMapSectionAlign = 64;
+
+inline constexpr uint32_t kMapExportRows = 256;
+inline constexpr uint32_t kMapRootPathField = 1024;  // bytes incl. the NUL
+inline constexpr uint32_t kMapSlotsPerBucket = 8;
+inline constexpr uint32_t kMapMaxHandleLen = 64;
+inline constexpr uint32_t kMapPathField = 400;  // bytes incl. the NUL
+inline constexpr uint32_t kMapMaxPathLen = kMapPathField - 1;
+// Upper bound on buckets a reader accepts (2^27 buckets = 1G entries), so a
+// hostile header cannot make size arithmetic overflow.
+inline constexpr uint32_t kMapMaxBuckets = 1u << 27;
+
+// MapHeader::flags
+inline constexpr uint32_t kMapAlive = 1;  // cleared when the server stops
+
+// The header. Fields above header_seq are written once, before the file is
+// renamed into place; readers copy them at open. epoch, port and flags change
+// under header_seq (a seqlock); heartbeat_ms, entries_used and evictions are
+// single atomic words.
+struct MapHeader {
+  char magic[8];
+  uint32_t layout_version;
+  uint32_t header_size;          // sizeof(MapHeader)
+  uint64_t total_size;           // bytes the file must have at least
+  uint64_t export_keys_offset;   // u32 per export row
+  uint64_t export_rows_offset;
+  uint32_t export_row_count;
+  uint32_t export_row_size;      // sizeof(MapExportRow)
+  uint64_t tags_offset;          // u32 per slot, bucket after bucket
+  uint64_t slots_offset;
+  uint32_t bucket_count;         // a power of two
+  uint32_t slots_per_bucket;     // kMapSlotsPerBucket
+  uint32_t slot_size;            // sizeof(MapSlot)
+  uint32_t tag_size;             // sizeof(uint32_t)
+  uint8_t instance_id[16];       // random, new per server start
+  uint32_t server_pid;
+  uint32_t header_seq;           // odd while epoch/port/flags change
+  uint64_t heartbeat_ms;         // CLOCK_MONOTONIC ms, every second
+  uint64_t epoch;                // bumped on export add/remove/change
+  uint32_t flags;                // kMapAlive
+  uint16_t port;                 // LOCALIO listener, 0 = not listening
+  uint16_t reserved0;
+  localio_fh_format fh_format;
+  uint64_t entries_used;         // informational, for tools
+  uint64_t evictions;            // informational, for tools
+  uint8_t reserved[104];
+};
+static_assert(sizeof(MapHeader) == 256);
+static_assert(offsetof(MapHeader, instance_id) == 80);
+static_assert(offsetof(MapHeader, header_seq) == 100);
+static_assert(offsetof(MapHeader, heartbeat_ms) == 104);
+static_assert(offsetof(MapHeader, epoch) == 112);
+static_assert(offsetof(MapHeader, flags) == 120);
+static_assert(offsetof(MapHeader, fh_format) == 128);
+static_assert(offsetof(MapHeader, entries_used) == 136);
+
+// Export key array: one u32 per row so FindExport scans 1 KiB, not 256 rows.
+// 0 = row free; kMapExportKeyUsed | export id = row in use.
+inline constexpr uint32_t kMapExportKeyUsed = 1u << 16;
+
+// MapExportRow::flags
+inline constexpr uint16_t kMapExportInUse = 1;
+inline constexpr uint16_t kMapExportReadOnly = 2;
+
+// One export. Written under its own seqlock `seq` (odd while written).
+struct MapExportRow {
+  uint64_t seq;
+  uint16_t export_id;
+  uint16_t flags;
+  uint32_t squash;               // MapSquash
+  uint32_t anon_uid;
+  uint32_t anon_gid;
+  uint16_t server_root_len;
+  uint16_t client_root_len;
+  uint32_t reserved0;
+  char server_root[kMapRootPathField];  // NUL-terminated, absolute
+  char client_root[kMapRootPathField];  // NUL-terminated, absolute
+  uint8_t reserved[32];
+};
+static_assert(sizeof(MapExportRow) == 2112);
+static_assert(sizeof(MapExportRow) % kMapSectionAlign == 0);
+static_assert(offsetof(MapExportRow, server_root) == 32);
+
+// MapSlot::flags
+inline constexpr uint16_t kMapSlotInUse = 1;
+
+// One entry. Written under `seq` (odd while written). The writer keeps the
+// bucket's tag (hash bits) in the tag array in step, so a lookup reads 32
+// bytes of tags and then only the slots whose tag matches.
+struct MapSlot {
+  uint64_t seq;
+  uint16_t export_id;
+  uint8_t handle_len;            // 1..kMapMaxHandleLen
+  uint8_t type;                  // MapObjectType
+  uint16_t path_len;             // <= kMapMaxPathLen
+  uint16_t flags;                // kMapSlotInUse
+  uint64_t ino;
+  uint64_t dev;
+  uint64_t generation;           // bumped whenever the slot's value changes
+  uint64_t published_ms;         // CLOCK_MONOTONIC ms of the last change
+  uint8_t handle[kMapMaxHandleLen];
+  char path[kMapPathField];      // relative to the export root, NUL-terminated
+};
+static_assert(sizeof(MapSlot) == 512);
+static_assert(offsetof(MapSlot, handle) == 48);
+static_assert(offsetof(MapSlot, path) == 112);
+inline constexpr size_t kMapSlotHeadSize = offsetof(MapSlot, path);
+
+// Where everything sits for a given number of buckets.
+struct MapGeometry {
+  uint64_t export_keys_offset;
+  uint64_t export_rows_offset;
+  uint64_t tags_offset;
+  uint64_t slots_offset;
+  uint64_t total_size;
+  uint32_t bucket_count;
+  uint32_t capacity;             // bucket_count * kMapSlotsPerBucket
+};
+
+constexpr uint64_t MapAlignUp(uint64_t v) {
+  return (v + kMapSectionAlign - 1) & ~(kMapSectionAlign - 1);
+}
+
+// Geometry for `bucket_count` buckets (a power of two <= kMapMaxBuckets).
+constexpr MapGeometry MapGeometryFor(uint32_t bucket_count) {
+  MapGeometry g{};
+  g.bucket_count = bucket_count;
+  g.capacity = bucket_count * kMapSlotsPerBucket;
+  g.export_keys_offset = MapAlignUp(sizeof(MapHeader));
+  g.export_rows_offset =
+      MapAlignUp(g.export_keys_offset + uint64_t{kMapExportRows} * 4);
+  g.tags_offset = MapAlignUp(g.export_rows_offset +
+                             uint64_t{kMapExportRows} * sizeof(MapExportRow));
+  g.slots_offset = MapAlignUp(g.tags_offset + uint64_t{g.capacity} * 4);
+  g.total_size = g.slots_offset + uint64_t{g.capacity} * sizeof(MapSlot);
+  return g;
+}
+
+// The smallest geometry holding at least `max_entries` entries.
+constexpr MapGeometry MapGeometryForEntries(uint64_t max_entries) {
+  uint32_t buckets = 1;
+  while (uint64_t{buckets} * kMapSlotsPerBucket < max_entries &&
+         buckets < kMapMaxBuckets)
+    buckets <<= 1;
+  return MapGeometryFor(buckets);
+}
+
+// The key hash, part of the layout: bucket = low bits, tag = high 32 bits
+// (never 0, which marks an empty slot).
+inline uint64_t MapHash(uint16_t export_id, const uint8_t* handle,
+                        size_t len) {
+  constexpr uint64_t kMul = 0x9e3779b97f4a7c15ull;
+  uint64_t h = (uint64_t{export_id} << 8 | len) * kMul;
+  size_t i = 0;
+  for (; i + 8 <= len; i += 8) {
+    uint64_t w;
+    std::memcpy(&w, handle + i, 8);
+    h = (h ^ w) * kMul;
+    h ^= h >> 29;
+  }
+  if (i < len) {
+    uint64_t w = 0;
+    std::memcpy(&w, handle + i, len - i);
+    h = (h ^ w) * kMul;
+  }
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdull;
+  h ^= h >> 33;
+  return h;
+}
+
+inline uint32_t MapTagOf(uint64_t hash) {
+  uint32_t tag = static_cast<uint32_t>(hash >> 32);
+  return tag == 0 ? 1 : tag;
+}
+
+}  // namespace localio
+
+#endif  // LOCALIO_MAP_LAYOUT_H

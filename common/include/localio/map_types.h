@@ -1,0 +1,109 @@
+// Values the map's writer takes and its reader hands out, and the status
+// type both return. Plain copies: nothing here points into the shared file.
+#ifndef LOCALIO_MAP_TYPES_H
+#define LOCALIO_MAP_TYPES_H
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "localio/fh_format.h"
+#include "localio/map_layout.h"
+
+namespace localio {
+
+// A client's single-use handshake nonce and a server start's identity.
+using Nonce = std::array<uint8_t, 16>;
+using InstanceId = std::array<uint8_t, 16>;
+
+// An error as a value: 0 or a negative errno, plus a sentence naming the
+// problem (empty on success).
+struct MapStatus {
+  int err = 0;
+  std::string message;
+
+  bool ok() const { return err == 0; }
+  static MapStatus Ok() { return {}; }
+  static MapStatus Error(int negative_errno, std::string what) {
+    return {negative_errno, std::move(what)};
+  }
+};
+
+// Squash modes as Ganesha applies them to the RPC path.
+enum class MapSquash : uint32_t {
+  kNone = 0,
+  kRootSquash = 1,
+  kRootIdSquash = 2,
+  kAllSquash = 3,
+};
+
+enum class MapObjectType : uint8_t {
+  kUnknown = 0,
+  kRegular = 1,
+  kDirectory = 2,
+  kSymlink = 3,
+  kOther = 4,
+};
+
+// One export row as the server describes it.
+struct MapExport {
+  uint16_t export_id = 0;
+  bool read_only = false;
+  MapSquash squash = MapSquash::kNone;
+  uint32_t anon_uid = 65534;
+  uint32_t anon_gid = 65534;
+  std::string server_root;  // absolute, < kMapRootPathField bytes
+  std::string client_root;  // absolute; empty = same as server_root
+
+  bool operator==(const MapExport&) const = default;
+};
+
+// One entry as a reader copied it out of the map; already validated (see
+// MapRelPathIsSafe). Fixed size so a lookup allocates nothing.
+struct MapEntry {
+  uint16_t export_id = 0;
+  MapObjectType type = MapObjectType::kUnknown;
+  uint8_t handle_len = 0;
+  uint16_t path_len = 0;
+  uint64_t ino = 0;
+  uint64_t dev = 0;
+  uint64_t generation = 0;
+  uint64_t published_ms = 0;
+  std::array<uint8_t, kMapMaxHandleLen> handle{};
+  std::array<char, kMapPathField> path_bytes{};
+
+  std::string_view path() const { return {path_bytes.data(), path_len}; }
+};
+
+// The header's values at one moment.
+struct MapHeaderSnapshot {
+  InstanceId instance_id{};
+  uint32_t server_pid = 0;
+  uint64_t heartbeat_ms = 0;
+  uint64_t epoch = 0;
+  uint16_t port = 0;
+  bool alive = false;
+  localio_fh_format fh_format{};
+  uint32_t capacity = 0;
+  uint64_t entries_used = 0;
+  uint64_t evictions = 0;
+};
+
+struct MapStats {
+  uint64_t entries_used = 0;
+  uint64_t capacity = 0;
+  uint64_t evictions = 0;
+};
+
+// True for a path the map may hold: relative (no leading '/'), no empty,
+// "." or ".." component, no NUL, at most kMapMaxPathLen bytes. "" names the
+// export root itself.
+bool MapRelPathIsSafe(std::string_view path);
+
+// CLOCK_MONOTONIC in milliseconds: the heartbeat's and leases' clock.
+uint64_t MapMonotonicMs();
+
+}  // namespace localio
+
+#endif  // LOCALIO_MAP_TYPES_H

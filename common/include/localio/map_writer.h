@@ -1,0 +1,123 @@
+// The server's side of the shared map: creates the map file (and the hello
+// file beside it), keeps the header, the export table and the entries true.
+// One MapWriter per server process; every method is thread-safe (Ganesha
+// calls from many worker threads), writes are serialised by one mutex.
+#ifndef LOCALIO_MAP_WRITER_H
+#define LOCALIO_MAP_WRITER_H
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "localio/fh_format.h"
+#include "localio/hello_area.h"
+#include "localio/map_file.h"
+#include "localio/map_layout.h"
+#include "localio/map_types.h"
+
+namespace localio {
+
+struct MapConfig {
+  std::string path = "/dev/shm/ganesha-localio";  // hello file: path + ".hello"
+  uint64_t max_entries = 262144;  // rounded up to a power-of-two bucket count
+  mode_t mode = 0640;             // the map: clients only read it
+  mode_t hello_mode = 0660;       // the hello file: clients write it
+  int64_t gid = -1;               // group of both files; -1 = the server's
+  localio_fh_format fh_format = localio_fh_format_ganesha();
+  // An existing map whose heartbeat is older than this belongs to a dead
+  // server and is replaced.
+  uint64_t stale_after_ms = 5000;
+};
+
+class MapWriter {
+ public:
+  // Creates the map at config.path and the hello file beside it. An existing
+  // map is replaced only when its server is dead (ALIVE flag clear, pid gone
+  // or heartbeat older than stale_after_ms); a live one, a symlink, or a file
+  // that is not a map is refused with an error naming the problem. Readers
+  // never see a half-initialised map (temp file + rename).
+  static MapStatus Create(const MapConfig& config, std::unique_ptr<MapWriter>* out);
+  // Marks the map dead and unmaps it; the files stay for tools to inspect.
+  ~MapWriter();
+
+  const InstanceId& instance_id() const { return instance_id_; }
+  const std::string& path() const { return path_; }
+  const std::string& hello_path() const { return hello_path_; }
+
+  void SetPort(uint16_t port);
+  // Stamps the heartbeat with CLOCK_MONOTONIC now; call every second.
+  void Heartbeat();
+  // Clears ALIVE: clients stop using the map. Idempotent.
+  void MarkDead();
+
+  // Adds or replaces the row of export.export_id; bumps the epoch when the
+  // row is new or changed. -ENOSPC when every row is taken, -EINVAL for a
+  // root path that is not absolute or does not fit kMapRootPathField.
+  MapStatus SetExport(const MapExport& row);
+  // Drops the export's row and every entry of it, bumps the epoch.
+  // 0 or -ENOENT.
+  int RemoveExport(uint16_t export_id);
+
+  // Publishes handle -> relpath and identity. Re-publishing an unchanged
+  // entry is one hash probe and a compare, no write to the map; a changed
+  // entry bumps the slot's generation. A full bucket evicts its least
+  // recently published entry. 0, or -EMSGSIZE (handle empty or longer than
+  // kMapMaxHandleLen), -ENAMETOOLONG (relpath longer than kMapMaxPathLen),
+  // -EINVAL (relpath not MapRelPathIsSafe). Refused entries are simply not
+  // in the map: clients use RPC for them.
+  int Publish(uint16_t export_id, std::span<const uint8_t> handle, std::string_view relpath,
+              uint64_t ino, uint64_t dev, MapObjectType type);
+  // 0 or -ENOENT.
+  int Unpublish(uint16_t export_id, std::span<const uint8_t> handle);
+  // After a rename of old_relpath to new_relpath in the export: rewrites
+  // every entry at or below old_relpath (entries whose new path would be too
+  // long are dropped). Returns how many entries changed, or -EINVAL. Scans
+  // the whole table: meant for directory renames, not per-file hot paths.
+  int RenamePrefix(uint16_t export_id, std::string_view old_relpath,
+                   std::string_view new_relpath);
+  // The relpath published for handle: 0 and *out set, or -ENOENT.
+  int PathOf(uint16_t export_id, std::span<const uint8_t> handle, std::string* out) const;
+
+  // UUID_IS_LOCAL: true when a client of this host put `nonce` in the hello
+  // area; that slot is then confirmed with this server's instance id.
+  bool ConfirmNonce(const Nonce& nonce);
+
+  MapStats Stats() const;
+
+ private:
+  MapWriter() = default;
+  MapHeader* Header() const { return reinterpret_cast<MapHeader*>(file_.base()); }
+  uint32_t* Tags() const;
+  MapSlot* Slots() const;
+  uint32_t* ExportKeys() const;
+  MapExportRow* ExportRows() const;
+  // Slot index of the key, or -1. Caller holds mu_.
+  int64_t Find(uint16_t export_id, std::span<const uint8_t> handle, uint64_t hash) const;
+  void WriteSlot(uint32_t index, const MapSlot& value, uint32_t tag);
+  void ClearSlot(uint32_t index);
+  void BumpEpoch();
+
+  mutable std::mutex mu_;
+  SharedFile file_;
+  std::unique_ptr<HelloServer> hello_;
+  MapGeometry geometry_{};
+  InstanceId instance_id_{};
+  std::string path_;
+  std::string hello_path_;
+  // Private to the writer, so that re-publishing touches no shared line:
+  // publish order per slot (eviction picks the smallest in a bucket).
+  std::vector<uint64_t> last_use_;
+  uint64_t clock_ = 0;
+  uint64_t entries_used_ = 0;
+  uint64_t evictions_ = 0;
+};
+
+}  // namespace localio
+
+#endif  // LOCALIO_MAP_WRITER_H

@@ -1,0 +1,144 @@
+#include "localio/map_file.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <utility>
+
+namespace localio {
+
+namespace {
+
+std::string Why(const std::string& what, const std::string& path, int err) {
+  return what + " " + path + ": " + std::strerror(err);
+}
+
+}  // namespace
+
+SharedFile::SharedFile(SharedFile&& other) noexcept
+    : fd_(std::exchange(other.fd_, -1)),
+      base_(std::exchange(other.base_, nullptr)),
+      size_(std::exchange(other.size_, 0)) {}
+
+SharedFile& SharedFile::operator=(SharedFile&& other) noexcept {
+  if (this != &other) {
+    this->~SharedFile();
+    fd_ = std::exchange(other.fd_, -1);
+    base_ = std::exchange(other.base_, nullptr);
+    size_ = std::exchange(other.size_, 0);
+  }
+  return *this;
+}
+
+SharedFile::~SharedFile() {
+  Unmap();
+  if (fd_ >= 0) close(fd_);
+  fd_ = -1;
+}
+
+void SharedFile::Unmap() {
+  if (base_ != nullptr) munmap(base_, size_);
+  base_ = nullptr;
+}
+
+MapStatus CheckSharedFilePath(const std::string& path) {
+  if (path.empty() || path.back() == '/')
+    return MapStatus::Error(-EINVAL, "shared file path '" + path + "' names no file");
+  struct stat st;
+  if (lstat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) return MapStatus::Ok();
+    return MapStatus::Error(-errno, Why("cannot stat", path, errno));
+  }
+  if (S_ISLNK(st.st_mode))
+    return MapStatus::Error(-ELOOP, "refusing " + path + ": it is a symbolic link");
+  if (!S_ISREG(st.st_mode))
+    return MapStatus::Error(-EINVAL, "refusing " + path + ": not a regular file");
+  return MapStatus::Ok();
+}
+
+MapStatus CreateSharedFile(const std::string& path, uint64_t size, mode_t mode,
+                           int64_t gid, const std::function<void(uint8_t*)>& init,
+                           SharedFile* out) {
+  MapStatus st = CheckSharedFilePath(path);
+  if (!st.ok()) return st;
+  const std::string tmp = path + ".tmp." + std::to_string(getpid());
+  unlink(tmp.c_str());  // a leftover of this pid's earlier crash; O_EXCL below
+  int fd = open(tmp.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) return MapStatus::Error(-errno, Why("cannot create", tmp, errno));
+  SharedFile file(fd, nullptr, 0);
+  auto fail = [&](const std::string& what) {
+    int err = errno;
+    unlink(tmp.c_str());
+    return MapStatus::Error(-err, Why(what, tmp, err));
+  };
+  if (gid >= 0 && fchown(fd, static_cast<uid_t>(-1), static_cast<gid_t>(gid)) != 0)
+    return fail("cannot set group " + std::to_string(gid) + " on");
+  if (fchmod(fd, mode) != 0) return fail("cannot set mode on");
+  if (ftruncate(fd, static_cast<off_t>(size)) != 0) return fail("cannot size");
+  void* base = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (base == MAP_FAILED) return fail("cannot map");
+  file.SetMapping(static_cast<uint8_t*>(base), size);
+  init(file.base());
+  if (rename(tmp.c_str(), path.c_str()) != 0) {
+    int err = errno;
+    unlink(tmp.c_str());
+    return MapStatus::Error(-err, Why("cannot rename " + tmp + " to", path, err));
+  }
+  *out = std::move(file);
+  return MapStatus::Ok();
+}
+
+MapStatus OpenSharedFile(const std::string& path, bool writable, SharedFile* out) {
+  int fd = open(path.c_str(), (writable ? O_RDWR : O_RDONLY) | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ELOOP)
+      return MapStatus::Error(-ELOOP, "refusing " + path + ": it is a symbolic link");
+    return MapStatus::Error(-errno, Why("cannot open", path, errno));
+  }
+  SharedFile file(fd, nullptr, 0);
+  struct stat st;
+  if (fstat(fd, &st) != 0) return MapStatus::Error(-errno, Why("cannot stat", path, errno));
+  if (!S_ISREG(st.st_mode))
+    return MapStatus::Error(-EINVAL, "refusing " + path + ": not a regular file");
+  if (st.st_size <= 0) return MapStatus::Error(-ENODATA, path + " is empty");
+  const size_t size = static_cast<size_t>(st.st_size);
+  void* base = mmap(nullptr, size, writable ? PROT_READ | PROT_WRITE : PROT_READ,
+                    MAP_SHARED, fd, 0);
+  if (base == MAP_FAILED) return MapStatus::Error(-errno, Why("cannot map", path, errno));
+  file.SetMapping(static_cast<uint8_t*>(base), size);
+  *out = std::move(file);
+  return MapStatus::Ok();
+}
+
+bool ProcessIsAlive(uint32_t pid) {
+  if (pid == 0 || pid > static_cast<uint32_t>(INT32_MAX)) return false;
+  return kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
+}
+
+bool FillRandom(uint8_t* out, size_t len) {
+  size_t done = 0;
+  while (done < len) {
+    ssize_t n = getrandom(out + done, len - done, 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    done += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+uint64_t MapMonotonicMs() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000 + static_cast<uint64_t>(ts.tv_nsec) / 1000000;
+}
+
+}  // namespace localio

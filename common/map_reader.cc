@@ -1,0 +1,229 @@
+#include "localio/map_reader.h"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "localio/map_atomic.h"
+#include "localio/wire_handle.h"
+
+namespace localio {
+
+namespace {
+
+MapStatus Unusable(const std::string& path, const std::string& why) {
+  return MapStatus::Error(-EPROTO, "map " + path + " is not usable: " + why);
+}
+
+// Checks every geometry field of `h` against this layout and `file_size`.
+MapStatus CheckGeometry(const MapHeader& h, uint64_t file_size, const std::string& path) {
+  if (std::memcmp(h.magic, kMapMagic, sizeof h.magic) != 0)
+    return Unusable(path, "bad magic (not a LOCALIO map)");
+  if (h.layout_version != kMapLayoutVersion)
+    return Unusable(path, "layout version " + std::to_string(h.layout_version) +
+                              ", this client reads " + std::to_string(kMapLayoutVersion));
+  if (h.header_size != sizeof(MapHeader)) return Unusable(path, "wrong header size");
+  if (h.export_row_count != kMapExportRows || h.export_row_size != sizeof(MapExportRow))
+    return Unusable(path, "wrong export table shape");
+  if (h.slots_per_bucket != kMapSlotsPerBucket || h.slot_size != sizeof(MapSlot) ||
+      h.tag_size != sizeof(uint32_t))
+    return Unusable(path, "wrong entry table shape");
+  if (h.bucket_count == 0 || h.bucket_count > kMapMaxBuckets ||
+      (h.bucket_count & (h.bucket_count - 1)) != 0)
+    return Unusable(path, "bucket count " + std::to_string(h.bucket_count) +
+                              " is not a power of two up to " + std::to_string(kMapMaxBuckets));
+  const MapGeometry g = MapGeometryFor(h.bucket_count);
+  if (h.export_keys_offset != g.export_keys_offset ||
+      h.export_rows_offset != g.export_rows_offset || h.tags_offset != g.tags_offset ||
+      h.slots_offset != g.slots_offset || h.total_size != g.total_size)
+    return Unusable(path, "section offsets or total size do not match the bucket count");
+  if (h.total_size > file_size)
+    return Unusable(path, "file is " + std::to_string(file_size) + " bytes, header claims " +
+                              std::to_string(h.total_size));
+  if (!FhFormatIsSane(h.fh_format)) return Unusable(path, "file-handle format is not sane");
+  return MapStatus::Ok();
+}
+
+bool RootIsValid(const char* bytes, uint16_t len) {
+  if (len == 0 || len >= kMapRootPathField || bytes[0] != '/' || bytes[len] != '\0')
+    return false;
+  return std::memchr(bytes, '\0', len) == nullptr;
+}
+
+}  // namespace
+
+MapStatus MapReader::Open(const std::string& path, std::unique_ptr<MapReader>* out) {
+  SharedFile file;
+  MapStatus st = OpenSharedFile(path, /*writable=*/false, &file);
+  if (st.err == -ENODATA) return Unusable(path, "file is empty");
+  if (!st.ok()) return st;
+  if (file.size() < sizeof(MapHeader)) return Unusable(path, "file is shorter than a header");
+  MapHeader h{};
+  SharedCopyOut(&h, file.base(), sizeof h / 8);
+  if (!(st = CheckGeometry(h, file.size(), path)).ok()) return st;
+  struct stat sb;
+  if (fstat(file.fd(), &sb) != 0) return MapStatus::Error(-errno, "cannot stat map " + path);
+
+  std::unique_ptr<MapReader> r(new MapReader());
+  r->geometry_ = MapGeometryFor(h.bucket_count);
+  r->path_ = path;
+  r->dev_ = sb.st_dev;
+  r->ino_ = sb.st_ino;
+  std::memcpy(r->instance_id_.data(), h.instance_id, sizeof h.instance_id);
+  r->server_pid_ = h.server_pid;
+  r->fh_format_ = h.fh_format;
+  r->file_ = std::move(file);
+  *out = std::move(r);
+  return MapStatus::Ok();
+}
+
+MapStatus MapReader::Refresh() const {
+  struct stat sb;
+  if (fstat(file_.fd(), &sb) != 0) return MapStatus::Error(-errno, "cannot stat map " + path_);
+  if (static_cast<uint64_t>(sb.st_size) < geometry_.total_size)
+    return Unusable(path_, "file shrank to " + std::to_string(sb.st_size) + " bytes");
+  if (stat(path_.c_str(), &sb) != 0 || sb.st_dev != dev_ || sb.st_ino != ino_)
+    return MapStatus::Error(-ESTALE, "map " + path_ + " was replaced or removed");
+  return MapStatus::Ok();
+}
+
+bool MapReader::ReadHeader(MapHeaderSnapshot* out) const {
+  const MapHeader* h = Header();
+  for (int tries = 0; tries < kSeqlockTries; ++tries) {
+    const uint32_t begin = SeqlockReadBegin(&h->header_seq);
+    const uint64_t epoch = SharedLoadAcquire(&h->epoch);
+    const uint32_t flags = SharedLoadAcquire(&h->flags);
+    const uint16_t port = SharedLoadAcquire(&h->port);
+    if (!SeqlockReadValid(&h->header_seq, begin)) {
+      SeqlockPause();
+      continue;
+    }
+    out->instance_id = instance_id_;
+    out->server_pid = server_pid_;
+    out->fh_format = fh_format_;
+    out->capacity = geometry_.capacity;
+    out->epoch = epoch;
+    out->alive = (flags & kMapAlive) != 0;
+    out->port = port;
+    out->heartbeat_ms = SharedLoad(&h->heartbeat_ms);
+    out->entries_used = SharedLoad(&h->entries_used);
+    out->evictions = SharedLoad(&h->evictions);
+    return true;
+  }
+  return false;
+}
+
+uint64_t MapReader::Epoch() const { return SharedLoadAcquire(&Header()->epoch); }
+uint64_t MapReader::HeartbeatMs() const { return SharedLoad(&Header()->heartbeat_ms); }
+bool MapReader::Alive() const { return (SharedLoadAcquire(&Header()->flags) & kMapAlive) != 0; }
+
+std::optional<MapExport> MapReader::FindExport(uint16_t export_id) const {
+  const uint32_t key = kMapExportKeyUsed | export_id;
+  const auto* keys = reinterpret_cast<const uint32_t*>(file_.base() + geometry_.export_keys_offset);
+  const auto* rows =
+      reinterpret_cast<const MapExportRow*>(file_.base() + geometry_.export_rows_offset);
+  for (uint32_t i = 0; i < kMapExportRows; ++i) {
+    if (SharedLoadAcquire(&keys[i]) != key) continue;
+    const MapExportRow* shared = &rows[i];
+    for (int tries = 0; tries < kSeqlockTries; ++tries) {
+      const uint64_t begin = SeqlockReadBegin(&shared->seq);
+      MapExportRow row;
+      SharedCopyOut(reinterpret_cast<uint8_t*>(&row) + 8,
+                    reinterpret_cast<const uint8_t*>(shared) + 8, (sizeof row - 8) / 8);
+      if (!SeqlockReadValid(&shared->seq, begin)) {
+        SeqlockPause();
+        continue;
+      }
+      if (row.export_id != export_id || !(row.flags & kMapExportInUse) ||
+          row.squash > static_cast<uint32_t>(MapSquash::kAllSquash) ||
+          !RootIsValid(row.server_root, row.server_root_len) ||
+          !RootIsValid(row.client_root, row.client_root_len))
+        return std::nullopt;
+      MapExport e;
+      e.export_id = row.export_id;
+      e.read_only = (row.flags & kMapExportReadOnly) != 0;
+      e.squash = static_cast<MapSquash>(row.squash);
+      e.anon_uid = row.anon_uid;
+      e.anon_gid = row.anon_gid;
+      e.server_root.assign(row.server_root, row.server_root_len);
+      e.client_root.assign(row.client_root, row.client_root_len);
+      return e;
+    }
+    return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+int MapReader::ReadSlot(uint32_t index, uint16_t export_id, std::span<const uint8_t> handle,
+                        MapEntry* out) const {
+  const auto* shared =
+      reinterpret_cast<const MapSlot*>(file_.base() + geometry_.slots_offset) + index;
+  // The head, the handle and a short path span three cache lines; ask for
+  // all of them now so their misses overlap instead of following each other.
+  __builtin_prefetch(reinterpret_cast<const uint8_t*>(shared) + 64);
+  __builtin_prefetch(reinterpret_cast<const uint8_t*>(shared) + 128);
+  alignas(8) MapSlot head;
+  for (int tries = 0; tries < kSeqlockTries; ++tries) {
+    const uint64_t begin = SeqlockReadBegin(&shared->seq);
+    SharedCopyOut(reinterpret_cast<uint8_t*>(&head) + 8,
+                  reinterpret_cast<const uint8_t*>(shared) + 8, (kMapSlotHeadSize - 8) / 8);
+    if (!SeqlockReadValid(&shared->seq, begin)) {
+      SeqlockPause();
+      continue;
+    }
+    if (!(head.flags & kMapSlotInUse)) return -ENOENT;
+    if (!handle.empty() &&
+        (head.export_id != export_id || head.handle_len != handle.size() ||
+         std::memcmp(head.handle, handle.data(), handle.size()) != 0))
+      return -ENOENT;
+    if (head.handle_len == 0 || head.handle_len > kMapMaxHandleLen ||
+        head.path_len > kMapMaxPathLen || head.type > static_cast<uint8_t>(MapObjectType::kOther))
+      return -EBADMSG;
+    SharedCopyOut(out->path_bytes.data(), shared->path, (head.path_len + 8u) / 8);
+    if (!SeqlockReadValid(&shared->seq, begin)) {
+      SeqlockPause();
+      continue;
+    }
+    const std::string_view path(out->path_bytes.data(), head.path_len);
+    if (out->path_bytes[head.path_len] != '\0' || !MapRelPathIsSafe(path)) return -EBADMSG;
+    out->export_id = head.export_id;
+    out->type = static_cast<MapObjectType>(head.type);
+    out->handle_len = head.handle_len;
+    out->path_len = head.path_len;
+    out->ino = head.ino;
+    out->dev = head.dev;
+    out->generation = head.generation;
+    out->published_ms = head.published_ms;
+    std::memcpy(out->handle.data(), head.handle, head.handle_len);
+    return 0;
+  }
+  return -EAGAIN;
+}
+
+int MapReader::Lookup(uint16_t export_id, std::span<const uint8_t> handle,
+                      MapEntry* out) const {
+  if (handle.empty() || handle.size() > kMapMaxHandleLen) return -ENOENT;
+  const uint64_t hash = MapHash(export_id, handle.data(), handle.size());
+  const uint32_t tag = MapTagOf(hash);
+  const uint32_t first =
+      static_cast<uint32_t>(hash & (geometry_.bucket_count - 1)) * kMapSlotsPerBucket;
+  const auto* tags = reinterpret_cast<const uint32_t*>(file_.base() + geometry_.tags_offset);
+  for (uint32_t i = first; i < first + kMapSlotsPerBucket; ++i) {
+    if (SharedLoadAcquire(&tags[i]) != tag) continue;
+    const int rc = ReadSlot(i, export_id, handle, out);
+    if (rc != -ENOENT) return rc;
+  }
+  return -ENOENT;
+}
+
+void MapReader::ForEachEntry(const std::function<void(const MapEntry&)>& fn) const {
+  const auto* tags = reinterpret_cast<const uint32_t*>(file_.base() + geometry_.tags_offset);
+  MapEntry e;
+  for (uint32_t i = 0; i < geometry_.capacity; ++i) {
+    if (SharedLoad(&tags[i]) == 0) continue;
+    if (ReadSlot(i, 0, {}, &e) == 0) fn(e);
+  }
+}
+
+}  // namespace localio

@@ -1,0 +1,390 @@
+#include "localio/map_writer.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "localio/map_atomic.h"
+#include "localio/wire_handle.h"
+
+namespace localio {
+
+namespace {
+
+// Decides whether an existing file at the map path may be replaced.
+MapStatus CheckExistingMap(const MapConfig& config) {
+  SharedFile old;
+  MapStatus st = OpenSharedFile(config.path, /*writable=*/false, &old);
+  if (st.err == -ENOENT) return MapStatus::Ok();
+  if (st.err == -ENODATA)
+    return MapStatus::Error(-EEXIST, config.path + " exists, is empty and is not a LOCALIO "
+                                                   "map; remove it or choose another Map_Path");
+  if (!st.ok()) return st;
+  MapHeader h{};
+  if (old.size() < sizeof h || std::memcmp(old.base(), kMapMagic, sizeof kMapMagic) != 0)
+    return MapStatus::Error(-EEXIST, config.path + " exists and is not a LOCALIO map; "
+                                                   "remove it or choose another Map_Path");
+  SharedCopyOut(&h, old.base(), sizeof h / 8);
+  if (h.layout_version != kMapLayoutVersion)
+    return MapStatus::Error(-EEXIST, config.path + " holds a map of layout version " +
+                                         std::to_string(h.layout_version) +
+                                         "; remove it once its server is stopped");
+  const uint64_t now = MapMonotonicMs();
+  const bool fresh = h.heartbeat_ms <= now && now - h.heartbeat_ms < config.stale_after_ms;
+  if ((h.flags & kMapAlive) && ProcessIsAlive(h.server_pid) && fresh)
+    return MapStatus::Error(-EBUSY, config.path + " belongs to a running server (pid " +
+                                        std::to_string(h.server_pid) + ", heartbeat " +
+                                        std::to_string(now - h.heartbeat_ms) + " ms ago)");
+  return MapStatus::Ok();
+}
+
+MapStatus CheckConfig(const MapConfig& config) {
+  if (config.path.empty()) return MapStatus::Error(-EINVAL, "Map_Path is empty");
+  if (config.max_entries == 0 || config.max_entries > uint64_t{kMapMaxBuckets} * kMapSlotsPerBucket)
+    return MapStatus::Error(-EINVAL, "Max_Entries must be between 1 and " +
+                                         std::to_string(uint64_t{kMapMaxBuckets} *
+                                                        kMapSlotsPerBucket));
+  if (!FhFormatIsSane(config.fh_format))
+    return MapStatus::Error(-EINVAL, "the file-handle format descriptor is not usable");
+  return MapStatus::Ok();
+}
+
+bool RootIsValid(const std::string& root, bool may_be_empty) {
+  if (root.empty()) return may_be_empty;
+  return root.front() == '/' && root.size() < kMapRootPathField &&
+         root.find('\0') == std::string::npos;
+}
+
+void FillRow(const MapExport& e, MapExportRow* row) {
+  std::memset(row, 0, sizeof *row);
+  row->export_id = e.export_id;
+  row->flags = kMapExportInUse | (e.read_only ? kMapExportReadOnly : 0);
+  row->squash = static_cast<uint32_t>(e.squash);
+  row->anon_uid = e.anon_uid;
+  row->anon_gid = e.anon_gid;
+  const std::string& client = e.client_root.empty() ? e.server_root : e.client_root;
+  row->server_root_len = static_cast<uint16_t>(e.server_root.size());
+  row->client_root_len = static_cast<uint16_t>(client.size());
+  std::memcpy(row->server_root, e.server_root.data(), e.server_root.size());
+  std::memcpy(row->client_root, client.data(), client.size());
+}
+
+}  // namespace
+
+MapStatus MapWriter::Create(const MapConfig& config, std::unique_ptr<MapWriter>* out) {
+  MapStatus st = CheckConfig(config);
+  if (!st.ok()) return st;
+  const std::string hello_path = config.path + ".hello";
+  if (!(st = CheckSharedFilePath(config.path)).ok()) return st;
+  if (!(st = CheckSharedFilePath(hello_path)).ok()) return st;
+  if (!(st = CheckExistingMap(config)).ok()) return st;
+
+  std::unique_ptr<MapWriter> w(new MapWriter());
+  w->path_ = config.path;
+  w->hello_path_ = hello_path;
+  w->geometry_ = MapGeometryForEntries(config.max_entries);
+  if (!FillRandom(w->instance_id_.data(), w->instance_id_.size()))
+    return MapStatus::Error(-EIO, "no random bytes for the server instance id");
+  // The hello file first: once a client sees the new map, its hello exists.
+  if (!(st = HelloServer::Create(hello_path, config.hello_mode, config.gid, &w->hello_)).ok())
+    return st;
+  const MapGeometry& g = w->geometry_;
+  const InstanceId& id = w->instance_id_;
+  st = CreateSharedFile(
+      config.path, g.total_size, config.mode, config.gid,
+      [&](uint8_t* base) {
+        auto* h = reinterpret_cast<MapHeader*>(base);
+        std::memcpy(h->magic, kMapMagic, sizeof h->magic);
+        h->layout_version = kMapLayoutVersion;
+        h->header_size = sizeof(MapHeader);
+        h->total_size = g.total_size;
+        h->export_keys_offset = g.export_keys_offset;
+        h->export_rows_offset = g.export_rows_offset;
+        h->export_row_count = kMapExportRows;
+        h->export_row_size = sizeof(MapExportRow);
+        h->tags_offset = g.tags_offset;
+        h->slots_offset = g.slots_offset;
+        h->bucket_count = g.bucket_count;
+        h->slots_per_bucket = kMapSlotsPerBucket;
+        h->slot_size = sizeof(MapSlot);
+        h->tag_size = sizeof(uint32_t);
+        std::memcpy(h->instance_id, id.data(), id.size());
+        h->server_pid = static_cast<uint32_t>(getpid());
+        h->heartbeat_ms = MapMonotonicMs();
+        h->epoch = 1;
+        h->flags = kMapAlive;
+        h->fh_format = config.fh_format;
+      },
+      &w->file_);
+  if (!st.ok()) return st;
+  w->last_use_.assign(g.capacity, 0);
+  *out = std::move(w);
+  return MapStatus::Ok();
+}
+
+MapWriter::~MapWriter() { MarkDead(); }
+
+uint32_t* MapWriter::Tags() const {
+  return reinterpret_cast<uint32_t*>(file_.base() + geometry_.tags_offset);
+}
+MapSlot* MapWriter::Slots() const {
+  return reinterpret_cast<MapSlot*>(file_.base() + geometry_.slots_offset);
+}
+uint32_t* MapWriter::ExportKeys() const {
+  return reinterpret_cast<uint32_t*>(file_.base() + geometry_.export_keys_offset);
+}
+MapExportRow* MapWriter::ExportRows() const {
+  return reinterpret_cast<MapExportRow*>(file_.base() + geometry_.export_rows_offset);
+}
+
+void MapWriter::SetPort(uint16_t port) {
+  std::lock_guard<std::mutex> lock(mu_);
+  MapHeader* h = Header();
+  SeqlockWriteBegin(&h->header_seq);
+  SharedStoreRelease(&h->port, port);
+  SeqlockWriteEnd(&h->header_seq);
+}
+
+void MapWriter::Heartbeat() {
+  std::lock_guard<std::mutex> lock(mu_);
+  SharedStore(&Header()->heartbeat_ms, MapMonotonicMs());
+}
+
+void MapWriter::MarkDead() {
+  std::lock_guard<std::mutex> lock(mu_);
+  MapHeader* h = Header();
+  if (h == nullptr || !(SharedLoad(&h->flags) & kMapAlive)) return;
+  SeqlockWriteBegin(&h->header_seq);
+  SharedStoreRelease(&h->flags, SharedLoad(&h->flags) & ~kMapAlive);
+  SeqlockWriteEnd(&h->header_seq);
+}
+
+void MapWriter::BumpEpoch() {
+  MapHeader* h = Header();
+  SeqlockWriteBegin(&h->header_seq);
+  SharedStoreRelease(&h->epoch, SharedLoad(&h->epoch) + 1);
+  SeqlockWriteEnd(&h->header_seq);
+}
+
+MapStatus MapWriter::SetExport(const MapExport& e) {
+  if (!RootIsValid(e.server_root, false))
+    return MapStatus::Error(-EINVAL, "export " + std::to_string(e.export_id) +
+                                         ": server root '" + e.server_root +
+                                         "' must be absolute and shorter than " +
+                                         std::to_string(kMapRootPathField) + " bytes");
+  if (!RootIsValid(e.client_root, true))
+    return MapStatus::Error(-EINVAL, "export " + std::to_string(e.export_id) +
+                                         ": Client_Root '" + e.client_root +
+                                         "' must be absolute and shorter than " +
+                                         std::to_string(kMapRootPathField) + " bytes");
+  MapExportRow value;
+  FillRow(e, &value);
+  const uint32_t key = kMapExportKeyUsed | e.export_id;
+  std::lock_guard<std::mutex> lock(mu_);
+  uint32_t* keys = ExportKeys();
+  int64_t row = -1, free_row = -1;
+  for (uint32_t i = 0; i < kMapExportRows && row < 0; ++i) {
+    if (keys[i] == key) row = i;
+    else if (keys[i] == 0 && free_row < 0) free_row = i;
+  }
+  if (row < 0 && free_row < 0)
+    return MapStatus::Error(-ENOSPC, "the map's export table is full (" +
+                                         std::to_string(kMapExportRows) + " exports)");
+  const bool is_new = row < 0;
+  if (is_new) row = free_row;
+  MapExportRow* r = &ExportRows()[row];
+  value.seq = r->seq;
+  if (!is_new && std::memcmp(&value, r, sizeof value) == 0) return MapStatus::Ok();
+  SeqlockWriteBegin(&r->seq);
+  SharedCopyIn(reinterpret_cast<uint8_t*>(r) + 8, reinterpret_cast<uint8_t*>(&value) + 8,
+               (sizeof value - 8) / 8);
+  SeqlockWriteEnd(&r->seq);
+  SharedStoreRelease(&keys[row], key);
+  BumpEpoch();
+  return MapStatus::Ok();
+}
+
+int MapWriter::RemoveExport(uint16_t export_id) {
+  const uint32_t key = kMapExportKeyUsed | export_id;
+  std::lock_guard<std::mutex> lock(mu_);
+  uint32_t* keys = ExportKeys();
+  uint32_t row = 0;
+  while (row < kMapExportRows && keys[row] != key) ++row;
+  if (row == kMapExportRows) return -ENOENT;
+  SharedStoreRelease(&keys[row], 0u);
+  MapExportRow* r = &ExportRows()[row];
+  SeqlockWriteBegin(&r->seq);
+  SharedStoreRelease(&r->flags, uint16_t{0});
+  SeqlockWriteEnd(&r->seq);
+  const uint32_t* tags = Tags();
+  const MapSlot* slots = Slots();
+  for (uint32_t i = 0; i < geometry_.capacity; ++i)
+    if (tags[i] != 0 && slots[i].export_id == export_id) ClearSlot(i);
+  BumpEpoch();
+  return 0;
+}
+
+int64_t MapWriter::Find(uint16_t export_id, std::span<const uint8_t> handle,
+                        uint64_t hash) const {
+  const uint32_t tag = MapTagOf(hash);
+  const uint32_t first = static_cast<uint32_t>(hash & (geometry_.bucket_count - 1)) *
+                         kMapSlotsPerBucket;
+  const uint32_t* tags = Tags();
+  const MapSlot* slots = Slots();
+  for (uint32_t i = first; i < first + kMapSlotsPerBucket; ++i) {
+    if (tags[i] != tag) continue;
+    const MapSlot& s = slots[i];
+    __builtin_prefetch(reinterpret_cast<const uint8_t*>(&s) + 64);  // handle, path
+    __builtin_prefetch(reinterpret_cast<const uint8_t*>(&s) + 128);
+    if (s.export_id == export_id && s.handle_len == handle.size() &&
+        std::memcmp(s.handle, handle.data(), handle.size()) == 0)
+      return i;
+  }
+  return -1;
+}
+
+void MapWriter::WriteSlot(uint32_t index, const MapSlot& value, uint32_t tag) {
+  MapSlot* s = &Slots()[index];
+  const auto* src = reinterpret_cast<const uint8_t*>(&value);
+  auto* dst = reinterpret_cast<uint8_t*>(s);
+  SeqlockWriteBegin(&s->seq);
+  SharedCopyIn(dst + 8, src + 8, (kMapSlotHeadSize - 8) / 8);
+  // Only the path's words up to its NUL: readers never look further.
+  SharedCopyIn(dst + kMapSlotHeadSize, src + kMapSlotHeadSize, (value.path_len + 1 + 7) / 8);
+  SeqlockWriteEnd(&s->seq);
+  SharedStoreRelease(&Tags()[index], tag);
+  last_use_[index] = ++clock_;
+}
+
+void MapWriter::ClearSlot(uint32_t index) {
+  MapSlot* s = &Slots()[index];
+  SharedStoreRelease(&Tags()[index], 0u);
+  SeqlockWriteBegin(&s->seq);
+  SharedStoreRelease(&s->flags, uint16_t{0});
+  SharedStoreRelease(&s->generation, s->generation + 1);
+  SeqlockWriteEnd(&s->seq);
+  last_use_[index] = 0;
+  --entries_used_;
+  SharedStore(&Header()->entries_used, entries_used_);
+}
+
+int MapWriter::Publish(uint16_t export_id, std::span<const uint8_t> handle,
+                       std::string_view relpath, uint64_t ino, uint64_t dev,
+                       MapObjectType type) {
+  if (handle.empty() || handle.size() > kMapMaxHandleLen) return -EMSGSIZE;
+  if (relpath.size() > kMapMaxPathLen) return -ENAMETOOLONG;
+  if (!MapRelPathIsSafe(relpath)) return -EINVAL;
+  const uint64_t hash = MapHash(export_id, handle.data(), handle.size());
+  std::lock_guard<std::mutex> lock(mu_);
+  int64_t index = Find(export_id, handle, hash);
+  if (index >= 0) {
+    const MapSlot& s = Slots()[index];
+    if (s.ino == ino && s.dev == dev && s.type == static_cast<uint8_t>(type) &&
+        s.path_len == relpath.size() &&
+        std::memcmp(s.path, relpath.data(), relpath.size()) == 0) {
+      last_use_[index] = ++clock_;  // private: readers' cache lines untouched
+      return 0;
+    }
+  } else {
+    const uint32_t first = static_cast<uint32_t>(hash & (geometry_.bucket_count - 1)) *
+                           kMapSlotsPerBucket;
+    const uint32_t* tags = Tags();
+    for (uint32_t i = first; i < first + kMapSlotsPerBucket && index < 0; ++i)
+      if (tags[i] == 0) index = i;
+    if (index < 0) {
+      index = first;
+      for (uint32_t i = first + 1; i < first + kMapSlotsPerBucket; ++i)
+        if (last_use_[i] < last_use_[index]) index = i;
+      ++evictions_;
+      SharedStore(&Header()->evictions, evictions_);
+    } else {
+      ++entries_used_;
+      SharedStore(&Header()->entries_used, entries_used_);
+    }
+  }
+  MapSlot value;
+  // Zero the head and the path's words up to its NUL (what WriteSlot copies).
+  std::memset(&value, 0, kMapSlotHeadSize + (relpath.size() + 8) / 8 * 8);
+  value.export_id = export_id;
+  value.handle_len = static_cast<uint8_t>(handle.size());
+  value.type = static_cast<uint8_t>(type);
+  value.path_len = static_cast<uint16_t>(relpath.size());
+  value.flags = kMapSlotInUse;
+  value.ino = ino;
+  value.dev = dev;
+  value.generation = Slots()[index].generation + 1;
+  value.published_ms = MapMonotonicMs();
+  std::memcpy(value.handle, handle.data(), handle.size());
+  std::memcpy(value.path, relpath.data(), relpath.size());
+  WriteSlot(static_cast<uint32_t>(index), value, MapTagOf(hash));
+  return 0;
+}
+
+int MapWriter::Unpublish(uint16_t export_id, std::span<const uint8_t> handle) {
+  if (handle.empty() || handle.size() > kMapMaxHandleLen) return -ENOENT;
+  const uint64_t hash = MapHash(export_id, handle.data(), handle.size());
+  std::lock_guard<std::mutex> lock(mu_);
+  const int64_t index = Find(export_id, handle, hash);
+  if (index < 0) return -ENOENT;
+  ClearSlot(static_cast<uint32_t>(index));
+  return 0;
+}
+
+int MapWriter::RenamePrefix(uint16_t export_id, std::string_view old_relpath,
+                            std::string_view new_relpath) {
+  if (old_relpath.empty() || new_relpath.empty() || !MapRelPathIsSafe(old_relpath) ||
+      !MapRelPathIsSafe(new_relpath))
+    return -EINVAL;
+  std::lock_guard<std::mutex> lock(mu_);
+  const uint32_t* tags = Tags();
+  MapSlot* slots = Slots();
+  int changed = 0;
+  for (uint32_t i = 0; i < geometry_.capacity; ++i) {
+    if (tags[i] == 0) continue;
+    const MapSlot& s = slots[i];
+    if (s.export_id != export_id) continue;
+    const std::string_view path(s.path, s.path_len);
+    if (!path.starts_with(old_relpath)) continue;
+    if (path.size() != old_relpath.size() && path[old_relpath.size()] != '/') continue;
+    const std::string_view rest = path.substr(old_relpath.size());
+    ++changed;
+    if (new_relpath.size() + rest.size() > kMapMaxPathLen) {
+      ClearSlot(i);
+      continue;
+    }
+    MapSlot value;
+    std::memcpy(&value, &s, kMapSlotHeadSize);
+    std::memset(value.path, 0, sizeof value.path);
+    std::memcpy(value.path, new_relpath.data(), new_relpath.size());
+    std::memcpy(value.path + new_relpath.size(), rest.data(), rest.size());
+    value.path_len = static_cast<uint16_t>(new_relpath.size() + rest.size());
+    value.generation = s.generation + 1;
+    value.published_ms = MapMonotonicMs();
+    WriteSlot(i, value, tags[i]);
+  }
+  return changed;
+}
+
+int MapWriter::PathOf(uint16_t export_id, std::span<const uint8_t> handle,
+                      std::string* out) const {
+  if (handle.empty() || handle.size() > kMapMaxHandleLen) return -ENOENT;
+  const uint64_t hash = MapHash(export_id, handle.data(), handle.size());
+  std::lock_guard<std::mutex> lock(mu_);
+  const int64_t index = Find(export_id, handle, hash);
+  if (index < 0) return -ENOENT;
+  const MapSlot& s = Slots()[index];
+  out->assign(s.path, s.path_len);
+  return 0;
+}
+
+bool MapWriter::ConfirmNonce(const Nonce& nonce) {
+  return hello_->Confirm(nonce, instance_id_);
+}
+
+MapStats MapWriter::Stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return {entries_used_, geometry_.capacity, evictions_};
+}
+
+}  // namespace localio

@@ -1,0 +1,341 @@
+// The LOCALIO server behind localio_server.h: owns the MapWriter, the
+// LocalioService and the heartbeat thread for the whole ganesha process.
+#include "localio_server.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <condition_variable>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <span>
+#include <string>
+#include <thread>
+
+#include "localio/localio_service.h"
+#include "localio/map_writer.h"
+#include "localio/portmap_client.h"
+#include "localio_server_log.h"
+#include "vfs_handle.h"
+
+namespace localio {
+namespace {
+
+struct ExportState {
+  int root_fd = -1;
+  std::string root_path;  // canonical, as this process sees it
+  localio_resolver resolver = LOCALIO_RESOLVER_NONE;
+};
+
+class Server {
+ public:
+  int Start(const localio_server_params& p, std::string* err);
+  void Stop();
+  bool running() const { return running_; }
+  uint16_t port() const { return service_ ? service_->port() : 0; }
+  int AddExport(const localio_export_desc& d);
+  void RemoveExport(uint16_t id);
+
+  void PublishRoot(uint16_t id, const localio_object& root);
+  void PublishChild(uint16_t id, std::span<const uint8_t> parent,
+                    const char* name, const localio_object& child);
+  void PublishWire(uint16_t id, std::span<const uint8_t> opaque);
+  void Unpublish(uint16_t id, std::span<const uint8_t> opaque);
+  void Renamed(uint16_t id, const localio_object& obj,
+               std::span<const uint8_t> new_parent, const char* new_name);
+
+ private:
+  // Path of `opaque` in the map, or resolved from the kernel and published.
+  // Caller holds mu_ shared.
+  bool PathOf(uint16_t id, std::span<const uint8_t> opaque, std::string* path);
+  void HeartbeatLoop();
+
+  // Shared by publishers, exclusive for start/stop and export changes.
+  std::shared_mutex mu_;
+  bool running_ = false;
+  std::unique_ptr<MapWriter> map_;
+  std::unique_ptr<rpc::LocalioService> service_;
+  bool registered_ = false;
+  std::map<uint16_t, ExportState> exports_;
+
+  std::mutex beat_mu_;
+  std::condition_variable beat_cv_;
+  bool beat_stop_ = false;
+  std::thread beat_;
+};
+
+std::span<const uint8_t> Bytes(const void* p, size_t n) {
+  return {static_cast<const uint8_t*>(p), n};
+}
+
+int Server::Start(const localio_server_params& p, std::string* err) {
+  std::unique_lock lock(mu_);
+  if (running_) {
+    *err = "LOCALIO server already running";
+    return -EALREADY;
+  }
+  MapConfig config;
+  config.path = p.map_path ? p.map_path : config.path;
+  config.max_entries = p.max_entries;
+  config.mode = p.map_mode;
+  // Clients write their nonce into the hello file: the map's readers get
+  // write access there, and only there.
+  config.hello_mode = p.map_mode | ((p.map_mode & 0044) >> 1);
+  config.gid = p.map_gid;
+  std::unique_ptr<MapWriter> map;
+  MapStatus st = MapWriter::Create(config, &map);
+  if (!st.ok()) {
+    *err = "Map_Path " + config.path + ": " + st.message;
+    return st.err;
+  }
+
+  rpc::LocalioServiceOptions opts;
+  opts.bind_address = p.bind_addr && *p.bind_addr ? p.bind_addr : "0.0.0.0";
+  opts.port = p.port;
+  MapWriter* raw_map = map.get();
+  auto service = std::make_unique<rpc::LocalioService>(
+      opts, [raw_map](const Nonce& nonce) { raw_map->ConfirmNonce(nonce); });
+  rpc::Status ss = service->Start();
+  if (!ss.ok()) {
+    *err = ss.message;
+    return ss.code;
+  }
+  map->SetPort(service->port());
+  map->Heartbeat();
+
+  registered_ = false;
+  if (p.register_rpcbind) {
+    rpc::Status rs = rpc::RegisterWithRpcbind(service->port());
+    if (rs.ok()) {
+      registered_ = true;
+    } else {
+      // Not fatal: clients also find the port in the map's header.
+      ServerLog(kLogWarn, "LOCALIO: rpcbind registration failed (" + rs.message +
+                              "); clients will use the port in the map");
+    }
+  }
+  map_ = std::move(map);
+  service_ = std::move(service);
+  {
+    std::lock_guard beat_lock(beat_mu_);
+    beat_stop_ = false;
+  }
+  beat_ = std::thread([this] { HeartbeatLoop(); });
+  running_ = true;
+  return 0;
+}
+
+void Server::HeartbeatLoop() {
+  std::unique_lock lock(beat_mu_);
+  while (!beat_stop_) {
+    beat_cv_.wait_for(lock, std::chrono::seconds(1));
+    if (beat_stop_) break;
+    map_->Heartbeat();
+  }
+}
+
+void Server::Stop() {
+  std::unique_lock lock(mu_);
+  if (!running_) return;
+  running_ = false;
+  {
+    std::lock_guard beat_lock(beat_mu_);
+    beat_stop_ = true;
+  }
+  beat_cv_.notify_all();
+  if (beat_.joinable()) beat_.join();
+  if (registered_) {
+    rpc::Status rs = rpc::UnregisterFromRpcbind();
+    if (!rs.ok()) ServerLog(kLogWarn, "LOCALIO: rpcbind unregistration failed: " + rs.message);
+    registered_ = false;
+  }
+  service_->Stop();
+  service_.reset();
+  map_->MarkDead();
+  map_.reset();
+  for (auto& [id, e] : exports_)
+    if (e.root_fd >= 0) close(e.root_fd);
+  exports_.clear();
+}
+
+int Server::AddExport(const localio_export_desc& d) {
+  std::unique_lock lock(mu_);
+  if (!running_) return -ENOTCONN;
+  char* canonical = realpath(d.server_root, nullptr);
+  if (canonical == nullptr) return -errno;
+  std::string root(canonical);
+  free(canonical);
+  const int fd = open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return -errno;
+
+  MapExport row;
+  row.export_id = d.export_id;
+  row.read_only = d.read_only;
+  row.squash = static_cast<MapSquash>(d.squash);
+  row.anon_uid = d.anon_uid;
+  row.anon_gid = d.anon_gid;
+  row.server_root = root;
+  row.client_root = d.client_root ? d.client_root : "";
+  MapStatus st = map_->SetExport(row);
+  if (!st.ok()) {
+    close(fd);
+    ServerLog(kLogWarn, "LOCALIO: export " + std::to_string(d.export_id) + ": " + st.message);
+    return st.err;
+  }
+  auto& e = exports_[d.export_id];
+  if (e.root_fd >= 0) close(e.root_fd);
+  e.root_fd = fd;
+  e.root_path = root;
+  e.resolver = d.resolver;
+  return 0;
+}
+
+void Server::RemoveExport(uint16_t id) {
+  std::unique_lock lock(mu_);
+  if (!running_) return;
+  map_->RemoveExport(id);
+  auto it = exports_.find(id);
+  if (it != exports_.end()) {
+    if (it->second.root_fd >= 0) close(it->second.root_fd);
+    exports_.erase(it);
+  }
+}
+
+bool Server::PathOf(uint16_t id, std::span<const uint8_t> opaque, std::string* path) {
+  if (map_->PathOf(id, opaque, path) == 0) return true;
+  auto it = exports_.find(id);
+  if (it == exports_.end() || it->second.resolver != LOCALIO_RESOLVER_VFS) return false;
+  ResolvedObject obj;
+  if (ResolveVfsHandle(it->second.root_fd, it->second.root_path, opaque, &obj) != 0)
+    return false;
+  map_->Publish(id, opaque, obj.relpath, obj.ino, obj.dev, obj.type);
+  *path = std::move(obj.relpath);
+  return true;
+}
+
+void Server::PublishRoot(uint16_t id, const localio_object& root) {
+  std::shared_lock lock(mu_);
+  if (!running_ || exports_.count(id) == 0) return;
+  map_->Publish(id, Bytes(root.opaque, root.opaque_len), "", root.ino, root.dev,
+                static_cast<MapObjectType>(root.type));
+}
+
+void Server::PublishChild(uint16_t id, std::span<const uint8_t> parent,
+                          const char* name, const localio_object& child) {
+  std::shared_lock lock(mu_);
+  if (!running_) return;
+  if (name == nullptr || name[0] == '\0' || std::strcmp(name, ".") == 0 ||
+      std::strcmp(name, "..") == 0 || std::strchr(name, '/') != nullptr)
+    return;
+  std::string path;
+  if (!PathOf(id, parent, &path)) return;
+  if (!path.empty()) path.push_back('/');
+  path.append(name);
+  map_->Publish(id, Bytes(child.opaque, child.opaque_len), path, child.ino,
+                child.dev, static_cast<MapObjectType>(child.type));
+}
+
+void Server::PublishWire(uint16_t id, std::span<const uint8_t> opaque) {
+  std::shared_lock lock(mu_);
+  if (!running_) return;
+  std::string path;
+  PathOf(id, opaque, &path);
+}
+
+void Server::Unpublish(uint16_t id, std::span<const uint8_t> opaque) {
+  std::shared_lock lock(mu_);
+  if (!running_) return;
+  map_->Unpublish(id, opaque);
+}
+
+void Server::Renamed(uint16_t id, const localio_object& obj,
+                     std::span<const uint8_t> new_parent, const char* new_name) {
+  std::shared_lock lock(mu_);
+  if (!running_) return;
+  const auto handle = Bytes(obj.opaque, obj.opaque_len);
+  std::string old_path;
+  const bool had_path = map_->PathOf(id, handle, &old_path) == 0;
+  std::string new_path;
+  if (!PathOf(id, new_parent, &new_path)) {
+    // The new place cannot be named: drop the entry rather than let it lie.
+    // Entries below a directory keep their old paths; clients check every
+    // object's identity after opening, so those only cost a fallback.
+    map_->Unpublish(id, handle);
+    return;
+  }
+  if (!new_path.empty()) new_path.push_back('/');
+  new_path.append(new_name);
+  if (had_path && obj.type == LOCALIO_OBJ_DIRECTORY) {
+    map_->RenamePrefix(id, old_path, new_path);
+  }
+  map_->Publish(id, handle, new_path, obj.ino, obj.dev,
+                static_cast<MapObjectType>(obj.type));
+}
+
+Server& TheServer() {
+  static Server* server = new Server;  // lives until the process ends
+  return *server;
+}
+
+}  // namespace
+}  // namespace localio
+
+using localio::Bytes;
+using localio::TheServer;
+
+extern "C" {
+
+int localio_server_start(const struct localio_server_params* params, char* err,
+                         size_t err_len) {
+  std::string message;
+  const int rc = TheServer().Start(*params, &message);
+  if (rc != 0 && err != nullptr && err_len > 0)
+    std::snprintf(err, err_len, "%s", message.c_str());
+  return rc;
+}
+
+void localio_server_stop(void) { TheServer().Stop(); }
+
+bool localio_server_running(void) { return TheServer().running(); }
+
+uint16_t localio_server_port(void) { return TheServer().port(); }
+
+int localio_server_add_export(const struct localio_export_desc* desc) {
+  return TheServer().AddExport(*desc);
+}
+
+void localio_server_remove_export(uint16_t export_id) {
+  TheServer().RemoveExport(export_id);
+}
+
+void localio_publish_root(uint16_t export_id, const struct localio_object* root) {
+  TheServer().PublishRoot(export_id, *root);
+}
+
+void localio_publish_child(uint16_t export_id, const void* parent_opaque,
+                           size_t parent_len, const char* name,
+                           const struct localio_object* child) {
+  TheServer().PublishChild(export_id, Bytes(parent_opaque, parent_len), name, *child);
+}
+
+void localio_publish_wire(uint16_t export_id, const void* opaque, size_t opaque_len) {
+  TheServer().PublishWire(export_id, Bytes(opaque, opaque_len));
+}
+
+void localio_unpublish(uint16_t export_id, const void* opaque, size_t opaque_len) {
+  TheServer().Unpublish(export_id, Bytes(opaque, opaque_len));
+}
+
+void localio_renamed(uint16_t export_id, const struct localio_object* obj,
+                     const void* new_parent_opaque, size_t new_parent_len,
+                     const char* new_name) {
+  TheServer().Renamed(export_id, *obj, Bytes(new_parent_opaque, new_parent_len), new_name);
+}
+
+}  // extern "C"

@@ -1,0 +1,126 @@
+/* The LOCALIO side of the FSAL, behind a C API so that the Ganesha glue
+ * (C, Ganesha's headers) and the logic (C++, no Ganesha headers, unit
+ * tested) stay apart: the shared map, the LOCALIO listener and its rpcbind
+ * registration, the heartbeat thread, and publishing handle -> path.
+ *
+ * One server per process. Every call is thread-safe. Publishing calls are
+ * no-ops while the server is not running: the exports keep working through
+ * RPC, without the bypass.
+ */
+#ifndef LOCALIO_SERVER_H
+#define LOCALIO_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct localio_server_params {
+	const char *map_path;	/* the map; the hello file is map_path.hello */
+	unsigned int map_mode;	/* the map's mode; the hello file adds g+w */
+	long long map_gid;	/* group of both files, -1 = the server's */
+	uint64_t max_entries;
+	uint16_t port;		/* LOCALIO listener, 0 = ephemeral */
+	const char *bind_addr;	/* numeric address NFS is bound to */
+	bool register_rpcbind;	/* SET 400122 v1 with rpcbind at start */
+};
+
+/* Creates the map and the hello file, starts the listener, registers it
+ * with rpcbind, starts the heartbeat. 0, or a negative errno with a
+ * sentence naming the problem in err. A failed start leaves nothing
+ * running and nothing registered. */
+int localio_server_start(const struct localio_server_params *params,
+			 char *err, size_t err_len);
+
+/* Unregisters from rpcbind, stops the listener and the heartbeat, marks
+ * the map dead. Idempotent. */
+void localio_server_stop(void);
+
+bool localio_server_running(void);
+
+/* The listener's bound port (0 when not running). */
+uint16_t localio_server_port(void);
+
+/* Squash modes as the map stores them (map_types.h: MapSquash). */
+enum localio_squash {
+	LOCALIO_SQUASH_NONE = 0,
+	LOCALIO_SQUASH_ROOT = 1,
+	LOCALIO_SQUASH_ROOT_ID = 2,
+	LOCALIO_SQUASH_ALL = 3,
+};
+
+/* How the sub-FSAL's opaque handles can be resolved to a path from the
+ * kernel when a handle arrives without a name. */
+enum localio_resolver {
+	LOCALIO_RESOLVER_NONE = 0,
+	LOCALIO_RESOLVER_VFS = 1,	/* FSAL_VFS: fsid + kernel handle */
+};
+
+struct localio_export_desc {
+	uint16_t export_id;
+	const char *server_root;	/* the export's Path */
+	const char *client_root;	/* where clients see it; NULL = same */
+	bool read_only;
+	enum localio_squash squash;
+	uint32_t anon_uid;
+	uint32_t anon_gid;
+	enum localio_resolver resolver;
+};
+
+/* Adds or updates the export's row (bumps the epoch when it changed) and
+ * opens its root for resolving handles. 0 or a negative errno. */
+int localio_server_add_export(const struct localio_export_desc *desc);
+
+/* Drops the export's row and all its entries; bumps the epoch. */
+void localio_server_remove_export(uint16_t export_id);
+
+/* Object types as the map stores them (map_types.h: MapObjectType). */
+enum localio_obj_type {
+	LOCALIO_OBJ_UNKNOWN = 0,
+	LOCALIO_OBJ_REGULAR = 1,
+	LOCALIO_OBJ_DIRECTORY = 2,
+	LOCALIO_OBJ_SYMLINK = 3,
+	LOCALIO_OBJ_OTHER = 4,
+};
+
+struct localio_object {
+	const void *opaque;	/* the FSAL opaque, as handle_to_wire emits */
+	size_t opaque_len;
+	uint64_t ino;
+	uint64_t dev;
+	enum localio_obj_type type;
+};
+
+/* The export root itself (path ""). */
+void localio_publish_root(uint16_t export_id,
+			  const struct localio_object *root);
+
+/* `child` is `name` in directory `parent` (lookup, create, readdir). When
+ * the parent is not in the map it is resolved from the kernel first. */
+void localio_publish_child(uint16_t export_id, const void *parent_opaque,
+			   size_t parent_len, const char *name,
+			   const struct localio_object *child);
+
+/* A handle going to a client (handle_to_wire): one probe when it is in
+ * the map already; otherwise resolved from the kernel and published. */
+void localio_publish_wire(uint16_t export_id, const void *opaque,
+			  size_t opaque_len);
+
+/* The object was removed (its last name, or the caller cannot tell). */
+void localio_unpublish(uint16_t export_id, const void *opaque,
+		       size_t opaque_len);
+
+/* `obj` was renamed to `new_name` in `new_parent`; for a directory every
+ * entry below it follows. */
+void localio_renamed(uint16_t export_id, const struct localio_object *obj,
+		     const void *new_parent_opaque, size_t new_parent_len,
+		     const char *new_name);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LOCALIO_SERVER_H */

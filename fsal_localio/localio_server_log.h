@@ -1,0 +1,26 @@
+/* Where the LOCALIO server's messages go: Ganesha's log once the FSAL has
+ * set a sink (main.c), stderr before that. */
+#ifndef LOCALIO_SERVER_LOG_H
+#define LOCALIO_SERVER_LOG_H
+
+#ifdef __cplusplus
+#include <string>
+extern "C" {
+#endif
+
+enum localio_log_level { kLogDebug = 0, kLogInfo = 1, kLogWarn = 2, kLogCrit = 3 };
+
+typedef void (*localio_log_sink)(int level, const char *message);
+
+/* Installs the sink; NULL restores stderr. */
+void localio_server_set_log_sink(localio_log_sink sink);
+
+#ifdef __cplusplus
+}
+
+namespace localio {
+void ServerLog(int level, const std::string& message);
+}  // namespace localio
+#endif
+
+#endif /* LOCALIO_SERVER_LOG_H */

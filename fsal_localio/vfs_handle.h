@@ -1,0 +1,62 @@
+// Resolving an FSAL_VFS opaque handle to a path below an export root, from
+// the kernel. Used when a handle reaches the FSAL without a name (after a
+// server restart or a cache eviction) and so cannot be published from its
+// parent's entry.
+//
+// FSAL_VFS's opaque is: a flags byte (filesystem-id type in the low five
+// bits, 0x20 for a dummy handle, the width of the kernel handle type in the
+// top two bits: 0x40 one byte, 0x80 two, 0xC0 four), the filesystem id (0, 8
+// or 16 bytes by its type), the kernel's handle type, then the kernel's
+// handle bytes (name_to_handle_at).
+#ifndef LOCALIO_VFS_HANDLE_H
+#define LOCALIO_VFS_HANDLE_H
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "localio/map_types.h"
+
+namespace localio {
+
+inline constexpr size_t kKernelHandleMax = 128;  // MAX_HANDLE_SZ
+
+struct KernelHandle {
+  int32_t type = 0;
+  uint32_t size = 0;
+  std::array<uint8_t, kKernelHandleMax> bytes{};
+};
+
+// The kernel handle inside a VFS opaque; nothing for dummy handles and for
+// anything that does not follow the layout.
+std::optional<KernelHandle> ParseVfsOpaque(std::span<const uint8_t> opaque);
+
+// Builds the VFS opaque of `path` (relative to dir_fd; "" = dir_fd itself)
+// with no filesystem id, as FSAL_VFS would with fsid type 0. For tests and
+// tools. Empty on error (errno set).
+std::string VfsOpaqueOf(int dir_fd, const char* path);
+
+struct ResolvedObject {
+  std::string relpath;  // relative to the export root, "" = the root
+  uint64_t ino = 0;
+  uint64_t dev = 0;
+  MapObjectType type = MapObjectType::kUnknown;
+};
+
+// Opens the object by its kernel handle on the export root's filesystem
+// and finds its path below `root_path` (canonical, as the server sees it).
+// 0, or a negative errno: -EINVAL for an opaque that is not VFS's, -ESTALE
+// when the object is gone or unlinked, -EXDEV when it is not below the root,
+// -ENAMETOOLONG, or the errno of open_by_handle_at (-EPERM without
+// CAP_DAC_READ_SEARCH).
+int ResolveVfsHandle(int root_fd, std::string_view root_path,
+                     std::span<const uint8_t> opaque, ResolvedObject* out);
+
+MapObjectType MapObjectTypeOfMode(uint32_t st_mode);
+
+}  // namespace localio
+
+#endif  // LOCALIO_VFS_HANDLE_H

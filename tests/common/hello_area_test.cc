@@ -1,0 +1,187 @@
+#include "localio/hello_area.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "localio/map_writer.h"
+#include "map_test_util.h"
+
+namespace localio {
+namespace {
+
+using test::TempDir;
+
+Nonce NonceOf(uint8_t seed) {
+  Nonce n;
+  for (size_t i = 0; i < n.size(); ++i) n[i] = static_cast<uint8_t>(seed + i * 7 + 1);
+  return n;
+}
+
+class HelloTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(MapWriter::Create(test::ConfigIn(dir_), &server_).ok());
+  }
+  std::unique_ptr<HelloClient> Client() {
+    std::unique_ptr<HelloClient> c;
+    MapStatus st = HelloClient::Open(server_->hello_path(), &c);
+    EXPECT_TRUE(st.ok()) << st.message;
+    return c;
+  }
+  // Sets the lease of slot `i` to long ago, as a dead client leaves it.
+  void AgeSlot(int i) {
+    SharedFile f;
+    ASSERT_TRUE(OpenSharedFile(server_->hello_path(), true, &f).ok());
+    auto* s = reinterpret_cast<HelloSlot*>(f.base() + sizeof(HelloHeader)) + i;
+    s->lease_ms = MapMonotonicMs() - 2 * kHelloLeaseMs;
+  }
+
+  TempDir dir_;
+  std::unique_ptr<MapWriter> server_;
+};
+
+TEST_F(HelloTest, ClaimNonceConfirmHandsTheClientTheServersInstance) {
+  auto c = Client();
+  ASSERT_EQ(c->Claim(), 0);
+  EXPECT_GE(c->slot(), 0);
+  InstanceId got{};
+  EXPECT_EQ(c->ReadConfirmation(&got), 0);
+  ASSERT_EQ(c->SetNonce(NonceOf(1)), 0);
+  EXPECT_EQ(c->ReadConfirmation(&got), 0) << "not confirmed before the server saw it";
+  EXPECT_TRUE(server_->ConfirmNonce(NonceOf(1)));
+  ASSERT_EQ(c->ReadConfirmation(&got), 1);
+  EXPECT_EQ(got, server_->instance_id());
+}
+
+TEST_F(HelloTest, ANonceConfirmsOnlyOnceAndIsConsumed) {
+  auto c = Client();
+  ASSERT_EQ(c->Claim(), 0);
+  ASSERT_EQ(c->SetNonce(NonceOf(2)), 0);
+  EXPECT_TRUE(server_->ConfirmNonce(NonceOf(2)));
+  EXPECT_FALSE(server_->ConfirmNonce(NonceOf(2))) << "replayed nonce";
+  std::vector<uint8_t> bytes = test::ReadFile(server_->hello_path());
+  const auto* s = reinterpret_cast<const HelloSlot*>(bytes.data() + sizeof(HelloHeader)) + c->slot();
+  EXPECT_EQ(std::memcmp(s->nonce, Nonce{}.data(), 16), 0) << "nonce zeroed after use";
+  // A new handshake on the same slot needs a new nonce.
+  ASSERT_EQ(c->SetNonce(NonceOf(3)), 0);
+  InstanceId got;
+  EXPECT_EQ(c->ReadConfirmation(&got), 0);
+  EXPECT_TRUE(server_->ConfirmNonce(NonceOf(3)));
+  EXPECT_EQ(c->ReadConfirmation(&got), 1);
+}
+
+TEST_F(HelloTest, UnknownAndZeroNoncesConfirmNothing) {
+  auto c = Client();
+  ASSERT_EQ(c->Claim(), 0);
+  EXPECT_FALSE(server_->ConfirmNonce(NonceOf(9))) << "slot claimed but no nonce set";
+  ASSERT_EQ(c->SetNonce(NonceOf(4)), 0);
+  EXPECT_FALSE(server_->ConfirmNonce(NonceOf(5)));
+  EXPECT_FALSE(server_->ConfirmNonce(Nonce{}));
+  EXPECT_EQ(c->SetNonce(Nonce{}), -EINVAL);
+  InstanceId got;
+  EXPECT_EQ(c->ReadConfirmation(&got), 0);
+}
+
+TEST_F(HelloTest, AReleasedSlotCannotBeConfirmedAndIsFreeAgain) {
+  auto a = Client();
+  ASSERT_EQ(a->Claim(), 0);
+  const int slot = a->slot();
+  ASSERT_EQ(a->SetNonce(NonceOf(6)), 0);
+  a->Release();
+  EXPECT_FALSE(server_->ConfirmNonce(NonceOf(6)));
+  auto b = Client();
+  ASSERT_EQ(b->Claim(), 0);
+  EXPECT_EQ(b->slot(), slot);
+  EXPECT_EQ(a->SetNonce(NonceOf(7)), -EINVAL) << "a no longer holds a slot";
+}
+
+TEST_F(HelloTest, EverySlotLiveMeansBusyAStaleSlotIsReclaimed) {
+  std::vector<std::unique_ptr<HelloClient>> clients;
+  for (uint32_t i = 0; i < kHelloSlots; ++i) {
+    clients.push_back(Client());
+    ASSERT_EQ(clients.back()->Claim(), 0);
+  }
+  auto late = Client();
+  EXPECT_EQ(late->Claim(), -EBUSY);
+  // Client 17 died mid-handshake: its lease runs out.
+  ASSERT_EQ(clients[17]->SetNonce(NonceOf(17)), 0);
+  AgeSlot(clients[17]->slot());
+  ASSERT_EQ(late->Claim(), 0);
+  EXPECT_EQ(late->slot(), clients[17]->slot());
+  // The old owner's claim is gone: it can neither set a nonce nor be
+  // confirmed by its old nonce.
+  EXPECT_FALSE(server_->ConfirmNonce(NonceOf(17)));
+  EXPECT_EQ(clients[17]->SetNonce(NonceOf(18)), -ESTALE);
+  InstanceId got;
+  EXPECT_EQ(clients[17]->ReadConfirmation(&got), -ESTALE);
+  ASSERT_EQ(late->SetNonce(NonceOf(19)), 0);
+  EXPECT_TRUE(server_->ConfirmNonce(NonceOf(19)));
+  EXPECT_EQ(late->ReadConfirmation(&got), 1);
+  clients[17]->Release();  // must not free the slot it lost
+  EXPECT_EQ(late->ReadConfirmation(&got), 1);
+}
+
+TEST_F(HelloTest, CountersAreVisibleToTools) {
+  auto c = Client();
+  ASSERT_EQ(c->Claim(), 0);
+  ASSERT_EQ(c->SetNonce(NonceOf(1)), 0);
+  c->CountRead(4096);
+  c->CountRead(100);
+  c->CountWrite(512);
+  c->CountFallback(2);
+  c->CountFallback(kHelloFallbackReasons);  // out of range: ignored
+  std::vector<HelloSlotView> slots;
+  MapStatus st = ReadHelloSlots(server_->hello_path(), &slots);
+  ASSERT_TRUE(st.ok()) << st.message;
+  ASSERT_EQ(slots.size(), 1u);
+  const HelloSlotView& v = slots[0];
+  EXPECT_EQ(v.index, static_cast<uint32_t>(c->slot()));
+  EXPECT_EQ(v.state, kHelloNonceSet);
+  EXPECT_EQ(v.client_pid, static_cast<uint32_t>(getpid()));
+  EXPECT_EQ(v.handshakes, 1u);
+  EXPECT_EQ(v.read_ops, 2u);
+  EXPECT_EQ(v.read_bytes, 4196u);
+  EXPECT_EQ(v.write_ops, 1u);
+  EXPECT_EQ(v.write_bytes, 512u);
+  EXPECT_EQ(v.fallbacks[2], 1u);
+}
+
+TEST_F(HelloTest, AHostileOrTruncatedHelloFileNeverCrashesTheServer) {
+  auto c = Client();
+  ASSERT_EQ(c->Claim(), 0);
+  ASSERT_EQ(c->SetNonce(NonceOf(1)), 0);
+  {
+    SharedFile f;
+    ASSERT_TRUE(OpenSharedFile(server_->hello_path(), true, &f).ok());
+    auto* slots = reinterpret_cast<HelloSlot*>(f.base() + sizeof(HelloHeader));
+    for (uint32_t i = 0; i < kHelloSlots; ++i)
+      if (static_cast<int>(i) != c->slot()) std::memset(&slots[i], 0xff, sizeof slots[i]);
+  }
+  EXPECT_FALSE(server_->ConfirmNonce(NonceOf(2)));
+  // A client shortens the file below the slot: the server reads (pread), it
+  // does not map, so this is a refusal rather than SIGBUS.
+  const off_t cut = static_cast<off_t>(sizeof(HelloHeader) + c->slot() * sizeof(HelloSlot) + 8);
+  c.reset();  // its mapping would fault now; drop it first
+  ASSERT_EQ(truncate(server_->hello_path().c_str(), cut), 0);
+  EXPECT_FALSE(server_->ConfirmNonce(NonceOf(1)));
+  ASSERT_EQ(truncate(server_->hello_path().c_str(), 0), 0);
+  EXPECT_FALSE(server_->ConfirmNonce(NonceOf(1)));
+  std::unique_ptr<HelloClient> late;
+  EXPECT_FALSE(HelloClient::Open(server_->hello_path(), &late).ok());
+  std::vector<HelloSlotView> v;
+  EXPECT_FALSE(ReadHelloSlots(server_->hello_path(), &v).ok());
+}
+
+TEST_F(HelloTest, AFileThatIsNotAHelloAreaIsRefused) {
+  const std::string bogus = dir_.File("bogus.hello");
+  test::WriteFile(bogus, std::vector<uint8_t>(kHelloTotalSize, 0x5a));
+  std::unique_ptr<HelloClient> c;
+  MapStatus st = HelloClient::Open(bogus, &c);
+  EXPECT_EQ(st.err, -EPROTO);
+  EXPECT_NE(st.message.find("bad magic"), std::string::npos) << st.message;
+}
+
+}  // namespace
+}  // namespace localio

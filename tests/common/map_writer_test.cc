@@ -1,0 +1,414 @@
+#include "localio/map_writer.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "localio/map_reader.h"
+#include "map_test_util.h"
+
+namespace localio {
+namespace {
+
+using test::ConfigIn;
+using test::HandleFor;
+using test::TempDir;
+
+std::unique_ptr<MapWriter> MustCreate(const MapConfig& config) {
+  std::unique_ptr<MapWriter> w;
+  MapStatus st = MapWriter::Create(config, &w);
+  EXPECT_TRUE(st.ok()) << st.message;
+  return w;
+}
+
+std::unique_ptr<MapReader> MustOpen(const std::string& path) {
+  std::unique_ptr<MapReader> r;
+  MapStatus st = MapReader::Open(path, &r);
+  EXPECT_TRUE(st.ok()) << st.message;
+  return r;
+}
+
+// Rewrites fields of the header of the map at `path` (as another server
+// would have left them).
+void PokeHeader(const std::string& path, uint32_t pid, uint32_t flags, uint64_t heartbeat_ms) {
+  SharedFile f;
+  ASSERT_TRUE(OpenSharedFile(path, true, &f).ok());
+  auto* h = reinterpret_cast<MapHeader*>(f.base());
+  h->server_pid = pid;
+  h->flags = flags;
+  h->heartbeat_ms = heartbeat_ms;
+}
+
+TEST(MapWriterCreate, CreatesMapAndHelloWithTheConfiguredModes) {
+  TempDir dir;
+  MapConfig c = ConfigIn(dir);
+  c.mode = 0604;
+  c.hello_mode = 0666;
+  auto w = MustCreate(c);
+  struct stat st;
+  ASSERT_EQ(stat(c.path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0604u);
+  ASSERT_EQ(stat((c.path + ".hello").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0666u);
+  EXPECT_EQ(access((c.path + ".tmp." + std::to_string(getpid())).c_str(), F_OK), -1);
+}
+
+TEST(MapWriterCreate, HeaderRoundTripsThroughTheReader) {
+  TempDir dir;
+  auto w = MustCreate(ConfigIn(dir, 1000));
+  w->SetPort(40123);
+  w->Heartbeat();
+  auto r = MustOpen(w->path());
+  MapHeaderSnapshot snap;
+  ASSERT_TRUE(r->ReadHeader(&snap));
+  EXPECT_EQ(snap.instance_id, w->instance_id());
+  EXPECT_NE(snap.instance_id, InstanceId{});
+  EXPECT_EQ(snap.server_pid, static_cast<uint32_t>(getpid()));
+  EXPECT_EQ(snap.port, 40123);
+  EXPECT_TRUE(snap.alive);
+  EXPECT_EQ(snap.epoch, 1u);
+  EXPECT_EQ(snap.capacity, 1024u);
+  EXPECT_LE(MapMonotonicMs() - snap.heartbeat_ms, 1000u);
+  const localio_fh_format g = localio_fh_format_ganesha();
+  EXPECT_EQ(std::memcmp(&snap.fh_format, &g, sizeof g), 0);
+  w->MarkDead();
+  EXPECT_FALSE(r->Alive());
+}
+
+TEST(MapWriterCreate, EachStartGetsANewInstanceId) {
+  TempDir dir;
+  InstanceId first;
+  {
+    auto w = MustCreate(ConfigIn(dir));
+    first = w->instance_id();
+  }
+  auto w = MustCreate(ConfigIn(dir));  // the first marked itself dead
+  EXPECT_NE(w->instance_id(), first);
+}
+
+TEST(MapWriterCreate, RefusesASymlinkedMapPath) {
+  TempDir dir;
+  MapConfig c = ConfigIn(dir);
+  const std::string target = dir.File("elsewhere");
+  test::WriteFile(target, {1, 2, 3});
+  ASSERT_EQ(symlink(target.c_str(), c.path.c_str()), 0);
+  std::unique_ptr<MapWriter> w;
+  MapStatus st = MapWriter::Create(c, &w);
+  EXPECT_EQ(st.err, -ELOOP);
+  EXPECT_NE(st.message.find("symbolic link"), std::string::npos) << st.message;
+  EXPECT_EQ(test::ReadFile(target), (std::vector<uint8_t>{1, 2, 3}));
+}
+
+TEST(MapWriterCreate, RefusesASymlinkedHelloPath) {
+  TempDir dir;
+  MapConfig c = ConfigIn(dir);
+  ASSERT_EQ(symlink(dir.File("x").c_str(), (c.path + ".hello").c_str()), 0);
+  std::unique_ptr<MapWriter> w;
+  EXPECT_EQ(MapWriter::Create(c, &w).err, -ELOOP);
+}
+
+TEST(MapWriterCreate, RefusesADirectoryAndAFileThatIsNotAMap) {
+  TempDir dir;
+  MapConfig c = ConfigIn(dir);
+  ASSERT_EQ(mkdir(c.path.c_str(), 0700), 0);
+  std::unique_ptr<MapWriter> w;
+  EXPECT_EQ(MapWriter::Create(c, &w).err, -EINVAL);
+  rmdir(c.path.c_str());
+  test::WriteFile(c.path, std::vector<uint8_t>(4096, 'x'));
+  MapStatus st = MapWriter::Create(c, &w);
+  EXPECT_EQ(st.err, -EEXIST);
+  EXPECT_NE(st.message.find("not a LOCALIO map"), std::string::npos) << st.message;
+  EXPECT_EQ(test::ReadFile(c.path).size(), 4096u) << "someone's file must stay untouched";
+}
+
+TEST(MapWriterCreate, RefusesAMapOwnedByALiveServer) {
+  TempDir dir;
+  auto live = MustCreate(ConfigIn(dir));
+  std::unique_ptr<MapWriter> second;
+  MapStatus st = MapWriter::Create(ConfigIn(dir), &second);
+  EXPECT_EQ(st.err, -EBUSY);
+  EXPECT_NE(st.message.find("running server"), std::string::npos) << st.message;
+  EXPECT_TRUE(MustOpen(live->path())->Alive());
+}
+
+TEST(MapWriterCreate, ReplacesAMapWhoseServerIsDead) {
+  TempDir dir;
+  const MapConfig c = ConfigIn(dir);
+  auto old = MustCreate(c);
+  const InstanceId old_id = old->instance_id();
+  const uint64_t now = MapMonotonicMs();
+
+  // Pid gone (a kill -9): ALIVE still set, heartbeat fresh.
+  PokeHeader(c.path, 0x7ffffff0, kMapAlive, now);
+  auto w1 = MustCreate(c);
+  ASSERT_TRUE(w1);
+  EXPECT_NE(MustOpen(c.path)->instance_id(), old_id);
+
+  // ALIVE cleared (clean shutdown), pid still ours.
+  PokeHeader(c.path, static_cast<uint32_t>(getpid()), 0, now);
+  EXPECT_TRUE(MustCreate(c));
+
+  // Heartbeat stale (hung or pid reused).
+  PokeHeader(c.path, static_cast<uint32_t>(getpid()), kMapAlive, now - c.stale_after_ms - 1000);
+  EXPECT_TRUE(MustCreate(c));
+}
+
+TEST(MapWriterCreate, RejectsBadConfiguration) {
+  TempDir dir;
+  std::unique_ptr<MapWriter> w;
+  MapConfig c = ConfigIn(dir);
+  c.max_entries = 0;
+  EXPECT_EQ(MapWriter::Create(c, &w).err, -EINVAL);
+  c = ConfigIn(dir);
+  c.fh_format.export_id_size = 3;
+  EXPECT_EQ(MapWriter::Create(c, &w).err, -EINVAL);
+  c = ConfigIn(dir);
+  c.path = dir.path() + "/";
+  EXPECT_EQ(MapWriter::Create(c, &w).err, -EINVAL);
+  c.path = dir.File("no/such/dir/map");
+  EXPECT_EQ(MapWriter::Create(c, &w).err, -ENOENT);
+}
+
+MapExport Export(uint16_t id) {
+  MapExport e;
+  e.export_id = id;
+  e.squash = MapSquash::kRootSquash;
+  e.anon_uid = 65534;
+  e.anon_gid = 65533;
+  e.server_root = "/srv/export" + std::to_string(id);
+  e.client_root = "/mnt/data" + std::to_string(id);
+  return e;
+}
+
+TEST(MapWriterExports, AddChangeRemoveBumpTheEpoch) {
+  TempDir dir;
+  auto w = MustCreate(ConfigIn(dir));
+  auto r = MustOpen(w->path());
+  EXPECT_EQ(r->Epoch(), 1u);
+  ASSERT_TRUE(w->SetExport(Export(10)).ok());
+  EXPECT_EQ(r->Epoch(), 2u);
+  auto got = r->FindExport(10);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(*got, Export(10));
+
+  ASSERT_TRUE(w->SetExport(Export(10)).ok());
+  EXPECT_EQ(r->Epoch(), 2u) << "an unchanged export is not a change";
+
+  MapExport ro = Export(10);
+  ro.read_only = true;
+  ro.squash = MapSquash::kAllSquash;
+  ASSERT_TRUE(w->SetExport(ro).ok());
+  EXPECT_EQ(r->Epoch(), 3u);
+  EXPECT_EQ(*r->FindExport(10), ro);
+
+  EXPECT_EQ(w->RemoveExport(10), 0);
+  EXPECT_EQ(r->Epoch(), 4u);
+  EXPECT_FALSE(r->FindExport(10));
+  EXPECT_EQ(w->RemoveExport(10), -ENOENT);
+  EXPECT_EQ(r->Epoch(), 4u);
+}
+
+TEST(MapWriterExports, EmptyClientRootMeansTheServerRoot) {
+  TempDir dir;
+  auto w = MustCreate(ConfigIn(dir));
+  MapExport e = Export(3);
+  e.client_root.clear();
+  ASSERT_TRUE(w->SetExport(e).ok());
+  EXPECT_EQ(MustOpen(w->path())->FindExport(3)->client_root, e.server_root);
+}
+
+TEST(MapWriterExports, RefusesBadRootsAndAFullTable) {
+  TempDir dir;
+  auto w = MustCreate(ConfigIn(dir));
+  MapExport e = Export(1);
+  e.server_root = "relative";
+  EXPECT_EQ(w->SetExport(e).err, -EINVAL);
+  e = Export(1);
+  e.client_root = "/" + std::string(kMapRootPathField, 'x');
+  EXPECT_EQ(w->SetExport(e).err, -EINVAL);
+  for (uint32_t id = 0; id < kMapExportRows; ++id)
+    ASSERT_TRUE(w->SetExport(Export(static_cast<uint16_t>(id))).ok());
+  EXPECT_EQ(w->SetExport(Export(999)).err, -ENOSPC);
+  EXPECT_TRUE(w->SetExport(Export(5)).ok()) << "replacing an existing row needs no room";
+  auto r = MustOpen(w->path());
+  for (uint32_t id = 0; id < kMapExportRows; ++id)
+    EXPECT_TRUE(r->FindExport(static_cast<uint16_t>(id))) << id;
+}
+
+TEST(MapWriterEntries, PublishLookupUnpublish) {
+  TempDir dir;
+  auto w = MustCreate(ConfigIn(dir));
+  auto r = MustOpen(w->path());
+  const auto h = HandleFor(1);
+  ASSERT_EQ(w->Publish(7, h, "a/b/file", 1234, 56, MapObjectType::kRegular), 0);
+  MapEntry e;
+  ASSERT_EQ(r->Lookup(7, h, &e), 0);
+  EXPECT_EQ(e.path(), "a/b/file");
+  EXPECT_EQ(e.ino, 1234u);
+  EXPECT_EQ(e.dev, 56u);
+  EXPECT_EQ(e.type, MapObjectType::kRegular);
+  EXPECT_EQ(e.export_id, 7);
+  ASSERT_EQ(e.handle_len, h.size());
+  EXPECT_TRUE(std::equal(h.begin(), h.end(), e.handle.begin()));
+  EXPECT_EQ(r->Lookup(8, h, &e), -ENOENT) << "same handle, other export";
+  EXPECT_EQ(r->Lookup(7, HandleFor(2), &e), -ENOENT);
+  std::string path;
+  EXPECT_EQ(w->PathOf(7, h, &path), 0);
+  EXPECT_EQ(path, "a/b/file");
+
+  ASSERT_EQ(w->Unpublish(7, h), 0);
+  EXPECT_EQ(r->Lookup(7, h, &e), -ENOENT);
+  EXPECT_EQ(w->PathOf(7, h, &path), -ENOENT);
+  EXPECT_EQ(w->Unpublish(7, h), -ENOENT);
+  EXPECT_EQ(w->Stats().entries_used, 0u);
+}
+
+TEST(MapWriterEntries, ExportRootHasTheEmptyPath) {
+  TempDir dir;
+  auto w = MustCreate(ConfigIn(dir));
+  ASSERT_EQ(w->Publish(1, HandleFor(1), "", 2, 3, MapObjectType::kDirectory), 0);
+  MapEntry e;
+  ASSERT_EQ(MustOpen(w->path())->Lookup(1, HandleFor(1), &e), 0);
+  EXPECT_EQ(e.path(), "");
+}
+
+TEST(MapWriterEntries, UnchangedRepublishKeepsTheGenerationAChangeBumpsIt) {
+  TempDir dir;
+  auto w = MustCreate(ConfigIn(dir));
+  auto r = MustOpen(w->path());
+  const auto h = HandleFor(5);
+  ASSERT_EQ(w->Publish(1, h, "x", 10, 1, MapObjectType::kRegular), 0);
+  MapEntry e;
+  ASSERT_EQ(r->Lookup(1, h, &e), 0);
+  const uint64_t gen = e.generation;
+  ASSERT_EQ(w->Publish(1, h, "x", 10, 1, MapObjectType::kRegular), 0);
+  ASSERT_EQ(r->Lookup(1, h, &e), 0);
+  EXPECT_EQ(e.generation, gen);
+  ASSERT_EQ(w->Publish(1, h, "y", 10, 1, MapObjectType::kRegular), 0);
+  ASSERT_EQ(r->Lookup(1, h, &e), 0);
+  EXPECT_EQ(e.generation, gen + 1);
+  EXPECT_EQ(e.path(), "y");
+  ASSERT_EQ(w->Publish(1, h, "y", 11, 1, MapObjectType::kRegular), 0);
+  ASSERT_EQ(r->Lookup(1, h, &e), 0);
+  EXPECT_EQ(e.generation, gen + 2);
+  EXPECT_EQ(w->Stats().entries_used, 1u);
+}
+
+TEST(MapWriterEntries, RefusesWhatDoesNotFit) {
+  TempDir dir;
+  auto w = MustCreate(ConfigIn(dir));
+  EXPECT_EQ(w->Publish(1, HandleFor(1, kMapMaxHandleLen + 1), "a", 1, 1, MapObjectType::kRegular),
+            -EMSGSIZE);
+  EXPECT_EQ(w->Publish(1, {}, "a", 1, 1, MapObjectType::kRegular), -EMSGSIZE);
+  EXPECT_EQ(w->Publish(1, HandleFor(1), std::string(kMapMaxPathLen + 1, 'a'), 1, 1,
+                       MapObjectType::kRegular),
+            -ENAMETOOLONG);
+  EXPECT_EQ(w->Publish(1, HandleFor(1), "../etc/passwd", 1, 1, MapObjectType::kRegular), -EINVAL);
+  EXPECT_EQ(w->Publish(1, HandleFor(1), "/etc/passwd", 1, 1, MapObjectType::kRegular), -EINVAL);
+  EXPECT_EQ(w->Stats().entries_used, 0u);
+  // The largest of both fits.
+  const std::string longest(kMapMaxPathLen, 'p');
+  const auto big = HandleFor(2, kMapMaxHandleLen);
+  ASSERT_EQ(w->Publish(1, big, longest, 1, 1, MapObjectType::kRegular), 0);
+  MapEntry e;
+  ASSERT_EQ(MustOpen(w->path())->Lookup(1, big, &e), 0);
+  EXPECT_EQ(e.path(), longest);
+}
+
+TEST(MapWriterEntries, RenamePrefixMovesTheDirectoryAndEverythingBelow) {
+  TempDir dir;
+  auto w = MustCreate(ConfigIn(dir));
+  auto r = MustOpen(w->path());
+  ASSERT_EQ(w->Publish(1, HandleFor(1), "a", 1, 1, MapObjectType::kDirectory), 0);
+  ASSERT_EQ(w->Publish(1, HandleFor(2), "a/f", 2, 1, MapObjectType::kRegular), 0);
+  ASSERT_EQ(w->Publish(1, HandleFor(3), "a/sub/g", 3, 1, MapObjectType::kRegular), 0);
+  ASSERT_EQ(w->Publish(1, HandleFor(4), "ab/h", 4, 1, MapObjectType::kRegular), 0);
+  ASSERT_EQ(w->Publish(2, HandleFor(5), "a/f", 5, 1, MapObjectType::kRegular), 0);
+  EXPECT_EQ(w->RenamePrefix(1, "a", "z/y"), 3);
+  MapEntry e;
+  ASSERT_EQ(r->Lookup(1, HandleFor(1), &e), 0);
+  EXPECT_EQ(e.path(), "z/y");
+  ASSERT_EQ(r->Lookup(1, HandleFor(2), &e), 0);
+  EXPECT_EQ(e.path(), "z/y/f");
+  ASSERT_EQ(r->Lookup(1, HandleFor(3), &e), 0);
+  EXPECT_EQ(e.path(), "z/y/sub/g");
+  ASSERT_EQ(r->Lookup(1, HandleFor(4), &e), 0);
+  EXPECT_EQ(e.path(), "ab/h") << "a sibling sharing the prefix is not below it";
+  ASSERT_EQ(r->Lookup(2, HandleFor(5), &e), 0);
+  EXPECT_EQ(e.path(), "a/f") << "other exports are untouched";
+  EXPECT_EQ(w->RenamePrefix(1, "", "x"), -EINVAL);
+  EXPECT_EQ(w->RenamePrefix(1, "z", "../x"), -EINVAL);
+}
+
+TEST(MapWriterEntries, RenamePrefixDropsEntriesWhosePathWouldNotFit) {
+  TempDir dir;
+  auto w = MustCreate(ConfigIn(dir));
+  const std::string tail(kMapMaxPathLen - 4, 't');
+  ASSERT_EQ(w->Publish(1, HandleFor(1), "a/" + tail, 1, 1, MapObjectType::kRegular), 0);
+  EXPECT_EQ(w->RenamePrefix(1, "a", "longer"), 1);
+  MapEntry e;
+  EXPECT_EQ(MustOpen(w->path())->Lookup(1, HandleFor(1), &e), -ENOENT);
+  EXPECT_EQ(w->Stats().entries_used, 0u);
+}
+
+TEST(MapWriterEntries, RemoveExportDropsItsEntriesOnly) {
+  TempDir dir;
+  auto w = MustCreate(ConfigIn(dir));
+  ASSERT_TRUE(w->SetExport(Export(1)).ok());
+  ASSERT_TRUE(w->SetExport(Export(2)).ok());
+  for (uint64_t n = 0; n < 50; ++n)
+    ASSERT_EQ(w->Publish(static_cast<uint16_t>(1 + n % 2), HandleFor(n), "f" + std::to_string(n),
+                         n, 1, MapObjectType::kRegular),
+              0);
+  ASSERT_EQ(w->RemoveExport(1), 0);
+  auto r = MustOpen(w->path());
+  MapEntry e;
+  for (uint64_t n = 0; n < 50; ++n)
+    EXPECT_EQ(r->Lookup(static_cast<uint16_t>(1 + n % 2), HandleFor(n), &e), n % 2 ? 0 : -ENOENT);
+  EXPECT_EQ(w->Stats().entries_used, 25u);
+}
+
+TEST(MapWriterEntries, AFullBucketEvictsItsLeastRecentlyPublishedEntry) {
+  TempDir dir;
+  auto w = MustCreate(ConfigIn(dir, 8));  // one bucket of 8 slots
+  auto r = MustOpen(w->path());
+  ASSERT_EQ(r->capacity(), 8u);
+  for (uint64_t n = 0; n < 8; ++n)
+    ASSERT_EQ(w->Publish(1, HandleFor(n), "f" + std::to_string(n), n, 1, MapObjectType::kRegular), 0);
+  // Re-publishing 0 unchanged makes 1 the least recently published.
+  ASSERT_EQ(w->Publish(1, HandleFor(0), "f0", 0, 1, MapObjectType::kRegular), 0);
+  ASSERT_EQ(w->Publish(1, HandleFor(8), "f8", 8, 1, MapObjectType::kRegular), 0);
+  MapEntry e;
+  EXPECT_EQ(r->Lookup(1, HandleFor(1), &e), -ENOENT);
+  for (uint64_t n : {0, 2, 3, 4, 5, 6, 7, 8}) EXPECT_EQ(r->Lookup(1, HandleFor(n), &e), 0) << n;
+  const MapStats s = w->Stats();
+  EXPECT_EQ(s.entries_used, 8u);
+  EXPECT_EQ(s.capacity, 8u);
+  EXPECT_EQ(s.evictions, 1u);
+  MapHeaderSnapshot snap;
+  ASSERT_TRUE(r->ReadHeader(&snap));
+  EXPECT_EQ(snap.evictions, 1u);
+  EXPECT_EQ(snap.entries_used, 8u);
+}
+
+TEST(MapWriterEntries, CapacityFiguresMatchTheConfiguration) {
+  TempDir dir;
+  auto w = MustCreate(ConfigIn(dir, 100000));
+  EXPECT_EQ(w->Stats().capacity, 131072u);
+  for (uint64_t n = 0; n < 20000; ++n)
+    ASSERT_EQ(w->Publish(1, HandleFor(n), "f" + std::to_string(n), n, 1, MapObjectType::kRegular), 0);
+  const MapStats s = w->Stats();
+  EXPECT_EQ(s.entries_used + s.evictions, 20000u);
+  EXPECT_LT(s.evictions, 20u) << "a table 15% full should hardly ever evict";
+  size_t seen = 0;
+  MustOpen(w->path())->ForEachEntry([&](const MapEntry& e) {
+    EXPECT_EQ(e.path(), "f" + std::to_string(e.ino));
+    ++seen;
+  });
+  EXPECT_EQ(seen, s.entries_used);
+}
+
+}  // namespace
+}  // namespace localio

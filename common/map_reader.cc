@@ -56,7 +56,7 @@ bool RootIsValid(const char* bytes, uint16_t len) {
 MapStatus MapReader::Open(const std::string& path, std::unique_ptr<MapReader>* out) {
   SharedFile file;
   MapStatus st = OpenSharedFile(path, /*writable=*/false, &file);
-  if (st.err == -ENODATA) return Unusable(path, "file is empty");
+  if (st.code == -ENODATA) return Unusable(path, "file is empty");
   if (!st.ok()) return st;
   if (file.size() < sizeof(MapHeader)) return Unusable(path, "file is shorter than a header");
   MapHeader h{};

@@ -16,8 +16,8 @@ namespace {
 MapStatus CheckExistingMap(const MapConfig& config) {
   SharedFile old;
   MapStatus st = OpenSharedFile(config.path, /*writable=*/false, &old);
-  if (st.err == -ENOENT) return MapStatus::Ok();
-  if (st.err == -ENODATA)
+  if (st.code == -ENOENT) return MapStatus::Ok();
+  if (st.code == -ENODATA)
     return MapStatus::Error(-EEXIST, config.path + " exists, is empty and is not a LOCALIO "
                                                    "map; remove it or choose another Map_Path");
   if (!st.ok()) return st;

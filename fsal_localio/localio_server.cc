@@ -92,7 +92,7 @@ int Server::Start(const localio_server_params& p, std::string* err) {
   MapStatus st = MapWriter::Create(config, &map);
   if (!st.ok()) {
     *err = "Map_Path " + config.path + ": " + st.message;
-    return st.err;
+    return st.code;
   }
 
   rpc::LocalioServiceOptions opts;
@@ -186,7 +186,7 @@ int Server::AddExport(const localio_export_desc& d) {
   if (!st.ok()) {
     close(fd);
     ServerLog(kLogWarn, "LOCALIO: export " + std::to_string(d.export_id) + ": " + st.message);
-    return st.err;
+    return st.code;
   }
   auto& e = exports_[d.export_id];
   if (e.root_fd >= 0) close(e.root_fd);

@@ -179,7 +179,7 @@ TEST_F(HelloTest, AFileThatIsNotAHelloAreaIsRefused) {
   test::WriteFile(bogus, std::vector<uint8_t>(kHelloTotalSize, 0x5a));
   std::unique_ptr<HelloClient> c;
   MapStatus st = HelloClient::Open(bogus, &c);
-  EXPECT_EQ(st.err, -EPROTO);
+  EXPECT_EQ(st.code, -EPROTO);
   EXPECT_NE(st.message.find("bad magic"), std::string::npos) << st.message;
 }
 

@@ -107,20 +107,20 @@ TEST_F(MapReaderTest, EachCorruptedHeaderFieldMakesTheMapUnusable) {
   };
   for (const Case& c : cases) {
     MapStatus st = OpenBytes(c.bytes);
-    EXPECT_EQ(st.err, -EPROTO) << c.field;
+    EXPECT_EQ(st.code, -EPROTO) << c.field;
     EXPECT_NE(st.message.find("not usable"), std::string::npos) << c.field << ": " << st.message;
   }
 }
 
 TEST_F(MapReaderTest, EmptyShortAndTruncatedFilesAreUnusable) {
-  EXPECT_EQ(OpenBytes({}).err, -EPROTO);
-  EXPECT_EQ(OpenBytes(std::vector<uint8_t>(good_.begin(), good_.begin() + 100)).err, -EPROTO);
+  EXPECT_EQ(OpenBytes({}).code, -EPROTO);
+  EXPECT_EQ(OpenBytes(std::vector<uint8_t>(good_.begin(), good_.begin() + 100)).code, -EPROTO);
   std::vector<uint8_t> cut(good_.begin(), good_.end() - 1);
   MapStatus st = OpenBytes(cut);
-  EXPECT_EQ(st.err, -EPROTO);
+  EXPECT_EQ(st.code, -EPROTO);
   EXPECT_NE(st.message.find("header claims"), std::string::npos) << st.message;
   std::unique_ptr<MapReader> r;
-  EXPECT_EQ(MapReader::Open(dir_.File("missing"), &r).err, -ENOENT);
+  EXPECT_EQ(MapReader::Open(dir_.File("missing"), &r).code, -ENOENT);
 }
 
 TEST_F(MapReaderTest, RandomBytesAreUnusable) {
@@ -212,12 +212,12 @@ TEST_F(MapReaderTest, RefreshNoticesAReplacedOrShrunkMap) {
   EXPECT_FALSE(r->Alive());
   std::unique_ptr<MapWriter> next;
   ASSERT_TRUE(MapWriter::Create(test::ConfigIn(dir_, 64), &next).ok());
-  EXPECT_EQ(r->Refresh().err, -ESTALE);
+  EXPECT_EQ(r->Refresh().code, -ESTALE);
 
   std::unique_ptr<MapReader> c;
   ASSERT_TRUE(OpenBytes(good_, &c).ok());
   ASSERT_EQ(truncate(copy_.c_str(), 4096), 0);
-  EXPECT_EQ(c->Refresh().err, -EPROTO);  // and the caller must stop using it
+  EXPECT_EQ(c->Refresh().code, -EPROTO);  // and the caller must stop using it
 }
 
 }  // namespace

@@ -96,7 +96,7 @@ TEST(MapWriterCreate, RefusesASymlinkedMapPath) {
   ASSERT_EQ(symlink(target.c_str(), c.path.c_str()), 0);
   std::unique_ptr<MapWriter> w;
   MapStatus st = MapWriter::Create(c, &w);
-  EXPECT_EQ(st.err, -ELOOP);
+  EXPECT_EQ(st.code, -ELOOP);
   EXPECT_NE(st.message.find("symbolic link"), std::string::npos) << st.message;
   EXPECT_EQ(test::ReadFile(target), (std::vector<uint8_t>{1, 2, 3}));
 }
@@ -106,7 +106,7 @@ TEST(MapWriterCreate, RefusesASymlinkedHelloPath) {
   MapConfig c = ConfigIn(dir);
   ASSERT_EQ(symlink(dir.File("x").c_str(), (c.path + ".hello").c_str()), 0);
   std::unique_ptr<MapWriter> w;
-  EXPECT_EQ(MapWriter::Create(c, &w).err, -ELOOP);
+  EXPECT_EQ(MapWriter::Create(c, &w).code, -ELOOP);
 }
 
 TEST(MapWriterCreate, RefusesADirectoryAndAFileThatIsNotAMap) {
@@ -114,11 +114,11 @@ TEST(MapWriterCreate, RefusesADirectoryAndAFileThatIsNotAMap) {
   MapConfig c = ConfigIn(dir);
   ASSERT_EQ(mkdir(c.path.c_str(), 0700), 0);
   std::unique_ptr<MapWriter> w;
-  EXPECT_EQ(MapWriter::Create(c, &w).err, -EINVAL);
+  EXPECT_EQ(MapWriter::Create(c, &w).code, -EINVAL);
   rmdir(c.path.c_str());
   test::WriteFile(c.path, std::vector<uint8_t>(4096, 'x'));
   MapStatus st = MapWriter::Create(c, &w);
-  EXPECT_EQ(st.err, -EEXIST);
+  EXPECT_EQ(st.code, -EEXIST);
   EXPECT_NE(st.message.find("not a LOCALIO map"), std::string::npos) << st.message;
   EXPECT_EQ(test::ReadFile(c.path).size(), 4096u) << "someone's file must stay untouched";
 }
@@ -128,7 +128,7 @@ TEST(MapWriterCreate, RefusesAMapOwnedByALiveServer) {
   auto live = MustCreate(ConfigIn(dir));
   std::unique_ptr<MapWriter> second;
   MapStatus st = MapWriter::Create(ConfigIn(dir), &second);
-  EXPECT_EQ(st.err, -EBUSY);
+  EXPECT_EQ(st.code, -EBUSY);
   EXPECT_NE(st.message.find("running server"), std::string::npos) << st.message;
   EXPECT_TRUE(MustOpen(live->path())->Alive());
 }
@@ -160,15 +160,15 @@ TEST(MapWriterCreate, RejectsBadConfiguration) {
   std::unique_ptr<MapWriter> w;
   MapConfig c = ConfigIn(dir);
   c.max_entries = 0;
-  EXPECT_EQ(MapWriter::Create(c, &w).err, -EINVAL);
+  EXPECT_EQ(MapWriter::Create(c, &w).code, -EINVAL);
   c = ConfigIn(dir);
   c.fh_format.export_id_size = 3;
-  EXPECT_EQ(MapWriter::Create(c, &w).err, -EINVAL);
+  EXPECT_EQ(MapWriter::Create(c, &w).code, -EINVAL);
   c = ConfigIn(dir);
   c.path = dir.path() + "/";
-  EXPECT_EQ(MapWriter::Create(c, &w).err, -EINVAL);
+  EXPECT_EQ(MapWriter::Create(c, &w).code, -EINVAL);
   c.path = dir.File("no/such/dir/map");
-  EXPECT_EQ(MapWriter::Create(c, &w).err, -ENOENT);
+  EXPECT_EQ(MapWriter::Create(c, &w).code, -ENOENT);
 }
 
 MapExport Export(uint16_t id) {
@@ -224,13 +224,13 @@ TEST(MapWriterExports, RefusesBadRootsAndAFullTable) {
   auto w = MustCreate(ConfigIn(dir));
   MapExport e = Export(1);
   e.server_root = "relative";
-  EXPECT_EQ(w->SetExport(e).err, -EINVAL);
+  EXPECT_EQ(w->SetExport(e).code, -EINVAL);
   e = Export(1);
   e.client_root = "/" + std::string(kMapRootPathField, 'x');
-  EXPECT_EQ(w->SetExport(e).err, -EINVAL);
+  EXPECT_EQ(w->SetExport(e).code, -EINVAL);
   for (uint32_t id = 0; id < kMapExportRows; ++id)
     ASSERT_TRUE(w->SetExport(Export(static_cast<uint16_t>(id))).ok());
-  EXPECT_EQ(w->SetExport(Export(999)).err, -ENOSPC);
+  EXPECT_EQ(w->SetExport(Export(999)).code, -ENOSPC);
   EXPECT_TRUE(w->SetExport(Export(5)).ok()) << "replacing an existing row needs no room";
   auto r = MustOpen(w->path());
   for (uint32_t id = 0; id < kMapExportRows; ++id)

@@ -10,6 +10,7 @@
 
 #include "localio/fh_format.h"
 #include "localio/map_layout.h"
+#include "localio/status.h"
 
 namespace localio {
 
@@ -17,18 +18,8 @@ namespace localio {
 using Nonce = std::array<uint8_t, 16>;
 using InstanceId = std::array<uint8_t, 16>;
 
-// An error as a value: 0 or a negative errno, plus a sentence naming the
-// problem (empty on success).
-struct MapStatus {
-  int err = 0;
-  std::string message;
-
-  bool ok() const { return err == 0; }
-  static MapStatus Ok() { return {}; }
-  static MapStatus Error(int negative_errno, std::string what) {
-    return {negative_errno, std::move(what)};
-  }
-};
+// The map's errors are the project's Status (status.h).
+using MapStatus = Status;
 
 // Squash modes as Ganesha applies them to the RPC path.
 enum class MapSquash : uint32_t {

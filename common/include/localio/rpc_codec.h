@@ -12,22 +12,14 @@
 #include <string>
 #include <vector>
 
+#include "localio/status.h"
 #include "localio/xdr.h"
 
 namespace localio::rpc {
 
-// Outcome of an RPC-layer operation: code 0 = ok, otherwise a negative errno
+// The project's Status (status.h): code 0 = ok, otherwise a negative errno
 // and a sentence naming what failed.
-struct Status {
-  int code = 0;
-  std::string message;
-
-  bool ok() const { return code == 0; }
-  static Status Ok() { return {}; }
-  static Status Error(int negative_errno, std::string what) {
-    return {negative_errno, std::move(what)};
-  }
-};
+using Status = localio::Status;
 
 inline constexpr uint32_t kRpcVersion = 2;
 

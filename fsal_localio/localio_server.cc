@@ -82,6 +82,12 @@ int Server::Start(const localio_server_params& p, std::string* err) {
   }
   MapConfig config;
   config.path = p.map_path ? p.map_path : config.path;
+  // Clients in other containers open the same path: a relative one would
+  // depend on this process's working directory.
+  if (config.path.empty() || config.path[0] != '/') {
+    *err = "Map_Path '" + config.path + "' must be an absolute path";
+    return -EINVAL;
+  }
   config.max_entries = p.max_entries;
   config.mode = p.map_mode;
   // Clients write their nonce into the hello file: the map's readers get
@@ -171,7 +177,9 @@ int Server::AddExport(const localio_export_desc& d) {
   if (canonical == nullptr) return -errno;
   std::string root(canonical);
   free(canonical);
-  const int fd = open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  // Not O_PATH: open_by_handle_at takes this as its mount fd and refuses
+  // an O_PATH one (EBADF), which would make every resolution fail.
+  const int fd = open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return -errno;
 
   MapExport row;
@@ -274,8 +282,11 @@ void Server::Renamed(uint16_t id, const localio_object& obj,
   if (had_path && obj.type == LOCALIO_OBJ_DIRECTORY) {
     map_->RenamePrefix(id, old_path, new_path);
   }
-  map_->Publish(id, handle, new_path, obj.ino, obj.dev,
-                static_cast<MapObjectType>(obj.type));
+  // A new path the map cannot hold (too long, unsafe name) must not leave
+  // the old one behind.
+  if (map_->Publish(id, handle, new_path, obj.ino, obj.dev,
+                    static_cast<MapObjectType>(obj.type)) != 0)
+    map_->Unpublish(id, handle);
 }
 
 Server& TheServer() {

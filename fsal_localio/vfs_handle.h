@@ -48,6 +48,8 @@ struct ResolvedObject {
 
 // Opens the object by its kernel handle on the export root's filesystem
 // and finds its path below `root_path` (canonical, as the server sees it).
+// `root_fd` is the root opened for reading, not O_PATH (the kernel refuses
+// an O_PATH mount fd with EBADF).
 // 0, or a negative errno: -EINVAL for an opaque that is not VFS's, -ESTALE
 // when the object is gone or unlinked, -EXDEV when it is not below the root,
 // -ENAMETOOLONG, or the errno of open_by_handle_at (-EPERM without

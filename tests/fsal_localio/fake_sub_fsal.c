@@ -1,6 +1,7 @@
 /* Fake sub-FSAL: see fake_sub_fsal.h. */
 #include "fake_sub_fsal.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 struct fake_call fake_last;
@@ -11,6 +12,13 @@ bool fake_defer_io;
 
 static struct fsal_module fake_module;
 static struct fsal_obj_ops fake_obj_ops;
+
+static struct {
+	uint8_t opaque[LOCALIO_MAX_OPAQUE];
+	size_t len;
+	object_file_type_t type;
+} queue[FAKE_QUEUE_MAX];
+static int queue_head, queue_len;
 
 static struct {
 	struct fsal_obj_handle *obj;
@@ -40,31 +48,74 @@ void fake_reset(void)
 	fake_create_export_status = fsalstat(ERR_FSAL_NO_ERROR, 0);
 	fake_defer_io = false;
 	memset(&pending_io, 0, sizeof(pending_io));
+	queue_head = queue_len = 0;
 }
 
-struct fsal_obj_handle *fake_handle_new(int id)
+void fake_queue_handle(const void *opaque, size_t len,
+		       object_file_type_t type)
+{
+	int slot = (queue_head + queue_len) % FAKE_QUEUE_MAX;
+
+	if (queue_len == FAKE_QUEUE_MAX || len > LOCALIO_MAX_OPAQUE)
+		abort();	/* a test asking for more than it may */
+	memcpy(queue[slot].opaque, opaque, len);
+	queue[slot].len = len;
+	queue[slot].type = type;
+	queue_len++;
+}
+
+int fake_queued(void)
+{
+	return queue_len;
+}
+
+static struct fsal_obj_handle *new_typed(int id, object_file_type_t type)
 {
 	struct fake_handle *h = gsh_calloc(1, sizeof(*h));
 
-	fsal_obj_handle_init(&h->obj, &fake_last_export->export, REGULAR_FILE);
+	if (queue_len > 0) {
+		memcpy(h->opaque, queue[queue_head].opaque,
+		       queue[queue_head].len);
+		h->opaque_len = queue[queue_head].len;
+		if (queue[queue_head].type != NO_FILE_TYPE)
+			type = queue[queue_head].type;
+		queue_head = (queue_head + 1) % FAKE_QUEUE_MAX;
+		queue_len--;
+	} else {
+		memcpy(h->opaque, &id, sizeof(id));
+		h->opaque_len = sizeof(id);
+	}
+	fsal_obj_handle_init(&h->obj, &fake_last_export->export, type);
 	h->obj.obj_ops = &fake_obj_ops;
 	h->obj.fileid = 1000 + id;
 	h->id = id;
 	return &h->obj;
 }
 
+struct fsal_obj_handle *fake_handle_new(int id)
+{
+	return new_typed(id, REGULAR_FILE);
+}
+
 /* Produces a handle and attributes when the configured status is success */
-static fsal_status_t make_handle(struct fsal_obj_handle **out,
-				 struct fsal_attrlist *attrs_out, int id)
+static fsal_status_t make_typed(struct fsal_obj_handle **out,
+				struct fsal_attrlist *attrs_out, int id,
+				object_file_type_t type)
 {
 	if (FSAL_IS_ERROR(fake_next_status))
 		return fake_next_status;
-	*out = fake_handle_new(id);
+	*out = new_typed(id, type);
 	if (attrs_out != NULL) {
 		attrs_out->filesize = FAKE_FILESIZE;
 		attrs_out->valid_mask |= ATTR_SIZE;
 	}
 	return fake_next_status;
+}
+
+static fsal_status_t make_handle(struct fsal_obj_handle **out,
+				 struct fsal_attrlist *attrs_out, int id)
+{
+	return make_typed(out, attrs_out, id, REGULAR_FILE);
 }
 
 /* ---- object ops ---- */
@@ -92,7 +143,7 @@ static fsal_status_t fake_mkdir(struct fsal_obj_handle *dir, const char *name,
 {
 	record(__func__, dir, NULL, attrs_in);
 	(void)name;
-	return make_handle(new_obj, attrs_out, 3);
+	return make_typed(new_obj, attrs_out, 3, DIRECTORY);
 }
 
 static fsal_status_t fake_getattrs(struct fsal_obj_handle *obj,
@@ -168,10 +219,10 @@ static fsal_status_t fake_handle_to_wire(const struct fsal_obj_handle *obj,
 	record(__func__, (struct fsal_obj_handle *)obj, NULL, fh_desc);
 	if (FSAL_IS_ERROR(fake_next_status))
 		return fake_next_status;
-	if (fh_desc->len < sizeof(h->id))
+	if (fh_desc->len < h->opaque_len)
 		return fsalstat(ERR_FSAL_TOOSMALL, 0);
-	memcpy(fh_desc->addr, &h->id, sizeof(h->id));
-	fh_desc->len = sizeof(h->id);
+	memcpy(fh_desc->addr, h->opaque, h->opaque_len);
+	fh_desc->len = h->opaque_len;
 	return fake_next_status;
 }
 
@@ -330,7 +381,7 @@ static fsal_status_t fake_lookup_path(struct fsal_export *exp_hdl,
 {
 	record(__func__, NULL, NULL, path);
 	(void)exp_hdl;
-	return make_handle(handle, attrs_out, 1);
+	return make_typed(handle, attrs_out, 1, DIRECTORY);
 }
 
 static fsal_status_t fake_create_handle(struct fsal_export *exp_hdl,

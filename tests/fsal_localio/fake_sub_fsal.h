@@ -17,6 +17,10 @@
 struct fake_handle {
 	struct fsal_obj_handle obj;
 	int id;			/* distinguishes handles in a test */
+	/* What handle_to_wire emits: the queued opaque (see
+	 * fake_queue_handle) or, when none was queued, the id's bytes. */
+	uint8_t opaque[LOCALIO_MAX_OPAQUE];
+	size_t opaque_len;
 };
 
 struct fake_export {
@@ -48,8 +52,21 @@ void fake_sub_register(void);
 /* Clears fake_last, next status = no error, inline I/O. */
 void fake_reset(void);
 
-/* A fresh fake handle of the fake export (type REGULAR_FILE). */
+/* A fresh fake handle of the fake export: REGULAR_FILE, or what the next
+ * queued handle says. */
 struct fsal_obj_handle *fake_handle_new(int id);
+
+/* Gives the next handle a fake op makes (lookup_path, lookup, mkdir,
+ * open2 create, create_handle, each readdir entry; in that order of
+ * creation) this opaque and type (NO_FILE_TYPE: the op's default:
+ * DIRECTORY for lookup_path and mkdir, REGULAR_FILE otherwise). Up to
+ * FAKE_QUEUE_MAX pending; fake_reset drops them. */
+#define FAKE_QUEUE_MAX 8
+void fake_queue_handle(const void *opaque, size_t len,
+		       object_file_type_t type);
+
+/* Handles of fake ops that failed consumed nothing from the queue. */
+int fake_queued(void);
 
 /* Completes a deferred read2/write2 as a sub-FSAL would from its own
  * thread: op_ctx->fsal_export is the sub-export during the callback. */

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "export_mgr.h"
+#include "nfs_exports.h"
 #include "nfs_init.h"
 #include "fake_sub_fsal.h"
 
@@ -29,6 +30,87 @@ void test_env_init(void)
 	ctx.ctx_fullpath = fullpath;
 	op_ctx = &ctx;
 	fake_sub_register();
+}
+
+struct gsh_export *test_env_export(void)
+{
+	return &export;
+}
+
+void test_env_set_export_path(const char *path)
+{
+	size_t len = strlen(path) + 1;
+	struct gsh_refstr *fullpath = gsh_refstr_alloc(len);
+
+	memcpy(fullpath->gr_val, path, len);
+	gsh_refstr_put(ctx.ctx_fullpath);
+	ctx.ctx_fullpath = fullpath;
+}
+
+/* The export options LOCALIO reads, parsed as Ganesha parses an EXPORT
+ * block: the same item kinds, defaults and "set" bits. */
+static struct config_item_list test_access_tokens[] = {
+	CONFIG_LIST_TOK("NONE", 0),
+	CONFIG_LIST_TOK("RW", EXPORT_OPTION_RW_ACCESS |
+			      EXPORT_OPTION_MD_ACCESS),
+	CONFIG_LIST_TOK("RO", EXPORT_OPTION_READ_ACCESS |
+			      EXPORT_OPTION_MD_READ_ACCESS),
+	CONFIG_LIST_EOL
+};
+
+static struct config_item_list test_squash_tokens[] = {
+	CONFIG_LIST_TOK("root_squash", EXPORT_OPTION_ROOT_SQUASH),
+	CONFIG_LIST_TOK("root_id_squash", EXPORT_OPTION_ROOT_ID_SQUASH),
+	CONFIG_LIST_TOK("all_squash", EXPORT_OPTION_ALL_ANONYMOUS),
+	CONFIG_LIST_TOK("no_root_squash", EXPORT_OPTION_ROOT),
+	CONFIG_LIST_EOL
+};
+
+static struct config_item test_perm_items[] = {
+	CONF_ITEM_ENUM_BITS_SET("Access_Type", EXPORT_OPTION_NO_ACCESS,
+				EXPORT_OPTION_ACCESS_MASK, test_access_tokens,
+				gsh_export, export_perms.options,
+				export_perms.set),
+	CONF_ITEM_LIST_BITS_SET("Squash", EXPORT_OPTION_ROOT_SQUASH,
+				EXPORT_OPTION_SQUASH_TYPES, test_squash_tokens,
+				gsh_export, export_perms.options,
+				export_perms.set),
+	CONF_ITEM_ANON_ID_SET("Anonymous_uid", ANON_UID, gsh_export,
+			      export_perms.anonymous_uid,
+			      EXPORT_OPTION_ANON_UID_SET, export_perms.set),
+	CONF_ITEM_ANON_ID_SET("Anonymous_gid", ANON_GID, gsh_export,
+			      export_perms.anonymous_gid,
+			      EXPORT_OPTION_ANON_GID_SET, export_perms.set),
+	CONF_ITEM_I32_SET("Attr_Expiration_Time", -1, INT32_MAX,
+			  EXPORT_DEFAULT_CACHE_EXPIRY, gsh_export,
+			  export_perms.expire_time_attr,
+			  EXPORT_OPTION_EXPIRE_SET, export_perms.set),
+	CONFIG_EOL
+};
+
+static struct config_block test_perm_block = {
+	.blk_desc.name = "EXPORT",
+	.blk_desc.type = CONFIG_BLOCK,
+	.blk_desc.u.blk.init = noop_conf_init,
+	.blk_desc.u.blk.params = test_perm_items,
+	.blk_desc.u.blk.commit = noop_conf_commit
+};
+
+int test_env_parse_export_perms(const char *items)
+{
+	struct config_error_type err;
+	char text[1024];
+	config_file_t root;
+	int errors;
+
+	memset(&export.export_perms, 0, sizeof(export.export_perms));
+	snprintf(text, sizeof(text), "EXPORT {\n%s\n}\n", items);
+	root = test_parse(text, &err);
+	errors = load_config_from_parse(root, &test_perm_block, &export, true,
+					&err) < 0 || !config_error_is_harmless(&err);
+	config_Free(root);
+	test_err_text(&err);
+	return errors;
 }
 
 config_file_t test_parse(const char *text, struct config_error_type *err)

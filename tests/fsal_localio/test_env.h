@@ -24,6 +24,18 @@ config_file_t test_parse(const char *text, struct config_error_type *err);
 fsal_status_t test_create_export(const char *fsal_block,
 				 struct fsal_export **exp);
 
+/* The gsh_export op_ctx names (export id, export_perms). */
+struct gsh_export *test_env_export(void);
+
+/* Makes `path` the export's Path (op_ctx's full path) from now on. */
+void test_env_set_export_path(const char *path);
+
+/* Resets the export's export_perms and parses `items` (e.g. "Access_Type
+ * = RO; Squash = root_squash;") into them with Ganesha's parser, as the
+ * EXPORT block's Access_Type, Squash, Anonymous_uid, Anonymous_gid and
+ * Attr_Expiration_Time would be. 0, or the number of errors. */
+int test_env_parse_export_perms(const char *items);
+
 /* The up-call vector tests pass to create_export. */
 extern const struct fsal_up_vector test_up_ops;
 

@@ -1,0 +1,594 @@
+// The C API of localio_server.h against a real map in a temp directory: what
+// each call leaves in the map is read back through MapReader, as a client
+// would read it; the handshake goes over TCP to the started listener.
+#include "localio_server.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstring>
+#include <memory>
+#include <random>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "localio/hello_area.h"
+#include "localio/localio_caller.h"
+#include "localio/map_reader.h"
+#include "temp_tree.h"
+#include "vfs_handle.h"
+
+namespace localio {
+namespace {
+
+using test::TempTree;
+
+constexpr uint16_t kExport = 7;
+
+class LocalioServerTest : public ::testing::Test {
+ protected:
+  void TearDown() override { localio_server_stop(); }
+
+  localio_server_params Params(const std::string& map_path) {
+    map_path_ = map_path;
+    localio_server_params p{};
+    p.map_path = map_path_.c_str();
+    p.map_mode = 0640;
+    p.map_gid = -1;
+    p.max_entries = 1024;
+    p.port = 0;
+    p.bind_addr = "127.0.0.1";
+    p.register_rpcbind = false;  // the test must not touch the host's rpcbind
+    return p;
+  }
+
+  // Starts on <shm>/map; fails the test otherwise.
+  void Start() {
+    const localio_server_params p = Params(shm_.Path("map"));
+    char err[256] = "";
+    ASSERT_EQ(0, localio_server_start(&p, err, sizeof err)) << err;
+  }
+
+  std::unique_ptr<MapReader> Reader() {
+    std::unique_ptr<MapReader> r;
+    MapStatus st = MapReader::Open(shm_.Path("map"), &r);
+    EXPECT_TRUE(st.ok()) << st.message;
+    return r;
+  }
+
+  // Adds kExport over <root_>, resolving VFS handles from the kernel.
+  void AddExport(localio_resolver resolver = LOCALIO_RESOLVER_VFS) {
+    localio_export_desc d{};
+    d.export_id = kExport;
+    d.server_root = root_.path().c_str();
+    d.squash = LOCALIO_SQUASH_ROOT;
+    d.anon_uid = d.anon_gid = 65534;
+    d.resolver = resolver;
+    ASSERT_EQ(0, localio_server_add_export(&d));
+  }
+
+  // A real object under the export root, described as the FSAL would.
+  struct Object {
+    std::string opaque;
+    localio_object obj{};
+  };
+  Object Describe(const std::string& rel) {
+    Object o;
+    const int dir = open(root_.path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    EXPECT_GE(dir, 0);
+    o.opaque = VfsOpaqueOf(dir, rel.c_str());
+    close(dir);
+    EXPECT_FALSE(o.opaque.empty()) << rel;
+    struct stat st {};
+    EXPECT_EQ(0, lstat(rel.empty() ? root_.path().c_str() : root_.Path(rel).c_str(), &st));
+    o.obj.opaque = o.opaque.data();
+    o.obj.opaque_len = o.opaque.size();
+    o.obj.ino = st.st_ino;
+    o.obj.dev = st.st_dev;
+    o.obj.type = static_cast<localio_obj_type>(MapObjectTypeOfMode(st.st_mode));
+    return o;
+  }
+  static std::span<const uint8_t> Key(const Object& o) {
+    return {reinterpret_cast<const uint8_t*>(o.opaque.data()), o.opaque.size()};
+  }
+  // The path the map holds for o, or "<absent>".
+  std::string MapPath(const MapReader& r, const Object& o, uint16_t id = kExport) {
+    MapEntry e;
+    const int rc = r.Lookup(id, Key(o), &e);
+    return rc == 0 ? std::string(e.path()) : "<absent rc=" + std::to_string(rc) + ">";
+  }
+  uint64_t Entries(const MapReader& r) {
+    uint64_t n = 0;
+    r.ForEachEntry([&](const MapEntry&) { ++n; });
+    return n;
+  }
+
+  TempTree shm_{"localio-server-test", "/dev/shm"};
+  TempTree root_{"localio-server-export"};
+  std::string map_path_;
+};
+
+TEST_F(LocalioServerTest, StartCreatesTheMapWithTheListenersPort) {
+  ASSERT_FALSE(localio_server_running());
+  EXPECT_EQ(localio_server_port(), 0);
+  Start();
+  EXPECT_TRUE(localio_server_running());
+  const uint16_t port = localio_server_port();
+  EXPECT_GT(port, 0);
+  auto r = Reader();
+  ASSERT_TRUE(r);
+  MapHeaderSnapshot h;
+  ASSERT_TRUE(r->ReadHeader(&h));
+  EXPECT_EQ(h.port, port);
+  EXPECT_TRUE(h.alive);
+  EXPECT_EQ(h.server_pid, static_cast<uint32_t>(getpid()));
+  struct stat st {};
+  ASSERT_EQ(0, stat(shm_.Path("map").c_str(), &st));
+  EXPECT_EQ(st.st_mode & 07777, 0640u);
+  ASSERT_EQ(0, stat(shm_.Path("map.hello").c_str(), &st));
+  EXPECT_EQ(st.st_mode & 07777, 0660u);  // readers of the map may say hello
+  // The listener answers LOCALIO NULL on the published port.
+  Status s = rpc::LocalioCaller().Null("127.0.0.1", port);
+  EXPECT_TRUE(s.ok()) << s.message;
+}
+
+TEST_F(LocalioServerTest, TheHeartbeatAdvancesWhileRunning) {
+  Start();
+  auto r = Reader();
+  ASSERT_TRUE(r);
+  const uint64_t first = r->HeartbeatMs();
+  usleep(1300 * 1000);
+  EXPECT_GT(r->HeartbeatMs(), first);
+}
+
+TEST_F(LocalioServerTest, ASecondStartIsRefusedAndKeepsTheFirst) {
+  Start();
+  const uint16_t port = localio_server_port();
+  TempTree other("localio-server-other", "/dev/shm");
+  const std::string other_map = other.Path("map");
+  localio_server_params p = Params(other_map);
+  char err[256] = "";
+  EXPECT_EQ(-EALREADY, localio_server_start(&p, err, sizeof err));
+  EXPECT_NE(std::string(err).find("already running"), std::string::npos) << err;
+  EXPECT_TRUE(localio_server_running());
+  EXPECT_EQ(localio_server_port(), port);
+  EXPECT_NE(0, access(other_map.c_str(), F_OK));  // nothing created there
+}
+
+TEST_F(LocalioServerTest, StopMarksTheMapDeadAndIsIdempotent) {
+  Start();
+  const uint16_t port = localio_server_port();
+  auto r = Reader();
+  ASSERT_TRUE(r);
+  ASSERT_TRUE(r->Alive());
+  localio_server_stop();
+  EXPECT_FALSE(localio_server_running());
+  EXPECT_EQ(localio_server_port(), 0);
+  EXPECT_FALSE(r->Alive());
+  Status s = rpc::LocalioCaller().Null("127.0.0.1", port);
+  EXPECT_FALSE(s.ok());  // the listener is closed
+  localio_server_stop();
+  EXPECT_FALSE(localio_server_running());
+  // Publishing after stop is a quiet no-op.
+  localio_publish_wire(kExport, "x", 1);
+  localio_server_remove_export(kExport);
+}
+
+TEST_F(LocalioServerTest, StartsAgainAfterStopWithANewInstance) {
+  Start();
+  InstanceId first = Reader()->instance_id();
+  localio_server_stop();
+  Start();
+  auto r = Reader();
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(r->Alive());
+  EXPECT_NE(r->instance_id(), first);
+}
+
+TEST_F(LocalioServerTest, ExportRowCarriesTheExportsAccess) {
+  Start();
+  auto r = Reader();
+  ASSERT_TRUE(r);
+  const uint64_t epoch = r->Epoch();
+  localio_export_desc d{};
+  d.export_id = kExport;
+  d.server_root = root_.path().c_str();
+  d.client_root = "/mnt/client";
+  d.read_only = true;
+  d.squash = LOCALIO_SQUASH_ALL;
+  d.anon_uid = 1234;
+  d.anon_gid = 5678;
+  d.resolver = LOCALIO_RESOLVER_VFS;
+  ASSERT_EQ(0, localio_server_add_export(&d));
+  auto row = r->FindExport(kExport);
+  ASSERT_TRUE(row.has_value());
+  EXPECT_EQ(row->server_root, root_.path());
+  EXPECT_EQ(row->client_root, "/mnt/client");
+  EXPECT_TRUE(row->read_only);
+  EXPECT_EQ(row->squash, MapSquash::kAllSquash);
+  EXPECT_EQ(row->anon_uid, 1234u);
+  EXPECT_EQ(row->anon_gid, 5678u);
+  EXPECT_GT(r->Epoch(), epoch);
+
+  // Changing the row bumps the epoch again; no Client_Root = the same path.
+  const uint64_t epoch2 = r->Epoch();
+  d.client_root = nullptr;
+  d.read_only = false;
+  d.squash = LOCALIO_SQUASH_ROOT_ID;
+  ASSERT_EQ(0, localio_server_add_export(&d));
+  row = r->FindExport(kExport);
+  ASSERT_TRUE(row.has_value());
+  EXPECT_FALSE(row->read_only);
+  EXPECT_EQ(row->squash, MapSquash::kRootIdSquash);
+  EXPECT_EQ(row->client_root, root_.path());
+  EXPECT_GT(r->Epoch(), epoch2);
+}
+
+TEST_F(LocalioServerTest, ExportRootIsStoredCanonical) {
+  Start();
+  ASSERT_TRUE(root_.MakeDir("real"));
+  ASSERT_TRUE(root_.MakeSymlink("alias", "real"));
+  const std::string alias = root_.Path("alias/");
+  localio_export_desc d{};
+  d.export_id = kExport;
+  d.server_root = alias.c_str();
+  ASSERT_EQ(0, localio_server_add_export(&d));
+  auto row = Reader()->FindExport(kExport);
+  ASSERT_TRUE(row.has_value());
+  EXPECT_EQ(row->server_root, root_.Path("real"));
+}
+
+TEST_F(LocalioServerTest, AddExportNeedsARunningServerAndAnExistingRoot) {
+  localio_export_desc d{};
+  d.export_id = kExport;
+  d.server_root = root_.path().c_str();
+  EXPECT_EQ(-ENOTCONN, localio_server_add_export(&d));
+  Start();
+  const std::string missing = root_.Path("missing");
+  d.server_root = missing.c_str();
+  EXPECT_EQ(-ENOENT, localio_server_add_export(&d));
+  EXPECT_FALSE(Reader()->FindExport(kExport).has_value());
+}
+
+TEST_F(LocalioServerTest, PublishRootAndChildrenAreVisible) {
+  Start();
+  AddExport(LOCALIO_RESOLVER_NONE);
+  ASSERT_TRUE(root_.MakeFile("dir/file"));
+  const Object root = Describe("");
+  const Object dir = Describe("dir");
+  const Object file = Describe("dir/file");
+  localio_publish_root(kExport, &root.obj);
+  localio_publish_child(kExport, root.opaque.data(), root.opaque.size(), "dir", &dir.obj);
+  localio_publish_child(kExport, dir.opaque.data(), dir.opaque.size(), "file", &file.obj);
+  auto r = Reader();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(MapPath(*r, root), "");
+  EXPECT_EQ(MapPath(*r, dir), "dir");
+  EXPECT_EQ(MapPath(*r, file), "dir/file");
+  MapEntry e;
+  ASSERT_EQ(0, r->Lookup(kExport, Key(file), &e));
+  EXPECT_EQ(e.ino, file.obj.ino);
+  EXPECT_EQ(e.dev, file.obj.dev);
+  EXPECT_EQ(e.type, MapObjectType::kRegular);
+  ASSERT_EQ(0, r->Lookup(kExport, Key(dir), &e));
+  EXPECT_EQ(e.type, MapObjectType::kDirectory);
+  // Another export id knows none of it.
+  EXPECT_NE(MapPath(*r, file, kExport + 1), "dir/file");
+}
+
+TEST_F(LocalioServerTest, NamesThatAreNotOneComponentAreNotPublished) {
+  Start();
+  AddExport(LOCALIO_RESOLVER_NONE);
+  ASSERT_TRUE(root_.MakeFile("f"));
+  const Object root = Describe("");
+  const Object f = Describe("f");
+  localio_publish_root(kExport, &root.obj);
+  auto r = Reader();
+  ASSERT_TRUE(r);
+  for (const char* name : {"", ".", "..", "a/b", "/abs"}) {
+    localio_publish_child(kExport, root.opaque.data(), root.opaque.size(), name, &f.obj);
+    EXPECT_EQ(MapPath(*r, f).rfind("<absent", 0), 0u) << "name '" << name << "'";
+  }
+  localio_publish_child(kExport, root.opaque.data(), root.opaque.size(), nullptr, &f.obj);
+  EXPECT_EQ(Entries(*r), 1u);  // the root only
+}
+
+TEST_F(LocalioServerTest, AChildOfAnUnknownParentWaitsWithoutAResolver) {
+  Start();
+  AddExport(LOCALIO_RESOLVER_NONE);
+  ASSERT_TRUE(root_.MakeFile("d/f"));
+  const Object d = Describe("d");
+  const Object f = Describe("d/f");
+  localio_publish_child(kExport, d.opaque.data(), d.opaque.size(), "f", &f.obj);
+  EXPECT_EQ(Entries(*Reader()), 0u);
+}
+
+TEST_F(LocalioServerTest, AnUnknownParentIsResolvedFromTheKernel) {
+  Start();
+  AddExport();
+  ASSERT_TRUE(root_.MakeFile("x/y/f"));
+  const Object y = Describe("x/y");
+  const Object f = Describe("x/y/f");
+  localio_publish_child(kExport, y.opaque.data(), y.opaque.size(), "f", &f.obj);
+  auto r = Reader();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(MapPath(*r, y), "x/y");
+  EXPECT_EQ(MapPath(*r, f), "x/y/f");
+}
+
+TEST_F(LocalioServerTest, PublishWireResolvesAnUnknownHandleOnce) {
+  Start();
+  AddExport();
+  ASSERT_TRUE(root_.MakeFile("a/b/c.txt"));
+  const Object c = Describe("a/b/c.txt");
+  localio_publish_wire(kExport, c.opaque.data(), c.opaque.size());
+  auto r = Reader();
+  ASSERT_TRUE(r);
+  MapEntry e;
+  ASSERT_EQ(0, r->Lookup(kExport, Key(c), &e));
+  EXPECT_EQ(e.path(), "a/b/c.txt");
+  EXPECT_EQ(e.ino, c.obj.ino);
+  EXPECT_EQ(e.dev, c.obj.dev);
+  EXPECT_EQ(e.type, MapObjectType::kRegular);
+  const uint64_t generation = e.generation;
+  const uint64_t epoch = r->Epoch();
+  // Known now: another wire send changes nothing.
+  localio_publish_wire(kExport, c.opaque.data(), c.opaque.size());
+  ASSERT_EQ(0, r->Lookup(kExport, Key(c), &e));
+  EXPECT_EQ(e.generation, generation);
+  EXPECT_EQ(r->Epoch(), epoch);
+  EXPECT_EQ(Entries(*r), 1u);
+}
+
+TEST_F(LocalioServerTest, PublishWireLeavesOutWhatIsNotBelowTheRoot) {
+  Start();
+  ASSERT_TRUE(root_.MakeDir("export"));
+  ASSERT_TRUE(root_.MakeFile("elsewhere"));
+  localio_export_desc d{};
+  d.export_id = kExport;
+  const std::string export_root = root_.Path("export");
+  d.server_root = export_root.c_str();
+  d.resolver = LOCALIO_RESOLVER_VFS;
+  ASSERT_EQ(0, localio_server_add_export(&d));
+  const Object out = Describe("elsewhere");
+  localio_publish_wire(kExport, out.opaque.data(), out.opaque.size());
+  localio_publish_wire(kExport, "\xff\xff\xff\xff", 4);  // not VFS's
+  localio_publish_wire(kExport + 1, out.opaque.data(), out.opaque.size());  // no export
+  EXPECT_EQ(Entries(*Reader()), 0u);
+}
+
+TEST_F(LocalioServerTest, UnpublishDropsTheEntry) {
+  Start();
+  AddExport();
+  ASSERT_TRUE(root_.MakeFile("f"));
+  const Object f = Describe("f");
+  localio_publish_wire(kExport, f.opaque.data(), f.opaque.size());
+  auto r = Reader();
+  ASSERT_TRUE(r);
+  ASSERT_EQ(MapPath(*r, f), "f");
+  localio_unpublish(kExport, f.opaque.data(), f.opaque.size());
+  MapEntry e;
+  EXPECT_EQ(-ENOENT, r->Lookup(kExport, Key(f), &e));
+}
+
+TEST_F(LocalioServerTest, ARenamedFileMovesItsEntry) {
+  Start();
+  AddExport();
+  ASSERT_TRUE(root_.MakeFile("from/f"));
+  ASSERT_TRUE(root_.MakeDir("to"));
+  const Object f = Describe("from/f");
+  const Object to = Describe("to");
+  localio_publish_wire(kExport, f.opaque.data(), f.opaque.size());
+  localio_publish_wire(kExport, to.opaque.data(), to.opaque.size());
+  ASSERT_EQ(0, rename(root_.Path("from/f").c_str(), root_.Path("to/g").c_str()));
+  localio_renamed(kExport, &f.obj, to.opaque.data(), to.opaque.size(), "g");
+  auto r = Reader();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(MapPath(*r, f), "to/g");
+  EXPECT_EQ(Entries(*r), 2u);
+}
+
+TEST_F(LocalioServerTest, ARenamedDirectoryTakesItsEntriesAlong) {
+  Start();
+  AddExport();
+  ASSERT_TRUE(root_.MakeFile("d/f"));
+  ASSERT_TRUE(root_.MakeFile("d/sub/g"));
+  ASSERT_TRUE(root_.MakeFile("dx/keep"));  // shares the prefix, stays
+  ASSERT_TRUE(root_.MakeDir("n"));
+  const Object d = Describe("d");
+  const Object f = Describe("d/f");
+  const Object sub = Describe("d/sub");
+  const Object g = Describe("d/sub/g");
+  const Object keep = Describe("dx/keep");
+  const Object n = Describe("n");
+  for (const Object* o : {&d, &f, &sub, &g, &keep, &n})
+    localio_publish_wire(kExport, o->opaque.data(), o->opaque.size());
+  auto r = Reader();
+  ASSERT_TRUE(r);
+  ASSERT_EQ(MapPath(*r, g), "d/sub/g");
+  ASSERT_EQ(0, rename(root_.Path("d").c_str(), root_.Path("n/e").c_str()));
+  localio_renamed(kExport, &d.obj, n.opaque.data(), n.opaque.size(), "e");
+  EXPECT_EQ(MapPath(*r, d), "n/e");
+  EXPECT_EQ(MapPath(*r, f), "n/e/f");
+  EXPECT_EQ(MapPath(*r, sub), "n/e/sub");
+  EXPECT_EQ(MapPath(*r, g), "n/e/sub/g");
+  EXPECT_EQ(MapPath(*r, keep), "dx/keep");
+  EXPECT_EQ(MapPath(*r, n), "n");
+}
+
+TEST_F(LocalioServerTest, ARenameIntoAnUnnamedPlaceDropsTheEntry) {
+  Start();
+  AddExport(LOCALIO_RESOLVER_NONE);
+  ASSERT_TRUE(root_.MakeFile("f"));
+  ASSERT_TRUE(root_.MakeDir("to"));
+  const Object root = Describe("");
+  const Object f = Describe("f");
+  const Object to = Describe("to");
+  localio_publish_root(kExport, &root.obj);
+  localio_publish_child(kExport, root.opaque.data(), root.opaque.size(), "f", &f.obj);
+  auto r = Reader();
+  ASSERT_TRUE(r);
+  ASSERT_EQ(MapPath(*r, f), "f");
+  // "to" is not in the map and cannot be resolved: "f" must not stay.
+  localio_renamed(kExport, &f.obj, to.opaque.data(), to.opaque.size(), "g");
+  MapEntry e;
+  EXPECT_EQ(-ENOENT, r->Lookup(kExport, Key(f), &e));
+}
+
+TEST_F(LocalioServerTest, ARenameToANameTheMapCannotHoldDropsTheEntry) {
+  Start();
+  AddExport(LOCALIO_RESOLVER_NONE);
+  ASSERT_TRUE(root_.MakeFile("f"));
+  const Object root = Describe("");
+  const Object f = Describe("f");
+  localio_publish_root(kExport, &root.obj);
+  localio_publish_child(kExport, root.opaque.data(), root.opaque.size(), "f", &f.obj);
+  auto r = Reader();
+  ASSERT_TRUE(r);
+  ASSERT_EQ(MapPath(*r, f), "f");
+  // Longer than the map's path field: the old path must not stay behind.
+  const std::string long_name(kMapMaxPathLen + 1, 'n');
+  localio_renamed(kExport, &f.obj, root.opaque.data(), root.opaque.size(), long_name.c_str());
+  MapEntry e;
+  EXPECT_EQ(-ENOENT, r->Lookup(kExport, Key(f), &e));
+}
+
+TEST_F(LocalioServerTest, RemoveExportDropsItsEntriesAndBumpsTheEpoch) {
+  Start();
+  AddExport();
+  localio_export_desc other{};
+  other.export_id = kExport + 1;
+  other.server_root = root_.path().c_str();
+  other.resolver = LOCALIO_RESOLVER_VFS;
+  ASSERT_EQ(0, localio_server_add_export(&other));
+  ASSERT_TRUE(root_.MakeFile("a"));
+  ASSERT_TRUE(root_.MakeFile("b"));
+  const Object a = Describe("a");
+  const Object b = Describe("b");
+  localio_publish_wire(kExport, a.opaque.data(), a.opaque.size());
+  localio_publish_wire(kExport, b.opaque.data(), b.opaque.size());
+  localio_publish_wire(kExport + 1, a.opaque.data(), a.opaque.size());
+  auto r = Reader();
+  ASSERT_TRUE(r);
+  ASSERT_EQ(Entries(*r), 3u);
+  const uint64_t epoch = r->Epoch();
+  localio_server_remove_export(kExport);
+  EXPECT_GT(r->Epoch(), epoch);
+  EXPECT_FALSE(r->FindExport(kExport).has_value());
+  EXPECT_TRUE(r->FindExport(kExport + 1).has_value());
+  EXPECT_EQ(Entries(*r), 1u);
+  EXPECT_EQ(MapPath(*r, a, kExport + 1), "a");
+  // Its handles are no longer resolved either.
+  localio_publish_wire(kExport, a.opaque.data(), a.opaque.size());
+  EXPECT_EQ(Entries(*r), 1u);
+}
+
+TEST_F(LocalioServerTest, UuidIsLocalConfirmsTheClientsNonce) {
+  Start();
+  auto r = Reader();
+  ASSERT_TRUE(r);
+  std::unique_ptr<HelloClient> hello;
+  MapStatus st = HelloClient::Open(shm_.Path("map.hello"), &hello);
+  ASSERT_TRUE(st.ok()) << st.message;
+  ASSERT_EQ(0, hello->Claim());
+  Nonce nonce;
+  std::random_device rd;
+  for (auto& b : nonce) b = static_cast<uint8_t>(rd());
+  nonce[0] |= 1;  // never all zero
+  ASSERT_EQ(0, hello->SetNonce(nonce));
+  InstanceId instance{};
+  ASSERT_EQ(0, hello->ReadConfirmation(&instance));
+
+  // A nonce this client never wrote confirms nothing.
+  Nonce stranger = nonce;
+  stranger[15] ^= 0x5A;
+  Status s = rpc::LocalioCaller().UuidIsLocal("127.0.0.1", localio_server_port(), stranger);
+  ASSERT_TRUE(s.ok()) << s.message;
+  EXPECT_EQ(0, hello->ReadConfirmation(&instance));
+
+  s = rpc::LocalioCaller(rpc::ProcessAuthSys())
+          .UuidIsLocal("127.0.0.1", localio_server_port(), nonce);
+  ASSERT_TRUE(s.ok()) << s.message;
+  ASSERT_EQ(1, hello->ReadConfirmation(&instance));
+  EXPECT_EQ(instance, r->instance_id());
+}
+
+// A bad Map_Path: the start fails naming it and leaves nothing running.
+class LocalioServerBadMapPath : public LocalioServerTest {
+ protected:
+  void ExpectRefused(const std::string& map_path) {
+    const localio_server_params p = Params(map_path);
+    char err[512] = "";
+    EXPECT_NE(0, localio_server_start(&p, err, sizeof err));
+    EXPECT_NE(std::string(err).find("Map_Path"), std::string::npos) << err;
+    EXPECT_FALSE(localio_server_running());
+    EXPECT_EQ(localio_server_port(), 0);
+    // Nothing was left half-started: a good start works afterwards.
+    Start();
+    EXPECT_TRUE(localio_server_running());
+    localio_server_stop();
+  }
+};
+
+TEST_F(LocalioServerBadMapPath, ARelativePathIsRefused) {
+  // From inside the temp dir, so that a regression litters nothing else.
+  char cwd[PATH_MAX];
+  ASSERT_NE(getcwd(cwd, sizeof cwd), nullptr);
+  ASSERT_EQ(0, chdir(shm_.path().c_str()));
+  ASSERT_TRUE(shm_.MakeDir("relative"));
+  ExpectRefused("relative/map");
+  ExpectRefused("map");
+  EXPECT_NE(0, access("relative/map", F_OK));
+  ASSERT_EQ(0, chdir(cwd));
+}
+
+TEST_F(LocalioServerBadMapPath, ASymlinkIsRefused) {
+  TempTree target("localio-server-target", "/dev/shm");
+  ASSERT_TRUE(shm_.MakeSymlink("link", target.Path("map")));
+  ExpectRefused(shm_.Path("link"));
+  EXPECT_NE(0, access(target.Path("map").c_str(), F_OK));  // nothing written through it
+}
+
+TEST_F(LocalioServerBadMapPath, ADirectoryIsRefused) {
+  ASSERT_TRUE(shm_.MakeDir("adir"));
+  ExpectRefused(shm_.Path("adir"));
+  ExpectRefused(shm_.Path("adir") + "/");
+}
+
+TEST_F(LocalioServerBadMapPath, AMissingDirectoryIsRefused) {
+  ExpectRefused(shm_.Path("no/such/dir/map"));
+}
+
+TEST_F(LocalioServerTest, APortInUseFailsAndLeavesTheMapDead) {
+  const int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(s, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(0, bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a));
+  ASSERT_EQ(0, listen(s, 1));
+  socklen_t len = sizeof a;
+  ASSERT_EQ(0, getsockname(s, reinterpret_cast<sockaddr*>(&a), &len));
+  localio_server_params p = Params(shm_.Path("map"));
+  p.port = ntohs(a.sin_port);
+  char err[512] = "";
+  EXPECT_NE(0, localio_server_start(&p, err, sizeof err));
+  EXPECT_NE(std::string(err).find(std::to_string(p.port)), std::string::npos) << err;
+  EXPECT_FALSE(localio_server_running());
+  close(s);
+  // A map created before the listener failed must not look alive.
+  std::unique_ptr<MapReader> r;
+  if (MapReader::Open(shm_.Path("map"), &r).ok()) {
+    EXPECT_FALSE(r->Alive());
+  }
+}
+
+}  // namespace
+}  // namespace localio

@@ -1,0 +1,120 @@
+#include "map_probe.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "localio/map_reader.h"
+#include "vfs_handle.h"
+
+namespace {
+
+using localio::MapReader;
+
+int OpenMap(const char* map_path, std::unique_ptr<MapReader>* out) {
+  localio::MapStatus st = MapReader::Open(map_path, out);
+  if (!st.ok()) std::fprintf(stderr, "map probe: %s\n", st.message.c_str());
+  return st.ok() ? 0 : (st.code != 0 ? st.code : -EINVAL);
+}
+
+int CopyString(std::string_view s, char* buf, size_t buflen) {
+  if (s.size() + 1 > buflen) return -ENAMETOOLONG;
+  std::memcpy(buf, s.data(), s.size());
+  buf[s.size()] = '\0';
+  return 0;
+}
+
+}  // namespace
+
+extern "C" {
+
+int test_map_entry_of(const char* map_path, uint16_t export_id, const void* opaque,
+                      size_t len, struct test_map_entry* out) {
+  std::unique_ptr<MapReader> r;
+  if (int rc = OpenMap(map_path, &r); rc != 0) return rc;
+  localio::MapEntry e;
+  const int rc = r->Lookup(export_id, {static_cast<const uint8_t*>(opaque), len}, &e);
+  if (rc != 0) return rc;
+  *out = {};
+  out->ino = e.ino;
+  out->dev = e.dev;
+  out->type = static_cast<int>(e.type);
+  out->generation = e.generation;
+  return CopyString(e.path(), out->path, sizeof out->path);
+}
+
+int test_map_path_of(const char* map_path, uint16_t export_id, const void* opaque,
+                     size_t len, char* buf, size_t buflen) {
+  test_map_entry e;
+  const int rc = test_map_entry_of(map_path, export_id, opaque, len, &e);
+  return rc != 0 ? rc : CopyString(e.path, buf, buflen);
+}
+
+int test_map_export_of(const char* map_path, uint16_t export_id,
+                       struct test_map_export* out) {
+  std::unique_ptr<MapReader> r;
+  if (int rc = OpenMap(map_path, &r); rc != 0) return rc;
+  auto row = r->FindExport(export_id);
+  if (!row) return -ENOENT;
+  *out = {};
+  out->read_only = row->read_only;
+  out->squash = static_cast<int>(row->squash);
+  out->anon_uid = row->anon_uid;
+  out->anon_gid = row->anon_gid;
+  if (int rc = CopyString(row->server_root, out->server_root, sizeof out->server_root))
+    return rc;
+  return CopyString(row->client_root, out->client_root, sizeof out->client_root);
+}
+
+long test_map_entry_count(const char* map_path) {
+  std::unique_ptr<MapReader> r;
+  if (int rc = OpenMap(map_path, &r); rc != 0) return rc;
+  long n = 0;
+  r->ForEachEntry([&](const localio::MapEntry&) { ++n; });
+  return n;
+}
+
+uint64_t test_map_epoch(const char* map_path) {
+  std::unique_ptr<MapReader> r;
+  return OpenMap(map_path, &r) == 0 ? r->Epoch() : 0;
+}
+
+int test_vfs_opaque(const char* path, void* buf, size_t buflen) {
+  const int fd = open(path, O_PATH | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return -errno;
+  const std::string o = localio::VfsOpaqueOf(fd, "");
+  const int err = errno;
+  close(fd);
+  if (o.empty()) return -err;
+  if (o.size() > buflen) return -ENOBUFS;
+  std::memcpy(buf, o.data(), o.size());
+  return static_cast<int>(o.size());
+}
+
+char* test_make_tree(const char* base, const char* prefix) {
+  std::string pattern = std::string(base) + "/" + prefix + ".XXXXXX";
+  std::vector<char> buf(pattern.begin(), pattern.end());
+  buf.push_back('\0');
+  if (mkdtemp(buf.data()) == nullptr) return nullptr;
+  return realpath(buf.data(), nullptr);
+}
+
+void test_remove_tree(char* path) {
+  if (path == nullptr) return;
+  std::error_code ec;
+  std::filesystem::remove_all(path, ec);
+  std::free(path);
+}
+
+}  // extern "C"

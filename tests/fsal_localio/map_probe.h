@@ -1,0 +1,67 @@
+/* The shared map as a client sees it (MapReader), for the CMocka tests of
+ * the FSAL's C glue; plus real files' VFS opaques and temp trees. Each
+ * call opens the map afresh: it checks what is in the file, not what the
+ * server believes. */
+#ifndef LOCALIO_TESTS_MAP_PROBE_H
+#define LOCALIO_TESTS_MAP_PROBE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct test_map_entry {
+	char path[512];		/* relative to the export root */
+	uint64_t ino;
+	uint64_t dev;
+	int type;		/* enum localio_obj_type */
+	uint64_t generation;
+};
+
+struct test_map_export {
+	bool read_only;
+	int squash;		/* enum localio_squash */
+	uint32_t anon_uid;
+	uint32_t anon_gid;
+	char server_root[512];
+	char client_root[512];
+};
+
+/* The path published for (export_id, opaque) into buf. 0, -ENOENT when
+ * absent, or another negative errno (map not usable, buf too small). */
+int test_map_path_of(const char *map_path, uint16_t export_id,
+		     const void *opaque, size_t len, char *buf, size_t buflen);
+
+/* The whole entry for (export_id, opaque). Same returns. */
+int test_map_entry_of(const char *map_path, uint16_t export_id,
+		      const void *opaque, size_t len,
+		      struct test_map_entry *out);
+
+/* The export's row. 0, -ENOENT, or another negative errno. */
+int test_map_export_of(const char *map_path, uint16_t export_id,
+		       struct test_map_export *out);
+
+/* Valid entries in the map, or a negative errno. */
+long test_map_entry_count(const char *map_path);
+
+/* The map header's epoch, or 0 when the map is not usable. */
+uint64_t test_map_epoch(const char *map_path);
+
+/* The VFS opaque of the real file `path` (as FSAL_VFS would make it) into
+ * buf; its length, or a negative errno. */
+int test_vfs_opaque(const char *path, void *buf, size_t buflen);
+
+/* A fresh canonical temp directory "<base>/<prefix>.XXXXXX" (malloc'ed),
+ * NULL on error; test_remove_tree removes it with everything in it and
+ * frees the string. */
+char *test_make_tree(const char *base, const char *prefix);
+void test_remove_tree(char *path);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LOCALIO_TESTS_MAP_PROBE_H */

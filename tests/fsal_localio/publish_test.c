@@ -1,0 +1,641 @@
+/* FSAL_LOCALIO's publishing glue (publish.c, called from the object and
+ * export ops) against a running LOCALIO server and a real map: what the
+ * FSAL ops leave in the map is read back as a client reads it. The fake
+ * sub-FSAL's handles carry real VFS opaques of files in a temp export
+ * root, so the map holds what a VFS export would give clients. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fake_sub_fsal.h"
+#include "localio_server.h"
+#include "map_probe.h"
+#include "export_mgr.h"
+#include "nfs_exports.h"
+#include "test_env.h"
+
+#define OTHER_EXPORT_ID 20	/* exports the row tests make and drop */
+
+static char *map_dir;		/* under /dev/shm, like production */
+static char map_path[512];
+static char *export_root;	/* the export's Path: real files */
+static struct fsal_export *lio_exp;
+static struct fsal_obj_handle *root;
+
+/* A real object under the export root and its VFS opaque. */
+struct object {
+	char rel[256];
+	uint8_t opaque[LOCALIO_MAX_OPAQUE];
+	size_t len;
+};
+
+static void full_path(const char *rel, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s%s", export_root, *rel ? "/" : "", rel);
+}
+
+static void describe(const char *rel, struct object *o)
+{
+	char path[512];
+	int n;
+
+	full_path(rel, path, sizeof(path));
+	snprintf(o->rel, sizeof(o->rel), "%s", rel);
+	n = test_vfs_opaque(path, o->opaque, sizeof(o->opaque));
+	if (n < 0)
+		fail_msg("no VFS opaque for %s: %s", path, strerror(-n));
+	o->len = (size_t)n;
+}
+
+static void make_file(const char *rel, struct object *o)
+{
+	char path[512];
+	int fd;
+
+	full_path(rel, path, sizeof(path));
+	fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+	if (fd < 0)
+		fail_msg("cannot create %s: %s", path, strerror(errno));
+	close(fd);
+	describe(rel, o);
+}
+
+static void make_dir(const char *rel, struct object *o)
+{
+	char path[512];
+
+	full_path(rel, path, sizeof(path));
+	if (mkdir(path, 0755) != 0)
+		fail_msg("cannot mkdir %s: %s", path, strerror(errno));
+	describe(rel, o);
+}
+
+static void rename_on_disk(const char *from, const char *to)
+{
+	char a[512], b[512];
+
+	full_path(from, a, sizeof(a));
+	full_path(to, b, sizeof(b));
+	if (rename(a, b) != 0)
+		fail_msg("rename %s %s: %s", a, b, strerror(errno));
+}
+
+/* The next handle a fake op makes is o (type t). */
+static void queue(const struct object *o, object_file_type_t t)
+{
+	fake_queue_handle(o->opaque, o->len, t);
+}
+
+static void assert_published(const struct object *o, const char *want)
+{
+	char path[512];
+	int rc = test_map_path_of(map_path, TEST_EXPORT_ID, o->opaque, o->len,
+				  path, sizeof(path));
+
+	if (rc != 0)
+		fail_msg("%s: not in the map (%s), want \"%s\"", o->rel,
+			 strerror(-rc), want);
+	assert_string_equal(path, want);
+}
+
+static void assert_absent(const struct object *o)
+{
+	char path[512];
+	int rc = test_map_path_of(map_path, TEST_EXPORT_ID, o->opaque, o->len,
+				  path, sizeof(path));
+
+	if (rc != -ENOENT)
+		fail_msg("%s: expected no entry, map has \"%s\" (rc %d)",
+			 o->rel, rc == 0 ? path : "?", rc);
+}
+
+static void release(struct fsal_obj_handle *obj)
+{
+	obj->obj_ops->release(obj);
+}
+
+/* A LOCALIO handle for the real object o below dir, through lookup. */
+static struct fsal_obj_handle *lookup(struct fsal_obj_handle *dir,
+				      const char *name, const struct object *o,
+				      object_file_type_t t)
+{
+	struct fsal_obj_handle *obj = NULL;
+	fsal_status_t st;
+
+	queue(o, t);
+	st = dir->obj_ops->lookup(dir, name, &obj, NULL);
+	assert_false(FSAL_IS_ERROR(st));
+	assert_non_null(obj);
+	return obj;
+}
+
+static int start_server(void)
+{
+	struct localio_server_params params = {
+		.map_path = map_path,
+		.map_mode = 0640,
+		.map_gid = -1,
+		.max_entries = 1024,
+		.port = 0,
+		.bind_addr = "127.0.0.1",
+		.register_rpcbind = false,
+	};
+	char err[256] = "";
+
+	if (localio_server_start(&params, err, sizeof(err)) != 0) {
+		fprintf(stderr, "LOCALIO server: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int setup(void **state)
+{
+	struct fsal_attrlist attrs = { 0 };
+	struct object root_obj;
+	fsal_status_t st;
+
+	(void)state;
+	fake_reset();
+	map_dir = test_make_tree("/dev/shm", "fsal-publish-map");
+	export_root = test_make_tree("/tmp", "fsal-publish-export");
+	if (map_dir == NULL || export_root == NULL)
+		return -1;
+	snprintf(map_path, sizeof(map_path), "%s/map", map_dir);
+	if (start_server() != 0)
+		return -1;
+	test_env_set_export_path(export_root);
+	if (test_env_parse_export_perms("Access_Type = RW; Squash = no_root_squash;") != 0)
+		return -1;
+	st = test_create_export("FSAL { Name = LOCALIO;\n"
+				"  FSAL { Name = " FAKE_SUB_NAME "; } }",
+				&lio_exp);
+	if (FSAL_IS_ERROR(st) || lio_exp == NULL)
+		return -1;
+	describe("", &root_obj);
+	queue(&root_obj, DIRECTORY);
+	st = lio_exp->exp_ops.lookup_path(lio_exp, export_root, &root, &attrs);
+	return FSAL_IS_ERROR(st) ? -1 : 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	op_ctx->fsal_export = lio_exp;
+	release(root);
+	lio_exp->exp_ops.release(lio_exp);
+	fsal_put(&LOCALIO.module);
+	localio_server_stop();
+	test_remove_tree(export_root);
+	test_remove_tree(map_dir);
+	return 0;
+}
+
+static int reset(void **state)
+{
+	(void)state;
+	fake_reset();
+	op_ctx->fsal_export = lio_exp;
+	return 0;
+}
+
+static void lookup_path_publishes_the_export_root(void **state)
+{
+	struct object root_obj;
+	struct test_map_entry e;
+
+	(void)state;
+	describe("", &root_obj);
+	assert_published(&root_obj, "");
+	assert_int_equal(test_map_entry_of(map_path, TEST_EXPORT_ID,
+					   root_obj.opaque, root_obj.len, &e), 0);
+	assert_int_equal(e.type, LOCALIO_OBJ_DIRECTORY);
+	assert_int_equal(e.ino, 1001);	/* the sub handle's fileid */
+}
+
+static void lookup_publishes_the_child_under_its_parent(void **state)
+{
+	struct object d, f;
+	struct fsal_obj_handle *dh, *fh;
+	struct test_map_entry e;
+
+	(void)state;
+	make_dir("look", &d);
+	make_file("look/file", &f);
+	dh = lookup(root, "look", &d, DIRECTORY);
+	assert_published(&d, "look");
+	fh = lookup(dh, "file", &f, NO_FILE_TYPE);
+	assert_published(&f, "look/file");
+	assert_int_equal(test_map_entry_of(map_path, TEST_EXPORT_ID, f.opaque,
+					   f.len, &e), 0);
+	assert_int_equal(e.type, LOCALIO_OBJ_REGULAR);
+	assert_int_equal(e.ino, fh->fileid);
+	release(fh);
+	release(dh);
+}
+
+static void lookup_of_dot_dot_publishes_nothing(void **state)
+{
+	struct object d;
+	struct fsal_obj_handle *dh, *up;
+	long before;
+
+	(void)state;
+	make_dir("dots", &d);
+	dh = lookup(root, "dots", &d, DIRECTORY);
+	before = test_map_entry_count(map_path);
+	up = lookup(dh, "..", &d, DIRECTORY);	/* the name must not stick */
+	assert_published(&d, "dots");
+	assert_int_equal(test_map_entry_count(map_path), before);
+	release(up);
+	release(dh);
+}
+
+static void mkdir_and_open2_create_publish(void **state)
+{
+	struct object m, c;
+	struct fsal_obj_handle *obj = NULL;
+	struct fsal_attrlist in = { 0 };
+	fsal_verifier_t verf = { 0 };
+	struct state_t open_state;
+	struct test_map_entry e;
+	bool perm = false;
+	fsal_status_t st;
+
+	(void)state;
+	make_dir("made", &m);	/* what the sub-FSAL's mkdir would do */
+	queue(&m, NO_FILE_TYPE);
+	st = root->obj_ops->mkdir(root, "made", &in, &obj, NULL);
+	assert_false(FSAL_IS_ERROR(st));
+	assert_published(&m, "made");
+	assert_int_equal(test_map_entry_of(map_path, TEST_EXPORT_ID, m.opaque,
+					   m.len, &e), 0);
+	assert_int_equal(e.type, LOCALIO_OBJ_DIRECTORY);
+
+	make_file("made/created", &c);
+	queue(&c, NO_FILE_TYPE);
+	st = obj->obj_ops->open2(obj, &open_state, FSAL_O_RDWR, FSAL_UNCHECKED,
+				 "created", &in, verf, &obj, NULL, &perm);
+	assert_false(FSAL_IS_ERROR(st));
+	assert_published(&c, "made/created");
+	release(obj);
+}
+
+/* The entries the upper layer's readdir callback got. */
+static struct fsal_obj_handle *dirents[4];
+static int ndirents;
+
+static enum fsal_dir_result collect(const char *name,
+				    struct fsal_obj_handle *obj,
+				    struct fsal_attrlist *attrs,
+				    void *dir_state, fsal_cookie_t cookie)
+{
+	(void)name;
+	(void)attrs;
+	(void)dir_state;
+	(void)cookie;
+	if (ndirents < 4)
+		dirents[ndirents++] = obj;
+	return DIR_CONTINUE;
+}
+
+static void readdir_publishes_each_entry(void **state)
+{
+	struct object d, a, b;
+	struct fsal_obj_handle *dh;
+	fsal_cookie_t whence = 0;
+	bool eof = false;
+	fsal_status_t st;
+
+	(void)state;
+	make_dir("listed", &d);
+	make_file("listed/a", &a);	/* the fake lists "a" then "b" */
+	make_file("listed/b", &b);
+	dh = lookup(root, "listed", &d, DIRECTORY);
+	queue(&a, NO_FILE_TYPE);
+	queue(&b, NO_FILE_TYPE);
+	ndirents = 0;
+	st = dh->obj_ops->readdir(dh, &whence, NULL, collect, 0, &eof);
+	assert_false(FSAL_IS_ERROR(st));
+	assert_int_equal(ndirents, 2);
+	assert_published(&a, "listed/a");
+	assert_published(&b, "listed/b");
+	release(dirents[0]);
+	release(dirents[1]);
+	release(dh);
+}
+
+static void rename_moves_the_entry(void **state)
+{
+	struct object f, to;
+	struct fsal_obj_handle *fh, *toh;
+	fsal_status_t st;
+
+	(void)state;
+	make_file("moving", &f);
+	make_dir("dest", &to);
+	fh = lookup(root, "moving", &f, NO_FILE_TYPE);
+	toh = lookup(root, "dest", &to, DIRECTORY);
+	assert_published(&f, "moving");
+	rename_on_disk("moving", "dest/moved");
+	st = root->obj_ops->rename(fh, root, "moving", toh, "moved");
+	assert_false(FSAL_IS_ERROR(st));
+	assert_published(&f, "dest/moved");
+	release(fh);
+	release(toh);
+}
+
+static void rename_of_a_directory_moves_its_entries(void **state)
+{
+	struct object d, sub, f;
+	struct fsal_obj_handle *dh, *sh, *fh;
+	fsal_status_t st;
+
+	(void)state;
+	make_dir("tree", &d);
+	make_dir("tree/sub", &sub);
+	make_file("tree/sub/leaf", &f);
+	dh = lookup(root, "tree", &d, DIRECTORY);
+	sh = lookup(dh, "sub", &sub, DIRECTORY);
+	fh = lookup(sh, "leaf", &f, NO_FILE_TYPE);
+	rename_on_disk("tree", "grove");
+	st = root->obj_ops->rename(dh, root, "tree", root, "grove");
+	assert_false(FSAL_IS_ERROR(st));
+	assert_published(&d, "grove");
+	assert_published(&sub, "grove/sub");
+	assert_published(&f, "grove/sub/leaf");
+	release(fh);
+	release(sh);
+	release(dh);
+}
+
+static void unlink_removes_the_entry(void **state)
+{
+	struct object f;
+	struct fsal_obj_handle *fh;
+	char path[512];
+	fsal_status_t st;
+
+	(void)state;
+	make_file("doomed", &f);
+	fh = lookup(root, "doomed", &f, NO_FILE_TYPE);
+	assert_published(&f, "doomed");
+	full_path("doomed", path, sizeof(path));
+	assert_int_equal(unlink(path), 0);
+	st = root->obj_ops->unlink(root, fh, "doomed");
+	assert_false(FSAL_IS_ERROR(st));
+	assert_absent(&f);
+	release(fh);
+}
+
+static void handle_to_wire_of_a_known_object_changes_nothing(void **state)
+{
+	struct object f;
+	struct fsal_obj_handle *fh;
+	struct test_map_entry before, after;
+	uint8_t buf[LOCALIO_MAX_OPAQUE];
+	struct gsh_buffdesc desc = { .addr = buf, .len = sizeof(buf) };
+	long count;
+	uint64_t epoch;
+	fsal_status_t st;
+
+	(void)state;
+	make_file("wired", &f);
+	fh = lookup(root, "wired", &f, NO_FILE_TYPE);
+	assert_int_equal(test_map_entry_of(map_path, TEST_EXPORT_ID, f.opaque,
+					   f.len, &before), 0);
+	count = test_map_entry_count(map_path);
+	epoch = test_map_epoch(map_path);
+	st = fh->obj_ops->handle_to_wire(fh, FSAL_DIGEST_NFSV3, &desc);
+	assert_false(FSAL_IS_ERROR(st));
+	assert_int_equal(desc.len, f.len);
+	assert_memory_equal(buf, f.opaque, f.len);
+	assert_int_equal(test_map_entry_of(map_path, TEST_EXPORT_ID, f.opaque,
+					   f.len, &after), 0);
+	assert_string_equal(after.path, "wired");
+	assert_int_equal(after.generation, before.generation);
+	assert_int_equal(test_map_entry_count(map_path), count);
+	assert_int_equal(test_map_epoch(map_path), epoch);
+	release(fh);
+}
+
+static void an_unnamed_handle_stays_out_without_a_resolver(void **state)
+{
+	struct object f;
+	struct fsal_obj_handle *obj = NULL;
+	struct gsh_buffdesc key = { .addr = NULL, .len = 0 };
+	fsal_status_t st;
+
+	(void)state;
+	/* FAKESUB is not VFS: its handles are not resolved from the kernel,
+	 * so a handle that arrives without a name cannot be published. */
+	make_file("nameless", &f);
+	key.addr = f.opaque;
+	key.len = f.len;
+	queue(&f, NO_FILE_TYPE);
+	st = lio_exp->exp_ops.create_handle(lio_exp, &key, &obj, NULL);
+	assert_false(FSAL_IS_ERROR(st));
+	assert_absent(&f);
+	release(obj);
+}
+
+static void failing_sub_ops_publish_nothing(void **state)
+{
+	struct object n, d, f;
+	struct fsal_obj_handle *obj = root, *dh, *fh;
+	struct fsal_attrlist in = { 0 };
+	fsal_verifier_t verf = { 0 };
+	struct state_t open_state;
+	fsal_cookie_t whence = 0;
+	bool perm = false, eof = false;
+	long count;
+	fsal_status_t st;
+
+	(void)state;
+	make_file("never", &n);
+	make_dir("kept", &d);
+	make_file("kept/f", &f);
+	dh = lookup(root, "kept", &d, DIRECTORY);
+	fh = lookup(dh, "f", &f, NO_FILE_TYPE);
+	count = test_map_entry_count(map_path);
+
+	queue(&n, NO_FILE_TYPE);
+	fake_next_status = fsalstat(ERR_FSAL_NOENT, ENOENT);
+	st = root->obj_ops->lookup(root, "never", &obj, NULL);
+	assert_int_equal(st.major, ERR_FSAL_NOENT);
+	assert_int_equal(st.minor, ENOENT);
+	assert_null(obj);
+
+	fake_next_status = fsalstat(ERR_FSAL_EXIST, EEXIST);
+	st = root->obj_ops->mkdir(root, "never", &in, &obj, NULL);
+	assert_int_equal(st.major, ERR_FSAL_EXIST);
+	assert_int_equal(st.minor, EEXIST);
+
+	fake_next_status = fsalstat(ERR_FSAL_ACCESS, EACCES);
+	st = root->obj_ops->open2(root, &open_state, FSAL_O_RDWR,
+				  FSAL_UNCHECKED, "never", &in, verf, &obj,
+				  NULL, &perm);
+	assert_int_equal(st.major, ERR_FSAL_ACCESS);
+	assert_int_equal(st.minor, EACCES);
+
+	fake_next_status = fsalstat(ERR_FSAL_NOTDIR, ENOTDIR);
+	ndirents = 0;
+	st = root->obj_ops->readdir(root, &whence, NULL, collect, 0, &eof);
+	assert_int_equal(st.major, ERR_FSAL_NOTDIR);
+	assert_int_equal(ndirents, 0);
+	assert_int_equal(fake_queued(), 1);	/* no handle was made */
+	assert_absent(&n);
+
+	/* A refused rename or unlink leaves the entry where it was. */
+	fake_next_status = fsalstat(ERR_FSAL_XDEV, EXDEV);
+	st = root->obj_ops->rename(fh, dh, "f", root, "elsewhere");
+	assert_int_equal(st.major, ERR_FSAL_XDEV);
+	assert_int_equal(st.minor, EXDEV);
+	assert_published(&f, "kept/f");
+	fake_next_status = fsalstat(ERR_FSAL_NOTEMPTY, ENOTEMPTY);
+	st = root->obj_ops->unlink(root, dh, "kept");
+	assert_int_equal(st.major, ERR_FSAL_NOTEMPTY);
+	assert_int_equal(st.minor, ENOTEMPTY);
+	assert_published(&d, "kept");
+	assert_int_equal(test_map_entry_count(map_path), count);
+
+	fake_next_status = fsalstat(ERR_FSAL_NO_ERROR, 0);
+	release(fh);
+	release(dh);
+}
+
+/* Creates an export (id OTHER_EXPORT_ID) after parsing `perms` as its
+ * EXPORT block's options, checks its row, releases it. */
+static void check_export_row(const char *perms, bool read_only, int squash,
+			     uint32_t anon_uid, uint32_t anon_gid,
+			     int32_t expire)
+{
+	struct gsh_export *gexp = test_env_export();
+	struct fsal_export *exp = NULL;
+	struct test_map_export row;
+	fsal_status_t st;
+
+	assert_int_equal(test_env_parse_export_perms(perms), 0);
+	gexp->export_id = OTHER_EXPORT_ID;
+	st = test_create_export("FSAL { Name = LOCALIO; Client_Root = /mnt/c;\n"
+				"  FSAL { Name = " FAKE_SUB_NAME "; } }", &exp);
+	gexp->export_id = TEST_EXPORT_ID;
+	assert_false(FSAL_IS_ERROR(st));
+	assert_non_null(exp);
+
+	assert_int_equal(test_map_export_of(map_path, OTHER_EXPORT_ID, &row), 0);
+	assert_int_equal(row.read_only, read_only);
+	assert_int_equal(row.squash, squash);
+	assert_int_equal(row.anon_uid, anon_uid);
+	assert_int_equal(row.anon_gid, anon_gid);
+	assert_string_equal(row.server_root, export_root);
+	assert_string_equal(row.client_root, "/mnt/c");
+	assert_int_equal(gexp->export_perms.expire_time_attr, expire);
+	assert_true(gexp->export_perms.set & EXPORT_OPTION_EXPIRE_SET);
+
+	exp->exp_ops.release(exp);
+	fsal_put(&LOCALIO.module);
+	assert_int_equal(test_map_export_of(map_path, OTHER_EXPORT_ID, &row),
+			 -ENOENT);
+}
+
+static void export_row_defaults_are_restrictive(void **state)
+{
+	(void)state;
+	/* Nothing set: Ganesha's defaults (no access, root_squash); the
+	 * attribute cache is turned off for close-to-open. */
+	check_export_row("", true, LOCALIO_SQUASH_ROOT, 65534, 65534, 0);
+}
+
+static void export_row_read_only_root_squash(void **state)
+{
+	(void)state;
+	check_export_row("Access_Type = RO; Squash = root_squash;"
+			 " Anonymous_uid = 1234;",
+			 true, LOCALIO_SQUASH_ROOT, 1234, 65534, 0);
+}
+
+static void export_row_all_squash_keeps_an_explicit_expiry(void **state)
+{
+	(void)state;
+	check_export_row("Access_Type = RW; Squash = all_squash;"
+			 " Anonymous_uid = 4321; Anonymous_gid = 99;"
+			 " Attr_Expiration_Time = 30;",
+			 false, LOCALIO_SQUASH_ALL, 4321, 99, 30);
+}
+
+static void export_row_no_root_squash_read_write(void **state)
+{
+	(void)state;
+	check_export_row("Access_Type = RW; Squash = no_root_squash;",
+			 false, LOCALIO_SQUASH_NONE, 65534, 65534, 0);
+}
+
+static void release_of_an_export_drops_its_entries(void **state)
+{
+	struct gsh_export *gexp = test_env_export();
+	struct fsal_export *exp = NULL;
+	struct fsal_obj_handle *r = NULL;
+	struct object root_obj;
+	char path[512];
+	uint64_t epoch;
+	fsal_status_t st;
+
+	(void)state;
+	assert_int_equal(test_env_parse_export_perms("Access_Type = RW;"), 0);
+	gexp->export_id = OTHER_EXPORT_ID;
+	st = test_create_export("FSAL { Name = LOCALIO;\n"
+				"  FSAL { Name = " FAKE_SUB_NAME "; } }", &exp);
+	assert_false(FSAL_IS_ERROR(st));
+	describe("", &root_obj);
+	queue(&root_obj, DIRECTORY);
+	st = exp->exp_ops.lookup_path(exp, export_root, &r, NULL);
+	gexp->export_id = TEST_EXPORT_ID;
+	assert_false(FSAL_IS_ERROR(st));
+	assert_int_equal(test_map_path_of(map_path, OTHER_EXPORT_ID,
+					  root_obj.opaque, root_obj.len, path,
+					  sizeof(path)), 0);
+	epoch = test_map_epoch(map_path);
+	r->obj_ops->release(r);
+	exp->exp_ops.release(exp);
+	fsal_put(&LOCALIO.module);
+	assert_true(test_map_epoch(map_path) > epoch);
+	assert_int_equal(test_map_path_of(map_path, OTHER_EXPORT_ID,
+					  root_obj.opaque, root_obj.len, path,
+					  sizeof(path)), -ENOENT);
+	/* The group's export is untouched. */
+	assert_published(&root_obj, "");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(lookup_path_publishes_the_export_root, reset),
+		cmocka_unit_test_setup(lookup_publishes_the_child_under_its_parent, reset),
+		cmocka_unit_test_setup(lookup_of_dot_dot_publishes_nothing, reset),
+		cmocka_unit_test_setup(mkdir_and_open2_create_publish, reset),
+		cmocka_unit_test_setup(readdir_publishes_each_entry, reset),
+		cmocka_unit_test_setup(rename_moves_the_entry, reset),
+		cmocka_unit_test_setup(rename_of_a_directory_moves_its_entries, reset),
+		cmocka_unit_test_setup(unlink_removes_the_entry, reset),
+		cmocka_unit_test_setup(handle_to_wire_of_a_known_object_changes_nothing, reset),
+		cmocka_unit_test_setup(an_unnamed_handle_stays_out_without_a_resolver, reset),
+		cmocka_unit_test_setup(failing_sub_ops_publish_nothing, reset),
+		cmocka_unit_test_setup(export_row_defaults_are_restrictive, reset),
+		cmocka_unit_test_setup(export_row_read_only_root_squash, reset),
+		cmocka_unit_test_setup(export_row_all_squash_keeps_an_explicit_expiry, reset),
+		cmocka_unit_test_setup(export_row_no_root_squash_read_write, reset),
+		cmocka_unit_test_setup(release_of_an_export_drops_its_entries, reset),
+	};
+
+	test_env_init();
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -239,6 +239,7 @@ MapStatus ReadHelloSlots(const std::string& path, std::vector<HelloSlotView>* ou
     v.claims = s.state >> 8;
     v.client_pid = s.client_pid;
     v.lease_ms = s.lease_ms;
+    std::memcpy(v.confirmed_instance.data(), s.confirmed_instance, sizeof s.confirmed_instance);
     v.handshakes = s.handshakes;
     v.read_ops = s.read_ops;
     v.read_bytes = s.read_bytes;

@@ -141,6 +141,7 @@ struct HelloSlotView {
   uint32_t claims = 0;
   uint32_t client_pid = 0;
   uint64_t lease_ms = 0;
+  InstanceId confirmed_instance{};  // meaningful in kHelloConfirmed
   uint64_t handshakes = 0;
   uint64_t read_ops = 0, read_bytes = 0, write_ops = 0, write_bytes = 0;
   std::array<uint64_t, kHelloFallbackReasons> fallbacks{};

@@ -1,0 +1,68 @@
+#include "server_probe.h"
+
+#include <chrono>
+#include <sstream>
+
+#include "harness/process.h"
+
+namespace localio::harness {
+
+Status RpcinfoMappings(std::vector<RpcbindMapping>* out) {
+  CommandResult r;
+  Status s = RunCommand({LOCALIO_RPCINFO, "-p", "127.0.0.1"}, std::chrono::seconds(20), &r);
+  if (!s.ok()) return s;
+  if (!r.Succeeded()) return Status::Error("rpcinfo -p 127.0.0.1: " + r.Describe());
+  out->clear();
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream words(line);
+    RpcbindMapping m;
+    unsigned long port = 0;
+    // The header line ("program vers proto port service") fails to parse.
+    if (!(words >> m.prog >> m.vers >> m.proto >> port) || port > UINT16_MAX) continue;
+    m.port = static_cast<uint16_t>(port);
+    out->push_back(m);
+  }
+  return Status();
+}
+
+std::vector<uint16_t> RpcbindTcpPorts(const std::vector<RpcbindMapping>& all, uint32_t prog,
+                                      uint32_t vers) {
+  std::vector<uint16_t> ports;
+  for (const RpcbindMapping& m : all) {
+    if (m.prog == prog && m.vers == vers && m.proto == "tcp") ports.push_back(m.port);
+  }
+  return ports;
+}
+
+Status ViewMap(const std::string& map_path, uint16_t export_id, MapView* out) {
+  MapView v;
+  std::string error;
+  if (!tools::RunLocalioStatJson(map_path, &v.doc, &error)) return Status::Error(error);
+  const tools::JsonValue* header = v.doc.Find("header");
+  const tools::JsonValue* port = header ? header->Find("port") : nullptr;
+  const tools::JsonValue* alive = header ? header->Find("alive") : nullptr;
+  const tools::JsonValue* instance = header ? header->Find("instance_id") : nullptr;
+  if (!port || !port->Uint() || !alive || !instance)
+    return Status::Error("localio-stat --json " + map_path + ": header lacks port/alive/instance_id");
+  v.port = static_cast<uint16_t>(*port->Uint());
+  v.alive = alive->boolean;
+  v.instance_id = instance->text;
+  std::vector<tools::StatEntry> all;
+  if (!tools::StatEntries(v.doc, &all, &error))
+    return Status::Error("localio-stat --json " + map_path + ": " + error);
+  for (tools::StatEntry& e : all) {
+    if (e.export_id == export_id) v.entries.push_back(std::move(e));
+  }
+  *out = std::move(v);
+  return Status();
+}
+
+const tools::StatEntry* EntryAt(const MapView& view, const std::string& path) {
+  for (const tools::StatEntry& e : view.entries) {
+    if (e.path == path) return &e;
+  }
+  return nullptr;
+}
+
+}  // namespace localio::harness

@@ -1,0 +1,603 @@
+// The LOCALIO FSAL's server side against the stock ganesha.nfsd, seen from
+// outside: rpcbind registration, the map's entries versus the files they
+// name (via localio-stat --json and MapReader), the hello-area handshake over
+// the real listener, rename/unlink keeping the map true, malformed LOCALIO
+// records, and close-to-open coherence after a direct (bypassing) change.
+// One server for the whole program: export 1 is LOCALIO over VFS, export 2
+// plain VFS (default attribute caching), both read-write.
+#include <gtest/gtest.h>
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "harness/fsal_paths.h"
+#include "harness/ganesha_server.h"
+#include "harness/gtest_support.h"
+#include "harness/process.h"
+#include "libnfs_session.h"
+#include "localio/hello_area.h"
+#include "localio/localio_caller.h"
+#include "localio/map_file.h"
+#include "localio/map_reader.h"
+#include "localio/portmap_client.h"
+#include "localio/wire_handle.h"
+#include "server_probe.h"
+
+namespace localio::harness {
+namespace {
+
+namespace fs = std::filesystem;
+using std::chrono::seconds;
+
+constexpr uint16_t kLocalio = 1, kVfs = 2;
+constexpr char kHost[] = "127.0.0.1";
+
+CommandResult Exec(const std::vector<std::string>& argv) {
+  CommandResult r;
+  Status s = RunCommand(argv, seconds(60), &r);
+  if (!s.ok()) ADD_FAILURE() << s.message();
+  return r;
+}
+
+void WriteText(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  ASSERT_TRUE(out.flush()) << "cannot write " << path;
+}
+
+// Overwrites `path` from offset 0 without truncating, as a client that
+// bypasses NFS would (the file keeps its inode).
+void OverwriteInPlace(const std::string& path, const std::string& text) {
+  std::fstream out(path, std::ios::binary | std::ios::in | std::ios::out);
+  ASSERT_TRUE(out.is_open()) << path;
+  out.write(text.data(), static_cast<std::streamsize>(text.size()));
+  ASSERT_TRUE(out.flush()) << "cannot write " << path;
+}
+
+std::string Pattern(char base, size_t size) {
+  std::string s(size, '\0');
+  for (size_t i = 0; i < size; ++i) s[i] = static_cast<char>(base + i % 23);
+  return s;
+}
+
+class LocalioServer : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    ServerOptions options;
+    ExportOptions localio;
+    localio.id = kLocalio;
+    localio.fsal = Fsal::kLocalio;
+    ExportOptions vfs;
+    vfs.id = kVfs;
+    vfs.fsal = Fsal::kVfs;
+    options.exports = {localio, vfs};
+    server_ = new GaneshaServer(options);
+    start_ = new Status(LocalioFsalBuilt()
+                            ? server_->Start()
+                            : Status::Error("libfsallocalio.so is not built: " +
+                                            LocalioFsalLibrary()));
+    scratch_ = new TempDir();
+    if (Status s = scratch_->Create("localio-server-test"); !s.ok()) *start_ = s;
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    delete start_;
+    delete scratch_;
+  }
+  void SetUp() override { ASSERT_TRUE(start_->ok()) << start_->message(); }
+  void TearDown() override { PrintLogTailIfFailed(server_); }
+
+  static std::string InExport(uint16_t id, const std::string& rel) {
+    return rel.empty() ? server_->ExportDir(id) : server_->ExportDir(id) + "/" + rel;
+  }
+  static MapView View() {
+    MapView v;
+    Status s = ViewMap(server_->map_path(), kLocalio, &v);
+    EXPECT_TRUE(s.ok()) << s.message();
+    return v;
+  }
+  static std::unique_ptr<MapReader> Reader() {
+    std::unique_ptr<MapReader> r;
+    MapStatus st = MapReader::Open(server_->map_path(), &r);
+    EXPECT_TRUE(st.ok()) << st.message;
+    return r;
+  }
+  static std::unique_ptr<NfsSession> Mount(uint16_t id, int version) {
+    std::unique_ptr<NfsSession> s;
+    Status st = NfsSession::Mount(server_->Url(id, version, ""), &s);
+    EXPECT_TRUE(st.ok()) << st.message();
+    return s;
+  }
+  // localio-nfs-client on export 1.
+  static CommandResult Client(int version, const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {LOCALIO_NFS_CLIENT, server_->Url(kLocalio, version, "")};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return Exec(argv);
+  }
+  static std::string Local(const std::string& name) { return scratch_->path() + "/" + name; }
+
+  static GaneshaServer* server_;
+  static Status* start_;
+  static TempDir* scratch_;
+};
+
+GaneshaServer* LocalioServer::server_ = nullptr;
+Status* LocalioServer::start_ = nullptr;
+TempDir* LocalioServer::scratch_ = nullptr;
+
+class LocalioServerByVersion : public LocalioServer,
+                               public ::testing::WithParamInterface<int> {
+ protected:
+  int Version() const { return GetParam(); }
+  std::string V() const { return "v" + std::to_string(GetParam()); }
+};
+
+TEST_F(LocalioServer, RpcbindListsTheLocalioPortTheMapShows) {
+  const MapView view = View();
+  EXPECT_TRUE(view.alive);
+  ASSERT_NE(view.port, 0) << "map header has no LOCALIO port";
+  std::vector<RpcbindMapping> mappings;
+  Status s = RpcinfoMappings(&mappings);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(RpcbindTcpPorts(mappings, rpc::kLocalioProgram, rpc::kLocalioVersion),
+            std::vector<uint16_t>{view.port});
+  uint16_t port = 0;
+  localio::Status g = rpc::PortmapClient().GetPort(rpc::kLocalioProgram, rpc::kLocalioVersion, &port);
+  ASSERT_TRUE(g.ok()) << g.message;
+  EXPECT_EQ(port, view.port);
+  localio::Status null = rpc::LocalioCaller().Null(kHost, view.port, seconds(2));
+  EXPECT_TRUE(null.ok()) << null.message;
+}
+
+// Every entry names, under the export dir, the object with the entry's
+// inode and device; the files a client read are there with their paths; and
+// the handle a libnfs client holds parses (with the map's fh format) to this
+// export and an opaque the map holds under the file's path.
+TEST_P(LocalioServerByVersion, EntriesNameTheFilesClientsSee) {
+  const std::string top = "tree-" + V();
+  const std::vector<std::string> files = {top + "/top.txt", top + "/a/mid.txt",
+                                          top + "/a/b/deep.txt"};
+  fs::create_directories(InExport(kLocalio, top + "/a/b"));
+  for (const std::string& f : files) WriteText(InExport(kLocalio, f), "content of " + f + "\n");
+
+  CommandResult ls = Exec({LOCALIO_NFS_LS, server_->Url(kLocalio, Version(), "")});
+  ASSERT_TRUE(ls.Succeeded()) << ls.Describe();
+  EXPECT_NE(ls.out.find(top), std::string::npos) << ls.out;
+  for (const std::string& f : files) {
+    CommandResult cat = Exec({LOCALIO_NFS_CAT, server_->Url(kLocalio, Version(), f)});
+    ASSERT_TRUE(cat.Succeeded()) << f << ": " << cat.Describe();
+    EXPECT_EQ(cat.out, "content of " + f + "\n");
+  }
+
+  const MapView view = View();
+  const tools::StatEntry* root = EntryAt(view, "");
+  ASSERT_NE(root, nullptr) << "no entry for the export root";
+  EXPECT_EQ(root->type, "directory");
+  for (const std::string& path : {top, top + "/a", top + "/a/b"}) {
+    const tools::StatEntry* e = EntryAt(view, path);
+    ASSERT_NE(e, nullptr) << "no entry for directory " << path;
+    EXPECT_EQ(e->type, "directory") << path;
+  }
+  for (const std::string& f : files) {
+    const tools::StatEntry* e = EntryAt(view, f);
+    ASSERT_NE(e, nullptr) << "no entry for " << f;
+    EXPECT_EQ(e->type, "regular") << f;
+  }
+  for (const tools::StatEntry& e : view.entries) {
+    struct stat st;
+    const std::string full = InExport(kLocalio, e.path);
+    ASSERT_EQ(lstat(full.c_str(), &st), 0) << "entry '" << e.path << "' names nothing: " << full;
+    EXPECT_EQ(e.ino, st.st_ino) << "inode of '" << e.path << "'";
+    EXPECT_EQ(e.dev, st.st_dev) << "device of '" << e.path << "'";
+  }
+
+  std::unique_ptr<MapReader> reader = Reader();
+  ASSERT_NE(reader, nullptr);
+  std::unique_ptr<NfsSession> nfs = Mount(kLocalio, Version());
+  ASSERT_NE(nfs, nullptr);
+  for (const std::string& f : files) {
+    nfsfh* fh = nullptr;
+    Status o = nfs->Open(f, O_RDONLY, &fh);
+    ASSERT_TRUE(o.ok()) << o.message();
+    const std::vector<uint8_t> wire = NfsSession::WireHandle(fh);
+    ASSERT_TRUE(nfs->Close(fh).ok());
+    ASSERT_FALSE(wire.empty()) << f;
+    const std::optional<WireHandle> parsed = ParseWireHandle(wire, reader->fh_format());
+    ASSERT_TRUE(parsed.has_value()) << f << ": handle " << tools::HexBytes(wire.data(), wire.size())
+                                    << " does not follow the map's fh format";
+    EXPECT_EQ(parsed->export_id, kLocalio) << f;
+    MapEntry entry;
+    ASSERT_EQ(reader->Lookup(kLocalio, parsed->opaque, &entry), 0)
+        << "map lacks the handle the client holds for " << f;
+    EXPECT_EQ(entry.path(), f);
+    const tools::StatEntry* shown = EntryAt(view, f);
+    ASSERT_NE(shown, nullptr);
+    EXPECT_EQ(shown->handle_hex, tools::HexBytes(parsed->opaque.data(), parsed->opaque.size()));
+  }
+}
+
+TEST_F(LocalioServer, HandshakeThroughTheHelloAreaConfirmsOnlyAFreshNonce) {
+  std::unique_ptr<MapReader> reader = Reader();
+  ASSERT_NE(reader, nullptr);
+  MapHeaderSnapshot header;
+  ASSERT_TRUE(reader->ReadHeader(&header));
+  uint16_t rpcbind_port = 0;
+  localio::Status g =
+      rpc::PortmapClient().GetPort(rpc::kLocalioProgram, rpc::kLocalioVersion, &rpcbind_port);
+  ASSERT_TRUE(g.ok()) << g.message;
+  ASSERT_NE(header.port, 0);
+  EXPECT_EQ(rpcbind_port, header.port) << "rpcbind and the map disagree on the LOCALIO port";
+
+  const std::string hello_path = server_->map_path() + ".hello";
+  std::unique_ptr<HelloClient> client, other;
+  ASSERT_TRUE(HelloClient::Open(hello_path, &client).ok());
+  ASSERT_TRUE(HelloClient::Open(hello_path, &other).ok());
+  ASSERT_EQ(client->Claim(), 0);
+  ASSERT_EQ(other->Claim(), 0);
+  Nonce nonce, unknown, other_nonce, rearmed;
+  for (Nonce* n : {&nonce, &unknown, &other_nonce, &rearmed})
+    ASSERT_TRUE(FillRandom(n->data(), n->size()));
+  ASSERT_EQ(client->SetNonce(nonce), 0);
+  ASSERT_EQ(other->SetNonce(other_nonce), 0);
+
+  const rpc::LocalioCaller caller(rpc::ProcessAuthSys());
+  // An unknown nonce is received but confirms nothing.
+  localio::Status st = caller.UuidIsLocal(kHost, rpcbind_port, unknown, seconds(2));
+  ASSERT_TRUE(st.ok()) << st.message;
+  InstanceId got{};
+  EXPECT_EQ(client->ReadConfirmation(&got), 0) << "an unknown nonce confirmed a slot";
+  EXPECT_EQ(other->ReadConfirmation(&got), 0) << "an unknown nonce confirmed a slot";
+
+  // The client's nonce, sent to the port the map names, is confirmed with
+  // the map's instance id, in that client's slot only.
+  st = caller.UuidIsLocal(kHost, header.port, nonce, seconds(2));
+  ASSERT_TRUE(st.ok()) << st.message;
+  ASSERT_EQ(client->ReadConfirmation(&got), 1);
+  EXPECT_EQ(got, reader->instance_id());
+  EXPECT_EQ(got, header.instance_id);
+  EXPECT_EQ(other->ReadConfirmation(&got), 0) << "another slot was confirmed too";
+
+  // Replaying the consumed nonce confirms nothing: the slot, re-armed with
+  // a fresh nonce, stays unconfirmed until that one is sent.
+  ASSERT_EQ(client->SetNonce(rearmed), 0);
+  st = caller.UuidIsLocal(kHost, header.port, nonce, seconds(2));
+  ASSERT_TRUE(st.ok()) << st.message;
+  EXPECT_EQ(client->ReadConfirmation(&got), 0) << "a consumed nonce was accepted again";
+  st = caller.UuidIsLocal(kHost, header.port, rearmed, seconds(2));
+  ASSERT_TRUE(st.ok()) << st.message;
+  EXPECT_EQ(client->ReadConfirmation(&got), 1) << "the re-armed slot was not confirmed";
+
+  // localio-stat shows the slot confirmed with the server's instance.
+  const MapView view = View();
+  EXPECT_EQ(view.instance_id, tools::HexBytes(got.data(), got.size()));
+  const tools::JsonValue* hello = view.doc.Find("hello");
+  const tools::JsonValue* slots = hello != nullptr ? hello->Find("slots") : nullptr;
+  ASSERT_NE(slots, nullptr);
+  bool shown = false;
+  for (const tools::JsonValue& s : slots->items) {
+    const tools::JsonValue* index = s.Find("slot");
+    const tools::JsonValue* state = s.Find("state");
+    const tools::JsonValue* instance = s.Find("confirmed_instance");
+    if (index != nullptr && index->Uint() == static_cast<uint64_t>(client->slot()) &&
+        state != nullptr && state->text == "confirmed" && instance != nullptr &&
+        instance->text == view.instance_id)
+      shown = true;
+  }
+  EXPECT_TRUE(shown) << "localio-stat does not show slot " << client->slot() << " confirmed";
+}
+
+// Rename and unlink through NFS keep the map's paths true.
+TEST_P(LocalioServerByVersion, RenameAndUnlinkShowUpInTheMap) {
+  const std::string top = "ren-" + V();
+  const std::string payload = Local("payload-" + V());
+  WriteText(payload, "renamed file payload\n");
+  const std::vector<std::vector<std::string>> steps = {
+      {"mkdir", top}, {"mkdir", top + "/dir"}, {"mkdir", top + "/dir/sub"},
+      {"put", payload, top + "/dir/f1", "2048"}, {"put", payload, top + "/dir/sub/f2", "2048"},
+      {"put", payload, top + "/x", "2048"}};
+  for (const auto& step : steps) {
+    CommandResult r = Client(Version(), step);
+    ASSERT_TRUE(r.Succeeded()) << step[0] << " " << step.back() << ": " << r.Describe();
+  }
+  for (const char* rel : {"/dir", "/dir/sub", "/dir/f1", "/dir/sub/f2", "/x"}) {
+    CommandResult r = Client(Version(), {"stat", top + rel});  // lookups
+    ASSERT_TRUE(r.Succeeded()) << r.Describe();
+  }
+  auto ino_of = [&](const std::string& rel) {
+    struct stat st {};
+    EXPECT_EQ(lstat(InExport(kLocalio, rel).c_str(), &st), 0) << rel;
+    return static_cast<uint64_t>(st.st_ino);
+  };
+  const uint64_t dir_ino = ino_of(top + "/dir"), sub_ino = ino_of(top + "/dir/sub"),
+                 f1_ino = ino_of(top + "/dir/f1"), f2_ino = ino_of(top + "/dir/sub/f2"),
+                 x_ino = ino_of(top + "/x");
+  {
+    const MapView view = View();
+    for (const char* rel : {"/dir", "/dir/sub", "/dir/f1", "/dir/sub/f2", "/x"})
+      ASSERT_NE(EntryAt(view, top + rel), nullptr) << "not published: " << top + rel;
+  }
+
+  ASSERT_TRUE(Client(Version(), {"rename", top + "/x", top + "/y"}).Succeeded());
+  {
+    const MapView view = View();
+    EXPECT_EQ(EntryAt(view, top + "/x"), nullptr) << "old name still in the map";
+    const tools::StatEntry* y = EntryAt(view, top + "/y");
+    ASSERT_NE(y, nullptr) << "renamed file not in the map under its new name";
+    EXPECT_EQ(y->ino, x_ino);
+  }
+
+  ASSERT_TRUE(Client(Version(), {"rename", top + "/dir", top + "/moved"}).Succeeded());
+  {
+    const MapView view = View();
+    for (const tools::StatEntry& e : view.entries)
+      EXPECT_NE(e.path.rfind(top + "/dir", 0), 0u) << "entry left under the old dir: " << e.path;
+    const std::vector<std::pair<std::string, uint64_t>> moved = {
+        {"/moved", dir_ino}, {"/moved/sub", sub_ino}, {"/moved/f1", f1_ino},
+        {"/moved/sub/f2", f2_ino}};
+    for (const auto& [rel, ino] : moved) {
+      const tools::StatEntry* e = EntryAt(view, top + rel);
+      ASSERT_NE(e, nullptr) << "entry did not follow the directory rename: " << top + rel;
+      EXPECT_EQ(e->ino, ino) << rel;
+    }
+  }
+
+  ASSERT_TRUE(Client(Version(), {"unlink", top + "/moved/f1"}).Succeeded());
+  {
+    const MapView view = View();
+    EXPECT_EQ(EntryAt(view, top + "/moved/f1"), nullptr) << "unlinked file still in the map";
+    for (const tools::StatEntry& e : view.entries)
+      EXPECT_NE(e.ino, f1_ino) << "unlinked file's inode still in the map at " << e.path;
+    EXPECT_NE(EntryAt(view, top + "/moved/sub/f2"), nullptr);
+  }
+}
+
+// --- Malformed LOCALIO records ---
+
+int ConnectTo(uint16_t port) {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  timeval tv{2, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+std::vector<uint8_t> Framed(const std::vector<uint8_t>& record) {
+  std::vector<uint8_t> out;
+  rpc::FrameRecord(record, &out);
+  return out;
+}
+
+std::vector<uint8_t> CallRecord(uint32_t xid, uint32_t prog, uint32_t vers, uint32_t proc,
+                                const std::vector<uint8_t>& args) {
+  rpc::XdrEncoder enc;
+  rpc::CallHeader h;
+  h.xid = xid;
+  h.prog = prog;
+  h.vers = vers;
+  h.proc = proc;
+  rpc::EncodeCall(h, &enc);
+  enc.Raw(args);
+  return enc.Take();
+}
+
+// One malformed message of kind `kind`, random where it can be.
+std::vector<uint8_t> MalformedBytes(int kind, std::mt19937& rng) {
+  auto random_bytes = [&](size_t n) {
+    std::vector<uint8_t> b(n);
+    for (uint8_t& c : b) c = static_cast<uint8_t>(rng());
+    return b;
+  };
+  switch (kind) {
+    case 0:  // noise
+      return random_bytes(1 + rng() % 300);
+    case 1: {  // a fragment header announcing ~2 GiB (last or not), then a little
+      std::vector<uint8_t> b = {(rng() % 2) ? uint8_t{0xff} : uint8_t{0x7f}, 0xff, 0xff,
+                                static_cast<uint8_t>(0xf0 | (rng() % 16))};
+      std::vector<uint8_t> tail = random_bytes(rng() % 64);
+      b.insert(b.end(), tail.begin(), tail.end());
+      return b;
+    }
+    case 2: {  // a record whose RPC header stops short (and the stream too)
+      std::vector<uint8_t> call = CallRecord(static_cast<uint32_t>(rng()), rpc::kLocalioProgram,
+                                             rpc::kLocalioVersion, rpc::kLocalioProcNull, {});
+      std::vector<uint8_t> framed = Framed(call);
+      framed.resize(4 + rng() % call.size());
+      return framed;
+    }
+    case 3: {  // a complete record holding a truncated call header
+      std::vector<uint8_t> call = CallRecord(static_cast<uint32_t>(rng()), rpc::kLocalioProgram,
+                                             rpc::kLocalioVersion, rpc::kLocalioProcNull, {});
+      call.resize(rng() % call.size());
+      return Framed(call);
+    }
+    case 4:  // a well-formed call to another program (NFS)
+      return Framed(CallRecord(static_cast<uint32_t>(rng()), 100003, 3, 0, {}));
+    case 5: {  // UUID_IS_LOCAL with arguments of the wrong size
+      size_t n = rng() % 40;
+      if (n == rpc::kNonceSize) ++n;
+      return Framed(CallRecord(static_cast<uint32_t>(rng()), rpc::kLocalioProgram,
+                               rpc::kLocalioVersion, rpc::kLocalioProcUuidIsLocal,
+                               random_bytes(n)));
+    }
+    default: {  // RPC version 3, unknown procedure, or a REPLY sent as a call
+      std::vector<uint8_t> call = CallRecord(static_cast<uint32_t>(rng()), rpc::kLocalioProgram,
+                                             rpc::kLocalioVersion, 7 + rng() % 100, {});
+      call[4 * (1 + rng() % 2) + 3] ^= 0x03;  // msg type or rpcvers
+      return Framed(call);
+    }
+  }
+}
+
+// Reads one reply record (a single fragment) and decodes its accept status;
+// nothing when the server closed or sent something else.
+std::optional<rpc::AcceptStat> ReadAcceptStat(int fd) {
+  auto read_exactly = [fd](uint8_t* p, size_t n) {
+    for (size_t done = 0; done < n;) {
+      const ssize_t got = recv(fd, p + done, n - done, 0);
+      if (got <= 0) return false;
+      done += static_cast<size_t>(got);
+    }
+    return true;
+  };
+  uint8_t mark[4];
+  if (!read_exactly(mark, 4)) return std::nullopt;
+  const uint32_t word = uint32_t{mark[0]} << 24 | uint32_t{mark[1]} << 16 |
+                        uint32_t{mark[2]} << 8 | mark[3];
+  const uint32_t len = word & ~rpc::kLastFragment;
+  if ((word & rpc::kLastFragment) == 0 || len > 4096) return std::nullopt;
+  std::vector<uint8_t> record(len);
+  if (!read_exactly(record.data(), len)) return std::nullopt;
+  const std::optional<rpc::DecodedReply> reply = rpc::DecodeReply(record);
+  if (!reply || reply->reply_stat != rpc::ReplyStat::kAccepted) return std::nullopt;
+  return reply->accept_stat;
+}
+
+TEST_F(LocalioServer, MalformedRecordsLeaveTheListenerAndNfsServing) {
+  std::unique_ptr<MapReader> reader = Reader();
+  ASSERT_NE(reader, nullptr);
+  MapHeaderSnapshot header;
+  ASSERT_TRUE(reader->ReadHeader(&header));
+  ASSERT_NE(header.port, 0);
+  const rpc::LocalioCaller caller;
+  std::mt19937 rng(20240611);
+  constexpr int kRecords = 2000;
+  int connected = 0;
+  for (int i = 0; i < kRecords; ++i) {
+    const int fd = ConnectTo(header.port);
+    if (fd < 0) {
+      ADD_FAILURE() << "listener refused connection " << i << ": " << std::strerror(errno);
+      break;
+    }
+    ++connected;
+    const std::vector<uint8_t> bytes = MalformedBytes(i % 7, rng);
+    (void)send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    // The well-framed calls get their error replies: proof that the
+    // records reach the listener's decoder.
+    if (i % 7 == 4) {
+      EXPECT_EQ(ReadAcceptStat(fd), rpc::AcceptStat::kProgUnavail) << "record " << i;
+    } else if (i % 7 == 5) {
+      EXPECT_EQ(ReadAcceptStat(fd), rpc::AcceptStat::kGarbageArgs) << "record " << i;
+    }
+    close(fd);
+    if (i % 250 == 249) {
+      localio::Status s = caller.Null(kHost, header.port, seconds(5));
+      ASSERT_TRUE(s.ok()) << "after " << i + 1 << " malformed records: " << s.message;
+    }
+  }
+  EXPECT_EQ(connected, kRecords);
+  ASSERT_TRUE(server_->Running()) << "ganesha.nfsd died";
+  localio::Status s = caller.Null(kHost, header.port, seconds(5));
+  EXPECT_TRUE(s.ok()) << s.message;
+
+  // A handshake still works, and NFS still serves files.
+  std::unique_ptr<HelloClient> client;
+  ASSERT_TRUE(HelloClient::Open(server_->map_path() + ".hello", &client).ok());
+  ASSERT_EQ(client->Claim(), 0);
+  Nonce nonce;
+  ASSERT_TRUE(FillRandom(nonce.data(), nonce.size()));
+  ASSERT_EQ(client->SetNonce(nonce), 0);
+  s = rpc::LocalioCaller().UuidIsLocal(kHost, header.port, nonce, seconds(5));
+  ASSERT_TRUE(s.ok()) << s.message;
+  InstanceId got{};
+  EXPECT_EQ(client->ReadConfirmation(&got), 1);
+
+  WriteText(InExport(kLocalio, "after-malformed.txt"), "still serving\n");
+  for (int version : {3, 4}) {
+    CommandResult cat = Exec({LOCALIO_NFS_CAT, server_->Url(kLocalio, version, "after-malformed.txt")});
+    ASSERT_TRUE(cat.Succeeded()) << "NFSv" << version << ": " << cat.Describe();
+    EXPECT_EQ(cat.out, "still serving\n");
+  }
+}
+
+// --- Coherence (DESIGN.md "Coherence") ---
+
+struct CoherenceResult {
+  uint64_t size_seen = 0;
+  std::string data_seen;
+};
+
+// Reads the file over NFS (so the server caches its attributes), changes and
+// grows it directly in the export dir, then opens it again over NFS.
+void ChangeBehindTheServer(uint16_t id, int version, const std::string& rel,
+                           const std::string& before, const std::string& after,
+                           const std::string& url, const std::string& full,
+                           CoherenceResult* out) {
+  WriteText(full, before);
+  std::unique_ptr<NfsSession> nfs;
+  Status m = NfsSession::Mount(url, &nfs);
+  ASSERT_TRUE(m.ok()) << m.message();
+  nfsfh* fh = nullptr;
+  ASSERT_TRUE(nfs->Open(rel, O_RDONLY, &fh).ok());
+  uint64_t size = 0;
+  ASSERT_TRUE(nfs->Size(fh, &size).ok());
+  ASSERT_EQ(size, before.size()) << "export " << id << " NFSv" << version;
+  std::string data;
+  ASSERT_TRUE(nfs->ReadAll(fh, &data).ok());
+  ASSERT_EQ(data, before);
+  ASSERT_TRUE(nfs->Close(fh).ok());
+
+  OverwriteInPlace(full, after);
+
+  Status o = nfs->Open(rel, O_RDONLY, &fh);
+  ASSERT_TRUE(o.ok()) << o.message();
+  ASSERT_TRUE(nfs->Size(fh, &out->size_seen).ok());
+  Status r = nfs->ReadAll(fh, &out->data_seen);
+  ASSERT_TRUE(r.ok()) << r.message();
+  ASSERT_TRUE(nfs->Close(fh).ok());
+}
+
+TEST_P(LocalioServerByVersion, NewOpenSeesAFileChangedBehindTheServer) {
+  const std::string rel = "coherence-" + V() + ".bin";
+  const std::string before = Pattern('a', 1000);
+  const std::string after = Pattern('A', 5000);
+
+  CoherenceResult localio;
+  ChangeBehindTheServer(kLocalio, Version(), rel, before, after,
+                        server_->Url(kLocalio, Version(), ""), InExport(kLocalio, rel), &localio);
+  if (HasFatalFailure()) return;
+  EXPECT_EQ(localio.size_seen, after.size()) << "LOCALIO export served a stale size";
+  EXPECT_TRUE(localio.data_seen == after)
+      << "LOCALIO export served stale data (" << localio.data_seen.size() << " bytes)";
+
+  // The same against plain VFS with its default attribute caching, to show
+  // what the LOCALIO export's Attr_Expiration_Time = 0 buys. Not asserted.
+  CoherenceResult vfs;
+  ChangeBehindTheServer(kVfs, Version(), rel, before, after, server_->Url(kVfs, Version(), ""),
+                        InExport(kVfs, rel), &vfs);
+  if (HasFatalFailure()) return;
+  std::printf("[ INFO ] plain VFS export, NFSv%d: new open saw size %llu (file is %zu): %s\n",
+              Version(), static_cast<unsigned long long>(vfs.size_seen), after.size(),
+              vfs.size_seen == after.size() ? "fresh" : "stale, as expected with attribute caching");
+}
+
+INSTANTIATE_TEST_SUITE_P(Nfs, LocalioServerByVersion, ::testing::Values(3, 4),
+                         [](const ::testing::TestParamInfo<int>& param) {
+                           return "v" + std::to_string(param.param);
+                         });
+
+}  // namespace
+}  // namespace localio::harness

@@ -1,0 +1,21 @@
+// The localio-stat command line, as a function so tests can run it without
+// a process:  localio-stat [--json] [--entries] [MAP]
+// MAP defaults to kDefaultMapPath. --json prints one JSON object (always
+// with "entries"); otherwise tables, with entries only under --entries.
+#ifndef LOCALIO_TOOLS_STAT_CLI_H
+#define LOCALIO_TOOLS_STAT_CLI_H
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace localio::tools {
+
+// Runs localio-stat with `args` (without the program name). Returns the exit
+// status: 0 ok; 1 when the map cannot be used, with
+// "localio-stat: MAP: <reason>" on `err`; 2 for bad usage.
+int RunLocalioStat(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+
+}  // namespace localio::tools
+
+#endif  // LOCALIO_TOOLS_STAT_CLI_H

@@ -1,0 +1,239 @@
+#include "stat_render.h"
+
+#include <cstdarg>
+#include <cstdio>
+#include <sstream>
+
+#include "json_writer.h"
+
+namespace localio::tools {
+
+namespace {
+
+std::string ClientRoot(const MapExport& e) {
+  return e.client_root.empty() ? e.server_root : e.client_root;
+}
+
+void WriteFhFormat(const localio_fh_format& f, JsonWriter* w) {
+  w->BeginObject();
+  w->Field("version_byte", uint64_t{f.version_byte});
+  w->Field("header_len", uint64_t{f.header_len});
+  w->Field("export_id_offset", uint64_t{f.export_id_offset});
+  w->Field("export_id_size", uint64_t{f.export_id_size});
+  w->Field("export_id_big_endian", f.export_id_big_endian != 0);
+  w->Field("opaque_len_offset", uint64_t{f.opaque_len_offset});
+  w->Field("v3_pad_multiple", uint64_t{f.v3_pad_multiple});
+  w->Field("max_opaque_len", uint64_t{f.max_opaque_len});
+  w->EndObject();
+}
+
+void WriteHeader(const StatReport& r, JsonWriter* w) {
+  const MapHeaderSnapshot& h = r.header;
+  w->BeginObject();
+  w->Field("instance_id", HexOf(h.instance_id.data(), h.instance_id.size()));
+  w->Field("server_pid", h.server_pid);
+  w->Field("alive", h.alive);
+  w->Field("heartbeat_ms", h.heartbeat_ms);
+  w->Field("heartbeat_age_ms", r.heartbeat_age_ms);
+  w->Field("epoch", h.epoch);
+  w->Field("port", h.port);
+  w->Key("fh_format");
+  WriteFhFormat(h.fh_format, w);
+  w->EndObject();
+}
+
+void WriteExports(const StatReport& r, JsonWriter* w) {
+  w->BeginArray();
+  for (const MapExport& e : r.exports) {
+    w->BeginObject();
+    w->Field("export_id", e.export_id);
+    w->Field("server_root", e.server_root);
+    w->Field("client_root", ClientRoot(e));
+    w->Field("read_only", e.read_only);
+    w->Field("squash", SquashName(e.squash));
+    w->Field("anon_uid", e.anon_uid);
+    w->Field("anon_gid", e.anon_gid);
+    w->EndObject();
+  }
+  w->EndArray();
+}
+
+void WriteEntries(const StatReport& r, JsonWriter* w) {
+  w->BeginArray();
+  for (const MapEntry& e : r.entries) {
+    w->BeginObject();
+    w->Field("export_id", e.export_id);
+    w->Field("handle", HexOf(e.handle.data(), e.handle_len));
+    w->Field("type", ObjectTypeName(e.type));
+    w->Field("ino", e.ino);
+    w->Field("dev", e.dev);
+    w->Field("generation", e.generation);
+    w->Field("path", e.path());
+    w->EndObject();
+  }
+  w->EndArray();
+}
+
+void WriteHello(const StatReport& r, JsonWriter* w) {
+  w->BeginObject();
+  w->Field("path", r.hello_path);
+  w->Key("error");
+  if (r.hello_error.empty()) {
+    w->Null();
+  } else {
+    w->String(r.hello_error);
+  }
+  w->Key("slots");
+  w->BeginArray();
+  for (const HelloSlotView& s : r.hello_slots) {
+    w->BeginObject();
+    w->Field("slot", s.index);
+    w->Field("state", HelloStateName(s.state));
+    w->Field("claims", s.claims);
+    w->Field("client_pid", s.client_pid);
+    w->Field("confirmed_instance",
+             s.state == kHelloConfirmed
+                 ? HexOf(s.confirmed_instance.data(), s.confirmed_instance.size())
+                 : std::string());
+    w->Field("lease_ms", s.lease_ms);
+    w->Field("handshakes", s.handshakes);
+    w->Field("read_ops", s.read_ops);
+    w->Field("read_bytes", s.read_bytes);
+    w->Field("write_ops", s.write_ops);
+    w->Field("write_bytes", s.write_bytes);
+    w->Key("fallbacks");
+    w->BeginArray();
+    for (uint64_t f : s.fallbacks) w->Uint(f);
+    w->EndArray();
+    w->EndObject();
+  }
+  w->EndArray();
+  w->EndObject();
+}
+
+// printf into a std::string, for aligned table rows.
+__attribute__((format(printf, 1, 2))) std::string Format(const char* fmt, ...) {
+  va_list args;
+  va_start(args, fmt);
+  va_list again;
+  va_copy(again, args);
+  const int n = std::vsnprintf(nullptr, 0, fmt, args);
+  va_end(args);
+  std::string out;
+  if (n > 0) {
+    out.resize(static_cast<size_t>(n) + 1);
+    std::vsnprintf(out.data(), out.size(), fmt, again);
+    out.resize(static_cast<size_t>(n));
+  }
+  va_end(again);
+  return out;
+}
+
+unsigned long long U(uint64_t v) { return static_cast<unsigned long long>(v); }
+
+// A path for a table cell: "" shown as "." (the export root), control
+// characters as '?' so a hostile name cannot garble the terminal.
+std::string Printable(std::string_view path) {
+  if (path.empty()) return ".";
+  std::string out(path);
+  for (char& c : out) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string RenderStatJson(const StatReport& r) {
+  JsonWriter w;
+  w.BeginObject();
+  w.Field("map", r.map_path);
+  w.Key("header");
+  WriteHeader(r, &w);
+  w.Field("entry_count", r.header.entries_used);
+  w.Field("capacity", r.header.capacity);
+  w.Field("evictions", r.header.evictions);
+  w.Key("exports");
+  WriteExports(r, &w);
+  if (r.has_entries) {
+    w.Key("entries");
+    WriteEntries(r, &w);
+  }
+  w.Key("hello");
+  WriteHello(r, &w);
+  w.EndObject();
+  return w.text() + "\n";
+}
+
+std::string RenderStatText(const StatReport& r) {
+  const MapHeaderSnapshot& h = r.header;
+  const localio_fh_format& f = h.fh_format;
+  std::ostringstream o;
+  o << "map         " << r.map_path << "\n";
+  o << "instance    " << HexOf(h.instance_id.data(), h.instance_id.size()) << "\n";
+  o << "server      pid " << h.server_pid << ", " << (h.alive ? "alive" : "DEAD")
+    << ", heartbeat " << r.heartbeat_age_ms << " ms ago\n";
+  o << "epoch       " << h.epoch << "\n";
+  o << "port        " << h.port << (h.port == 0 ? " (not listening)" : "") << "\n";
+  o << Format("fh format   version 0x%02x, header %u bytes, export id at %u (%u bytes, %s), "
+              "opaque length at %u, v3 padded to %u, opaque up to %u\n",
+              f.version_byte, f.header_len, f.export_id_offset, f.export_id_size,
+              f.export_id_big_endian ? "big-endian" : "little-endian", f.opaque_len_offset,
+              f.v3_pad_multiple, f.max_opaque_len);
+  o << "entries     " << h.entries_used << " / " << h.capacity << " (evictions "
+    << h.evictions << ")\n";
+
+  o << "\nexports (" << r.exports.size() << ")\n";
+  if (!r.exports.empty()) {
+    o << Format("  %5s  %-3s  %-14s  %-13s  %s\n", "ID", "RO", "SQUASH", "ANON UID:GID",
+                "SERVER ROOT -> CLIENT ROOT");
+    for (const MapExport& e : r.exports) {
+      o << Format("  %5u  %-3s  %-14s  %-13s  %s", e.export_id, e.read_only ? "yes" : "no",
+                  SquashName(e.squash),
+                  (std::to_string(e.anon_uid) + ":" + std::to_string(e.anon_gid)).c_str(),
+                  e.server_root.c_str());
+      if (!e.client_root.empty() && e.client_root != e.server_root)
+        o << " -> " << e.client_root;
+      o << "\n";
+    }
+  }
+
+  if (r.has_entries) {
+    o << "\nentries (" << r.entries.size() << ")\n";
+    if (!r.entries.empty()) {
+      o << Format("  %5s  %-9s  %12s  %8s  %6s  %-40s  %s\n", "EXPORT", "TYPE", "INODE",
+                  "DEVICE", "GEN", "PATH", "HANDLE");
+      for (const MapEntry& e : r.entries) {
+        o << Format("  %5u  %-9s  %12llu  %8llu  %6llu  %-40s  %s\n", e.export_id,
+                    ObjectTypeName(e.type), U(e.ino), U(e.dev), U(e.generation),
+                    Printable(e.path()).c_str(), HexOf(e.handle.data(), e.handle_len).c_str());
+      }
+    }
+  }
+
+  o << "\nhello slots (" << r.hello_path << ")\n";
+  if (!r.hello_error.empty()) {
+    o << "  unreadable: " << r.hello_error << "\n";
+  } else if (r.hello_slots.empty()) {
+    o << "  none in use\n";
+  } else {
+    o << Format("  %4s  %-9s  %7s  %-32s  %10s  %10s  %12s  %10s  %12s  %s\n", "SLOT", "STATE",
+                "PID", "CONFIRMED INSTANCE", "HANDSHAKES", "READS", "READ BYTES", "WRITES",
+                "WRITE BYTES", "FALLBACKS");
+    for (const HelloSlotView& s : r.hello_slots) {
+      std::string fallbacks;
+      for (uint64_t v : s.fallbacks) fallbacks += (fallbacks.empty() ? "" : ",") + std::to_string(v);
+      const std::string instance =
+          s.state == kHelloConfirmed
+              ? HexOf(s.confirmed_instance.data(), s.confirmed_instance.size())
+              : "-";
+      o << Format("  %4u  %-9s  %7u  %-32s  %10llu  %10llu  %12llu  %10llu  %12llu  %s\n",
+                  s.index, HelloStateName(s.state), s.client_pid, instance.c_str(),
+                  U(s.handshakes), U(s.read_ops), U(s.read_bytes), U(s.write_ops),
+                  U(s.write_bytes), fallbacks.c_str());
+    }
+  }
+  return o.str();
+}
+
+}  // namespace localio::tools

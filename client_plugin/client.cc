@@ -1,0 +1,373 @@
+#include "client.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <nfsc/libnfs.h>
+#include <nfsc/libnfs-raw.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstring>
+#include <span>
+
+#include "credentials.h"
+#include "local_file.h"
+#include "localio/wire_handle.h"
+
+// libnfs 4.0's file handle (libnfs-private.h), which its public headers only
+// declare: nfs_get_fh() returns the handle as sent on the wire.
+struct nfs_fh {
+  int len;
+  char* val;
+};
+
+namespace localio::client {
+
+namespace {
+
+constexpr uint64_t kTouchEveryMs = kHelloLeaseMs / 3;
+constexpr uint64_t kMaxBackoffMs = 60000;
+constexpr uint64_t kRetryFailedOpenMs = 1000;
+// Largest transfer per call, so a byte count always fits libnfs's int
+// result (Linux caps a single read/write there anyway).
+constexpr uint64_t kMaxTransfer = 0x7ffff000;
+
+std::string Errno(int negative) { return std::strerror(-negative); }
+
+}  // namespace
+
+Client::Client(nfs_context* nfs, ClientOptions options, Status config_error)
+    : nfs_(nfs),
+      options_(std::move(options)),
+      log_(options_.log_level),
+      config_ok_(config_error.ok()) {
+  if (!config_ok_) {
+    error_ = config_error.message;
+    log_.Error(error_);
+  }
+}
+
+Client::~Client() { DropSession("detached"); }
+
+void Client::Attach() {
+  if (!config_ok_) return;
+  if (options_.disable) {
+    error_ = "LOCALIO bypass disabled by configuration";
+    log_.Info(error_);
+    return;
+  }
+  Handshake();
+}
+
+void Client::Handshake() {
+  ++counters_.handshakes;
+  HandshakeRequest req;
+  req.map_path = options_.map_path;
+  req.uid = options_.uid;
+  req.gid = options_.gid;
+  req.timeout = options_.probe_timeout;
+  Status st = PeerAddressOf(nfs_get_fd(nfs_), &req.server_address);
+  Session s;
+  if (st.ok()) st = client::Handshake(req, &s);
+  if (!st.ok()) {
+    error_ = st.message;
+    // A map that is missing or dead may come (back) later; a server that
+    // answered and did not confirm is not on this host.
+    may_retry_ = may_retry_ || st.code != -EREMOTE;
+    log_.Info("not local: " + error_);
+    return;
+  }
+  ++counters_.handshakes_ok;
+  epoch_ = s.map->Epoch();
+  touched_ms_ = MapMonotonicMs();
+  log_.Info("local: server " + req.server_address + " confirmed on LOCALIO port " +
+            std::to_string(s.port) + ", map " + options_.map_path);
+  session_ = std::move(s);
+  lost_session_ = false;
+  error_.clear();
+  may_retry_ = true;
+  backoff_ms_ = 1000;
+}
+
+void Client::MaybeRehandshake() {
+  if (!may_retry_ || !config_ok_ || options_.disable) return;
+  const uint64_t now = MapMonotonicMs();
+  if (now < retry_at_ms_) return;
+  retry_at_ms_ = now + backoff_ms_;
+  backoff_ms_ = std::min(backoff_ms_ * 2, kMaxBackoffMs);
+  Handshake();
+}
+
+bool Client::SessionValid() {
+  const MapReader& map = *session_->map;
+  const uint64_t now = MapMonotonicMs();
+  if (!map.Alive()) {
+    DropSession("the server stopped (map marked dead)");
+    return false;
+  }
+  const uint64_t beat = map.HeartbeatMs();
+  if (beat + kHeartbeatStaleMs < now) {
+    DropSession("the server's heartbeat is " + std::to_string(now - beat) + " ms old");
+    return false;
+  }
+  const uint64_t epoch = map.Epoch();
+  if (epoch != epoch_) {
+    log_.Debug("map epoch " + std::to_string(epoch_) + " -> " + std::to_string(epoch) +
+               ": reopening local files");
+    DropLocalFiles();
+    epoch_ = epoch;
+  }
+  if (now - touched_ms_ > kTouchEveryMs) {
+    session_->hello->Touch();
+    touched_ms_ = now;
+  }
+  return true;
+}
+
+void Client::DropSession(const std::string& why) {
+  DropLocalFiles();
+  if (!session_) return;
+  session_.reset();  // releases the hello slot
+  lost_session_ = true;
+  error_ = "LOCALIO bypass off: " + why;
+  log_.Info(error_);
+  retry_at_ms_ = MapMonotonicMs() + backoff_ms_;
+}
+
+void Client::CloseLocal(OpenFile* f) {
+  if (f->fd >= 0) {
+    // Closing loses nothing (the page cache stays), but fsync's promise
+    // belongs to this fd: keep it by flushing now, and report a failure
+    // at the file's next fsync or close.
+    if (f->unsynced && fsync(f->fd) != 0 && f->pending_error == 0) f->pending_error = -errno;
+    f->unsynced = false;
+    close(f->fd);
+  }
+  f->fd = -1;
+  f->fd_writable = false;
+  f->failed_reason = -1;
+  f->retry_at_ms = 0;
+}
+
+void Client::DropLocalFiles() {
+  for (auto& [fh, f] : files_) CloseLocal(&f);
+  for (auto& [id, view] : exports_)
+    if (view.root_fd >= 0) close(view.root_fd);
+  exports_.clear();
+}
+
+void Client::Opened(nfsfh* fh, int flags) {
+  OpenFile& f = files_[fh];
+  CloseLocal(&f);
+  f = OpenFile{};
+  f.flags = flags;
+}
+
+int Client::Closing(nfsfh* fh) {
+  auto it = files_.find(fh);
+  if (it == files_.end()) return 0;
+  OpenFile& f = it->second;
+  int rc = f.pending_error;
+  if (f.fd >= 0 && f.unsynced && fsync(f.fd) != 0 && rc == 0) rc = -errno;
+  f.unsynced = false;
+  CloseLocal(&f);
+  files_.erase(it);
+  return rc;
+}
+
+void Client::Fallback(int reason) {
+  ++counters_.fallbacks[reason];
+  if (session_) session_->hello->CountFallback(static_cast<uint32_t>(reason));
+}
+
+const Client::ExportView* Client::ExportFor(uint16_t export_id) {
+  auto it = exports_.find(export_id);
+  if (it != exports_.end()) return &it->second;
+  std::optional<MapExport> exp = session_->map->FindExport(export_id);
+  if (!exp) return nullptr;
+  ExportView view;
+  view.exp = std::move(*exp);
+  const std::string root = ClientRootOf(view.exp, options_.path_map);
+  view.root_fd = root.empty() ? -EINVAL : OpenExportRoot(root);
+  if (view.root_fd < 0)
+    log_.Error("export " + std::to_string(export_id) + ": cannot open its root " + root +
+               ": " + Errno(view.root_fd));
+  return &exports_.emplace(export_id, std::move(view)).first->second;
+}
+
+int Client::OpenLocal(nfsfh* fh, OpenFile* f, bool write) {
+  const nfs_fh* wire = nfs_get_fh(fh);
+  if (wire == nullptr || wire->len <= 0) return LOCALIO_FALLBACK_NOT_IN_MAP;
+  const std::span<const uint8_t> bytes(reinterpret_cast<const uint8_t*>(wire->val),
+                                       static_cast<size_t>(wire->len));
+  const std::optional<WireHandle> handle = ParseWireHandle(bytes, session_->map->fh_format());
+  if (!handle || handle->export_id > 0xffff) return LOCALIO_FALLBACK_NOT_IN_MAP;
+  const auto export_id = static_cast<uint16_t>(handle->export_id);
+  MapEntry entry;
+  if (session_->map->Lookup(export_id, handle->opaque, &entry) != 0)
+    return LOCALIO_FALLBACK_NOT_IN_MAP;
+  const ExportView* view = ExportFor(export_id);
+  if (view == nullptr) return LOCALIO_FALLBACK_NOT_IN_MAP;
+  if (view->root_fd < 0) return LOCALIO_FALLBACK_OPEN;
+
+  // The widest access this open file may need, never more than the export.
+  const int access = f->flags < 0 ? (write ? O_RDWR : O_RDONLY) : (f->flags & O_ACCMODE);
+  const bool writable = access != O_RDONLY && !view->exp.read_only;
+  if (write && !writable)
+    return view->exp.read_only ? LOCALIO_FALLBACK_READ_ONLY : LOCALIO_FALLBACK_UNSUPPORTED;
+  int flags = writable ? access : O_RDONLY;
+  if (f->flags >= 0) flags |= f->flags & (O_SYNC | O_DSYNC);
+
+  const Identity as = SquashedIdentity(view->exp, {options_.uid, options_.gid});
+  int fd;
+  {
+    ScopedFsIdentity identity(as);
+    if (identity.status() != 0) {
+      log_.Debug("cannot act as uid " + std::to_string(as.uid) + " gid " +
+                 std::to_string(as.gid) + ": " + Errno(identity.status()));
+      return LOCALIO_FALLBACK_CREDENTIALS;
+    }
+    fd = OpenBeneath(view->root_fd, std::string(entry.path()), flags);
+  }
+  if (fd < 0) {
+    log_.Debug("cannot open " + std::string(entry.path()) + " locally: " + Errno(fd));
+    return LOCALIO_FALLBACK_OPEN;
+  }
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !IsSameObject(entry, st)) {
+    close(fd);
+    log_.Debug(std::string(entry.path()) + " is not the object its handle names");
+    return LOCALIO_FALLBACK_IDENTITY;
+  }
+  f->fd = fd;
+  f->fd_writable = writable;
+  log_.Debug("opened " + std::string(entry.path()) + (writable ? " read-write" : " read-only"));
+  return -1;
+}
+
+Client::OpenFile* Client::Prepare(nfsfh* fh, bool write) {
+  if (!session_) MaybeRehandshake();
+  if (!session_ || !SessionValid()) {
+    Fallback(lost_session_ ? LOCALIO_FALLBACK_SERVER_CHANGED : LOCALIO_FALLBACK_NOT_LOCAL);
+    return nullptr;
+  }
+  OpenFile& f = files_[fh];
+  if (!write && f.flags >= 0 && (f.flags & O_ACCMODE) == O_WRONLY) {
+    // Whether a write-only open may read is the server's call (NFSv4
+    // share access); never grant it locally.
+    Fallback(LOCALIO_FALLBACK_UNSUPPORTED);
+    return nullptr;
+  }
+  if (f.fd >= 0 && (!write || f.fd_writable)) {
+    if (write && f.flags >= 0 && (f.flags & O_APPEND)) {
+      Fallback(LOCALIO_FALLBACK_UNSUPPORTED);
+      return nullptr;
+    }
+    return &f;
+  }
+  if (write && f.flags >= 0 && (f.flags & O_APPEND)) {
+    // Appends need the server's idea of the size; leave them to RPC.
+    Fallback(LOCALIO_FALLBACK_UNSUPPORTED);
+    return nullptr;
+  }
+  const uint64_t now = MapMonotonicMs();
+  if (f.failed_reason >= 0 && now < f.retry_at_ms) {
+    Fallback(f.failed_reason);
+    return nullptr;
+  }
+  if (f.fd >= 0) CloseLocal(&f);  // read-only fd, a write needs more
+  const int reason = OpenLocal(fh, &f, write);
+  if (reason >= 0) {
+    // A handle not yet in the map may be published any moment: retry it
+    // on the next I/O; other failures once a second.
+    f.failed_reason = reason;
+    f.retry_at_ms = reason == LOCALIO_FALLBACK_NOT_IN_MAP ? 0 : now + kRetryFailedOpenMs;
+    Fallback(reason);
+    return nullptr;
+  }
+  f.failed_reason = -1;
+  return &f;
+}
+
+bool Client::Read(nfsfh* fh, uint64_t offset, uint64_t count, void* buf, int64_t* result) {
+  OpenFile* f = Prepare(fh, /*write=*/false);
+  if (f == nullptr) return false;
+  if (offset > static_cast<uint64_t>(LLONG_MAX)) {
+    *result = -EINVAL;
+    return true;
+  }
+  ssize_t n;
+  do {
+    n = pread(f->fd, buf, std::min(count, kMaxTransfer), static_cast<off_t>(offset));
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    *result = -errno;
+    return true;
+  }
+  *result = n;
+  ++counters_.read_ops;
+  counters_.read_bytes += static_cast<uint64_t>(n);
+  session_->hello->CountRead(static_cast<uint64_t>(n));
+  return true;
+}
+
+bool Client::Write(nfsfh* fh, uint64_t offset, uint64_t count, const void* buf,
+                   int64_t* result) {
+  OpenFile* f = Prepare(fh, /*write=*/true);
+  if (f == nullptr) return false;
+  if (offset > static_cast<uint64_t>(LLONG_MAX)) {
+    *result = -EINVAL;
+    return true;
+  }
+  count = std::min(count, kMaxTransfer);
+  const auto* p = static_cast<const uint8_t*>(buf);
+  uint64_t done = 0;
+  while (done < count) {
+    const ssize_t n = pwrite(f->fd, p + done, count - done, static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      // Nothing written: the error is the result. Some written: report
+      // that much, as write(2) does; the next call meets the error.
+      if (done == 0) {
+        *result = n < 0 ? -errno : -EIO;
+        return true;
+      }
+      break;
+    }
+    done += static_cast<uint64_t>(n);
+  }
+  f->wrote_locally = true;
+  if (!(f->flags >= 0 && (f->flags & (O_SYNC | O_DSYNC)))) f->unsynced = true;
+  *result = static_cast<int64_t>(done);
+  ++counters_.write_ops;
+  counters_.write_bytes += done;
+  session_->hello->CountWrite(done);
+  return true;
+}
+
+void Client::WroteByRpc(nfsfh* fh) { files_[fh].wrote_by_rpc = true; }
+
+int Client::Fsync(nfsfh* fh, bool* commit_by_rpc) {
+  auto it = files_.find(fh);
+  if (it == files_.end()) {
+    *commit_by_rpc = true;
+    return 0;
+  }
+  OpenFile& f = it->second;
+  *commit_by_rpc = f.wrote_by_rpc || !f.wrote_locally;
+  int rc = f.pending_error;
+  f.pending_error = 0;
+  if (f.fd >= 0 && f.unsynced) {
+    if (fsync(f.fd) != 0) {
+      if (rc == 0) rc = -errno;
+    } else {
+      f.unsynced = false;
+    }
+  }
+  return rc;
+}
+
+}  // namespace localio::client

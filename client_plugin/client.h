@@ -1,0 +1,119 @@
+// The client plugin's core, shared by the C API (localio_client.cc) and the
+// LD_PRELOAD shim: the handshake session, the per-open-file local fds and
+// the bypassed I/O. It never sends NFS I/O itself: Read/Write either serve
+// a call from the local file (return true) or tell the caller to send it
+// through libnfs (return false, fallback counted). It calls libnfs only for
+// nfs_get_fd (to find the server's address) and nfs_get_fh.
+//
+// One thread at a time, like the nfs_context it serves.
+#ifndef LOCALIO_CLIENT_CLIENT_H
+#define LOCALIO_CLIENT_CLIENT_H
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "client_log.h"
+#include "client_options.h"
+#include "handshake.h"
+#include "localio/localio_client.h"
+
+struct nfs_context;
+struct nfsfh;
+
+namespace localio::client {
+
+class Client {
+ public:
+  // `config_error` (from ResolveOptions) is reported and keeps the bypass
+  // off. Call Attach() next.
+  Client(nfs_context* nfs, ClientOptions options, Status config_error);
+  ~Client();  // flushes and closes local files, releases the hello slot
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  // The first handshake (unless disabled or misconfigured). Never fails:
+  // the outcome is local() and error().
+  void Attach();
+  bool local() const { return session_.has_value(); }
+  const std::string& error() const { return error_; }
+  void SetError(std::string error) { error_ = std::move(error); }
+
+  // nfs_open succeeded for `fh` with `flags`; forgets stale state for a
+  // reused pointer.
+  void Opened(nfsfh* fh, int flags);
+  // Before nfs_close: fsyncs a file written through the bypass and closes
+  // its local fd. 0 or the first -errno of a local flush.
+  int Closing(nfsfh* fh);
+
+  // Serve pread/pwrite locally. true: *result is the byte count or -errno;
+  // false: send it through libnfs (the reason is counted).
+  bool Read(nfsfh* fh, uint64_t offset, uint64_t count, void* buf, int64_t* result);
+  bool Write(nfsfh* fh, uint64_t offset, uint64_t count, const void* buf, int64_t* result);
+  // A write of `fh` went through libnfs (fsync must then COMMIT too).
+  void WroteByRpc(nfsfh* fh);
+  // The local half of fsync. *commit_by_rpc: the caller must nfs_fsync too
+  // (some writes went by RPC, or none went locally). 0 or -errno.
+  int Fsync(nfsfh* fh, bool* commit_by_rpc);
+
+  const localio_counters& counters() const { return counters_; }
+
+ private:
+  struct OpenFile {
+    int flags = -1;         // from localio_open; -1 unknown
+    int fd = -1;            // local fd, -1 none
+    bool fd_writable = false;
+    bool unsynced = false;  // local writes since the last fsync
+    bool wrote_locally = false;
+    bool wrote_by_rpc = false;
+    int pending_error = 0;  // a flush failed while dropping the fd
+    int failed_reason = -1; // last local open failed (until retry_at_ms)
+    uint64_t retry_at_ms = 0;
+  };
+  struct ExportView {
+    MapExport exp;
+    int root_fd = -1;  // -errno when the root could not be opened
+  };
+
+  void Handshake();
+  void MaybeRehandshake();
+  // Per-I/O: the server is alive, beating, and the epoch unchanged (on an
+  // epoch change the local fds are dropped and reopened). False: the
+  // session is gone (dropped here).
+  bool SessionValid();
+  void DropSession(const std::string& why);
+  void DropLocalFiles();
+  void CloseLocal(OpenFile* f);
+  // The open file ready for a local read or write, or nullptr (fallback
+  // counted).
+  OpenFile* Prepare(nfsfh* fh, bool write);
+  // Opens f's local file; a fallback reason on failure, -1 on success.
+  int OpenLocal(nfsfh* fh, OpenFile* f, bool write);
+  const ExportView* ExportFor(uint16_t export_id);
+  void Fallback(int reason);
+
+  nfs_context* nfs_;
+  ClientOptions options_;
+  Logger log_;
+  bool config_ok_;
+  std::string error_;
+  std::optional<Session> session_;
+  uint64_t epoch_ = 0;
+  uint64_t touched_ms_ = 0;
+  // Re-handshakes: only after a session was lost or the map was missing,
+  // at most every backoff_ms_ (doubling up to a minute).
+  bool may_retry_ = false;
+  bool lost_session_ = false;  // a session ended (not: never had one)
+  uint64_t retry_at_ms_ = 0;
+  uint64_t backoff_ms_ = 1000;
+  std::unordered_map<const nfsfh*, OpenFile> files_;
+  std::map<uint16_t, ExportView> exports_;
+  localio_counters counters_{};
+};
+
+}  // namespace localio::client
+
+#endif  // LOCALIO_CLIENT_CLIENT_H

@@ -1,0 +1,60 @@
+#include "client_options.h"
+
+#include <cerrno>
+
+namespace localio::client {
+
+namespace {
+
+// An id as AUTH_SYS carries it: -1 = default, else 0 .. 2^32-2.
+bool ResolveId(long value, uint32_t fallback, uint32_t* out) {
+  if (value == -1) {
+    *out = fallback;
+    return true;
+  }
+  if (value < 0 || static_cast<unsigned long>(value) >= 0xffffffffUL) return false;
+  *out = static_cast<uint32_t>(value);
+  return true;
+}
+
+Status Bad(ClientOptions* out, const std::string& what) {
+  out->disable = true;
+  return Status::Error(-EINVAL, "bad configuration, LOCALIO bypass off: " + what);
+}
+
+}  // namespace
+
+Status ResolveOptions(const localio_config* cfg, const OptionDefaults& defaults,
+                      ClientOptions* out) {
+  *out = ClientOptions{};
+  out->uid = defaults.uid;
+  out->gid = defaults.gid;
+  if (defaults.env_map_path != nullptr && defaults.env_map_path[0] != '\0')
+    out->map_path = defaults.env_map_path;
+  if (cfg == nullptr) return Status::Ok();
+
+  if (cfg->log_level < 0 || cfg->log_level > 3)
+    return Bad(out, "log_level " + std::to_string(cfg->log_level) + " is not 0..3");
+  out->log_level = cfg->log_level;
+  out->disable = cfg->disable != 0;
+  if (cfg->map_path != nullptr) {
+    if (cfg->map_path[0] == '\0') return Bad(out, "map_path is empty");
+    out->map_path = cfg->map_path;
+  }
+  if (cfg->path_map != nullptr) {
+    if (Status st = ParsePathMap(cfg->path_map, &out->path_map); !st.ok())
+      return Bad(out, st.message);
+  }
+  if (!ResolveId(cfg->uid, defaults.uid, &out->uid))
+    return Bad(out, "uid " + std::to_string(cfg->uid) + " is not -1 or a 32-bit id");
+  if (!ResolveId(cfg->gid, defaults.gid, &out->gid))
+    return Bad(out, "gid " + std::to_string(cfg->gid) + " is not -1 or a 32-bit id");
+  if (cfg->probe_timeout_ms < 0 || cfg->probe_timeout_ms > kMaxProbeTimeoutMs)
+    return Bad(out, "probe_timeout_ms " + std::to_string(cfg->probe_timeout_ms) +
+                        " is not 0.." + std::to_string(kMaxProbeTimeoutMs));
+  out->probe_timeout = std::chrono::milliseconds(
+      cfg->probe_timeout_ms == 0 ? kDefaultProbeTimeoutMs : cfg->probe_timeout_ms);
+  return Status::Ok();
+}
+
+}  // namespace localio::client

@@ -1,0 +1,45 @@
+// The client's configuration as the core uses it, resolved from the C API's
+// struct localio_config (and $LOCALIO_MAP) and checked: a bad value is one
+// error naming the parameter, and the bypass stays off.
+#ifndef LOCALIO_CLIENT_OPTIONS_H
+#define LOCALIO_CLIENT_OPTIONS_H
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "localio/localio_client.h"
+#include "localio/status.h"
+#include "path_map.h"
+
+namespace localio::client {
+
+inline constexpr char kDefaultMapPath[] = "/dev/shm/ganesha-localio";
+inline constexpr int kDefaultProbeTimeoutMs = 200;
+inline constexpr int kMaxProbeTimeoutMs = 60000;
+
+struct ClientOptions {
+  std::string map_path = kDefaultMapPath;
+  PathMap path_map;
+  bool disable = false;
+  int log_level = 1;
+  uint32_t uid = 0;  // the identity the nfs_context sends
+  uint32_t gid = 0;
+  std::chrono::milliseconds probe_timeout{kDefaultProbeTimeoutMs};
+};
+
+// The process's defaults for fields the config leaves at -1/NULL/0.
+struct OptionDefaults {
+  const char* env_map_path = nullptr;  // $LOCALIO_MAP
+  uint32_t uid = 0;                    // libnfs 4.0: getuid()
+  uint32_t gid = 0;                    // libnfs 4.0: getgid()
+};
+
+// Fills `out` from `cfg` (NULL: all defaults). On a bad value `out` still
+// holds usable values with disable = true, and the error names the field.
+Status ResolveOptions(const localio_config* cfg, const OptionDefaults& defaults,
+                      ClientOptions* out);
+
+}  // namespace localio::client
+
+#endif  // LOCALIO_CLIENT_OPTIONS_H

@@ -1,0 +1,128 @@
+#include "handshake.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include "localio/localio_caller.h"
+#include "localio/localio_proto.h"
+#include "localio/map_file.h"
+#include "localio/portmap_client.h"
+
+namespace localio::client {
+
+namespace {
+
+Status NotLocal(int code, const std::string& why) { return Status::Error(code, why); }
+
+rpc::Credential AuthSysAs(uint32_t uid, uint32_t gid) {
+  rpc::AuthSys sys;
+  sys.machine_name = "localio-client";
+  sys.uid = uid;
+  sys.gid = gid;
+  return rpc::Credential::Sys(std::move(sys));
+}
+
+// The ports to ask, best first, without repeats or zeroes.
+std::vector<uint16_t> CandidatePorts(const HandshakeRequest& req, uint16_t header_port,
+                                     std::string* rpcbind_error) {
+  std::vector<uint16_t> ports;
+  rpc::PortmapOptions options;
+  options.address = req.server_address;
+  options.port = req.rpcbind_port;
+  options.timeout = req.timeout;
+  uint16_t registered = 0;
+  const Status st =
+      rpc::PortmapClient(options).GetPort(rpc::kLocalioProgram, rpc::kLocalioVersion, &registered);
+  if (!st.ok()) *rpcbind_error = st.message;
+  if (registered != 0) ports.push_back(registered);
+  if (header_port != 0 && header_port != registered) ports.push_back(header_port);
+  return ports;
+}
+
+}  // namespace
+
+Status PeerAddressOf(int fd, std::string* out) {
+  if (fd < 0) return Status::Error(-ENOTCONN, "the nfs_context has no connection (not mounted)");
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  if (getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0)
+    return Status::Error(-errno, std::string("cannot find the NFS server's address: ") +
+                                     std::strerror(errno));
+  char text[INET6_ADDRSTRLEN] = {};
+  if (ss.ss_family == AF_INET) {
+    const auto* in = reinterpret_cast<const sockaddr_in*>(&ss);
+    inet_ntop(AF_INET, &in->sin_addr, text, sizeof text);
+  } else if (ss.ss_family == AF_INET6) {
+    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&ss);
+    if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr))
+      inet_ntop(AF_INET, &in6->sin6_addr.s6_addr[12], text, sizeof text);
+    else
+      inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof text);
+  } else {
+    return Status::Error(-EAFNOSUPPORT, "the NFS connection is not over IP");
+  }
+  *out = text;
+  return Status::Ok();
+}
+
+Status Handshake(const HandshakeRequest& req, Session* out) {
+  Session s;
+  Status st = MapReader::Open(req.map_path, &s.map);
+  if (!st.ok()) return NotLocal(st.code, st.message);
+  MapHeaderSnapshot header;
+  if (!s.map->ReadHeader(&header))
+    return NotLocal(-EAGAIN, "map " + req.map_path + ": header never settled");
+  if (!header.alive)
+    return NotLocal(-ESHUTDOWN, "map " + req.map_path + ": its server has stopped");
+  const uint64_t now = MapMonotonicMs();
+  if (header.heartbeat_ms + kHeartbeatStaleMs < now)
+    return NotLocal(-ESTALE, "map " + req.map_path + ": no heartbeat for " +
+                                 std::to_string(now - header.heartbeat_ms) + " ms");
+
+  const std::string hello_path = req.map_path + ".hello";
+  st = HelloClient::Open(hello_path, &s.hello);
+  if (!st.ok()) return NotLocal(st.code, st.message);
+  if (int rc = s.hello->Claim(); rc != 0)
+    return NotLocal(rc, hello_path + ": no free handshake slot");
+
+  std::string rpcbind_error;
+  const std::vector<uint16_t> ports = CandidatePorts(req, header.port, &rpcbind_error);
+  if (ports.empty())
+    return NotLocal(-ENOENT, "no LOCALIO port at " + req.server_address +
+                                 (rpcbind_error.empty() ? "" : " (" + rpcbind_error + ")") +
+                                 " and none in the map");
+  const rpc::LocalioCaller caller(AuthSysAs(req.uid, req.gid));
+  std::string why;
+  for (uint16_t port : ports) {
+    Nonce nonce;
+    if (!FillRandom(nonce.data(), nonce.size()))
+      return NotLocal(-EAGAIN, "no random bytes for a nonce");
+    if (int rc = s.hello->SetNonce(nonce); rc != 0)
+      return NotLocal(rc, hello_path + ": lost the handshake slot");
+    st = caller.UuidIsLocal(req.server_address, port, nonce, req.timeout);
+    if (!st.ok()) {
+      why = st.message;
+      continue;
+    }
+    InstanceId instance;
+    const int confirmed = s.hello->ReadConfirmation(&instance);
+    if (confirmed == 1 && instance == s.map->instance_id()) {
+      s.instance = instance;
+      s.port = port;
+      *out = std::move(s);
+      return Status::Ok();
+    }
+    why = confirmed == 1 ? "the server at port " + std::to_string(port) +
+                               " confirmed with another instance id than the map's"
+                         : "the server at " + req.server_address + ":" +
+                               std::to_string(port) + " did not confirm the nonce";
+  }
+  return NotLocal(-EREMOTE, "not local: " + why);
+}
+
+}  // namespace localio::client

@@ -1,0 +1,56 @@
+// The LOCALIO handshake (DESIGN.md "The LOCALIO program"): proves that the
+// server this client talks NFS to shares its memory, by having it confirm
+// a fresh nonce in the hello area beside the map. Anything unexpected means
+// "not local", with a sentence naming why.
+#ifndef LOCALIO_CLIENT_HANDSHAKE_H
+#define LOCALIO_CLIENT_HANDSHAKE_H
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "localio/hello_area.h"
+#include "localio/map_reader.h"
+#include "localio/status.h"
+
+namespace localio::client {
+
+// How long a heartbeat may be silent before the server counts as gone (it
+// beats every second).
+inline constexpr uint64_t kHeartbeatStaleMs = 3000;
+
+struct HandshakeRequest {
+  std::string map_path;       // the hello file is map_path + ".hello"
+  std::string server_address; // numeric address the NFS connection goes to
+  uint32_t uid = 0;           // AUTH_SYS identity for the LOCALIO calls
+  uint32_t gid = 0;
+  std::chrono::milliseconds timeout{200};  // per RPC
+  uint16_t rpcbind_port = 111;
+};
+
+// What a successful handshake leaves: the map to read, the hello slot to
+// count in (keep it: releasing it ends the session), and the values every
+// bypassed I/O re-checks.
+struct Session {
+  std::unique_ptr<MapReader> map;
+  std::unique_ptr<HelloClient> hello;
+  InstanceId instance{};
+  uint16_t port = 0;  // where the LOCALIO program answered
+};
+
+// Maps and checks the map (magic, layout, alive, fresh heartbeat), claims a
+// hello slot, publishes a random nonce and calls UUID_IS_LOCAL on the port
+// rpcbind gives for program 400122 at `server_address`, then on the map
+// header's port if that differs (another server on this host may own the
+// rpcbind entry); local when the slot is confirmed with the map's instance
+// id. Error (code < 0, message) otherwise; the slot is then released.
+Status Handshake(const HandshakeRequest& request, Session* out);
+
+// The numeric address of the peer of connected socket `fd` ("127.0.0.1",
+// "::1"); IPv4-mapped IPv6 addresses come back as IPv4.
+Status PeerAddressOf(int fd, std::string* out);
+
+}  // namespace localio::client
+
+#endif  // LOCALIO_CLIENT_HANDSHAKE_H

@@ -1,0 +1,137 @@
+/* LOCALIO for libnfs applications: a context beside an nfs_context that
+ * sends READ/WRITE/COMMIT of open files straight to the local file when the
+ * NFS server runs on this host (proved by the LOCALIO handshake), and
+ * through libnfs otherwise. OPEN/CLOSE/GETATTR always stay on the wire.
+ *
+ * Conventions are libnfs 4.0's: context first, results are byte counts or
+ * a negative errno, a sentence from localio_get_error(). Argument order of
+ * the I/O calls is libnfs 4.0's (pread(nfs, fh, offset, count, buf)).
+ * A context is used like its nfs_context: by one thread at a time.
+ *
+ * Include <sys/time.h> and <nfsc/libnfs.h> before this header.
+ */
+#ifndef LOCALIO_LOCALIO_CLIENT_H
+#define LOCALIO_LOCALIO_CLIENT_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#pragma GCC visibility push(default)
+
+struct nfs_context;
+struct nfsfh;
+struct nfs_stat_64;
+struct localio_context;
+
+struct localio_config {
+	/* The server's map; NULL: $LOCALIO_MAP, else /dev/shm/ganesha-localio.
+	 * The hello file is map_path + ".hello". */
+	const char *map_path;
+	/* "server_root=client_root[,...]": where this client sees an export
+	 * whose root the server calls server_root (absolute paths, no "..").
+	 * NULL: the same path (or the export's Client_Root from the map). */
+	const char *path_map;
+	int disable;		/* 1: never bypass (plain libnfs) */
+	int log_level;		/* 0 off, 1 errors, 2 info, 3 debug; to stderr */
+	/* The AUTH_SYS identity the nfs_context sends; -1: libnfs 4.0's
+	 * default, the process's real uid/gid (getuid/getgid). Set these when
+	 * the application called nfs_set_uid/nfs_set_gid. */
+	long uid;
+	long gid;
+	int probe_timeout_ms;	/* per handshake RPC; 0: 200 */
+};
+
+/* Fills in the defaults described above. */
+void localio_config_init(struct localio_config *cfg);
+
+/* Why an I/O went through RPC instead of the local file. */
+enum localio_fallback_reason {
+	LOCALIO_FALLBACK_NOT_LOCAL = 0,	/* no handshake, bypass off */
+	LOCALIO_FALLBACK_NOT_IN_MAP = 1,	/* handle or export unknown */
+	LOCALIO_FALLBACK_OPEN = 2,		/* local open failed */
+	LOCALIO_FALLBACK_IDENTITY = 3,	/* local file is another object */
+	LOCALIO_FALLBACK_CREDENTIALS = 4,	/* cannot act as the RPC user */
+	LOCALIO_FALLBACK_READ_ONLY = 5,	/* write on a read-only export */
+	LOCALIO_FALLBACK_SERVER_CHANGED = 6, /* stopped, restarted, epoch */
+	LOCALIO_FALLBACK_UNSUPPORTED = 7,	/* e.g. O_APPEND writes */
+	LOCALIO_FALLBACK_REASONS = 8
+};
+
+/* A short name for a reason ("not_local", "not_in_map", ...). */
+const char *localio_fallback_reason_name(int reason);
+
+struct localio_counters {
+	uint64_t read_ops;	/* reads served from the local file */
+	uint64_t read_bytes;
+	uint64_t write_ops;	/* writes served by the local file */
+	uint64_t write_bytes;
+	uint64_t fallbacks[LOCALIO_FALLBACK_REASONS]; /* I/Os sent by RPC */
+	uint64_t handshakes;	/* handshake attempts */
+	uint64_t handshakes_ok;	/* ... that proved the server local */
+};
+
+/* Creates a context for `nfs`, which must already be mounted (the
+ * handshake talks to the server nfs is connected to). Always gives a
+ * usable context in *out unless out of memory (-ENOMEM): when the server
+ * is not local or the configuration is bad, the bypass is off (see
+ * localio_is_local and localio_get_error) and every call goes to libnfs.
+ * A failed probe returns within a few ms when nothing listens, and at
+ * worst after 2 * probe_timeout_ms. 0 or -ENOMEM. */
+int localio_attach(struct nfs_context *nfs, const struct localio_config *cfg,
+		   struct localio_context **out);
+
+/* Closes local files and frees the handshake slot; the nfs_context and
+ * files opened on it are the caller's (close them first). */
+void localio_detach(struct localio_context *ctx);
+
+/* The last problem as a sentence ("" when none): why the bypass is off,
+ * or why the last call failed. Valid until the next call on ctx. */
+const char *localio_get_error(struct localio_context *ctx);
+
+/* 1 while the handshake holds (reads and writes may bypass), else 0. */
+int localio_is_local(struct localio_context *ctx);
+
+/* nfs_open, remembering `flags` (access mode, O_SYNC/O_DSYNC, O_APPEND)
+ * for the local file. Close with localio_close. */
+int localio_open(struct localio_context *ctx, const char *path, int flags,
+		 struct nfsfh **fh);
+
+/* As nfs_pread/nfs_pwrite (bytes or -errno). A local error (EIO, ENOSPC,
+ * EFBIG...) is the call's result; a write is never retried over RPC. */
+int localio_pread(struct localio_context *ctx, struct nfsfh *fh,
+		  uint64_t offset, uint64_t count, void *buf);
+int localio_pwrite(struct localio_context *ctx, struct nfsfh *fh,
+		   uint64_t offset, uint64_t count, const void *buf);
+/* As nfs_read/nfs_write: at the file's current offset (libnfs keeps it;
+ * a bypassed call moves it with nfs_lseek, which libnfs completes at once). */
+int localio_read(struct localio_context *ctx, struct nfsfh *fh,
+		 uint64_t count, void *buf);
+int localio_write(struct localio_context *ctx, struct nfsfh *fh,
+		  uint64_t count, const void *buf);
+
+/* Makes every write so far durable: fsync of the local file, and
+ * nfs_fsync (COMMIT) when some writes went by RPC. 0 or -errno. */
+int localio_fsync(struct localio_context *ctx, struct nfsfh *fh);
+
+/* nfs_fstat64, always on the wire (the server's attributes). */
+int localio_fstat64(struct localio_context *ctx, struct nfsfh *fh,
+		    struct nfs_stat_64 *st);
+
+/* Flushes a file written through the bypass (libnfs's close commits only
+ * its own writes), then nfs_close. Frees fh even on error. 0 or -errno. */
+int localio_close(struct localio_context *ctx, struct nfsfh *fh);
+
+/* Copies the context's counters. 0, or -EINVAL for a NULL argument. */
+int localio_get_counters(struct localio_context *ctx,
+			 struct localio_counters *out);
+
+#pragma GCC visibility pop
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LOCALIO_LOCALIO_CLIENT_H */

@@ -1,0 +1,35 @@
+#include "local_file.h"
+
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace localio::client {
+
+int OpenExportRoot(const std::string& path) {
+  const int fd = open(path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  return fd >= 0 ? fd : -errno;
+}
+
+int OpenBeneath(int root_fd, const std::string& relpath, int flags) {
+  open_how how{};
+  how.flags = static_cast<uint64_t>(flags | O_CLOEXEC | O_NOCTTY);
+  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS;
+  // glibc 2.36 has no openat2() wrapper.
+  long fd;
+  do {
+    fd = syscall(SYS_openat2, root_fd, relpath.c_str(), &how, sizeof how);
+  } while (fd < 0 && errno == EINTR);
+  return fd >= 0 ? static_cast<int>(fd) : -errno;
+}
+
+bool IsSameObject(const MapEntry& entry, const struct stat& st) {
+  return entry.type == MapObjectType::kRegular && S_ISREG(st.st_mode) &&
+         static_cast<uint64_t>(st.st_ino) == entry.ino &&
+         static_cast<uint64_t>(st.st_dev) == entry.dev;
+}
+
+}  // namespace localio::client

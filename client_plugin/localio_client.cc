@@ -1,0 +1,208 @@
+// The C API (localio_client.h) over the core (client.h): every I/O asks the
+// core first and sends what it declines through libnfs.
+#include "localio/localio_client.h"
+
+#include <fcntl.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <nfsc/libnfs.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <new>
+
+#include "client.h"
+#include "client_options.h"
+
+struct localio_context {
+  nfs_context* nfs;
+  localio::client::Client core;
+};
+
+namespace {
+
+using localio::client::Client;
+
+// libnfs's message for a failed call, kept as ours.
+int WireResult(localio_context* ctx, int rc) {
+  if (rc < 0) {
+    const char* why = nfs_get_error(ctx->nfs);
+    ctx->core.SetError(why != nullptr ? why : "libnfs call failed");
+  }
+  return rc;
+}
+
+// Runs a call's body; no exception leaves the C API (the core allocates
+// only for its per-file table and messages: out of memory is -ENOMEM).
+template <class Body>
+int NoThrow(localio_context* ctx, Body&& body) {
+  try {
+    return body();
+  } catch (const std::bad_alloc&) {
+    ctx->core.SetError("out of memory");
+    return -ENOMEM;
+  }
+}
+
+}  // namespace
+
+extern "C" {
+
+void localio_config_init(struct localio_config* cfg) {
+  if (cfg == nullptr) return;
+  cfg->map_path = nullptr;
+  cfg->path_map = nullptr;
+  cfg->disable = 0;
+  cfg->log_level = localio::client::kLogError;
+  cfg->uid = -1;
+  cfg->gid = -1;
+  cfg->probe_timeout_ms = localio::client::kDefaultProbeTimeoutMs;
+}
+
+const char* localio_fallback_reason_name(int reason) {
+  static const char* const kNames[LOCALIO_FALLBACK_REASONS] = {
+      "not_local", "not_in_map", "open",           "identity",
+      "credentials", "read_only", "server_changed", "unsupported"};
+  if (reason < 0 || reason >= LOCALIO_FALLBACK_REASONS) return "unknown";
+  return kNames[reason];
+}
+
+int localio_attach(struct nfs_context* nfs, const struct localio_config* cfg,
+                   struct localio_context** out) {
+  if (out == nullptr) return -EINVAL;
+  *out = nullptr;
+  localio::client::OptionDefaults defaults;
+  defaults.env_map_path = std::getenv("LOCALIO_MAP");
+  // libnfs 4.0 sends AUTH_SYS with the real uid/gid (authunix default).
+  defaults.uid = static_cast<uint32_t>(getuid());
+  defaults.gid = static_cast<uint32_t>(getgid());
+  localio::client::ClientOptions options;
+  localio::Status st = localio::client::ResolveOptions(cfg, defaults, &options);
+  if (nfs == nullptr && st.ok()) st = localio::Status::Error(-EINVAL, "no nfs_context given");
+  // No exception leaves the C API: out of memory is -ENOMEM.
+  try {
+    std::unique_ptr<localio_context> ctx(
+        new localio_context{nfs, Client(nfs, std::move(options), st)});
+    ctx->core.Attach();
+    *out = ctx.release();
+    return 0;
+  } catch (const std::bad_alloc&) {
+    return -ENOMEM;
+  }
+}
+
+void localio_detach(struct localio_context* ctx) { delete ctx; }
+
+const char* localio_get_error(struct localio_context* ctx) {
+  return ctx == nullptr ? "no localio context" : ctx->core.error().c_str();
+}
+
+int localio_is_local(struct localio_context* ctx) {
+  return ctx != nullptr && ctx->core.local() ? 1 : 0;
+}
+
+int localio_open(struct localio_context* ctx, const char* path, int flags,
+                 struct nfsfh** fh) {
+  if (ctx == nullptr || ctx->nfs == nullptr) return -EINVAL;
+  return NoThrow(ctx, [&]() -> int {
+    const int rc = nfs_open(ctx->nfs, path, flags, fh);
+    if (rc == 0) ctx->core.Opened(*fh, flags);
+    return WireResult(ctx, rc);
+  });
+}
+
+int localio_pread(struct localio_context* ctx, struct nfsfh* fh, uint64_t offset,
+                  uint64_t count, void* buf) {
+  return NoThrow(ctx, [&]() -> int {
+    int64_t result;
+    if (ctx->core.Read(fh, offset, count, buf, &result)) return static_cast<int>(result);
+    return WireResult(ctx, nfs_pread(ctx->nfs, fh, offset, count, buf));
+  });
+}
+
+int localio_pwrite(struct localio_context* ctx, struct nfsfh* fh, uint64_t offset,
+                   uint64_t count, const void* buf) {
+  return NoThrow(ctx, [&]() -> int {
+    int64_t result;
+    if (ctx->core.Write(fh, offset, count, buf, &result)) return static_cast<int>(result);
+    ctx->core.WroteByRpc(fh);
+    return WireResult(ctx, nfs_pwrite(ctx->nfs, fh, offset, count, buf));
+  });
+}
+
+int localio_read(struct localio_context* ctx, struct nfsfh* fh, uint64_t count, void* buf) {
+  return NoThrow(ctx, [&]() -> int {
+    // libnfs owns the current offset; SEEK_CUR and SEEK_SET complete inline.
+    uint64_t offset = 0;
+    int rc = nfs_lseek(ctx->nfs, fh, 0, SEEK_CUR, &offset);
+    if (rc < 0) return WireResult(ctx, rc);
+    int64_t result;
+    if (!ctx->core.Read(fh, offset, count, buf, &result))
+      return WireResult(ctx, nfs_read(ctx->nfs, fh, count, buf));
+    if (result > 0) {
+      rc = nfs_lseek(ctx->nfs, fh, static_cast<int64_t>(offset + static_cast<uint64_t>(result)),
+                     SEEK_SET, nullptr);
+      if (rc < 0) return WireResult(ctx, rc);
+    }
+    return static_cast<int>(result);
+  });
+}
+
+int localio_write(struct localio_context* ctx, struct nfsfh* fh, uint64_t count,
+                  const void* buf) {
+  return NoThrow(ctx, [&]() -> int {
+    uint64_t offset = 0;
+    int rc = nfs_lseek(ctx->nfs, fh, 0, SEEK_CUR, &offset);
+    if (rc < 0) return WireResult(ctx, rc);
+    int64_t result;
+    if (!ctx->core.Write(fh, offset, count, buf, &result)) {
+      ctx->core.WroteByRpc(fh);
+      return WireResult(ctx, nfs_write(ctx->nfs, fh, count, buf));
+    }
+    if (result > 0) {
+      rc = nfs_lseek(ctx->nfs, fh, static_cast<int64_t>(offset + static_cast<uint64_t>(result)),
+                     SEEK_SET, nullptr);
+      if (rc < 0) return WireResult(ctx, rc);
+    }
+    return static_cast<int>(result);
+  });
+}
+
+int localio_fsync(struct localio_context* ctx, struct nfsfh* fh) {
+  return NoThrow(ctx, [&]() -> int {
+    bool commit_by_rpc = false;
+    const int rc = ctx->core.Fsync(fh, &commit_by_rpc);
+    if (rc < 0) {
+      ctx->core.SetError(std::string("local fsync failed: ") + strerror(-rc));
+      return rc;
+    }
+    return commit_by_rpc ? WireResult(ctx, nfs_fsync(ctx->nfs, fh)) : 0;
+  });
+}
+
+int localio_fstat64(struct localio_context* ctx, struct nfsfh* fh, struct nfs_stat_64* st) {
+  return WireResult(ctx, nfs_fstat64(ctx->nfs, fh, st));
+}
+
+int localio_close(struct localio_context* ctx, struct nfsfh* fh) {
+  return NoThrow(ctx, [&]() -> int {
+    const int flushed = ctx->core.Closing(fh);
+    const int rc = WireResult(ctx, nfs_close(ctx->nfs, fh));
+    if (flushed < 0) {
+      ctx->core.SetError(std::string("flushing the local file failed: ") + strerror(-flushed));
+      return flushed;
+    }
+    return rc;
+  });
+}
+
+int localio_get_counters(struct localio_context* ctx, struct localio_counters* out) {
+  if (ctx == nullptr || out == nullptr) return -EINVAL;
+  *out = ctx->core.counters();
+  return 0;
+}
+
+}  // extern "C"

@@ -1,0 +1,74 @@
+#include "client_options.h"
+
+#include <gtest/gtest.h>
+
+namespace localio::client {
+namespace {
+
+localio_config Config() {
+  localio_config cfg{};
+  cfg.uid = -1;
+  cfg.gid = -1;
+  cfg.log_level = 1;
+  cfg.probe_timeout_ms = 200;
+  return cfg;
+}
+
+TEST(ClientOptions, DefaultsComeFromTheEnvironmentAndTheProcess) {
+  ClientOptions o;
+  const localio_config cfg = Config();
+  ASSERT_TRUE(ResolveOptions(&cfg, {nullptr, 1000, 100}, &o).ok());
+  EXPECT_EQ(o.map_path, kDefaultMapPath);
+  EXPECT_EQ(o.uid, 1000u);
+  EXPECT_EQ(o.gid, 100u);
+  EXPECT_FALSE(o.disable);
+  ASSERT_TRUE(ResolveOptions(&cfg, {"/dev/shm/other", 0, 0}, &o).ok());
+  EXPECT_EQ(o.map_path, "/dev/shm/other");
+  ASSERT_TRUE(ResolveOptions(nullptr, {"", 0, 0}, &o).ok());
+  EXPECT_EQ(o.map_path, kDefaultMapPath);
+}
+
+TEST(ClientOptions, ExplicitValuesWin) {
+  localio_config cfg = Config();
+  cfg.map_path = "/x/map";
+  cfg.path_map = "/srv=/mnt";
+  cfg.uid = 5;
+  cfg.gid = 6;
+  cfg.probe_timeout_ms = 0;  // the default
+  cfg.disable = 1;
+  ClientOptions o;
+  ASSERT_TRUE(ResolveOptions(&cfg, {"/env/map", 0, 0}, &o).ok());
+  EXPECT_EQ(o.map_path, "/x/map");
+  ASSERT_EQ(o.path_map.size(), 1u);
+  EXPECT_EQ(o.uid, 5u);
+  EXPECT_EQ(o.gid, 6u);
+  EXPECT_EQ(o.probe_timeout.count(), kDefaultProbeTimeoutMs);
+  EXPECT_TRUE(o.disable);
+}
+
+TEST(ClientOptions, EachBadValueIsOneErrorNamingItAndTurnsTheBypassOff) {
+  struct Case {
+    const char* field;
+    void (*set)(localio_config*);
+  };
+  const Case cases[] = {
+      {"log_level", [](localio_config* c) { c->log_level = 7; }},
+      {"map_path", [](localio_config* c) { c->map_path = ""; }},
+      {"path map", [](localio_config* c) { c->path_map = "relative=/x"; }},
+      {"uid", [](localio_config* c) { c->uid = -2; }},
+      {"gid", [](localio_config* c) { c->gid = 1L << 40; }},
+      {"probe_timeout_ms", [](localio_config* c) { c->probe_timeout_ms = -5; }},
+  };
+  for (const Case& c : cases) {
+    localio_config cfg = Config();
+    c.set(&cfg);
+    ClientOptions o;
+    const Status st = ResolveOptions(&cfg, {}, &o);
+    EXPECT_EQ(st.code, -EINVAL) << c.field;
+    EXPECT_NE(st.message.find(c.field), std::string::npos) << st.message;
+    EXPECT_TRUE(o.disable) << c.field;
+  }
+}
+
+}  // namespace
+}  // namespace localio::client

@@ -1,0 +1,151 @@
+// The handshake against an in-process server side (MapWriter + the LOCALIO
+// listener), on 127.0.0.1 with no rpcbind entry: the client must fall back
+// to the map header's port.
+#include "handshake.h"
+
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+
+#include "localio/localio_service.h"
+#include "localio/map_writer.h"
+#include "map_test_util.h"
+
+namespace localio::client {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::steady_clock;
+
+// A port nothing listens on (bound, read back, closed).
+uint16_t ClosedPort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+    close(fd);
+    return 0;
+  }
+  close(fd);
+  return ntohs(a.sin_port);
+}
+
+class HandshakeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(MapWriter::Create(test::ConfigIn(dir_), &writer_).ok());
+    writer_->Heartbeat();
+    service_ = std::make_unique<rpc::LocalioService>(
+        rpc::LocalioServiceOptions{}, [this](const Nonce& nonce) {
+          if (confirm_) writer_->ConfirmNonce(nonce);
+        });
+    ASSERT_TRUE(service_->Start().ok());
+    writer_->SetPort(service_->port());
+    request_.map_path = writer_->path();
+    request_.server_address = "127.0.0.1";
+    request_.rpcbind_port = ClosedPort();  // no rpcbind: the header's port
+  }
+
+  // Claimed (non-free) hello slots, as a tool would see them.
+  size_t LiveSlots() {
+    std::vector<HelloSlotView> slots;
+    EXPECT_TRUE(ReadHelloSlots(writer_->hello_path(), &slots).ok());
+    return slots.size();
+  }
+
+  test::TempDir dir_;
+  std::unique_ptr<MapWriter> writer_;
+  std::unique_ptr<rpc::LocalioService> service_;
+  std::atomic<bool> confirm_{true};
+  HandshakeRequest request_;
+};
+
+TEST_F(HandshakeTest, AConfirmingServerOnTheMapsPortIsLocal) {
+  Session s;
+  const Status st = Handshake(request_, &s);
+  ASSERT_TRUE(st.ok()) << st.message;
+  EXPECT_EQ(s.instance, writer_->instance_id());
+  EXPECT_EQ(s.port, service_->port());
+  ASSERT_NE(s.map, nullptr);
+  ASSERT_NE(s.hello, nullptr);
+  EXPECT_EQ(LiveSlots(), 1u) << "the session keeps its slot";
+  s.hello.reset();
+  EXPECT_EQ(LiveSlots(), 0u) << "ending the session frees the slot";
+}
+
+TEST_F(HandshakeTest, AServerThatDoesNotConfirmIsNotLocalAndTheSlotIsFreed) {
+  confirm_ = false;
+  Session s;
+  const Status st = Handshake(request_, &s);
+  EXPECT_EQ(st.code, -EREMOTE);
+  EXPECT_NE(st.message.find("did not confirm"), std::string::npos) << st.message;
+  EXPECT_EQ(LiveSlots(), 0u);
+}
+
+TEST_F(HandshakeTest, AMissingMapFailsAtOnce) {
+  request_.map_path = dir_.File("no-such-map");
+  Session s;
+  const auto start = steady_clock::now();
+  const Status st = Handshake(request_, &s);
+  EXPECT_LT(st.code, 0);
+  EXPECT_NE(st.message.find("no-such-map"), std::string::npos) << st.message;
+  EXPECT_LT(steady_clock::now() - start, milliseconds(50));
+}
+
+TEST_F(HandshakeTest, NothingListeningOnThePortFailsWithinAFewMilliseconds) {
+  writer_->SetPort(ClosedPort());
+  Session s;
+  const auto start = steady_clock::now();
+  const Status st = Handshake(request_, &s);
+  EXPECT_EQ(st.code, -EREMOTE) << st.message;
+  EXPECT_LT(steady_clock::now() - start, milliseconds(50));
+  EXPECT_EQ(LiveSlots(), 0u);
+}
+
+TEST_F(HandshakeTest, ADeadMapIsNotLocal) {
+  writer_->MarkDead();
+  Session s;
+  const Status st = Handshake(request_, &s);
+  EXPECT_EQ(st.code, -ESHUTDOWN);
+  EXPECT_NE(st.message.find("stopped"), std::string::npos) << st.message;
+}
+
+TEST_F(HandshakeTest, ANonMapFileIsNotLocal) {
+  test::WriteFile(dir_.File("garbage"), std::vector<uint8_t>(4096, 0x5a));
+  request_.map_path = dir_.File("garbage");
+  Session s;
+  const Status st = Handshake(request_, &s);
+  EXPECT_LT(st.code, 0);
+  EXPECT_NE(st.message.find("not usable"), std::string::npos) << st.message;
+}
+
+TEST(PeerAddress, NamesTheIpv4PeerOfAConnectedSocket) {
+  const int listener = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  ASSERT_EQ(listen(listener, 1), 0);
+  ASSERT_EQ(getsockname(listener, reinterpret_cast<sockaddr*>(&a), &len), 0);
+  const int client = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_EQ(connect(client, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  std::string peer;
+  EXPECT_TRUE(PeerAddressOf(client, &peer).ok());
+  EXPECT_EQ(peer, "127.0.0.1");
+  EXPECT_EQ(PeerAddressOf(-1, &peer).code, -ENOTCONN);
+  EXPECT_EQ(PeerAddressOf(listener, &peer).code, -ENOTCONN);
+  close(client);
+  close(listener);
+}
+
+}  // namespace
+}  // namespace localio::client

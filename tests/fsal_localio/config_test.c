@@ -7,6 +7,7 @@
 
 #include <grp.h>
 #include <limits.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "fake_sub_fsal.h"
@@ -195,6 +196,30 @@ static void client_root_rules(void **state)
 	assert_non_null(why);
 }
 
+/* The example shipped in config/ is the documented one: it parses, and its
+ * LOCALIO block gives the values the README describes. */
+static void shipped_example_parses(void **state)
+{
+	struct localio_module_config cfg = { 0 };
+	static char text[16384];
+	char diag[1024];
+	FILE *f = fopen(LOCALIO_SOURCE_DIR "/config/ganesha.conf", "r");
+	size_t n;
+
+	(void)state;
+	assert_non_null(f);
+	n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	assert_true(load_module(text, &cfg, diag, sizeof(diag)));
+	assert_string_equal(cfg.map_path, "/dev/shm/ganesha-localio");
+	assert_int_equal(cfg.map_mode, 0640);
+	assert_null(cfg.map_group);
+	assert_int_equal(cfg.max_entries, 262144);
+	assert_int_equal(cfg.port, 0);
+	localio_module_config_release(&cfg);
+}
+
 static void map_group_resolution(void **state)
 {
 	struct group *root_group = getgrgid(0);
@@ -219,6 +244,7 @@ int main(void)
 		cmocka_unit_test(export_without_sub_fsal_is_rejected),
 		cmocka_unit_test(client_root_rules),
 		cmocka_unit_test(map_group_resolution),
+		cmocka_unit_test(shipped_example_parses),
 	};
 
 	test_env_init();

@@ -29,6 +29,10 @@ namespace localio::client {
 namespace {
 
 constexpr uint64_t kTouchEveryMs = kHelloLeaseMs / 3;
+// How often an I/O checks that the map path still names the mapped file (a
+// stat and an fstat): a restarted server renames a new map into place while
+// the old one still looks alive until its heartbeat goes stale.
+constexpr uint64_t kRefreshEveryMs = 100;
 constexpr uint64_t kMaxBackoffMs = 60000;
 constexpr uint64_t kRetryFailedOpenMs = 1000;
 // Largest transfer per call, so a byte count always fits libnfs's int
@@ -83,6 +87,7 @@ void Client::Handshake() {
   ++counters_.handshakes_ok;
   epoch_ = s.map->Epoch();
   touched_ms_ = MapMonotonicMs();
+  refreshed_ms_ = touched_ms_;
   log_.Info("local: server " + req.server_address + " confirmed on LOCALIO port " +
             std::to_string(s.port) + ", map " + options_.map_path);
   session_ = std::move(s);
@@ -108,6 +113,13 @@ bool Client::SessionValid() {
     DropSession("the server stopped (map marked dead)");
     return false;
   }
+  if (now - refreshed_ms_ >= kRefreshEveryMs) {
+    if (const MapStatus st = map.Refresh(); !st.ok()) {
+      DropSession(st.message + " (the server restarted or stopped)");
+      return false;
+    }
+    refreshed_ms_ = now;
+  }
   const uint64_t beat = map.HeartbeatMs();
   if (beat + kHeartbeatStaleMs < now) {
     DropSession("the server's heartbeat is " + std::to_string(now - beat) + " ms old");
@@ -130,6 +142,9 @@ bool Client::SessionValid() {
 void Client::DropSession(const std::string& why) {
   DropLocalFiles();
   if (!session_) return;
+  // Opens made before may mean nothing to the next server instance (NFSv4
+  // state is gone after a restart): the wire decides for them again.
+  for (auto& [fh, f] : files_) f.needs_wire_proof = true;
   session_.reset();  // releases the hello slot
   lost_session_ = true;
   error_ = "LOCALIO bypass off: " + why;
@@ -157,6 +172,13 @@ void Client::DropLocalFiles() {
   for (auto& [id, view] : exports_)
     if (view.root_fd >= 0) close(view.root_fd);
   exports_.clear();
+}
+
+void Client::SetIdentity(uint32_t uid, uint32_t gid) {
+  if (uid == options_.uid && gid == options_.gid) return;
+  options_.uid = uid;
+  options_.gid = gid;
+  DropLocalFiles();
 }
 
 void Client::Opened(nfsfh* fh, int flags) {
@@ -255,6 +277,10 @@ Client::OpenFile* Client::Prepare(nfsfh* fh, bool write) {
     return nullptr;
   }
   OpenFile& f = files_[fh];
+  if (f.needs_wire_proof) {
+    Fallback(LOCALIO_FALLBACK_SERVER_CHANGED);
+    return nullptr;
+  }
   if (!write && f.flags >= 0 && (f.flags & O_ACCMODE) == O_WRONLY) {
     // Whether a write-only open may read is the server's call (NFSv4
     // share access); never grant it locally.
@@ -349,6 +375,11 @@ bool Client::Write(nfsfh* fh, uint64_t offset, uint64_t count, const void* buf,
 }
 
 void Client::WroteByRpc(nfsfh* fh) { files_[fh].wrote_by_rpc = true; }
+
+void Client::ServedByRpc(nfsfh* fh) {
+  auto it = files_.find(fh);
+  if (it != files_.end()) it->second.needs_wire_proof = false;
+}
 
 int Client::Fsync(nfsfh* fh, bool* commit_by_rpc) {
   auto it = files_.find(fh);

@@ -42,6 +42,11 @@ class Client {
   const std::string& error() const { return error_; }
   void SetError(std::string error) { error_ = std::move(error); }
 
+  // The application changed the AUTH_SYS identity (nfs_set_uid/gid after
+  // Attach): local files opened as the old one are flushed and closed, and
+  // reopened as the new one at their next I/O.
+  void SetIdentity(uint32_t uid, uint32_t gid);
+
   // nfs_open succeeded for `fh` with `flags`; forgets stale state for a
   // reused pointer.
   void Opened(nfsfh* fh, int flags);
@@ -55,6 +60,11 @@ class Client {
   bool Write(nfsfh* fh, uint64_t offset, uint64_t count, const void* buf, int64_t* result);
   // A write of `fh` went through libnfs (fsync must then COMMIT too).
   void WroteByRpc(nfsfh* fh);
+  // A read or write of `fh` went through libnfs and succeeded: the server
+  // honours this open. After a session ends, a file opened before may
+  // bypass again only once this was said of it (callers that never say it
+  // keep such files on RPC, which is always safe).
+  void ServedByRpc(nfsfh* fh);
   // The local half of fsync. *commit_by_rpc: the caller must nfs_fsync too
   // (some writes went by RPC, or none went locally). 0 or -errno.
   int Fsync(nfsfh* fh, bool* commit_by_rpc);
@@ -71,6 +81,7 @@ class Client {
     bool wrote_by_rpc = false;
     int pending_error = 0;  // a flush failed while dropping the fd
     int failed_reason = -1; // last local open failed (until retry_at_ms)
+    bool needs_wire_proof = false;  // opened before the last session ended
     uint64_t retry_at_ms = 0;
   };
   struct ExportView {
@@ -80,9 +91,10 @@ class Client {
 
   void Handshake();
   void MaybeRehandshake();
-  // Per-I/O: the server is alive, beating, and the epoch unchanged (on an
-  // epoch change the local fds are dropped and reopened). False: the
-  // session is gone (dropped here).
+  // Per-I/O: the server is alive, beating, its map not replaced (checked
+  // every kRefreshEveryMs), and the epoch unchanged (on an epoch change the
+  // local fds are dropped and reopened). False: the session is gone
+  // (dropped here).
   bool SessionValid();
   void DropSession(const std::string& why);
   void DropLocalFiles();
@@ -103,6 +115,7 @@ class Client {
   std::optional<Session> session_;
   uint64_t epoch_ = 0;
   uint64_t touched_ms_ = 0;
+  uint64_t refreshed_ms_ = 0;  // last check that the map file is still current
   // Re-handshakes: only after a session was lost or the map was missing,
   // at most every backoff_ms_ (doubling up to a minute).
   bool may_retry_ = false;

@@ -6,7 +6,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <vector>
 
 #include "localio/localio_caller.h"
 #include "localio/localio_proto.h"
@@ -27,10 +26,13 @@ rpc::Credential AuthSysAs(uint32_t uid, uint32_t gid) {
   return rpc::Credential::Sys(std::move(sys));
 }
 
-// The ports to ask, best first, without repeats or zeroes.
-std::vector<uint16_t> CandidatePorts(const HandshakeRequest& req, uint16_t header_port,
-                                     std::string* rpcbind_error) {
-  std::vector<uint16_t> ports;
+// The port to ask: the one rpcbind at the server's address gives, as for
+// any RPC program; the map header's only when rpcbind has none. Never the
+// header's after rpcbind's: the map's own server always confirms its map,
+// so asking it would "prove" any client local that merely holds a live map
+// of some server on this host, not of the server it mounted. 0: none.
+uint16_t LocalioPort(const HandshakeRequest& req, uint16_t header_port,
+                     std::string* rpcbind_error) {
   rpc::PortmapOptions options;
   options.address = req.server_address;
   options.port = req.rpcbind_port;
@@ -39,9 +41,7 @@ std::vector<uint16_t> CandidatePorts(const HandshakeRequest& req, uint16_t heade
   const Status st =
       rpc::PortmapClient(options).GetPort(rpc::kLocalioProgram, rpc::kLocalioVersion, &registered);
   if (!st.ok()) *rpcbind_error = st.message;
-  if (registered != 0) ports.push_back(registered);
-  if (header_port != 0 && header_port != registered) ports.push_back(header_port);
-  return ports;
+  return registered != 0 ? registered : header_port;
 }
 
 }  // namespace
@@ -91,38 +91,34 @@ Status Handshake(const HandshakeRequest& req, Session* out) {
     return NotLocal(rc, hello_path + ": no free handshake slot");
 
   std::string rpcbind_error;
-  const std::vector<uint16_t> ports = CandidatePorts(req, header.port, &rpcbind_error);
-  if (ports.empty())
+  const uint16_t port = LocalioPort(req, header.port, &rpcbind_error);
+  if (port == 0)
     return NotLocal(-ENOENT, "no LOCALIO port at " + req.server_address +
                                  (rpcbind_error.empty() ? "" : " (" + rpcbind_error + ")") +
                                  " and none in the map");
   const rpc::LocalioCaller caller(AuthSysAs(req.uid, req.gid));
-  std::string why;
-  for (uint16_t port : ports) {
-    Nonce nonce;
-    if (!FillRandom(nonce.data(), nonce.size()))
-      return NotLocal(-EAGAIN, "no random bytes for a nonce");
-    if (int rc = s.hello->SetNonce(nonce); rc != 0)
-      return NotLocal(rc, hello_path + ": lost the handshake slot");
-    st = caller.UuidIsLocal(req.server_address, port, nonce, req.timeout);
-    if (!st.ok()) {
-      why = st.message;
-      continue;
-    }
-    InstanceId instance;
-    const int confirmed = s.hello->ReadConfirmation(&instance);
-    if (confirmed == 1 && instance == s.map->instance_id()) {
-      s.instance = instance;
-      s.port = port;
-      *out = std::move(s);
-      return Status::Ok();
-    }
-    why = confirmed == 1 ? "the server at port " + std::to_string(port) +
-                               " confirmed with another instance id than the map's"
-                         : "the server at " + req.server_address + ":" +
-                               std::to_string(port) + " did not confirm the nonce";
+  Nonce nonce;
+  if (!FillRandom(nonce.data(), nonce.size()))
+    return NotLocal(-EAGAIN, "no random bytes for a nonce");
+  if (int rc = s.hello->SetNonce(nonce); rc != 0)
+    return NotLocal(rc, hello_path + ": lost the handshake slot");
+  st = caller.UuidIsLocal(req.server_address, port, nonce, req.timeout);
+  if (!st.ok()) return NotLocal(-EREMOTE, "not local: " + st.message);
+  InstanceId instance;
+  const int confirmed = s.hello->ReadConfirmation(&instance);
+  if (confirmed == 1 && instance == s.map->instance_id()) {
+    s.instance = instance;
+    s.port = port;
+    *out = std::move(s);
+    return Status::Ok();
   }
-  return NotLocal(-EREMOTE, "not local: " + why);
+  return NotLocal(-EREMOTE,
+                  confirmed == 1
+                      ? "not local: the server at port " + std::to_string(port) +
+                            " confirmed with another instance id than the map's"
+                      : "not local: the server at " + req.server_address + ":" +
+                            std::to_string(port) + " did not confirm the nonce (map " +
+                            req.map_path + " belongs to another server or none)");
 }
 
 }  // namespace localio::client

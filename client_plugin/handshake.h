@@ -41,10 +41,11 @@ struct Session {
 
 // Maps and checks the map (magic, layout, alive, fresh heartbeat), claims a
 // hello slot, publishes a random nonce and calls UUID_IS_LOCAL on the port
-// rpcbind gives for program 400122 at `server_address`, then on the map
-// header's port if that differs (another server on this host may own the
-// rpcbind entry); local when the slot is confirmed with the map's instance
-// id. Error (code < 0, message) otherwise; the slot is then released.
+// rpcbind gives for program 400122 at `server_address` (the map header's
+// port only when rpcbind has no entry: the map's own server would confirm
+// for a client of any server); local when the slot is confirmed with the
+// map's instance id. Error (code < 0, message) otherwise; the slot is then
+// released.
 Status Handshake(const HandshakeRequest& request, Session* out);
 
 // The numeric address of the peer of connected socket `fd` ("127.0.0.1",

@@ -35,6 +35,13 @@ int WireResult(localio_context* ctx, int rc) {
   return rc;
 }
 
+// The same for a read or write of `fh` the core sent to libnfs: success
+// tells the core the server still honours this open.
+int WireIoResult(localio_context* ctx, nfsfh* fh, int rc) {
+  if (rc >= 0) ctx->core.ServedByRpc(fh);
+  return WireResult(ctx, rc);
+}
+
 // Runs a call's body; no exception leaves the C API (the core allocates
 // only for its per-file table and messages: out of memory is -ENOMEM).
 template <class Body>
@@ -119,7 +126,7 @@ int localio_pread(struct localio_context* ctx, struct nfsfh* fh, uint64_t offset
   return NoThrow(ctx, [&]() -> int {
     int64_t result;
     if (ctx->core.Read(fh, offset, count, buf, &result)) return static_cast<int>(result);
-    return WireResult(ctx, nfs_pread(ctx->nfs, fh, offset, count, buf));
+    return WireIoResult(ctx, fh, nfs_pread(ctx->nfs, fh, offset, count, buf));
   });
 }
 
@@ -129,7 +136,7 @@ int localio_pwrite(struct localio_context* ctx, struct nfsfh* fh, uint64_t offse
     int64_t result;
     if (ctx->core.Write(fh, offset, count, buf, &result)) return static_cast<int>(result);
     ctx->core.WroteByRpc(fh);
-    return WireResult(ctx, nfs_pwrite(ctx->nfs, fh, offset, count, buf));
+    return WireIoResult(ctx, fh, nfs_pwrite(ctx->nfs, fh, offset, count, buf));
   });
 }
 
@@ -141,7 +148,7 @@ int localio_read(struct localio_context* ctx, struct nfsfh* fh, uint64_t count, 
     if (rc < 0) return WireResult(ctx, rc);
     int64_t result;
     if (!ctx->core.Read(fh, offset, count, buf, &result))
-      return WireResult(ctx, nfs_read(ctx->nfs, fh, count, buf));
+      return WireIoResult(ctx, fh, nfs_read(ctx->nfs, fh, count, buf));
     if (result > 0) {
       rc = nfs_lseek(ctx->nfs, fh, static_cast<int64_t>(offset + static_cast<uint64_t>(result)),
                      SEEK_SET, nullptr);
@@ -160,7 +167,7 @@ int localio_write(struct localio_context* ctx, struct nfsfh* fh, uint64_t count,
     int64_t result;
     if (!ctx->core.Write(fh, offset, count, buf, &result)) {
       ctx->core.WroteByRpc(fh);
-      return WireResult(ctx, nfs_write(ctx->nfs, fh, count, buf));
+      return WireIoResult(ctx, fh, nfs_write(ctx->nfs, fh, count, buf));
     }
     if (result > 0) {
       rc = nfs_lseek(ctx->nfs, fh, static_cast<int64_t>(offset + static_cast<uint64_t>(result)),

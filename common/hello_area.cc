@@ -35,6 +35,17 @@ MapStatus CheckHeader(const HelloHeader& h, uint64_t file_size, const std::strin
   return MapStatus::Ok();
 }
 
+// A new claim starts its counters at zero: tools must not credit one
+// client with what the slot's previous owner did.
+void ResetCounters(HelloSlot* s) {
+  SharedStore(&s->handshakes, uint64_t{0});
+  SharedStore(&s->read_ops, uint64_t{0});
+  SharedStore(&s->read_bytes, uint64_t{0});
+  SharedStore(&s->write_ops, uint64_t{0});
+  SharedStore(&s->write_bytes, uint64_t{0});
+  for (uint64_t& reason : s->fallbacks) SharedStore(&reason, uint64_t{0});
+}
+
 }  // namespace
 
 // ---- client ----
@@ -79,6 +90,7 @@ int HelloClient::Claim(uint64_t stale_after_ms) {
         continue;
       SharedStore(&s->lease_ms, now);
       SharedStore(&s->client_pid, static_cast<uint32_t>(getpid()));
+      ResetCounters(s);
       slot_ = static_cast<int>(i);
       claim_ = mine;
       return 0;

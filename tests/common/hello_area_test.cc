@@ -148,6 +148,57 @@ TEST_F(HelloTest, CountersAreVisibleToTools) {
   EXPECT_EQ(v.fallbacks[2], 1u);
 }
 
+TEST_F(HelloTest, AReusedSlotStartsWithZeroCounters) {
+  auto first = Client();
+  ASSERT_EQ(first->Claim(), 0);
+  ASSERT_EQ(first->SetNonce(NonceOf(1)), 0);
+  first->CountRead(4096);
+  first->CountWrite(512);
+  for (uint32_t r = 0; r < kHelloFallbackReasons; ++r) first->CountFallback(r);
+  const int slot = first->slot();
+  first->Release();
+
+  // Free slots are taken first, lowest index first: the next claim reuses it.
+  auto second = Client();
+  ASSERT_EQ(second->Claim(), 0);
+  ASSERT_EQ(second->slot(), slot);
+  std::vector<HelloSlotView> slots;
+  MapStatus st = ReadHelloSlots(server_->hello_path(), &slots);
+  ASSERT_TRUE(st.ok()) << st.message;
+  ASSERT_EQ(slots.size(), 1u);
+  const HelloSlotView& v = slots[0];
+  EXPECT_EQ(v.handshakes, 0u);
+  EXPECT_EQ(v.read_ops, 0u);
+  EXPECT_EQ(v.read_bytes, 0u);
+  EXPECT_EQ(v.write_ops, 0u);
+  EXPECT_EQ(v.write_bytes, 0u);
+  for (uint32_t r = 0; r < kHelloFallbackReasons; ++r)
+    EXPECT_EQ(v.fallbacks[r], 0u) << "fallback reason " << r;
+
+  // The same for a stale slot taken over from a client that died.
+  second->CountRead(1);
+  second->CountFallback(3);
+  AgeSlot(slot);
+  std::vector<std::unique_ptr<HelloClient>> others;
+  for (uint32_t i = 1; i < kHelloSlots; ++i) {
+    others.push_back(Client());
+    ASSERT_EQ(others.back()->Claim(), 0);
+  }
+  auto third = Client();
+  ASSERT_EQ(third->Claim(), 0);
+  ASSERT_EQ(third->slot(), slot);
+  ASSERT_TRUE(ReadHelloSlots(server_->hello_path(), &slots).ok());
+  bool found = false;
+  for (const HelloSlotView& s : slots) {
+    if (s.index != static_cast<uint32_t>(slot)) continue;
+    found = true;
+    EXPECT_EQ(s.read_ops, 0u);
+    EXPECT_EQ(s.read_bytes, 0u);
+    EXPECT_EQ(s.fallbacks[3], 0u);
+  }
+  EXPECT_TRUE(found);
+}
+
 TEST_F(HelloTest, AHostileOrTruncatedHelloFileNeverCrashesTheServer) {
   auto c = Client();
   ASSERT_EQ(c->Claim(), 0);

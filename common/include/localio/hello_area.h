@@ -83,7 +83,8 @@ class HelloClient {
   ~HelloClient();  // releases the slot
 
   // Takes a free slot, or else one whose lease is older than
-  // `stale_after_ms`. 0, or -EBUSY when every slot is live.
+  // `stale_after_ms`, with its counters zeroed. 0, or -EBUSY when every
+  // slot is live.
   int Claim(uint64_t stale_after_ms = kHelloLeaseMs);
   // Publishes a fresh `nonce` in the claimed slot for the server to confirm.
   // 0; -EINVAL without a slot or with an all-zero nonce; -ESTALE when the

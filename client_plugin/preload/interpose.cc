@@ -1,0 +1,541 @@
+// The libnfs 4.0 functions liblocalio_preload.so defines in front of
+// libnfs.so.13. Each asks the core Client (client.h) first and sends what
+// it declines to the real function (runtime.h). libnfs 4.0 funnels its
+// calls through the PLT (FACTS.md, checked in libnfs.so.13's code):
+//   nfs_mount -> nfs_mount_async; nfs_open, nfs_open_async, nfs_open2 ->
+//   nfs_open2_async; nfs_creat, nfs_creat_async, nfs_create ->
+//   nfs_create_async; nfs_close -> nfs_close_async; every sync I/O call ->
+//   its *_async.
+// So the funnel points alone see every mount, open, create and close, each
+// once. The sync I/O calls are wrapped too: a bypassed call returns at once,
+// while libnfs's own wait loop would never deliver a queued completion.
+// When a sync wrapper falls back to the real call, that call reaches the
+// async wrapper: a thread-local "pass through" mark keeps it from trying
+// the bypass a second time.
+//
+// Bypassed async calls never complete inside the *_async call (callers
+// issue the next request from the callback, or count requests in flight
+// around the call): their completions wait in the context's queue until
+// the application's nfs_service(); nfs_which_events() adds POLLOUT while
+// any wait, so a poll on nfs_get_fd() returns at once.
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <nfsc/libnfs.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <string>
+
+#include "client.h"
+#include "client_options.h"
+#include "context_registry.h"
+#include "runtime.h"
+
+namespace {
+
+using localio::Status;
+using localio::client::Client;
+using localio::preload::Completion;
+using localio::preload::ContextState;
+using localio::preload::Contexts;
+using localio::preload::GetRuntime;
+using localio::preload::NfsCb;
+using localio::preload::RealLibnfs;
+
+const RealLibnfs& Real() { return GetRuntime().real; }
+
+// Set while a sync wrapper runs the real sync call (see the file comment).
+thread_local int t_pass_through = 0;
+
+class PassThrough {
+ public:
+  PassThrough() { ++t_pass_through; }
+  ~PassThrough() { --t_pass_through; }
+  PassThrough(const PassThrough&) = delete;
+  PassThrough& operator=(const PassThrough&) = delete;
+};
+
+// The context's state when a Client is attached to it, else nullptr.
+ContextState* Attached(nfs_context* nfs) {
+  if (!GetRuntime().active) return nullptr;
+  ContextState* s = Contexts().Find(nfs);
+  return s != nullptr && s->client ? s : nullptr;
+}
+
+// As Attached, and the call may try the bypass (not inside a fallback).
+ContextState* Bypassing(nfs_context* nfs) {
+  return t_pass_through > 0 ? nullptr : Attached(nfs);
+}
+
+// The context's state when completions wait in its queue, else nullptr.
+ContextState* Waiting(nfs_context* nfs) {
+  if (!GetRuntime().active) return nullptr;
+  ContextState* s = Contexts().Find(nfs);
+  return s != nullptr && !s->completions.empty() ? s : nullptr;
+}
+
+void SetError(nfs_context* nfs, const std::string& text) {
+  if (Real().set_error != nullptr) Real().set_error(nfs, "%s", text.c_str());
+}
+
+std::string LocalError(const char* call, int64_t negative) {
+  return std::string("localio: local ") + call + " failed: " +
+         std::strerror(static_cast<int>(-negative));
+}
+
+// A sync call's result: the byte count, or -errno with the error text set.
+int SyncResult(nfs_context* nfs, const char* call, int64_t result) {
+  if (result < 0) SetError(nfs, LocalError(call, result));
+  return static_cast<int>(result);
+}
+
+// The identity the context's AUTH_SYS sends (libnfs 4.0: the process's
+// real ids unless the application set others).
+void IdentityOf(const ContextState& s, long* uid, long* gid) {
+  *uid = s.uid.value_or(static_cast<long>(getuid()));
+  *gid = s.gid.value_or(static_cast<long>(getgid()));
+}
+
+// After a successful mount: a Client for the context, with the handshake.
+void AttachClient(nfs_context* nfs) {
+  const auto& rt = GetRuntime();
+  ContextState* s = Contexts().FindOrCreate(nfs);
+  localio_config cfg = rt.env.ToConfig();
+  IdentityOf(*s, &cfg.uid, &cfg.gid);
+  localio::client::OptionDefaults defaults;
+  defaults.uid = static_cast<uint32_t>(getuid());
+  defaults.gid = static_cast<uint32_t>(getgid());
+  localio::client::ClientOptions options;
+  const Status st = localio::client::ResolveOptions(&cfg, defaults, &options);
+  s->client.reset();  // a remount: flush what the old session opened
+  s->client = std::make_unique<Client>(nfs, std::move(options), st);
+  s->client->Attach();
+}
+
+void Deliver(nfs_context* nfs, Completion& c) {
+  void* data = c.buffer;
+  if (c.status < 0) {
+    SetError(nfs, c.error);
+    data = const_cast<char*>(c.error.c_str());
+  }
+  c.cb(c.status, nfs, data, c.private_data);
+}
+
+// Runs the completions queued before this call, in order (those a
+// callback queues wait for the next nfs_service). False when a callback
+// destroyed the context.
+bool RunCompletions(nfs_context* nfs, ContextState* s) {
+  const uint64_t id = s->id;
+  for (size_t n = s->completions.size(); n > 0; --n) {
+    Completion c = std::move(s->completions.front());
+    s->completions.pop_front();
+    Deliver(nfs, c);
+    s = Contexts().Find(nfs);
+    if (s == nullptr || s->id != id) return false;
+  }
+  return true;
+}
+
+// Queues a completion; false (nothing queued) when out of memory.
+bool Queue(ContextState* s, Completion c) {
+  try {
+    s->completions.push_back(std::move(c));
+    return true;
+  } catch (const std::bad_alloc&) {
+    return false;
+  }
+}
+
+Completion Finished(NfsCb cb, void* private_data, int64_t result, const char* call) {
+  Completion c(cb, private_data, static_cast<int>(result));
+  if (result < 0) c.error = LocalError(call, result);
+  return c;
+}
+
+// libnfs keeps the current offset of nfs_read/nfs_write; SEEK_CUR and
+// SEEK_SET complete inline, without RPC (FACTS.md).
+bool CurrentOffset(nfs_context* nfs, nfsfh* fh, uint64_t* offset) {
+  return nfs_lseek(nfs, fh, 0, SEEK_CUR, offset) == 0;
+}
+
+int64_t Advance(nfs_context* nfs, nfsfh* fh, uint64_t offset, int64_t result) {
+  if (result <= 0) return result;
+  const int rc = nfs_lseek(nfs, fh, static_cast<int64_t>(offset + static_cast<uint64_t>(result)),
+                           SEEK_SET, nullptr);
+  return rc < 0 ? rc : result;
+}
+
+// A bypassed async read: reads into a fresh buffer and queues its
+// completion. False: send it through libnfs (nothing was changed).
+bool QueueRead(ContextState* s, nfs_context* nfs, nfsfh* fh, uint64_t offset, uint64_t count,
+               NfsCb cb, void* private_data, bool advance, const char* call) {
+  void* buffer = std::malloc(count == 0 ? 1 : count);
+  if (buffer == nullptr) return false;
+  int64_t result = 0;
+  bool served = false;
+  try {
+    served = s->client->Read(fh, offset, count, buffer, &result);
+  } catch (const std::bad_alloc&) {
+  }
+  if (!served) {
+    std::free(buffer);
+    return false;
+  }
+  Completion c = Finished(cb, private_data, result, call);
+  if (result >= 0) c.buffer = buffer; else std::free(buffer);
+  if (!Queue(s, std::move(c))) return false;
+  if (advance) {
+    const int64_t moved = Advance(nfs, fh, offset, result);
+    if (moved < 0) {
+      Completion& queued = s->completions.back();
+      queued.status = static_cast<int>(moved);
+      queued.error = LocalError("lseek", moved);
+    }
+  }
+  return true;
+}
+
+// A bypassed async write, done now and reported at the next nfs_service.
+bool QueueWrite(ContextState* s, nfs_context* nfs, nfsfh* fh, uint64_t offset, uint64_t count,
+                const void* buf, NfsCb cb, void* private_data, bool advance, const char* call) {
+  int64_t result = 0;
+  try {
+    if (!s->client->Write(fh, offset, count, buf, &result)) return false;
+  } catch (const std::bad_alloc&) {
+    return false;
+  }
+  // Written locally: if it cannot be queued, sending the same bytes
+  // through libnfs is still right.
+  if (!Queue(s, Finished(cb, private_data, result, call))) return false;
+  if (advance) {
+    const int64_t moved = Advance(nfs, fh, offset, result);
+    if (moved < 0) {
+      Completion& queued = s->completions.back();
+      queued.status = static_cast<int>(moved);
+      queued.error = LocalError("lseek", moved);
+    }
+  }
+  return true;
+}
+
+void NoteRpcWrite(nfs_context* nfs, nfsfh* fh) {
+  if (ContextState* s = Attached(nfs)) {
+    try {
+      s->client->WroteByRpc(fh);
+    } catch (const std::bad_alloc&) {
+      // Unrecorded, a later fsync may skip the COMMIT: flush this file's
+      // local fd now and let every fsync go to the wire instead.
+      bool unused = false;
+      s->client->Fsync(fh, &unused);
+    }
+  }
+}
+
+// Callback wrappers: the application's callback and what to do first.
+struct MountCall {
+  NfsCb cb;
+  void* private_data;
+};
+
+void MountDone(int status, nfs_context* nfs, void* data, void* private_data) {
+  const MountCall call = *static_cast<MountCall*>(private_data);
+  delete static_cast<MountCall*>(private_data);
+  if (status == 0) {
+    try {
+      AttachClient(nfs);
+    } catch (const std::bad_alloc&) {
+      if (ContextState* s = Contexts().Find(nfs)) s->client.reset();
+    }
+  }
+  call.cb(status, nfs, data, call.private_data);
+}
+
+struct OpenCall {
+  NfsCb cb;
+  void* private_data;
+  int flags;
+};
+
+void OpenDone(int status, nfs_context* nfs, void* data, void* private_data) {
+  const OpenCall call = *static_cast<OpenCall*>(private_data);
+  delete static_cast<OpenCall*>(private_data);
+  if (status == 0 && data != nullptr) {
+    if (ContextState* s = Attached(nfs)) {
+      try {
+        s->client->Opened(static_cast<nfsfh*>(data), call.flags);
+      } catch (const std::bad_alloc&) {
+        // Unrecorded flags mean "unknown": the core then opens the widest
+        // access the file needs, which the local open still checks.
+      }
+    }
+  }
+  call.cb(status, nfs, data, call.private_data);
+}
+
+struct CloseCall {
+  NfsCb cb;
+  void* private_data;
+  int flush_error;
+  std::string text;
+};
+
+void CloseDone(int status, nfs_context* nfs, void* data, void* private_data) {
+  CloseCall* call = static_cast<CloseCall*>(private_data);
+  if (status >= 0) {
+    // The close went through, but data written through the bypass was not
+    // flushed: report that, as a failed close(2) would.
+    status = call->flush_error;
+    call->text = LocalError("flush before close", call->flush_error);
+    SetError(nfs, call->text);
+    data = const_cast<char*>(call->text.c_str());
+  }
+  call->cb(status, nfs, data, call->private_data);
+  delete call;
+}
+
+int OpenLike(int (*real)(nfs_context*, const char*, int, int, NfsCb, void*), nfs_context* nfs,
+             const char* path, int flags, int mode, NfsCb cb, void* private_data) {
+  if (Attached(nfs) == nullptr) return real(nfs, path, flags, mode, cb, private_data);
+  auto* call = new (std::nothrow) OpenCall{cb, private_data, flags};
+  if (call == nullptr) return real(nfs, path, flags, mode, cb, private_data);
+  const int rc = real(nfs, path, flags, mode, OpenDone, call);
+  if (rc < 0) delete call;
+  return rc;
+}
+
+}  // namespace
+
+extern "C" {
+
+#define LOCALIO_EXPORT __attribute__((visibility("default")))
+
+LOCALIO_EXPORT int nfs_mount_async(nfs_context* nfs, const char* server, const char* exportname,
+                                   nfs_cb cb, void* private_data) {
+  const auto& rt = GetRuntime();
+  if (!rt.active) return rt.real.mount_async(nfs, server, exportname, cb, private_data);
+  auto* call = new (std::nothrow) MountCall{cb, private_data};
+  if (call == nullptr) return rt.real.mount_async(nfs, server, exportname, cb, private_data);
+  const int rc = rt.real.mount_async(nfs, server, exportname, MountDone, call);
+  if (rc < 0) delete call;
+  return rc;
+}
+
+LOCALIO_EXPORT void nfs_destroy_context(nfs_context* nfs) {
+  const auto& rt = GetRuntime();
+  if (rt.active) {
+    if (std::unique_ptr<ContextState> s = Contexts().Remove(nfs)) {
+      // As libnfs cancels the RPCs in flight: every waiting callback runs
+      // once, with -EINTR.
+      while (!s->completions.empty()) {
+        Completion c = std::move(s->completions.front());
+        s->completions.pop_front();
+        c.status = -EINTR;
+        c.error = "Command was cancelled";
+        Deliver(nfs, c);
+      }
+      s.reset();  // flushes and closes local files, frees the hello slot
+    }
+  }
+  rt.real.destroy_context(nfs);
+}
+
+LOCALIO_EXPORT void nfs_set_uid(nfs_context* nfs, int uid) {
+  const auto& rt = GetRuntime();
+  rt.real.set_uid(nfs, uid);
+  if (!rt.active) return;
+  try {
+    ContextState* s = Contexts().FindOrCreate(nfs);
+    s->uid = uid;
+    long u, g;
+    IdentityOf(*s, &u, &g);
+    if (s->client) s->client->SetIdentity(static_cast<uint32_t>(u), static_cast<uint32_t>(g));
+  } catch (const std::bad_alloc&) {
+    // Unrecorded, the bypass would act as the old identity: stop it.
+    if (ContextState* s = Contexts().Find(nfs)) s->client.reset();
+  }
+}
+
+LOCALIO_EXPORT void nfs_set_gid(nfs_context* nfs, int gid) {
+  const auto& rt = GetRuntime();
+  rt.real.set_gid(nfs, gid);
+  if (!rt.active) return;
+  try {
+    ContextState* s = Contexts().FindOrCreate(nfs);
+    s->gid = gid;
+    long u, g;
+    IdentityOf(*s, &u, &g);
+    if (s->client) s->client->SetIdentity(static_cast<uint32_t>(u), static_cast<uint32_t>(g));
+  } catch (const std::bad_alloc&) {
+    if (ContextState* s = Contexts().Find(nfs)) s->client.reset();
+  }
+}
+
+LOCALIO_EXPORT int nfs_open2_async(nfs_context* nfs, const char* path, int flags, int mode,
+                                   nfs_cb cb, void* private_data) {
+  return OpenLike(Real().open2_async, nfs, path, flags, mode, cb, private_data);
+}
+
+LOCALIO_EXPORT int nfs_create_async(nfs_context* nfs, const char* path, int flags, int mode,
+                                    nfs_cb cb, void* private_data) {
+  return OpenLike(Real().create_async, nfs, path, flags, mode, cb, private_data);
+}
+
+LOCALIO_EXPORT int nfs_close_async(nfs_context* nfs, nfsfh* fh, nfs_cb cb, void* private_data) {
+  ContextState* s = Attached(nfs);
+  const int flushed = s == nullptr ? 0 : s->client->Closing(fh);
+  if (flushed == 0) return Real().close_async(nfs, fh, cb, private_data);
+  CloseCall* call = nullptr;
+  try {
+    call = new CloseCall{cb, private_data, flushed, {}};
+  } catch (const std::bad_alloc&) {
+    return Real().close_async(nfs, fh, cb, private_data);
+  }
+  const int rc = Real().close_async(nfs, fh, CloseDone, call);
+  if (rc < 0) delete call;
+  return rc;
+}
+
+LOCALIO_EXPORT int nfs_pread(nfs_context* nfs, nfsfh* fh, uint64_t offset, uint64_t count,
+                             void* buf) {
+  if (ContextState* s = Bypassing(nfs)) {
+    int64_t result = 0;
+    try {
+      if (s->client->Read(fh, offset, count, buf, &result)) return SyncResult(nfs, "pread", result);
+    } catch (const std::bad_alloc&) {
+    }
+  }
+  PassThrough pass;
+  return Real().pread(nfs, fh, offset, count, buf);
+}
+
+LOCALIO_EXPORT int nfs_pwrite(nfs_context* nfs, nfsfh* fh, uint64_t offset, uint64_t count,
+                              const void* buf) {
+  if (ContextState* s = Bypassing(nfs)) {
+    int64_t result = 0;
+    try {
+      if (s->client->Write(fh, offset, count, buf, &result))
+        return SyncResult(nfs, "pwrite", result);
+    } catch (const std::bad_alloc&) {
+    }
+  }
+  PassThrough pass;  // the real call reaches nfs_pwrite_async, which notes the RPC write
+  return Real().pwrite(nfs, fh, offset, count, buf);
+}
+
+LOCALIO_EXPORT int nfs_read(nfs_context* nfs, nfsfh* fh, uint64_t count, void* buf) {
+  uint64_t offset = 0;
+  if (ContextState* s = Bypassing(nfs); s != nullptr && CurrentOffset(nfs, fh, &offset)) {
+    int64_t result = 0;
+    try {
+      if (s->client->Read(fh, offset, count, buf, &result))
+        return SyncResult(nfs, "read", Advance(nfs, fh, offset, result));
+    } catch (const std::bad_alloc&) {
+    }
+  }
+  PassThrough pass;
+  return Real().read(nfs, fh, count, buf);
+}
+
+LOCALIO_EXPORT int nfs_write(nfs_context* nfs, nfsfh* fh, uint64_t count, const void* buf) {
+  uint64_t offset = 0;
+  if (ContextState* s = Bypassing(nfs); s != nullptr && CurrentOffset(nfs, fh, &offset)) {
+    int64_t result = 0;
+    try {
+      if (s->client->Write(fh, offset, count, buf, &result))
+        return SyncResult(nfs, "write", Advance(nfs, fh, offset, result));
+    } catch (const std::bad_alloc&) {
+    }
+  }
+  PassThrough pass;
+  return Real().write(nfs, fh, count, buf);
+}
+
+LOCALIO_EXPORT int nfs_fsync(nfs_context* nfs, nfsfh* fh) {
+  if (ContextState* s = Bypassing(nfs)) {
+    bool commit_by_rpc = true;
+    const int rc = s->client->Fsync(fh, &commit_by_rpc);
+    if (rc < 0) return SyncResult(nfs, "fsync", rc);
+    if (!commit_by_rpc) return 0;
+  }
+  PassThrough pass;
+  return Real().fsync(nfs, fh);
+}
+
+LOCALIO_EXPORT int nfs_pread_async(nfs_context* nfs, nfsfh* fh, uint64_t offset, uint64_t count,
+                                   nfs_cb cb, void* private_data) {
+  if (ContextState* s = Bypassing(nfs);
+      s != nullptr && QueueRead(s, nfs, fh, offset, count, cb, private_data, false, "pread"))
+    return 0;
+  return Real().pread_async(nfs, fh, offset, count, cb, private_data);
+}
+
+LOCALIO_EXPORT int nfs_read_async(nfs_context* nfs, nfsfh* fh, uint64_t count, nfs_cb cb,
+                                  void* private_data) {
+  uint64_t offset = 0;
+  if (ContextState* s = Bypassing(nfs); s != nullptr && CurrentOffset(nfs, fh, &offset) &&
+                                        QueueRead(s, nfs, fh, offset, count, cb, private_data,
+                                                  true, "read"))
+    return 0;
+  return Real().read_async(nfs, fh, count, cb, private_data);
+}
+
+LOCALIO_EXPORT int nfs_pwrite_async(nfs_context* nfs, nfsfh* fh, uint64_t offset, uint64_t count,
+                                    const void* buf, nfs_cb cb, void* private_data) {
+  if (ContextState* s = Bypassing(nfs); s != nullptr && QueueWrite(s, nfs, fh, offset, count, buf,
+                                                                   cb, private_data, false,
+                                                                   "pwrite"))
+    return 0;
+  NoteRpcWrite(nfs, fh);
+  return Real().pwrite_async(nfs, fh, offset, count, buf, cb, private_data);
+}
+
+LOCALIO_EXPORT int nfs_write_async(nfs_context* nfs, nfsfh* fh, uint64_t count, const void* buf,
+                                   nfs_cb cb, void* private_data) {
+  uint64_t offset = 0;
+  if (ContextState* s = Bypassing(nfs);
+      s != nullptr && CurrentOffset(nfs, fh, &offset) &&
+      QueueWrite(s, nfs, fh, offset, count, buf, cb, private_data, true, "write"))
+    return 0;
+  NoteRpcWrite(nfs, fh);
+  return Real().write_async(nfs, fh, count, buf, cb, private_data);
+}
+
+LOCALIO_EXPORT int nfs_fsync_async(nfs_context* nfs, nfsfh* fh, nfs_cb cb, void* private_data) {
+  // The local half always runs (also inside a sync fallback): an fsync
+  // must cover the bypassed writes whichever path reports it.
+  if (ContextState* s = Attached(nfs)) {
+    bool commit_by_rpc = true;
+    const int rc = s->client->Fsync(fh, &commit_by_rpc);
+    if (t_pass_through == 0 && (rc < 0 || !commit_by_rpc)) {
+      if (Queue(s, Finished(cb, private_data, rc, "fsync"))) return 0;
+    }
+    if (rc < 0) {
+      SetError(nfs, LocalError("fsync", rc));
+      return rc;
+    }
+  }
+  return Real().fsync_async(nfs, fh, cb, private_data);
+}
+
+LOCALIO_EXPORT int nfs_which_events(nfs_context* nfs) {
+  int events = Real().which_events(nfs);
+  if (Waiting(nfs) != nullptr) events |= POLLOUT;
+  return events;
+}
+
+LOCALIO_EXPORT int nfs_service(nfs_context* nfs, int revents) {
+  if (ContextState* s = Waiting(nfs)) {
+    if (!RunCompletions(nfs, s)) return 0;  // a callback destroyed the context
+  }
+  // POLLOUT may be ours (queued completions): libnfs gets only the events
+  // it asked for, and the error conditions.
+  const int asked = Real().which_events(nfs) | POLLERR | POLLHUP | POLLNVAL;
+  return Real().service(nfs, revents & asked);
+}
+
+}  // extern "C"

@@ -1,0 +1,61 @@
+#include "libnfs_abi.h"
+
+#include <dlfcn.h>
+
+namespace localio::preload {
+
+namespace {
+
+template <class Fn>
+void Resolve(const char* name, Fn* out, bool required, std::string* missing) {
+  *out = reinterpret_cast<Fn>(dlsym(RTLD_NEXT, name));
+  if (*out == nullptr && required && missing->empty()) *missing = name;
+}
+
+}  // namespace
+
+RealLibnfs ResolveRealLibnfs(std::string* missing) {
+  missing->clear();
+  RealLibnfs r;
+  Resolve("nfs_mount_async", &r.mount_async, true, missing);
+  Resolve("nfs_destroy_context", &r.destroy_context, true, missing);
+  Resolve("nfs_set_uid", &r.set_uid, true, missing);
+  Resolve("nfs_set_gid", &r.set_gid, true, missing);
+  Resolve("nfs_open2_async", &r.open2_async, true, missing);
+  Resolve("nfs_create_async", &r.create_async, true, missing);
+  Resolve("nfs_close_async", &r.close_async, true, missing);
+  Resolve("nfs_pread", &r.pread, true, missing);
+  Resolve("nfs_pwrite", &r.pwrite, true, missing);
+  Resolve("nfs_read", &r.read, true, missing);
+  Resolve("nfs_write", &r.write, true, missing);
+  Resolve("nfs_fsync", &r.fsync, true, missing);
+  Resolve("nfs_pread_async", &r.pread_async, true, missing);
+  Resolve("nfs_pwrite_async", &r.pwrite_async, true, missing);
+  Resolve("nfs_read_async", &r.read_async, true, missing);
+  Resolve("nfs_write_async", &r.write_async, true, missing);
+  Resolve("nfs_fsync_async", &r.fsync_async, true, missing);
+  Resolve("nfs_which_events", &r.which_events, true, missing);
+  Resolve("nfs_service", &r.service, true, missing);
+  Resolve("nfs_set_error", &r.set_error, false, missing);
+  return r;
+}
+
+std::string LibraryPathOf(const RealLibnfs& real) {
+  Dl_info info{};
+  if (real.pread_async == nullptr ||
+      dladdr(reinterpret_cast<void*>(real.pread_async), &info) == 0 ||
+      info.dli_fname == nullptr)
+    return "";
+  return info.dli_fname;
+}
+
+bool IsSupportedLibnfsPath(const std::string& path) {
+  static constexpr std::string_view kSoname = "libnfs.so.13";
+  const size_t slash = path.rfind('/');
+  const std::string_view name =
+      std::string_view(path).substr(slash == std::string::npos ? 0 : slash + 1);
+  if (name.substr(0, kSoname.size()) != kSoname) return false;
+  return name.size() == kSoname.size() || name[kSoname.size()] == '.';
+}
+
+}  // namespace localio::preload

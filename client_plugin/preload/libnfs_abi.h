@@ -1,0 +1,59 @@
+// The libnfs functions the shim wraps, found behind it with
+// dlsym(RTLD_NEXT), and the check that they are libnfs 4.0's ABI
+// (libnfs.so.13): only there are the argument orders, the callback
+// contracts and the sync-calls-async-through-the-PLT shape the shim relies
+// on known (FACTS.md, "libnfs 4.0.0 as a plugin host").
+#ifndef LOCALIO_PRELOAD_LIBNFS_ABI_H
+#define LOCALIO_PRELOAD_LIBNFS_ABI_H
+
+#include <cstdint>
+#include <string>
+
+struct nfs_context;
+struct nfsfh;
+
+namespace localio::preload {
+
+// libnfs 4.0's completion callback (nfs_cb).
+using NfsCb = void (*)(int status, nfs_context* nfs, void* data, void* private_data);
+
+// The real libnfs entry points. Members are nullptr when not found.
+struct RealLibnfs {
+  int (*mount_async)(nfs_context*, const char*, const char*, NfsCb, void*) = nullptr;
+  void (*destroy_context)(nfs_context*) = nullptr;
+  void (*set_uid)(nfs_context*, int) = nullptr;
+  void (*set_gid)(nfs_context*, int) = nullptr;
+  int (*open2_async)(nfs_context*, const char*, int, int, NfsCb, void*) = nullptr;
+  int (*create_async)(nfs_context*, const char*, int, int, NfsCb, void*) = nullptr;
+  int (*close_async)(nfs_context*, nfsfh*, NfsCb, void*) = nullptr;
+  int (*pread)(nfs_context*, nfsfh*, uint64_t, uint64_t, void*) = nullptr;
+  int (*pwrite)(nfs_context*, nfsfh*, uint64_t, uint64_t, const void*) = nullptr;
+  int (*read)(nfs_context*, nfsfh*, uint64_t, void*) = nullptr;
+  int (*write)(nfs_context*, nfsfh*, uint64_t, const void*) = nullptr;
+  int (*fsync)(nfs_context*, nfsfh*) = nullptr;
+  int (*pread_async)(nfs_context*, nfsfh*, uint64_t, uint64_t, NfsCb, void*) = nullptr;
+  int (*pwrite_async)(nfs_context*, nfsfh*, uint64_t, uint64_t, const void*, NfsCb,
+                      void*) = nullptr;
+  int (*read_async)(nfs_context*, nfsfh*, uint64_t, NfsCb, void*) = nullptr;
+  int (*write_async)(nfs_context*, nfsfh*, uint64_t, const void*, NfsCb, void*) = nullptr;
+  int (*fsync_async)(nfs_context*, nfsfh*, NfsCb, void*) = nullptr;
+  int (*which_events)(nfs_context*) = nullptr;
+  int (*service)(nfs_context*, int) = nullptr;
+  // Not in libnfs.h but exported by libnfs.so.13; optional.
+  void (*set_error)(nfs_context*, const char*, ...) = nullptr;
+};
+
+// Resolves every member with dlsym(RTLD_NEXT). *missing names the first
+// required symbol not found ("" when all were).
+RealLibnfs ResolveRealLibnfs(std::string* missing);
+
+// The file the real nfs_pread_async comes from (dladdr), "" if unknown.
+std::string LibraryPathOf(const RealLibnfs& real);
+
+// True when `path`'s file name is libnfs.so.13 or a longer name of it
+// ("libnfs.so.13.0.0"); false for "libnfs.so.130", "libnfs.so.14", "".
+bool IsSupportedLibnfsPath(const std::string& path);
+
+}  // namespace localio::preload
+
+#endif  // LOCALIO_PRELOAD_LIBNFS_ABI_H

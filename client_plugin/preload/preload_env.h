@@ -1,0 +1,39 @@
+// The shim's configuration from the environment (the C API's struct
+// localio_config, as variables):
+//   LOCALIO_MAP       the server's map file (default /dev/shm/ganesha-localio)
+//   LOCALIO_PATH_MAP  "server_root=client_root[,...]"
+//   LOCALIO_DISABLE   1: never bypass; 0 or unset: bypass when local
+//   LOCALIO_LOG       0 off, 1 errors (default), 2 info, 3 debug
+// A bad value is one error naming the variable; the shim then stays off.
+#ifndef LOCALIO_PRELOAD_ENV_H
+#define LOCALIO_PRELOAD_ENV_H
+
+#include <functional>
+#include <string>
+
+#include "localio/localio_client.h"
+#include "localio/status.h"
+
+namespace localio::preload {
+
+struct EnvConfig {
+  std::string map_path;   // "" = the default
+  std::string path_map;   // "" = none
+  bool disable = false;
+  int log_level = 1;
+
+  // A localio_config pointing into this object (keep it alive meanwhile),
+  // with the process's uid/gid left at -1 (the caller fills them in).
+  localio_config ToConfig() const;
+};
+
+using GetEnv = std::function<const char*(const char*)>;
+
+// Reads the variables through `getenv` (std::getenv in the shim). On error
+// `out` holds the values read so far, with disable = true, and the message
+// starts with the variable's name.
+Status ReadEnvConfig(const GetEnv& getenv, EnvConfig* out);
+
+}  // namespace localio::preload
+
+#endif  // LOCALIO_PRELOAD_ENV_H

@@ -1,0 +1,103 @@
+// Shared pieces of the client plugin's safety tests (safety_*_test.cc): a
+// libnfs mount with a LOCALIO context attached, plain-libnfs reads to
+// compare with, and local file helpers. Every safety test asks the same
+// question: does the bypass give exactly what RPC gives (data or errno),
+// and do the counters name why it stepped aside?
+#ifndef LOCALIO_TESTS_CLIENT_PLUGIN_SAFETY_SUPPORT_H
+#define LOCALIO_TESTS_CLIENT_PLUGIN_SAFETY_SUPPORT_H
+
+#include <sys/time.h>  // before libnfs.h (libnfs 4.0)
+
+#include <nfsc/libnfs.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "harness/status.h"
+#include "localio/localio_client.h"
+
+namespace localio::harness {
+
+// libnfs 4.0 cannot encode an NFSv4 WRITE above ~3.9 KiB (FACTS.md): data
+// that may go by RPC is written in pieces this size.
+inline constexpr uint64_t kRpcWriteChunk = 2048;
+
+// A mounted nfs_context of its own. Each gets a distinct NFSv4 client name:
+// libnfs 4.0 names every context of a process alike, so the server would
+// take two of them for one client whose opens share an owner and stateids.
+class NfsMount {
+ public:
+  // Mounts the export at `export_root_url` (GaneshaServer::Url(id, v, ""));
+  // calls time out after `timeout_ms`.
+  static Status Mount(const std::string& export_root_url, std::unique_ptr<NfsMount>* out,
+                      int timeout_ms = 15000);
+  ~NfsMount();
+  NfsMount(const NfsMount&) = delete;
+  NfsMount& operator=(const NfsMount&) = delete;
+
+  nfs_context* context() const { return nfs_; }
+  std::string Error() const;
+
+ private:
+  NfsMount() = default;
+  nfs_context* nfs_ = nullptr;
+  nfs_url* url_ = nullptr;
+};
+
+// A mounted nfs_context with a localio_context attached to it.
+class LocalioMount {
+ public:
+  // Mounts the export at `export_root_url` (GaneshaServer::Url(id, v, ""))
+  // and attaches with `cfg`.
+  static Status Attach(const std::string& export_root_url, const localio_config& cfg,
+                       std::unique_ptr<LocalioMount>* out);
+  ~LocalioMount();  // detaches, then unmounts
+  LocalioMount(const LocalioMount&) = delete;
+  LocalioMount& operator=(const LocalioMount&) = delete;
+
+  localio_context* ctx() const { return ctx_; }
+  nfs_context* nfs() const { return nfs_mount_->context(); }
+  localio_counters Counters() const;
+  std::string Error() const { return localio_get_error(ctx_); }
+
+ private:
+  LocalioMount() = default;
+  std::unique_ptr<NfsMount> nfs_mount_;
+  localio_context* ctx_ = nullptr;
+};
+
+// The defaults with `map_path` (the server's map, or any path).
+localio_config ConfigWithMap(const std::string& map_path);
+
+// "read 3/120 B, write 0/0 B, fallbacks: open=1 ..." for failure messages.
+std::string Describe(const localio_counters& c);
+
+// The outcome of reading a whole open file: rc < 0 is the first -errno.
+struct ReadOutcome {
+  int rc = 0;
+  std::string data;
+  bool operator==(const ReadOutcome&) const = default;
+};
+// From offset 0 to end of file, through the bypass (localio_pread) or
+// plain libnfs (nfs_pread).
+ReadOutcome ReadThroughLocalio(localio_context* ctx, nfsfh* fh);
+ReadOutcome ReadThroughRpc(nfs_context* nfs, nfsfh* fh);
+
+// Writes all of `data` at `offset` through localio_pwrite, in pieces RPC
+// can carry. 0 or the first -errno.
+int WriteThroughLocalio(localio_context* ctx, nfsfh* fh, uint64_t offset,
+                        const std::string& data);
+
+// Local files as the server sees them. Create/replace with `mode`
+// (exactly, umask ignored) and owner uid/gid.
+Status WriteLocalFile(const std::string& path, const std::string& data, mode_t mode = 0644,
+                      uid_t uid = 0, gid_t gid = 0);
+std::string ReadLocalFile(const std::string& path);
+
+// `n` bytes that differ from any other call's (a tag and a counter).
+std::string Pattern(const std::string& tag, size_t n);
+
+}  // namespace localio::harness
+
+#endif  // LOCALIO_TESTS_CLIENT_PLUGIN_SAFETY_SUPPORT_H

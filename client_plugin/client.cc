@@ -73,7 +73,7 @@ void Client::Handshake() {
   req.uid = options_.uid;
   req.gid = options_.gid;
   req.timeout = options_.probe_timeout;
-  Status st = PeerAddressOf(nfs_get_fd(nfs_), &req.server_address);
+  Status st = PeerAddressOf(nfs_get_fd(nfs_), &req.server_address, &req.server_nfs_port);
   Session s;
   if (st.ok()) st = client::Handshake(req, &s);
   if (!st.ok()) {
@@ -123,6 +123,11 @@ bool Client::SessionValid() {
   const uint64_t beat = map.HeartbeatMs();
   if (beat + kHeartbeatStaleMs < now) {
     DropSession("the server's heartbeat is " + std::to_string(now - beat) + " ms old");
+    return false;
+  }
+  if (beat > now + kHeartbeatStaleMs) {
+    // Both sides read CLOCK_MONOTONIC: a beat from the future is garbage.
+    DropSession("the map's heartbeat lies in the future (a scribbled-on map)");
     return false;
   }
   const uint64_t epoch = map.Epoch();

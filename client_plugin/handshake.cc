@@ -26,13 +26,19 @@ rpc::Credential AuthSysAs(uint32_t uid, uint32_t gid) {
   return rpc::Credential::Sys(std::move(sys));
 }
 
-// The port to ask: the one rpcbind at the server's address gives, as for
-// any RPC program; the map header's only when rpcbind has none. Never the
-// header's after rpcbind's: the map's own server always confirms its map,
-// so asking it would "prove" any client local that merely holds a live map
-// of some server on this host, not of the server it mounted. 0: none.
-uint16_t LocalioPort(const HandshakeRequest& req, uint16_t header_port,
+// The port to ask. The map's own server always confirms its map, so the
+// port must belong to the server this mount talks NFS to:
+// - when the map names its server's NFS port and the mount's connection goes
+//   to that port at this address, the map is that server's, and so is the
+//   LOCALIO port in its header;
+// - otherwise, the port rpcbind at the server's address gives, as for any
+//   RPC program, and the header's only when rpcbind has none.
+// 0: none.
+uint16_t LocalioPort(const HandshakeRequest& req, const MapHeaderSnapshot& header,
                      std::string* rpcbind_error) {
+  if (header.nfs_port != 0 && header.nfs_port == req.server_nfs_port && header.port != 0)
+    return header.port;
+  const uint16_t header_port = header.port;
   rpc::PortmapOptions options;
   options.address = req.server_address;
   options.port = req.rpcbind_port;
@@ -46,7 +52,7 @@ uint16_t LocalioPort(const HandshakeRequest& req, uint16_t header_port,
 
 }  // namespace
 
-Status PeerAddressOf(int fd, std::string* out) {
+Status PeerAddressOf(int fd, std::string* out, uint16_t* port) {
   if (fd < 0) return Status::Error(-ENOTCONN, "the nfs_context has no connection (not mounted)");
   sockaddr_storage ss{};
   socklen_t len = sizeof ss;
@@ -57,8 +63,10 @@ Status PeerAddressOf(int fd, std::string* out) {
   if (ss.ss_family == AF_INET) {
     const auto* in = reinterpret_cast<const sockaddr_in*>(&ss);
     inet_ntop(AF_INET, &in->sin_addr, text, sizeof text);
+    if (port != nullptr) *port = ntohs(in->sin_port);
   } else if (ss.ss_family == AF_INET6) {
     const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&ss);
+    if (port != nullptr) *port = ntohs(in6->sin6_port);
     if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr))
       inet_ntop(AF_INET, &in6->sin6_addr.s6_addr[12], text, sizeof text);
     else
@@ -84,6 +92,11 @@ Status Handshake(const HandshakeRequest& req, Session* out) {
     return NotLocal(-ESTALE, "map " + req.map_path + ": no heartbeat for " +
                                  std::to_string(now - header.heartbeat_ms) + " ms");
 
+  if (header.nfs_port != 0 && req.server_nfs_port != 0 && header.nfs_port != req.server_nfs_port)
+    return NotLocal(-EREMOTE, "not local: map " + req.map_path + " belongs to the server on NFS port " +
+                                  std::to_string(header.nfs_port) + ", this mount talks to port " +
+                                  std::to_string(req.server_nfs_port));
+
   const std::string hello_path = req.map_path + ".hello";
   st = HelloClient::Open(hello_path, &s.hello);
   if (!st.ok()) return NotLocal(st.code, st.message);
@@ -91,7 +104,7 @@ Status Handshake(const HandshakeRequest& req, Session* out) {
     return NotLocal(rc, hello_path + ": no free handshake slot");
 
   std::string rpcbind_error;
-  const uint16_t port = LocalioPort(req, header.port, &rpcbind_error);
+  const uint16_t port = LocalioPort(req, header, &rpcbind_error);
   if (port == 0)
     return NotLocal(-ENOENT, "no LOCALIO port at " + req.server_address +
                                  (rpcbind_error.empty() ? "" : " (" + rpcbind_error + ")") +

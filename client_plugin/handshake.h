@@ -23,6 +23,7 @@ inline constexpr uint64_t kHeartbeatStaleMs = 3000;
 struct HandshakeRequest {
   std::string map_path;       // the hello file is map_path + ".hello"
   std::string server_address; // numeric address the NFS connection goes to
+  uint16_t server_nfs_port = 0; // and its port (0: unknown)
   uint32_t uid = 0;           // AUTH_SYS identity for the LOCALIO calls
   uint32_t gid = 0;
   std::chrono::milliseconds timeout{200};  // per RPC
@@ -39,18 +40,21 @@ struct Session {
   uint16_t port = 0;  // where the LOCALIO program answered
 };
 
-// Maps and checks the map (magic, layout, alive, fresh heartbeat), claims a
-// hello slot, publishes a random nonce and calls UUID_IS_LOCAL on the port
-// rpcbind gives for program 400122 at `server_address` (the map header's
-// port only when rpcbind has no entry: the map's own server would confirm
-// for a client of any server); local when the slot is confirmed with the
-// map's instance id. Error (code < 0, message) otherwise; the slot is then
-// released.
+// Maps and checks the map (magic, layout, alive, fresh heartbeat). A map
+// whose header names another NFS port than the mount's connection belongs
+// to another server: not local. Then claims a hello slot, publishes a
+// random nonce and calls UUID_IS_LOCAL at `server_address` on the map
+// header's LOCALIO port when the NFS ports match, else on the port rpcbind
+// gives (the header's only when rpcbind has none: the map's own server
+// would confirm for a client of any server); local when the slot is
+// confirmed with the map's instance id. Error (code < 0, message)
+// otherwise; the slot is then released.
 Status Handshake(const HandshakeRequest& request, Session* out);
 
 // The numeric address of the peer of connected socket `fd` ("127.0.0.1",
-// "::1"); IPv4-mapped IPv6 addresses come back as IPv4.
-Status PeerAddressOf(int fd, std::string* out);
+// "::1"); IPv4-mapped IPv6 addresses come back as IPv4. `port` (may be
+// null) receives the peer's port.
+Status PeerAddressOf(int fd, std::string* out, uint16_t* port = nullptr);
 
 }  // namespace localio::client
 

@@ -1,6 +1,7 @@
 # The shared map (server writer, client reader) and the hello area.
 target_sources(localio_common PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/map_file.cc
+  ${CMAKE_CURRENT_LIST_DIR}/mapping_guard.cc
   ${CMAKE_CURRENT_LIST_DIR}/map_path.cc
   ${CMAKE_CURRENT_LIST_DIR}/map_writer.cc
   ${CMAKE_CURRENT_LIST_DIR}/map_reader.cc

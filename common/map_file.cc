@@ -12,6 +12,8 @@
 #include <cstring>
 #include <utility>
 
+#include "localio/mapping_guard.h"
+
 namespace localio {
 
 namespace {
@@ -44,7 +46,10 @@ SharedFile::~SharedFile() {
 }
 
 void SharedFile::Unmap() {
-  if (base_ != nullptr) munmap(base_, size_);
+  if (base_ != nullptr) {
+    UnguardMapping(base_);
+    munmap(base_, size_);
+  }
   base_ = nullptr;
 }
 
@@ -113,6 +118,9 @@ MapStatus OpenSharedFile(const std::string& path, bool writable, SharedFile* out
                     MAP_SHARED, fd, 0);
   if (base == MAP_FAILED) return MapStatus::Error(-errno, Why("cannot map", path, errno));
   file.SetMapping(static_cast<uint8_t*>(base), size);
+  // Whoever else can write the file can also truncate it under us: make
+  // that a page of zeros (an invalid header, empty slots) instead of SIGBUS.
+  GuardMapping(base, size, writable ? PROT_READ | PROT_WRITE : PROT_READ);
   *out = std::move(file);
   return MapStatus::Ok();
 }

@@ -83,6 +83,15 @@ MapStatus MapReader::Refresh() const {
   if (fstat(file_.fd(), &sb) != 0) return MapStatus::Error(-errno, "cannot stat map " + path_);
   if (static_cast<uint64_t>(sb.st_size) < geometry_.total_size)
     return Unusable(path_, "file shrank to " + std::to_string(sb.st_size) + " bytes");
+  // The server never rewrites these after creating the map: any change is
+  // someone scribbling on it, and nothing read from it can be trusted.
+  MapHeader h{};
+  SharedCopyOut(&h, file_.base(), sizeof h / 8);
+  if (MapStatus st = CheckGeometry(h, file_.size(), path_); !st.ok()) return st;
+  if (h.bucket_count != geometry_.bucket_count ||
+      std::memcmp(h.instance_id, instance_id_.data(), sizeof h.instance_id) != 0 ||
+      h.server_pid != server_pid_ || std::memcmp(&h.fh_format, &fh_format_, sizeof h.fh_format) != 0)
+    return Unusable(path_, "its header changed under the reader");
   if (stat(path_.c_str(), &sb) != 0 || sb.st_dev != dev_ || sb.st_ino != ino_)
     return MapStatus::Error(-ESTALE, "map " + path_ + " was replaced or removed");
   return MapStatus::Ok();
@@ -95,6 +104,7 @@ bool MapReader::ReadHeader(MapHeaderSnapshot* out) const {
     const uint64_t epoch = SharedLoadAcquire(&h->epoch);
     const uint32_t flags = SharedLoadAcquire(&h->flags);
     const uint16_t port = SharedLoadAcquire(&h->port);
+    const uint16_t nfs_port = SharedLoadAcquire(&h->nfs_port);
     if (!SeqlockReadValid(&h->header_seq, begin)) {
       SeqlockPause();
       continue;
@@ -106,6 +116,7 @@ bool MapReader::ReadHeader(MapHeaderSnapshot* out) const {
     out->epoch = epoch;
     out->alive = (flags & kMapAlive) != 0;
     out->port = port;
+    out->nfs_port = nfs_port;
     out->heartbeat_ms = SharedLoad(&h->heartbeat_ms);
     out->entries_used = SharedLoad(&h->entries_used);
     out->evictions = SharedLoad(&h->evictions);

@@ -39,6 +39,20 @@ MapStatus CheckExistingMap(const MapConfig& config) {
   return MapStatus::Ok();
 }
 
+// Clears ALIVE in the map being replaced (its server is gone): clients that
+// still have it mapped notice on their next I/O, not only when its
+// heartbeat goes stale or they look for a replaced file. Best effort.
+void MarkReplacedMapDead(const std::string& path) {
+  SharedFile old;
+  if (!OpenSharedFile(path, /*writable=*/true, &old).ok() || old.size() < sizeof(MapHeader))
+    return;
+  auto* h = reinterpret_cast<MapHeader*>(old.base());
+  if (std::memcmp(h->magic, kMapMagic, sizeof kMapMagic) != 0) return;
+  SeqlockWriteBegin(&h->header_seq);
+  SharedStoreRelease(&h->flags, SharedLoad(&h->flags) & ~kMapAlive);
+  SeqlockWriteEnd(&h->header_seq);
+}
+
 MapStatus CheckConfig(const MapConfig& config) {
   if (config.path.empty()) return MapStatus::Error(-EINVAL, "Map_Path is empty");
   if (config.max_entries == 0 || config.max_entries > uint64_t{kMapMaxBuckets} * kMapSlotsPerBucket)
@@ -79,6 +93,7 @@ MapStatus MapWriter::Create(const MapConfig& config, std::unique_ptr<MapWriter>*
   if (!(st = CheckSharedFilePath(config.path)).ok()) return st;
   if (!(st = CheckSharedFilePath(hello_path)).ok()) return st;
   if (!(st = CheckExistingMap(config)).ok()) return st;
+  MarkReplacedMapDead(config.path);
 
   std::unique_ptr<MapWriter> w(new MapWriter());
   w->path_ = config.path;
@@ -138,11 +153,12 @@ MapExportRow* MapWriter::ExportRows() const {
   return reinterpret_cast<MapExportRow*>(file_.base() + geometry_.export_rows_offset);
 }
 
-void MapWriter::SetPort(uint16_t port) {
+void MapWriter::SetPort(uint16_t port, uint16_t nfs_port) {
   std::lock_guard<std::mutex> lock(mu_);
   MapHeader* h = Header();
   SeqlockWriteBegin(&h->header_seq);
   SharedStoreRelease(&h->port, port);
+  SharedStoreRelease(&h->nfs_port, nfs_port);
   SeqlockWriteEnd(&h->header_seq);
 }
 

@@ -112,7 +112,7 @@ int Server::Start(const localio_server_params& p, std::string* err) {
     *err = ss.message;
     return ss.code;
   }
-  map->SetPort(service->port());
+  map->SetPort(service->port(), p.nfs_port);
   map->Heartbeat();
 
   registered_ = false;

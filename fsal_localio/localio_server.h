@@ -24,6 +24,7 @@ struct localio_server_params {
 	long long map_gid;	/* group of both files, -1 = the server's */
 	uint64_t max_entries;
 	uint16_t port;		/* LOCALIO listener, 0 = ephemeral */
+	uint16_t nfs_port;	/* this server's NFS port, for the map header */
 	const char *bind_addr;	/* numeric address NFS is bound to */
 	bool register_rpcbind;	/* SET 400122 v1 with rpcbind at start */
 };

@@ -220,6 +220,7 @@ static void start_server(const struct localio_module_config *cfg)
 		.map_gid = cfg->map_group != NULL ? (long long)cfg->map_gid : -1,
 		.max_entries = cfg->max_entries,
 		.port = cfg->port,
+		.nfs_port = nfs_param.core_param.port[P_NFS],
 		.bind_addr = bind_addr,
 		.register_rpcbind = true,
 	};

@@ -236,6 +236,15 @@ void NoteRpcWrite(nfs_context* nfs, nfsfh* fh) {
   }
 }
 
+// A read or write libnfs served: the server knows this open (after a
+// restart, files opened before it may bypass again). Returns rc.
+int NoteServedByRpc(nfs_context* nfs, nfsfh* fh, int rc) {
+  if (rc >= 0) {
+    if (ContextState* s = Attached(nfs)) s->client->ServedByRpc(fh);
+  }
+  return rc;
+}
+
 // Callback wrappers: the application's callback and what to do first.
 struct MountCall {
   NfsCb cb;
@@ -410,7 +419,7 @@ LOCALIO_EXPORT int nfs_pread(nfs_context* nfs, nfsfh* fh, uint64_t offset, uint6
     }
   }
   PassThrough pass;
-  return Real().pread(nfs, fh, offset, count, buf);
+  return NoteServedByRpc(nfs, fh, Real().pread(nfs, fh, offset, count, buf));
 }
 
 LOCALIO_EXPORT int nfs_pwrite(nfs_context* nfs, nfsfh* fh, uint64_t offset, uint64_t count,
@@ -424,7 +433,7 @@ LOCALIO_EXPORT int nfs_pwrite(nfs_context* nfs, nfsfh* fh, uint64_t offset, uint
     }
   }
   PassThrough pass;  // the real call reaches nfs_pwrite_async, which notes the RPC write
-  return Real().pwrite(nfs, fh, offset, count, buf);
+  return NoteServedByRpc(nfs, fh, Real().pwrite(nfs, fh, offset, count, buf));
 }
 
 LOCALIO_EXPORT int nfs_read(nfs_context* nfs, nfsfh* fh, uint64_t count, void* buf) {
@@ -438,7 +447,7 @@ LOCALIO_EXPORT int nfs_read(nfs_context* nfs, nfsfh* fh, uint64_t count, void* b
     }
   }
   PassThrough pass;
-  return Real().read(nfs, fh, count, buf);
+  return NoteServedByRpc(nfs, fh, Real().read(nfs, fh, count, buf));
 }
 
 LOCALIO_EXPORT int nfs_write(nfs_context* nfs, nfsfh* fh, uint64_t count, const void* buf) {
@@ -452,7 +461,7 @@ LOCALIO_EXPORT int nfs_write(nfs_context* nfs, nfsfh* fh, uint64_t count, const 
     }
   }
   PassThrough pass;
-  return Real().write(nfs, fh, count, buf);
+  return NoteServedByRpc(nfs, fh, Real().write(nfs, fh, count, buf));
 }
 
 LOCALIO_EXPORT int nfs_fsync(nfs_context* nfs, nfsfh* fh) {

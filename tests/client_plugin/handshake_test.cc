@@ -81,6 +81,26 @@ TEST_F(HandshakeTest, AConfirmingServerOnTheMapsPortIsLocal) {
   EXPECT_EQ(LiveSlots(), 0u) << "ending the session frees the slot";
 }
 
+TEST_F(HandshakeTest, AMapOfTheServerOnAnotherNfsPortIsNotLocal) {
+  writer_->SetPort(service_->port(), 2049);
+  request_.server_nfs_port = 20490;  // this mount talks to another server
+  Session s;
+  const Status st = Handshake(request_, &s);
+  EXPECT_EQ(st.code, -EREMOTE);
+  EXPECT_NE(st.message.find("NFS port 2049"), std::string::npos) << st.message;
+  EXPECT_EQ(LiveSlots(), 0u) << "refused before claiming a slot";
+}
+
+TEST_F(HandshakeTest, AMapOfTheMountsNfsPortUsesItsOwnListener) {
+  writer_->SetPort(service_->port(), 2049);
+  request_.server_nfs_port = 2049;
+  request_.rpcbind_port = 111;  // whatever rpcbind says is not asked for
+  Session s;
+  const Status st = Handshake(request_, &s);
+  ASSERT_TRUE(st.ok()) << st.message;
+  EXPECT_EQ(s.port, service_->port());
+}
+
 TEST_F(HandshakeTest, AServerThatDoesNotConfirmIsNotLocalAndTheSlotIsFreed) {
   confirm_ = false;
   Session s;

@@ -155,6 +155,18 @@ TEST(MapWriterCreate, ReplacesAMapWhoseServerIsDead) {
   EXPECT_TRUE(MustCreate(c));
 }
 
+TEST(MapWriterCreate, ReplacingAMapMarksTheOldOneDeadForItsReaders) {
+  TempDir dir;
+  const MapConfig c = ConfigIn(dir);
+  auto old = MustCreate(c);
+  auto reader = MustOpen(c.path);  // a client that still has the old file mapped
+  ASSERT_TRUE(reader->Alive());
+  PokeHeader(c.path, 0x7ffffff0, kMapAlive, MapMonotonicMs());  // its server was killed
+  auto fresh = MustCreate(c);
+  EXPECT_FALSE(reader->Alive()) << "the replaced map must say its server is gone";
+  EXPECT_TRUE(MustOpen(c.path)->Alive());
+}
+
 TEST(MapWriterCreate, RejectsBadConfiguration) {
   TempDir dir;
   std::unique_ptr<MapWriter> w;

@@ -46,6 +46,8 @@ Status ViewMap(const std::string& map_path, uint16_t export_id, MapView* out) {
   if (!port || !port->Uint() || !alive || !instance)
     return Status::Error("localio-stat --json " + map_path + ": header lacks port/alive/instance_id");
   v.port = static_cast<uint16_t>(*port->Uint());
+  const tools::JsonValue* nfs_port = header->Find("nfs_port");
+  if (nfs_port && nfs_port->Uint()) v.nfs_port = static_cast<uint16_t>(*nfs_port->Uint());
   v.alive = alive->boolean;
   v.instance_id = instance->text;
   std::vector<tools::StatEntry> all;

@@ -33,6 +33,7 @@ struct MapView {
   tools::JsonValue doc;
   std::vector<tools::StatEntry> entries;  // of the export asked for
   uint16_t port = 0;
+  uint16_t nfs_port = 0;
   bool alive = false;
   std::string instance_id;  // hex
 };

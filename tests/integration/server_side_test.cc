@@ -151,6 +151,7 @@ TEST_F(LocalioServer, RpcbindListsTheLocalioPortTheMapShows) {
   const MapView view = View();
   EXPECT_TRUE(view.alive);
   ASSERT_NE(view.port, 0) << "map header has no LOCALIO port";
+  EXPECT_EQ(view.nfs_port, server_->nfs_port()) << "the map names its server's NFS port";
   std::vector<RpcbindMapping> mappings;
   Status s = RpcinfoMappings(&mappings);
   ASSERT_TRUE(s.ok()) << s.message();

@@ -76,7 +76,7 @@ class LocalioStat : public ::testing::Test {
   void SetUp() override {
     MapStatus st = MapWriter::Create(ConfigIn(dir_, 64), &writer_);
     ASSERT_TRUE(st.ok()) << st.message;
-    writer_->SetPort(40123);
+    writer_->SetPort(40123, 2049);
     writer_->Heartbeat();
   }
   std::string MapPath() const { return writer_->path(); }
@@ -95,6 +95,7 @@ TEST_F(LocalioStat, JsonHeaderMatchesTheWriter) {
   EXPECT_EQ(UintAt(*h, "server_pid"), static_cast<uint64_t>(getpid()));
   EXPECT_TRUE(BoolAt(*h, "alive"));
   EXPECT_EQ(UintAt(*h, "port"), 40123u);
+  EXPECT_EQ(UintAt(*h, "nfs_port"), 2049u);
   EXPECT_LT(UintAt(*h, "heartbeat_age_ms"), 60000u);
   const JsonValue* f = h->Find("fh_format");
   ASSERT_NE(f, nullptr);

@@ -37,6 +37,7 @@ void WriteHeader(const StatReport& r, JsonWriter* w) {
   w->Field("heartbeat_age_ms", r.heartbeat_age_ms);
   w->Field("epoch", h.epoch);
   w->Field("port", h.port);
+  w->Field("nfs_port", h.nfs_port);
   w->Key("fh_format");
   WriteFhFormat(h.fh_format, w);
   w->EndObject();
@@ -174,7 +175,8 @@ std::string RenderStatText(const StatReport& r) {
   o << "server      pid " << h.server_pid << ", " << (h.alive ? "alive" : "DEAD")
     << ", heartbeat " << r.heartbeat_age_ms << " ms ago\n";
   o << "epoch       " << h.epoch << "\n";
-  o << "port        " << h.port << (h.port == 0 ? " (not listening)" : "") << "\n";
+  o << "port        " << h.port << (h.port == 0 ? " (not listening)" : "")
+    << ", NFS port " << h.nfs_port << (h.nfs_port == 0 ? " (not published)" : "") << "\n";
   o << Format("fh format   version 0x%02x, header %u bytes, export id at %u (%u bytes, %s), "
               "opaque length at %u, v3 padded to %u, opaque up to %u\n",
               f.version_byte, f.header_len, f.export_id_offset, f.export_id_size,

@@ -54,7 +54,9 @@ MapStatus CreateSharedFile(const std::string& path, uint64_t size, mode_t mode,
 
 // Opens an existing `path` without following a symlink in its final
 // component and maps all of it (its size at open, which must be > 0);
-// `writable` maps it read-write. Refuses non-regular and empty files.
+// `writable` maps it read-write. Refuses non-regular and empty files. The
+// mapping is guarded (mapping_guard.h): if the file is truncated later, a
+// touch past its end reads zeros instead of raising SIGBUS.
 MapStatus OpenSharedFile(const std::string& path, bool writable, SharedFile* out);
 
 // True when a process with this pid exists (in this pid namespace).

@@ -62,7 +62,7 @@ struct MapHeader {
   uint64_t epoch;                // bumped on export add/remove/change
   uint32_t flags;                // kMapAlive
   uint16_t port;                 // LOCALIO listener, 0 = not listening
-  uint16_t reserved0;
+  uint16_t nfs_port;             // the server's NFS port, 0 = unknown
   localio_fh_format fh_format;
   uint64_t entries_used;         // informational, for tools
   uint64_t evictions;            // informational, for tools

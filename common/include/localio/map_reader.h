@@ -6,11 +6,14 @@
 // Geometry (offsets, counts, sizes) is validated once at Open against the
 // file's real size and kept in the reader's own memory, so a later rewrite of
 // the header cannot move a read outside the mapping. What a mapping cannot
-// prevent is SIGBUS after the file is truncated below the mapped size; the
-// map is writable only by the server's uid, the server never shrinks a live
-// map (a restart renames a new file into place and leaves the old inode
-// intact while clients still map it), and Refresh() re-checks the size with
-// fstat and reports a replaced or shrunk file so callers stop using it.
+// prevent is a file truncated below the mapped size; the map is writable
+// only by the server's uid and the server never shrinks a live map (a
+// restart renames a new file into place and leaves the old inode intact
+// while clients still map it), so a truncation is hostile: the mapping is
+// guarded (mapping_guard.h), lost pages read as zeros (a dead header, empty
+// slots) instead of raising SIGBUS, and Refresh() re-checks the size with
+// fstat and the header's fixed fields, reporting a replaced, shrunk or
+// scribbled-on file so callers stop using it.
 #ifndef LOCALIO_MAP_READER_H
 #define LOCALIO_MAP_READER_H
 
@@ -36,9 +39,11 @@ class MapReader {
   // -> an error naming it ("not usable"), `*out` untouched.
   static MapStatus Open(const std::string& path, std::unique_ptr<MapReader>* out);
 
-  // 0 while the mapped file is still the one at the path and still as large
-  // as its header claims; -ESTALE when the path now names another file (a
-  // new server started) or none; -EPROTO when the file shrank.
+  // 0 while the mapped file is still the one at the path, still as large as
+  // its header claims, and its header's fixed fields (magic, layout, sizes,
+  // offsets, instance id) still those Open validated; -ESTALE when the path
+  // now names another file (a new server started) or none; -EPROTO when the
+  // file shrank or its header was overwritten.
   MapStatus Refresh() const;
 
   // The header's values at one moment (mutable ones under the header

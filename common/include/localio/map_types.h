@@ -73,7 +73,8 @@ struct MapHeaderSnapshot {
   uint32_t server_pid = 0;
   uint64_t heartbeat_ms = 0;
   uint64_t epoch = 0;
-  uint16_t port = 0;
+  uint16_t port = 0;      // LOCALIO listener
+  uint16_t nfs_port = 0;  // the server's NFS port (0: not published)
   bool alive = false;
   localio_fh_format fh_format{};
   uint32_t capacity = 0;

@@ -50,7 +50,9 @@ class MapWriter {
   const std::string& path() const { return path_; }
   const std::string& hello_path() const { return hello_path_; }
 
-  void SetPort(uint16_t port);
+  // The LOCALIO listener's port, and the NFS port of this server: a client
+  // uses the map only for a mount whose connection goes to that NFS port.
+  void SetPort(uint16_t port, uint16_t nfs_port = 0);
   // Stamps the heartbeat with CLOCK_MONOTONIC now; call every second.
   void Heartbeat();
   // Clears ALIVE: clients stop using the map. Idempotent.

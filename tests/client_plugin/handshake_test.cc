@@ -110,23 +110,27 @@ TEST_F(HandshakeTest, AServerThatDoesNotConfirmIsNotLocalAndTheSlotIsFreed) {
   EXPECT_EQ(LiveSlots(), 0u);
 }
 
+// "At once" is checked against a probe timeout far longer than the bound,
+// so the check proves no timeout was waited for, not how fast this host is.
 TEST_F(HandshakeTest, AMissingMapFailsAtOnce) {
   request_.map_path = dir_.File("no-such-map");
+  request_.timeout = milliseconds(20000);
   Session s;
   const auto start = steady_clock::now();
   const Status st = Handshake(request_, &s);
   EXPECT_LT(st.code, 0);
   EXPECT_NE(st.message.find("no-such-map"), std::string::npos) << st.message;
-  EXPECT_LT(steady_clock::now() - start, milliseconds(50));
+  EXPECT_LT(steady_clock::now() - start, milliseconds(10000));
 }
 
-TEST_F(HandshakeTest, NothingListeningOnThePortFailsWithinAFewMilliseconds) {
+TEST_F(HandshakeTest, NothingListeningOnThePortFailsWithoutWaitingForTheTimeout) {
   writer_->SetPort(ClosedPort());
+  request_.timeout = milliseconds(20000);
   Session s;
   const auto start = steady_clock::now();
   const Status st = Handshake(request_, &s);
   EXPECT_EQ(st.code, -EREMOTE) << st.message;
-  EXPECT_LT(steady_clock::now() - start, milliseconds(50));
+  EXPECT_LT(steady_clock::now() - start, milliseconds(10000));
   EXPECT_EQ(LiveSlots(), 0u);
 }
 

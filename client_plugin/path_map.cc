@@ -78,7 +78,9 @@ std::string ApplyPathMap(const PathMap& map, const std::string& server_root) {
 }
 
 std::string ClientRootOf(const MapExport& exp, const PathMap& map) {
-  if (!exp.client_root.empty()) return exp.client_root;
+  // The map writer stores the server root as the client root when the
+  // export sets no Client_Root, so "same as the server's" means unset.
+  if (!exp.client_root.empty() && exp.client_root != exp.server_root) return exp.client_root;
   std::string server_root;
   if (!NormaliseAbsolutePath(exp.server_root, &server_root)) return {};
   return ApplyPathMap(map, server_root);

@@ -40,7 +40,9 @@ bool NormaliseAbsolutePath(std::string_view path, std::string* out);
 std::string ApplyPathMap(const PathMap& map, const std::string& server_root);
 
 // Where this client sees `exp`'s root: the export's client_root when the
-// server set one, else the path map applied to its server_root; "" when the
+// server set one other than its server_root (the map stores the server root
+// there when Client_Root is unset), else the path map applied to its
+// server_root; "" when the
 // server's root is not a clean absolute path (then nothing is opened).
 std::string ClientRootOf(const MapExport& exp, const PathMap& map);
 

@@ -71,5 +71,15 @@ TEST(PathMap, ClientRootPrefersTheExportsOwnClientRoot) {
   EXPECT_EQ(ClientRootOf(exp, map), "") << "an unclean server root opens nothing";
 }
 
+// The map stores the server root as the client root of an export without
+// Client_Root: that is "unset", and the client's own path map applies.
+TEST(PathMap, AClientRootEqualToTheServerRootLetsThePathMapApply) {
+  MapExport exp;
+  exp.server_root = "/srv/data";
+  exp.client_root = "/srv/data";
+  EXPECT_EQ(ClientRootOf(exp, {{"/srv/data", "/mnt/data"}}), "/mnt/data");
+  EXPECT_EQ(ClientRootOf(exp, {}), "/srv/data");
+}
+
 }  // namespace
 }  // namespace localio::client

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, and runs every test: unit and integration
-# (real ganesha.nfsd + rpcbind on 127.0.0.1), the map stress test under
-# ThreadSanitizer, and the fuzz targets for a bounded time.
+# Installs what is missing, builds, and runs every test: unit, integration
+# and fault (real ganesha.nfsd + rpcbind on 127.0.0.1), the map stress test
+# under ThreadSanitizer, the unit tests of common/ and client_plugin/ under
+# AddressSanitizer + UndefinedBehaviorSanitizer, and the fuzz targets for a
+# bounded time.
 # Exits non-zero when anything fails. Safe to run twice.
 set -euo pipefail
 
@@ -44,7 +46,7 @@ passed_n=0    # checks passed, over all stages
 failed_n=0    # checks failed, over all stages
 count() { if [ "$1" = ok ]; then passed_n=$((passed_n + 1)); else failed_n=$((failed_n + 1)); failed=1; fi; }
 
-section "ctest (unit, integration)"
+section "ctest (unit, integration, fault)"
 ctest_log=$build/ctest.log
 (cd "$build" && ctest --output-on-failure --timeout 600 -j"$jobs") 2>&1 | tee "$ctest_log" || true
 ctest_line=$(grep -E 'tests passed, [0-9]+ tests? failed out of [0-9]+' "$ctest_log" | tail -n 1 || true)
@@ -65,6 +67,34 @@ cmake -S "$here" -B "$tsan_build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLOCALIO_BU
 if cmake --build "$tsan_build" -j"$jobs" --target map_stress_test; then
   # TSan needs a non-randomised address space on recent kernels.
   if setarch "$(uname -m)" -R "$tsan_build/tests/common/map_stress_test"; then count ok; else count fail; fi
+else
+  count fail
+fi
+
+section "AddressSanitizer + UndefinedBehaviorSanitizer: unit tests of common/ and client_plugin/"
+# The map reader, the RPC codec and the client core parse what other
+# processes wrote: run their unit tests with ASan+UBSan, every UB report fatal.
+asan_build=$build-asan
+asan_flags="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
+# LOCALIO_WERROR=OFF: GCC 12's flow warnings (-Wstringop-overflow) misfire on
+# sanitizer-instrumented code; the normal build keeps them fatal.
+cmake -S "$here" -B "$asan_build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLOCALIO_BUILD_FSAL=OFF \
+  -DLOCALIO_WERROR=OFF -DCMAKE_C_FLAGS="$asan_flags" -DCMAKE_CXX_FLAGS="$asan_flags" \
+  -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" \
+  -DCMAKE_SHARED_LINKER_FLAGS="-fsanitize=address,undefined" >/dev/null
+asan_targets="wire_handle_test map_layout_test map_writer_test map_reader_test hello_area_test
+  map_stress_test rpc_unit_test path_map_test credentials_test client_options_test
+  local_file_test handshake_test preload_env_test preload_abi_test"
+# shellcheck disable=SC2086  # one word per target
+if cmake --build "$asan_build" -j"$jobs" --target $asan_targets; then
+  for dir in tests/common tests/rpc tests/client_plugin; do
+    if ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+        ctest --test-dir "$asan_build/$dir" -L unit --output-on-failure --timeout 600 -j"$jobs"; then
+      count ok
+    else
+      echo "asan: unit tests in $dir FAILED"; count fail
+    fi
+  done
 else
   count fail
 fi

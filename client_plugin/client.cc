@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <climits>
 #include <cstring>
+#include <ctime>
 #include <span>
 
 #include "credentials.h"
@@ -40,6 +41,17 @@ constexpr uint64_t kRetryFailedOpenMs = 1000;
 constexpr uint64_t kMaxTransfer = 0x7ffff000;
 
 std::string Errno(int negative) { return std::strerror(-negative); }
+
+// The clock of the per-I/O session checks. CLOCK_MONOTONIC_COARSE costs
+// less than half of CLOCK_MONOTONIC here (13 vs 30 ns through the vDSO,
+// measured for localio-bench) and never runs ahead of it: it lags by at
+// most one tick (a few ms), which only delays noticing a stale heartbeat
+// (stamped by the server with CLOCK_MONOTONIC) by that much.
+uint64_t IoClockMs() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000 + static_cast<uint64_t>(ts.tv_nsec) / 1000000;
+}
 
 }  // namespace
 
@@ -86,7 +98,7 @@ void Client::Handshake() {
   }
   ++counters_.handshakes_ok;
   epoch_ = s.map->Epoch();
-  touched_ms_ = MapMonotonicMs();
+  touched_ms_ = IoClockMs();
   refreshed_ms_ = touched_ms_;
   log_.Info("local: server " + req.server_address + " confirmed on LOCALIO port " +
             std::to_string(s.port) + ", map " + options_.map_path);
@@ -108,7 +120,7 @@ void Client::MaybeRehandshake() {
 
 bool Client::SessionValid() {
   const MapReader& map = *session_->map;
-  const uint64_t now = MapMonotonicMs();
+  const uint64_t now = IoClockMs();
   if (!map.Alive()) {
     DropSession("the server stopped (map marked dead)");
     return false;
@@ -202,6 +214,7 @@ int Client::Closing(nfsfh* fh) {
   f.unsynced = false;
   CloseLocal(&f);
   files_.erase(it);
+  if (last_fh_ == fh) last_fh_ = nullptr;
   return rc;
 }
 
@@ -281,7 +294,7 @@ Client::OpenFile* Client::Prepare(nfsfh* fh, bool write) {
     Fallback(lost_session_ ? LOCALIO_FALLBACK_SERVER_CHANGED : LOCALIO_FALLBACK_NOT_LOCAL);
     return nullptr;
   }
-  OpenFile& f = files_[fh];
+  OpenFile& f = FileOf(fh);
   if (f.needs_wire_proof) {
     Fallback(LOCALIO_FALLBACK_SERVER_CHANGED);
     return nullptr;
@@ -377,6 +390,14 @@ bool Client::Write(nfsfh* fh, uint64_t offset, uint64_t count, const void* buf,
   counters_.write_bytes += done;
   session_->hello->CountWrite(done);
   return true;
+}
+
+Client::OpenFile& Client::FileOf(nfsfh* fh) {
+  if (fh != last_fh_) {
+    last_file_ = &files_[fh];  // nodes never move: the pointer lives until erase
+    last_fh_ = fh;
+  }
+  return *last_file_;
 }
 
 void Client::WroteByRpc(nfsfh* fh) { files_[fh].wrote_by_rpc = true; }

@@ -105,6 +105,9 @@ class Client {
   // Opens f's local file; a fallback reason on failure, -1 on success.
   int OpenLocal(nfsfh* fh, OpenFile* f, bool write);
   const ExportView* ExportFor(uint16_t export_id);
+  // files_[fh], remembering the last one: a loop of I/Os on one file then
+  // skips the hash lookup.
+  OpenFile& FileOf(nfsfh* fh);
   void Fallback(int reason);
 
   nfs_context* nfs_;
@@ -123,6 +126,8 @@ class Client {
   uint64_t retry_at_ms_ = 0;
   uint64_t backoff_ms_ = 1000;
   std::unordered_map<const nfsfh*, OpenFile> files_;
+  const nfsfh* last_fh_ = nullptr;  // FileOf's memo; reset when its entry is erased
+  OpenFile* last_file_ = nullptr;
   std::map<uint16_t, ExportView> exports_;
   localio_counters counters_{};
 };

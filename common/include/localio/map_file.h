@@ -47,7 +47,8 @@ MapStatus CheckSharedFilePath(const std::string& path);
 // `mode` (umask does not apply) and group `gid` (-1: the creator's), mapped
 // read-write; `init` fills the mapping before the file is renamed into place
 // over any existing one. The temp file is `<path>.tmp.<pid>` in the same
-// directory, opened O_CREAT|O_EXCL|O_NOFOLLOW; removed on failure.
+// directory, opened O_CREAT|O_EXCL|O_NOFOLLOW; removed on failure. The
+// mapping is guarded against truncation like OpenSharedFile's.
 MapStatus CreateSharedFile(const std::string& path, uint64_t size, mode_t mode,
                            int64_t gid, const std::function<void(uint8_t*)>& init,
                            SharedFile* out);

@@ -1,0 +1,136 @@
+// The map scribbled on or truncated under running client processes (NFSv3
+// and NFSv4, write+verify loops): no client dies (a truncated mapping would
+// raise SIGBUS without the mapping guard), every client falls back to RPC,
+// the server keeps serving, and every acknowledged write is in the files.
+#include <gtest/gtest.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <memory>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "fault_support.h"
+#include "harness/fsal_paths.h"
+#include "harness/ganesha_server.h"
+#include "harness/gtest_support.h"
+#include "localio/hello_area.h"
+#include "localio/map_reader.h"
+#include "localio/mapping_guard.h"
+
+namespace localio::fault {
+namespace {
+
+using harness::ExportOptions;
+using harness::GaneshaServer;
+using harness::ServerOptions;
+using harness::Status;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+constexpr uint16_t kExport = 1;
+constexpr int kClients = 4;
+
+class FaultMapDamage : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(harness::LocalioFsalBuilt()) << "libfsallocalio.so is not built";
+    ServerOptions options;
+    options.exports.push_back(ExportOptions{});
+    server_ = std::make_unique<GaneshaServer>(options);
+    const Status s = server_->Start();
+    ASSERT_TRUE(s.ok()) << s.message();
+    stop_ = server_->dir() + "/stop";
+    for (int i = 0; i < kClients; ++i) {
+      const std::string file = "f" + std::to_string(i);
+      ASSERT_TRUE(CreateBlockFile(server_->ExportDir(kExport) + "/" + file, i, 16).ok());
+      clients_.emplace_back();
+      const Status c = FaultClient::Start(
+          "rw", server_->Url(kExport, i % 2 ? 4 : 3, ""), server_->map_path(), stop_,
+          {"file=/" + file, "id=" + std::to_string(i), "blocks=16", "fsync=4", "seconds=60"},
+          server_->dir() + "/client-" + std::to_string(i) + ".out", &clients_.back());
+      ASSERT_TRUE(c.ok()) << c.message();
+    }
+    for (auto& c : clients_)
+      ASSERT_TRUE(c->WaitFor("ready", 0, seconds(20))) << "never bypassed:\n" << c->Output();
+  }
+  void TearDown() override {
+    TouchFile(stop_);
+    clients_.clear();
+    harness::PrintLogTailIfFailed(server_.get());
+    server_.reset();
+  }
+
+  // Every client noticed (its session ended) after `since_ms`, keeps
+  // running on RPC, stops cleanly, and its file holds what it acknowledged.
+  void ExpectFallbackAndData(uint64_t since_ms) {
+    for (int i = 0; i < kClients; ++i) {
+      const auto off = clients_[i]->WaitFor("event local 0", since_ms, seconds(8));
+      EXPECT_TRUE(off) << "client " << i << " kept its session:\n" << clients_[i]->Output();
+      if (off) std::printf("client %d (NFSv%d): bypass off %lld ms after the damage\n", i,
+                           i % 2 ? 4 : 3, static_cast<long long>(*off - since_ms));
+    }
+    std::this_thread::sleep_for(milliseconds(700));  // a while on RPC
+    EXPECT_TRUE(server_->Running()) << "ganesha.nfsd died";
+    TouchFile(stop_);
+    for (int i = 0; i < kClients; ++i) {
+      FaultClient& c = *clients_[i];
+      ASSERT_TRUE(c.WaitExit(seconds(60))) << "client " << i << " did not stop";
+      EXPECT_EQ(c.exit_description(), "exit 0") << "client " << i << ":\n" << c.Output();
+      EXPECT_EQ(c.BadLines(), "") << "client " << i;
+      EXPECT_EQ(CheckAcknowledgedBlocks(server_->ExportDir(kExport) + "/f" + std::to_string(i),
+                                        i, c.Output()),
+                "")
+          << "client " << i;
+    }
+  }
+
+  std::unique_ptr<GaneshaServer> server_;
+  std::string stop_;
+  std::vector<std::unique_ptr<FaultClient>> clients_;
+};
+
+TEST_F(FaultMapDamage, RandomBytesInHeaderAndEntries) {
+  const int fd = open(server_->map_path().c_str(), O_WRONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  const off_t size = lseek(fd, 0, SEEK_END);
+  std::mt19937_64 rng(99);
+  std::vector<uint8_t> noise(4096);
+  for (auto& b : noise) b = static_cast<uint8_t>(rng());
+  const uint64_t at = NowMs();
+  ASSERT_EQ(pwrite(fd, noise.data(), noise.size(), 0), 4096);  // the header page
+  for (int i = 0; i < 2000; ++i) {  // and entries
+    for (int k = 0; k < 64; ++k) noise[k] = static_cast<uint8_t>(rng());
+    ASSERT_EQ(pwrite(fd, noise.data(), 64, static_cast<off_t>(rng() % static_cast<uint64_t>(size - 64))), 64);
+  }
+  close(fd);
+  ExpectFallbackAndData(at);
+}
+
+TEST_F(FaultMapDamage, TruncatedMapAndHelloFile) {
+  // A reader of our own, to prove the guard turns the lost pages to zeros.
+  std::unique_ptr<MapReader> reader;
+  ASSERT_TRUE(MapReader::Open(server_->map_path(), &reader).ok());
+  size_t before = 0;
+  reader->ForEachEntry([&](const MapEntry&) { ++before; });
+  ASSERT_GT(before, 0u);
+  const uint64_t faults = GuardedFaults();
+
+  const uint64_t at = NowMs();
+  ASSERT_EQ(truncate(server_->map_path().c_str(), 0), 0);
+  ASSERT_EQ(truncate((server_->map_path() + ".hello").c_str(), 0), 0);
+
+  size_t after = 0;
+  reader->ForEachEntry([&](const MapEntry&) { ++after; });  // would SIGBUS unguarded
+  EXPECT_EQ(after, 0u);
+  EXPECT_FALSE(reader->Alive());
+  EXPECT_FALSE(reader->Refresh().ok());
+  EXPECT_GT(GuardedFaults(), faults);
+  ExpectFallbackAndData(at);
+}
+
+}  // namespace
+}  // namespace localio::fault

@@ -1,0 +1,105 @@
+// kill -9 of ganesha.nfsd under four client processes (one nfs_context
+// each) that run write+verify loops through the bypass, then a restart: the
+// clients fall back (reason server_changed), re-handshake (NFSv3) and
+// bypass again, and every write an fsync or close acknowledged is in the
+// files afterwards. Prints the fallback and re-handshake times.
+// NFSv3 only: libnfs 4.0 never renews an NFSv4 client id, so an NFSv4
+// context cannot go on after a restart at all (safety_restart_test).
+#include <gtest/gtest.h>
+
+#include <cinttypes>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "fault_support.h"
+#include "harness/fsal_paths.h"
+#include "harness/ganesha_server.h"
+#include "harness/gtest_support.h"
+
+namespace localio::fault {
+namespace {
+
+using harness::ExportOptions;
+using harness::GaneshaServer;
+using harness::ServerOptions;
+using harness::Status;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+constexpr uint16_t kExport = 1;
+constexpr int kClients = 4;
+
+class FaultRestart : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(harness::LocalioFsalBuilt()) << "libfsallocalio.so is not built";
+    ServerOptions options;
+    options.exports.push_back(ExportOptions{});
+    server_ = std::make_unique<GaneshaServer>(options);
+    const Status s = server_->Start();
+    ASSERT_TRUE(s.ok()) << s.message();
+  }
+  void TearDown() override {
+    harness::PrintLogTailIfFailed(server_.get());
+    server_.reset();
+  }
+  std::unique_ptr<GaneshaServer> server_;
+};
+
+TEST_F(FaultRestart, Kill9UnderFourWritersLosesNoAcknowledgedWrite) {
+  const std::string dir = server_->ExportDir(kExport);
+  const std::string stop = server_->dir() + "/stop";
+  std::vector<std::unique_ptr<FaultClient>> clients(kClients);
+  for (int i = 0; i < kClients; ++i) {
+    const std::string file = "f" + std::to_string(i);
+    ASSERT_TRUE(CreateBlockFile(dir + "/" + file, i, 32).ok());
+    const Status s = FaultClient::Start(
+        "rw", server_->Url(kExport, 3, ""), server_->map_path(), stop,
+        {"file=/" + file, "id=" + std::to_string(i), "blocks=32", "fsync=8", "seconds=120"},
+        server_->dir() + "/client-" + std::to_string(i) + ".out", &clients[i]);
+    ASSERT_TRUE(s.ok()) << s.message();
+  }
+  for (auto& c : clients)
+    ASSERT_TRUE(c->WaitFor("ready", 0, seconds(20))) << "never bypassed:\n" << c->Output();
+  std::this_thread::sleep_for(milliseconds(500));
+
+  const uint64_t kill_ms = NowMs();
+  server_->Kill9();
+  const Status s = server_->Restart();
+  ASSERT_TRUE(s.ok()) << s.message();
+  const uint64_t up_ms = NowMs();
+
+  for (int i = 0; i < kClients; ++i) {
+    FaultClient& c = *clients[i];
+    const auto fallback = c.WaitFor("event fallback_server_changed", kill_ms, seconds(15));
+    const auto local = c.WaitFor("event local 1", up_ms, seconds(20));
+    const auto again = c.WaitFor("event bypass_again", up_ms, seconds(20));
+    EXPECT_TRUE(fallback) << "client " << i << " never fell back:\n" << c.Output();
+    EXPECT_TRUE(local) << "client " << i << " never re-handshook:\n" << c.Output();
+    EXPECT_TRUE(again) << "client " << i << " never bypassed again:\n" << c.Output();
+    std::printf("client %d: server back %" PRIu64 " ms after kill -9; fallback (server_changed) "
+                "at +%" PRId64 " ms; re-handshake at +%" PRId64 " ms (%" PRId64
+                " ms after the server was back); bypassing again at +%" PRId64 " ms\n",
+                i, up_ms - kill_ms, fallback ? static_cast<int64_t>(*fallback - kill_ms) : -1,
+                local ? static_cast<int64_t>(*local - kill_ms) : -1,
+                local ? static_cast<int64_t>(*local - up_ms) : -1,
+                again ? static_cast<int64_t>(*again - kill_ms) : -1);
+  }
+  std::this_thread::sleep_for(milliseconds(500));
+  TouchFile(stop);
+  for (int i = 0; i < kClients; ++i) {
+    FaultClient& c = *clients[i];
+    ASSERT_TRUE(c.WaitExit(seconds(60))) << "client " << i << " did not stop";
+    EXPECT_EQ(c.exit_description(), "exit 0") << c.Output();
+    EXPECT_EQ(c.BadLines(), "") << "client " << i;
+    EXPECT_GT(c.Count("write_ops"), 0) << c.Output();
+    EXPECT_EQ(CheckAcknowledgedBlocks(dir + "/f" + std::to_string(i), i, c.Output()), "")
+        << "client " << i;
+  }
+}
+
+}  // namespace
+}  // namespace localio::fault

@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "harness/loopback.h"
 #include "harness/fsal_paths.h"
 #include "harness/ganesha_server.h"
 #include "harness/gtest_support.h"
@@ -43,18 +44,6 @@ constexpr uint16_t kExport = 1;
 // libnfs 4.0 cannot encode an NFSv4 WRITE above ~3.9 KiB (FACTS.md): over
 // RPC the test writes v4 data in pieces this size; the bypass takes any size.
 constexpr uint64_t kV4RpcWriteChunk = 2048;
-
-// Bytes the loopback interface moved (both directions) so far.
-uint64_t LoopbackBytes() {
-  uint64_t total = 0;
-  for (const char* name : {"rx_bytes", "tx_bytes"}) {
-    std::ifstream in(std::string("/sys/class/net/lo/statistics/") + name);
-    uint64_t v = 0;
-    in >> v;
-    total += v;
-  }
-  return total;
-}
 
 // Bytes this TCP connection sent (and had acknowledged) plus received.
 uint64_t ConnectionBytes(int fd) {

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "harness/loopback.h"
 #include "harness/fsal_paths.h"
 #include "harness/ganesha_server.h"
 #include "harness/gtest_support.h"
@@ -28,17 +29,6 @@ constexpr uint16_t kExport = 1;
 constexpr int kSlots = 64;
 constexpr int kOps = 4000;
 constexpr int kInflight = 8;
-
-uint64_t LoopbackBytes() {
-  uint64_t total = 0;
-  for (const char* name : {"rx_bytes", "tx_bytes"}) {
-    std::ifstream in(std::string("/sys/class/net/lo/statistics/") + name);
-    uint64_t v = 0;
-    in >> v;
-    total += v;
-  }
-  return total;
-}
 
 std::string ReadAll(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

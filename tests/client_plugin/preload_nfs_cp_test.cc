@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "harness/loopback.h"
 #include "harness/fsal_paths.h"
 #include "harness/ganesha_server.h"
 #include "harness/gtest_support.h"
@@ -30,19 +31,6 @@ constexpr uint16_t kExport = 1;
 constexpr uint64_t kBigFile = 256ull << 20;
 constexpr uint64_t kSmallFile = 8ull << 20;
 constexpr double kMaxBypassShare = 0.05;
-
-// Bytes the loopback interface moved, both directions (a byte sent from
-// one loopback socket to another counts twice).
-uint64_t LoopbackBytes() {
-  uint64_t total = 0;
-  for (const char* name : {"rx_bytes", "tx_bytes"}) {
-    std::ifstream in(std::string("/sys/class/net/lo/statistics/") + name);
-    uint64_t v = 0;
-    in >> v;
-    total += v;
-  }
-  return total;
-}
 
 std::string Sha256(const std::string& path) {
   CommandResult r;

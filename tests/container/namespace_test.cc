@@ -18,6 +18,7 @@
 #include <random>
 #include <sstream>
 
+#include "harness/loopback.h"
 #include "harness/process.h"
 #include "harness/rpcbind.h"
 #include "namespaces.h"
@@ -28,6 +29,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using harness::CommandResult;
+using harness::LoopbackBytes;
 using harness::Status;
 
 constexpr uint64_t kBigFile = 64ull << 20;
@@ -51,17 +53,6 @@ class VolumesEnvironment : public ::testing::Environment {
   }
 };
 const auto* const kEnvironment = ::testing::AddGlobalTestEnvironment(new VolumesEnvironment);
-
-uint64_t LoopbackBytes() {
-  uint64_t total = 0;
-  for (const char* name : {"rx_bytes", "tx_bytes"}) {
-    std::ifstream in(std::string("/sys/class/net/lo/statistics/") + name);
-    uint64_t v = 0;
-    in >> v;
-    total += v;
-  }
-  return total;
-}
 
 std::string Sha256(const std::string& path) {
   CommandResult r;

@@ -394,6 +394,13 @@ int MapWriter::PathOf(uint16_t export_id, std::span<const uint8_t> handle,
   return 0;
 }
 
+bool MapWriter::Holds(uint16_t export_id, std::span<const uint8_t> handle) const {
+  if (handle.empty() || handle.size() > kMapMaxHandleLen) return false;
+  const uint64_t hash = MapHash(export_id, handle.data(), handle.size());
+  std::lock_guard<std::mutex> lock(mu_);
+  return Find(export_id, handle, hash) >= 0;
+}
+
 bool MapWriter::ConfirmNonce(const Nonce& nonce) {
   return hello_->Confirm(nonce, instance_id_);
 }

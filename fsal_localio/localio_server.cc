@@ -251,9 +251,9 @@ void Server::PublishChild(uint16_t id, std::span<const uint8_t> parent,
 
 void Server::PublishWire(uint16_t id, std::span<const uint8_t> opaque) {
   std::shared_lock lock(mu_);
-  if (!running_) return;
+  if (!running_ || map_->Holds(id, opaque)) return;
   std::string path;
-  PathOf(id, opaque, &path);
+  PathOf(id, opaque, &path);  // resolves from the kernel and publishes
 }
 
 void Server::Unpublish(uint16_t id, std::span<const uint8_t> opaque) {

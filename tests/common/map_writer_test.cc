@@ -167,6 +167,19 @@ TEST(MapWriterCreate, ReplacingAMapMarksTheOldOneDeadForItsReaders) {
   EXPECT_TRUE(MustOpen(c.path)->Alive());
 }
 
+TEST(MapWriterCreate, HoldsTellsWhetherAHandleHasAnEntry) {
+  TempDir dir;
+  auto w = MustCreate(ConfigIn(dir));
+  const std::vector<uint8_t> h = {1, 2, 3, 4};
+  EXPECT_FALSE(w->Holds(7, h));
+  ASSERT_EQ(w->Publish(7, h, "a/b", 11, 12, MapObjectType::kRegular), 0);
+  EXPECT_TRUE(w->Holds(7, h));
+  EXPECT_FALSE(w->Holds(8, h)) << "the export id is part of the key";
+  EXPECT_FALSE(w->Holds(7, {})) << "an empty handle is never held";
+  ASSERT_EQ(w->Unpublish(7, h), 0);
+  EXPECT_FALSE(w->Holds(7, h));
+}
+
 TEST(MapWriterCreate, RejectsBadConfiguration) {
   TempDir dir;
   std::unique_ptr<MapWriter> w;

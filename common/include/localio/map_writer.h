@@ -83,6 +83,9 @@ class MapWriter {
   // the whole table: meant for directory renames, not per-file hot paths.
   int RenamePrefix(uint16_t export_id, std::string_view old_relpath,
                    std::string_view new_relpath);
+  // Whether handle has an entry: one hash probe, nothing copied (the
+  // check on every handle sent to a client).
+  bool Holds(uint16_t export_id, std::span<const uint8_t> handle) const;
   // The relpath published for handle: 0 and *out set, or -ENOENT.
   int PathOf(uint16_t export_id, std::span<const uint8_t> handle, std::string* out) const;
 

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -30,7 +31,7 @@
 #include "nfs_workload.h"
 
 using namespace localio;
-using harness::Status;
+using localio::Status;
 
 namespace {
 
@@ -71,7 +72,10 @@ bool ParseOptions(int argc, char** argv, Options* o) {
 // cache holds it for both exports.
 Status WriteDataFile(const std::string& path) {
   const int fd = open(path.c_str(), O_CREAT | O_TRUNC | O_RDWR, 0644);
-  if (fd < 0) return Status::Error("cannot create " + path + ": " + std::strerror(errno));
+  if (fd < 0) {
+    const int err = errno;
+    return Status::Error(-err, "cannot create " + path + ": " + std::strerror(err));
+  }
   std::mt19937_64 rng(42);
   std::vector<uint64_t> chunk((1 << 20) / 8);
   Status st;
@@ -79,11 +83,11 @@ Status WriteDataFile(const std::string& path) {
     for (auto& w : chunk) w = rng();
     if (pwrite(fd, chunk.data(), chunk.size() * 8, static_cast<off_t>(off)) !=
         static_cast<ssize_t>(chunk.size() * 8))
-      st = Status::Error("cannot write " + path + ": " + std::strerror(errno));
+      st = Status::Error(-EIO, "cannot write " + path + ": " + std::strerror(errno));
   }
   for (uint64_t off = 0; off < kFileSize && st.ok(); off += chunk.size() * 8)
     if (pread(fd, chunk.data(), chunk.size() * 8, static_cast<off_t>(off)) <= 0)
-      st = Status::Error("cannot read back " + path);
+      st = Status::Error(-EIO, "cannot read back " + path);
   close(fd);
   return st;
 }
@@ -116,7 +120,7 @@ void PrintRow(const Metric& m) {
 }
 
 int Fail(const harness::GaneshaServer* server, const Status& st) {
-  std::fprintf(stderr, "localio-fsal-bench: %s\n", st.message().c_str());
+  std::fprintf(stderr, "localio-fsal-bench: %s\n", st.message.c_str());
   if (server != nullptr) std::fprintf(stderr, "%s\n", server->LogTail(30).c_str());
   return 1;
 }
@@ -128,7 +132,7 @@ Status MapBenchLines(std::vector<std::string>* lines) {
   Status st = harness::RunCommand({LOCALIO_MAP_BENCH, "1048576", "3"}, std::chrono::minutes(3),
                                   &r);
   if (!st.ok()) return st;
-  if (!r.Succeeded()) return Status::Error("map_bench failed: " + r.Describe());
+  if (!r.Succeeded()) return Status::Error(-EIO, "map_bench failed: " + r.Describe());
   size_t pos = 0;
   while (pos < r.out.size()) {
     const size_t end = r.out.find('\n', pos);
@@ -139,7 +143,7 @@ Status MapBenchLines(std::vector<std::string>* lines) {
     if (end == std::string::npos) break;
     pos = end + 1;
   }
-  return Status();
+  return Status::Ok();
 }
 
 }  // namespace
@@ -153,7 +157,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (!harness::LocalioFsalBuilt())
-    return Fail(nullptr, Status::Error("this build has no LOCALIO FSAL (libfsallocalio.so)"));
+    return Fail(nullptr,
+                Status::Error(-ENOENT, "this build has no LOCALIO FSAL (libfsallocalio.so)"));
 
   harness::ServerOptions so;
   harness::ExportOptions localio_export, vfs_export;

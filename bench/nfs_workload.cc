@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 
+#include <cerrno>
 #include <chrono>
 #include <random>
 #include <vector>
@@ -25,13 +26,13 @@ constexpr int kTimeoutMs = 30000;  // a dead server fails the run, never hangs i
 Status NfsMount::Open(const std::string& url, std::unique_ptr<NfsMount>* out) {
   std::unique_ptr<NfsMount> m(new NfsMount());
   m->nfs_ = nfs_init_context();
-  if (m->nfs_ == nullptr) return Status::Error("nfs_init_context failed");
+  if (m->nfs_ == nullptr) return Status::Error(-ENOMEM, "nfs_init_context failed");
   nfs_set_timeout(m->nfs_, kTimeoutMs);
   m->url_ = nfs_parse_url_dir(m->nfs_, url.c_str());
   if (m->url_ == nullptr) return m->Error("bad URL " + url);
   if (nfs_mount(m->nfs_, m->url_->server, m->url_->path) != 0) return m->Error("mount " + url);
   *out = std::move(m);
-  return Status();
+  return Status::Ok();
 }
 
 NfsMount::~NfsMount() {
@@ -41,7 +42,7 @@ NfsMount::~NfsMount() {
 
 Status NfsMount::Error(const std::string& what) const {
   const char* why = nfs_ != nullptr ? nfs_get_error(nfs_) : nullptr;
-  return Status::Error(what + ": " + (why != nullptr ? why : "no libnfs error"));
+  return Status::Error(-EIO, what + ": " + (why != nullptr ? why : "no libnfs error"));
 }
 
 Status NfsMount::RandomReads(const std::string& file, uint64_t file_size, uint64_t ops,
@@ -84,7 +85,7 @@ Status NfsMount::CreateThenStat(const std::string& dir, uint64_t files, double* 
     if (nfs_stat64(nfs_, name(i).c_str(), &st) != 0) return Error("stat " + name(i));
   }
   *stats_per_s = PerSecond(files, start);
-  return Status();
+  return Status::Ok();
 }
 
 }  // namespace localio::bench

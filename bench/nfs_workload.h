@@ -11,11 +11,9 @@
 #include <memory>
 #include <string>
 
-#include "harness/status.h"
+#include "localio/status.h"
 
 namespace localio::bench {
-
-using harness::Status;
 
 class NfsMount {
  public:

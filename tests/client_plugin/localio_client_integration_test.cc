@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -56,7 +57,7 @@ uint64_t ConnectionBytes(int fd) {
 std::string Sha256(const std::string& path) {
   CommandResult r;
   Status s = RunCommand({"sha256sum", path}, std::chrono::seconds(60), &r);
-  EXPECT_TRUE(s.ok() && r.Succeeded()) << s.message() << r.Describe();
+  EXPECT_TRUE(s.ok() && r.Succeeded()) << s.message << r.Describe();
   return r.out.substr(0, r.out.find(' '));
 }
 
@@ -75,8 +76,9 @@ class LocalioClientIntegration : public ::testing::TestWithParam<int> {
     e.fsal = Fsal::kLocalio;
     options.exports.push_back(e);
     server_ = new GaneshaServer(options);
-    start_ = new Status(LocalioFsalBuilt() ? server_->Start()
-                                           : Status::Error("libfsallocalio.so is not built"));
+    start_ =
+        new Status(LocalioFsalBuilt() ? server_->Start()
+                                      : Status::Error(-ENOENT, "libfsallocalio.so is not built"));
     scratch_ = new TempDir();
     if (Status s = scratch_->Create("localio-client-it"); !s.ok()) *start_ = s;
   }
@@ -86,7 +88,7 @@ class LocalioClientIntegration : public ::testing::TestWithParam<int> {
     delete scratch_;
   }
 
-  void SetUp() override { ASSERT_TRUE(start_->ok()) << start_->message(); }
+  void SetUp() override { ASSERT_TRUE(start_->ok()) << start_->message; }
   void TearDown() override {
     if (ctx_ != nullptr) localio_detach(ctx_);
     if (url_ != nullptr) nfs_destroy_url(url_);

@@ -7,6 +7,7 @@
 // the loopback interface.
 #include <gtest/gtest.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -44,8 +45,9 @@ class PreloadAsync : public ::testing::TestWithParam<int> {
     e.fsal = Fsal::kLocalio;
     options.exports.push_back(e);
     server_ = new GaneshaServer(options);
-    start_ = new Status(LocalioFsalBuilt() ? server_->Start()
-                                           : Status::Error("libfsallocalio.so is not built"));
+    start_ =
+        new Status(LocalioFsalBuilt() ? server_->Start()
+                                      : Status::Error(-ENOENT, "libfsallocalio.so is not built"));
     scratch_ = new TempDir();
     if (Status s = scratch_->Create("localio-preload-async"); !s.ok()) *start_ = s;
   }
@@ -54,7 +56,7 @@ class PreloadAsync : public ::testing::TestWithParam<int> {
     delete start_;
     delete scratch_;
   }
-  void SetUp() override { ASSERT_TRUE(start_->ok()) << start_->message(); }
+  void SetUp() override { ASSERT_TRUE(start_->ok()) << start_->message; }
   void TearDown() override { PrintLogTailIfFailed(server_); }
 
   struct Outcome {
@@ -79,7 +81,7 @@ class PreloadAsync : public ::testing::TestWithParam<int> {
     const uint64_t before = LoopbackBytes();
     const Status s = RunCommand(argv, std::chrono::minutes(3), &o.result);
     o.loopback = LoopbackBytes() - before;
-    EXPECT_TRUE(s.ok()) << s.message();
+    EXPECT_TRUE(s.ok()) << s.message;
     EXPECT_TRUE(o.result.Succeeded()) << o.result.Describe();
     const size_t at = o.result.out.find("ok moved=");
     EXPECT_NE(at, std::string::npos) << o.result.out;

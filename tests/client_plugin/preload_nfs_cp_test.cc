@@ -7,6 +7,7 @@
 // one stderr line and the copy still works, over RPC.
 #include <gtest/gtest.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -35,7 +36,7 @@ constexpr double kMaxBypassShare = 0.05;
 std::string Sha256(const std::string& path) {
   CommandResult r;
   const Status s = RunCommand({"sha256sum", path}, std::chrono::seconds(120), &r);
-  EXPECT_TRUE(s.ok() && r.Succeeded()) << s.message() << r.Describe();
+  EXPECT_TRUE(s.ok() && r.Succeeded()) << s.message << r.Describe();
   return r.out.substr(0, r.out.find(' '));
 }
 
@@ -78,8 +79,9 @@ class PreloadNfsCp : public ::testing::Test {
     e.fsal = Fsal::kLocalio;
     options.exports.push_back(e);
     server_ = new GaneshaServer(options);
-    start_ = new Status(LocalioFsalBuilt() ? server_->Start()
-                                           : Status::Error("libfsallocalio.so is not built"));
+    start_ =
+        new Status(LocalioFsalBuilt() ? server_->Start()
+                                      : Status::Error(-ENOENT, "libfsallocalio.so is not built"));
     scratch_ = new TempDir();
     if (Status s = scratch_->Create("localio-preload-cp"); !s.ok()) *start_ = s;
     if (start_->ok()) {
@@ -96,7 +98,7 @@ class PreloadNfsCp : public ::testing::Test {
     delete start_;
     delete scratch_;
   }
-  void SetUp() override { ASSERT_TRUE(start_->ok()) << start_->message(); }
+  void SetUp() override { ASSERT_TRUE(start_->ok()) << start_->message; }
   void TearDown() override { PrintLogTailIfFailed(server_); }
 
   static std::vector<std::string> ShimEnv() {
@@ -114,7 +116,7 @@ class PreloadNfsCp : public ::testing::Test {
     const uint64_t before = LoopbackBytes();
     const Status s = RunCommand(argv, std::chrono::minutes(5), &copy.result);
     copy.loopback = LoopbackBytes() - before;
-    EXPECT_TRUE(s.ok()) << s.message();
+    EXPECT_TRUE(s.ok()) << s.message;
     return copy;
   }
 

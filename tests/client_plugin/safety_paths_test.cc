@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -31,8 +32,9 @@ class SafetyPaths : public ::testing::TestWithParam<int> {
     ServerOptions options;
     options.exports.push_back(ExportOptions{});
     server_ = new GaneshaServer(options);
-    start_ = new Status(LocalioFsalBuilt() ? server_->Start()
-                                           : Status::Error("libfsallocalio.so is not built"));
+    start_ =
+        new Status(LocalioFsalBuilt() ? server_->Start()
+                                      : Status::Error(-ENOENT, "libfsallocalio.so is not built"));
     outside_ = new TempDir();
     if (Status s = outside_->Create("localio-outside"); !s.ok()) *start_ = s;
   }
@@ -43,13 +45,13 @@ class SafetyPaths : public ::testing::TestWithParam<int> {
   }
 
   void SetUp() override {
-    ASSERT_TRUE(start_->ok()) << start_->message();
+    ASSERT_TRUE(start_->ok()) << start_->message;
     Status s = LocalioMount::Attach(server_->Url(kExport, Version(), ""),
                                     ConfigWithMap(server_->map_path()), &mount_);
-    ASSERT_TRUE(s.ok()) << s.message();
+    ASSERT_TRUE(s.ok()) << s.message;
     ASSERT_EQ(localio_is_local(mount_->ctx()), 1) << mount_->Error();
     s = NfsMount::Mount(server_->Url(kExport, Version(), ""), &plain_);
-    ASSERT_TRUE(s.ok()) << s.message();
+    ASSERT_TRUE(s.ok()) << s.message;
   }
   void TearDown() override {
     mount_.reset();

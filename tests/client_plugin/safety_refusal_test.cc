@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -31,9 +32,9 @@ constexpr uid_t kAnon = 65534;
 class SafetyRefusal : public ::testing::TestWithParam<int> {
  protected:
   static void SetUpTestSuite() {
-    start_ = new Status();
+    start_ = new Status(Status::Ok());
     if (!LocalioFsalBuilt()) {
-      *start_ = Status::Error("libfsallocalio.so is not built");
+      *start_ = Status::Error(-ENOENT, "libfsallocalio.so is not built");
       return;
     }
     // Server B first: the LOCALIO program's one rpcbind entry then belongs
@@ -66,7 +67,7 @@ class SafetyRefusal : public ::testing::TestWithParam<int> {
     server_ = other_ = nullptr;
   }
 
-  void SetUp() override { ASSERT_TRUE(start_->ok()) << start_->message(); }
+  void SetUp() override { ASSERT_TRUE(start_->ok()) << start_->message; }
   void TearDown() override {
     mount_.reset();
     plain_.reset();
@@ -83,11 +84,11 @@ class SafetyRefusal : public ::testing::TestWithParam<int> {
 
   void Mount(uint16_t id, const localio_config& cfg) {
     Status s = LocalioMount::Attach(server_->Url(id, Version(), ""), cfg, &mount_);
-    ASSERT_TRUE(s.ok()) << s.message();
+    ASSERT_TRUE(s.ok()) << s.message;
   }
   void MountPlain(uint16_t id) {
     Status s = NfsMount::Mount(server_->Url(id, Version(), ""), &plain_);
-    ASSERT_TRUE(s.ok()) << s.message();
+    ASSERT_TRUE(s.ok()) << s.message;
   }
 
   static GaneshaServer* server_;  // A: the server every client mounts

@@ -38,7 +38,7 @@ class SafetyRestart : public ::testing::Test {
     server_ = std::make_unique<GaneshaServer>(options);
     ASSERT_TRUE(LocalioFsalBuilt()) << "libfsallocalio.so is not built";
     const Status s = server_->Start();
-    ASSERT_TRUE(s.ok()) << s.message();
+    ASSERT_TRUE(s.ok()) << s.message;
   }
   void TearDown() override {
     PrintLogTailIfFailed(server_.get());
@@ -59,13 +59,13 @@ void SafetyRestart::RestartUnderAClient(int v) {
   std::unique_ptr<LocalioMount> m;
   Status s = LocalioMount::Attach(server_->Url(kExport, v, ""),
                                   ConfigWithMap(server_->map_path()), &m);
-  ASSERT_TRUE(s.ok()) << s.message();
+  ASSERT_TRUE(s.ok()) << s.message;
   ASSERT_EQ(localio_is_local(m->ctx()), 1) << m->Error();
   // A plain client with the same file open: what the wire says after the
   // restart (NFSv4 opens do not survive it: libnfs 4.0 reclaims nothing).
   std::unique_ptr<NfsMount> plain;
   s = NfsMount::Mount(server_->Url(kExport, v, ""), &plain);
-  ASSERT_TRUE(s.ok()) << s.message();
+  ASSERT_TRUE(s.ok()) << s.message;
   nfsfh* fh = nullptr;
   nfsfh* pfh = nullptr;
   ASSERT_EQ(localio_open(m->ctx(), ("/" + name).c_str(), O_RDWR, &fh), 0) << m->Error();
@@ -77,7 +77,7 @@ void SafetyRestart::RestartUnderAClient(int v) {
   const auto kill_at = steady_clock::now();
   server_->Kill9();
   s = server_->Restart();
-  ASSERT_TRUE(s.ok()) << s.message();
+  ASSERT_TRUE(s.ok()) << s.message;
   const long long restart_ms = MsSince(kill_at);
 
   // Until the client notices (at most ~100 ms after the new map appears),
@@ -150,7 +150,7 @@ void SafetyRestart::RestartUnderAClient(int v) {
     m.reset();
     s = LocalioMount::Attach(server_->Url(kExport, v, ""), ConfigWithMap(server_->map_path()),
                              &m);
-    ASSERT_TRUE(s.ok()) << s.message();
+    ASSERT_TRUE(s.ok()) << s.message;
     ASSERT_EQ(localio_is_local(m->ctx()), 1) << m->Error();
     ASSERT_EQ(localio_open(m->ctx(), ("/" + name).c_str(), O_RDWR, &fh), 0) << m->Error();
     EXPECT_EQ(ReadThroughLocalio(m->ctx(), fh), (ReadOutcome{0, data})) << m->Error();

@@ -18,17 +18,18 @@ Status NfsMount::Mount(const std::string& export_root_url, std::unique_ptr<NfsMo
   static int mounts = 0;
   std::unique_ptr<NfsMount> m(new NfsMount());
   m->nfs_ = nfs_init_context();
-  if (m->nfs_ == nullptr) return Status::Error("nfs_init_context failed");
+  if (m->nfs_ == nullptr) return Status::Error(-ENOMEM, "nfs_init_context failed");
   nfs_set_timeout(m->nfs_, timeout_ms);
   const std::string name =
       "localio-safety-" + std::to_string(getpid()) + "-" + std::to_string(++mounts);
   nfs4_set_client_name(m->nfs_, name.c_str());
   m->url_ = nfs_parse_url_dir(m->nfs_, export_root_url.c_str());
-  if (m->url_ == nullptr) return Status::Error("bad URL " + export_root_url + ": " + m->Error());
+  if (m->url_ == nullptr)
+    return Status::Error(-EINVAL, "bad URL " + export_root_url + ": " + m->Error());
   if (nfs_mount(m->nfs_, m->url_->server, m->url_->path) != 0)
-    return Status::Error("mount " + export_root_url + ": " + m->Error());
+    return Status::Error(-EIO, "mount " + export_root_url + ": " + m->Error());
   *out = std::move(m);
-  return Status();
+  return Status::Ok();
 }
 
 NfsMount::~NfsMount() {
@@ -47,9 +48,9 @@ Status LocalioMount::Attach(const std::string& export_root_url, const localio_co
   if (Status s = NfsMount::Mount(export_root_url, &m->nfs_mount_); !s.ok()) return s;
   const int rc = localio_attach(m->nfs_mount_->context(), &cfg, &m->ctx_);
   if (rc != 0 || m->ctx_ == nullptr)
-    return Status::Error("localio_attach: " + std::string(std::strerror(-rc)));
+    return Status::Error(rc != 0 ? rc : -EIO, "localio_attach: " + std::string(std::strerror(-rc)));
   *out = std::move(m);
-  return Status();
+  return Status::Ok();
 }
 
 LocalioMount::~LocalioMount() {
@@ -131,13 +132,16 @@ Status WriteLocalFile(const std::string& path, const std::string& data, mode_t m
                       gid_t gid) {
   unlink(path.c_str());
   const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return Status::Error("create " + path + ": " + std::strerror(errno));
+  if (fd < 0) {
+    const int open_err = errno;
+    return Status::Error(-open_err, "create " + path + ": " + std::strerror(open_err));
+  }
   const bool ok = write(fd, data.data(), data.size()) == static_cast<ssize_t>(data.size()) &&
                   fchown(fd, uid, gid) == 0 && fchmod(fd, mode) == 0;
   const int err = errno;
   close(fd);
-  if (!ok) return Status::Error("write " + path + ": " + std::strerror(err));
-  return Status();
+  if (!ok) return Status::Error(-err, "write " + path + ": " + std::strerror(err));
+  return Status::Ok();
 }
 
 std::string ReadLocalFile(const std::string& path) {

@@ -14,8 +14,8 @@
 #include <memory>
 #include <string>
 
-#include "harness/status.h"
 #include "localio/localio_client.h"
+#include "localio/status.h"
 
 namespace localio::harness {
 

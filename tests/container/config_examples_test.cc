@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -36,7 +37,6 @@ namespace fs = std::filesystem;
 using harness::ChildProcess;
 using harness::CommandResult;
 using harness::RunCommand;
-using harness::Status;
 using std::chrono::milliseconds;
 
 std::vector<std::string> Examples() {
@@ -88,7 +88,7 @@ class ConfigExample : public ::testing::TestWithParam<std::string> {
     text << in.rdbuf();
     ConfBlock root;
     Status s = ParseGaneshaConf(text.str(), &root);
-    ASSERT_TRUE(s.ok()) << name << ": " << s.message();
+    ASSERT_TRUE(s.ok()) << name << ": " << s.message;
     ASSERT_FALSE(root.Blocks("EXPORT").empty()) << name << " declares no export";
 
     ASSERT_TRUE(tmp_.Create("localio-conf-example").ok());
@@ -163,7 +163,7 @@ class ConfigExample : public ::testing::TestWithParam<std::string> {
     std::string last = "not probed";
     while (std::chrono::steady_clock::now() < deadline) {
       if (!server_.Running())
-        return Status::Error("ganesha.nfsd exited (" + server_.exit_description() + ")");
+        return Status::Error(-ECHILD, "ganesha.nfsd exited (" + server_.exit_description() + ")");
       Status ready =
           harness::RpcNullPing("127.0.0.1", nfs_port_, harness::kNfsProgram, 3, milliseconds(500));
       if (ready.ok())
@@ -178,14 +178,14 @@ class ConfigExample : public ::testing::TestWithParam<std::string> {
         if (std::all_of(exports_.begin(), exports_.end(), [&](const Export& x) {
               return std::find(served.begin(), served.end(), x.path) != served.end();
             })) {
-          return Status();
+          return Status::Ok();
         }
       } else {
-        last = ready.message();
+        last = ready.message;
       }
       std::this_thread::sleep_for(milliseconds(100));
     }
-    return Status::Error("not ready after 30 s, every export served? last: " + last);
+    return Status::Error(-ETIMEDOUT, "not ready after 30 s, every export served? last: " + last);
   }
 
   std::string Url(const Export& x, int version, const std::string& file) const {
@@ -203,7 +203,7 @@ TEST_P(ConfigExample, ServesEveryExportAndPublishesTheLocalioOnes) {
   ASSERT_TRUE(harness::LocalioFsalBuilt()) << "libfsallocalio.so is not built";
   ASSERT_NO_FATAL_FAILURE(Prepare(GetParam()));
   Status started = Start();
-  ASSERT_TRUE(started.ok()) << GetParam() << ": " << started.message();
+  ASSERT_TRUE(started.ok()) << GetParam() << ": " << started.message;
 
   for (const Export& x : exports_) {
     for (int version : {3, 4}) {

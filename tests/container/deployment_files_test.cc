@@ -29,8 +29,8 @@ std::string ReadConfigFile(const std::string& name) {
 
 std::vector<YamlNode> ParseYamlFile(const std::string& name) {
   std::vector<YamlNode> docs;
-  harness::Status s = ParseYaml(ReadConfigFile(name), &docs);
-  EXPECT_TRUE(s.ok()) << "config/" << name << ": " << s.message();
+  Status s = ParseYaml(ReadConfigFile(name), &docs);
+  EXPECT_TRUE(s.ok()) << "config/" << name << ": " << s.message;
   return docs;
 }
 
@@ -64,8 +64,8 @@ TEST(YamlSubset, ReadsNestedMapsSequencesAndBlockScalars) {
       "---\n"
       "second: doc\n";
   std::vector<YamlNode> docs;
-  harness::Status s = ParseYaml(text, &docs);
-  ASSERT_TRUE(s.ok()) << s.message();
+  Status s = ParseYaml(text, &docs);
+  ASSERT_TRUE(s.ok()) << s.message;
   ASSERT_EQ(docs.size(), 2u);
   const YamlNode& d = docs[0];
   EXPECT_EQ(d.Text("a.b"), "quoted # not a comment");
@@ -92,11 +92,11 @@ TEST(YamlSubset, RejectsWhatItCannotRead) {
 
 TEST(GaneshaConf, ParsesRewritesAndRendersBlocks) {
   ConfBlock root;
-  harness::Status s = ParseGaneshaConf(
+  Status s = ParseGaneshaConf(
       "# c\nNFS_CORE_PARAM { NFS_Port = 2049; Protocols = 3, 4; }\n"
       "EXPORT {\n  Export_Id = 1; Path = \"/a;b\"; # x\n  FSAL { Name = VFS; }\n}\n",
       &root);
-  ASSERT_TRUE(s.ok()) << s.message();
+  ASSERT_TRUE(s.ok()) << s.message;
   ASSERT_EQ(root.Blocks("export").size(), 1u);
   const ConfBlock& e = *root.Blocks("EXPORT")[0];
   EXPECT_EQ(e.Get("path"), "/a;b");
@@ -119,8 +119,8 @@ struct Sidecar {
 
 Sidecar ReadSidecar() {
   ConfBlock root;
-  harness::Status s = ParseGaneshaConf(ReadConfigFile("ganesha-sidecar.conf"), &root);
-  EXPECT_TRUE(s.ok()) << s.message();
+  Status s = ParseGaneshaConf(ReadConfigFile("ganesha-sidecar.conf"), &root);
+  EXPECT_TRUE(s.ok()) << s.message;
   Sidecar c;
   c.map_path = root.Block("LOCALIO").Get("Map_Path");
   c.map_group = root.Block("LOCALIO").Get("Map_Group");

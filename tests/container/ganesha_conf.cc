@@ -3,11 +3,10 @@
 #include <strings.h>
 
 #include <cctype>
+#include <cerrno>
 
 namespace localio::container {
 namespace {
-
-using harness::Status;
 
 class Parser {
  public:
@@ -17,12 +16,12 @@ class Parser {
     for (;;) {
       SkipSpaceAndComments();
       if (pos_ >= text_.size()) {
-        return top ? Status() : Error("end of file inside block " + block->name);
+        return top ? Status::Ok() : Error("end of file inside block " + block->name);
       }
       if (text_[pos_] == '}') {
         if (top) return Error("'}' without a block");
         ++pos_;
-        return Status();
+        return Status::Ok();
       }
       std::string name = Word();
       if (name.empty()) return Error(std::string("expected a name, got '") + text_[pos_] + "'");
@@ -48,7 +47,7 @@ class Parser {
   Status Error(const std::string& what) const {
     size_t line = 1;
     for (size_t i = 0; i < pos_ && i < text_.size(); ++i) line += text_[i] == '\n';
-    return Status::Error("line " + std::to_string(line) + ": " + what);
+    return Status::Error(-EINVAL, "line " + std::to_string(line) + ": " + what);
   }
 
   void SkipSpaceAndComments() {
@@ -97,7 +96,7 @@ class Parser {
     size_t b = v.find_first_not_of(" \t");
     size_t e = v.find_last_not_of(" \t");
     *out = b == std::string::npos ? "" : v.substr(b, e + 1 - b);
-    return Status();
+    return Status::Ok();
   }
 
   const std::string& text_;
@@ -165,7 +164,7 @@ ConfBlock& ConfBlock::Block(const std::string& want) {
   return blocks.back();
 }
 
-harness::Status ParseGaneshaConf(const std::string& text, ConfBlock* out) {
+Status ParseGaneshaConf(const std::string& text, ConfBlock* out) {
   *out = ConfBlock{};
   return Parser(text).ParseBody(out, true);
 }

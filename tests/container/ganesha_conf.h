@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/status.h"
+#include "localio/status.h"
 
 namespace localio::container {
 
@@ -36,7 +36,7 @@ struct ConfBlock {
 };
 
 // Parses `text`. An error names the line and what was expected.
-harness::Status ParseGaneshaConf(const std::string& text, ConfBlock* out);
+Status ParseGaneshaConf(const std::string& text, ConfBlock* out);
 
 // Writes the tree back as ganesha.conf text (one statement per line).
 std::string RenderGaneshaConf(const ConfBlock& root);

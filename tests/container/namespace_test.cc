@@ -13,6 +13,7 @@
 //       the shim's one error line names the root it could not open.
 #include <gtest/gtest.h>
 
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -30,7 +31,6 @@ namespace {
 namespace fs = std::filesystem;
 using harness::CommandResult;
 using harness::LoopbackBytes;
-using harness::Status;
 
 constexpr uint64_t kBigFile = 64ull << 20;
 constexpr uint64_t kSmallFile = 8ull << 20;
@@ -45,7 +45,7 @@ class VolumesEnvironment : public ::testing::Environment {
     volumes = new Volumes();
     Status s = volumes->Create();
     if (s.ok()) s = harness::EnsureRpcbind();
-    ASSERT_TRUE(s.ok()) << s.message();
+    ASSERT_TRUE(s.ok()) << s.message;
   }
   void TearDown() override {
     delete volumes;
@@ -57,7 +57,7 @@ const auto* const kEnvironment = ::testing::AddGlobalTestEnvironment(new Volumes
 std::string Sha256(const std::string& path) {
   CommandResult r;
   const Status s = harness::RunCommand({"sha256sum", path}, std::chrono::seconds(60), &r);
-  EXPECT_TRUE(s.ok() && r.Succeeded()) << s.message() << r.Describe();
+  EXPECT_TRUE(s.ok() && r.Succeeded()) << s.message << r.Describe();
   return r.out.substr(0, r.out.find(' '));
 }
 
@@ -93,7 +93,7 @@ class ContainerModel : public ::testing::Test {
  protected:
   static void StartServer(const std::vector<std::string>& fsal_lines) {
     server_ = new NamespacedServer();
-    start_ = new Status(volumes == nullptr ? Status::Error("no volumes")
+    start_ = new Status(volumes == nullptr ? Status::Error(-ENOENT, "no volumes")
                                            : server_->Start(*volumes, fsal_lines));
     if (start_->ok() && !fs::exists(volumes->scratch() + "/big.bin")) {
       WriteRandomFile(volumes->scratch() + "/big.bin", kBigFile, 1);
@@ -106,7 +106,7 @@ class ContainerModel : public ::testing::Test {
     server_ = nullptr;
     start_ = nullptr;
   }
-  void SetUp() override { ASSERT_TRUE(start_->ok()) << start_->message(); }
+  void SetUp() override { ASSERT_TRUE(start_->ok()) << start_->message; }
   void TearDown() override {
     if (HasFailure() && server_ != nullptr) std::printf("%s\n", server_->LogTail().c_str());
   }
@@ -135,7 +135,7 @@ class ContainerModel : public ::testing::Test {
     Status s =
         RunInClientNamespace(*volumes, view, env, argv, std::chrono::minutes(3), &run.result);
     run.loopback = LoopbackBytes() - before;
-    EXPECT_TRUE(s.ok()) << s.message();
+    EXPECT_TRUE(s.ok()) << s.message;
     return run;
   }
 

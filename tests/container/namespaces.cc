@@ -15,8 +15,6 @@
 namespace localio::container {
 namespace {
 
-using harness::Status;
-
 // The shell that sets up a namespace: $1 the volume, $2 how to show it,
 // then the command. Mount points /srv and /mnt get a private empty tmpfs
 // first, so nothing from the host's /srv or /mnt shows through.
@@ -60,11 +58,13 @@ std::string Field(const std::string& line, const std::string& key) {
 
 Status Volumes::Create() {
   if (unshare(CLONE_NEWNS) != 0) {
-    return Status::Error(std::string("unshare(CLONE_NEWNS): ") + std::strerror(errno) +
-                         " (the container-model test needs root)");
+    const int err = errno;
+    return Status::Error(-err, std::string("unshare(CLONE_NEWNS): ") + std::strerror(err) +
+                                   " (the container-model test needs root)");
   }
   if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
-    return Status::Error(std::string("making / private: ") + std::strerror(errno));
+    const int err = errno;
+    return Status::Error(-err, std::string("making / private: ") + std::strerror(err));
   }
   if (Status s = tmp_.Create("localio-container"); !s.ok()) return s;
   volume_ = tmp_.path() + "/volume";
@@ -73,13 +73,14 @@ Status Volumes::Create() {
   std::error_code ec;
   for (const std::string& d : {volume_, map_dir_, scratch_}) {
     std::filesystem::create_directories(d, ec);
-    if (ec) return Status::Error("cannot create " + d + ": " + ec.message());
+    if (ec) return Status::Error(-ec.value(), "cannot create " + d + ": " + ec.message());
   }
   if (mount("localio-map", map_dir_.c_str(), "tmpfs", 0, "size=64m,mode=1777") != 0) {
-    return Status::Error("mount tmpfs on " + map_dir_ + ": " + std::strerror(errno));
+    const int err = errno;
+    return Status::Error(-err, "mount tmpfs on " + map_dir_ + ": " + std::strerror(err));
   }
   mounted_ = true;
-  return Status();
+  return Status::Ok();
 }
 
 Volumes::~Volumes() {
@@ -109,18 +110,19 @@ Status NamespacedServer::Start(const Volumes& volumes, const std::vector<std::st
         log_ = Field(line, "log");
       }
       if (ganesha_pid_ <= 0 || nfs_port_ == 0 || mnt_port_ == 0) {
-        return Status::Error("cannot read the server line of localio-testserver:\n" + out);
+        return Status::Error(-EBADMSG,
+                             "cannot read the server line of localio-testserver:\n" + out);
       }
-      return Status();
+      return Status::Ok();
     }
     if (!process_.Running()) {
-      return Status::Error("localio-testserver in its namespace ended (" +
-                           process_.exit_description() + "):\n" + out);
+      return Status::Error(-ECHILD, "localio-testserver in its namespace ended (" +
+                                        process_.exit_description() + "):\n" + out);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   Stop();
-  return Status::Error("localio-testserver not ready after 60 s:\n" + ReadAll(output_));
+  return Status::Error(-ETIMEDOUT, "localio-testserver not ready after 60 s:\n" + ReadAll(output_));
 }
 
 void NamespacedServer::Stop() { process_.Terminate(std::chrono::seconds(20)); }

@@ -21,8 +21,8 @@
 #include <vector>
 
 #include "harness/process.h"
-#include "harness/status.h"
 #include "harness/temp_dir.h"
+#include "localio/status.h"
 
 namespace localio::container {
 
@@ -33,7 +33,7 @@ class Volumes {
  public:
   // Unshares this process's mount namespace (call while single-threaded),
   // creates the dirs and mounts the tmpfs. Error names the step.
-  harness::Status Create();
+  Status Create();
   ~Volumes();  // unmounts the tmpfs, removes the dirs
   const std::string& volume() const { return volume_; }
   const std::string& map_dir() const { return map_dir_; }
@@ -51,7 +51,7 @@ class Volumes {
 class NamespacedServer {
  public:
   // `fsal_lines` go into the export's LOCALIO block (e.g. Client_Root).
-  harness::Status Start(const Volumes& volumes, const std::vector<std::string>& fsal_lines);
+  Status Start(const Volumes& volumes, const std::vector<std::string>& fsal_lines);
   // SIGTERM to the testserver (which stops ganesha.nfsd), by pid.
   void Stop();
   ~NamespacedServer() { Stop(); }
@@ -72,11 +72,10 @@ class NamespacedServer {
 enum class ClientView { kAtClientRoot, kNowhere };
 
 // Runs `argv` with `env` (NAME=value) in a fresh client mount namespace.
-harness::Status RunInClientNamespace(const Volumes& volumes, ClientView view,
-                                     const std::vector<std::string>& env,
-                                     const std::vector<std::string>& argv,
-                                     std::chrono::milliseconds timeout,
-                                     harness::CommandResult* result);
+Status RunInClientNamespace(const Volumes& volumes, ClientView view,
+                            const std::vector<std::string>& env,
+                            const std::vector<std::string>& argv, std::chrono::milliseconds timeout,
+                            harness::CommandResult* result);
 
 }  // namespace localio::container
 

@@ -1,11 +1,10 @@
 #include "yaml_subset.h"
 
 #include <algorithm>
+#include <cerrno>
 
 namespace localio::container {
 namespace {
-
-using harness::Status;
 
 struct Line {
   size_t number;  // 1-based, for messages
@@ -61,16 +60,16 @@ class Parser {
 
   Status Document(YamlNode* out) {
     Skip();
-    if (i_ >= lines_.size()) return Status();
+    if (i_ >= lines_.size()) return Status::Ok();
     if (Status s = Node(lines_[i_].indent, out); !s.ok()) return s;
     Skip();
     if (i_ < lines_.size()) return Error(lines_[i_], "unexpected indentation");
-    return Status();
+    return Status::Ok();
   }
 
  private:
   static Status Error(const Line& l, const std::string& what) {
-    return Status::Error("line " + std::to_string(l.number) + ": " + what);
+    return Status::Error(-EINVAL, "line " + std::to_string(l.number) + ": " + what);
   }
 
   void Skip() {
@@ -105,7 +104,7 @@ class Parser {
       }
       out->seq.push_back(std::move(item));
     }
-    return Status();
+    return Status::Ok();
   }
 
   Status Map(size_t indent, YamlNode* out) {
@@ -138,7 +137,7 @@ class Parser {
     }
     if (i_ < lines_.size() && lines_[i_].indent > indent)
       return Error(lines_[i_], "bad indentation");
-    return Status();
+    return Status::Ok();
   }
 
   // A value on the line of its key or dash; block scalars take the lines
@@ -154,7 +153,7 @@ class Parser {
     ++i_;
     if (v == "{}") {
       out->kind = YamlNode::Kind::kMap;
-      return Status();
+      return Status::Ok();
     }
     if (v[0] == '{' || v[0] == '&' || v[0] == '*' || v[0] == '!') {
       return Error(l, "unsupported YAML ('" + v.substr(0, 1) + "')");
@@ -175,13 +174,13 @@ class Parser {
         if (comma == std::string::npos) break;
         start = comma + 1;
       }
-      return Status();
+      return Status::Ok();
     }
     if ((v[0] == '"' || v[0] == '\'') && (v.size() < 2 || v.back() != v[0])) {
       return Error(l, "unterminated quote");
     }
     out->scalar = Unquote(v);
-    return Status();
+    return Status::Ok();
   }
 
   Status BlockScalar(bool folded, bool strip, size_t parent_indent, YamlNode* out) {
@@ -210,7 +209,7 @@ class Parser {
     }
     if (!strip && !body.empty()) text += "\n";
     out->scalar = text;
-    return Status();
+    return Status::Ok();
   }
 
   static std::string Unquote(const std::string& v) {
@@ -262,7 +261,7 @@ const YamlNode* YamlNode::FindItem(const std::string& dotted, const std::string&
   return nullptr;
 }
 
-harness::Status ParseYaml(const std::string& text, std::vector<YamlNode>* documents) {
+Status ParseYaml(const std::string& text, std::vector<YamlNode>* documents) {
   documents->clear();
   std::vector<std::vector<Line>> docs(1);
   size_t number = 0, start = 0;
@@ -282,7 +281,7 @@ harness::Status ParseYaml(const std::string& text, std::vector<YamlNode>* docume
       continue;
     }
     if (raw[indent] == '\t') {
-      return Status::Error("line " + std::to_string(number) + ": tab in indentation");
+      return Status::Error(-EINVAL, "line " + std::to_string(number) + ": tab in indentation");
     }
     docs.back().push_back({number, indent, raw.substr(indent)});
   }
@@ -293,7 +292,7 @@ harness::Status ParseYaml(const std::string& text, std::vector<YamlNode>* docume
     if (Status s = Parser(std::move(lines)).Document(&doc); !s.ok()) return s;
     documents->push_back(std::move(doc));
   }
-  return Status();
+  return Status::Ok();
 }
 
 }  // namespace localio::container

@@ -13,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-#include "harness/status.h"
+#include "localio/status.h"
 
 namespace localio::container {
 
@@ -37,7 +37,7 @@ struct YamlNode {
 };
 
 // Parses every document of `text`.
-harness::Status ParseYaml(const std::string& text, std::vector<YamlNode>* documents);
+Status ParseYaml(const std::string& text, std::vector<YamlNode>* documents);
 
 }  // namespace localio::container
 

@@ -44,7 +44,7 @@ class FaultEnospc : public ::testing::Test {
     options.exports.push_back(e);
     server_ = std::make_unique<GaneshaServer>(options);
     const Status s = server_->Start();
-    ASSERT_TRUE(s.ok()) << s.message();
+    ASSERT_TRUE(s.ok()) << s.message;
   }
   void TearDown() override {
     PrintLogTailIfFailed(server_.get());
@@ -69,7 +69,7 @@ void FaultEnospc::FillThroughTheBypass(int v) {
   std::unique_ptr<LocalioMount> m;
   Status s = LocalioMount::Attach(server_->Url(kExport, v, ""), ConfigWithMap(server_->map_path()),
                                   &m);
-  ASSERT_TRUE(s.ok()) << s.message();
+  ASSERT_TRUE(s.ok()) << s.message;
   ASSERT_EQ(localio_is_local(m->ctx()), 1) << m->Error();
   nfsfh* fh = nullptr;
   ASSERT_EQ(localio_open(m->ctx(), ("/" + name).c_str(), O_RDWR, &fh), 0) << m->Error();

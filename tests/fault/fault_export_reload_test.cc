@@ -42,7 +42,7 @@ class FaultExportReload : public ::testing::Test {
     }
     server_ = std::make_unique<GaneshaServer>(options);
     const Status s = server_->Start();
-    ASSERT_TRUE(s.ok()) << s.message();
+    ASSERT_TRUE(s.ok()) << s.message;
   }
   void TearDown() override {
     PrintLogTailIfFailed(server_.get());
@@ -67,7 +67,7 @@ TEST_F(FaultExportReload, RemovedExportStopsBypassingOthersGoOn) {
       ASSERT_TRUE(WriteLocalFile(server_->ExportDir(id) + "/" + name, o.data).ok());
       Status s = LocalioMount::Attach(server_->Url(id, v, ""),
                                       ConfigWithMap(server_->map_path()), &o.m);
-      ASSERT_TRUE(s.ok()) << s.message();
+      ASSERT_TRUE(s.ok()) << s.message;
       ASSERT_EQ(localio_open(o.m->ctx(), ("/" + name).c_str(), O_RDWR, &o.fh), 0)
           << o.m->Error();
       ASSERT_TRUE(ReadThroughLocalio(o.m->ctx(), o.fh) == (ReadOutcome{0, o.data}));

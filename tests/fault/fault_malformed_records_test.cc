@@ -37,7 +37,6 @@ namespace {
 using harness::ExportOptions;
 using harness::GaneshaServer;
 using harness::ServerOptions;
-using harness::Status;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
@@ -135,7 +134,7 @@ class FaultMalformed : public ::testing::Test {
     options.exports.push_back(ExportOptions{});
     server_ = std::make_unique<GaneshaServer>(options);
     const Status s = server_->Start();
-    ASSERT_TRUE(s.ok()) << s.message();
+    ASSERT_TRUE(s.ok()) << s.message;
   }
   void TearDown() override {
     harness::PrintLogTailIfFailed(server_.get());
@@ -156,7 +155,7 @@ TEST_F(FaultMalformed, ListenerNfsAndBypassSurviveThousandsOfBadRecords) {
         "rw", server_->Url(kExport, 3 + i, ""), server_->map_path(), stop,
         {"file=/" + file, "id=" + std::to_string(i), "blocks=16", "fsync=4", "seconds=120"},
         server_->dir() + "/client-" + std::to_string(i) + ".out", &clients.back());
-    ASSERT_TRUE(s.ok()) << s.message();
+    ASSERT_TRUE(s.ok()) << s.message;
   }
   for (auto& c : clients)
     ASSERT_TRUE(c->WaitFor("ready", 0, seconds(20))) << "never bypassed:\n" << c->Output();
@@ -166,7 +165,7 @@ TEST_F(FaultMalformed, ListenerNfsAndBypassSurviveThousandsOfBadRecords) {
   ASSERT_TRUE(harness::WriteLocalFile(dir + "/plain", plain).ok());
   std::unique_ptr<harness::NfsMount> nfs;
   Status s = harness::NfsMount::Mount(server_->Url(kExport, 3, ""), &nfs);
-  ASSERT_TRUE(s.ok()) << s.message();
+  ASSERT_TRUE(s.ok()) << s.message;
   nfsfh* fh = nullptr;
   ASSERT_EQ(nfs_open(nfs->context(), "/plain", O_RDONLY, &fh), 0) << nfs->Error();
   std::atomic<bool> blasting{true};
@@ -231,7 +230,7 @@ TEST_F(FaultMalformed, ListenerNfsAndBypassSurviveThousandsOfBadRecords) {
   std::unique_ptr<harness::LocalioMount> fresh;
   s = harness::LocalioMount::Attach(server_->Url(kExport, 3, ""),
                                     harness::ConfigWithMap(server_->map_path()), &fresh);
-  ASSERT_TRUE(s.ok()) << s.message();
+  ASSERT_TRUE(s.ok()) << s.message;
   EXPECT_EQ(localio_is_local(fresh->ctx()), 1) << fresh->Error();
 
   TouchFile(stop);

@@ -27,7 +27,6 @@ namespace {
 using harness::ExportOptions;
 using harness::GaneshaServer;
 using harness::ServerOptions;
-using harness::Status;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
@@ -42,7 +41,7 @@ class FaultMapDamage : public ::testing::Test {
     options.exports.push_back(ExportOptions{});
     server_ = std::make_unique<GaneshaServer>(options);
     const Status s = server_->Start();
-    ASSERT_TRUE(s.ok()) << s.message();
+    ASSERT_TRUE(s.ok()) << s.message;
     stop_ = server_->dir() + "/stop";
     for (int i = 0; i < kClients; ++i) {
       const std::string file = "f" + std::to_string(i);
@@ -52,7 +51,7 @@ class FaultMapDamage : public ::testing::Test {
           "rw", server_->Url(kExport, i % 2 ? 4 : 3, ""), server_->map_path(), stop_,
           {"file=/" + file, "id=" + std::to_string(i), "blocks=16", "fsync=4", "seconds=60"},
           server_->dir() + "/client-" + std::to_string(i) + ".out", &clients_.back());
-      ASSERT_TRUE(c.ok()) << c.message();
+      ASSERT_TRUE(c.ok()) << c.message;
     }
     for (auto& c : clients_)
       ASSERT_TRUE(c->WaitFor("ready", 0, seconds(20))) << "never bypassed:\n" << c->Output();

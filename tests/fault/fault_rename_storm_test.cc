@@ -33,7 +33,6 @@ namespace {
 using harness::ExportOptions;
 using harness::GaneshaServer;
 using harness::ServerOptions;
-using harness::Status;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
@@ -49,7 +48,7 @@ class FaultRenameStorm : public ::testing::Test {
     options.exports.push_back(ExportOptions{});
     server_ = std::make_unique<GaneshaServer>(options);
     const Status s = server_->Start();
-    ASSERT_TRUE(s.ok()) << s.message();
+    ASSERT_TRUE(s.ok()) << s.message;
     root_ = server_->ExportDir(kExport);
     ASSERT_EQ(mkdir((root_ + "/storm").c_str(), 0755), 0);
     ASSERT_EQ(mkdir((root_ + "/stage").c_str(), 0755), 0);
@@ -106,7 +105,7 @@ TEST_F(FaultRenameStorm, NoIoEverReachesAnotherInode) {
     ASSERT_EQ(rename(Staged().c_str(), (root_ + "/storm/s" + std::to_string(i)).c_str()), 0);
   std::unique_ptr<harness::NfsMount> nfs;
   Status s = harness::NfsMount::Mount(server_->Url(kExport, 3, ""), &nfs);
-  ASSERT_TRUE(s.ok()) << s.message();
+  ASSERT_TRUE(s.ok()) << s.message;
 
   const std::string stop = server_->dir() + "/stop";
   std::vector<std::unique_ptr<FaultClient>> clients;
@@ -117,7 +116,7 @@ TEST_F(FaultRenameStorm, NoIoEverReachesAnotherInode) {
                            {"dir=/storm", "names=" + std::to_string(kNames), "seconds=60"},
                            server_->dir() + "/client-" + std::to_string(i) + ".out",
                            &clients.back());
-    ASSERT_TRUE(s.ok()) << s.message();
+    ASSERT_TRUE(s.ok()) << s.message;
   }
   for (auto& c : clients)
     ASSERT_TRUE(c->WaitFor("ready", 0, seconds(20))) << "never bypassed:\n" << c->Output();

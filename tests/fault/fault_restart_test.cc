@@ -25,7 +25,6 @@ namespace {
 using harness::ExportOptions;
 using harness::GaneshaServer;
 using harness::ServerOptions;
-using harness::Status;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
@@ -40,7 +39,7 @@ class FaultRestart : public ::testing::Test {
     options.exports.push_back(ExportOptions{});
     server_ = std::make_unique<GaneshaServer>(options);
     const Status s = server_->Start();
-    ASSERT_TRUE(s.ok()) << s.message();
+    ASSERT_TRUE(s.ok()) << s.message;
   }
   void TearDown() override {
     harness::PrintLogTailIfFailed(server_.get());
@@ -60,7 +59,7 @@ TEST_F(FaultRestart, Kill9UnderFourWritersLosesNoAcknowledgedWrite) {
         "rw", server_->Url(kExport, 3, ""), server_->map_path(), stop,
         {"file=/" + file, "id=" + std::to_string(i), "blocks=32", "fsync=8", "seconds=120"},
         server_->dir() + "/client-" + std::to_string(i) + ".out", &clients[i]);
-    ASSERT_TRUE(s.ok()) << s.message();
+    ASSERT_TRUE(s.ok()) << s.message;
   }
   for (auto& c : clients)
     ASSERT_TRUE(c->WaitFor("ready", 0, seconds(20))) << "never bypassed:\n" << c->Output();
@@ -69,7 +68,7 @@ TEST_F(FaultRestart, Kill9UnderFourWritersLosesNoAcknowledgedWrite) {
   const uint64_t kill_ms = NowMs();
   server_->Kill9();
   const Status s = server_->Restart();
-  ASSERT_TRUE(s.ok()) << s.message();
+  ASSERT_TRUE(s.ok()) << s.message;
   const uint64_t up_ms = NowMs();
 
   for (int i = 0; i < kClients; ++i) {

@@ -16,8 +16,6 @@
 
 namespace localio::fault {
 
-using harness::Status;
-
 uint64_t NowMs() {
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -43,7 +41,7 @@ Status FaultClient::Start(const std::string& mode, const std::string& url,
   c->out_path_ = out_path;
   if (Status s = c->process_.Spawn(argv, out_path); !s.ok()) return s;
   *out = std::move(c);
-  return Status();
+  return Status::Ok();
 }
 
 std::string FaultClient::Output() const { return ReadAll(out_path_); }
@@ -115,8 +113,8 @@ Status CreateBlockFile(const std::string& path, uint32_t client_id, uint32_t blo
   for (uint32_t b = 0; b < blocks; ++b) FillBlock(client_id, b, 0, &data[b * kBlockSize]);
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << data;
-  if (!out.flush()) return Status::Error("cannot write " + path);
-  return Status();
+  if (!out.flush()) return Status::Error(-EIO, "cannot write " + path);
+  return Status::Ok();
 }
 
 void TouchFile(const std::string& path) {

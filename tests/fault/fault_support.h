@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "harness/process.h"
-#include "harness/status.h"
+#include "localio/status.h"
 
 namespace localio::fault {
 
@@ -23,10 +23,9 @@ class FaultClient {
  public:
   // Starts `localio-fault-client mode url map stopfile args...` with its
   // output in `out_path`.
-  static harness::Status Start(const std::string& mode, const std::string& url,
-                               const std::string& map, const std::string& stopfile,
-                               const std::vector<std::string>& args, const std::string& out_path,
-                               std::unique_ptr<FaultClient>* out);
+  static Status Start(const std::string& mode, const std::string& url, const std::string& map,
+                      const std::string& stopfile, const std::vector<std::string>& args,
+                      const std::string& out_path, std::unique_ptr<FaultClient>* out);
   std::string Output() const;
   // The MS of the first "<prefix> ... MS" line at or after `after_ms`
   // (prefix like "ready" or "event local 1"), waiting up to `timeout`.
@@ -54,7 +53,7 @@ std::string CheckAcknowledgedBlocks(const std::string& path, uint32_t client_id,
 
 // Creates `path` (local, as the server sees it) holding `blocks` blocks of
 // round 0 of client `client_id`.
-harness::Status CreateBlockFile(const std::string& path, uint32_t client_id, uint32_t blocks);
+Status CreateBlockFile(const std::string& path, uint32_t client_id, uint32_t blocks);
 
 void TouchFile(const std::string& path);
 

@@ -77,7 +77,7 @@ TEST_F(GaneshaServerTest, Kill9ThenRestartServesOnTheSamePortsAndKeepsFiles) {
   EXPECT_FALSE(server_->Running());
   EXPECT_FALSE(NfsAnswers(*server_));
   Status s = server_->Restart();
-  ASSERT_TRUE(s.ok()) << s.message();
+  ASSERT_TRUE(s.ok()) << s.message;
   EXPECT_EQ(server_->nfs_port(), port);
   EXPECT_TRUE(NfsAnswers(*server_));
   EXPECT_TRUE(std::filesystem::exists(server_->ExportDir(5) + "/kept"));
@@ -119,8 +119,8 @@ TEST(GaneshaServerStart, FailsNamingAnExportGaneshaDidNotLoad) {
   GaneshaServer server(o);
   Status s = server.Start(std::chrono::seconds(3));
   ASSERT_FALSE(s.ok());
-  EXPECT_NE(s.message().find("ganesha.log"), std::string::npos) << s.message();
-  EXPECT_NE(s.message().find("export(s) 9 "), std::string::npos) << s.message();
+  EXPECT_NE(s.message.find("ganesha.log"), std::string::npos) << s.message;
+  EXPECT_NE(s.message.find("export(s) 9 "), std::string::npos) << s.message;
   EXPECT_FALSE(server.Running());
 }
 

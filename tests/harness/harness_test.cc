@@ -124,7 +124,7 @@ TEST(ServerConfig, RejectsWhatGaneshaWouldMisparse) {
   quote.exports[0].path = "/tmp/a\"b";
   Status s = RenderGaneshaConfig(quote, Layout(), &text);
   EXPECT_FALSE(s.ok());
-  EXPECT_NE(s.message().find("quote"), std::string::npos) << s.message();
+  EXPECT_NE(s.message.find("quote"), std::string::npos) << s.message;
 
   ServerOptions relative;
   relative.exports = {Export(1, Fsal::kVfs)};
@@ -184,7 +184,7 @@ TEST(RunCommand, ReportsAMissingProgramAsAnError) {
   CommandResult r;
   Status s = RunCommand({"/nonexistent/program"}, milliseconds(1000), &r);
   EXPECT_FALSE(s.ok());
-  EXPECT_NE(s.message().find("/nonexistent/program"), std::string::npos);
+  EXPECT_NE(s.message.find("/nonexistent/program"), std::string::npos);
 }
 
 TEST(ChildProcess, TerminateStopsAndReapsByPid) {

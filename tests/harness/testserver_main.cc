@@ -130,7 +130,7 @@ int main(int argc, char** argv) {
 
   GaneshaServer server(options);
   if (auto s = server.Start(); !s.ok()) {
-    std::fprintf(stderr, "localio-testserver: %s\n", s.message().c_str());
+    std::fprintf(stderr, "localio-testserver: %s\n", s.message.c_str());
     return 1;
   }
   for (const ExportOptions& e : server.exports()) {

@@ -49,7 +49,7 @@ std::string VariantName(const ::testing::TestParamInfo<Variant>& info) {
 CommandResult Exec(const std::vector<std::string>& argv) {
   CommandResult r;
   Status s = RunCommand(argv, seconds(120), &r);
-  if (!s.ok()) ADD_FAILURE() << s.message();
+  if (!s.ok()) ADD_FAILURE() << s.message;
   return r;
 }
 
@@ -123,7 +123,7 @@ class FsalIntegration : public ::testing::TestWithParam<Variant> {
   }
 
   void SetUp() override {
-    ASSERT_TRUE(start_->ok()) << start_->message();
+    ASSERT_TRUE(start_->ok()) << start_->message;
     if (GetParam().fsal == Fsal::kLocalio && !LocalioFsalBuilt()) {
       GTEST_SKIP() << "libfsallocalio.so is not built (" << LocalioFsalLibrary() << ")";
     }

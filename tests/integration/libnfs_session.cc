@@ -1,5 +1,7 @@
 #include "libnfs_session.h"
 
+#include <cerrno>
+
 #include <fcntl.h>
 #include <nfsc/libnfs-raw.h>
 
@@ -24,7 +26,7 @@ Status NfsSession::Mount(const std::string& export_root_url, std::unique_ptr<Nfs
                          int timeout_ms) {
   std::unique_ptr<NfsSession> s(new NfsSession());
   s->nfs_ = nfs_init_context();
-  if (s->nfs_ == nullptr) return Status::Error("nfs_init_context failed");
+  if (s->nfs_ == nullptr) return Status::Error(-ENOMEM, "nfs_init_context failed");
   nfs_set_timeout(s->nfs_, timeout_ms);
   s->url_ = nfs_parse_url_dir(s->nfs_, export_root_url.c_str());
   if (s->url_ == nullptr) return s->Error("bad URL " + export_root_url);
@@ -32,7 +34,7 @@ Status NfsSession::Mount(const std::string& export_root_url, std::unique_ptr<Nfs
     return s->Error("mount " + export_root_url);
   }
   *out = std::move(s);
-  return Status();
+  return Status::Ok();
 }
 
 NfsSession::~NfsSession() {
@@ -42,17 +44,17 @@ NfsSession::~NfsSession() {
 
 Status NfsSession::Error(const std::string& what) const {
   const char* why = nfs_ != nullptr ? nfs_get_error(nfs_) : nullptr;
-  return Status::Error(what + ": " + (why != nullptr ? why : "no libnfs error"));
+  return Status::Error(-EIO, what + ": " + (why != nullptr ? why : "no libnfs error"));
 }
 
 Status NfsSession::Open(const std::string& path, int flags, nfsfh** fh) {
   if (nfs_open(nfs_, Slash(path).c_str(), flags, fh) != 0) return Error("open " + path);
-  return Status();
+  return Status::Ok();
 }
 
 Status NfsSession::Close(nfsfh* fh) {
   if (nfs_close(nfs_, fh) != 0) return Error("close");
-  return Status();
+  return Status::Ok();
 }
 
 std::vector<uint8_t> NfsSession::WireHandle(nfsfh* fh) {
@@ -68,7 +70,7 @@ Status NfsSession::ReadAll(nfsfh* fh, std::string* data, size_t chunk) {
   for (;;) {
     const int n = nfs_pread(nfs_, fh, data->size(), buf.size(), buf.data());
     if (n < 0) return Error("read at " + std::to_string(data->size()));
-    if (n == 0) return Status();
+    if (n == 0) return Status::Ok();
     data->append(buf.data(), static_cast<size_t>(n));
   }
 }
@@ -85,7 +87,7 @@ Status NfsSession::Size(nfsfh* fh, uint64_t* size) {
   nfs_stat_64 st{};
   if (nfs_fstat64(nfs_, fh, &st) != 0) return Error("fstat");
   *size = st.nfs_size;
-  return Status();
+  return Status::Ok();
 }
 
 }  // namespace localio::harness

@@ -1,5 +1,6 @@
 #include "server_probe.h"
 
+#include <cerrno>
 #include <chrono>
 #include <sstream>
 
@@ -11,7 +12,7 @@ Status RpcinfoMappings(std::vector<RpcbindMapping>* out) {
   CommandResult r;
   Status s = RunCommand({LOCALIO_RPCINFO, "-p", "127.0.0.1"}, std::chrono::seconds(20), &r);
   if (!s.ok()) return s;
-  if (!r.Succeeded()) return Status::Error("rpcinfo -p 127.0.0.1: " + r.Describe());
+  if (!r.Succeeded()) return Status::Error(-EIO, "rpcinfo -p 127.0.0.1: " + r.Describe());
   out->clear();
   std::istringstream lines(r.out);
   for (std::string line; std::getline(lines, line);) {
@@ -23,7 +24,7 @@ Status RpcinfoMappings(std::vector<RpcbindMapping>* out) {
     m.port = static_cast<uint16_t>(port);
     out->push_back(m);
   }
-  return Status();
+  return Status::Ok();
 }
 
 std::vector<uint16_t> RpcbindTcpPorts(const std::vector<RpcbindMapping>& all, uint32_t prog,
@@ -38,13 +39,14 @@ std::vector<uint16_t> RpcbindTcpPorts(const std::vector<RpcbindMapping>& all, ui
 Status ViewMap(const std::string& map_path, uint16_t export_id, MapView* out) {
   MapView v;
   std::string error;
-  if (!tools::RunLocalioStatJson(map_path, &v.doc, &error)) return Status::Error(error);
+  if (!tools::RunLocalioStatJson(map_path, &v.doc, &error)) return Status::Error(-EIO, error);
   const tools::JsonValue* header = v.doc.Find("header");
   const tools::JsonValue* port = header ? header->Find("port") : nullptr;
   const tools::JsonValue* alive = header ? header->Find("alive") : nullptr;
   const tools::JsonValue* instance = header ? header->Find("instance_id") : nullptr;
   if (!port || !port->Uint() || !alive || !instance)
-    return Status::Error("localio-stat --json " + map_path + ": header lacks port/alive/instance_id");
+    return Status::Error(
+        -EBADMSG, "localio-stat --json " + map_path + ": header lacks port/alive/instance_id");
   v.port = static_cast<uint16_t>(*port->Uint());
   const tools::JsonValue* nfs_port = header->Find("nfs_port");
   if (nfs_port && nfs_port->Uint()) v.nfs_port = static_cast<uint16_t>(*nfs_port->Uint());
@@ -52,12 +54,12 @@ Status ViewMap(const std::string& map_path, uint16_t export_id, MapView* out) {
   v.instance_id = instance->text;
   std::vector<tools::StatEntry> all;
   if (!tools::StatEntries(v.doc, &all, &error))
-    return Status::Error("localio-stat --json " + map_path + ": " + error);
+    return Status::Error(-EBADMSG, "localio-stat --json " + map_path + ": " + error);
   for (tools::StatEntry& e : all) {
     if (e.export_id == export_id) v.entries.push_back(std::move(e));
   }
   *out = std::move(v);
-  return Status();
+  return Status::Ok();
 }
 
 const tools::StatEntry* EntryAt(const MapView& view, const std::string& path) {

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/status.h"
+#include "localio/status.h"
 #include "stat_json.h"
 
 namespace localio::harness {

@@ -38,16 +38,16 @@ class LocalioRestart : public ::testing::Test {
     e.fsal = Fsal::kLocalio;
     options.exports = {e};
     server_ = new GaneshaServer(options);
-    start_ = new Status(LocalioFsalBuilt()
-                            ? server_->Start()
-                            : Status::Error("libfsallocalio.so is not built: " +
-                                            LocalioFsalLibrary()));
+    start_ = new Status(
+        LocalioFsalBuilt()
+            ? server_->Start()
+            : Status::Error(-ENOENT, "libfsallocalio.so is not built: " + LocalioFsalLibrary()));
   }
   static void TearDownTestSuite() {
     delete server_;
     delete start_;
   }
-  void SetUp() override { ASSERT_TRUE(start_->ok()) << start_->message(); }
+  void SetUp() override { ASSERT_TRUE(start_->ok()) << start_->message; }
   void TearDown() override { PrintLogTailIfFailed(server_); }
 
   static GaneshaServer* server_;
@@ -72,10 +72,10 @@ TEST_F(LocalioRestart, HandleWithoutANameIsResolvedFromTheKernelAfterRestart) {
 
   std::unique_ptr<NfsSession> nfs;
   Status m = NfsSession::Mount(server_->Url(kLocalio, 3, ""), &nfs);
-  ASSERT_TRUE(m.ok()) << m.message();
+  ASSERT_TRUE(m.ok()) << m.message;
   nfsfh* fh = nullptr;
   Status o = nfs->Open(rel, O_RDONLY, &fh);
-  ASSERT_TRUE(o.ok()) << o.message();
+  ASSERT_TRUE(o.ok()) << o.message;
   char buf[100];
   ASSERT_EQ(nfs_pread(nfs->context(), fh, 0, sizeof buf, buf), static_cast<int>(sizeof buf));
   const std::vector<uint8_t> wire = NfsSession::WireHandle(fh);
@@ -89,7 +89,7 @@ TEST_F(LocalioRestart, HandleWithoutANameIsResolvedFromTheKernelAfterRestart) {
 
   server_->Kill9();
   Status r = server_->Restart();
-  ASSERT_TRUE(r.ok()) << r.message();
+  ASSERT_TRUE(r.ok()) << r.message;
 
   std::unique_ptr<MapReader> after;
   ASSERT_TRUE(MapReader::Open(server_->map_path(), &after).ok());
@@ -102,7 +102,7 @@ TEST_F(LocalioRestart, HandleWithoutANameIsResolvedFromTheKernelAfterRestart) {
   // libnfs (v3) reconnects and sends the old handle: no LOOKUP, no name.
   std::string data;
   Status read = nfs->ReadAll(fh, &data);
-  ASSERT_TRUE(read.ok()) << read.message();
+  ASSERT_TRUE(read.ok()) << read.message;
   EXPECT_EQ(data, content);
   (void)nfs->Close(fh);
 
@@ -117,7 +117,7 @@ TEST_F(LocalioRestart, HandleWithoutANameIsResolvedFromTheKernelAfterRestart) {
 TEST_F(LocalioRestart, StoppedServerMarksTheMapDeadAndLeavesRpcbind) {
   MapView view;
   Status v = ViewMap(server_->map_path(), kLocalio, &view);
-  ASSERT_TRUE(v.ok()) << v.message();
+  ASSERT_TRUE(v.ok()) << v.message;
   ASSERT_TRUE(view.alive);
   ASSERT_NE(view.port, 0);
   std::vector<RpcbindMapping> mappings;
@@ -129,10 +129,10 @@ TEST_F(LocalioRestart, StoppedServerMarksTheMapDeadAndLeavesRpcbind) {
   ASSERT_FALSE(server_->Running());
 
   Status after = ViewMap(server_->map_path(), kLocalio, &view);
-  ASSERT_TRUE(after.ok()) << after.message();
+  ASSERT_TRUE(after.ok()) << after.message;
   EXPECT_FALSE(view.alive) << "a stopped server's map still says alive";
   Status s = RpcinfoMappings(&mappings);
-  ASSERT_TRUE(s.ok()) << s.message();
+  ASSERT_TRUE(s.ok()) << s.message;
   EXPECT_TRUE(RpcbindTcpPorts(mappings, rpc::kLocalioProgram, rpc::kLocalioVersion).empty())
       << "rpcbind still lists program 400122 after the server stopped";
 }

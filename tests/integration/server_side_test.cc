@@ -50,7 +50,7 @@ constexpr char kHost[] = "127.0.0.1";
 CommandResult Exec(const std::vector<std::string>& argv) {
   CommandResult r;
   Status s = RunCommand(argv, seconds(60), &r);
-  if (!s.ok()) ADD_FAILURE() << s.message();
+  if (!s.ok()) ADD_FAILURE() << s.message;
   return r;
 }
 
@@ -87,10 +87,10 @@ class LocalioServer : public ::testing::Test {
     vfs.fsal = Fsal::kVfs;
     options.exports = {localio, vfs};
     server_ = new GaneshaServer(options);
-    start_ = new Status(LocalioFsalBuilt()
-                            ? server_->Start()
-                            : Status::Error("libfsallocalio.so is not built: " +
-                                            LocalioFsalLibrary()));
+    start_ = new Status(
+        LocalioFsalBuilt()
+            ? server_->Start()
+            : Status::Error(-ENOENT, "libfsallocalio.so is not built: " + LocalioFsalLibrary()));
     scratch_ = new TempDir();
     if (Status s = scratch_->Create("localio-server-test"); !s.ok()) *start_ = s;
   }
@@ -99,7 +99,7 @@ class LocalioServer : public ::testing::Test {
     delete start_;
     delete scratch_;
   }
-  void SetUp() override { ASSERT_TRUE(start_->ok()) << start_->message(); }
+  void SetUp() override { ASSERT_TRUE(start_->ok()) << start_->message; }
   void TearDown() override { PrintLogTailIfFailed(server_); }
 
   static std::string InExport(uint16_t id, const std::string& rel) {
@@ -108,7 +108,7 @@ class LocalioServer : public ::testing::Test {
   static MapView View() {
     MapView v;
     Status s = ViewMap(server_->map_path(), kLocalio, &v);
-    EXPECT_TRUE(s.ok()) << s.message();
+    EXPECT_TRUE(s.ok()) << s.message;
     return v;
   }
   static std::unique_ptr<MapReader> Reader() {
@@ -120,7 +120,7 @@ class LocalioServer : public ::testing::Test {
   static std::unique_ptr<NfsSession> Mount(uint16_t id, int version) {
     std::unique_ptr<NfsSession> s;
     Status st = NfsSession::Mount(server_->Url(id, version, ""), &s);
-    EXPECT_TRUE(st.ok()) << st.message();
+    EXPECT_TRUE(st.ok()) << st.message;
     return s;
   }
   // localio-nfs-client on export 1.
@@ -154,7 +154,7 @@ TEST_F(LocalioServer, RpcbindListsTheLocalioPortTheMapShows) {
   EXPECT_EQ(view.nfs_port, server_->nfs_port()) << "the map names its server's NFS port";
   std::vector<RpcbindMapping> mappings;
   Status s = RpcinfoMappings(&mappings);
-  ASSERT_TRUE(s.ok()) << s.message();
+  ASSERT_TRUE(s.ok()) << s.message;
   EXPECT_EQ(RpcbindTcpPorts(mappings, rpc::kLocalioProgram, rpc::kLocalioVersion),
             std::vector<uint16_t>{view.port});
   uint16_t port = 0;
@@ -214,7 +214,7 @@ TEST_P(LocalioServerByVersion, EntriesNameTheFilesClientsSee) {
   for (const std::string& f : files) {
     nfsfh* fh = nullptr;
     Status o = nfs->Open(f, O_RDONLY, &fh);
-    ASSERT_TRUE(o.ok()) << o.message();
+    ASSERT_TRUE(o.ok()) << o.message;
     const std::vector<uint8_t> wire = NfsSession::WireHandle(fh);
     ASSERT_TRUE(nfs->Close(fh).ok());
     ASSERT_FALSE(wire.empty()) << f;
@@ -550,7 +550,7 @@ void ChangeBehindTheServer(uint16_t id, int version, const std::string& rel,
   WriteText(full, before);
   std::unique_ptr<NfsSession> nfs;
   Status m = NfsSession::Mount(url, &nfs);
-  ASSERT_TRUE(m.ok()) << m.message();
+  ASSERT_TRUE(m.ok()) << m.message;
   nfsfh* fh = nullptr;
   ASSERT_TRUE(nfs->Open(rel, O_RDONLY, &fh).ok());
   uint64_t size = 0;
@@ -564,10 +564,10 @@ void ChangeBehindTheServer(uint16_t id, int version, const std::string& rel,
   OverwriteInPlace(full, after);
 
   Status o = nfs->Open(rel, O_RDONLY, &fh);
-  ASSERT_TRUE(o.ok()) << o.message();
+  ASSERT_TRUE(o.ok()) << o.message;
   ASSERT_TRUE(nfs->Size(fh, &out->size_seen).ok());
   Status r = nfs->ReadAll(fh, &out->data_seen);
-  ASSERT_TRUE(r.ok()) << r.message();
+  ASSERT_TRUE(r.ok()) << r.message;
   ASSERT_TRUE(nfs->Close(fh).ok());
 }
 

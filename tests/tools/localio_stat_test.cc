@@ -272,9 +272,8 @@ void ExpectUnusable(const std::string& map, const std::string& reason_part) {
     EXPECT_NE(r.err.find(reason_part), std::string::npos) << r.err;
   }
   harness::CommandResult c;
-  harness::Status s = harness::RunCommand({LocalioStatTool(), "--json", map},
-                                          std::chrono::seconds(30), &c);
-  ASSERT_TRUE(s.ok()) << s.message();
+  Status s = harness::RunCommand({LocalioStatTool(), "--json", map}, std::chrono::seconds(30), &c);
+  ASSERT_TRUE(s.ok()) << s.message;
   EXPECT_EQ(c.exit_code, 1) << c.Describe();
   EXPECT_EQ(c.out, "");
   EXPECT_EQ(c.err.rfind("localio-stat: " + map + ": ", 0), 0u) << c.err;

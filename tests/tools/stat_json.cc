@@ -284,10 +284,10 @@ std::string LocalioStatTool() { return LOCALIO_STAT_TOOL; }
 
 bool RunLocalioStatJson(const std::string& map_path, JsonValue* out, std::string* error) {
   harness::CommandResult r;
-  harness::Status s = harness::RunCommand({LocalioStatTool(), "--json", map_path},
-                                          std::chrono::seconds(30), &r);
+  Status s =
+      harness::RunCommand({LocalioStatTool(), "--json", map_path}, std::chrono::seconds(30), &r);
   if (!s.ok()) {
-    *error = s.message();
+    *error = s.message;
     return false;
   }
   if (!r.Succeeded()) {

@@ -265,8 +265,8 @@ int Main(int argc, char** argv) {
     so.exports.push_back(e);
     server = std::make_unique<harness::GaneshaServer>(so);
     if (!o.quiet) std::fprintf(stderr, "localio-bench: starting ganesha.nfsd...");
-    if (harness::Status st = server->Start(); !st.ok()) {
-      std::fprintf(stderr, "\nlocalio-bench: cannot start the server: %s\n", st.message().c_str());
+    if (Status st = server->Start(); !st.ok()) {
+      std::fprintf(stderr, "\nlocalio-bench: cannot start the server: %s\n", st.message.c_str());
       return 1;
     }
     if (!o.quiet) std::fprintf(stderr, "\r\033[K");

@@ -126,8 +126,8 @@ ModeResult RunAsyncLocalioChild(const Target& target, const Case& c,
   const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(settings.seconds * 1000) +
                                                  120000);
   harness::CommandResult out;
-  if (harness::Status st = harness::RunCommand(argv, timeout, &out); !st.ok()) {
-    r.error = "cannot start the async child: " + st.message();
+  if (Status st = harness::RunCommand(argv, timeout, &out); !st.ok()) {
+    r.error = "cannot start the async child: " + st.message;
     return r;
   }
   std::string line;

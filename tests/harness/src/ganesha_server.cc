@@ -25,18 +25,21 @@ using std::chrono::milliseconds;
 Status MakeDir(const std::string& path) {
   std::error_code ec;
   std::filesystem::create_directories(path, ec);
-  if (ec) return Status::Error("cannot create " + path + ": " + ec.message());
-  return Status();
+  if (ec) return Status::Error(-ec.value(), "cannot create " + path + ": " + ec.message());
+  return Status::Ok();
 }
 
 Status Symlink(const std::string& target, const std::string& link) {
   if (access(target.c_str(), R_OK) != 0) {
-    return Status::Error("FSAL library " + target + " is not readable: " + std::strerror(errno));
+    const int err = errno;
+    return Status::Error(-err,
+                         "FSAL library " + target + " is not readable: " + std::strerror(err));
   }
   if (symlink(target.c_str(), link.c_str()) != 0 && errno != EEXIST) {
-    return Status::Error("symlink " + link + " -> " + target + ": " + std::strerror(errno));
+    const int err = errno;
+    return Status::Error(-err, "symlink " + link + " -> " + target + ": " + std::strerror(err));
   }
-  return Status();
+  return Status::Ok();
 }
 
 }  // namespace
@@ -56,7 +59,8 @@ Status GaneshaServer::Prepare() {
     layout_.mnt_port = FindFreePort();
   } while (layout_.mnt_port == layout_.nfs_port && layout_.mnt_port != 0);
   if (layout_.nfs_port == 0 || layout_.mnt_port == 0) {
-    return Status::Error(std::string("no free port on 127.0.0.1: ") + std::strerror(errno));
+    return Status::Error(-EADDRINUSE,
+                         std::string("no free port on 127.0.0.1: ") + std::strerror(errno));
   }
   layout_.plugins_dir = tmp_.path() + "/plugins";
   layout_.recovery_root = tmp_.path() + "/recovery";
@@ -81,7 +85,8 @@ Status GaneshaServer::Prepare() {
       layout_.map_path = shm_.path() + "/map";
     }
     if (LocalioFsalLibrary().empty()) {
-      return Status::Error("an export asks for FSAL LOCALIO but this build has no fsallocalio "
+      return Status::Error(-ENOENT,
+                           "an export asks for FSAL LOCALIO but this build has no fsallocalio "
                            "target (configure with LOCALIO_BUILD_FSAL=ON)");
     }
     if (Status s = Symlink(LocalioFsalLibrary(), layout_.plugins_dir + "/libfsallocalio.so");
@@ -100,17 +105,19 @@ Status GaneshaServer::WriteConfig() {
   {
     std::ofstream out(tmp_path, std::ios::trunc);
     out << text;
-    if (!out.flush()) return Status::Error("cannot write " + tmp_path);
+    if (!out.flush()) return Status::Error(-EIO, "cannot write " + tmp_path);
   }
   // Atomic replace: a SIGHUP never reads a half-written file.
   if (rename(tmp_path.c_str(), config_path().c_str()) != 0) {
-    return Status::Error("rename to " + config_path() + ": " + std::strerror(errno));
+    const int err = errno;
+    return Status::Error(-err, "rename to " + config_path() + ": " + std::strerror(err));
   }
-  return Status();
+  return Status::Ok();
 }
 
 Status GaneshaServer::Start(milliseconds timeout) {
-  if (Running()) return Status::Error("ganesha.nfsd already running as pid " + std::to_string(pid()));
+  if (Running())
+    return Status::Error(-EBUSY, "ganesha.nfsd already running as pid " + std::to_string(pid()));
   if (!prepared_) {
     if (Status s = Prepare(); !s.ok()) return s;
   }
@@ -125,11 +132,12 @@ Status GaneshaServer::Launch(milliseconds timeout) {
   Status ready = WaitReady(timeout);
   if (!ready.ok()) {
     process_.Terminate(milliseconds(2000));
-    return Status::Error("ganesha.nfsd (config " + config_path() + ") did not become ready: " +
-                         ready.message() + "\n" + LogTail() + "--- stdout/stderr:\n" +
-                         FileTail(tmp_.path() + "/ganesha.stdout", 20));
+    return Status::Error(ready.code, "ganesha.nfsd (config " + config_path() +
+                                         ") did not become ready: " + ready.message + "\n" +
+                                         LogTail() + "--- stdout/stderr:\n" +
+                                         FileTail(tmp_.path() + "/ganesha.stdout", 20));
   }
-  return Status();
+  return Status::Ok();
 }
 
 Status GaneshaServer::WaitReady(milliseconds timeout) {
@@ -145,17 +153,17 @@ Status GaneshaServer::WaitReady(milliseconds timeout) {
                           {"NFSv4", layout_.nfs_port, kNfsProgram, 4},
                           {"MOUNTv3", layout_.mnt_port, kMountProgram, 3}};
   const auto deadline = Clock::now() + timeout;
-  Status last = Status::Error("not probed");
+  Status last = Status::Error(-ETIMEDOUT, "not probed");
   while (Clock::now() < deadline) {
     if (!process_.Running()) {
-      return Status::Error("ganesha.nfsd exited (" + process_.exit_description() + ")");
+      return Status::Error(-ECHILD, "ganesha.nfsd exited (" + process_.exit_description() + ")");
     }
     bool all = true;
     for (const Probe& p : probes) {
       Status s = RpcNullPing("127.0.0.1", p.port, p.program, p.version, milliseconds(500));
       if (!s.ok()) {
-        last = Status::Error(std::string(p.name) + " on port " + std::to_string(p.port) + ": " +
-                             s.message());
+        last = Status::Error(
+            s.code, std::string(p.name) + " on port " + std::to_string(p.port) + ": " + s.message);
         all = false;
         break;
       }
@@ -163,8 +171,8 @@ Status GaneshaServer::WaitReady(milliseconds timeout) {
     if (all) return CheckExportsServed(deadline);
     std::this_thread::sleep_for(milliseconds(50));
   }
-  return Status::Error("timed out after " + std::to_string(timeout.count()) + " ms; last probe: " +
-                       last.message());
+  return Status::Error(-ETIMEDOUT, "timed out after " + std::to_string(timeout.count()) +
+                                       " ms; last probe: " + last.message);
 }
 
 Status GaneshaServer::CheckExportsServed(Clock::time_point deadline) {
@@ -176,18 +184,18 @@ Status GaneshaServer::CheckExportsServed(Clock::time_point deadline) {
   do {
     std::vector<std::string> served;
     Status s = MountExportList("127.0.0.1", layout_.mnt_port, milliseconds(1000), &served);
-    if (!s.ok()) return Status::Error("MOUNT EXPORT: " + s.message());
+    if (!s.ok()) return Status::Error(s.code, "MOUNT EXPORT: " + s.message);
     missing.clear();
     for (const ExportOptions& e : options_.exports) {
       if (std::find(served.begin(), served.end(), e.path) == served.end()) {
         missing += " " + std::to_string(e.id) + " (" + e.path + ", FSAL " + FsalName(e.fsal) + ")";
       }
     }
-    if (missing.empty()) return Status();
+    if (missing.empty()) return Status::Ok();
     std::this_thread::sleep_for(milliseconds(100));
   } while (Clock::now() < give_up);
-  return Status::Error("server runs but does not serve export(s)" + missing +
-                       ": Ganesha failed to load them, see the log");
+  return Status::Error(-ENOENT, "server runs but does not serve export(s)" + missing +
+                                    ": Ganesha failed to load them, see the log");
 }
 
 void GaneshaServer::Stop(milliseconds grace) { process_.Terminate(grace); }
@@ -195,13 +203,13 @@ void GaneshaServer::Stop(milliseconds grace) { process_.Terminate(grace); }
 void GaneshaServer::Kill9() { process_.Terminate(milliseconds(0)); }
 
 Status GaneshaServer::Restart(milliseconds timeout) {
-  if (!prepared_) return Status::Error("Restart before Start");
+  if (!prepared_) return Status::Error(-EINVAL, "Restart before Start");
   Stop();
   return Launch(timeout);
 }
 
 Status GaneshaServer::SetExports(std::vector<ExportOptions> exports) {
-  if (!prepared_) return Status::Error("SetExports before Start");
+  if (!prepared_) return Status::Error(-EINVAL, "SetExports before Start");
   for (ExportOptions& e : exports) {
     e = WithDefaults(std::move(e), tmp_.path());
     if (Status s = MakeDir(e.path); !s.ok()) return s;

@@ -73,14 +73,18 @@ std::string CommandResult::Describe() const {
 Status RunCommand(const std::vector<std::string>& argv, std::chrono::milliseconds timeout,
                   CommandResult* result) {
   *result = CommandResult();
-  if (argv.empty()) return Status::Error("RunCommand: empty argv");
+  if (argv.empty()) return Status::Error(-EINVAL, "RunCommand: empty argv");
   int out[2], err[2], report[2];
   if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0 || pipe2(report, O_CLOEXEC) != 0) {
-    return Status::Error(std::string("pipe: ") + std::strerror(errno));
+    const int e = errno;
+    return Status::Error(-e, std::string("pipe: ") + std::strerror(e));
   }
   std::vector<char*> args = ArgvPointers(argv);
   pid_t pid = fork();
-  if (pid < 0) return Status::Error(std::string("fork: ") + std::strerror(errno));
+  if (pid < 0) {
+    const int e = errno;
+    return Status::Error(-e, std::string("fork: ") + std::strerror(e));
+  }
   if (pid == 0) {
     int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
     dup2(devnull, 0);
@@ -96,7 +100,7 @@ Status RunCommand(const std::vector<std::string>& argv, std::chrono::millisecond
     close(out[0]);
     close(err[0]);
     waitpid(pid, nullptr, 0);
-    return Status::Error("cannot run " + argv[0] + ": " + std::strerror(e));
+    return Status::Error(-e, "cannot run " + argv[0] + ": " + std::strerror(e));
   }
 
   const auto deadline = Clock::now() + timeout;
@@ -133,7 +137,7 @@ Status RunCommand(const std::vector<std::string>& argv, std::chrono::millisecond
   }
   if (WIFEXITED(status)) result->exit_code = WEXITSTATUS(status);
   if (WIFSIGNALED(status)) result->term_signal = WTERMSIG(status);
-  return Status();
+  return Status::Ok();
 }
 
 ChildProcess::~ChildProcess() {
@@ -141,22 +145,28 @@ ChildProcess::~ChildProcess() {
 }
 
 Status ChildProcess::Spawn(const std::vector<std::string>& argv, const std::string& output_path) {
-  if (Running()) return Status::Error("ChildProcess::Spawn: already running as pid " +
-                                      std::to_string(pid_));
-  if (argv.empty()) return Status::Error("ChildProcess::Spawn: empty argv");
+  if (Running())
+    return Status::Error(-EBUSY,
+                         "ChildProcess::Spawn: already running as pid " + std::to_string(pid_));
+  if (argv.empty()) return Status::Error(-EINVAL, "ChildProcess::Spawn: empty argv");
   int log = open(output_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (log < 0) return Status::Error("cannot open " + output_path + ": " + std::strerror(errno));
+  if (log < 0) {
+    const int e = errno;
+    return Status::Error(-e, "cannot open " + output_path + ": " + std::strerror(e));
+  }
   int report[2];
   if (pipe2(report, O_CLOEXEC) != 0) {
+    const int e = errno;
     close(log);
-    return Status::Error(std::string("pipe: ") + std::strerror(errno));
+    return Status::Error(-e, std::string("pipe: ") + std::strerror(e));
   }
   std::vector<char*> args = ArgvPointers(argv);
   const pid_t parent = getpid();
   pid_t pid = fork();
   if (pid < 0) {
+    const int e = errno;
     close(log);
-    return Status::Error(std::string("fork: ") + std::strerror(errno));
+    return Status::Error(-e, std::string("fork: ") + std::strerror(e));
   }
   if (pid == 0) {
     prctl(PR_SET_PDEATHSIG, SIGTERM);
@@ -173,11 +183,11 @@ Status ChildProcess::Spawn(const std::vector<std::string>& argv, const std::stri
   close(report[1]);
   if (int e = ExecErrno(report[0]); e != 0) {
     waitpid(pid, nullptr, 0);
-    return Status::Error("cannot run " + argv[0] + ": " + std::strerror(e));
+    return Status::Error(-e, "cannot run " + argv[0] + ": " + std::strerror(e));
   }
   pid_ = pid;
   exit_description_.clear();
-  return Status();
+  return Status::Ok();
 }
 
 void ChildProcess::Reaped(int wait_status) {
@@ -197,9 +207,12 @@ bool ChildProcess::Running() {
 }
 
 Status ChildProcess::Signal(int sig) {
-  if (!Running()) return Status::Error("process is not running");
-  if (kill(pid_, sig) != 0) return Status::Error(std::string("kill: ") + std::strerror(errno));
-  return Status();
+  if (!Running()) return Status::Error(-ESRCH, "process is not running");
+  if (kill(pid_, sig) != 0) {
+    const int e = errno;
+    return Status::Error(-e, std::string("kill: ") + std::strerror(e));
+  }
+  return Status::Ok();
 }
 
 bool ChildProcess::WaitExit(std::chrono::milliseconds timeout) {

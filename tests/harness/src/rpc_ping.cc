@@ -1,5 +1,7 @@
 #include "harness/rpc_ping.h"
 
+#include <cerrno>
+
 #include "localio/localio_caller.h"
 #include "localio/xdr.h"
 
@@ -12,9 +14,7 @@ Status RpcCall(const std::string& host, uint16_t port, uint32_t program, uint32_
   call.prog = program;
   call.vers = version;
   call.proc = procedure;
-  const localio::Status st = rpc::CallOverTcp(host, port, call, args, timeout, result);
-  if (!st.ok()) return Status::Error(st.message);
-  return Status();
+  return rpc::CallOverTcp(host, port, call, args, timeout, result);
 }
 
 Status RpcNullPing(const std::string& host, uint16_t port, uint32_t program, uint32_t version,
@@ -33,15 +33,16 @@ Status MountExportList(const std::string& host, uint16_t mnt_port,
   paths->clear();
   for (bool follows; xdr.Bool(&follows) && follows;) {
     std::string dir;
-    if (!xdr.String(4096, &dir)) return Status::Error("MOUNT EXPORT reply: truncated");
+    if (!xdr.String(4096, &dir)) return Status::Error(-EBADMSG, "MOUNT EXPORT reply: truncated");
     for (bool group; xdr.Bool(&group) && group;) {
       std::string name;
-      if (!xdr.String(4096, &name)) return Status::Error("MOUNT EXPORT reply: truncated group");
+      if (!xdr.String(4096, &name))
+        return Status::Error(-EBADMSG, "MOUNT EXPORT reply: truncated group");
     }
     paths->push_back(dir);
   }
-  if (!xdr.ok()) return Status::Error("MOUNT EXPORT reply: truncated");
-  return Status();
+  if (!xdr.ok()) return Status::Error(-EBADMSG, "MOUNT EXPORT reply: truncated");
+  return Status::Ok();
 }
 
 }  // namespace localio::harness

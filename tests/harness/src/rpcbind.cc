@@ -1,5 +1,6 @@
 #include "harness/rpcbind.h"
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -36,15 +37,16 @@ void StopOwnRpcbind() {
 }
 
 Status EnsureRpcbind() {
-  if (PingPortmapper().ok()) return Status();
+  if (PingPortmapper().ok()) return Status::Ok();
   if (OwnRpcbind() && OwnRpcbind()->Running()) {
-    return Status::Error("the rpcbind this test started (pid " +
-                         std::to_string(OwnRpcbind()->pid()) + ") does not answer on 127.0.0.1:111");
+    return Status::Error(-ETIMEDOUT, "the rpcbind this test started (pid " +
+                                         std::to_string(OwnRpcbind()->pid()) +
+                                         ") does not answer on 127.0.0.1:111");
   }
   auto child = std::make_unique<ChildProcess>();
   // rpcbind's own messages go to the null device: it logs to syslog anyway.
   Status s = child->Spawn({kRpcbind, "-f", "-w"}, "/dev/null");
-  if (!s.ok()) return Status::Error("starting rpcbind: " + s.message());
+  if (!s.ok()) return Status::Error(s.code, "starting rpcbind: " + s.message);
   Status last;
   for (int i = 0; i < 100; ++i) {
     last = PingPortmapper();
@@ -59,8 +61,9 @@ Status EnsureRpcbind() {
   }
   if (!last.ok()) {
     child->Terminate(milliseconds(1000));
-    return Status::Error("rpcbind does not answer on 127.0.0.1:111 after starting " +
-                         std::string(kRpcbind) + " -f -w (are we root?): " + last.message());
+    return Status::Error(-ETIMEDOUT, "rpcbind does not answer on 127.0.0.1:111 after starting " +
+                                         std::string(kRpcbind) +
+                                         " -f -w (are we root?): " + last.message);
   }
   if (child->Running()) {
     std::fprintf(stderr, "harness: started rpcbind (pid %d)\n", static_cast<int>(child->pid()));
@@ -71,7 +74,7 @@ Status EnsureRpcbind() {
       registered = true;
     }
   }
-  return Status();
+  return Status::Ok();
 }
 
 }  // namespace localio::harness

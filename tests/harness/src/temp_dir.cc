@@ -28,17 +28,18 @@ TempDir& TempDir::operator=(TempDir&& other) noexcept {
 }
 
 Status TempDir::Create(const std::string& prefix, const std::string& base) {
-  if (!path_.empty()) return Status::Error("TempDir::Create called twice (" + path_ + ")");
+  if (!path_.empty()) return Status::Error(-EINVAL, "TempDir::Create called twice (" + path_ + ")");
   const char* env = std::getenv("TMPDIR");
   const std::string dir = !base.empty() ? base : env != nullptr && *env != '\0' ? env : "/tmp";
   std::string tmpl = dir + "/" + prefix + ".XXXXXX";
   std::vector<char> buf(tmpl.begin(), tmpl.end());
   buf.push_back('\0');
   if (mkdtemp(buf.data()) == nullptr) {
-    return Status::Error("mkdtemp(" + tmpl + ") failed: " + std::strerror(errno));
+    const int err = errno;
+    return Status::Error(-err, "mkdtemp(" + tmpl + ") failed: " + std::strerror(err));
   }
   path_ = buf.data();
-  return Status();
+  return Status::Ok();
 }
 
 void TempDir::Remove() {

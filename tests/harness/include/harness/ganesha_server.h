@@ -11,8 +11,8 @@
 #include "harness/nfs_url.h"
 #include "harness/process.h"
 #include "harness/server_config.h"
-#include "harness/status.h"
 #include "harness/temp_dir.h"
+#include "localio/status.h"
 
 namespace localio::harness {
 

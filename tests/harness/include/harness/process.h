@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/status.h"
+#include "localio/status.h"
 
 namespace localio::harness {
 

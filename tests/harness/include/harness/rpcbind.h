@@ -4,7 +4,7 @@
 // did not start.
 #pragma once
 
-#include "harness/status.h"
+#include "localio/status.h"
 
 namespace localio::harness {
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/status.h"
+#include "localio/status.h"
 
 namespace localio::harness {
 

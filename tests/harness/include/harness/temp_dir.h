@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "harness/status.h"
+#include "localio/status.h"
 
 namespace localio::harness {
 

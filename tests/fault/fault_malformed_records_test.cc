@@ -5,9 +5,7 @@
 // (NFSv3 and NFSv4 write+verify loops that must never lose the session).
 // Ends with the listener answering, a fresh handshake, and the data checked.
 #include <gtest/gtest.h>
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -21,127 +19,22 @@
 #include <vector>
 
 #include "fault_support.h"
-#include "harness/fsal_paths.h"
 #include "harness/ganesha_server.h"
-#include "harness/gtest_support.h"
+#include "harness/malformed_rpc.h"
 #include "localio/localio_caller.h"
-#include "localio/localio_proto.h"
 #include "localio/map_reader.h"
-#include "localio/rpc_codec.h"
-#include "localio/xdr.h"
 #include "safety_support.h"
 
 namespace localio::fault {
 namespace {
 
-using harness::ExportOptions;
-using harness::GaneshaServer;
-using harness::ServerOptions;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
 constexpr uint16_t kExport = 1;
 constexpr int kRecords = 3000;
 
-int Connect(uint16_t port) {
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -1;
-  timeval tv{1, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-  // Close with a reset: thousands of quick connections must not leave
-  // TIME_WAIT pairs behind, whose port reuse stalls a later connect for a
-  // second (a SYN answered by a challenge ACK), which would slow the test.
-  linger hard{1, 0};
-  setsockopt(fd, SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-std::vector<uint8_t> Call(uint32_t xid, uint32_t prog, uint32_t vers, uint32_t proc,
-                          const std::vector<uint8_t>& args) {
-  rpc::XdrEncoder enc;
-  rpc::CallHeader h;
-  h.xid = xid;
-  h.prog = prog;
-  h.vers = vers;
-  h.proc = proc;
-  rpc::EncodeCall(h, &enc);
-  enc.Raw(args);
-  return enc.Take();
-}
-
-// Malformed bytes of one of eight kinds, random where they can be.
-std::vector<uint8_t> Malformed(int kind, std::mt19937& rng) {
-  auto noise = [&](size_t n) {
-    std::vector<uint8_t> b(n);
-    for (auto& c : b) c = static_cast<uint8_t>(rng());
-    return b;
-  };
-  auto framed = [](const std::vector<uint8_t>& record) {
-    std::vector<uint8_t> out;
-    rpc::FrameRecord(record, &out);
-    return out;
-  };
-  const uint32_t xid = static_cast<uint32_t>(rng());
-  std::vector<uint8_t> call =
-      Call(xid, rpc::kLocalioProgram, rpc::kLocalioVersion, rpc::kLocalioProcNull, {});
-  switch (kind) {
-    case 0: return noise(1 + rng() % 512);
-    case 1: {  // a fragment header promising ~2 GiB
-      std::vector<uint8_t> b = {0xff, 0xff, 0xff, static_cast<uint8_t>(rng())};
-      auto tail = noise(rng() % 100);
-      b.insert(b.end(), tail.begin(), tail.end());
-      return b;
-    }
-    case 2: {  // the stream ends inside the record
-      auto b = framed(call);
-      b.resize(1 + rng() % (b.size() - 1));
-      return b;
-    }
-    case 3:  // a whole record holding a cut call header
-      call.resize(rng() % call.size());
-      return framed(call);
-    case 4:  // NFS NULL at the LOCALIO port
-      return framed(Call(xid, 100003, 3, 0, {}));
-    case 5: {  // UUID_IS_LOCAL with a wrong-sized argument
-      size_t n = rng() % 64;
-      if (n == rpc::kNonceSize) ++n;
-      return framed(Call(xid, rpc::kLocalioProgram, rpc::kLocalioVersion,
-                         rpc::kLocalioProcUuidIsLocal, noise(n)));
-    }
-    case 6:  // unknown procedure, with a flipped message type or RPC version
-      call = Call(xid, rpc::kLocalioProgram, rpc::kLocalioVersion, 2 + rng() % 1000, {});
-      call[4 * (1 + rng() % 2) + 3] ^= 0x03;
-      return framed(call);
-    default:  // many empty non-last fragments
-      return std::vector<uint8_t>(4 * (1 + rng() % 200), 0);
-  }
-}
-
-class FaultMalformed : public ::testing::Test {
- protected:
-  void SetUp() override {
-    ASSERT_TRUE(harness::LocalioFsalBuilt()) << "libfsallocalio.so is not built";
-    ServerOptions options;
-    options.exports.push_back(ExportOptions{});
-    server_ = std::make_unique<GaneshaServer>(options);
-    const Status s = server_->Start();
-    ASSERT_TRUE(s.ok()) << s.message;
-  }
-  void TearDown() override {
-    harness::PrintLogTailIfFailed(server_.get());
-    server_.reset();
-  }
-  std::unique_ptr<GaneshaServer> server_;
-};
+class FaultMalformed : public OneExportServerTest {};
 
 TEST_F(FaultMalformed, ListenerNfsAndBypassSurviveThousandsOfBadRecords) {
   const std::string dir = server_->ExportDir(kExport);
@@ -190,20 +83,23 @@ TEST_F(FaultMalformed, ListenerNfsAndBypassSurviveThousandsOfBadRecords) {
   int refused = 0, slow = 0;
   std::vector<int> half_open;
   for (int i = 0; i < kRecords; ++i) {
-    int fd = Connect(header.port);
+    // Closed with a reset: no TIME_WAIT pairs whose port reuse would stall
+    // a later connect for a second.
+    int fd = harness::ConnectLoopback(header.port, seconds(1), true);
     if (fd < 0) {
       // Seen here now and then: a SYN on loopback answered only by its
       // retransmission a second later (connect times out after 1 s) while
       // the listener is otherwise idle. A second try must get through.
       ++slow;
-      fd = Connect(header.port);
+      fd = harness::ConnectLoopback(header.port, seconds(1), true);
     }
     if (fd < 0) {
       std::printf("connection %d refused: %s\n", i, std::strerror(errno));
       ++refused;
       continue;
     }
-    const auto bytes = Malformed(i % 8, rng);
+    const auto bytes = harness::MalformedMessage(
+        static_cast<harness::MalformedKind>(i % harness::kMalformedKinds), rng);
     (void)send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
     // A few connections stay open mid-record, as a stuck client would.
     if (i % 200 == 7 && half_open.size() < 16) half_open.push_back(fd); else close(fd);

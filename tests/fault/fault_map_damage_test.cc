@@ -14,9 +14,7 @@
 #include <vector>
 
 #include "fault_support.h"
-#include "harness/fsal_paths.h"
 #include "harness/ganesha_server.h"
-#include "harness/gtest_support.h"
 #include "localio/hello_area.h"
 #include "localio/map_reader.h"
 #include "localio/mapping_guard.h"
@@ -24,24 +22,16 @@
 namespace localio::fault {
 namespace {
 
-using harness::ExportOptions;
-using harness::GaneshaServer;
-using harness::ServerOptions;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
 constexpr uint16_t kExport = 1;
 constexpr int kClients = 4;
 
-class FaultMapDamage : public ::testing::Test {
+class FaultMapDamage : public OneExportServerTest {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(harness::LocalioFsalBuilt()) << "libfsallocalio.so is not built";
-    ServerOptions options;
-    options.exports.push_back(ExportOptions{});
-    server_ = std::make_unique<GaneshaServer>(options);
-    const Status s = server_->Start();
-    ASSERT_TRUE(s.ok()) << s.message;
+    ASSERT_NO_FATAL_FAILURE(OneExportServerTest::SetUp());
     stop_ = server_->dir() + "/stop";
     for (int i = 0; i < kClients; ++i) {
       const std::string file = "f" + std::to_string(i);
@@ -59,8 +49,7 @@ class FaultMapDamage : public ::testing::Test {
   void TearDown() override {
     TouchFile(stop_);
     clients_.clear();
-    harness::PrintLogTailIfFailed(server_.get());
-    server_.reset();
+    OneExportServerTest::TearDown();
   }
 
   // Every client noticed (its session ended) after `since_ms`, keeps
@@ -87,7 +76,6 @@ class FaultMapDamage : public ::testing::Test {
     }
   }
 
-  std::unique_ptr<GaneshaServer> server_;
   std::string stop_;
   std::vector<std::unique_ptr<FaultClient>> clients_;
 };

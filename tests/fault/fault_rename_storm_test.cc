@@ -22,17 +22,12 @@
 
 #include "fault_records.h"
 #include "fault_support.h"
-#include "harness/fsal_paths.h"
 #include "harness/ganesha_server.h"
-#include "harness/gtest_support.h"
 #include "safety_support.h"
 
 namespace localio::fault {
 namespace {
 
-using harness::ExportOptions;
-using harness::GaneshaServer;
-using harness::ServerOptions;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
@@ -40,23 +35,17 @@ constexpr uint16_t kExport = 1;
 constexpr int kNames = 6;
 constexpr uint64_t kStormMs = 8000;
 
-class FaultRenameStorm : public ::testing::Test {
+class FaultRenameStorm : public OneExportServerTest {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(harness::LocalioFsalBuilt()) << "libfsallocalio.so is not built";
-    ServerOptions options;
-    options.exports.push_back(ExportOptions{});
-    server_ = std::make_unique<GaneshaServer>(options);
-    const Status s = server_->Start();
-    ASSERT_TRUE(s.ok()) << s.message;
+    ASSERT_NO_FATAL_FAILURE(OneExportServerTest::SetUp());
     root_ = server_->ExportDir(kExport);
     ASSERT_EQ(mkdir((root_ + "/storm").c_str(), 0755), 0);
     ASSERT_EQ(mkdir((root_ + "/stage").c_str(), 0755), 0);
   }
   void TearDown() override {
     for (int fd : held_) close(fd);
-    harness::PrintLogTailIfFailed(server_.get());
-    server_.reset();
+    OneExportServerTest::TearDown();
   }
 
   // A complete storm file in stage/, named after its inode; its path.
@@ -77,7 +66,6 @@ class FaultRenameStorm : public ::testing::Test {
     if (fd >= 0) held_.push_back(fd);
   }
 
-  std::unique_ptr<GaneshaServer> server_;
   std::string root_;
   std::vector<int> held_;
   int staged_ = 0;

@@ -15,38 +15,18 @@
 #include <vector>
 
 #include "fault_support.h"
-#include "harness/fsal_paths.h"
 #include "harness/ganesha_server.h"
-#include "harness/gtest_support.h"
 
 namespace localio::fault {
 namespace {
 
-using harness::ExportOptions;
-using harness::GaneshaServer;
-using harness::ServerOptions;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
 constexpr uint16_t kExport = 1;
 constexpr int kClients = 4;
 
-class FaultRestart : public ::testing::Test {
- protected:
-  void SetUp() override {
-    ASSERT_TRUE(harness::LocalioFsalBuilt()) << "libfsallocalio.so is not built";
-    ServerOptions options;
-    options.exports.push_back(ExportOptions{});
-    server_ = std::make_unique<GaneshaServer>(options);
-    const Status s = server_->Start();
-    ASSERT_TRUE(s.ok()) << s.message;
-  }
-  void TearDown() override {
-    harness::PrintLogTailIfFailed(server_.get());
-    server_.reset();
-  }
-  std::unique_ptr<GaneshaServer> server_;
-};
+class FaultRestart : public OneExportServerTest {};
 
 TEST_F(FaultRestart, Kill9UnderFourWritersLosesNoAcknowledgedWrite) {
   const std::string dir = server_->ExportDir(kExport);

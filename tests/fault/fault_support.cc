@@ -13,8 +13,24 @@
 #include <thread>
 
 #include "fault_records.h"
+#include "harness/fsal_paths.h"
+#include "harness/gtest_support.h"
 
 namespace localio::fault {
+
+void OneExportServerTest::SetUp() {
+  ASSERT_TRUE(harness::LocalioFsalBuilt()) << "libfsallocalio.so is not built";
+  harness::ServerOptions options;
+  options.exports.push_back(harness::ExportOptions{});
+  server_ = std::make_unique<harness::GaneshaServer>(options);
+  const Status s = server_->Start();
+  ASSERT_TRUE(s.ok()) << s.message;
+}
+
+void OneExportServerTest::TearDown() {
+  harness::PrintLogTailIfFailed(server_.get());
+  server_.reset();
+}
 
 uint64_t NowMs() {
   timespec ts;

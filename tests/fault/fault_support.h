@@ -1,8 +1,11 @@
-// What the fault tests share: localio-fault-client processes (one libnfs
-// context each, see fault_client.cc) started and read from outside, and the
-// check of a file they wrote against what they say was acknowledged.
+// What the fault tests share: a fixture with one server, localio-fault-client
+// processes (one libnfs context each, see fault_client.cc) started and read
+// from outside, and the check of a file they wrote against what they say was
+// acknowledged.
 #ifndef LOCALIO_TESTS_FAULT_SUPPORT_H
 #define LOCALIO_TESTS_FAULT_SUPPORT_H
+
+#include <gtest/gtest.h>
 
 #include <chrono>
 #include <cstdint>
@@ -11,10 +14,24 @@
 #include <string>
 #include <vector>
 
+#include "harness/ganesha_server.h"
 #include "harness/process.h"
 #include "localio/status.h"
 
 namespace localio::fault {
+
+// A fixture whose server_ is a started ganesha.nfsd with one LOCALIO export
+// (id 1, the harness's default export). Subclasses that override SetUp or
+// TearDown call these first / last.
+class OneExportServerTest : public ::testing::Test {
+ protected:
+  // Fails fatally when the FSAL is not built or the server does not start.
+  void SetUp() override;
+  // Prints the server's log tail when the test failed, then stops it.
+  void TearDown() override;
+
+  std::unique_ptr<harness::GaneshaServer> server_;
+};
 
 // CLOCK_MONOTONIC ms, the clock localio-fault-client prints.
 uint64_t NowMs();

@@ -6,9 +6,7 @@
 // One server for the whole program: export 1 is LOCALIO over VFS, export 2
 // plain VFS (default attribute caching), both read-write.
 #include <gtest/gtest.h>
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -28,6 +26,7 @@
 #include "harness/fsal_paths.h"
 #include "harness/ganesha_server.h"
 #include "harness/gtest_support.h"
+#include "harness/malformed_rpc.h"
 #include "harness/process.h"
 #include "libnfs_session.h"
 #include "localio/hello_area.h"
@@ -369,90 +368,6 @@ TEST_P(LocalioServerByVersion, RenameAndUnlinkShowUpInTheMap) {
 
 // --- Malformed LOCALIO records ---
 
-int ConnectTo(uint16_t port) {
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -1;
-  timeval tv{2, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-std::vector<uint8_t> Framed(const std::vector<uint8_t>& record) {
-  std::vector<uint8_t> out;
-  rpc::FrameRecord(record, &out);
-  return out;
-}
-
-std::vector<uint8_t> CallRecord(uint32_t xid, uint32_t prog, uint32_t vers, uint32_t proc,
-                                const std::vector<uint8_t>& args) {
-  rpc::XdrEncoder enc;
-  rpc::CallHeader h;
-  h.xid = xid;
-  h.prog = prog;
-  h.vers = vers;
-  h.proc = proc;
-  rpc::EncodeCall(h, &enc);
-  enc.Raw(args);
-  return enc.Take();
-}
-
-// One malformed message of kind `kind`, random where it can be.
-std::vector<uint8_t> MalformedBytes(int kind, std::mt19937& rng) {
-  auto random_bytes = [&](size_t n) {
-    std::vector<uint8_t> b(n);
-    for (uint8_t& c : b) c = static_cast<uint8_t>(rng());
-    return b;
-  };
-  switch (kind) {
-    case 0:  // noise
-      return random_bytes(1 + rng() % 300);
-    case 1: {  // a fragment header announcing ~2 GiB (last or not), then a little
-      std::vector<uint8_t> b = {(rng() % 2) ? uint8_t{0xff} : uint8_t{0x7f}, 0xff, 0xff,
-                                static_cast<uint8_t>(0xf0 | (rng() % 16))};
-      std::vector<uint8_t> tail = random_bytes(rng() % 64);
-      b.insert(b.end(), tail.begin(), tail.end());
-      return b;
-    }
-    case 2: {  // a record whose RPC header stops short (and the stream too)
-      std::vector<uint8_t> call = CallRecord(static_cast<uint32_t>(rng()), rpc::kLocalioProgram,
-                                             rpc::kLocalioVersion, rpc::kLocalioProcNull, {});
-      std::vector<uint8_t> framed = Framed(call);
-      framed.resize(4 + rng() % call.size());
-      return framed;
-    }
-    case 3: {  // a complete record holding a truncated call header
-      std::vector<uint8_t> call = CallRecord(static_cast<uint32_t>(rng()), rpc::kLocalioProgram,
-                                             rpc::kLocalioVersion, rpc::kLocalioProcNull, {});
-      call.resize(rng() % call.size());
-      return Framed(call);
-    }
-    case 4:  // a well-formed call to another program (NFS)
-      return Framed(CallRecord(static_cast<uint32_t>(rng()), 100003, 3, 0, {}));
-    case 5: {  // UUID_IS_LOCAL with arguments of the wrong size
-      size_t n = rng() % 40;
-      if (n == rpc::kNonceSize) ++n;
-      return Framed(CallRecord(static_cast<uint32_t>(rng()), rpc::kLocalioProgram,
-                               rpc::kLocalioVersion, rpc::kLocalioProcUuidIsLocal,
-                               random_bytes(n)));
-    }
-    default: {  // RPC version 3, unknown procedure, or a REPLY sent as a call
-      std::vector<uint8_t> call = CallRecord(static_cast<uint32_t>(rng()), rpc::kLocalioProgram,
-                                             rpc::kLocalioVersion, 7 + rng() % 100, {});
-      call[4 * (1 + rng() % 2) + 3] ^= 0x03;  // msg type or rpcvers
-      return Framed(call);
-    }
-  }
-}
-
 // Reads one reply record (a single fragment) and decodes its accept status;
 // nothing when the server closed or sent something else.
 std::optional<rpc::AcceptStat> ReadAcceptStat(int fd) {
@@ -486,21 +401,24 @@ TEST_F(LocalioServer, MalformedRecordsLeaveTheListenerAndNfsServing) {
   const rpc::LocalioCaller caller;
   std::mt19937 rng(20240611);
   constexpr int kRecords = 2000;
+  // The first seven kinds; the integration suite has always sent these.
+  constexpr int kKinds = 7;
   int connected = 0;
   for (int i = 0; i < kRecords; ++i) {
-    const int fd = ConnectTo(header.port);
+    const int fd = ConnectLoopback(header.port, seconds(2), false);
     if (fd < 0) {
       ADD_FAILURE() << "listener refused connection " << i << ": " << std::strerror(errno);
       break;
     }
     ++connected;
-    const std::vector<uint8_t> bytes = MalformedBytes(i % 7, rng);
+    const auto kind = static_cast<MalformedKind>(i % kKinds);
+    const std::vector<uint8_t> bytes = MalformedMessage(kind, rng);
     (void)send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
     // The well-framed calls get their error replies: proof that the
     // records reach the listener's decoder.
-    if (i % 7 == 4) {
+    if (kind == MalformedKind::kOtherProgram) {
       EXPECT_EQ(ReadAcceptStat(fd), rpc::AcceptStat::kProgUnavail) << "record " << i;
-    } else if (i % 7 == 5) {
+    } else if (kind == MalformedKind::kWrongSizeNonce) {
       EXPECT_EQ(ReadAcceptStat(fd), rpc::AcceptStat::kGarbageArgs) << "record " << i;
     }
     close(fd);

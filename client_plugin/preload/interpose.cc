@@ -29,6 +29,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <optional>
 #include <string>
 
 #include "client.h"
@@ -353,13 +354,16 @@ LOCALIO_EXPORT void nfs_destroy_context(nfs_context* nfs) {
   rt.real.destroy_context(nfs);
 }
 
-LOCALIO_EXPORT void nfs_set_uid(nfs_context* nfs, int uid) {
-  const auto& rt = GetRuntime();
-  rt.real.set_uid(nfs, uid);
-  if (!rt.active) return;
+namespace {
+
+// After nfs_set_uid/nfs_set_gid: records the context's AUTH_SYS identity
+// and hands it to the client, so that local opens act as the wire would.
+void IdentityChanged(nfs_context* nfs, const std::optional<int>& uid,
+                     const std::optional<int>& gid) {
   try {
     ContextState* s = Contexts().FindOrCreate(nfs);
-    s->uid = uid;
+    if (uid) s->uid = *uid;
+    if (gid) s->gid = *gid;
     long u, g;
     IdentityOf(*s, &u, &g);
     if (s->client) s->client->SetIdentity(static_cast<uint32_t>(u), static_cast<uint32_t>(g));
@@ -369,19 +373,18 @@ LOCALIO_EXPORT void nfs_set_uid(nfs_context* nfs, int uid) {
   }
 }
 
+}  // namespace
+
+LOCALIO_EXPORT void nfs_set_uid(nfs_context* nfs, int uid) {
+  const auto& rt = GetRuntime();
+  rt.real.set_uid(nfs, uid);
+  if (rt.active) IdentityChanged(nfs, uid, std::nullopt);
+}
+
 LOCALIO_EXPORT void nfs_set_gid(nfs_context* nfs, int gid) {
   const auto& rt = GetRuntime();
   rt.real.set_gid(nfs, gid);
-  if (!rt.active) return;
-  try {
-    ContextState* s = Contexts().FindOrCreate(nfs);
-    s->gid = gid;
-    long u, g;
-    IdentityOf(*s, &u, &g);
-    if (s->client) s->client->SetIdentity(static_cast<uint32_t>(u), static_cast<uint32_t>(g));
-  } catch (const std::bad_alloc&) {
-    if (ContextState* s = Contexts().Find(nfs)) s->client.reset();
-  }
+  if (rt.active) IdentityChanged(nfs, std::nullopt, gid);
 }
 
 LOCALIO_EXPORT int nfs_open2_async(nfs_context* nfs, const char* path, int flags, int mode,

@@ -1,22 +1,22 @@
 #!/usr/bin/env bash
 # Installs every build and test dependency from Debian's packages and fetches
-# Ganesha 4.3's headers from Debian's source package into an ignored cache.
-# Run as root on Debian 12. Safe to run twice: each step checks first.
+# the headers of the installed nfs-ganesha from Debian's source package into
+# an ignored cache (.deps/nfs-ganesha-<version>). Run as root on Debian 12 or
+# 13. Safe to run twice: each step checks first, and a second run needs no
+# network.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 deps_dir=${LOCALIO_DEPS_DIR:-$here/.deps}
-ganesha_version=4.3
-ganesha_deb_version=4.3-2
 
 packages=(
   build-essential cmake pkg-config git
   nfs-ganesha nfs-ganesha-vfs libntirpc-dev
   libnfs-dev libnfs-utils
   libcmocka-dev googletest libgtest-dev
-  rpcbind liburcu-dev libkrb5-dev
-  clang libclang-rt-14-dev
-  iproute2 procps psmisc util-linux
+  rpcbind netbase liburcu-dev libkrb5-dev
+  clang libclang-rt-dev
+  iproute2 procps psmisc util-linux e2fsprogs
   gnuplot-nox
 )
 
@@ -72,8 +72,13 @@ install_packages() {
   fi
 }
 
-# Ganesha ships no -dev package: take the headers from the source package.
+# Ganesha ships no -dev package: take the headers from the source package of
+# the version that is installed (CMake finds them by the same version).
 fetch_ganesha_headers() {
+  local ganesha_deb_version ganesha_version
+  ganesha_deb_version=$(dpkg-query -W -f='${Version}' nfs-ganesha)
+  ganesha_version=${ganesha_deb_version#*:}
+  ganesha_version=${ganesha_version%%-*}
   local dest=$deps_dir/nfs-ganesha-$ganesha_version
   if [ -f "$dest/src/include/fsal_api.h" ]; then
     log "ganesha headers present in $dest"

@@ -276,14 +276,6 @@ static struct state_t *alloc_state(struct fsal_export *exp_hdl,
 	return state;
 }
 
-static void free_state(struct fsal_export *exp_hdl, struct state_t *state)
-{
-	struct localio_export *exp = localio_export_of(exp_hdl);
-	struct fsal_export *sub = exp->export.sub_export;
-
-	LOCALIO_SUBCALL(exp, sub->exp_ops.free_state(sub, state));
-}
-
 static bool is_superuser(struct fsal_export *exp_hdl,
 			 const struct user_cred *creds)
 {
@@ -328,7 +320,7 @@ void localio_export_ops_init(struct export_ops *ops)
 	ops->fs_loc_body_size = fs_loc_body_size;
 	ops->get_write_verifier = get_write_verifier;
 	ops->alloc_state = alloc_state;
-	ops->free_state = free_state;
 	ops->is_superuser = is_superuser;
 	ops->fs_expiretimeparent = fs_expiretimeparent;
+	localio_version_export_ops_init(ops);
 }

@@ -74,7 +74,8 @@ static fsal_status_t open2(struct fsal_obj_handle *obj_hdl,
 			   fsal_verifier_t verifier,
 			   struct fsal_obj_handle **new_obj,
 			   struct fsal_attrlist *attrs_out,
-			   bool *caller_perm_check)
+			   bool *caller_perm_check
+			   LOCALIO_DIR_ATTRS_OUT(parent))
 {
 	struct localio_export *exp = localio_current_export();
 	struct fsal_obj_handle *sub = localio_sub(obj_hdl);
@@ -86,7 +87,8 @@ static fsal_status_t open2(struct fsal_obj_handle *obj_hdl,
 							  createmode, name,
 							  attrs_in, verifier,
 							  &sub_new, attrs_out,
-							  caller_perm_check));
+							  caller_perm_check
+							  LOCALIO_PASS_DIR_ATTRS(parent)));
 	if (!FSAL_IS_ERROR(status) && sub_new == sub) {
 		/* opened by handle and the sub-FSAL named the object itself */
 		*new_obj = obj_hdl;
@@ -245,18 +247,8 @@ static fsal_status_t fallocate_(struct fsal_obj_handle *obj_hdl,
 	return status;
 }
 
-/* The pre-state seek/io_advise are still in 4.3's ops table. */
-static fsal_status_t seek(struct fsal_obj_handle *obj_hdl,
-			  struct io_info *info)
-{
-	struct localio_export *exp = localio_current_export();
-	struct fsal_obj_handle *sub = localio_sub(obj_hdl);
-	fsal_status_t status;
-
-	LOCALIO_SUBCALL(exp, status = sub->obj_ops->seek(sub, info));
-	return status;
-}
-
+/* The pre-state io_advise is still in the ops table (seek was too, until
+ * 6.5: ops_ganesha4.c). */
 static fsal_status_t io_advise(struct fsal_obj_handle *obj_hdl,
 			       struct io_hints *hints)
 {
@@ -285,6 +277,5 @@ void localio_file_ops_init(struct fsal_obj_ops *ops)
 	ops->close2 = close2;
 	ops->close = close_;
 	ops->fallocate = fallocate_;
-	ops->seek = seek;
 	ops->io_advise = io_advise;
 }

@@ -6,7 +6,7 @@ struct fsal_obj_handle *localio_wrap_handle(struct localio_export *exp,
 {
 	struct localio_handle *hdl = gsh_calloc(1, sizeof(*hdl));
 
-	fsal_obj_handle_init(&hdl->obj_handle, &exp->export, sub_handle->type);
+	localio_obj_handle_init(&hdl->obj_handle, &exp->export, sub_handle->type);
 	hdl->obj_handle.obj_ops = &LOCALIO.handle_ops;
 	hdl->obj_handle.fs = sub_handle->fs;
 	hdl->obj_handle.fsid = sub_handle->fsid;
@@ -50,7 +50,7 @@ static void release(struct fsal_obj_handle *obj_hdl)
 	struct fsal_obj_handle *sub = hdl->sub_handle;
 
 	LOCALIO_SUBCALL(exp, sub->obj_ops->release(sub));
-	fsal_obj_handle_fini(&hdl->obj_handle);
+	localio_obj_handle_fini(&hdl->obj_handle);
 	gsh_free(hdl);
 }
 
@@ -160,7 +160,8 @@ static int dirent_cmp(struct fsal_obj_handle *parent, const char *name1,
 static fsal_status_t mkdir_(struct fsal_obj_handle *dir_hdl, const char *name,
 			    struct fsal_attrlist *attrs_in,
 			    struct fsal_obj_handle **new_obj,
-			    struct fsal_attrlist *attrs_out)
+			    struct fsal_attrlist *attrs_out
+			    LOCALIO_DIR_ATTRS_OUT(parent))
 {
 	struct localio_export *exp = localio_current_export();
 	struct fsal_obj_handle *sub = localio_sub(dir_hdl);
@@ -169,7 +170,8 @@ static fsal_status_t mkdir_(struct fsal_obj_handle *dir_hdl, const char *name,
 
 	LOCALIO_SUBCALL(exp, status = sub->obj_ops->mkdir(sub, name, attrs_in,
 							  &sub_handle,
-							  attrs_out));
+							  attrs_out
+							  LOCALIO_PASS_DIR_ATTRS(parent)));
 	if (!FSAL_IS_ERROR(status))
 		localio_pub_child(exp, sub, name, sub_handle);
 	return localio_wrap_result(exp, status, sub_handle, new_obj);
@@ -179,7 +181,8 @@ static fsal_status_t mknode(struct fsal_obj_handle *dir_hdl, const char *name,
 			    object_file_type_t nodetype,
 			    struct fsal_attrlist *attrs_in,
 			    struct fsal_obj_handle **new_obj,
-			    struct fsal_attrlist *attrs_out)
+			    struct fsal_attrlist *attrs_out
+			    LOCALIO_DIR_ATTRS_OUT(parent))
 {
 	struct localio_export *exp = localio_current_export();
 	struct fsal_obj_handle *sub = localio_sub(dir_hdl);
@@ -189,7 +192,8 @@ static fsal_status_t mknode(struct fsal_obj_handle *dir_hdl, const char *name,
 	LOCALIO_SUBCALL(exp, status = sub->obj_ops->mknode(sub, name, nodetype,
 							   attrs_in,
 							   &sub_handle,
-							   attrs_out));
+							   attrs_out
+							   LOCALIO_PASS_DIR_ATTRS(parent)));
 	if (!FSAL_IS_ERROR(status))
 		localio_pub_child(exp, sub, name, sub_handle);
 	return localio_wrap_result(exp, status, sub_handle, new_obj);
@@ -199,7 +203,8 @@ static fsal_status_t symlink_(struct fsal_obj_handle *dir_hdl,
 			      const char *name, const char *link_path,
 			      struct fsal_attrlist *attrs_in,
 			      struct fsal_obj_handle **new_obj,
-			      struct fsal_attrlist *attrs_out)
+			      struct fsal_attrlist *attrs_out
+			      LOCALIO_DIR_ATTRS_OUT(parent))
 {
 	struct localio_export *exp = localio_current_export();
 	struct fsal_obj_handle *sub = localio_sub(dir_hdl);
@@ -210,7 +215,8 @@ static fsal_status_t symlink_(struct fsal_obj_handle *dir_hdl,
 							    link_path,
 							    attrs_in,
 							    &sub_handle,
-							    attrs_out));
+							    attrs_out
+							    LOCALIO_PASS_DIR_ATTRS(parent)));
 	if (!FSAL_IS_ERROR(status))
 		localio_pub_child(exp, sub, name, sub_handle);
 	return localio_wrap_result(exp, status, sub_handle, new_obj);
@@ -257,7 +263,8 @@ static fsal_status_t getattrs(struct fsal_obj_handle *obj_hdl,
 
 static fsal_status_t link_(struct fsal_obj_handle *obj_hdl,
 			   struct fsal_obj_handle *destdir_hdl,
-			   const char *name)
+			   const char *name
+			   LOCALIO_DIR_ATTRS_OUT(destdir))
 {
 	struct localio_export *exp = localio_current_export();
 	struct fsal_obj_handle *sub = localio_sub(obj_hdl);
@@ -265,7 +272,8 @@ static fsal_status_t link_(struct fsal_obj_handle *obj_hdl,
 
 	LOCALIO_SUBCALL(exp, status = sub->obj_ops->link(sub,
 							 localio_sub(destdir_hdl),
-							 name));
+							 name
+							 LOCALIO_PASS_DIR_ATTRS(destdir)));
 	return status;
 }
 
@@ -273,7 +281,9 @@ static fsal_status_t rename_(struct fsal_obj_handle *obj_hdl,
 			     struct fsal_obj_handle *olddir_hdl,
 			     const char *old_name,
 			     struct fsal_obj_handle *newdir_hdl,
-			     const char *new_name)
+			     const char *new_name
+			     LOCALIO_DIR_ATTRS_OUT(olddir)
+			     LOCALIO_DIR_ATTRS_OUT(newdir))
 {
 	struct localio_export *exp = localio_current_export();
 	struct fsal_obj_handle *olddir = localio_sub(olddir_hdl);
@@ -281,7 +291,9 @@ static fsal_status_t rename_(struct fsal_obj_handle *obj_hdl,
 
 	LOCALIO_SUBCALL(exp, status = olddir->obj_ops->rename(
 					localio_sub(obj_hdl), olddir, old_name,
-					localio_sub(newdir_hdl), new_name));
+					localio_sub(newdir_hdl), new_name
+					LOCALIO_PASS_DIR_ATTRS(olddir)
+					LOCALIO_PASS_DIR_ATTRS(newdir)));
 	if (!FSAL_IS_ERROR(status))
 		localio_pub_renamed(exp, localio_sub(obj_hdl),
 				    localio_sub(newdir_hdl), new_name);
@@ -289,7 +301,8 @@ static fsal_status_t rename_(struct fsal_obj_handle *obj_hdl,
 }
 
 static fsal_status_t unlink_(struct fsal_obj_handle *dir_hdl,
-			     struct fsal_obj_handle *obj_hdl, const char *name)
+			     struct fsal_obj_handle *obj_hdl, const char *name
+			     LOCALIO_DIR_ATTRS_OUT(parent))
 {
 	struct localio_export *exp = localio_current_export();
 	struct fsal_obj_handle *dir = localio_sub(dir_hdl);
@@ -297,7 +310,8 @@ static fsal_status_t unlink_(struct fsal_obj_handle *dir_hdl,
 
 	LOCALIO_SUBCALL(exp, status = dir->obj_ops->unlink(dir,
 							   localio_sub(obj_hdl),
-							   name));
+							   name
+							   LOCALIO_PASS_DIR_ATTRS(parent)));
 	if (!FSAL_IS_ERROR(status))
 		localio_pub_removed(exp, localio_sub(obj_hdl));
 	return status;

@@ -9,11 +9,7 @@
 #ifndef LOCALIO_METHODS_H
 #define LOCALIO_METHODS_H
 
-#include "config.h"
-
-#include "fsal.h"
-#include "fsal_api.h"
-#include "FSAL/fsal_commonlib.h"
+#include "ganesha_compat.h"
 #include "config_parsing.h"
 #include "localio_config.h"
 
@@ -113,6 +109,10 @@ void localio_handle_ops_init(struct fsal_obj_ops *ops);	/* handle.c */
 void localio_file_ops_init(struct fsal_obj_ops *ops);	/* file.c */
 void localio_xattr_ops_init(struct fsal_obj_ops *ops);	/* xattrs.c */
 void localio_layout_ops_init(struct fsal_obj_ops *ops);	/* layout.c */
+/* The ops of one Ganesha version only (ops_ganesha<major>.c). */
+void localio_version_module_ops_init(struct fsal_ops *ops);
+void localio_version_export_ops_init(struct export_ops *ops);
+void localio_version_obj_ops_init(struct fsal_obj_ops *ops);
 
 /* Wraps sub_handle (ownership passes to the new handle) in a LOCALIO
  * handle of exp. */

@@ -1,6 +1,7 @@
 /* FSAL_LOCALIO module: registration, the LOCALIO { } config block. */
 #include "localio_methods.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -278,37 +279,114 @@ static void dump_config(struct fsal_module *fsal_hdl, int log_fd)
 		(unsigned int)cfg->port);
 }
 
+/* The version of the Ganesha that loads us, "X.Y" of the
+ * libganesha_nfsd.so.X.Y that defines register_fsal in this process (the
+ * dynamic linker opens it by its soname). False when there is none. */
+static bool server_version(char *buf, size_t len)
+{
+	static const char prefix[] = "libganesha_nfsd.so.";
+	int (*const probe)(struct fsal_module *, const char *, uint32_t,
+			   uint32_t, uint8_t) = register_fsal;
+	Dl_info info;
+	const char *base;
+
+	if (probe == NULL ||
+	    dladdr(*(void *const *)&probe, &info) == 0 ||
+	    info.dli_fname == NULL)
+		return false;
+	base = strrchr(info.dli_fname, '/');
+	base = base != NULL ? base + 1 : info.dli_fname;
+	if (strncmp(base, prefix, sizeof(prefix) - 1) != 0)
+		return false;
+	snprintf(buf, len, "%s", base + sizeof(prefix) - 1);
+	return true;
+}
+
+/* True when `version` is one this tree builds for (CMake's list): their
+ * DisplayLogComponentLevel and COMPONENT_FSAL/NIV_CRIT are the same, so a
+ * build for one may write to the log of the other. */
+static bool known_version(const char *version)
+{
+	static const char supported[] = LOCALIO_GANESHA_SUPPORTED;
+	const char *p = supported;
+	size_t n = strlen(version);
+
+	while ((p = strstr(p, version)) != NULL) {
+		bool starts = p == supported || p[-1] == ' ';
+
+		if (starts && (p[n] == ' ' || p[n] == '\0'))
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+/* Refuses a server of another version: its structures differ from the
+ * headers this module was built with. Nothing of Ganesha's is called but
+ * its logger, and only on a version whose logger is known; Ganesha then
+ * reports that the module did not register, fails the exports that name
+ * LOCALIO and serves the others. */
+static void refuse_server(const char *server)
+{
+	char msg[512];
+
+	snprintf(msg, sizeof(msg),
+		 "LOCALIO: %s was built for nfs-ganesha %s (FSAL API %d.%d) but this server is nfs-ganesha %s: install the LOCALIO FSAL built for nfs-ganesha %s. Exports with FSAL LOCALIO are not served; the other exports are.",
+		 "libfsallocalio.so", GANESHA_VERSION, FSAL_MAJOR_VERSION,
+		 FSAL_MINOR_VERSION, server[0] != '\0' ? server : "unknown",
+		 server[0] != '\0' ? server : "this server");
+	/* Ganesha's log may be a file or syslog: stderr alone could be lost. */
+	fprintf(stderr, "%s\n", msg);
+	if (server[0] != '\0' && known_version(server))
+		DisplayLogComponentLevel(COMPONENT_FSAL, __FILE__, __LINE__,
+					 __func__, NIV_CRIT, "%s", msg);
+}
+
+static bool registered;
+
 MODULE_INIT static void localio_fsal_load(void)
 {
 	struct fsal_module *me = &LOCALIO.module;
+	char server[32] = "";
 
+	if (!server_version(server, sizeof(server)) ||
+	    strcmp(server, GANESHA_VERSION) != 0) {
+		refuse_server(server);
+		return;
+	}
 	if (register_fsal(me, LOCALIO_FSAL_NAME, FSAL_MAJOR_VERSION,
 			  FSAL_MINOR_VERSION, FSAL_ID_NO_PNFS) != 0) {
 		/* Ganesha's log is not necessarily up during dlopen */
 		fprintf(stderr, "FSAL_LOCALIO: register_fsal failed\n");
 		return;
 	}
+	registered = true;
 	me->m_ops.init_config = init_config;
 	me->m_ops.dump_config = dump_config;
 	me->m_ops.create_export = localio_create_export;
 	me->m_ops.update_export = localio_update_export;
+	localio_version_module_ops_init(&me->m_ops);
 
 	fsal_default_obj_ops_init(&LOCALIO.handle_ops);
 	localio_handle_ops_init(&LOCALIO.handle_ops);
 	localio_file_ops_init(&LOCALIO.handle_ops);
 	localio_xattr_ops_init(&LOCALIO.handle_ops);
 	localio_layout_ops_init(&LOCALIO.handle_ops);
+	localio_version_obj_ops_init(&LOCALIO.handle_ops);
 	/* No logging here: a constructor can run before Ganesha's log is
 	 * set up (init_config logs once the FSAL is in use). */
 }
 
 MODULE_FINI static void localio_fsal_unload(void)
 {
+	if (!registered)
+		return;
 	localio_server_stop();
 	localio_server_set_log_sink(NULL);
 	if (unregister_fsal(&LOCALIO.module) != 0) {
 		fprintf(stderr, "FSAL_LOCALIO: unregister_fsal failed\n");
 		return;
 	}
+	registered = false;
 	localio_module_config_release(&LOCALIO.config);
 }

@@ -1,7 +1,8 @@
 // Every config/ganesha*.conf starts the stock ganesha.nfsd with the LOCALIO
 // FSAL and serves what it declares. Host-specific values are substituted
 // into a temp copy: export Paths (fresh temp dirs), NFS/MOUNT ports,
-// Bind_addr, Plugins_Dir, the NFSv4 recovery dir, Map_Path (a fresh dir
+// Bind_addr, Plugins_Dir, the NFSv4 recovery dir, what the host needs for
+// its Ganesha (harness::HostCoreParams), Map_Path (a fresh dir
 // under /dev/shm) and Map_Group (the deployment's group does not exist on a
 // test host: the test's own group stands in). Everything else is the
 // example's own text, judged by Ganesha's parser. Then every export answers
@@ -108,6 +109,7 @@ class ConfigExample : public ::testing::TestWithParam<std::string> {
     core.Set("Bind_addr", "127.0.0.1");
     core.Set("Plugins_Dir", Quoted(plugins));
     for (const char* off : {"Enable_NLM", "Enable_RQUOTA", "Enable_UDP"}) core.Set(off, "false");
+    for (const auto& [param, value] : harness::HostCoreParams()) core.Set(param, value);
     ConfBlock& v4 = root.Block("NFSV4");
     v4.Set("RecoveryRoot", Quoted(tmp_.path() + "/recovery"));
     v4.Set("RecoveryDir", "v4recov");

@@ -13,6 +13,7 @@
 //       the shim's one error line names the root it could not open.
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <cerrno>
 #include <filesystem>
 #include <fstream>
@@ -188,6 +189,13 @@ class ContainerModel : public ::testing::Test {
   // map) put it: everything still works over RPC, and says why.
   void ExpectCleanFallback(ClientView view, const std::string& path_map,
                            const std::string& missing_root, const std::string& tag) {
+    // A name of its own per test: names removed here behind the server's
+    // back may stay in Ganesha 6.5's directory cache (Attr_Expiration_Time
+    // 0 keeps it from revalidating), and nfs-cp never overwrites.
+    std::string in_name = "fallback-in-" + tag + ".bin";
+    for (char& c : in_name) {
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.') c = '-';
+    }
     ASSERT_NO_FATAL_FAILURE(WriteRandomFile(OnVolume("fallback.bin"), kSmallFile, 3));
     for (int version : {3, 4}) {
       SCOPED_TRACE("NFSv" + std::to_string(version));
@@ -204,11 +212,11 @@ class ContainerModel : public ::testing::Test {
     }
     // libnfs 4.0 cannot write over ~3.9 KiB per NFSv4 WRITE: v3 only.
     ClientRun in = InClient(view, ShimEnv(path_map),
-                            {"nfs-cp", Scratch("small.bin"), server_->Url(3, "fallback-in.bin")});
+                            {"nfs-cp", Scratch("small.bin"), server_->Url(3, in_name)});
     Report("nfs-cp into the export, v3, " + tag, in, kSmallFile);
     ASSERT_TRUE(in.result.Succeeded()) << in.result.Describe();
     EXPECT_GT(in.loopback, kSmallFile);
-    EXPECT_EQ(Sha256(OnVolume("fallback-in.bin")), Sha256(Scratch("small.bin")));
+    EXPECT_EQ(Sha256(OnVolume(in_name)), Sha256(Scratch("small.bin")));
 
     ClientRun api = InClient(
         view, ApiEnv(path_map),
@@ -222,7 +230,7 @@ class ContainerModel : public ::testing::Test {
     EXPECT_EQ(Sha256(Scratch("api.bin")), Sha256(OnVolume("fallback.bin")));
     fs::remove(Scratch("api.bin"));
     fs::remove(OnVolume("fallback.bin"));
-    fs::remove(OnVolume("fallback-in.bin"));
+    fs::remove(OnVolume(in_name));
   }
 
   static NamespacedServer* server_;

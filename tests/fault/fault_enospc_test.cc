@@ -1,8 +1,9 @@
 // A full filesystem under a bypassing client: the export lives on an 8 MiB
-// tmpfs; a client writes past the limit through the bypass (NFSv3, then
-// NFSv4). -ENOSPC reaches the application at a write or at fsync/close,
-// and every write an fsync acknowledged before is in the file. The tmpfs is
-// unmounted at the end.
+// ext4 (a loop-mounted image: Ganesha 6.5's VFS refuses to export tmpfs); a
+// client writes past the limit through the bypass (NFSv3, then NFSv4).
+// -ENOSPC reaches the application at a write or at fsync/close, and every
+// write an fsync acknowledged before is in the file. The filesystem is
+// unmounted at the end (and its loop device freed with it).
 #include <gtest/gtest.h>
 #include <fcntl.h>
 #include <sys/mount.h>
@@ -10,14 +11,17 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "harness/fsal_paths.h"
 #include "harness/ganesha_server.h"
 #include "harness/gtest_support.h"
+#include "harness/process.h"
 #include "harness/temp_dir.h"
 #include "safety_support.h"
 
@@ -25,8 +29,8 @@ namespace localio::harness {
 namespace {
 
 constexpr uint16_t kExport = 1;
-constexpr uint64_t kChunk = kRpcWriteChunk;
-constexpr int kChunksPerFsync = 64;  // 128 KiB
+constexpr uint64_t kChunk = kRpcWriteChunk < 16384 ? kRpcWriteChunk : 16384;
+constexpr int kChunksPerFsync = 128 * 1024 / kChunk;  // an fsync every 128 KiB
 
 class FaultEnospc : public ::testing::Test {
  protected:
@@ -35,8 +39,20 @@ class FaultEnospc : public ::testing::Test {
     ASSERT_TRUE(tmp_.Create("localio-enospc").ok());
     mountpoint_ = tmp_.path() + "/export";
     ASSERT_EQ(mkdir(mountpoint_.c_str(), 0755), 0);
-    ASSERT_EQ(mount("tmpfs", mountpoint_.c_str(), "tmpfs", 0, "size=8m,mode=0755"), 0)
-        << "mount -t tmpfs -o size=8m " << mountpoint_ << ": " << std::strerror(errno);
+    const std::string image = tmp_.path() + "/fs.img";
+    {
+      const int fd = open(image.c_str(), O_CREAT | O_WRONLY, 0600);
+      ASSERT_GE(fd, 0) << image << ": " << std::strerror(errno);
+      ASSERT_EQ(ftruncate(fd, 8 << 20), 0);
+      close(fd);
+    }
+    for (const std::vector<std::string>& argv :
+         {std::vector<std::string>{"mkfs.ext4", "-q", "-F", "-m", "0", image},
+          std::vector<std::string>{"mount", "-o", "loop", image, mountpoint_}}) {
+      CommandResult r;
+      ASSERT_TRUE(RunCommand(argv, std::chrono::seconds(60), &r).ok() && r.Succeeded())
+          << argv[0] << ": " << r.Describe();
+    }
     mounted_ = true;
     ServerOptions options;
     ExportOptions e;

@@ -27,8 +27,8 @@ static struct {
 	void *cb_arg;
 } pending_io;
 
-static void record(const char *op, struct fsal_obj_handle *obj,
-		   struct fsal_obj_handle *obj2, const void *arg)
+void fake_record(const char *op, struct fsal_obj_handle *obj,
+		 struct fsal_obj_handle *obj2, const void *arg)
 {
 	fake_last.op = op;
 	fake_last.ctx_export = op_ctx->fsal_export;
@@ -37,6 +37,23 @@ static void record(const char *op, struct fsal_obj_handle *obj,
 	fake_last.arg = arg;
 	fake_last.count++;
 }
+
+static void fake_record_dir_attrs(struct fsal_attrlist *const *seen,
+				  size_t n)
+{
+	for (size_t i = 0; i < n && i < 4; i++)
+		fake_last.dir_attrs[i] = seen[i];
+}
+
+/* Records the directory attributes an op received: the arguments are
+ * LOCALIO_PASS_DIR_ATTRS(...) forms, nothing on 4.3. */
+#define RECORD_DIR_ATTRS(...)						\
+	do {								\
+		struct fsal_attrlist *const seen_[] = { NULL __VA_ARGS__ }; \
+									\
+		fake_record_dir_attrs(seen_ + 1,			\
+				      sizeof(seen_) / sizeof(seen_[0]) - 1); \
+	} while (0)
 
 void fake_reset(void)
 {
@@ -85,7 +102,7 @@ static struct fsal_obj_handle *new_typed(int id, object_file_type_t type)
 		memcpy(h->opaque, &id, sizeof(id));
 		h->opaque_len = sizeof(id);
 	}
-	fsal_obj_handle_init(&h->obj, &fake_last_export->export, type);
+	localio_obj_handle_init(&h->obj, &fake_last_export->export, type);
 	h->obj.obj_ops = &fake_obj_ops;
 	h->obj.fileid = 1000 + id;
 	h->id = id;
@@ -122,9 +139,9 @@ static fsal_status_t make_handle(struct fsal_obj_handle **out,
 
 static void fake_release(struct fsal_obj_handle *obj)
 {
-	record(__func__, obj, NULL, NULL);
+	fake_record(__func__, obj, NULL, NULL);
 	fake_last.released++;
-	fsal_obj_handle_fini(obj);
+	localio_obj_handle_fini(obj);
 	gsh_free(container_of(obj, struct fake_handle, obj));
 }
 
@@ -132,24 +149,62 @@ static fsal_status_t fake_lookup(struct fsal_obj_handle *dir, const char *path,
 				 struct fsal_obj_handle **handle,
 				 struct fsal_attrlist *attrs_out)
 {
-	record(__func__, dir, NULL, path);
+	fake_record(__func__, dir, NULL, path);
 	return make_handle(handle, attrs_out, 2);
 }
 
 static fsal_status_t fake_mkdir(struct fsal_obj_handle *dir, const char *name,
 				struct fsal_attrlist *attrs_in,
 				struct fsal_obj_handle **new_obj,
-				struct fsal_attrlist *attrs_out)
+				struct fsal_attrlist *attrs_out
+				LOCALIO_DIR_ATTRS_OUT(parent))
 {
-	record(__func__, dir, NULL, attrs_in);
+	fake_record(__func__, dir, NULL, attrs_in);
+	RECORD_DIR_ATTRS(LOCALIO_PASS_DIR_ATTRS(parent));
 	(void)name;
 	return make_typed(new_obj, attrs_out, 3, DIRECTORY);
+}
+
+static fsal_status_t fake_mknode(struct fsal_obj_handle *dir,
+				 const char *name, object_file_type_t nodetype,
+				 struct fsal_attrlist *attrs_in,
+				 struct fsal_obj_handle **new_obj,
+				 struct fsal_attrlist *attrs_out
+				 LOCALIO_DIR_ATTRS_OUT(parent))
+{
+	(void)name;
+	fake_record(__func__, dir, NULL, attrs_in);
+	RECORD_DIR_ATTRS(LOCALIO_PASS_DIR_ATTRS(parent));
+	return make_typed(new_obj, attrs_out, 6, nodetype);
+}
+
+static fsal_status_t fake_symlink(struct fsal_obj_handle *dir,
+				  const char *name, const char *link_path,
+				  struct fsal_attrlist *attrs_in,
+				  struct fsal_obj_handle **new_obj,
+				  struct fsal_attrlist *attrs_out
+				  LOCALIO_DIR_ATTRS_OUT(parent))
+{
+	(void)name;
+	(void)attrs_in;
+	fake_record(__func__, dir, NULL, link_path);
+	RECORD_DIR_ATTRS(LOCALIO_PASS_DIR_ATTRS(parent));
+	return make_typed(new_obj, attrs_out, 7, SYMBOLIC_LINK);
+}
+
+static fsal_status_t fake_link(struct fsal_obj_handle *obj,
+			       struct fsal_obj_handle *destdir,
+			       const char *name LOCALIO_DIR_ATTRS_OUT(destdir))
+{
+	fake_record(__func__, obj, destdir, name);
+	RECORD_DIR_ATTRS(LOCALIO_PASS_DIR_ATTRS(destdir));
+	return fake_next_status;
 }
 
 static fsal_status_t fake_getattrs(struct fsal_obj_handle *obj,
 				   struct fsal_attrlist *attrs_out)
 {
-	record(__func__, obj, NULL, attrs_out);
+	fake_record(__func__, obj, NULL, attrs_out);
 	if (!FSAL_IS_ERROR(fake_next_status)) {
 		attrs_out->filesize = FAKE_FILESIZE;
 		attrs_out->valid_mask |= ATTR_SIZE;
@@ -163,7 +218,7 @@ static fsal_status_t fake_setattr2(struct fsal_obj_handle *obj, bool bypass,
 {
 	(void)bypass;
 	(void)attrs;
-	record(__func__, obj, NULL, state);
+	fake_record(__func__, obj, NULL, state);
 	return fake_next_status;
 }
 
@@ -171,18 +226,24 @@ static fsal_status_t fake_rename(struct fsal_obj_handle *obj,
 				 struct fsal_obj_handle *olddir,
 				 const char *old_name,
 				 struct fsal_obj_handle *newdir,
-				 const char *new_name)
+				 const char *new_name
+				 LOCALIO_DIR_ATTRS_OUT(olddir)
+				 LOCALIO_DIR_ATTRS_OUT(newdir))
 {
 	(void)old_name;
-	record(__func__, olddir, newdir, new_name);
+	fake_record(__func__, olddir, newdir, new_name);
+	RECORD_DIR_ATTRS(LOCALIO_PASS_DIR_ATTRS(olddir)
+			 LOCALIO_PASS_DIR_ATTRS(newdir));
 	fake_last.arg = obj;	/* the renamed object, checked by the test */
 	return fake_next_status;
 }
 
 static fsal_status_t fake_unlink(struct fsal_obj_handle *dir,
-				 struct fsal_obj_handle *obj, const char *name)
+				 struct fsal_obj_handle *obj, const char *name
+				 LOCALIO_DIR_ATTRS_OUT(parent))
 {
-	record(__func__, dir, obj, name);
+	fake_record(__func__, dir, obj, name);
+	RECORD_DIR_ATTRS(LOCALIO_PASS_DIR_ATTRS(parent));
 	return fake_next_status;
 }
 
@@ -196,7 +257,7 @@ static fsal_status_t fake_readdir(struct fsal_obj_handle *dir,
 	struct fsal_export *sub = op_ctx->fsal_export;
 
 	(void)attrmask;
-	record(__func__, dir, NULL, whence);
+	fake_record(__func__, dir, NULL, whence);
 	if (FSAL_IS_ERROR(fake_next_status))
 		return fake_next_status;
 	cb("a", fake_handle_new(10), &attrs, dir_state, 1);
@@ -216,7 +277,7 @@ static fsal_status_t fake_handle_to_wire(const struct fsal_obj_handle *obj,
 						   obj);
 
 	(void)type;
-	record(__func__, (struct fsal_obj_handle *)obj, NULL, fh_desc);
+	fake_record(__func__, (struct fsal_obj_handle *)obj, NULL, fh_desc);
 	if (FSAL_IS_ERROR(fake_next_status))
 		return fake_next_status;
 	if (fh_desc->len < h->opaque_len)
@@ -229,7 +290,7 @@ static fsal_status_t fake_handle_to_wire(const struct fsal_obj_handle *obj,
 static fsal_status_t fake_merge(struct fsal_obj_handle *orig,
 				struct fsal_obj_handle *dupe)
 {
-	record(__func__, orig, dupe, NULL);
+	fake_record(__func__, orig, dupe, NULL);
 	return fake_next_status;
 }
 
@@ -239,7 +300,7 @@ static fsal_status_t fake_lease_op2(struct fsal_obj_handle *obj,
 {
 	(void)owner;
 	(void)deleg;
-	record(__func__, obj, NULL, state);
+	fake_record(__func__, obj, NULL, state);
 	return fake_next_status;
 }
 
@@ -251,13 +312,15 @@ static fsal_status_t fake_open2(struct fsal_obj_handle *obj,
 				fsal_verifier_t verifier,
 				struct fsal_obj_handle **new_obj,
 				struct fsal_attrlist *attrs_out,
-				bool *caller_perm_check)
+				bool *caller_perm_check
+				LOCALIO_DIR_ATTRS_OUT(parent))
 {
 	(void)openflags;
 	(void)createmode;
 	(void)attrs_in;
 	(void)verifier;
-	record(__func__, obj, NULL, state);
+	fake_record(__func__, obj, NULL, state);
+	RECORD_DIR_ATTRS(LOCALIO_PASS_DIR_ATTRS(parent));
 	*caller_perm_check = true;
 	if (name == NULL)	/* open by handle: nothing new */
 		return fake_next_status;
@@ -269,14 +332,14 @@ static fsal_status_t fake_commit2(struct fsal_obj_handle *obj, off_t offset,
 {
 	(void)offset;
 	(void)len;
-	record(__func__, obj, NULL, NULL);
+	fake_record(__func__, obj, NULL, NULL);
 	return fake_next_status;
 }
 
 static fsal_status_t fake_close2(struct fsal_obj_handle *obj,
 				 struct state_t *state)
 {
-	record(__func__, obj, NULL, state);
+	fake_record(__func__, obj, NULL, state);
 	return fake_next_status;
 }
 
@@ -284,7 +347,7 @@ static void fake_io(const char *op, struct fsal_obj_handle *obj,
 		    fsal_async_cb done_cb, struct fsal_io_arg *io_arg,
 		    void *caller_arg)
 {
-	record(op, obj, NULL, io_arg);
+	fake_record(op, obj, NULL, io_arg);
 	if (fake_defer_io) {
 		pending_io.obj = obj;
 		pending_io.cb = done_cb;
@@ -327,7 +390,7 @@ static fsal_status_t fake_getxattrs(struct fsal_obj_handle *obj,
 				    xattrkey4 *name, xattrvalue4 *value)
 {
 	(void)value;
-	record(__func__, obj, NULL, name);
+	fake_record(__func__, obj, NULL, name);
 	return fake_next_status;
 }
 
@@ -337,14 +400,14 @@ static fsal_status_t fake_setxattrs(struct fsal_obj_handle *obj,
 {
 	(void)option;
 	(void)value;
-	record(__func__, obj, NULL, name);
+	fake_record(__func__, obj, NULL, name);
 	return fake_next_status;
 }
 
 static fsal_status_t fake_removexattrs(struct fsal_obj_handle *obj,
 				       xattrkey4 *name)
 {
-	record(__func__, obj, NULL, name);
+	fake_record(__func__, obj, NULL, name);
 	return fake_next_status;
 }
 
@@ -354,7 +417,7 @@ static fsal_status_t fake_listxattrs(struct fsal_obj_handle *obj,
 {
 	(void)maxcount;
 	(void)cookie;
-	record(__func__, obj, NULL, names);
+	fake_record(__func__, obj, NULL, names);
 	*eof = true;
 	return fake_next_status;
 }
@@ -366,7 +429,7 @@ static void fake_export_release(struct fsal_export *exp_hdl)
 	struct fake_export *exp = container_of(exp_hdl, struct fake_export,
 					       export);
 
-	record(__func__, NULL, NULL, exp_hdl);
+	fake_record(__func__, NULL, NULL, exp_hdl);
 	fsal_detach_export(exp_hdl->fsal, &exp_hdl->exports);
 	free_export_ops(exp_hdl);
 	if (fake_last_export == exp)
@@ -379,7 +442,7 @@ static fsal_status_t fake_lookup_path(struct fsal_export *exp_hdl,
 				      struct fsal_obj_handle **handle,
 				      struct fsal_attrlist *attrs_out)
 {
-	record(__func__, NULL, NULL, path);
+	fake_record(__func__, NULL, NULL, path);
 	(void)exp_hdl;
 	return make_typed(handle, attrs_out, 1, DIRECTORY);
 }
@@ -390,14 +453,14 @@ static fsal_status_t fake_create_handle(struct fsal_export *exp_hdl,
 					struct fsal_attrlist *attrs_out)
 {
 	(void)exp_hdl;
-	record(__func__, NULL, NULL, fh_desc);
+	fake_record(__func__, NULL, NULL, fh_desc);
 	return make_handle(handle, attrs_out, 5);
 }
 
 static uint32_t fake_fs_maxread(struct fsal_export *exp_hdl)
 {
 	(void)exp_hdl;
-	record(__func__, NULL, NULL, NULL);
+	fake_record(__func__, NULL, NULL, NULL);
 	return 123456;
 }
 
@@ -407,15 +470,8 @@ static struct state_t *fake_alloc_state(struct fsal_export *exp_hdl,
 {
 	(void)exp_hdl;
 	(void)state_type;
-	record(__func__, NULL, NULL, related_state);
+	fake_record(__func__, NULL, NULL, related_state);
 	return gsh_calloc(1, sizeof(struct state_t));
-}
-
-static void fake_free_state(struct fsal_export *exp_hdl, struct state_t *state)
-{
-	(void)exp_hdl;
-	record(__func__, NULL, NULL, state);
-	gsh_free(state);
 }
 
 static fsal_status_t fake_create_export(struct fsal_module *fsal_hdl,
@@ -427,7 +483,7 @@ static fsal_status_t fake_create_export(struct fsal_module *fsal_hdl,
 
 	(void)parse_node;
 	(void)err_type;
-	record(__func__, NULL, NULL, up_ops);
+	fake_record(__func__, NULL, NULL, up_ops);
 	if (FSAL_IS_ERROR(fake_create_export_status))
 		return fake_create_export_status;
 	exp = gsh_calloc(1, sizeof(*exp));
@@ -437,7 +493,7 @@ static fsal_status_t fake_create_export(struct fsal_module *fsal_hdl,
 	exp->export.exp_ops.create_handle = fake_create_handle;
 	exp->export.exp_ops.fs_maxread = fake_fs_maxread;
 	exp->export.exp_ops.alloc_state = fake_alloc_state;
-	exp->export.exp_ops.free_state = fake_free_state;
+	fake_version_export_ops_init(&exp->export.exp_ops);
 	exp->export.fsal = fsal_hdl;
 	exp->export.up_ops = up_ops;
 	fsal_attach_export(fsal_hdl, &exp->export.exports);
@@ -462,6 +518,9 @@ void fake_sub_register(void)
 	fake_obj_ops.release = fake_release;
 	fake_obj_ops.lookup = fake_lookup;
 	fake_obj_ops.mkdir = fake_mkdir;
+	fake_obj_ops.mknode = fake_mknode;
+	fake_obj_ops.symlink = fake_symlink;
+	fake_obj_ops.link = fake_link;
 	fake_obj_ops.getattrs = fake_getattrs;
 	fake_obj_ops.setattr2 = fake_setattr2;
 	fake_obj_ops.rename = fake_rename;
@@ -479,5 +538,6 @@ void fake_sub_register(void)
 	fake_obj_ops.setxattrs = fake_setxattrs;
 	fake_obj_ops.removexattrs = fake_removexattrs;
 	fake_obj_ops.listxattrs = fake_listxattrs;
+	fake_version_obj_ops_init(&fake_obj_ops);
 	fake_reset();
 }

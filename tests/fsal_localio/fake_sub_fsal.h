@@ -36,6 +36,9 @@ struct fake_call {
 	const void *arg;		/* a pass-through argument to check */
 	int count;			/* calls since fake_reset */
 	int released;			/* fake handles released */
+	/* Directory attributes a namespace op was given (6.5; up to four,
+	 * in argument order; NULL where none). */
+	struct fsal_attrlist *dir_attrs[4];
 };
 
 extern struct fake_call fake_last;
@@ -71,5 +74,17 @@ int fake_queued(void);
 /* Completes a deferred read2/write2 as a sub-FSAL would from its own
  * thread: op_ctx->fsal_export is the sub-export during the callback. */
 void fake_complete_io(fsal_status_t status);
+
+/* Records a call as every fake op does (for version_ops_ganesha<major>.c). */
+void fake_record(const char *op, struct fsal_obj_handle *obj,
+		 struct fsal_obj_handle *obj2, const void *arg);
+
+/* Ganesha-version-specific parts (version_ops_ganesha<major>.c): the fake
+ * ops of one version only, and the test of LOCALIO's ops of that version. */
+void fake_version_export_ops_init(struct export_ops *ops);
+void fake_version_obj_ops_init(struct fsal_obj_ops *ops);
+void version_only_ops_pass_through(struct fsal_export *lio_exp,
+				   struct fsal_export *sub_exp,
+				   struct fsal_obj_handle *root);
 
 #endif

@@ -273,7 +273,7 @@ static void mkdir_and_open2_create_publish(void **state)
 	(void)state;
 	make_dir("made", &m);	/* what the sub-FSAL's mkdir would do */
 	queue(&m, NO_FILE_TYPE);
-	st = root->obj_ops->mkdir(root, "made", &in, &obj, NULL);
+	st = root->obj_ops->mkdir(root, "made", &in, &obj, NULL LOCALIO_NO_DIR_ATTRS);
 	assert_false(FSAL_IS_ERROR(st));
 	assert_published(&m, "made");
 	assert_int_equal(test_map_entry_of(map_path, TEST_EXPORT_ID, m.opaque,
@@ -283,7 +283,7 @@ static void mkdir_and_open2_create_publish(void **state)
 	make_file("made/created", &c);
 	queue(&c, NO_FILE_TYPE);
 	st = obj->obj_ops->open2(obj, &open_state, FSAL_O_RDWR, FSAL_UNCHECKED,
-				 "created", &in, verf, &obj, NULL, &perm);
+				 "created", &in, verf, &obj, NULL, &perm LOCALIO_NO_DIR_ATTRS);
 	assert_false(FSAL_IS_ERROR(st));
 	assert_published(&c, "made/created");
 	release(obj);
@@ -346,7 +346,7 @@ static void rename_moves_the_entry(void **state)
 	toh = lookup(root, "dest", &to, DIRECTORY);
 	assert_published(&f, "moving");
 	rename_on_disk("moving", "dest/moved");
-	st = root->obj_ops->rename(fh, root, "moving", toh, "moved");
+	st = root->obj_ops->rename(fh, root, "moving", toh, "moved" LOCALIO_NO_DIR_ATTRS LOCALIO_NO_DIR_ATTRS);
 	assert_false(FSAL_IS_ERROR(st));
 	assert_published(&f, "dest/moved");
 	release(fh);
@@ -367,7 +367,7 @@ static void rename_of_a_directory_moves_its_entries(void **state)
 	sh = lookup(dh, "sub", &sub, DIRECTORY);
 	fh = lookup(sh, "leaf", &f, NO_FILE_TYPE);
 	rename_on_disk("tree", "grove");
-	st = root->obj_ops->rename(dh, root, "tree", root, "grove");
+	st = root->obj_ops->rename(dh, root, "tree", root, "grove" LOCALIO_NO_DIR_ATTRS LOCALIO_NO_DIR_ATTRS);
 	assert_false(FSAL_IS_ERROR(st));
 	assert_published(&d, "grove");
 	assert_published(&sub, "grove/sub");
@@ -390,7 +390,7 @@ static void unlink_removes_the_entry(void **state)
 	assert_published(&f, "doomed");
 	full_path("doomed", path, sizeof(path));
 	assert_int_equal(unlink(path), 0);
-	st = root->obj_ops->unlink(root, fh, "doomed");
+	st = root->obj_ops->unlink(root, fh, "doomed" LOCALIO_NO_DIR_ATTRS);
 	assert_false(FSAL_IS_ERROR(st));
 	assert_absent(&f);
 	release(fh);
@@ -475,14 +475,14 @@ static void failing_sub_ops_publish_nothing(void **state)
 	assert_null(obj);
 
 	fake_next_status = fsalstat(ERR_FSAL_EXIST, EEXIST);
-	st = root->obj_ops->mkdir(root, "never", &in, &obj, NULL);
+	st = root->obj_ops->mkdir(root, "never", &in, &obj, NULL LOCALIO_NO_DIR_ATTRS);
 	assert_int_equal(st.major, ERR_FSAL_EXIST);
 	assert_int_equal(st.minor, EEXIST);
 
 	fake_next_status = fsalstat(ERR_FSAL_ACCESS, EACCES);
 	st = root->obj_ops->open2(root, &open_state, FSAL_O_RDWR,
 				  FSAL_UNCHECKED, "never", &in, verf, &obj,
-				  NULL, &perm);
+				  NULL, &perm LOCALIO_NO_DIR_ATTRS);
 	assert_int_equal(st.major, ERR_FSAL_ACCESS);
 	assert_int_equal(st.minor, EACCES);
 
@@ -496,12 +496,12 @@ static void failing_sub_ops_publish_nothing(void **state)
 
 	/* A refused rename or unlink leaves the entry where it was. */
 	fake_next_status = fsalstat(ERR_FSAL_XDEV, EXDEV);
-	st = root->obj_ops->rename(fh, dh, "f", root, "elsewhere");
+	st = root->obj_ops->rename(fh, dh, "f", root, "elsewhere" LOCALIO_NO_DIR_ATTRS LOCALIO_NO_DIR_ATTRS);
 	assert_int_equal(st.major, ERR_FSAL_XDEV);
 	assert_int_equal(st.minor, EXDEV);
 	assert_published(&f, "kept/f");
 	fake_next_status = fsalstat(ERR_FSAL_NOTEMPTY, ENOTEMPTY);
-	st = root->obj_ops->unlink(root, dh, "kept");
+	st = root->obj_ops->unlink(root, dh, "kept" LOCALIO_NO_DIR_ATTRS);
 	assert_int_equal(st.major, ERR_FSAL_NOTEMPTY);
 	assert_int_equal(st.minor, ENOTEMPTY);
 	assert_published(&d, "kept");

@@ -23,7 +23,7 @@ void test_env_init(void)
 
 	/* Ganesha's log must exist before anything logs; "STDERR" keeps
 	 * LOCALIO's messages in the test output. */
-	nfs_prereq_init("fsal_localio_test", "localhost", -1, "STDERR", false);
+	localio_prereq_init("fsal_localio_test", "localhost", "STDERR");
 	memcpy(fullpath->gr_val, path, sizeof(path));
 	export.export_id = TEST_EXPORT_ID;
 	ctx.ctx_export = &export;

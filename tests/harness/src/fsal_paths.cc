@@ -12,6 +12,9 @@
 #ifndef LOCALIO_GANESHA_NFSD
 #error "LOCALIO_GANESHA_NFSD must be defined by the build"
 #endif
+#ifndef LOCALIO_GANESHA_VERSION_MAJOR
+#error "LOCALIO_GANESHA_VERSION_MAJOR must be defined by the build"
+#endif
 
 namespace localio::harness {
 
@@ -25,5 +28,12 @@ bool LocalioFsalBuilt() {
 std::string SystemPluginsDir() { return LOCALIO_SYSTEM_PLUGINS_DIR; }
 
 std::string GaneshaBinary() { return LOCALIO_GANESHA_NFSD; }
+
+int GaneshaMajorVersion() { return LOCALIO_GANESHA_VERSION_MAJOR; }
+
+std::vector<std::pair<std::string, std::string>> HostCoreParams() {
+  if (GaneshaMajorVersion() >= 6) return {{"Allow_Set_Io_Flusher_Fail", "true"}};
+  return {};
+}
 
 }  // namespace localio::harness

@@ -4,6 +4,8 @@
 #include <set>
 #include <sstream>
 
+#include "harness/fsal_paths.h"
+
 namespace localio::harness {
 namespace {
 
@@ -59,8 +61,9 @@ Status RenderGaneshaConfig(const ServerOptions& options, const ConfigLayout& lay
       << "    Enable_NLM = false;\n"
       << "    Enable_RQUOTA = false;\n"
       << "    Plugins_Dir = \"" << layout.plugins_dir << "\";\n"
-      << "    Protocols = 3, 4;\n"
-      << "}\n"
+      << "    Protocols = 3, 4;\n";
+  for (const auto& [name, value] : HostCoreParams()) out << "    " << name << " = " << value << ";\n";
+  out << "}\n"
       << "NFSV4 {\n"
       << "    Graceless = true;\n"
       << "    RecoveryRoot = \"" << layout.recovery_root << "\";\n"

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Makes a Debian root filesystem for the project's tests, when it is missing:
+#   ci/debian-root.sh RELEASE DIR      (RELEASE: trixie, bookworm, ...)
+# debootstrap --variant=minbase from the mirror this machine's apt uses, then
+# what every root of ours needs before ci/setup.sh can run in it: no daemon
+# started by package scripts (policy-rc.d), /etc/mtab, /src for the tree.
+# A root is complete when DIR/.localio-root names its release; anything else
+# at DIR (an interrupted run) is removed and made again. Run as root.
+set -euo pipefail
+
+release=${1:?usage: ci/debian-root.sh RELEASE DIR}
+dir=${2:?usage: ci/debian-root.sh RELEASE DIR}
+stamp=$dir/.localio-root
+
+log() { echo "debian-root: $*"; }
+
+if [ "$(cat "$stamp" 2>/dev/null)" = "$release" ]; then
+  log "$release root present in $dir"
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "debian-root: debootstrap needs root (run: sudo $0 $*)" >&2
+  exit 1
+fi
+if ! command -v debootstrap >/dev/null; then
+  log "installing debootstrap"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >/dev/null
+fi
+
+# The first Debian mirror of this machine's apt sources (deb822 or one-line).
+mirror() {
+  local m
+  m=$(awk '/^URIs:/ && $2 !~ /security/ {print $2; exit}' /etc/apt/sources.list.d/*.sources 2>/dev/null || true)
+  [ -n "$m" ] || m=$(awk '$1 == "deb" && $0 !~ /security/ {for (i = 2; i <= NF; i++) if ($i ~ /^https?:/) {print $i; exit}}' \
+    /etc/apt/sources.list 2>/dev/null || true)
+  echo "${m:-http://deb.debian.org/debian}"
+}
+
+if [ -e "$dir" ]; then
+  log "removing incomplete root $dir"
+  rm -rf --one-file-system "$dir"
+fi
+mkdir -p "$(dirname "$dir")"
+url=$(mirror)
+log "debootstrap --variant=minbase $release from $url (about a minute)"
+tmp=$dir.partial
+rm -rf --one-file-system "$tmp"
+if ! debootstrap --variant=minbase "$release" "$tmp" "$url" >"$tmp.log" 2>&1; then
+  tail -n 20 "$tmp.log" >&2
+  echo "debian-root: debootstrap of $release failed (log: $tmp.log)" >&2
+  exit 1
+fi
+rm -f "$tmp.log"
+
+# Package scripts must not start daemons: they would run outside any test's
+# namespaces and outlive it.
+printf '#!/bin/sh\nexit 101\n' >"$tmp/usr/sbin/policy-rc.d"
+chmod 755 "$tmp/usr/sbin/policy-rc.d"
+ln -sfn /proc/self/mounts "$tmp/etc/mtab"
+mkdir -p "$tmp/src"
+echo "$release" >"$tmp/.localio-root"
+mv "$tmp" "$dir"
+log "$release root ready in $dir ($(du -sh --one-file-system "$dir" | cut -f1))"

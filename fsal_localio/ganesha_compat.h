@@ -1,0 +1,118 @@
+/* The seam between the Ganesha versions FSAL_LOCALIO builds for.
+ *
+ *   Ganesha 4.3 (Debian 12): FSAL API 11.0
+ *   Ganesha 6.5 (Debian 13): FSAL API 13.0
+ *
+ * Every difference the FSAL (and its tests) meets is here, chosen by
+ * FSAL_MAJOR_VERSION; the rest of the code is written once against these
+ * names. Ops that exist in one version only are in ops_ganesha<major>.c,
+ * which CMake picks. See docs/DESIGN.md, "The Ganesha seam".
+ */
+#ifndef LOCALIO_GANESHA_COMPAT_H
+#define LOCALIO_GANESHA_COMPAT_H
+
+#include "config.h"
+
+#include "fsal.h"
+#include "fsal_api.h"
+#include "FSAL/fsal_commonlib.h"
+#include "nfs_init.h"
+
+/* Namespace ops' directory attributes, in three forms:
+ *   LOCALIO_DIR_ATTRS_OUT(d)   the parameters, after the op's last one
+ *   LOCALIO_PASS_DIR_ATTRS(d)  passing them on, after the last argument
+ *   LOCALIO_NO_DIR_ATTRS       no attributes wanted (a caller's arguments)
+ */
+#if FSAL_MAJOR_VERSION == 11
+
+/* 4.3: namespace ops return no attributes of the directories they change. */
+#define LOCALIO_DIR_ATTRS_OUT(dir)
+#define LOCALIO_PASS_DIR_ATTRS(dir)
+#define LOCALIO_NO_DIR_ATTRS
+
+static inline void localio_obj_handle_init(struct fsal_obj_handle *obj,
+					   struct fsal_export *exp,
+					   object_file_type_t type)
+{
+	fsal_obj_handle_init(obj, exp, type);
+}
+
+static inline void localio_obj_handle_fini(struct fsal_obj_handle *obj)
+{
+	fsal_obj_handle_fini(obj);
+}
+
+static inline void localio_prereq_init(const char *program,
+				       const char *host, const char *log_path)
+{
+	nfs_prereq_init(program, host, -1, log_path, false);
+}
+
+#elif FSAL_MAJOR_VERSION == 13
+
+/* 6.5: mkdir, mknode, symlink, link, unlink and open2 return the parent's
+ * attributes before and after (NFSv4 change_info, v3 wcc_data); rename
+ * returns both directories'. They are the sub-FSAL's to fill: LOCALIO hands
+ * the caller's pointers down unchanged. */
+#define LOCALIO_DIR_ATTRS_OUT(dir)					\
+	, struct fsal_attrlist *dir##_pre_attrs_out,			\
+	struct fsal_attrlist *dir##_post_attrs_out
+#define LOCALIO_PASS_DIR_ATTRS(dir) , dir##_pre_attrs_out, dir##_post_attrs_out
+#define LOCALIO_NO_DIR_ATTRS , NULL, NULL
+
+/* 6.5 can keep a handle off the FSAL's handle list; LOCALIO's handles are
+ * on it, as FSAL_NULL's are. */
+static inline void localio_obj_handle_init(struct fsal_obj_handle *obj,
+					   struct fsal_export *exp,
+					   object_file_type_t type)
+{
+	fsal_obj_handle_init(obj, exp, type, true);
+}
+
+static inline void localio_obj_handle_fini(struct fsal_obj_handle *obj)
+{
+	fsal_obj_handle_fini(obj, true);
+}
+
+static inline void localio_prereq_init(const char *program,
+				       const char *host, const char *log_path)
+{
+	nfs_prereq_init(program, host, -1, log_path, false, 0);
+}
+
+#else
+#error "FSAL_LOCALIO builds for FSAL API 11 (Ganesha 4.3) and 13 (Ganesha 6.5) only"
+#endif
+
+/* Ganesha's symbols are taken from the server that loads the module, not
+ * from a link to a versioned libganesha_nfsd.so.X.Y: the module then always
+ * loads, and its constructor can refuse a server of another version with a
+ * line in that server's log (main.c). Ganesha treats a module that fails to
+ * dlopen as fatal and exits, which would take every other export down.
+ * The imports are weak so that a symbol another version lacks cannot fail
+ * the dlopen either; tests/fsal_localio/module_imports_test.sh checks that
+ * this list covers every Ganesha symbol the module uses. */
+#pragma weak DisplayLogComponentLevel
+#pragma weak component_log_level
+#pragma weak display_fsinfo
+#pragma weak free_export_ops
+#pragma weak fsal_attach_export
+#pragma weak fsal_default_obj_ops_init
+#pragma weak fsal_detach_export
+#pragma weak fsal_export_init
+#pragma weak fsal_export_stack
+#pragma weak fsal_obj_handle_fini
+#pragma weak fsal_obj_handle_init
+#pragma weak load_config_from_node
+#pragma weak load_config_from_parse
+#pragma weak lookup_fsal
+#pragma weak msg_fsal_err
+#pragma weak nfs_param
+#pragma weak noop_conf_init
+#pragma weak op_ctx
+#pragma weak register_fsal
+#pragma weak subfsal_commit
+#pragma weak unregister_fsal
+#pragma weak update_export
+
+#endif /* LOCALIO_GANESHA_COMPAT_H */

@@ -1,0 +1,37 @@
+/* FSAL_LOCALIO ops that only Ganesha 4.3 (FSAL API 11) has: the export's
+ * free_state and the pre-state seek, both gone in 6.5. */
+#include "localio_methods.h"
+
+static void free_state(struct fsal_export *exp_hdl, struct state_t *state)
+{
+	struct localio_export *exp = localio_export_of(exp_hdl);
+	struct fsal_export *sub = exp->export.sub_export;
+
+	LOCALIO_SUBCALL(exp, sub->exp_ops.free_state(sub, state));
+}
+
+static fsal_status_t seek(struct fsal_obj_handle *obj_hdl,
+			  struct io_info *info)
+{
+	struct localio_export *exp = localio_current_export();
+	struct fsal_obj_handle *sub = localio_sub(obj_hdl);
+	fsal_status_t status;
+
+	LOCALIO_SUBCALL(exp, status = sub->obj_ops->seek(sub, info));
+	return status;
+}
+
+void localio_version_module_ops_init(struct fsal_ops *ops)
+{
+	(void)ops;	/* 4.3 calls init_config once, at load (main.c) */
+}
+
+void localio_version_export_ops_init(struct export_ops *ops)
+{
+	ops->free_state = free_state;
+}
+
+void localio_version_obj_ops_init(struct fsal_obj_ops *ops)
+{
+	ops->seek = seek;
+}

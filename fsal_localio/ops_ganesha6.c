@@ -1,0 +1,103 @@
+/* FSAL_LOCALIO ops that only Ganesha 6.5 (FSAL API 13) has.
+ *
+ * update_config: 6.5 calls it instead of init_config for every FSAL block
+ * after the first (each further export, each SIGHUP reload). The map and
+ * the listener are made once, at start: a changed LOCALIO block is checked
+ * and logged, and takes effect when the server restarts.
+ *
+ * get_fsal_obj_hdl, close_func, reopen_func: the global fd LRU's ops.
+ * Ganesha calls them on the owner of an fd: fsal_fd->fsal_export and that
+ * export's handles. The sub-FSAL owns every fd (it initialises them while
+ * op_ctx names its export, see LOCALIO_SUBCALL), so Ganesha reaches the
+ * sub-FSAL's ops directly and FSAL_NULL leaves these unset. LOCALIO passes
+ * them down instead of leaving NULL slots: any caller that does reach the
+ * LOCALIO layer gets the sub-FSAL, which owns the fd.
+ */
+#include "localio_methods.h"
+
+#include <string.h>
+
+static bool same_string(const char *a, const char *b)
+{
+	return (a == NULL || b == NULL) ? a == b : strcmp(a, b) == 0;
+}
+
+static bool same_config(const struct localio_module_config *a,
+			const struct localio_module_config *b)
+{
+	return same_string(a->map_path, b->map_path) &&
+	       a->map_mode == b->map_mode &&
+	       same_string(a->map_group, b->map_group) &&
+	       a->max_entries == b->max_entries && a->port == b->port;
+}
+
+static fsal_status_t update_config(struct fsal_module *fsal_hdl,
+				   config_file_t config_struct,
+				   struct config_error_type *err_type)
+{
+	struct localio_fsal_module *me =
+		container_of(fsal_hdl, struct localio_fsal_module, module);
+	struct localio_module_config next = { 0 };
+	bool usable = localio_module_config_load(config_struct, &next,
+						 err_type);
+
+	if (!usable) {
+		LogCrit(COMPONENT_FSAL,
+			"LOCALIO: invalid LOCALIO block in the new configuration: the map and the listener keep the values they started with");
+	} else if (!same_config(&me->config, &next)) {
+		LogEvent(COMPONENT_FSAL,
+			 "LOCALIO: the LOCALIO block changed; Map_Path, Map_Mode, Map_Group, Max_Entries and Port take effect when ganesha.nfsd restarts");
+	}
+	localio_module_config_release(&next);
+	return usable ? fsalstat(ERR_FSAL_NO_ERROR, 0) :
+			fsalstat(ERR_FSAL_INVAL, EINVAL);
+}
+
+static void get_fsal_obj_hdl(struct fsal_export *exp_hdl, struct fsal_fd *fd,
+			     struct fsal_obj_handle **handle)
+{
+	struct localio_export *exp = localio_export_of(exp_hdl);
+	struct fsal_export *sub = exp->export.sub_export;
+
+	LOCALIO_SUBCALL(exp, sub->exp_ops.get_fsal_obj_hdl(sub, fd, handle));
+}
+
+static fsal_status_t close_func(struct fsal_obj_handle *obj_hdl,
+				struct fsal_fd *fd)
+{
+	struct localio_export *exp = localio_current_export();
+	struct fsal_obj_handle *sub = localio_sub(obj_hdl);
+	fsal_status_t status;
+
+	LOCALIO_SUBCALL(exp, status = sub->obj_ops->close_func(sub, fd));
+	return status;
+}
+
+static fsal_status_t reopen_func(struct fsal_obj_handle *obj_hdl,
+				 fsal_openflags_t openflags,
+				 struct fsal_fd *fd)
+{
+	struct localio_export *exp = localio_current_export();
+	struct fsal_obj_handle *sub = localio_sub(obj_hdl);
+	fsal_status_t status;
+
+	LOCALIO_SUBCALL(exp, status = sub->obj_ops->reopen_func(sub, openflags,
+								fd));
+	return status;
+}
+
+void localio_version_module_ops_init(struct fsal_ops *ops)
+{
+	ops->update_config = update_config;
+}
+
+void localio_version_export_ops_init(struct export_ops *ops)
+{
+	ops->get_fsal_obj_hdl = get_fsal_obj_hdl;
+}
+
+void localio_version_obj_ops_init(struct fsal_obj_ops *ops)
+{
+	ops->close_func = close_func;
+	ops->reopen_func = reopen_func;
+}

@@ -55,8 +55,10 @@ uint64_t IoClockMs() {
 
 }  // namespace
 
-Client::Client(nfs_context* nfs, ClientOptions options, Status config_error)
+Client::Client(nfs_context* nfs, const LibnfsCalls& libnfs, ClientOptions options,
+               Status config_error)
     : nfs_(nfs),
+      libnfs_(libnfs),
       options_(std::move(options)),
       log_(options_.log_level),
       config_ok_(config_error.ok()) {
@@ -85,7 +87,7 @@ void Client::Handshake() {
   req.uid = options_.uid;
   req.gid = options_.gid;
   req.timeout = options_.probe_timeout;
-  Status st = PeerAddressOf(nfs_get_fd(nfs_), &req.server_address, &req.server_nfs_port);
+  Status st = PeerAddressOf(libnfs_.get_fd(nfs_), &req.server_address, &req.server_nfs_port);
   Session s;
   if (st.ok()) st = client::Handshake(req, &s);
   if (!st.ok()) {
@@ -239,7 +241,7 @@ const Client::ExportView* Client::ExportFor(uint16_t export_id) {
 }
 
 int Client::OpenLocal(nfsfh* fh, OpenFile* f, bool write) {
-  const nfs_fh* wire = nfs_get_fh(fh);
+  const nfs_fh* wire = libnfs_.get_fh(fh);
   if (wire == nullptr || wire->len <= 0) return LOCALIO_FALLBACK_NOT_IN_MAP;
   const std::span<const uint8_t> bytes(reinterpret_cast<const uint8_t*>(wire->val),
                                        static_cast<size_t>(wire->len));

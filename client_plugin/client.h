@@ -2,8 +2,10 @@
 // LD_PRELOAD shim: the handshake session, the per-open-file local fds and
 // the bypassed I/O. It never sends NFS I/O itself: Read/Write either serve
 // a call from the local file (return true) or tell the caller to send it
-// through libnfs (return false, fallback counted). It calls libnfs only for
-// nfs_get_fd (to find the server's address) and nfs_get_fh.
+// through libnfs (return false, fallback counted). It needs two libnfs
+// functions, nfs_get_fd (to find the server's address) and nfs_get_fh,
+// and takes them from its front end (LibnfsCalls): the C API links libnfs,
+// the shim finds them in whatever libnfs the program loaded.
 //
 // One thread at a time, like the nfs_context it serves.
 #ifndef LOCALIO_CLIENT_CLIENT_H
@@ -23,14 +25,22 @@
 
 struct nfs_context;
 struct nfsfh;
+struct nfs_fh;
 
 namespace localio::client {
+
+// The libnfs functions the core calls, as its front end found them.
+struct LibnfsCalls {
+  int (*get_fd)(nfs_context*) = nullptr;
+  nfs_fh* (*get_fh)(nfsfh*) = nullptr;
+};
 
 class Client {
  public:
   // `config_error` (from ResolveOptions) is reported and keeps the bypass
-  // off. Call Attach() next.
-  Client(nfs_context* nfs, ClientOptions options, Status config_error);
+  // off. Both `libnfs` members must be set. Call Attach() next.
+  Client(nfs_context* nfs, const LibnfsCalls& libnfs, ClientOptions options,
+         Status config_error);
   ~Client();  // flushes and closes local files, releases the hello slot
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
@@ -111,6 +121,7 @@ class Client {
   void Fallback(int reason);
 
   nfs_context* nfs_;
+  LibnfsCalls libnfs_;
   ClientOptions options_;
   Logger log_;
   bool config_ok_;

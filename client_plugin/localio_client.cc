@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <nfsc/libnfs.h>
+#include <nfsc/libnfs-raw.h>
 
 #include <cerrno>
 #include <cstdlib>
@@ -92,7 +93,7 @@ int localio_attach(struct nfs_context* nfs, const struct localio_config* cfg,
   // No exception leaves the C API: out of memory is -ENOMEM.
   try {
     std::unique_ptr<localio_context> ctx(
-        new localio_context{nfs, Client(nfs, std::move(options), st)});
+        new localio_context{nfs, Client(nfs, {nfs_get_fd, nfs_get_fh}, std::move(options), st)});
     ctx->core.Attach();
     *out = ctx.release();
     return 0;

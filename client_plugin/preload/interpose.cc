@@ -1,7 +1,9 @@
-// The libnfs 4.0 functions liblocalio_preload.so defines in front of
-// libnfs.so.13. Each asks the core Client (client.h) first and sends what
-// it declines to the real function (runtime.h). libnfs 4.0 funnels its
-// calls through the PLT (FACTS.md, checked in libnfs.so.13's code):
+// The shim's wrappers of the libnfs functions liblocalio_preload.so defines
+// in front of libnfs (entry_points.h routes the exported names here when
+// the bypass may be used, runtime.h). Each asks the core Client (client.h)
+// first and sends what it declines to the real function. libnfs 4.0 and
+// 5.0 funnel their calls through the PLT (docs/DESIGN.md, checked in the
+// code of libnfs.so.13 and libnfs.so.14):
 //   nfs_mount -> nfs_mount_async; nfs_open, nfs_open_async, nfs_open2 ->
 //   nfs_open2_async; nfs_creat, nfs_creat_async, nfs_create ->
 //   nfs_create_async; nfs_close -> nfs_close_async; every sync I/O call ->
@@ -35,6 +37,7 @@
 #include "client.h"
 #include "client_options.h"
 #include "context_registry.h"
+#include "entry_points.h"
 #include "runtime.h"
 
 namespace {
@@ -63,7 +66,6 @@ class PassThrough {
 
 // The context's state when a Client is attached to it, else nullptr.
 ContextState* Attached(nfs_context* nfs) {
-  if (!GetRuntime().active) return nullptr;
   ContextState* s = Contexts().Find(nfs);
   return s != nullptr && s->client ? s : nullptr;
 }
@@ -75,7 +77,6 @@ ContextState* Bypassing(nfs_context* nfs) {
 
 // The context's state when completions wait in its queue, else nullptr.
 ContextState* Waiting(nfs_context* nfs) {
-  if (!GetRuntime().active) return nullptr;
   ContextState* s = Contexts().Find(nfs);
   return s != nullptr && !s->completions.empty() ? s : nullptr;
 }
@@ -114,7 +115,8 @@ void AttachClient(nfs_context* nfs) {
   localio::client::ClientOptions options;
   const Status st = localio::client::ResolveOptions(&cfg, defaults, &options);
   s->client.reset();  // a remount: flush what the old session opened
-  s->client = std::make_unique<Client>(nfs, std::move(options), st);
+  s->client = std::make_unique<Client>(
+      nfs, localio::client::LibnfsCalls{rt.real.get_fd, rt.real.get_fh}, std::move(options), st);
   s->client->Attach();
 }
 
@@ -161,13 +163,13 @@ Completion Finished(NfsCb cb, void* private_data, int64_t result, const char* ca
 // libnfs keeps the current offset of nfs_read/nfs_write; SEEK_CUR and
 // SEEK_SET complete inline, without RPC (FACTS.md).
 bool CurrentOffset(nfs_context* nfs, nfsfh* fh, uint64_t* offset) {
-  return nfs_lseek(nfs, fh, 0, SEEK_CUR, offset) == 0;
+  return Real().lseek(nfs, fh, 0, SEEK_CUR, offset) == 0;
 }
 
 int64_t Advance(nfs_context* nfs, nfsfh* fh, uint64_t offset, int64_t result) {
   if (result <= 0) return result;
-  const int rc = nfs_lseek(nfs, fh, static_cast<int64_t>(offset + static_cast<uint64_t>(result)),
-                           SEEK_SET, nullptr);
+  const int rc = Real().lseek(nfs, fh, static_cast<int64_t>(offset + static_cast<uint64_t>(result)),
+                              SEEK_SET, nullptr);
   return rc < 0 ? rc : result;
 }
 
@@ -318,44 +320,6 @@ int OpenLike(int (*real)(nfs_context*, const char*, int, int, NfsCb, void*), nfs
   return rc;
 }
 
-}  // namespace
-
-extern "C" {
-
-#define LOCALIO_EXPORT __attribute__((visibility("default")))
-
-LOCALIO_EXPORT int nfs_mount_async(nfs_context* nfs, const char* server, const char* exportname,
-                                   nfs_cb cb, void* private_data) {
-  const auto& rt = GetRuntime();
-  if (!rt.active) return rt.real.mount_async(nfs, server, exportname, cb, private_data);
-  auto* call = new (std::nothrow) MountCall{cb, private_data};
-  if (call == nullptr) return rt.real.mount_async(nfs, server, exportname, cb, private_data);
-  const int rc = rt.real.mount_async(nfs, server, exportname, MountDone, call);
-  if (rc < 0) delete call;
-  return rc;
-}
-
-LOCALIO_EXPORT void nfs_destroy_context(nfs_context* nfs) {
-  const auto& rt = GetRuntime();
-  if (rt.active) {
-    if (std::unique_ptr<ContextState> s = Contexts().Remove(nfs)) {
-      // As libnfs cancels the RPCs in flight: every waiting callback runs
-      // once, with -EINTR.
-      while (!s->completions.empty()) {
-        Completion c = std::move(s->completions.front());
-        s->completions.pop_front();
-        c.status = -EINTR;
-        c.error = "Command was cancelled";
-        Deliver(nfs, c);
-      }
-      s.reset();  // flushes and closes local files, frees the hello slot
-    }
-  }
-  rt.real.destroy_context(nfs);
-}
-
-namespace {
-
 // After nfs_set_uid/nfs_set_gid: records the context's AUTH_SYS identity
 // and hands it to the client, so that local opens act as the wire would.
 void IdentityChanged(nfs_context* nfs, const std::optional<int>& uid,
@@ -375,29 +339,56 @@ void IdentityChanged(nfs_context* nfs, const std::optional<int>& uid,
 
 }  // namespace
 
-LOCALIO_EXPORT void nfs_set_uid(nfs_context* nfs, int uid) {
+// The wrappers carry libnfs's names in a namespace of their own.
+namespace localio::preload::wrap {
+
+int nfs_mount_async(nfs_context* nfs, const char* server, const char* exportname, nfs_cb cb,
+                    void* private_data) {
   const auto& rt = GetRuntime();
-  rt.real.set_uid(nfs, uid);
-  if (rt.active) IdentityChanged(nfs, uid, std::nullopt);
+  auto* call = new (std::nothrow) MountCall{cb, private_data};
+  if (call == nullptr) return rt.real.mount_async(nfs, server, exportname, cb, private_data);
+  const int rc = rt.real.mount_async(nfs, server, exportname, MountDone, call);
+  if (rc < 0) delete call;
+  return rc;
 }
 
-LOCALIO_EXPORT void nfs_set_gid(nfs_context* nfs, int gid) {
-  const auto& rt = GetRuntime();
-  rt.real.set_gid(nfs, gid);
-  if (rt.active) IdentityChanged(nfs, std::nullopt, gid);
+void nfs_destroy_context(nfs_context* nfs) {
+  if (std::unique_ptr<ContextState> s = Contexts().Remove(nfs)) {
+    // As libnfs cancels the RPCs in flight: every waiting callback runs
+    // once, with -EINTR.
+    while (!s->completions.empty()) {
+      Completion c = std::move(s->completions.front());
+      s->completions.pop_front();
+      c.status = -EINTR;
+      c.error = "Command was cancelled";
+      Deliver(nfs, c);
+    }
+    s.reset();  // flushes and closes local files, frees the hello slot
+  }
+  Real().destroy_context(nfs);
 }
 
-LOCALIO_EXPORT int nfs_open2_async(nfs_context* nfs, const char* path, int flags, int mode,
+void nfs_set_uid(nfs_context* nfs, int uid) {
+  Real().set_uid(nfs, uid);
+  IdentityChanged(nfs, uid, std::nullopt);
+}
+
+void nfs_set_gid(nfs_context* nfs, int gid) {
+  Real().set_gid(nfs, gid);
+  IdentityChanged(nfs, std::nullopt, gid);
+}
+
+int nfs_open2_async(nfs_context* nfs, const char* path, int flags, int mode,
                                    nfs_cb cb, void* private_data) {
   return OpenLike(Real().open2_async, nfs, path, flags, mode, cb, private_data);
 }
 
-LOCALIO_EXPORT int nfs_create_async(nfs_context* nfs, const char* path, int flags, int mode,
+int nfs_create_async(nfs_context* nfs, const char* path, int flags, int mode,
                                     nfs_cb cb, void* private_data) {
   return OpenLike(Real().create_async, nfs, path, flags, mode, cb, private_data);
 }
 
-LOCALIO_EXPORT int nfs_close_async(nfs_context* nfs, nfsfh* fh, nfs_cb cb, void* private_data) {
+int nfs_close_async(nfs_context* nfs, nfsfh* fh, nfs_cb cb, void* private_data) {
   ContextState* s = Attached(nfs);
   const int flushed = s == nullptr ? 0 : s->client->Closing(fh);
   if (flushed == 0) return Real().close_async(nfs, fh, cb, private_data);
@@ -412,7 +403,7 @@ LOCALIO_EXPORT int nfs_close_async(nfs_context* nfs, nfsfh* fh, nfs_cb cb, void*
   return rc;
 }
 
-LOCALIO_EXPORT int nfs_pread(nfs_context* nfs, nfsfh* fh, uint64_t offset, uint64_t count,
+int nfs_pread(nfs_context* nfs, nfsfh* fh, uint64_t offset, uint64_t count,
                              void* buf) {
   if (ContextState* s = Bypassing(nfs)) {
     int64_t result = 0;
@@ -425,7 +416,7 @@ LOCALIO_EXPORT int nfs_pread(nfs_context* nfs, nfsfh* fh, uint64_t offset, uint6
   return NoteServedByRpc(nfs, fh, Real().pread(nfs, fh, offset, count, buf));
 }
 
-LOCALIO_EXPORT int nfs_pwrite(nfs_context* nfs, nfsfh* fh, uint64_t offset, uint64_t count,
+int nfs_pwrite(nfs_context* nfs, nfsfh* fh, uint64_t offset, uint64_t count,
                               const void* buf) {
   if (ContextState* s = Bypassing(nfs)) {
     int64_t result = 0;
@@ -439,7 +430,7 @@ LOCALIO_EXPORT int nfs_pwrite(nfs_context* nfs, nfsfh* fh, uint64_t offset, uint
   return NoteServedByRpc(nfs, fh, Real().pwrite(nfs, fh, offset, count, buf));
 }
 
-LOCALIO_EXPORT int nfs_read(nfs_context* nfs, nfsfh* fh, uint64_t count, void* buf) {
+int nfs_read(nfs_context* nfs, nfsfh* fh, uint64_t count, void* buf) {
   uint64_t offset = 0;
   if (ContextState* s = Bypassing(nfs); s != nullptr && CurrentOffset(nfs, fh, &offset)) {
     int64_t result = 0;
@@ -453,7 +444,7 @@ LOCALIO_EXPORT int nfs_read(nfs_context* nfs, nfsfh* fh, uint64_t count, void* b
   return NoteServedByRpc(nfs, fh, Real().read(nfs, fh, count, buf));
 }
 
-LOCALIO_EXPORT int nfs_write(nfs_context* nfs, nfsfh* fh, uint64_t count, const void* buf) {
+int nfs_write(nfs_context* nfs, nfsfh* fh, uint64_t count, const void* buf) {
   uint64_t offset = 0;
   if (ContextState* s = Bypassing(nfs); s != nullptr && CurrentOffset(nfs, fh, &offset)) {
     int64_t result = 0;
@@ -467,7 +458,7 @@ LOCALIO_EXPORT int nfs_write(nfs_context* nfs, nfsfh* fh, uint64_t count, const 
   return NoteServedByRpc(nfs, fh, Real().write(nfs, fh, count, buf));
 }
 
-LOCALIO_EXPORT int nfs_fsync(nfs_context* nfs, nfsfh* fh) {
+int nfs_fsync(nfs_context* nfs, nfsfh* fh) {
   if (ContextState* s = Bypassing(nfs)) {
     bool commit_by_rpc = true;
     const int rc = s->client->Fsync(fh, &commit_by_rpc);
@@ -478,7 +469,7 @@ LOCALIO_EXPORT int nfs_fsync(nfs_context* nfs, nfsfh* fh) {
   return Real().fsync(nfs, fh);
 }
 
-LOCALIO_EXPORT int nfs_pread_async(nfs_context* nfs, nfsfh* fh, uint64_t offset, uint64_t count,
+int nfs_pread_async(nfs_context* nfs, nfsfh* fh, uint64_t offset, uint64_t count,
                                    nfs_cb cb, void* private_data) {
   if (ContextState* s = Bypassing(nfs);
       s != nullptr && QueueRead(s, nfs, fh, offset, count, cb, private_data, false, "pread"))
@@ -486,7 +477,7 @@ LOCALIO_EXPORT int nfs_pread_async(nfs_context* nfs, nfsfh* fh, uint64_t offset,
   return Real().pread_async(nfs, fh, offset, count, cb, private_data);
 }
 
-LOCALIO_EXPORT int nfs_read_async(nfs_context* nfs, nfsfh* fh, uint64_t count, nfs_cb cb,
+int nfs_read_async(nfs_context* nfs, nfsfh* fh, uint64_t count, nfs_cb cb,
                                   void* private_data) {
   uint64_t offset = 0;
   if (ContextState* s = Bypassing(nfs); s != nullptr && CurrentOffset(nfs, fh, &offset) &&
@@ -496,7 +487,7 @@ LOCALIO_EXPORT int nfs_read_async(nfs_context* nfs, nfsfh* fh, uint64_t count, n
   return Real().read_async(nfs, fh, count, cb, private_data);
 }
 
-LOCALIO_EXPORT int nfs_pwrite_async(nfs_context* nfs, nfsfh* fh, uint64_t offset, uint64_t count,
+int nfs_pwrite_async(nfs_context* nfs, nfsfh* fh, uint64_t offset, uint64_t count,
                                     const void* buf, nfs_cb cb, void* private_data) {
   if (ContextState* s = Bypassing(nfs); s != nullptr && QueueWrite(s, nfs, fh, offset, count, buf,
                                                                    cb, private_data, false,
@@ -506,7 +497,7 @@ LOCALIO_EXPORT int nfs_pwrite_async(nfs_context* nfs, nfsfh* fh, uint64_t offset
   return Real().pwrite_async(nfs, fh, offset, count, buf, cb, private_data);
 }
 
-LOCALIO_EXPORT int nfs_write_async(nfs_context* nfs, nfsfh* fh, uint64_t count, const void* buf,
+int nfs_write_async(nfs_context* nfs, nfsfh* fh, uint64_t count, const void* buf,
                                    nfs_cb cb, void* private_data) {
   uint64_t offset = 0;
   if (ContextState* s = Bypassing(nfs);
@@ -517,7 +508,7 @@ LOCALIO_EXPORT int nfs_write_async(nfs_context* nfs, nfsfh* fh, uint64_t count, 
   return Real().write_async(nfs, fh, count, buf, cb, private_data);
 }
 
-LOCALIO_EXPORT int nfs_fsync_async(nfs_context* nfs, nfsfh* fh, nfs_cb cb, void* private_data) {
+int nfs_fsync_async(nfs_context* nfs, nfsfh* fh, nfs_cb cb, void* private_data) {
   // The local half always runs (also inside a sync fallback): an fsync
   // must cover the bypassed writes whichever path reports it.
   if (ContextState* s = Attached(nfs)) {
@@ -534,13 +525,13 @@ LOCALIO_EXPORT int nfs_fsync_async(nfs_context* nfs, nfsfh* fh, nfs_cb cb, void*
   return Real().fsync_async(nfs, fh, cb, private_data);
 }
 
-LOCALIO_EXPORT int nfs_which_events(nfs_context* nfs) {
+int nfs_which_events(nfs_context* nfs) {
   int events = Real().which_events(nfs);
   if (Waiting(nfs) != nullptr) events |= POLLOUT;
   return events;
 }
 
-LOCALIO_EXPORT int nfs_service(nfs_context* nfs, int revents) {
+int nfs_service(nfs_context* nfs, int revents) {
   if (ContextState* s = Waiting(nfs)) {
     if (!RunCompletions(nfs, s)) return 0;  // a callback destroyed the context
   }
@@ -550,4 +541,15 @@ LOCALIO_EXPORT int nfs_service(nfs_context* nfs, int revents) {
   return Real().service(nfs, revents & asked);
 }
 
-}  // extern "C"
+}  // namespace localio::preload::wrap
+
+namespace localio::preload {
+
+void* const kWrappers[] = {
+#define LOCALIO_WRAPPER(index, name) reinterpret_cast<void*>(&wrap::name),
+    LOCALIO_PRELOAD_ENTRY_POINTS(LOCALIO_WRAPPER)
+#undef LOCALIO_WRAPPER
+};
+static_assert(sizeof(kWrappers) / sizeof(kWrappers[0]) == LOCALIO_PRELOAD_ENTRY_COUNT);
+
+}  // namespace localio::preload

@@ -36,6 +36,9 @@ RealLibnfs ResolveRealLibnfs(std::string* missing) {
   Resolve("nfs_fsync_async", &r.fsync_async, true, missing);
   Resolve("nfs_which_events", &r.which_events, true, missing);
   Resolve("nfs_service", &r.service, true, missing);
+  Resolve("nfs_lseek", &r.lseek, true, missing);
+  Resolve("nfs_get_fd", &r.get_fd, true, missing);
+  Resolve("nfs_get_fh", &r.get_fh, true, missing);
   Resolve("nfs_set_error", &r.set_error, false, missing);
   return r;
 }
@@ -49,13 +52,12 @@ std::string LibraryPathOf(const RealLibnfs& real) {
   return info.dli_fname;
 }
 
-bool IsSupportedLibnfsPath(const std::string& path) {
-  static constexpr std::string_view kSoname = "libnfs.so.13";
+bool IsLibraryOf(const std::string& path, const std::string& soname) {
   const size_t slash = path.rfind('/');
   const std::string_view name =
       std::string_view(path).substr(slash == std::string::npos ? 0 : slash + 1);
-  if (name.substr(0, kSoname.size()) != kSoname) return false;
-  return name.size() == kSoname.size() || name[kSoname.size()] == '.';
+  if (soname.empty() || name.substr(0, soname.size()) != soname) return false;
+  return name.size() == soname.size() || name[soname.size()] == '.';
 }
 
 }  // namespace localio::preload

@@ -1,8 +1,9 @@
-// The libnfs functions the shim wraps, found behind it with
-// dlsym(RTLD_NEXT), and the check that they are libnfs 4.0's ABI
-// (libnfs.so.13): only there are the argument orders, the callback
-// contracts and the sync-calls-async-through-the-PLT shape the shim relies
-// on known (FACTS.md, "libnfs 4.0.0 as a plugin host").
+// The libnfs functions the shim wraps or calls, found behind it with
+// dlsym(RTLD_NEXT), and the check that they are the libnfs the shim was
+// built against (its soname, LOCALIO_LIBNFS_SONAME: libnfs.so.13 for 4.0,
+// libnfs.so.14 for 5.0.2): only there are the argument orders, the
+// callback contracts and the sync-calls-async-through-the-PLT shape the
+// shim relies on known (docs/DESIGN.md, "libnfs as a plugin host").
 #ifndef LOCALIO_PRELOAD_LIBNFS_ABI_H
 #define LOCALIO_PRELOAD_LIBNFS_ABI_H
 
@@ -11,10 +12,14 @@
 
 struct nfs_context;
 struct nfsfh;
+struct nfs_fh;
 
 namespace localio::preload {
 
-// libnfs 4.0's completion callback (nfs_cb).
+// The soname of the libnfs this shim was built against.
+inline constexpr const char* kBuiltForLibnfs = LOCALIO_LIBNFS_SONAME;
+
+// libnfs 4.0's and 5.0's completion callback (nfs_cb).
 using NfsCb = void (*)(int status, nfs_context* nfs, void* data, void* private_data);
 
 // The real libnfs entry points. Members are nullptr when not found.
@@ -39,7 +44,10 @@ struct RealLibnfs {
   int (*fsync_async)(nfs_context*, nfsfh*, NfsCb, void*) = nullptr;
   int (*which_events)(nfs_context*) = nullptr;
   int (*service)(nfs_context*, int) = nullptr;
-  // Not in libnfs.h but exported by libnfs.so.13; optional.
+  int (*lseek)(nfs_context*, nfsfh*, int64_t, int, uint64_t*) = nullptr;
+  int (*get_fd)(nfs_context*) = nullptr;
+  nfs_fh* (*get_fh)(nfsfh*) = nullptr;
+  // Not in libnfs.h but exported by libnfs.so.13 and .14; optional.
   void (*set_error)(nfs_context*, const char*, ...) = nullptr;
 };
 
@@ -50,9 +58,9 @@ RealLibnfs ResolveRealLibnfs(std::string* missing);
 // The file the real nfs_pread_async comes from (dladdr), "" if unknown.
 std::string LibraryPathOf(const RealLibnfs& real);
 
-// True when `path`'s file name is libnfs.so.13 or a longer name of it
-// ("libnfs.so.13.0.0"); false for "libnfs.so.130", "libnfs.so.14", "".
-bool IsSupportedLibnfsPath(const std::string& path);
+// True when `path`'s file name is `soname` or a longer name of it
+// ("libnfs.so.13.0.0" for "libnfs.so.13"; not "libnfs.so.130", "").
+bool IsLibraryOf(const std::string& path, const std::string& soname);
 
 }  // namespace localio::preload
 

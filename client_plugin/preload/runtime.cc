@@ -1,11 +1,40 @@
 #include "runtime.h"
 
+#include <dlfcn.h>
+
+#include <cstdio>
 #include <cstdlib>
 #include <string>
+
+#include "entry_points.h"
 
 namespace localio::preload {
 
 namespace {
+
+constexpr const char* kEntryNames[] = {
+#define LOCALIO_ENTRY_NAME(index, name) #name,
+    LOCALIO_PRELOAD_ENTRY_POINTS(LOCALIO_ENTRY_NAME)
+#undef LOCALIO_ENTRY_NAME
+};
+static_assert(sizeof(kEntryNames) / sizeof(kEntryNames[0]) == LOCALIO_PRELOAD_ENTRY_COUNT);
+
+// Where a slot goes when the program calls a wrapped name that no library
+// behind the shim defines: as without the shim, the call cannot be made.
+[[noreturn]] void MissingFunction() {
+  std::fputs("localio: a libnfs function the program calls is not in any loaded library\n",
+             stderr);
+  std::abort();
+}
+
+// Points every entry point at the wrappers (active) or at libnfs.
+void RouteEntryPoints(bool active) {
+  for (int i = 0; i < LOCALIO_PRELOAD_ENTRY_COUNT; ++i) {
+    void* target = active ? kWrappers[i] : dlsym(RTLD_NEXT, kEntryNames[i]);
+    if (target == nullptr) target = reinterpret_cast<void*>(&MissingFunction);
+    __atomic_store_n(&localio_preload_slots[i], target, __ATOMIC_RELEASE);
+  }
+}
 
 Runtime* Decide() {
   auto* rt = new Runtime();
@@ -13,26 +42,23 @@ Runtime* Decide() {
   rt->log = client::Logger(rt->env.log_level);
   std::string missing;
   rt->real = ResolveRealLibnfs(&missing);
+  const std::string library = LibraryPathOf(rt->real);
   if (!env.ok()) {
     rt->log.Error("bad environment, bypass disabled: " + env.message);
-    return rt;
-  }
-  if (!missing.empty()) {
-    rt->log.Error("libnfs ABI not supported (" + missing + " not found), bypass disabled");
-    return rt;
-  }
-  const std::string library = LibraryPathOf(rt->real);
-  if (!IsSupportedLibnfsPath(library)) {
-    rt->log.Error("libnfs ABI not supported (" + (library.empty() ? "unknown library" : library) +
-                  ", need libnfs.so.13), bypass disabled");
-    return rt;
-  }
-  if (rt->env.disable) {
+  } else if (!IsLibraryOf(library, kBuiltForLibnfs)) {
+    rt->log.Error(std::string("this shim is built for ") + kBuiltForLibnfs + " but the program uses " +
+                  (library.empty() ? "no libnfs it can find" : library) +
+                  ": bypass disabled, the program runs on its libnfs alone");
+  } else if (!missing.empty()) {
+    rt->log.Error("libnfs ABI not supported (" + missing + " not found in " + library +
+                  "), bypass disabled");
+  } else if (rt->env.disable) {
     rt->log.Error("bypass disabled by LOCALIO_DISABLE=1");
-    return rt;
+  } else {
+    rt->active = true;
+    rt->log.Info("preload active over " + library);
   }
-  rt->active = true;
-  rt->log.Info("preload active over " + library);
+  RouteEntryPoints(rt->active);
   return rt;
 }
 
@@ -45,3 +71,7 @@ const Runtime& GetRuntime() {
 }
 
 }  // namespace localio::preload
+
+extern "C" __attribute__((visibility("hidden"))) void localio_preload_resolve() {
+  (void)localio::preload::GetRuntime();
+}

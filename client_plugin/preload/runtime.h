@@ -1,7 +1,9 @@
-// The shim's process-wide decision, made once at the first wrapped call:
-// the real libnfs functions, whether they are the supported ABI, and the
-// environment's configuration. When anything is wrong the shim prints ONE
-// stderr line and every call passes straight to libnfs.
+// The shim's process-wide decision, made once, at the first call of any
+// wrapped function (entry_points.h): the real libnfs functions, whether
+// they are the libnfs this shim was built for, and the environment's
+// configuration. When anything is wrong the shim prints ONE stderr line and
+// every entry point jumps straight to libnfs: the program runs as it would
+// without the shim.
 #ifndef LOCALIO_PRELOAD_RUNTIME_H
 #define LOCALIO_PRELOAD_RUNTIME_H
 
@@ -13,13 +15,16 @@ namespace localio::preload {
 
 struct Runtime {
   RealLibnfs real;
-  bool active = false;  // contexts get a Client (the bypass may be used)
+  bool active = false;  // the entry points run the shim's wrappers
   EnvConfig env;
   client::Logger log;
 };
 
 // Thread-safe; the first call decides (and prints at most one line).
 const Runtime& GetRuntime();
+
+// The shim's wrappers, in slot order (interpose.cc).
+extern void* const kWrappers[];
 
 }  // namespace localio::preload
 

@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "harness/libnfs_limits.h"
 #include "harness/loopback.h"
 #include "harness/fsal_paths.h"
 #include "harness/ganesha_server.h"
@@ -42,9 +43,7 @@ using std::chrono::milliseconds;
 using std::chrono::steady_clock;
 
 constexpr uint16_t kExport = 1;
-// libnfs 4.0 cannot encode an NFSv4 WRITE above ~3.9 KiB (FACTS.md): over
-// RPC the test writes v4 data in pieces this size; the bypass takes any size.
-constexpr uint64_t kV4RpcWriteChunk = 2048;
+using harness::kMaxV4RpcWrite;
 
 // Bytes this TCP connection sent (and had acknowledged) plus received.
 uint64_t ConnectionBytes(int fd) {
@@ -126,7 +125,7 @@ class LocalioClientIntegration : public ::testing::TestWithParam<int> {
   // Writes all of `data` at `offset`, in pieces libnfs can send when the
   // call may go over NFSv4 RPC.
   void WriteAll(nfsfh* fh, uint64_t offset, const uint8_t* data, uint64_t len, bool rpc) {
-    const uint64_t piece = rpc && Version() == 4 ? kV4RpcWriteChunk : len;
+    const uint64_t piece = rpc && Version() == 4 ? kMaxV4RpcWrite : len;
     for (uint64_t done = 0; done < len;) {
       const uint64_t n = std::min(piece, len - done);
       const int rc = localio_pwrite(ctx_, fh, offset + done, n, data + done);

@@ -1,39 +1,58 @@
-// The shim's ABI guard: only libnfs 4.0's soname (libnfs.so.13) activates
+// The shim's ABI guard: only the libnfs soname it was built for activates
 // the bypass, and the real functions are found behind the caller.
 #include "libnfs_abi.h"
 
 #include <gtest/gtest.h>
+#include <sys/time.h>
+
+#include <nfsc/libnfs.h>
+// after libnfs.h, which defines its EXTERN
+#include <nfsc/libnfs-raw.h>
 
 namespace localio::preload {
 namespace {
 
-TEST(PreloadAbi, AcceptsLibnfs13ByAnyPathAndFullName) {
-  EXPECT_TRUE(IsSupportedLibnfsPath("/lib/x86_64-linux-gnu/libnfs.so.13"));
-  EXPECT_TRUE(IsSupportedLibnfsPath("/usr/lib/x86_64-linux-gnu/libnfs.so.13.0.0"));
-  EXPECT_TRUE(IsSupportedLibnfsPath("libnfs.so.13"));
+TEST(PreloadAbi, AcceptsTheSonameByAnyPathAndFullName) {
+  EXPECT_TRUE(IsLibraryOf("/lib/x86_64-linux-gnu/libnfs.so.13", "libnfs.so.13"));
+  EXPECT_TRUE(IsLibraryOf("/usr/lib/x86_64-linux-gnu/libnfs.so.13.0.0", "libnfs.so.13"));
+  EXPECT_TRUE(IsLibraryOf("libnfs.so.13", "libnfs.so.13"));
+  EXPECT_TRUE(IsLibraryOf("/usr/lib/x86_64-linux-gnu/libnfs.so.14.0.0", "libnfs.so.14"));
 }
 
 TEST(PreloadAbi, RefusesOtherVersionsAndLookalikes) {
-  EXPECT_FALSE(IsSupportedLibnfsPath(""));
-  EXPECT_FALSE(IsSupportedLibnfsPath("/usr/lib/libnfs.so.14"));
-  EXPECT_FALSE(IsSupportedLibnfsPath("/usr/lib/libnfs.so.130"));
-  EXPECT_FALSE(IsSupportedLibnfsPath("/usr/lib/libnfs.so.1"));
-  EXPECT_FALSE(IsSupportedLibnfsPath("/usr/lib/libnfs.so"));
-  EXPECT_FALSE(IsSupportedLibnfsPath("/opt/libnfs.so.13/libother.so"));
-  EXPECT_FALSE(IsSupportedLibnfsPath("/usr/lib/mylibnfs.so.13"));
-  EXPECT_FALSE(IsSupportedLibnfsPath("/usr/bin/nfs-cp"));
+  EXPECT_FALSE(IsLibraryOf("", "libnfs.so.13"));
+  EXPECT_FALSE(IsLibraryOf("/usr/lib/libnfs.so.14", "libnfs.so.13"));
+  EXPECT_FALSE(IsLibraryOf("/usr/lib/libnfs.so.13.0.0", "libnfs.so.14"));
+  EXPECT_FALSE(IsLibraryOf("/usr/lib/libnfs.so.16", "libnfs.so.14"));
+  EXPECT_FALSE(IsLibraryOf("/usr/lib/libnfs.so.130", "libnfs.so.13"));
+  EXPECT_FALSE(IsLibraryOf("/usr/lib/libnfs.so.1", "libnfs.so.13"));
+  EXPECT_FALSE(IsLibraryOf("/usr/lib/libnfs.so", "libnfs.so.13"));
+  EXPECT_FALSE(IsLibraryOf("/opt/libnfs.so.13/libother.so", "libnfs.so.13"));
+  EXPECT_FALSE(IsLibraryOf("/usr/lib/mylibnfs.so.13", "libnfs.so.13"));
+  EXPECT_FALSE(IsLibraryOf("/usr/bin/nfs-cp", "libnfs.so.13"));
+  EXPECT_FALSE(IsLibraryOf("/usr/lib/libnfs.so.13", ""));
 }
 
-// This test links libnfs.so.13 (through the client core), so the lookup
-// behind it finds every function, in that library.
-TEST(PreloadAbi, ResolvesTheRealFunctionsInLibnfs13) {
+// The shim is built for the libnfs this build found (cmake/Libnfs.cmake).
+TEST(PreloadAbi, IsBuiltForTheInstalledSoname) {
+  EXPECT_TRUE(std::string(kBuiltForLibnfs) == "libnfs.so.13" ||
+              std::string(kBuiltForLibnfs) == "libnfs.so.14")
+      << kBuiltForLibnfs;
+}
+
+// This test links the installed libnfs, so the lookup behind it finds
+// every function, in the library of the soname the shim is built for.
+TEST(PreloadAbi, ResolvesTheRealFunctionsInTheInstalledLibnfs) {
   std::string missing;
   const RealLibnfs real = ResolveRealLibnfs(&missing);
   EXPECT_EQ(missing, "");
   EXPECT_NE(real.pread_async, nullptr);
   EXPECT_NE(real.service, nullptr);
+  EXPECT_NE(real.lseek, nullptr);
+  EXPECT_EQ(real.get_fh, &nfs_get_fh);  // the very functions this program links
+  EXPECT_EQ(real.get_fd, &nfs_get_fd);
   EXPECT_NE(real.set_error, nullptr);
-  EXPECT_TRUE(IsSupportedLibnfsPath(LibraryPathOf(real))) << LibraryPathOf(real);
+  EXPECT_TRUE(IsLibraryOf(LibraryPathOf(real), kBuiltForLibnfs)) << LibraryPathOf(real);
 }
 
 TEST(PreloadAbi, UnknownLibraryWithoutFunction) {

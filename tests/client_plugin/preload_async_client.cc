@@ -1,4 +1,4 @@
-// An async libnfs 4.0 client that knows nothing of LOCALIO (it links only
+// An async libnfs client that knows nothing of LOCALIO (it links only
 // libnfs), run by preload_async_test with and without liblocalio_preload.so.
 // It creates a file and drives it with nfs_pwrite_async / nfs_pread_async
 // from a poll + nfs_which_events + nfs_service loop, `inflight` requests at
@@ -31,13 +31,16 @@
 #include <string>
 #include <vector>
 
+#include "harness/libnfs_limits.h"
+
 namespace {
 
 // Requests never overlap: each in-flight request owns one slot of the
 // file, so the outcome does not depend on completion order.
 constexpr uint64_t kSlot = 64 * 1024;
-// libnfs 4.0 cannot send an NFSv4 WRITE above ~3.9 KiB (FACTS.md).
-constexpr uint64_t kMaxWrite = 2048;
+// libnfs 4.0 cannot send an NFSv4 WRITE above ~3.9 KiB (libnfs_limits.h).
+constexpr uint64_t kMaxWrite = localio::harness::kMaxV4RpcWrite < kSlot
+                                   ? localio::harness::kMaxV4RpcWrite : kSlot;
 constexpr uint64_t kMaxRead = kSlot;
 
 struct Request;

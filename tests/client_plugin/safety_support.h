@@ -14,14 +14,14 @@
 #include <memory>
 #include <string>
 
+#include "harness/libnfs_limits.h"
 #include "localio/localio_client.h"
 #include "localio/status.h"
 
 namespace localio::harness {
 
-// libnfs 4.0 cannot encode an NFSv4 WRITE above ~3.9 KiB (FACTS.md): data
-// that may go by RPC is written in pieces this size.
-inline constexpr uint64_t kRpcWriteChunk = 2048;
+// Data that may go by RPC is written in pieces this size (libnfs_limits.h).
+inline constexpr uint64_t kRpcWriteChunk = kMaxV4RpcWrite;
 
 // A mounted nfs_context of its own. Each gets a distinct NFSv4 client name:
 // libnfs 4.0 names every context of a process alike, so the server would
@@ -88,6 +88,8 @@ ReadOutcome ReadThroughRpc(nfs_context* nfs, nfsfh* fh);
 // can carry. 0 or the first -errno.
 int WriteThroughLocalio(localio_context* ctx, nfsfh* fh, uint64_t offset,
                         const std::string& data);
+// The localio_pwrite calls WriteThroughLocalio makes for `bytes`.
+inline uint64_t WriteCalls(uint64_t bytes) { return (bytes + kRpcWriteChunk - 1) / kRpcWriteChunk; }
 
 // Local files as the server sees them. Create/replace with `mode`
 // (exactly, umask ignored) and owner uid/gid.

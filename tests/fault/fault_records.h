@@ -12,9 +12,12 @@
 #include <cstdint>
 #include <string>
 
+#include "harness/libnfs_limits.h"
+
 namespace localio::fault {
 
-inline constexpr size_t kBlockSize = 2048;  // libnfs 4.0 v4 WRITEs must stay small
+// A page, or what one libnfs 4.0 NFSv4 WRITE can carry (libnfs_limits.h).
+inline constexpr size_t kBlockSize = harness::kMaxV4RpcWrite < 4096 ? harness::kMaxV4RpcWrite : 4096;
 inline constexpr int kRecordSize = 64;
 inline constexpr uint64_t kStormFileSize = 16384;
 

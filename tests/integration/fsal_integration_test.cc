@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "harness/libnfs_limits.h"
 #include "harness/fsal_paths.h"
 #include "harness/ganesha_server.h"
 #include "harness/gtest_support.h"
@@ -29,11 +30,10 @@ using std::chrono::seconds;
 
 constexpr uint16_t kLocalioRw = 1, kLocalioRo = 2, kVfsRw = 3, kVfsRo = 4;
 constexpr uint64_t kLargeFileSize = 64ull << 20;
-// libnfs 4.0 encodes an NFSv4 COMPOUND in a fixed buffer of about 4 KiB: a
-// v4 WRITE above ~3.9 KiB fails on the client ("ZDR error: Failed to encode
-// COMPOUND4args"), so nfs-cp (1 MiB writes) cannot write large files over v4.
-// Large v4 writes go through the test client in chunks that fit.
-constexpr char kV4WriteChunk[] = "2048";
+// libnfs 4.0 cannot encode an NFSv4 WRITE above ~3.9 KiB (libnfs_limits.h),
+// so its nfs-cp (1 MiB writes) cannot write large files over v4: there,
+// large v4 writes go through the test client in chunks that fit.
+const std::string kV4WriteChunk = std::to_string(harness::kMaxV4RpcWrite);
 
 struct Variant {
   Fsal fsal;
@@ -173,8 +173,8 @@ TEST_P(FsalIntegration, LargeFileWrittenViaOneVersionReadsBackIdenticallyViaTheO
   WriteRandomFile(source, kLargeFileSize, std::hash<std::string>{}(name));
   const std::string want = Sha256(source);
 
-  CommandResult w = Version() == 3
-      ? Exec({LOCALIO_NFS_CP, source, Url(RwExport(), 3, name)})
+  CommandResult w = Version() == 3 || !harness::kLibnfsSmallV4Writes
+      ? Exec({LOCALIO_NFS_CP, source, Url(RwExport(), Version(), name)})
       : Client(4, {"put", source, name, kV4WriteChunk});
   ASSERT_TRUE(w.Succeeded()) << w.Describe();
 

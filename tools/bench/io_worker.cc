@@ -1,3 +1,4 @@
+#include "harness/libnfs_limits.h"
 #include "io_worker.h"
 
 #include <fcntl.h>
@@ -72,7 +73,8 @@ void ChunkDone(int err, nfs_context* /*nfs*/, void* data, void* private_data) {
 
 uint64_t RpcChunkLimit(int version, bool write) {
   if (version != 4) return 0;
-  return write ? 2048 : 512 * 1024;
+  return write ? (harness::kLibnfsSmallV4Writes ? harness::kMaxV4RpcWrite : 0)
+               : harness::kMaxV4RpcRead;
 }
 
 Worker::Worker(const Target& target, const Case& c, Mode mode, int index)

@@ -31,9 +31,10 @@ struct Target {
   uint64_t file_size = 0;
 };
 
-// Largest single libnfs 4.0 call the rpc mode makes (FACTS.md): NFSv4 WRITEs
-// over ~3.9 KiB fail to encode and NFSv4 READs over ~1 MiB break the
-// connection; libnfs splits NFSv3 calls itself. 0: no limit.
+// Largest single libnfs call the rpc mode makes (harness/libnfs_limits.h):
+// with libnfs 4.0, NFSv4 WRITEs over ~3.9 KiB fail to encode and NFSv4
+// READs over ~1 MiB break the connection; libnfs splits every other call
+// itself. 0: no limit.
 uint64_t RpcChunkLimit(int version, bool write);
 
 struct Tally {

@@ -84,13 +84,14 @@ Status GaneshaServer::Prepare() {
       if (Status s = shm_.Create("localio-harness", "/dev/shm"); !s.ok()) return s;
       layout_.map_path = shm_.path() + "/map";
     }
-    if (LocalioFsalLibrary().empty()) {
+    const std::string library =
+        options_.fsal_library.empty() ? LocalioFsalLibrary() : options_.fsal_library;
+    if (library.empty()) {
       return Status::Error(-ENOENT,
                            "an export asks for FSAL LOCALIO but this build has no fsallocalio "
                            "target (configure with LOCALIO_BUILD_FSAL=ON)");
     }
-    if (Status s = Symlink(LocalioFsalLibrary(), layout_.plugins_dir + "/libfsallocalio.so");
-        !s.ok()) {
+    if (Status s = Symlink(library, layout_.plugins_dir + "/libfsallocalio.so"); !s.ok()) {
       return s;
     }
   }
@@ -187,7 +188,13 @@ Status GaneshaServer::CheckExportsServed(Clock::time_point deadline) {
     if (!s.ok()) return Status::Error(s.code, "MOUNT EXPORT: " + s.message);
     missing.clear();
     for (const ExportOptions& e : options_.exports) {
-      if (std::find(served.begin(), served.end(), e.path) == served.end()) {
+      const bool is_served = std::find(served.begin(), served.end(), e.path) != served.end();
+      const auto& unserved = options_.unserved_exports;
+      if (std::find(unserved.begin(), unserved.end(), e.id) != unserved.end()) {
+        if (is_served)
+          return Status::Error(-EEXIST, "export " + std::to_string(e.id) + " (" + e.path +
+                                            ") is served, and the test expects it not to be");
+      } else if (!is_served) {
         missing += " " + std::to_string(e.id) + " (" + e.path + ", FSAL " + FsalName(e.fsal) + ")";
       }
     }

@@ -39,6 +39,11 @@ struct ServerOptions {
   std::vector<std::string> localio_lines;
   std::string extra_config;        // appended at top level
   std::string log_level = "NIV_EVENT";
+  // The libfsallocalio.so the server loads; empty: this build's.
+  std::string fsal_library;
+  // Exports the server must NOT load (a test of a refusal): Start() waits
+  // until every other export is served and fails if one of these is.
+  std::vector<uint16_t> unserved_exports;
 };
 
 // True when some export is stacked on LOCALIO.

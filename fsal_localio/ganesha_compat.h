@@ -90,8 +90,9 @@ static inline void localio_prereq_init(const char *program,
  * line in that server's log (main.c). Ganesha treats a module that fails to
  * dlopen as fatal and exits, which would take every other export down.
  * The imports are weak so that a symbol another version lacks cannot fail
- * the dlopen either; tests/fsal_localio/module_imports_test.sh checks that
- * this list covers every Ganesha symbol the module uses. */
+ * the dlopen either; tests/harness/elf_imports.sh checks that
+ * this list covers every Ganesha symbol the module uses
+ * (ctest fsal_localio_module_imports). */
 #pragma weak DisplayLogComponentLevel
 #pragma weak component_log_level
 #pragma weak display_fsinfo

@@ -279,7 +279,8 @@ int Client::OpenLocal(nfsfh* fh, OpenFile* f, bool write) {
     return LOCALIO_FALLBACK_OPEN;
   }
   struct stat st;
-  if (fstat(fd, &st) != 0 || !IsSameObject(entry, st)) {
+  if (fstat(fd, &st) != 0 || !IsSameObject(entry, st) ||
+      (view->exp.kernel_handles && !IsHandlesObject(handle->opaque, fd))) {
     close(fd);
     log_.Debug(std::string(entry.path()) + " is not the object its handle names");
     return LOCALIO_FALLBACK_IDENTITY;

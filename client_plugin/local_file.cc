@@ -7,6 +7,8 @@
 
 #include <cerrno>
 
+#include "localio/vfs_opaque.h"
+
 namespace localio::client {
 
 int OpenExportRoot(const std::string& path) {
@@ -24,6 +26,12 @@ int OpenBeneath(int root_fd, const std::string& relpath, int flags) {
     fd = syscall(SYS_openat2, root_fd, relpath.c_str(), &how, sizeof how);
   } while (fd < 0 && errno == EINTR);
   return fd >= 0 ? static_cast<int>(fd) : -errno;
+}
+
+bool IsHandlesObject(std::span<const uint8_t> vfs_opaque, int fd) {
+  const std::optional<KernelHandle> want = ParseVfsOpaque(vfs_opaque);
+  KernelHandle got;
+  return want && KernelHandleOf(fd, &got) == 0 && got == *want;
 }
 
 bool IsSameObject(const MapEntry& entry, const struct stat& st) {

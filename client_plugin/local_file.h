@@ -1,12 +1,16 @@
 // Opening the local file a map entry names, safely: relative to the
 // export's root directory, never leaving it and never following a symlink
 // (the map is input from another process and names can change under us),
-// then proving by inode and device that it is the object the handle names.
+// then proving that it is the object the handle names: by inode and device,
+// and where the export's handles are FSAL_VFS's by the kernel handle, which
+// names one object for its life (a reused inode number has another one).
 #ifndef LOCALIO_CLIENT_LOCAL_FILE_H
 #define LOCALIO_CLIENT_LOCAL_FILE_H
 
 #include <sys/stat.h>
 
+#include <cstdint>
+#include <span>
 #include <string>
 
 #include "localio/map_types.h"
@@ -24,6 +28,13 @@ int OpenBeneath(int root_fd, const std::string& relpath, int flags);
 
 // True when `st` is the regular file `entry` describes (inode, device).
 bool IsSameObject(const MapEntry& entry, const struct stat& st);
+
+// True when the open file `fd` has the kernel handle inside `vfs_opaque`
+// (an FSAL_VFS opaque, localio/vfs_opaque.h). This, not the map's inode
+// number, ties the file to the handle: Ganesha's VFS takes a LOOKUP's
+// attributes and its handle in two steps, so a rename in between can give
+// a handle the inode number of another object.
+bool IsHandlesObject(std::span<const uint8_t> vfs_opaque, int fd);
 
 }  // namespace localio::client
 

@@ -154,6 +154,7 @@ std::optional<MapExport> MapReader::FindExport(uint16_t export_id) const {
       MapExport e;
       e.export_id = row.export_id;
       e.read_only = (row.flags & kMapExportReadOnly) != 0;
+      e.kernel_handles = (row.flags & kMapExportKernelHandles) != 0;
       e.squash = static_cast<MapSquash>(row.squash);
       e.anon_uid = row.anon_uid;
       e.anon_gid = row.anon_gid;

@@ -73,7 +73,8 @@ bool RootIsValid(const std::string& root, bool may_be_empty) {
 void FillRow(const MapExport& e, MapExportRow* row) {
   std::memset(row, 0, sizeof *row);
   row->export_id = e.export_id;
-  row->flags = kMapExportInUse | (e.read_only ? kMapExportReadOnly : 0);
+  row->flags = kMapExportInUse | (e.read_only ? kMapExportReadOnly : 0) |
+               (e.kernel_handles ? kMapExportKernelHandles : 0);
   row->squash = static_cast<uint32_t>(e.squash);
   row->anon_uid = e.anon_uid;
   row->anon_gid = e.anon_gid;

@@ -190,6 +190,7 @@ int Server::AddExport(const localio_export_desc& d) {
   row.anon_gid = d.anon_gid;
   row.server_root = root;
   row.client_root = d.client_root ? d.client_root : "";
+  row.kernel_handles = d.resolver == LOCALIO_RESOLVER_VFS;
   MapStatus st = map_->SetExport(row);
   if (!st.ok()) {
     close(fd);

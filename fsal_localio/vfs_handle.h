@@ -3,11 +3,7 @@
 // server restart or a cache eviction) and so cannot be published from its
 // parent's entry.
 //
-// FSAL_VFS's opaque is: a flags byte (filesystem-id type in the low five
-// bits, 0x20 for a dummy handle, the width of the kernel handle type in the
-// top two bits: 0x40 one byte, 0x80 two, 0xC0 four), the filesystem id (0, 8
-// or 16 bytes by its type), the kernel's handle type, then the kernel's
-// handle bytes (name_to_handle_at).
+// FSAL_VFS's opaque: localio/vfs_opaque.h.
 #ifndef LOCALIO_VFS_HANDLE_H
 #define LOCALIO_VFS_HANDLE_H
 
@@ -19,25 +15,9 @@
 #include <string_view>
 
 #include "localio/map_types.h"
+#include "localio/vfs_opaque.h"
 
 namespace localio {
-
-inline constexpr size_t kKernelHandleMax = 128;  // MAX_HANDLE_SZ
-
-struct KernelHandle {
-  int32_t type = 0;
-  uint32_t size = 0;
-  std::array<uint8_t, kKernelHandleMax> bytes{};
-};
-
-// The kernel handle inside a VFS opaque; nothing for dummy handles and for
-// anything that does not follow the layout.
-std::optional<KernelHandle> ParseVfsOpaque(std::span<const uint8_t> opaque);
-
-// Builds the VFS opaque of `path` (relative to dir_fd; "" = dir_fd itself)
-// with no filesystem id, as FSAL_VFS would with fsid type 0. For tests and
-// tools. Empty on error (errno set).
-std::string VfsOpaqueOf(int dir_fd, const char* path);
 
 struct ResolvedObject {
   std::string relpath;  // relative to the export root, "" = the root

@@ -1,7 +1,7 @@
 // The unmodified /usr/bin/nfs-cp under liblocalio_preload.so against the
 // stock ganesha.nfsd with a LOCALIO-over-VFS export: a 256 MiB random file
 // copied into the export and out of it over NFSv3 and NFSv4 arrives
-// byte-identical while under 5% of its size crosses the loopback interface
+// byte-identical while under 1% of its size crosses the loopback interface
 // (measured outside the plugin); the same copy without the shim moves more
 // than the file (the meter works). A disabled shim or a bad variable costs
 // one stderr line and the copy still works, over RPC.
@@ -31,7 +31,7 @@ namespace fs = std::filesystem;
 constexpr uint16_t kExport = 1;
 constexpr uint64_t kBigFile = 256ull << 20;
 constexpr uint64_t kSmallFile = 8ull << 20;
-constexpr double kMaxBypassShare = 0.05;
+constexpr double kMaxBypassShare = 0.01;
 
 std::string Sha256(const std::string& path) {
   CommandResult r;

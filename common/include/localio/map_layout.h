@@ -84,6 +84,10 @@ inline constexpr uint32_t kMapExportKeyUsed = 1u << 16;
 // MapExportRow::flags
 inline constexpr uint16_t kMapExportInUse = 1;
 inline constexpr uint16_t kMapExportReadOnly = 2;
+// The export's opaque handles are FSAL_VFS's (localio/vfs_opaque.h): a client
+// proves that a file it opened is the handle's object by its kernel handle.
+// Readers that predate the bit ignore it (the inode check still holds).
+inline constexpr uint16_t kMapExportKernelHandles = 4;
 
 // One export. Written under its own seqlock `seq` (odd while written).
 struct MapExportRow {

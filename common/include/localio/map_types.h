@@ -46,6 +46,7 @@ struct MapExport {
   uint32_t anon_gid = 65534;
   std::string server_root;  // absolute, < kMapRootPathField bytes
   std::string client_root;  // absolute; empty = same as server_root
+  bool kernel_handles = false;  // opaques are FSAL_VFS's (kMapExportKernelHandles)
 
   bool operator==(const MapExport&) const = default;
 };

@@ -1,20 +1,31 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs every test: unit, integration
-# and fault (real ganesha.nfsd + rpcbind on 127.0.0.1), the map stress test
-# under ThreadSanitizer, the unit tests of common/ and client_plugin/ under
-# AddressSanitizer + UndefinedBehaviorSanitizer, and the fuzz targets for a
-# bounded time.
+# and fault (real ganesha.nfsd + rpcbind on 127.0.0.1), the demo's copies,
+# the map stress test under ThreadSanitizer, the unit tests of common/ and
+# client_plugin/ under AddressSanitizer + UndefinedBehaviorSanitizer, and the
+# fuzz targets for a bounded time. On Debian 12 it then runs the same suite
+# (without the sanitizer and fuzz stages) inside a Debian 13 root
+# (ci/test-debian13.sh), and each release's FSAL module and shim against
+# the other release's server and nfs-cp (ctest label cross). Ends with one
+# summary for both releases.
 # Exits non-zero when anything fails. Safe to run twice.
+#   LOCALIO_BUILD_DIR     build directory (default: build/)
+#   LOCALIO_SANITIZERS=0  skip the TSan, ASan+UBSan and fuzz stages
+#   LOCALIO_DEBIAN13=0    skip the Debian 13 root
+#   LOCALIO_FUZZ_SECONDS  per fuzz target (default 30)
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=${LOCALIO_BUILD_DIR:-$here/build}
 jobs=${LOCALIO_JOBS:-$(nproc)}
 fuzz_seconds=${LOCALIO_FUZZ_SECONDS:-30}
+sanitizers=${LOCALIO_SANITIZERS:-1}
+release="Debian $(. /etc/os-release && echo "${VERSION_ID:-?}")"
+started=$(date +%s)
 
 section() { printf '\n=== %s ===\n' "$*"; }
 
-section setup
+section "setup ($release)"
 bash "$here/ci/setup.sh"
 
 # One rpcbind for the whole run; the test harness starts its own only when
@@ -37,86 +48,163 @@ if ! rpcinfo -p 127.0.0.1 >/dev/null 2>&1; then
   rpcinfo -p 127.0.0.1 >/dev/null || { echo "test: rpcbind did not start" >&2; exit 1; }
 fi
 
-section build
+section "build ($release)"
 cmake -S "$here" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build" -j"$jobs"
 
 failed=0      # any stage failed
-passed_n=0    # checks passed, over all stages
-failed_n=0    # checks failed, over all stages
+passed_n=0    # checks passed, over all stages of this release
+failed_n=0    # checks failed, over all stages of this release
 count() { if [ "$1" = ok ]; then passed_n=$((passed_n + 1)); else failed_n=$((failed_n + 1)); failed=1; fi; }
 
-section "ctest (unit, integration, fault)"
-ctest_log=$build/ctest.log
-(cd "$build" && ctest --output-on-failure --timeout 600 -j"$jobs") 2>&1 | tee "$ctest_log" || true
-ctest_line=$(grep -E 'tests passed, [0-9]+ tests? failed out of [0-9]+' "$ctest_log" | tail -n 1 || true)
-if [ -n "$ctest_line" ]; then
-  total=$(sed -E 's/.*out of ([0-9]+).*/\1/' <<<"$ctest_line")
-  bad=$(sed -E 's/.*tests passed, ([0-9]+) tests? failed.*/\1/' <<<"$ctest_line")
+# ctest_stage NAME LOG CTEST-ARGS...: runs ctest, adds its counts.
+ctest_stage() {
+  local name=$1 log=$2
+  shift 2
+  (cd "$build" && ctest --output-on-failure --timeout 600 -j"$jobs" "$@") 2>&1 | tee "$log" || true
+  local line total bad
+  line=$(grep -E 'tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -n 1 || true)
+  if [ -z "$line" ]; then
+    echo "test: $name: ctest ran no test or did not finish"; count fail
+    return
+  fi
+  total=$(sed -E 's/.*out of ([0-9]+).*/\1/' <<<"$line")
+  bad=$(sed -E 's/.*tests passed, ([0-9]+) tests? failed.*/\1/' <<<"$line")
   passed_n=$((passed_n + total - bad)); failed_n=$((failed_n + bad))
   [ "$bad" -eq 0 ] || failed=1
+  echo "$name: $line"
+}
+
+section "ctest: unit, integration, fault ($release)"
+ctest_log=$build/ctest.log
+ctest_stage ctest "$ctest_log" -LE cross
+ctest_line=$(grep -E 'tests passed, [0-9]+ tests? failed out of' "$ctest_log" | tail -n 1 || true)
+
+section "demo ($release)"
+if LOCALIO_BUILD_DIR=$build bash "$here/ci/demo.sh" >"$build/demo.log" 2>&1; then
+  sed -n '/^LOCALIO demo/,/all copies identical/p' "$build/demo.log"
+  count ok
 else
-  echo "test: ctest ran no test or did not finish"; count fail
+  tail -n 40 "$build/demo.log"; echo "demo: FAILED"; count fail
 fi
 
-section "ThreadSanitizer: map stress"
-tsan_build=$build-tsan
-cmake -S "$here" -B "$tsan_build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLOCALIO_BUILD_FSAL=OFF \
-  -DCMAKE_C_FLAGS=-fsanitize=thread -DCMAKE_CXX_FLAGS=-fsanitize=thread \
-  -DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread >/dev/null
-if cmake --build "$tsan_build" -j"$jobs" --target map_stress_test; then
-  # TSan needs a non-randomised address space on recent kernels.
-  if setarch "$(uname -m)" -R "$tsan_build/tests/common/map_stress_test"; then count ok; else count fail; fi
-else
-  count fail
-fi
+if [ "$sanitizers" != 0 ]; then
+  section "ThreadSanitizer: map stress"
+  tsan_build=$build-tsan
+  cmake -S "$here" -B "$tsan_build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLOCALIO_BUILD_FSAL=OFF \
+    -DCMAKE_C_FLAGS=-fsanitize=thread -DCMAKE_CXX_FLAGS=-fsanitize=thread \
+    -DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread >/dev/null
+  if cmake --build "$tsan_build" -j"$jobs" --target map_stress_test; then
+    # TSan needs a non-randomised address space on recent kernels.
+    if setarch "$(uname -m)" -R "$tsan_build/tests/common/map_stress_test"; then count ok; else count fail; fi
+  else
+    count fail
+  fi
 
-section "AddressSanitizer + UndefinedBehaviorSanitizer: unit tests of common/ and client_plugin/"
-# The map reader, the RPC codec and the client core parse what other
-# processes wrote: run their unit tests with ASan+UBSan, every UB report fatal.
-asan_build=$build-asan
-asan_flags="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
-# LOCALIO_WERROR=OFF: GCC 12's flow warnings (-Wstringop-overflow) misfire on
-# sanitizer-instrumented code; the normal build keeps them fatal.
-cmake -S "$here" -B "$asan_build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLOCALIO_BUILD_FSAL=OFF \
-  -DLOCALIO_WERROR=OFF -DCMAKE_C_FLAGS="$asan_flags" -DCMAKE_CXX_FLAGS="$asan_flags" \
-  -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" \
-  -DCMAKE_SHARED_LINKER_FLAGS="-fsanitize=address,undefined" >/dev/null
-asan_targets="wire_handle_test map_layout_test map_writer_test map_reader_test hello_area_test
-  map_stress_test rpc_unit_test path_map_test credentials_test client_options_test
-  local_file_test handshake_test preload_env_test preload_abi_test"
-# shellcheck disable=SC2086  # one word per target
-if cmake --build "$asan_build" -j"$jobs" --target $asan_targets; then
-  for dir in tests/common tests/rpc tests/client_plugin; do
-    if ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
-        ctest --test-dir "$asan_build/$dir" -L unit --output-on-failure --timeout 600 -j"$jobs"; then
-      count ok
+  section "AddressSanitizer + UndefinedBehaviorSanitizer: unit tests of common/ and client_plugin/"
+  # The map reader, the RPC codec and the client core parse what other
+  # processes wrote: run their unit tests with ASan+UBSan, every UB report fatal.
+  asan_build=$build-asan
+  asan_flags="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
+  # LOCALIO_WERROR=OFF: GCC 12's flow warnings (-Wstringop-overflow) misfire on
+  # sanitizer-instrumented code; the normal build keeps them fatal.
+  cmake -S "$here" -B "$asan_build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLOCALIO_BUILD_FSAL=OFF \
+    -DLOCALIO_WERROR=OFF -DCMAKE_C_FLAGS="$asan_flags" -DCMAKE_CXX_FLAGS="$asan_flags" \
+    -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" \
+    -DCMAKE_SHARED_LINKER_FLAGS="-fsanitize=address,undefined" >/dev/null
+  asan_targets="wire_handle_test map_layout_test map_writer_test map_reader_test hello_area_test
+    map_stress_test rpc_unit_test path_map_test credentials_test client_options_test
+    local_file_test handshake_test preload_env_test preload_abi_test"
+  # shellcheck disable=SC2086  # one word per target
+  if cmake --build "$asan_build" -j"$jobs" --target $asan_targets; then
+    for dir in tests/common tests/rpc tests/client_plugin; do
+      if ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+          ctest --test-dir "$asan_build/$dir" -L unit --output-on-failure --timeout 600 -j"$jobs" \
+          -E 'preload_imports|PreloadForeignAbi'; then
+        count ok
+      else
+        echo "asan: unit tests in $dir FAILED"; count fail
+      fi
+    done
+  else
+    count fail
+  fi
+
+  section "fuzz (${fuzz_seconds}s per target)"
+  fuzz_build=$build-fuzz
+  CC=clang CXX=clang++ cmake -S "$here" -B "$fuzz_build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DLOCALIO_BUILD_FSAL=OFF -DLOCALIO_FUZZ=ON >/dev/null
+  fuzz_targets=$(cd "$here/tests/fuzz" && ls ./*_fuzz.cc 2>/dev/null | sed 's|^\./||; s|\.cc$||')
+  for t in $fuzz_targets; do
+    if ! cmake --build "$fuzz_build" -j"$jobs" --target "$t"; then count fail; continue; fi
+    corpus=$fuzz_build/corpus/$t
+    mkdir -p "$corpus"
+    if "$fuzz_build/tests/fuzz/$t" -max_total_time="$fuzz_seconds" -print_final_stats=0 \
+         "$corpus" >"$fuzz_build/$t.log" 2>&1; then
+      echo "fuzz $t: clean for ${fuzz_seconds}s"; count ok
     else
-      echo "asan: unit tests in $dir FAILED"; count fail
+      echo "fuzz $t: FAILED"; tail -n 40 "$fuzz_build/$t.log"; count fail
     fi
   done
-else
-  count fail
 fi
 
-section "fuzz (${fuzz_seconds}s per target)"
-fuzz_build=$build-fuzz
-CC=clang CXX=clang++ cmake -S "$here" -B "$fuzz_build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DLOCALIO_BUILD_FSAL=OFF -DLOCALIO_FUZZ=ON >/dev/null
-fuzz_targets=$(cd "$here/tests/fuzz" && ls ./*_fuzz.cc 2>/dev/null | sed 's|^\./||; s|\.cc$||')
-for t in $fuzz_targets; do
-  if ! cmake --build "$fuzz_build" -j"$jobs" --target "$t"; then count fail; continue; fi
-  corpus=$fuzz_build/corpus/$t
-  mkdir -p "$corpus"
-  if "$fuzz_build/tests/fuzz/$t" -max_total_time="$fuzz_seconds" -print_final_stats=0 \
-       "$corpus" >"$fuzz_build/$t.log" 2>&1; then
-    echo "fuzz $t: clean for ${fuzz_seconds}s"; count ok
+this_release="$release: ${ctest_line:-ctest: no summary}; $passed_n passed, $failed_n failed"
+total_passed=$passed_n total_failed=$failed_n
+
+# cross_run LOG COMMAND...: one direction of the cross test, counted in the
+# totals; it must run (not skip) and pass.
+cross_ok=0
+cross_run() {
+  local log=$1
+  shift
+  if "$@" 2>&1 | tee "$log" && grep -q '100% tests passed' "$log" && ! grep -q 'Skipped' "$log"; then
+    cross_ok=$((cross_ok + 1)); total_passed=$((total_passed + 1))
   else
-    echo "fuzz $t: FAILED"; tail -n 40 "$fuzz_build/$t.log"; count fail
+    total_failed=$((total_failed + 1)); failed=1
   fi
-done
+}
+
+# Debian 13, from a Debian 12 machine: the same suite in a trixie root,
+# then each release's build against the other's server and nfs-cp.
+other_release=""
+cross_release=""
+if [ "${LOCALIO_DEBIAN13:-1}" != 0 ] && [ "$release" = "Debian 12" ]; then
+  section "Debian 13 root: ci/test.sh in .cache/rootfs/trixie"
+  d13_log=$build/debian13.log
+  bash "$here/ci/test-debian13.sh" 2>&1 | tee "$d13_log" || true
+  other_release=$(grep -E '^Debian 13: ' "$d13_log" | tail -n 1 || true)
+  if [[ $other_release =~ \;\ ([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+    total_passed=$((total_passed + BASH_REMATCH[1]))
+    total_failed=$((total_failed + BASH_REMATCH[2]))
+    [ "${BASH_REMATCH[2]}" = 0 ] || failed=1
+  else
+    other_release="Debian 13: did not finish (see $d13_log)"
+    total_failed=$((total_failed + 1)); failed=1
+  fi
+
+  section "cross: Debian 13's build in Debian 12's server and nfs-cp"
+  cross_run "$build/cross.log" env LOCALIO_OTHER_BUILD="$here/build-debian13" \
+    ctest --test-dir "$build" --output-on-failure --timeout 600 -L cross
+  section "cross: Debian 12's build in Debian 13's server and nfs-cp"
+  case $build in
+    "$here"/*)
+      export LOCALIO_OTHER_BUILD=/src/${build#"$here"/}
+      cross_run "$build/cross13.log" bash "$here/ci/in-root.sh" --private-net \
+        "$here/.cache/rootfs/trixie" -- \
+        ctest --test-dir /src/build-debian13 --output-on-failure --timeout 600 -L cross
+      unset LOCALIO_OTHER_BUILD
+      ;;
+    *)
+      echo "cross: $build is outside the tree, so the Debian 13 root cannot see it"
+      total_failed=$((total_failed + 1)); failed=1
+      ;;
+  esac
+  cross_release="cross-version: $cross_ok of 2 directions passed"
+fi
 
 section summary
-echo "ctest: ${ctest_line:-no summary}"
-echo "$passed_n passed, $failed_n failed"
+echo "$this_release"
+[ -z "$other_release" ] || echo "$other_release"
+[ -z "$cross_release" ] || echo "$cross_release"
+echo "all: $total_passed passed, $total_failed failed in $(( $(date +%s) - started )) s"
 exit "$failed"

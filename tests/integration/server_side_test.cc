@@ -17,6 +17,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <random>
@@ -146,6 +147,21 @@ class LocalioServerByVersion : public LocalioServer,
   int Version() const { return GetParam(); }
   std::string V() const { return "v" + std::to_string(GetParam()); }
 };
+
+// The server says in its log that it loaded LOCALIO, built for its own
+// Ganesha, and stacked export 1 over VFS.
+TEST_F(LocalioServer, TheLogShowsTheFsalLoadedAndTheExportStacked) {
+  std::ifstream in(server_->log_path());
+  const std::string log((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(log.find("LOCALIO: FSAL loaded and initialised"), std::string::npos) << log;
+  EXPECT_NE(log.find("LOCALIO: export 1 (" + server_->ExportDir(kLocalio) + ") stacked over VFS"),
+            std::string::npos)
+      << log;
+  EXPECT_NE(log.find("Ganesha Version " + std::to_string(GaneshaMajorVersion()) + "."),
+            std::string::npos)
+      << "the server is not the Ganesha this build is for";
+  EXPECT_EQ(log.find("was built for nfs-ganesha"), std::string::npos) << log;
+}
 
 TEST_F(LocalioServer, RpcbindListsTheLocalioPortTheMapShows) {
   const MapView view = View();

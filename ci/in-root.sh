@@ -3,8 +3,8 @@
 #   ci/in-root.sh [--private-net] DIR -- COMMAND [ARG...]
 # The command gets private mount and pid namespaces (every process it starts
 # ends with it), this tree at /src, proc, a read-only sysfs, a tmpfs on /run,
-# the host's /dev (loop devices for the tests' small filesystems) with a
-# tmpfs of its own on /dev/shm. With --private-net it also
+# the host's /dev (loop devices for the tests' small filesystems, /dev/pts)
+# with a tmpfs of its own on /dev/shm. With --private-net it also
 # gets a network namespace of its own with only loopback up (127.0.0.1 and
 # 127.0.0.2: glibc's AI_ADDRCONFIG ignores a lone 127.0.0.1, and Ganesha then
 # finds no address for its Bind_addr); without it, the host's network (for
@@ -29,7 +29,7 @@ if [ "${1:-}" = --inside ]; then
   mount -t sysfs -o ro sysfs "$dir/sys"
   mount -t tmpfs -o mode=0755 tmpfs "$dir/run"
   mkdir -p "$dir/run/ganesha"
-  mount --bind /dev "$dir/dev"
+  mount --rbind /dev "$dir/dev"  # with /dev/pts, which apt wants for its log
   mount -t tmpfs -o mode=1777 tmpfs "$dir/dev/shm"
   mkdir -p "$dir/src"
   mount --bind "$here" "$dir/src"

@@ -331,9 +331,9 @@ static void refuse_server(const char *server)
 	char msg[512];
 
 	snprintf(msg, sizeof(msg),
-		 "LOCALIO: %s was built for nfs-ganesha %s (FSAL API %d.%d) but this server is nfs-ganesha %s: install the LOCALIO FSAL built for nfs-ganesha %s. Exports with FSAL LOCALIO are not served; the other exports are.",
-		 "libfsallocalio.so", GANESHA_VERSION, FSAL_MAJOR_VERSION,
-		 FSAL_MINOR_VERSION, server[0] != '\0' ? server : "unknown",
+		 "LOCALIO: libfsallocalio.so was built for nfs-ganesha %s (FSAL API %d.%d) but this server is nfs-ganesha %s: install the LOCALIO FSAL built for nfs-ganesha %s. Exports with FSAL LOCALIO are not served; the other exports are.",
+		 GANESHA_VERSION, FSAL_MAJOR_VERSION, FSAL_MINOR_VERSION,
+		 server[0] != '\0' ? server : "unknown",
 		 server[0] != '\0' ? server : "this server");
 	/* Ganesha's log may be a file or syslog: stderr alone could be lost. */
 	fprintf(stderr, "%s\n", msg);
@@ -374,7 +374,9 @@ MODULE_INIT static void localio_fsal_load(void)
 	localio_layout_ops_init(&LOCALIO.handle_ops);
 	localio_version_obj_ops_init(&LOCALIO.handle_ops);
 	/* No logging here: a constructor can run before Ganesha's log is
-	 * set up (init_config logs once the FSAL is in use). */
+	 * set up (init_config logs once the FSAL is in use). A refusal does
+	 * log: only a server's dlopen reaches it, and the server's log is up
+	 * by then. */
 }
 
 MODULE_FINI static void localio_fsal_unload(void)

@@ -57,6 +57,10 @@ rm -f "$tmp.log"
 printf '#!/bin/sh\nexit 101\n' >"$tmp/usr/sbin/policy-rc.d"
 chmod 755 "$tmp/usr/sbin/policy-rc.d"
 ln -sfn /proc/self/mounts "$tmp/etc/mtab"
+# A machine names itself: debootstrap leaves no /etc/hosts.
+[ -s "$tmp/etc/hosts" ] || printf '127.0.0.1	localhost
+::1	localhost ip6-localhost ip6-loopback
+' >"$tmp/etc/hosts"
 mkdir -p "$tmp/src"
 echo "$release" >"$tmp/.localio-root"
 mv "$tmp" "$dir"

@@ -17,7 +17,7 @@ packages=(
   rpcbind netbase liburcu-dev libkrb5-dev
   clang libclang-rt-dev
   iproute2 procps psmisc util-linux e2fsprogs
-  gnuplot-nox
+  gnuplot-nox file
 )
 
 log() { echo "setup: $*"; }

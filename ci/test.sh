@@ -6,8 +6,9 @@
 # fuzz targets for a bounded time. On Debian 12 it then runs the same suite
 # (without the sanitizer and fuzz stages) inside a Debian 13 root
 # (ci/test-debian13.sh), and each release's FSAL module and shim against
-# the other release's server and nfs-cp (ctest label cross). Ends with one
-# summary for both releases.
+# the other release's server and nfs-cp (ctest label cross), and builds the
+# .deb packages of both releases and installs each in a fresh root of its
+# release (ci/test-packages.sh). Ends with one summary for both releases.
 # Exits non-zero when anything fails. Safe to run twice.
 #   LOCALIO_BUILD_DIR     build directory (default: build/)
 #   LOCALIO_SANITIZERS=0  skip the TSan, ASan+UBSan and fuzz stages
@@ -200,11 +201,23 @@ if [ "${LOCALIO_DEBIAN13:-1}" != 0 ] && [ "$release" = "Debian 12" ]; then
       ;;
   esac
   cross_release="cross-version: $cross_ok of 2 directions passed"
+
+  section "packages: built for Debian 12 and 13, installed with apt-get in fresh roots"
+  pkg_log=$build/packages.log
+  bash "$here/ci/test-packages.sh" 2>&1 | tee "$pkg_log" || true
+  packages_release=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$pkg_log" | tail -n 1 || true)
+  if [[ $packages_release =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]] && [ "${BASH_REMATCH[1]}" = 2 ]; then
+    total_passed=$((total_passed + 2))
+  else
+    total_failed=$((total_failed + 1)); failed=1
+  fi
+  packages_release="packages: ${packages_release:-did not finish}"
 fi
 
 section summary
 echo "$this_release"
 [ -z "$other_release" ] || echo "$other_release"
 [ -z "$cross_release" ] || echo "$cross_release"
+[ -z "${packages_release:-}" ] || echo "$packages_release"
 echo "all: $total_passed passed, $total_failed failed in $(( $(date +%s) - started )) s"
 exit "$failed"

@@ -1,5 +1,7 @@
 #include "localio/map_file.h"
 
+#include "localio/map_layout.h"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -126,6 +128,16 @@ MapStatus OpenSharedFile(const std::string& path, bool writable, SharedFile* out
   GuardMapping(base, size, writable ? PROT_READ | PROT_WRITE : PROT_READ);
   *out = std::move(file);
   return MapStatus::Ok();
+}
+
+bool MapServerLockFree(int fd, uint32_t flags) {
+  if (!(flags & kMapLocked)) return false;
+  struct flock probe{};
+  probe.l_type = F_RDLCK;
+  probe.l_whence = SEEK_SET;
+  probe.l_start = kMapLockStart;
+  probe.l_len = kMapLockLength;
+  return fcntl(fd, F_OFD_GETLK, &probe) == 0 && probe.l_type == F_UNLCK;
 }
 
 bool ProcessIsAlive(uint32_t pid) {

@@ -94,6 +94,8 @@ MapStatus MapReader::Refresh() const {
     return Unusable(path_, "its header changed under the reader");
   if (stat(path_.c_str(), &sb) != 0 || sb.st_dev != dev_ || sb.st_ino != ino_)
     return MapStatus::Error(-ESTALE, "map " + path_ + " was replaced or removed");
+  if (MapServerLockFree(file_.fd(), SharedLoadAcquire(&Header()->flags)))
+    return MapStatus::Error(-ESRCH, "the server of map " + path_ + " is gone (its lock is free)");
   return MapStatus::Ok();
 }
 
@@ -114,7 +116,7 @@ bool MapReader::ReadHeader(MapHeaderSnapshot* out) const {
     out->fh_format = fh_format_;
     out->capacity = geometry_.capacity;
     out->epoch = epoch;
-    out->alive = (flags & kMapAlive) != 0;
+    out->alive = (flags & kMapAlive) != 0 && !MapServerLockFree(file_.fd(), flags);
     out->port = port;
     out->nfs_port = nfs_port;
     out->heartbeat_ms = SharedLoad(&h->heartbeat_ms);

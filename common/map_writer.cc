@@ -1,5 +1,6 @@
 #include "localio/map_writer.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -32,7 +33,8 @@ MapStatus CheckExistingMap(const MapConfig& config) {
                                          "; remove it once its server is stopped");
   const uint64_t now = MapMonotonicMs();
   const bool fresh = h.heartbeat_ms <= now && now - h.heartbeat_ms < config.stale_after_ms;
-  if ((h.flags & kMapAlive) && ProcessIsAlive(h.server_pid) && fresh)
+  if ((h.flags & kMapAlive) && !MapServerLockFree(old.fd(), h.flags) &&
+      ProcessIsAlive(h.server_pid) && fresh)
     return MapStatus::Error(-EBUSY, config.path + " belongs to a running server (pid " +
                                         std::to_string(h.server_pid) + ", heartbeat " +
                                         std::to_string(now - h.heartbeat_ms) + " ms ago)");
@@ -134,6 +136,17 @@ MapStatus MapWriter::Create(const MapConfig& config, std::unique_ptr<MapWriter>*
       },
       &w->file_);
   if (!st.ok()) return st;
+  struct flock lock{};
+  lock.l_type = F_WRLCK;
+  lock.l_whence = SEEK_SET;
+  lock.l_start = kMapLockStart;
+  lock.l_len = kMapLockLength;
+  if (fcntl(w->file_.fd(), F_OFD_SETLK, &lock) == 0) {
+    MapHeader* h = w->Header();
+    SeqlockWriteBegin(&h->header_seq);
+    SharedStoreRelease(&h->flags, SharedLoad(&h->flags) | kMapLocked);
+    SeqlockWriteEnd(&h->header_seq);
+  }  // else: readers go by the heartbeat alone
   w->last_use_.assign(g.capacity, 0);
   *out = std::move(w);
   return MapStatus::Ok();

@@ -1,6 +1,8 @@
 #include "localio/map_reader.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstddef>
@@ -32,6 +34,10 @@ class MapReaderTest : public ::testing::Test {
                 0);
     good_ = test::ReadFile(writer_->path());
     ASSERT_EQ(good_.size(), MapGeometryForEntries(64).total_size);
+    // A copy has no server holding its lock: make it a map of a server
+    // that does not lock (what the fixture's tests damage is the rest).
+    auto* h = reinterpret_cast<MapHeader*>(good_.data());
+    h->flags &= ~kMapLocked;
   }
 
   // Opens `bytes` written as a file; returns the status.
@@ -218,6 +224,48 @@ TEST_F(MapReaderTest, RefreshNoticesAReplacedOrShrunkMap) {
   ASSERT_TRUE(OpenBytes(good_, &c).ok());
   ASSERT_EQ(truncate(copy_.c_str(), 4096), 0);
   EXPECT_EQ(c->Refresh().code, -EPROTO);  // and the caller must stop using it
+}
+
+// A server killed with SIGKILL neither clears kMapAlive nor stops its
+// heartbeat at once; the kernel drops its lock on the map at once, and in a
+// pod the client cannot see its pid. The reader goes by the lock.
+TEST(MapReaderServerGone, AKilledServersMapIsRefusedAtOnce) {
+  test::TempDir dir;
+  const MapConfig config = test::ConfigIn(dir, 64);
+  int to_child[2], to_parent[2];
+  ASSERT_EQ(pipe(to_child), 0);
+  ASSERT_EQ(pipe(to_parent), 0);
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {  // the server
+    std::unique_ptr<MapWriter> w;
+    const char ok = MapWriter::Create(config, &w).ok() ? 'y' : 'n';
+    (void)!write(to_parent[1], &ok, 1);
+    char go;
+    (void)!read(to_child[0], &go, 1);
+    raise(SIGKILL);
+  }
+  char ok = 0;
+  ASSERT_EQ(read(to_parent[0], &ok, 1), 1);
+  ASSERT_EQ(ok, 'y');
+  std::unique_ptr<MapReader> r;
+  ASSERT_TRUE(MapReader::Open(config.path, &r).ok());
+  EXPECT_TRUE(r->Refresh().ok()) << "a live server's lock is held";
+  ASSERT_EQ(write(to_child[1], "k", 1), 1);
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFSIGNALED(status));
+  EXPECT_TRUE(r->Alive()) << "nothing cleared the flag";
+  EXPECT_EQ(r->Refresh().code, -ESRCH);
+  MapHeaderSnapshot snap;
+  ASSERT_TRUE(r->ReadHeader(&snap));
+  EXPECT_FALSE(snap.alive) << "localio-stat shows it dead";
+  // A new server at once (a container restarted in its own pid namespace,
+  // where the dead one's pid may be alive): the map is its to replace.
+  std::unique_ptr<MapWriter> next;
+  EXPECT_TRUE(MapWriter::Create(config, &next).ok());
+  EXPECT_FALSE(r->Alive()) << "the replaced map is marked dead";
+  for (int fd : {to_child[0], to_child[1], to_parent[0], to_parent[1]}) close(fd);
 }
 
 }  // namespace

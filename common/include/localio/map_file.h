@@ -60,6 +60,11 @@ MapStatus CreateSharedFile(const std::string& path, uint64_t size, mode_t mode,
 // touch past its end reads zeros instead of raising SIGBUS.
 MapStatus OpenSharedFile(const std::string& path, bool writable, SharedFile* out);
 
+// True when a map's header `flags` say its server holds the map lock
+// (kMapLocked) and the lock on the file open as `fd` is free: that server is
+// gone, whatever its pid (from another pid namespace) and heartbeat say.
+bool MapServerLockFree(int fd, uint32_t flags);
+
 // True when a process with this pid exists (in this pid namespace).
 bool ProcessIsAlive(uint32_t pid);
 

@@ -12,6 +12,8 @@
 #define LOCALIO_MAP_LAYOUT_H
 
 #include <cstddef>
+#include <sys/types.h>
+
 #include <cstdint>
 #include <cstring>
 
@@ -35,6 +37,14 @@ inline constexpr uint32_t kMapMaxBuckets = 1u << 27;
 
 // MapHeader::flags
 inline constexpr uint32_t kMapAlive = 1;  // cleared when the server stops
+// The server holds an OFD write lock on the map's first byte while it runs:
+// the kernel drops it when the process dies, which a reader sees at once in
+// any pid namespace (a pid is no proof there). Set after the lock is taken;
+// readers that predate it ignore it.
+inline constexpr uint32_t kMapLocked = 2;
+// The byte range of that lock.
+inline constexpr off_t kMapLockStart = 0;
+inline constexpr off_t kMapLockLength = 1;
 
 // The header. Fields above header_seq are written once, before the file is
 // renamed into place; readers copy them at open. epoch, port and flags change

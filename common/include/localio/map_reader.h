@@ -43,7 +43,8 @@ class MapReader {
   // its header claims, and its header's fixed fields (magic, layout, sizes,
   // offsets, instance id) still those Open validated; -ESTALE when the path
   // now names another file (a new server started) or none; -EPROTO when the
-  // file shrank or its header was overwritten.
+  // file shrank or its header was overwritten; -ESRCH when its server died
+  // (the lock it held on the map is free, kMapLocked).
   MapStatus Refresh() const;
 
   // The header's values at one moment (mutable ones under the header

@@ -35,6 +35,7 @@ constexpr uint64_t kTouchEveryMs = kHelloLeaseMs / 3;
 // the old one still looks alive until its heartbeat goes stale.
 constexpr uint64_t kRefreshEveryMs = 100;
 constexpr uint64_t kMaxBackoffMs = 60000;
+static_assert(Client::kFirstBackoffMs <= kMaxBackoffMs);
 constexpr uint64_t kRetryFailedOpenMs = 1000;
 // Largest transfer per call, so a byte count always fits libnfs's int
 // result (Linux caps a single read/write there anyway).
@@ -108,16 +109,33 @@ void Client::Handshake() {
   lost_session_ = false;
   error_.clear();
   may_retry_ = true;
-  backoff_ms_ = 1000;
+  backoff_ms_ = kFirstBackoffMs;
 }
 
 void Client::MaybeRehandshake() {
   if (!may_retry_ || !config_ok_ || options_.disable) return;
   const uint64_t now = MapMonotonicMs();
-  if (now < retry_at_ms_) return;
+  if (now < retry_at_ms_ && !MapReplaced(now)) return;
   retry_at_ms_ = now + backoff_ms_;
   backoff_ms_ = std::min(backoff_ms_ * 2, kMaxBackoffMs);
+  struct stat st;
+  seen_map_ = stat(options_.map_path.c_str(), &st) == 0 ? std::pair{st.st_dev, st.st_ino}
+                                                        : std::pair<dev_t, ino_t>{0, 0};
   Handshake();
+}
+
+// A (re)started server publishes its map by renaming a new file over the
+// path: another file there than the one last tried means a new server, and
+// the backoff starts again from its shortest step. One stat per refresh
+// interval, on the fallback path only.
+bool Client::MapReplaced(uint64_t now) {
+  if (now - map_checked_ms_ < kRefreshEveryMs) return false;
+  map_checked_ms_ = now;
+  struct stat st;
+  if (stat(options_.map_path.c_str(), &st) != 0) return false;
+  if (std::pair{st.st_dev, st.st_ino} == seen_map_) return false;
+  backoff_ms_ = kFirstBackoffMs;
+  return true;
 }
 
 bool Client::SessionValid() {
@@ -164,6 +182,7 @@ void Client::DropSession(const std::string& why) {
   // Opens made before may mean nothing to the next server instance (NFSv4
   // state is gone after a restart): the wire decides for them again.
   for (auto& [fh, f] : files_) f.needs_wire_proof = true;
+  seen_map_ = {session_->map->dev(), session_->map->ino()};
   session_.reset();  // releases the hello slot
   lost_session_ = true;
   error_ = "LOCALIO bypass off: " + why;

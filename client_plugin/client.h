@@ -11,12 +11,15 @@
 #ifndef LOCALIO_CLIENT_CLIENT_H
 #define LOCALIO_CLIENT_CLIENT_H
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <utility>
 
 #include "client_log.h"
 #include "client_options.h"
@@ -37,6 +40,9 @@ struct LibnfsCalls {
 
 class Client {
  public:
+  // The first wait between handshake attempts after a loss (it doubles).
+  static constexpr uint64_t kFirstBackoffMs = 1000;
+
   // `config_error` (from ResolveOptions) is reported and keeps the bypass
   // off. Both `libnfs` members must be set. Call Attach() next.
   Client(nfs_context* nfs, const LibnfsCalls& libnfs, ClientOptions options,
@@ -100,6 +106,7 @@ class Client {
   };
 
   void Handshake();
+  bool MapReplaced(uint64_t now);
   void MaybeRehandshake();
   // Per-I/O: the server is alive, beating, its map not replaced (checked
   // every kRefreshEveryMs), and the epoch unchanged (on an epoch change the
@@ -131,11 +138,16 @@ class Client {
   uint64_t touched_ms_ = 0;
   uint64_t refreshed_ms_ = 0;  // last check that the map file is still current
   // Re-handshakes: only after a session was lost or the map was missing,
-  // at most every backoff_ms_ (doubling up to a minute).
+  // at most every backoff_ms_ (doubling up to a minute), and at once when
+  // another map file appears at the path (MapReplaced).
   bool may_retry_ = false;
   bool lost_session_ = false;  // a session ended (not: never had one)
   uint64_t retry_at_ms_ = 0;
-  uint64_t backoff_ms_ = 1000;
+  uint64_t backoff_ms_ = kFirstBackoffMs;
+  // The map file (device, inode) of the lost session or the last failed
+  // handshake, and when the path was last looked at.
+  std::pair<dev_t, ino_t> seen_map_{0, 0};
+  uint64_t map_checked_ms_ = 0;
   std::unordered_map<const nfsfh*, OpenFile> files_;
   const nfsfh* last_fh_ = nullptr;  // FileOf's memo; reset when its entry is erased
   OpenFile* last_file_ = nullptr;

@@ -57,6 +57,9 @@ class MapReader {
   const InstanceId& instance_id() const { return instance_id_; }
   const localio_fh_format& fh_format() const { return fh_format_; }
   uint32_t capacity() const { return geometry_.capacity; }
+  // The mapped file's identity (Open's fstat).
+  dev_t dev() const { return dev_; }
+  ino_t ino() const { return ino_; }
 
   // A copy of the export's row; nothing if absent, torn beyond retry, or
   // invalid (roots not absolute or not NUL-terminated within their length).

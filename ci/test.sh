@@ -6,9 +6,11 @@
 # fuzz targets for a bounded time. On Debian 12 it then runs the same suite
 # (without the sanitizer and fuzz stages) inside a Debian 13 root
 # (ci/test-debian13.sh), and each release's FSAL module and shim against
-# the other release's server and nfs-cp (ctest label cross), and builds the
+# the other release's server and nfs-cp (ctest label cross), builds the
 # .deb packages of both releases and installs each in a fresh root of its
-# release (ci/test-packages.sh). Ends with one summary for both releases.
+# release (ci/test-packages.sh), and runs the images, the pod and the compose
+# file of both releases under podman (ctest label deployment,
+# ci/test-deployment.sh). Ends with one summary for both releases.
 # Exits non-zero when anything fails. Safe to run twice.
 #   LOCALIO_BUILD_DIR     build directory (default: build/)
 #   LOCALIO_SANITIZERS=0  skip the TSan, ASan+UBSan and fuzz stages
@@ -78,7 +80,7 @@ ctest_stage() {
 
 section "ctest: unit, integration, fault ($release)"
 ctest_log=$build/ctest.log
-ctest_stage ctest "$ctest_log" -LE cross
+ctest_stage ctest "$ctest_log" -LE 'cross|deployment'
 ctest_line=$(grep -E 'tests passed, [0-9]+ tests? failed out of' "$ctest_log" | tail -n 1 || true)
 
 section "demo ($release)"
@@ -212,6 +214,18 @@ if [ "${LOCALIO_DEBIAN13:-1}" != 0 ] && [ "$release" = "Debian 12" ]; then
     total_failed=$((total_failed + 1)); failed=1
   fi
   packages_release="packages: ${packages_release:-did not finish}"
+
+  section "deployment: the images, the pod and the compose file under podman (ctest -L deployment)"
+  dep_log=$build/deployment.log
+  ctest --test-dir "$build" -L deployment -V --timeout 3000 2>&1 | tee "$dep_log" || true
+  deployment_release=$(grep -oE '[0-9]+ passed, [0-9]+ failed$' "$dep_log" | tail -n 1 || true)
+  if [[ $deployment_release =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+    total_passed=$((total_passed + BASH_REMATCH[1])); total_failed=$((total_failed + BASH_REMATCH[2]))
+    [ "${BASH_REMATCH[2]}" = 0 ] || failed=1
+  else
+    total_failed=$((total_failed + 1)); failed=1
+  fi
+  deployment_release="deployment: ${deployment_release:-did not finish}"
 fi
 
 section summary
@@ -219,5 +233,6 @@ echo "$this_release"
 [ -z "$other_release" ] || echo "$other_release"
 [ -z "$cross_release" ] || echo "$cross_release"
 [ -z "${packages_release:-}" ] || echo "$packages_release"
+[ -z "${deployment_release:-}" ] || echo "$deployment_release"
 echo "all: $total_passed passed, $total_failed failed in $(( $(date +%s) - started )) s"
 exit "$failed"

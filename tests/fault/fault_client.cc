@@ -12,7 +12,9 @@
 //                  through the bypass names the inode the server gives for
 //                  the handle, and rewrite one record in place.
 // Runs until STOPFILE exists or SECONDS pass. Prints on stdout (line
-// buffered): "event local 0|1 MS", "event fallback_server_changed MS",
+// buffered): "event local 0|1 MS", "event fallback_server_changed MS" with
+// "event fallback_call_began MS" before it (the bypass decides at the start
+// of that call; the RPC it falls back to may then wait for a dead server),
 // "ready MS" (first bypassed I/O), "ioerror ...", "bad ..." (a verification
 // failure), and at the end "counters ..." and "count NAME N" lines.
 // Exit: 0 clean, 3 a verification failed, 2 usage/setup error.
@@ -80,7 +82,9 @@ class Runner {
     localio_get_counters(ctx_, &c);
     const uint64_t changed = c.fallbacks[LOCALIO_FALLBACK_SERVER_CHANGED];
     if (changed > seen_changed_) {
-      if (!in_fallback_) std::printf("event fallback_server_changed %" PRIu64 "\n", NowMs());
+      if (!in_fallback_)
+        std::printf("event fallback_call_began %" PRIu64 "\nevent fallback_server_changed %" PRIu64
+                    "\n", began_, NowMs());
       in_fallback_ = true;
     }
     if (c.read_ops + c.write_ops > bypassed_) {
@@ -91,7 +95,9 @@ class Runner {
     }
     seen_changed_ = changed;
     bypassed_ = c.read_ops + c.write_ops;
+    began_ = NowMs();  // the next call begins now, unless Begin() says later
   }
+  void Begin() { began_ = NowMs(); }
 
   void Bad(const std::string& what) {
     ++bad_;
@@ -114,7 +120,7 @@ class Runner {
   localio_context* ctx_;
   uint64_t deadline_;
   int last_local_ = -1;
-  uint64_t seen_changed_ = 0, bypassed_ = 0;
+  uint64_t seen_changed_ = 0, bypassed_ = 0, began_ = 0;
   bool in_fallback_ = false, ready_ = false;
   int bad_ = 0, ioerrors_ = 0;
 };
@@ -168,6 +174,7 @@ int Runner::RunReadWrite() {
       }
     }
     if (pause_us > 0) usleep(static_cast<useconds_t>(pause_us));
+    Begin();
   }
   const int c = localio_close(ctx_, fh);
   if (c == 0) acked = last_ok; else IoError("close", c);

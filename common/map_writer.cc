@@ -235,22 +235,39 @@ MapStatus MapWriter::SetExport(const MapExport& e) {
   return MapStatus::Ok();
 }
 
-int MapWriter::RemoveExport(uint16_t export_id) {
+bool MapWriter::DropRow(uint16_t export_id) {
   const uint32_t key = kMapExportKeyUsed | export_id;
-  std::lock_guard<std::mutex> lock(mu_);
   uint32_t* keys = ExportKeys();
   uint32_t row = 0;
   while (row < kMapExportRows && keys[row] != key) ++row;
-  if (row == kMapExportRows) return -ENOENT;
+  if (row == kMapExportRows) return false;
   SharedStoreRelease(&keys[row], 0u);
   MapExportRow* r = &ExportRows()[row];
   SeqlockWriteBegin(&r->seq);
   SharedStoreRelease(&r->flags, uint16_t{0});
   SeqlockWriteEnd(&r->seq);
+  return true;
+}
+
+int MapWriter::RemoveExport(uint16_t export_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const bool had_row = DropRow(export_id);
+  bool had_entries = false;
   const uint32_t* tags = Tags();
   const MapSlot* slots = Slots();
-  for (uint32_t i = 0; i < geometry_.capacity; ++i)
-    if (tags[i] != 0 && slots[i].export_id == export_id) ClearSlot(i);
+  for (uint32_t i = 0; i < geometry_.capacity; ++i) {
+    if (tags[i] != 0 && slots[i].export_id == export_id) {
+      ClearSlot(i);
+      had_entries = true;
+    }
+  }
+  if (had_row || had_entries) BumpEpoch();
+  return had_row ? 0 : -ENOENT;
+}
+
+int MapWriter::SuspendExport(uint16_t export_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!DropRow(export_id)) return -ENOENT;
   BumpEpoch();
   return 0;
 }

@@ -9,10 +9,12 @@
 #include "localio_server.h"
 #include "export_mgr.h"
 #include "nfs_exports.h"
+#include "fridgethr.h"
 
 #include <errno.h>
 #include <limits.h>
 #include <string.h>
+#include <unistd.h>
 
 static int export_config_commit(void *node, void *link_mem, void *self_struct,
 				struct config_error_type *err_type)
@@ -166,8 +168,9 @@ fsal_status_t localio_create_export(struct fsal_module *fsal_hdl,
 	exp->client_root = args.client_root;	/* ownership moves */
 	args.client_root = NULL;
 
+	exp->kernel_handles = strcmp(args.subfsal.name, "VFS") == 0;
 	op_ctx->fsal_export = &exp->export;
-	localio_export_publish_row(exp, args.subfsal.name);
+	localio_export_publish_row(exp, 0, NULL);
 	LogEvent(COMPONENT_FSAL,
 		 "LOCALIO: export %u (%s) stacked over %s%s%s",
 		 (unsigned int)exp->export.export_id, export_path(),
@@ -176,6 +179,92 @@ fsal_status_t localio_create_export(struct fsal_module *fsal_hdl,
 		 exp->client_root ? exp->client_root : "");
 	localio_export_args_release(&args);
 	return status;
+}
+
+/* An export update (SIGHUP, DBus) calls update_export while it holds
+ * Ganesha's export admin lock, and copies the new options (Access_Type,
+ * Squash, anonymous ids, CLIENT blocks) into the export only after every
+ * FSAL agreed, just before it lets go of the lock. So the row is withdrawn
+ * now (clients go through RPC from their next I/O) and put back with the
+ * new options by a job on Ganesha's general fridge once the update is
+ * over. export_admin_counter counts each take and release of that lock
+ * (odd while it is held): the job waits until it has moved on and is even,
+ * and reads the options while it stays so. */
+struct republish_job {
+	uint16_t export_id;
+	uint64_t generation;	/* the suspension this job ends */
+	uint64_t admin_seen;	/* export_admin_counter during the update */
+};
+
+/* Our export in the stack under the gsh_export's (MDCACHE's on top). */
+static struct localio_export *localio_export_in(struct fsal_export *top)
+{
+	for (struct fsal_export *e = top; e != NULL; e = e->sub_export)
+		if (e->fsal == &LOCALIO.module)
+			return localio_export_of(e);
+	return NULL;
+}
+
+/* One try: 0 done (published, withdrawn for good, or the export is gone),
+ * -EAGAIN when an export update came in between. */
+static int republish_once(const struct republish_job *job, uint64_t count)
+{
+	struct gsh_export *gexp = get_gsh_export(job->export_id);
+	struct localio_export *exp;
+	struct req_op_context ctx;
+	int rc;
+
+	if (gexp == NULL)
+		return 0;	/* removed: its release dropped the entries */
+	exp = localio_export_in(gexp->fsal_export);
+	if (exp == NULL) {
+		put_gsh_export(gexp);
+		return 0;
+	}
+	init_op_context_simple(&ctx, gexp, gexp->fsal_export); /* takes our ref */
+	rc = localio_export_publish_row(exp, job->generation, &count);
+	release_op_context();
+	return rc == -EAGAIN ? -EAGAIN : 0;
+}
+
+#define LOCALIO_REPUBLISH_WAIT_MS (10 * 60 * 1000)
+
+static void republish(struct fridgethr_context *ctx)
+{
+	struct republish_job *job = ctx->arg;
+	uint64_t count;
+	int waited_ms;
+
+	for (waited_ms = 0; waited_ms < LOCALIO_REPUBLISH_WAIT_MS; waited_ms++) {
+		count = __atomic_load_n(&export_admin_counter, __ATOMIC_ACQUIRE);
+		if (count != job->admin_seen && count % 2 == 0 &&
+		    republish_once(job, count) == 0)
+			break;
+		usleep(1000);
+	}
+	if (waited_ms == LOCALIO_REPUBLISH_WAIT_MS)
+		LogWarn(COMPONENT_FSAL,
+			"LOCALIO: export %u: the export update did not end within %d s; served without the bypass until the next update",
+			(unsigned int)job->export_id,
+			LOCALIO_REPUBLISH_WAIT_MS / 1000);
+	gsh_free(job);
+}
+
+static void schedule_republish(struct localio_export *exp)
+{
+	struct republish_job *job = gsh_calloc(1, sizeof(*job));
+	int rc;
+
+	job->export_id = exp->export.export_id;
+	job->admin_seen = __atomic_load_n(&export_admin_counter, __ATOMIC_ACQUIRE);
+	job->generation = localio_server_suspend_export(job->export_id);
+	rc = fridgethr_submit(general_fridge, republish, job);
+	if (rc != 0) {
+		LogWarn(COMPONENT_FSAL,
+			"LOCALIO: export %u: cannot schedule its map update (%s); served without the bypass until the next update",
+			(unsigned int)job->export_id, strerror(rc));
+		gsh_free(job);
+	}
 }
 
 fsal_status_t localio_update_export(struct fsal_module *fsal_hdl,
@@ -225,6 +314,7 @@ fsal_status_t localio_update_export(struct fsal_module *fsal_hdl,
 					       err_type, original->sub_export,
 					       fsal_hdl);
 	fsal_put(sub_fsal);
+	schedule_republish(exp);
 	if (FSAL_IS_ERROR(status))
 		LogCrit(COMPONENT_FSAL,
 			"LOCALIO: export %u: sub-FSAL %s refused the update: %s",
@@ -235,64 +325,159 @@ fsal_status_t localio_update_export(struct fsal_module *fsal_hdl,
 	return status;
 }
 
-/* The export's access as the RPC path applies it, so that the bypass never
- * grants more: options the export leaves unset are taken at Ganesha's
- * restrictive defaults (read-only, root_squash). CLIENT blocks are not
- * looked at: a client they restrict further must not be given the map. */
-static void export_access(const struct export_perms *perms,
-			  struct localio_export_desc *desc)
-{
-	uint32_t squash = perms->options & EXPORT_OPTION_SQUASH_TYPES;
+/* What one access rule grants: an export's options, or a CLIENT block's
+ * with what it leaves unset taken from the export's (as Ganesha's
+ * export_check_access does). Options neither sets are taken at Ganesha's
+ * restrictive defaults (no access, root_squash, anonymous 65534): the
+ * EXPORT_DEFAULTS block is not visible to an FSAL. */
+struct access_rule {
+	bool read;
+	bool write;
+	enum localio_squash squash;
+	uint32_t anon_uid;
+	uint32_t anon_gid;
+};
 
-	desc->read_only = !(perms->set & EXPORT_OPTION_WRITE_ACCESS) ||
-			  !(perms->options & EXPORT_OPTION_WRITE_ACCESS);
-	if (!(perms->set & EXPORT_OPTION_SQUASH_TYPES))
-		desc->squash = LOCALIO_SQUASH_ROOT;
+static void rule_of(const struct export_perms *p,
+		    const struct export_perms *under, struct access_rule *r)
+{
+	uint32_t set = p->set;
+	uint32_t options = p->options & p->set;
+	uint32_t squash;
+
+	if (under != NULL) {
+		options |= under->options & under->set & ~set;
+		set |= under->set;
+	}
+	r->read = (set & EXPORT_OPTION_READ_ACCESS) &&
+		  (options & EXPORT_OPTION_READ_ACCESS);
+	r->write = (set & EXPORT_OPTION_WRITE_ACCESS) &&
+		   (options & EXPORT_OPTION_WRITE_ACCESS);
+	squash = options & EXPORT_OPTION_SQUASH_TYPES;
+	if (!(set & EXPORT_OPTION_SQUASH_TYPES))
+		r->squash = LOCALIO_SQUASH_ROOT;
 	else if (squash & EXPORT_OPTION_ALL_ANONYMOUS)
-		desc->squash = LOCALIO_SQUASH_ALL;
+		r->squash = LOCALIO_SQUASH_ALL;
 	else if (squash & EXPORT_OPTION_ROOT_SQUASH)
-		desc->squash = LOCALIO_SQUASH_ROOT;
+		r->squash = LOCALIO_SQUASH_ROOT;
 	else if (squash & EXPORT_OPTION_ROOT_ID_SQUASH)
-		desc->squash = LOCALIO_SQUASH_ROOT_ID;
+		r->squash = LOCALIO_SQUASH_ROOT_ID;
 	else
-		desc->squash = LOCALIO_SQUASH_NONE;
-	desc->anon_uid = (perms->set & EXPORT_OPTION_ANON_UID_SET) ?
-			 (uint32_t)perms->anonymous_uid : 65534;
-	desc->anon_gid = (perms->set & EXPORT_OPTION_ANON_GID_SET) ?
-			 (uint32_t)perms->anonymous_gid : 65534;
+		r->squash = LOCALIO_SQUASH_NONE;
+	r->anon_uid = 65534;
+	r->anon_gid = 65534;
+	if (p->set & EXPORT_OPTION_ANON_UID_SET)
+		r->anon_uid = (uint32_t)p->anonymous_uid;
+	else if (under != NULL && (under->set & EXPORT_OPTION_ANON_UID_SET))
+		r->anon_uid = (uint32_t)under->anonymous_uid;
+	if (p->set & EXPORT_OPTION_ANON_GID_SET)
+		r->anon_gid = (uint32_t)p->anonymous_gid;
+	else if (under != NULL && (under->set & EXPORT_OPTION_ANON_GID_SET))
+		r->anon_gid = (uint32_t)under->anonymous_gid;
 }
 
-void localio_export_publish_row(struct localio_export *exp,
-				const char *sub_fsal_name)
+static int squash_strength(enum localio_squash s)
+{
+	switch (s) {
+	case LOCALIO_SQUASH_NONE:
+		return 0;
+	case LOCALIO_SQUASH_ROOT_ID:
+		return 1;
+	case LOCALIO_SQUASH_ROOT:
+		return 2;
+	case LOCALIO_SQUASH_ALL:
+		return 3;
+	}
+	return 3;
+}
+
+/* The export's access for the map: what every client gets at least, over
+ * the export's own options and each CLIENT block (any may be the one a
+ * bypassing client matches over RPC), so that the bypass never grants any
+ * client more than RPC does: writes only if every rule writes, the
+ * strongest squash. NULL when the bypass cannot match RPC: a rule without
+ * read access (Access_Type None or MDONLY), or squashing rules with
+ * different anonymous ids. Caller holds the export's lock. */
+static const char *export_access(const struct gsh_export *gexp,
+				 struct localio_export_desc *desc)
+{
+	struct access_rule all, r;
+	struct glist_head *node;
+	bool squashing_ids_differ = false;
+
+	rule_of(&gexp->export_perms, NULL, &all);
+	glist_for_each(node, &gexp->clients) {
+		rule_of(LOCALIO_CLIENT_PERMS(node), &gexp->export_perms, &r);
+		all.read = all.read && r.read;
+		all.write = all.write && r.write;
+		if (r.squash != LOCALIO_SQUASH_NONE &&
+		    all.squash != LOCALIO_SQUASH_NONE &&
+		    (r.anon_uid != all.anon_uid || r.anon_gid != all.anon_gid))
+			squashing_ids_differ = true;
+		if (squash_strength(r.squash) > squash_strength(all.squash)) {
+			all.squash = r.squash;
+			all.anon_uid = r.anon_uid;
+			all.anon_gid = r.anon_gid;
+		}
+	}
+	if (!all.read)
+		return "its Access_Type (or a CLIENT block's) gives no read access, or is not set in the export";
+	if (squashing_ids_differ)
+		return "its CLIENT blocks squash to different anonymous ids";
+	desc->read_only = !all.write;
+	desc->squash = all.squash;
+	desc->anon_uid = all.anon_uid;
+	desc->anon_gid = all.anon_gid;
+	return NULL;
+}
+
+int localio_export_publish_row(struct localio_export *exp, uint64_t generation,
+			       const uint64_t *admin_count)
 {
 	struct gsh_export *gexp = op_ctx->ctx_export;
 	struct localio_export_desc desc = { 0 };
+	const char *why_not;
 	int rc;
 
-	exp->published = false;
 	if (gexp == NULL)
-		return;
+		return -ENOENT;
+	pthread_rwlock_wrlock(LOCALIO_EXPORT_RWLOCK(gexp));
 	/* Close-to-open for other clients: a bypassing client writes behind
-	 * Ganesha's back, so attributes must not be served from cache. */
+	 * Ganesha's back, so attributes must not be served from cache. An
+	 * update replaces the options: set again each time. */
 	if (!(gexp->export_perms.set & EXPORT_OPTION_EXPIRE_SET)) {
 		gexp->export_perms.expire_time_attr = 0;
 		gexp->export_perms.set |= EXPORT_OPTION_EXPIRE_SET;
 	}
+	why_not = export_access(gexp, &desc);
+	pthread_rwlock_unlock(LOCALIO_EXPORT_RWLOCK(gexp));
+	if (admin_count != NULL &&
+	    *admin_count != __atomic_load_n(&export_admin_counter, __ATOMIC_ACQUIRE))
+		return -EAGAIN;
 	if (!localio_server_running())
-		return;
+		return -ENOTCONN;
+	if (why_not != NULL) {
+		LogWarn(COMPONENT_FSAL,
+			"LOCALIO: export %u (%s) served without the bypass: %s",
+			(unsigned int)gexp->export_id, CTX_FULLPATH(op_ctx),
+			why_not);
+		return -EACCES;
+	}
 	desc.export_id = gexp->export_id;
 	desc.server_root = CTX_FULLPATH(op_ctx);
 	desc.client_root = exp->client_root;
-	export_access(&gexp->export_perms, &desc);
-	desc.resolver = strcmp(sub_fsal_name, "VFS") == 0 ?
-			LOCALIO_RESOLVER_VFS : LOCALIO_RESOLVER_NONE;
+	desc.resolver = exp->kernel_handles ? LOCALIO_RESOLVER_VFS :
+					      LOCALIO_RESOLVER_NONE;
+	desc.generation = generation;
 	rc = localio_server_add_export(&desc);
+	if (rc == -ESTALE)
+		return 0;	/* a later update suspended it again: its job publishes */
 	if (rc != 0) {
 		LogWarn(COMPONENT_FSAL,
 			"LOCALIO: export %u (%s) not in the map (%s): served without the bypass",
 			(unsigned int)desc.export_id, desc.server_root,
 			strerror(-rc));
-		return;
+		return rc;
 	}
 	exp->published = true;
 	LogInfo(COMPONENT_FSAL,
@@ -300,4 +485,5 @@ void localio_export_publish_row(struct localio_export *exp,
 		(unsigned int)desc.export_id,
 		desc.read_only ? "read-only" : "read-write", (int)desc.squash,
 		desc.anon_uid, desc.anon_gid);
+	return 0;
 }

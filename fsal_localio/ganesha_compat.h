@@ -48,6 +48,10 @@ static inline void localio_prereq_init(const char *program,
 	nfs_prereq_init(program, host, -1, log_path, false);
 }
 
+#define LOCALIO_CLIENT_PERMS(node)					\
+	(&glist_entry(node, exportlist_client_entry_t, cle_list)->client_perms)
+#define LOCALIO_EXPORT_RWLOCK(gexp) (&(gexp)->lock)
+
 #elif FSAL_MAJOR_VERSION == 13
 
 /* 6.5: mkdir, mknode, symlink, link, unlink and open2 return the parent's
@@ -80,6 +84,13 @@ static inline void localio_prereq_init(const char *program,
 	nfs_prereq_init(program, host, -1, log_path, false, 0);
 }
 
+/* An export's CLIENT blocks (a list of client entries) and the lock over
+ * its options. */
+#define LOCALIO_CLIENT_PERMS(node)					\
+	(&glist_entry(node, struct exportlist_client_entry,		\
+		      client_entry.cle_list)->client_perms)
+#define LOCALIO_EXPORT_RWLOCK(gexp) (&(gexp)->exp_lock)
+
 #else
 #error "FSAL_LOCALIO builds for FSAL API 11 (Ganesha 4.3) and 13 (Ganesha 6.5) only"
 #endif
@@ -94,6 +105,13 @@ static inline void localio_prereq_init(const char *program,
  * this list covers every Ganesha symbol the module uses
  * (ctest fsal_localio_module_imports). */
 #pragma weak DisplayLogComponentLevel
+#pragma weak _put_gsh_export
+#pragma weak export_admin_counter
+#pragma weak fridgethr_submit
+#pragma weak general_fridge
+#pragma weak get_gsh_export
+#pragma weak init_op_context
+#pragma weak release_op_context
 #pragma weak component_log_level
 #pragma weak display_fsinfo
 #pragma weak free_export_ops

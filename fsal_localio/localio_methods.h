@@ -28,16 +28,21 @@ struct localio_export {
 	struct fsal_export export;
 	char *client_root;	/* where clients see Path; NULL = same path */
 	char *name;		/* "LOCALIO/<sub-FSAL name>" for get_name */
-	bool published;		/* the export's row is in the shared map */
+	bool published;		/* the export is in the shared map */
+	bool kernel_handles;	/* over FSAL_VFS: handles resolve from the kernel */
 };
 
 /* Largest FSAL opaque a handle_to_wire may produce (NFSv4's 128-byte
  * handle less Ganesha's header). */
 #define LOCALIO_MAX_OPAQUE 128
 
-/* Puts the export's row into the shared map (export_config.c). */
-void localio_export_publish_row(struct localio_export *exp,
-				const char *sub_fsal_name);
+/* Puts the export's row into the shared map (export_config.c), with the
+ * access of op_ctx's export as RPC gives it now; withdrawn when the bypass
+ * cannot match it. generation: 0, or localio_server_suspend_export's.
+ * admin_count: NULL, or the export_admin_counter value the caller saw
+ * (-EAGAIN when an export update came since). 0 or a negative errno. */
+int localio_export_publish_row(struct localio_export *exp, uint64_t generation,
+			       const uint64_t *admin_count);
 
 /* Publishing to the shared map (publish.c); no-ops while the LOCALIO
  * server is not running or the export is not in the map. */

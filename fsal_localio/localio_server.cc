@@ -31,6 +31,7 @@ struct ExportState {
   int root_fd = -1;
   std::string root_path;  // canonical, as this process sees it
   localio_resolver resolver = LOCALIO_RESOLVER_NONE;
+  uint64_t generation = 0;  // suspensions so far
 };
 
 class Server {
@@ -40,6 +41,7 @@ class Server {
   bool running() const { return running_; }
   uint16_t port() const { return service_ ? service_->port() : 0; }
   int AddExport(const localio_export_desc& d);
+  uint64_t SuspendExport(uint16_t id);
   void RemoveExport(uint16_t id);
 
   void PublishRoot(uint16_t id, const localio_object& root);
@@ -173,6 +175,10 @@ void Server::Stop() {
 int Server::AddExport(const localio_export_desc& d) {
   std::unique_lock lock(mu_);
   if (!running_) return -ENOTCONN;
+  if (d.generation != 0) {
+    const auto it = exports_.find(d.export_id);
+    if (it == exports_.end() || it->second.generation != d.generation) return -ESTALE;
+  }
   char* canonical = realpath(d.server_root, nullptr);
   if (canonical == nullptr) return -errno;
   std::string root(canonical);
@@ -203,6 +209,15 @@ int Server::AddExport(const localio_export_desc& d) {
   e.root_path = root;
   e.resolver = d.resolver;
   return 0;
+}
+
+uint64_t Server::SuspendExport(uint16_t id) {
+  std::unique_lock lock(mu_);
+  if (!running_) return 0;
+  const auto it = exports_.find(id);
+  if (it == exports_.end()) return 0;
+  map_->SuspendExport(id);
+  return ++it->second.generation;
 }
 
 void Server::RemoveExport(uint16_t id) {
@@ -320,6 +335,10 @@ uint16_t localio_server_port(void) { return TheServer().port(); }
 
 int localio_server_add_export(const struct localio_export_desc* desc) {
   return TheServer().AddExport(*desc);
+}
+
+uint64_t localio_server_suspend_export(uint16_t export_id) {
+  return TheServer().SuspendExport(export_id);
 }
 
 void localio_server_remove_export(uint16_t export_id) {

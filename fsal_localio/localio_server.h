@@ -69,11 +69,20 @@ struct localio_export_desc {
 	uint32_t anon_uid;
 	uint32_t anon_gid;
 	enum localio_resolver resolver;
+	/* 0, or the value localio_server_suspend_export returned: the row
+	 * is then put back only if no later suspension came (-ESTALE). */
+	uint64_t generation;
 };
 
 /* Adds or updates the export's row (bumps the epoch when it changed) and
  * opens its root for resolving handles. 0 or a negative errno. */
 int localio_server_add_export(const struct localio_export_desc *desc);
+
+/* Withdraws the export's row until localio_server_add_export puts it back
+ * (its entries stay); bumps the epoch, so clients stop bypassing it at
+ * their next I/O. Returns the generation to pass back (0 when the export
+ * is not in the map). */
+uint64_t localio_server_suspend_export(uint16_t export_id);
 
 /* Drops the export's row and all its entries; bumps the epoch. */
 void localio_server_remove_export(uint16_t export_id);

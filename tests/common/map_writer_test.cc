@@ -235,6 +235,34 @@ TEST(MapWriterExports, AddChangeRemoveBumpTheEpoch) {
   EXPECT_EQ(r->Epoch(), 4u);
 }
 
+// A reload withdraws a row until the export's new access is known: the
+// entries stay for the row that comes back; removing the export then
+// drops them too.
+TEST(MapWriterExports, ASuspendedExportKeepsItsEntriesUntilRemoved) {
+  TempDir dir;
+  auto w = MustCreate(ConfigIn(dir));
+  auto r = MustOpen(w->path());
+  ASSERT_TRUE(w->SetExport(Export(10)).ok());
+  const std::vector<uint8_t> h = {1, 2, 3, 4};
+  ASSERT_EQ(w->Publish(10, h, "a/b", 7, 8, MapObjectType::kRegular), 0);
+  const uint64_t epoch = r->Epoch();
+
+  EXPECT_EQ(w->SuspendExport(10), 0);
+  EXPECT_GT(r->Epoch(), epoch);
+  EXPECT_FALSE(r->FindExport(10));
+  MapEntry entry;
+  EXPECT_EQ(r->Lookup(10, h, &entry), 0) << "the entry went with the row";
+  EXPECT_EQ(w->SuspendExport(10), -ENOENT);
+
+  ASSERT_TRUE(w->SetExport(Export(10)).ok());
+  EXPECT_TRUE(r->FindExport(10));
+  EXPECT_EQ(r->Lookup(10, h, &entry), 0);
+
+  ASSERT_EQ(w->SuspendExport(10), 0);
+  EXPECT_EQ(w->RemoveExport(10), -ENOENT) << "no row, but its entries";
+  EXPECT_EQ(r->Lookup(10, h, &entry), -ENOENT);
+}
+
 TEST(MapWriterExports, EmptyClientRootMeansTheServerRoot) {
   TempDir dir;
   auto w = MustCreate(ConfigIn(dir));

@@ -547,12 +547,69 @@ static void check_export_row(const char *perms, bool read_only, int squash,
 			 -ENOENT);
 }
 
+/* Creates export OTHER_EXPORT_ID with `perms` and these CLIENT blocks
+ * (NULL-terminated): the map has no row for it, and it is served. */
+static void check_no_export_row(const char *perms, const char *const *clients)
+{
+	struct gsh_export *gexp = test_env_export();
+	struct fsal_export *exp = NULL;
+	struct test_map_export row;
+	fsal_status_t st;
+
+	assert_int_equal(test_env_parse_export_perms(perms), 0);
+	for (; clients != NULL && *clients != NULL; clients++)
+		assert_int_equal(test_env_add_client(*clients), 0);
+	gexp->export_id = OTHER_EXPORT_ID;
+	st = test_create_export("FSAL { Name = LOCALIO;\n"
+				"  FSAL { Name = " FAKE_SUB_NAME "; } }", &exp);
+	gexp->export_id = TEST_EXPORT_ID;
+	test_env_clear_clients();
+	assert_false(FSAL_IS_ERROR(st));
+	assert_non_null(exp);
+	assert_int_equal(test_map_export_of(map_path, OTHER_EXPORT_ID, &row),
+			 -ENOENT);
+	exp->exp_ops.release(exp);
+	fsal_put(&LOCALIO.module);
+}
+
 static void export_row_defaults_are_restrictive(void **state)
 {
+	static const char *const none[] = { NULL };
+
 	(void)state;
-	/* Nothing set: Ganesha's defaults (no access, root_squash); the
-	 * attribute cache is turned off for close-to-open. */
-	check_export_row("", true, LOCALIO_SQUASH_ROOT, 65534, 65534, 0);
+	/* Nothing set: Ganesha's default Access_Type is None (and the
+	 * EXPORT_DEFAULTS block is not visible to an FSAL): no row. */
+	check_no_export_row("", none);
+	check_no_export_row("Access_Type = None;", none);
+	check_no_export_row("Access_Type = MDONLY;", none);
+}
+
+/* CLIENT blocks: the row holds what every client gets at least. */
+static void export_row_client_blocks_restrict_it(void **state)
+{
+	static const char *const ro[] = { "Access_Type = RO;", NULL };
+	static const char *const squash[] = { "Squash = root_squash;", NULL };
+	static const char *const no_access[] = { "Access_Type = None;", NULL };
+	static const char *const anon[] = {
+		"Squash = all_squash; Anonymous_uid = 2000;", NULL };
+	const char *rw = "Access_Type = RW; Squash = no_root_squash;";
+
+	(void)state;
+	assert_int_equal(test_env_add_client(ro[0]), 0);
+	check_export_row(rw, true, LOCALIO_SQUASH_NONE, 65534, 65534, 0);
+	test_env_clear_clients();
+
+	assert_int_equal(test_env_add_client(squash[0]), 0);
+	check_export_row(rw, false, LOCALIO_SQUASH_ROOT, 65534, 65534, 0);
+	test_env_clear_clients();
+
+	check_no_export_row(rw, no_access);
+	check_no_export_row("Access_Type = RW; Squash = all_squash; Anonymous_uid = 1000;",
+			    anon);
+	/* A client allowed where the export allows nobody: the bypass
+	 * cannot tell that client from the others. */
+	check_no_export_row("Access_Type = None;", (const char *const[]){
+				    "Access_Type = RW;", NULL });
 }
 
 static void export_row_read_only_root_squash(void **state)
@@ -630,6 +687,7 @@ int main(void)
 		cmocka_unit_test_setup(an_unnamed_handle_stays_out_without_a_resolver, reset),
 		cmocka_unit_test_setup(failing_sub_ops_publish_nothing, reset),
 		cmocka_unit_test_setup(export_row_defaults_are_restrictive, reset),
+		cmocka_unit_test_setup(export_row_client_blocks_restrict_it, reset),
 		cmocka_unit_test_setup(export_row_read_only_root_squash, reset),
 		cmocka_unit_test_setup(export_row_all_squash_keeps_an_explicit_expiry, reset),
 		cmocka_unit_test_setup(export_row_no_root_squash_read_write, reset),

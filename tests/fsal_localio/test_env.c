@@ -26,6 +26,9 @@ void test_env_init(void)
 	localio_prereq_init("fsal_localio_test", "localhost", "STDERR");
 	memcpy(fullpath->gr_val, path, sizeof(path));
 	export.export_id = TEST_EXPORT_ID;
+	/* As Ganesha's alloc_export leaves them: no CLIENT blocks. */
+	glist_init(&export.clients);
+	pthread_rwlock_init(LOCALIO_EXPORT_RWLOCK(&export), NULL);
 	ctx.ctx_export = &export;
 	ctx.ctx_fullpath = fullpath;
 	op_ctx = &ctx;
@@ -55,6 +58,8 @@ static struct config_item_list test_access_tokens[] = {
 			      EXPORT_OPTION_MD_ACCESS),
 	CONFIG_LIST_TOK("RO", EXPORT_OPTION_READ_ACCESS |
 			      EXPORT_OPTION_MD_READ_ACCESS),
+	CONFIG_LIST_TOK("MDONLY", EXPORT_OPTION_MD_ACCESS),
+	CONFIG_LIST_TOK("MDONLY_RO", EXPORT_OPTION_MD_READ_ACCESS),
 	CONFIG_LIST_EOL
 };
 
@@ -111,6 +116,42 @@ int test_env_parse_export_perms(const char *items)
 	config_Free(root);
 	test_err_text(&err);
 	return errors;
+}
+
+#if FSAL_MAJOR_VERSION == 11
+typedef exportlist_client_entry_t test_client_entry;
+#define TEST_CLIENT_NODE(c) (&(c)->cle_list)
+#define TEST_CLIENT_OF(node) glist_entry(node, test_client_entry, cle_list)
+#else
+typedef struct exportlist_client_entry test_client_entry;
+#define TEST_CLIENT_NODE(c) (&(c)->client_entry.cle_list)
+#define TEST_CLIENT_OF(node) \
+	glist_entry(node, test_client_entry, client_entry.cle_list)
+#endif
+
+int test_env_add_client(const char *items)
+{
+	struct export_perms saved = export.export_perms;
+	test_client_entry *c;
+	int errors = test_env_parse_export_perms(items);
+
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		abort();
+	c->client_perms = export.export_perms;
+	export.export_perms = saved;
+	glist_add_tail(&export.clients, TEST_CLIENT_NODE(c));
+	return errors;
+}
+
+void test_env_clear_clients(void)
+{
+	struct glist_head *node, *next;
+
+	glist_for_each_safe(node, next, &export.clients) {
+		glist_del(node);
+		free(TEST_CLIENT_OF(node));
+	}
 }
 
 config_file_t test_parse(const char *text, struct config_error_type *err)

@@ -35,6 +35,10 @@ void test_env_set_export_path(const char *path);
  * EXPORT block's Access_Type, Squash, Anonymous_uid, Anonymous_gid and
  * Attr_Expiration_Time would be. 0, or the number of errors. */
 int test_env_parse_export_perms(const char *items);
+/* Adds a CLIENT block with these options (parsed the same way) to the
+ * test export; test_env_clear_clients drops them all. */
+int test_env_add_client(const char *items);
+void test_env_clear_clients(void);
 
 /* The up-call vector tests pass to create_export. */
 extern const struct fsal_up_vector test_up_ops;

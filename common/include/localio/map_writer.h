@@ -63,8 +63,12 @@ class MapWriter {
   // root path that is not absolute or does not fit kMapRootPathField.
   MapStatus SetExport(const MapExport& row);
   // Drops the export's row and every entry of it, bumps the epoch.
-  // 0 or -ENOENT.
+  // 0, or -ENOENT when it had no row (its entries, if any, are dropped).
   int RemoveExport(uint16_t export_id);
+  // Drops the export's row only, bumps the epoch: clients stop bypassing
+  // it at their next I/O, and its entries wait for SetExport to bring a
+  // row back. 0 or -ENOENT.
+  int SuspendExport(uint16_t export_id);
 
   // Publishes handle -> relpath and identity. Re-publishing an unchanged
   // entry is one hash probe and a compare, no write to the map; a changed
@@ -107,6 +111,8 @@ class MapWriter {
   void WriteSlot(uint32_t index, const MapSlot& value, uint32_t tag);
   void ClearSlot(uint32_t index);
   void BumpEpoch();
+  // Clears the export's key and row; false when it has none. Caller holds mu_.
+  bool DropRow(uint16_t export_id);
 
   mutable std::mutex mu_;
   SharedFile file_;

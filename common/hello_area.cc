@@ -112,8 +112,10 @@ int HelloClient::SetNonce(const Nonce& nonce) {
     return -ESTALE;
   uint64_t words[4] = {};
   std::memcpy(words, nonce.data(), 16);
+  SharedStore(&s->confirmation, uint64_t{0});
   SharedCopyIn(s->nonce, words, 2);
   SharedCopyIn(s->confirmed_instance, words + 2, 2);
+  expected_confirmation_ = HelloConfirmation(claim_, nonce.data());
   __atomic_fetch_add(&s->handshakes, 1, __ATOMIC_RELAXED);
   SharedStore(&s->lease_ms, MapMonotonicMs());
   uint32_t expected = claimed;
@@ -124,17 +126,28 @@ int HelloClient::SetNonce(const Nonce& nonce) {
   return 0;
 }
 
-int HelloClient::ReadConfirmation(InstanceId* instance) const {
+int HelloClient::ReadConfirmation(InstanceId* instance) {
   if (slot_ < 0) return -EINVAL;
-  const HelloSlot* s = Slot(static_cast<uint32_t>(slot_));
-  const uint32_t word = SharedLoadAcquire(&s->state);
+  HelloSlot* s = Slot(static_cast<uint32_t>(slot_));
+  uint32_t word = SharedLoadAcquire(&s->state);
   if (!Owns(word)) return -ESTALE;
+  if (StateOf(word) == kHelloNonceSet) {
+    // The server's answer names this claim and this nonce, or it is not ours.
+    if (SharedLoadAcquire(&s->confirmation) != expected_confirmation_) return 0;
+    uint32_t confirmed = Word(claim_ >> 8, kHelloConfirmed);
+    if (!__atomic_compare_exchange_n(&s->state, &word, confirmed, false, __ATOMIC_ACQ_REL,
+                                     __ATOMIC_ACQUIRE))
+      return -ESTALE;
+    word = confirmed;
+  }
   if (StateOf(word) != kHelloConfirmed) return 0;
   uint64_t words[2];
   SharedCopyOut(words, s->confirmed_instance, 2);
   std::memcpy(instance->data(), words, 16);
   // The instance id must belong to this same confirmation.
-  if (SharedLoadAcquire(&s->state) != word) return -ESTALE;
+  if (SharedLoadAcquire(&s->state) != word ||
+      SharedLoadAcquire(&s->confirmation) != expected_confirmation_)
+    return -ESTALE;
   return 1;
 }
 
@@ -215,11 +228,13 @@ bool HelloServer::Confirm(const Nonce& nonce, const InstanceId& instance) {
     if (pwrite(file_.fd(), proof, sizeof proof, at + offsetof(HelloSlot, nonce)) !=
         static_cast<ssize_t>(sizeof proof))
       return false;
-    // The same claim number: if the client released or lost the slot in the
-    // meantime, its own checks see a claim that is not theirs.
-    const uint32_t confirmed = Word(s.state >> 8, kHelloConfirmed);
-    return pwrite(file_.fd(), &confirmed, sizeof confirmed, at) ==
-           static_cast<ssize_t>(sizeof confirmed);
+    // After the instance id (pwrites reach the page in order): the claim
+    // and nonce this answers. If the client released or lost the slot
+    // meanwhile, the next claim's number differs and it ignores this.
+    const uint64_t confirmation = HelloConfirmation(s.state, s.nonce);
+    return pwrite(file_.fd(), &confirmation, sizeof confirmation,
+                  at + offsetof(HelloSlot, confirmation)) ==
+           static_cast<ssize_t>(sizeof confirmation);
   }
   return false;
 }

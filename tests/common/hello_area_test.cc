@@ -3,7 +3,15 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <cinttypes>
+#include <cstdio>
+#include <chrono>
 #include <cstring>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
 
 #include "localio/map_writer.h"
 #include "map_test_util.h"
@@ -16,6 +24,14 @@ using test::TempDir;
 Nonce NonceOf(uint8_t seed) {
   Nonce n;
   for (size_t i = 0; i < n.size(); ++i) n[i] = static_cast<uint8_t>(seed + i * 7 + 1);
+  return n;
+}
+
+// A nonce no other seed gives (the seed in its first 8 bytes).
+Nonce UniqueNonce(uint64_t seed) {
+  Nonce n{};
+  std::memcpy(n.data(), &seed, sizeof seed);
+  n[15] = 0x5a;
   return n;
 }
 
@@ -95,6 +111,67 @@ TEST_F(HelloTest, AReleasedSlotCannotBeConfirmedAndIsFreeAgain) {
   ASSERT_EQ(b->Claim(), 0);
   EXPECT_EQ(b->slot(), slot);
   EXPECT_EQ(a->SetNonce(NonceOf(7)), -EINVAL) << "a no longer holds a slot";
+}
+
+// Clients that give up (release) while the server confirms their nonce:
+// the server reads a slot in NONCE_SET and writes its answer a moment
+// later, when the slot may be free or claimed again. No slot may be left
+// in use, and no claim may take another claim's (or another nonce's)
+// confirmation for its own.
+TEST_F(HelloTest, ConfirmationsRacingReleasesLeakNoSlotAndConfirmNoOneElse) {
+  auto c = Client();
+  std::atomic<bool> stop{false};
+  std::atomic<uint64_t> latest{0};  // seed of the nonce last set
+  std::atomic<uint64_t> confirmed{0};
+  std::thread server([&] {
+    while (!stop.load()) {
+      const uint64_t seed = latest.load();
+      if (seed != 0 && server_->ConfirmNonce(UniqueNonce(seed))) ++confirmed;
+    }
+  });
+  // Waits `us` microseconds (busy: the race is at that scale).
+  const auto wait_us = [](int us) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(us);
+    while (std::chrono::steady_clock::now() < until) {
+    }
+  };
+  uint64_t wrong = 0, accepted = 0;
+  std::string failure;  // the first step that failed (the server thread must be joined)
+  constexpr int kRounds = 40000;
+  std::mt19937 rng(7);
+  for (int i = 1; i <= kRounds && failure.empty(); ++i) {
+    if (c->Claim() != 0) {
+      failure = "round " + std::to_string(i) + ": every slot in use (leaked)";
+      break;
+    }
+    // Two nonces per claim: a confirmation of the first must not count for
+    // the second.
+    const uint64_t seed = 2 * static_cast<uint64_t>(i);  // never used twice
+    if (c->SetNonce(UniqueNonce(seed)) != 0) failure = "round " + std::to_string(i) + ": SetNonce";
+    latest.store(seed);
+    wait_us(static_cast<int>(rng() % 40));  // about one Confirm, which reads every slot
+    InstanceId got;
+    if (i % 3 == 0) {
+      // The server never touches the state: a second nonce always goes in.
+      if (c->SetNonce(UniqueNonce(seed + 1)) != 0)
+        failure = "round " + std::to_string(i) + ": the server's answer took the slot";
+      wait_us(static_cast<int>(rng() % 40));
+      if (c->ReadConfirmation(&got) == 1) ++wrong;  // nobody confirms the second
+    } else if (c->ReadConfirmation(&got) == 1) {
+      ++accepted;
+      if (got != server_->instance_id()) failure = "another instance id";
+    }
+    c->Release();
+  }
+  stop = true;
+  server.join();
+  EXPECT_EQ(failure, "");
+  EXPECT_EQ(wrong, 0u) << "a confirmation of one nonce was taken for another";
+  std::vector<HelloSlotView> slots;
+  ASSERT_TRUE(ReadHelloSlots(server_->hello_path(), &slots).ok());
+  EXPECT_TRUE(slots.empty()) << slots.size() << " slots left in use after every client released";
+  std::printf("%d rounds: %" PRIu64 " confirmations, %" PRIu64 " accepted by the client\n", kRounds,
+              confirmed.load(), accepted);
 }
 
 TEST_F(HelloTest, EverySlotLiveMeansBusyAStaleSlotIsReclaimed) {

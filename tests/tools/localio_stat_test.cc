@@ -187,6 +187,8 @@ TEST_F(LocalioStat, JsonShowsHelloSlotsWithTheConfirmedInstance) {
   nonce.fill(0x5a);
   ASSERT_EQ(client->SetNonce(nonce), 0);
   ASSERT_TRUE(writer_->ConfirmNonce(nonce));
+  InstanceId confirmed;
+  ASSERT_EQ(client->ReadConfirmation(&confirmed), 1);  // the client marks it confirmed
   client->CountRead(4096);
   client->CountRead(100);
   client->CountWrite(10);

@@ -16,6 +16,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -27,7 +28,8 @@
 namespace localio {
 
 inline constexpr char kHelloMagic[8] = {'L', 'O', 'C', 'A', 'L', 'H', 'L', 'O'};
-inline constexpr uint32_t kHelloLayoutVersion = 1;
+// 2: the server confirms in HelloSlot::confirmation, never in the state.
+inline constexpr uint32_t kHelloLayoutVersion = 2;
 inline constexpr uint32_t kHelloSlots = 256;
 inline constexpr uint32_t kHelloFallbackReasons = 8;
 // A slot whose lease is older than this may be taken by another client.
@@ -35,7 +37,12 @@ inline constexpr uint64_t kHelloLeaseMs = 30000;
 
 // Slot states: the low 8 bits of HelloSlot::state. The high 24 bits count
 // claims, so every compare-and-swap names the claim it acts on and a slow
-// owner can never act on a slot someone else has since reclaimed.
+// owner can never act on a slot someone else has since reclaimed. Only
+// clients change the state, by compare-and-swap; the server (which never
+// maps the file) writes its answer into `confirmation`, naming the claim
+// and the nonce it confirms, and the owner of that claim moves the state
+// to CONFIRMED. A confirmation that lands after the client gave up changes
+// nothing but a field the next claim ignores.
 enum HelloState : uint32_t {
   kHelloFree = 0,
   kHelloClaimed = 1,
@@ -66,11 +73,23 @@ struct HelloSlot {
   uint64_t write_ops;
   uint64_t write_bytes;
   uint64_t fallbacks[kHelloFallbackReasons];
-  uint8_t reserved[104];
+  // HelloConfirmation(claim word, nonce) of the nonce the server confirmed.
+  uint64_t confirmation;
+  uint8_t reserved[96];
 };
 static_assert(sizeof(HelloSlot) == 256);
 static_assert(offsetof(HelloSlot, nonce) == 16);
 static_assert(offsetof(HelloSlot, confirmed_instance) == 32);
+static_assert(offsetof(HelloSlot, confirmation) % 8 == 0);
+
+// The server's answer for the slot state `claim_word` (its claim number;
+// the state bits are ignored) holding `nonce`: the claim in the low half,
+// the nonce's first 4 bytes in the high half, never 0.
+inline uint64_t HelloConfirmation(uint32_t claim_word, const uint8_t* nonce) {
+  uint32_t tag;
+  std::memcpy(&tag, nonce, sizeof tag);
+  return uint64_t{tag} << 32 | ((claim_word & ~0xffu) | kHelloConfirmed);
+}
 
 inline constexpr uint64_t kHelloTotalSize =
     sizeof(HelloHeader) + uint64_t{kHelloSlots} * sizeof(HelloSlot);
@@ -92,7 +111,7 @@ class HelloClient {
   int SetNonce(const Nonce& nonce);
   // 1 and `*instance` set when the server confirmed the last nonce, 0 while
   // not (yet) confirmed, -ESTALE when the slot was lost, -EINVAL without one.
-  int ReadConfirmation(InstanceId* instance) const;
+  int ReadConfirmation(InstanceId* instance);
   // Renews the lease; call at least every kHelloLeaseMs / 2.
   void Touch();
   // Frees the slot (no-op without one).
@@ -113,6 +132,7 @@ class HelloClient {
   SharedFile file_;
   int slot_ = -1;
   uint32_t claim_ = 0;  // the state word our claim wrote
+  uint64_t expected_confirmation_ = 0;  // for the nonce SetNonce published
 };
 
 // Server side: creates the file and confirms nonces through its fd only.
@@ -124,8 +144,9 @@ class HelloServer {
                           std::unique_ptr<HelloServer>* out);
 
   // Finds a slot in NONCE_SET holding exactly `nonce` (never all zeroes),
-  // writes `instance` into it, zeroes the nonce and marks it CONFIRMED.
-  // True if a slot was confirmed; the same nonce never confirms twice.
+  // writes `instance` into it, zeroes the nonce and writes the slot's
+  // confirmation (the state is the client's). True if a slot was
+  // confirmed; the same nonce never confirms twice.
   bool Confirm(const Nonce& nonce, const InstanceId& instance);
 
  private:

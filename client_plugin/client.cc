@@ -15,15 +15,10 @@
 #include <span>
 
 #include "credentials.h"
+#include "libnfs_fh.h"
 #include "local_file.h"
 #include "localio/wire_handle.h"
 
-// libnfs 4.0's file handle (libnfs-private.h), which its public headers only
-// declare: nfs_get_fh() returns the handle as sent on the wire.
-struct nfs_fh {
-  int len;
-  char* val;
-};
 
 namespace localio::client {
 

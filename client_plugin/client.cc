@@ -64,7 +64,14 @@ Client::Client(nfs_context* nfs, const LibnfsCalls& libnfs, ClientOptions option
   }
 }
 
-Client::~Client() { DropSession("detached"); }
+Client::~Client() {
+  try {
+    DropSession("detached");
+  } catch (...) {
+    // Only its message could not be made: the files are closed (first),
+    // the session and its slot go with the members.
+  }
+}
 
 void Client::Attach() {
   if (!config_ok_) return;

@@ -43,15 +43,32 @@ int WireIoResult(localio_context* ctx, nfsfh* fh, int rc) {
   return WireResult(ctx, rc);
 }
 
-// Runs a call's body; no exception leaves the C API (the core allocates
-// only for its per-file table and messages: out of memory is -ENOMEM).
+// Sets the call's sentence; a message that cannot be allocated leaves the
+// last one.
+void SetErrorNoThrow(localio_context* ctx, const char* why) noexcept {
+  try {
+    ctx->core.SetError(why);
+  } catch (...) {
+  }
+}
+
+// Runs a call's body on a context; no exception leaves the C API (the core
+// allocates only for its per-file table and messages: out of memory is
+// -ENOMEM, anything else -EIO with its text).
 template <class Body>
-int NoThrow(localio_context* ctx, Body&& body) {
+int NoThrow(localio_context* ctx, Body&& body) noexcept {
+  if (ctx == nullptr || ctx->nfs == nullptr) return -EINVAL;
   try {
     return body();
   } catch (const std::bad_alloc&) {
-    ctx->core.SetError("out of memory");
+    SetErrorNoThrow(ctx, "out of memory");
     return -ENOMEM;
+  } catch (const std::exception& e) {
+    SetErrorNoThrow(ctx, e.what());
+    return -EIO;
+  } catch (...) {
+    SetErrorNoThrow(ctx, "internal error");
+    return -EIO;
   }
 }
 
@@ -59,7 +76,7 @@ int NoThrow(localio_context* ctx, Body&& body) {
 
 extern "C" {
 
-void localio_config_init(struct localio_config* cfg) {
+void localio_config_init(struct localio_config* cfg) noexcept {
   if (cfg == nullptr) return;
   cfg->map_path = nullptr;
   cfg->path_map = nullptr;
@@ -70,7 +87,7 @@ void localio_config_init(struct localio_config* cfg) {
   cfg->probe_timeout_ms = localio::client::kDefaultProbeTimeoutMs;
 }
 
-const char* localio_fallback_reason_name(int reason) {
+const char* localio_fallback_reason_name(int reason) noexcept {
   static const char* const kNames[LOCALIO_FALLBACK_REASONS] = {
       "not_local", "not_in_map", "open",           "identity",
       "credentials", "read_only", "server_changed", "unsupported"};
@@ -79,42 +96,41 @@ const char* localio_fallback_reason_name(int reason) {
 }
 
 int localio_attach(struct nfs_context* nfs, const struct localio_config* cfg,
-                   struct localio_context** out) {
+                   struct localio_context** out) noexcept {
   if (out == nullptr) return -EINVAL;
   *out = nullptr;
-  localio::client::OptionDefaults defaults;
-  defaults.env_map_path = std::getenv("LOCALIO_MAP");
-  // libnfs 4.0 sends AUTH_SYS with the real uid/gid (authunix default).
-  defaults.uid = static_cast<uint32_t>(getuid());
-  defaults.gid = static_cast<uint32_t>(getgid());
-  localio::client::ClientOptions options;
-  localio::Status st = localio::client::ResolveOptions(cfg, defaults, &options);
-  if (nfs == nullptr && st.ok()) st = localio::Status::Error(-EINVAL, "no nfs_context given");
   // No exception leaves the C API: out of memory is -ENOMEM.
   try {
+    localio::client::OptionDefaults defaults;
+    defaults.env_map_path = std::getenv("LOCALIO_MAP");
+    // libnfs 4.0 sends AUTH_SYS with the real uid/gid (authunix default).
+    defaults.uid = static_cast<uint32_t>(getuid());
+    defaults.gid = static_cast<uint32_t>(getgid());
+    localio::client::ClientOptions options;
+    localio::Status st = localio::client::ResolveOptions(cfg, defaults, &options);
+    if (nfs == nullptr && st.ok()) st = localio::Status::Error(-EINVAL, "no nfs_context given");
     std::unique_ptr<localio_context> ctx(
         new localio_context{nfs, Client(nfs, {nfs_get_fd, nfs_get_fh}, std::move(options), st)});
     ctx->core.Attach();
     *out = ctx.release();
     return 0;
-  } catch (const std::bad_alloc&) {
-    return -ENOMEM;
+  } catch (...) {
+    return -ENOMEM;  // allocation is all that can fail here
   }
 }
 
-void localio_detach(struct localio_context* ctx) { delete ctx; }
+void localio_detach(struct localio_context* ctx) noexcept { delete ctx; }
 
-const char* localio_get_error(struct localio_context* ctx) {
+const char* localio_get_error(struct localio_context* ctx) noexcept {
   return ctx == nullptr ? "no localio context" : ctx->core.error().c_str();
 }
 
-int localio_is_local(struct localio_context* ctx) {
+int localio_is_local(struct localio_context* ctx) noexcept {
   return ctx != nullptr && ctx->core.local() ? 1 : 0;
 }
 
 int localio_open(struct localio_context* ctx, const char* path, int flags,
-                 struct nfsfh** fh) {
-  if (ctx == nullptr || ctx->nfs == nullptr) return -EINVAL;
+                 struct nfsfh** fh) noexcept {
   return NoThrow(ctx, [&]() -> int {
     const int rc = nfs_open(ctx->nfs, path, flags, fh);
     if (rc == 0) ctx->core.Opened(*fh, flags);
@@ -123,7 +139,7 @@ int localio_open(struct localio_context* ctx, const char* path, int flags,
 }
 
 int localio_pread(struct localio_context* ctx, struct nfsfh* fh, uint64_t offset,
-                  uint64_t count, void* buf) {
+                  uint64_t count, void* buf) noexcept {
   return NoThrow(ctx, [&]() -> int {
     int64_t result;
     if (ctx->core.Read(fh, offset, count, buf, &result)) return static_cast<int>(result);
@@ -132,7 +148,7 @@ int localio_pread(struct localio_context* ctx, struct nfsfh* fh, uint64_t offset
 }
 
 int localio_pwrite(struct localio_context* ctx, struct nfsfh* fh, uint64_t offset,
-                   uint64_t count, const void* buf) {
+                   uint64_t count, const void* buf) noexcept {
   return NoThrow(ctx, [&]() -> int {
     int64_t result;
     if (ctx->core.Write(fh, offset, count, buf, &result)) return static_cast<int>(result);
@@ -141,7 +157,7 @@ int localio_pwrite(struct localio_context* ctx, struct nfsfh* fh, uint64_t offse
   });
 }
 
-int localio_read(struct localio_context* ctx, struct nfsfh* fh, uint64_t count, void* buf) {
+int localio_read(struct localio_context* ctx, struct nfsfh* fh, uint64_t count, void* buf) noexcept {
   return NoThrow(ctx, [&]() -> int {
     // libnfs owns the current offset; SEEK_CUR and SEEK_SET complete inline.
     uint64_t offset = 0;
@@ -160,7 +176,7 @@ int localio_read(struct localio_context* ctx, struct nfsfh* fh, uint64_t count, 
 }
 
 int localio_write(struct localio_context* ctx, struct nfsfh* fh, uint64_t count,
-                  const void* buf) {
+                  const void* buf) noexcept {
   return NoThrow(ctx, [&]() -> int {
     uint64_t offset = 0;
     int rc = nfs_lseek(ctx->nfs, fh, 0, SEEK_CUR, &offset);
@@ -179,7 +195,7 @@ int localio_write(struct localio_context* ctx, struct nfsfh* fh, uint64_t count,
   });
 }
 
-int localio_fsync(struct localio_context* ctx, struct nfsfh* fh) {
+int localio_fsync(struct localio_context* ctx, struct nfsfh* fh) noexcept {
   return NoThrow(ctx, [&]() -> int {
     bool commit_by_rpc = false;
     const int rc = ctx->core.Fsync(fh, &commit_by_rpc);
@@ -191,11 +207,11 @@ int localio_fsync(struct localio_context* ctx, struct nfsfh* fh) {
   });
 }
 
-int localio_fstat64(struct localio_context* ctx, struct nfsfh* fh, struct nfs_stat_64* st) {
-  return WireResult(ctx, nfs_fstat64(ctx->nfs, fh, st));
+int localio_fstat64(struct localio_context* ctx, struct nfsfh* fh, struct nfs_stat_64* st) noexcept {
+  return NoThrow(ctx, [&]() -> int { return WireResult(ctx, nfs_fstat64(ctx->nfs, fh, st)); });
 }
 
-int localio_close(struct localio_context* ctx, struct nfsfh* fh) {
+int localio_close(struct localio_context* ctx, struct nfsfh* fh) noexcept {
   return NoThrow(ctx, [&]() -> int {
     const int flushed = ctx->core.Closing(fh);
     const int rc = WireResult(ctx, nfs_close(ctx->nfs, fh));
@@ -207,7 +223,7 @@ int localio_close(struct localio_context* ctx, struct nfsfh* fh) {
   });
 }
 
-int localio_get_counters(struct localio_context* ctx, struct localio_counters* out) {
+int localio_get_counters(struct localio_context* ctx, struct localio_counters* out) noexcept {
   if (ctx == nullptr || out == nullptr) return -EINVAL;
   *out = ctx->core.counters();
   return 0;

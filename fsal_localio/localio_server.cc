@@ -316,57 +316,101 @@ Server& TheServer() {
 using localio::Bytes;
 using localio::TheServer;
 
+namespace {
+
+// No exception leaves the C API (Ganesha's threads are C): the failure is
+// logged and the call gives `failed`; the export goes on through RPC.
+void LogFailure(const char* call, const char* why) noexcept {
+  char text[256];
+  std::snprintf(text, sizeof text, "LOCALIO: %s failed: %s", call, why);
+  localio::ServerLogText(kLogWarn, text);
+}
+
+template <class R, class Body>
+R Guarded(const char* call, R failed, Body&& body) noexcept {
+  try {
+    return body();
+  } catch (const std::bad_alloc&) {
+    LogFailure(call, "out of memory");
+  } catch (const std::exception& e) {
+    LogFailure(call, e.what());
+  } catch (...) {
+    LogFailure(call, "unknown exception");
+  }
+  return failed;
+}
+
+template <class Body>
+void GuardedVoid(const char* call, Body&& body) noexcept {
+  Guarded(call, 0, [&] {
+    body();
+    return 0;
+  });
+}
+
+}  // namespace
+
 extern "C" {
 
 int localio_server_start(const struct localio_server_params* params, char* err,
-                         size_t err_len) {
-  std::string message;
-  const int rc = TheServer().Start(*params, &message);
-  if (rc != 0 && err != nullptr && err_len > 0)
-    std::snprintf(err, err_len, "%s", message.c_str());
-  return rc;
+                         size_t err_len) noexcept {
+  return Guarded("start", -ENOMEM, [&] {
+    std::string message;
+    const int rc = TheServer().Start(*params, &message);
+    if (rc != 0 && err != nullptr && err_len > 0)
+      std::snprintf(err, err_len, "%s", message.c_str());
+    return rc;
+  });
 }
 
-void localio_server_stop(void) { TheServer().Stop(); }
+void localio_server_stop(void) noexcept { GuardedVoid("stop", [] { TheServer().Stop(); }); }
 
-bool localio_server_running(void) { return TheServer().running(); }
+bool localio_server_running(void) noexcept { return TheServer().running(); }
 
-uint16_t localio_server_port(void) { return TheServer().port(); }
+uint16_t localio_server_port(void) noexcept { return TheServer().port(); }
 
-int localio_server_add_export(const struct localio_export_desc* desc) {
-  return TheServer().AddExport(*desc);
+int localio_server_add_export(const struct localio_export_desc* desc) noexcept {
+  return Guarded("adding an export to the map", -ENOMEM,
+                 [&] { return TheServer().AddExport(*desc); });
 }
 
-uint64_t localio_server_suspend_export(uint16_t export_id) {
-  return TheServer().SuspendExport(export_id);
+uint64_t localio_server_suspend_export(uint16_t export_id) noexcept {
+  return Guarded("withdrawing an export's row", uint64_t{0},
+                 [&] { return TheServer().SuspendExport(export_id); });
 }
 
-void localio_server_remove_export(uint16_t export_id) {
-  TheServer().RemoveExport(export_id);
+void localio_server_remove_export(uint16_t export_id) noexcept {
+  GuardedVoid("removing an export from the map", [&] { TheServer().RemoveExport(export_id); });
 }
 
-void localio_publish_root(uint16_t export_id, const struct localio_object* root) {
-  TheServer().PublishRoot(export_id, *root);
+void localio_publish_root(uint16_t export_id, const struct localio_object* root) noexcept {
+  GuardedVoid("publishing an export root", [&] { TheServer().PublishRoot(export_id, *root); });
 }
 
 void localio_publish_child(uint16_t export_id, const void* parent_opaque,
                            size_t parent_len, const char* name,
-                           const struct localio_object* child) {
-  TheServer().PublishChild(export_id, Bytes(parent_opaque, parent_len), name, *child);
+                           const struct localio_object* child) noexcept {
+  GuardedVoid("publishing a directory entry", [&] {
+    TheServer().PublishChild(export_id, Bytes(parent_opaque, parent_len), name, *child);
+  });
 }
 
-void localio_publish_wire(uint16_t export_id, const void* opaque, size_t opaque_len) {
-  TheServer().PublishWire(export_id, Bytes(opaque, opaque_len));
+void localio_publish_wire(uint16_t export_id, const void* opaque, size_t opaque_len) noexcept {
+  GuardedVoid("publishing a handle",
+              [&] { TheServer().PublishWire(export_id, Bytes(opaque, opaque_len)); });
 }
 
-void localio_unpublish(uint16_t export_id, const void* opaque, size_t opaque_len) {
-  TheServer().Unpublish(export_id, Bytes(opaque, opaque_len));
+void localio_unpublish(uint16_t export_id, const void* opaque, size_t opaque_len) noexcept {
+  GuardedVoid("unpublishing a handle",
+              [&] { TheServer().Unpublish(export_id, Bytes(opaque, opaque_len)); });
 }
 
 void localio_renamed(uint16_t export_id, const struct localio_object* obj,
                      const void* new_parent_opaque, size_t new_parent_len,
-                     const char* new_name) {
-  TheServer().Renamed(export_id, *obj, Bytes(new_parent_opaque, new_parent_len), new_name);
+                     const char* new_name) noexcept {
+  GuardedVoid("following a rename", [&] {
+    TheServer().Renamed(export_id, *obj, Bytes(new_parent_opaque, new_parent_len), new_name);
+  });
 }
 
 }  // extern "C"

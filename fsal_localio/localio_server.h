@@ -16,6 +16,11 @@
 
 #ifdef __cplusplus
 extern "C" {
+/* No C++ exception leaves these functions: a failure is logged and is a
+ * negative errno where the call returns one. */
+#define LOCALIO_SERVER_NOEXCEPT noexcept
+#else
+#define LOCALIO_SERVER_NOEXCEPT
 #endif
 
 struct localio_server_params {
@@ -34,16 +39,16 @@ struct localio_server_params {
  * sentence naming the problem in err. A failed start leaves nothing
  * running and nothing registered. */
 int localio_server_start(const struct localio_server_params *params,
-			 char *err, size_t err_len);
+			 char *err, size_t err_len) LOCALIO_SERVER_NOEXCEPT;
 
 /* Unregisters from rpcbind, stops the listener and the heartbeat, marks
  * the map dead. Idempotent. */
-void localio_server_stop(void);
+void localio_server_stop(void) LOCALIO_SERVER_NOEXCEPT;
 
-bool localio_server_running(void);
+bool localio_server_running(void) LOCALIO_SERVER_NOEXCEPT;
 
 /* The listener's bound port (0 when not running). */
-uint16_t localio_server_port(void);
+uint16_t localio_server_port(void) LOCALIO_SERVER_NOEXCEPT;
 
 /* Squash modes as the map stores them (map_types.h: MapSquash). */
 enum localio_squash {
@@ -76,16 +81,16 @@ struct localio_export_desc {
 
 /* Adds or updates the export's row (bumps the epoch when it changed) and
  * opens its root for resolving handles. 0 or a negative errno. */
-int localio_server_add_export(const struct localio_export_desc *desc);
+int localio_server_add_export(const struct localio_export_desc *desc) LOCALIO_SERVER_NOEXCEPT;
 
 /* Withdraws the export's row until localio_server_add_export puts it back
  * (its entries stay); bumps the epoch, so clients stop bypassing it at
  * their next I/O. Returns the generation to pass back (0 when the export
  * is not in the map). */
-uint64_t localio_server_suspend_export(uint16_t export_id);
+uint64_t localio_server_suspend_export(uint16_t export_id) LOCALIO_SERVER_NOEXCEPT;
 
 /* Drops the export's row and all its entries; bumps the epoch. */
-void localio_server_remove_export(uint16_t export_id);
+void localio_server_remove_export(uint16_t export_id) LOCALIO_SERVER_NOEXCEPT;
 
 /* Object types as the map stores them (map_types.h: MapObjectType). */
 enum localio_obj_type {
@@ -106,28 +111,28 @@ struct localio_object {
 
 /* The export root itself (path ""). */
 void localio_publish_root(uint16_t export_id,
-			  const struct localio_object *root);
+			  const struct localio_object *root) LOCALIO_SERVER_NOEXCEPT;
 
 /* `child` is `name` in directory `parent` (lookup, create, readdir). When
  * the parent is not in the map it is resolved from the kernel first. */
 void localio_publish_child(uint16_t export_id, const void *parent_opaque,
 			   size_t parent_len, const char *name,
-			   const struct localio_object *child);
+			   const struct localio_object *child) LOCALIO_SERVER_NOEXCEPT;
 
 /* A handle going to a client (handle_to_wire): one probe when it is in
  * the map already; otherwise resolved from the kernel and published. */
 void localio_publish_wire(uint16_t export_id, const void *opaque,
-			  size_t opaque_len);
+			  size_t opaque_len) LOCALIO_SERVER_NOEXCEPT;
 
 /* The object was removed (its last name, or the caller cannot tell). */
 void localio_unpublish(uint16_t export_id, const void *opaque,
-		       size_t opaque_len);
+		       size_t opaque_len) LOCALIO_SERVER_NOEXCEPT;
 
 /* `obj` was renamed to `new_name` in `new_parent`; for a directory every
  * entry below it follows. */
 void localio_renamed(uint16_t export_id, const struct localio_object *obj,
 		     const void *new_parent_opaque, size_t new_parent_len,
-		     const char *new_name);
+		     const char *new_name) LOCALIO_SERVER_NOEXCEPT;
 
 #ifdef __cplusplus
 }

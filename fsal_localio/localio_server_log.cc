@@ -7,14 +7,16 @@ namespace {
 std::atomic<localio_log_sink> g_sink{nullptr};
 }  // namespace
 
-extern "C" void localio_server_set_log_sink(localio_log_sink sink) { g_sink = sink; }
+extern "C" void localio_server_set_log_sink(localio_log_sink sink) noexcept { g_sink = sink; }
 
 namespace localio {
-void ServerLog(int level, const std::string& message) {
+void ServerLog(int level, const std::string& message) { ServerLogText(level, message.c_str()); }
+
+void ServerLogText(int level, const char* message) noexcept {
   if (localio_log_sink sink = g_sink.load()) {
-    sink(level, message.c_str());
+    sink(level, message);
   } else {
-    std::fprintf(stderr, "%s\n", message.c_str());
+    std::fprintf(stderr, "%s\n", message);
   }
 }
 }  // namespace localio

@@ -13,13 +13,19 @@ enum localio_log_level { kLogDebug = 0, kLogInfo = 1, kLogWarn = 2, kLogCrit = 3
 typedef void (*localio_log_sink)(int level, const char *message);
 
 /* Installs the sink; NULL restores stderr. */
+#ifdef __cplusplus
+void localio_server_set_log_sink(localio_log_sink sink) noexcept;
+#else
 void localio_server_set_log_sink(localio_log_sink sink);
+#endif
 
 #ifdef __cplusplus
 }
 
 namespace localio {
 void ServerLog(int level, const std::string& message);
+// The same for a fixed text, without allocating (for failure paths).
+void ServerLogText(int level, const char* message) noexcept;
 }  // namespace localio
 #endif
 

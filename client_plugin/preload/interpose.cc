@@ -323,7 +323,7 @@ int OpenLike(int (*real)(nfs_context*, const char*, int, int, NfsCb, void*), nfs
 // After nfs_set_uid/nfs_set_gid: records the context's AUTH_SYS identity
 // and hands it to the client, so that local opens act as the wire would.
 void IdentityChanged(nfs_context* nfs, const std::optional<int>& uid,
-                     const std::optional<int>& gid) {
+                     const std::optional<int>& gid) noexcept {
   try {
     ContextState* s = Contexts().FindOrCreate(nfs);
     if (uid) s->uid = *uid;
@@ -331,9 +331,21 @@ void IdentityChanged(nfs_context* nfs, const std::optional<int>& uid,
     long u, g;
     IdentityOf(*s, &u, &g);
     if (s->client) s->client->SetIdentity(static_cast<uint32_t>(u), static_cast<uint32_t>(g));
-  } catch (const std::bad_alloc&) {
+  } catch (...) {
     // Unrecorded, the bypass would act as the old identity: stop it.
     if (ContextState* s = Contexts().Find(nfs)) s->client.reset();
+  }
+}
+
+// No C++ exception reaches the program: a wrapper that fails inside (out
+// of memory) returns -ENOMEM with libnfs's error text set, as libnfs does.
+template <class Body>
+int Shielded(nfs_context* nfs, const char* call, Body&& body) noexcept {
+  try {
+    return body();
+  } catch (...) {
+    if (Real().set_error != nullptr) Real().set_error(nfs, "localio: %s: out of memory", call);
+    return -ENOMEM;
   }
 }
 
@@ -343,207 +355,253 @@ void IdentityChanged(nfs_context* nfs, const std::optional<int>& uid,
 namespace localio::preload::wrap {
 
 int nfs_mount_async(nfs_context* nfs, const char* server, const char* exportname, nfs_cb cb,
-                    void* private_data) {
-  const auto& rt = GetRuntime();
-  auto* call = new (std::nothrow) MountCall{cb, private_data};
-  if (call == nullptr) return rt.real.mount_async(nfs, server, exportname, cb, private_data);
-  const int rc = rt.real.mount_async(nfs, server, exportname, MountDone, call);
-  if (rc < 0) delete call;
-  return rc;
+                    void* private_data) noexcept {
+  return Shielded(nfs, "nfs_mount_async", [&]() -> int {
+    const auto& rt = GetRuntime();
+    auto* call = new (std::nothrow) MountCall{cb, private_data};
+    if (call == nullptr) return rt.real.mount_async(nfs, server, exportname, cb, private_data);
+    const int rc = rt.real.mount_async(nfs, server, exportname, MountDone, call);
+    if (rc < 0) delete call;
+    return rc;
+  });
 }
 
-void nfs_destroy_context(nfs_context* nfs) {
-  if (std::unique_ptr<ContextState> s = Contexts().Remove(nfs)) {
-    // As libnfs cancels the RPCs in flight: every waiting callback runs
-    // once, with -EINTR.
-    while (!s->completions.empty()) {
-      Completion c = std::move(s->completions.front());
-      s->completions.pop_front();
-      c.status = -EINTR;
-      c.error = "Command was cancelled";
-      Deliver(nfs, c);
+void nfs_destroy_context(nfs_context* nfs) noexcept {
+  try {
+    if (std::unique_ptr<ContextState> s = Contexts().Remove(nfs)) {
+      // As libnfs cancels the RPCs in flight: every waiting callback runs
+      // once, with -EINTR.
+      while (!s->completions.empty()) {
+        Completion c = std::move(s->completions.front());
+        s->completions.pop_front();
+        c.status = -EINTR;
+        c.error = "Command was cancelled";
+        Deliver(nfs, c);
+      }
+      s.reset();  // flushes and closes local files, frees the hello slot
     }
-    s.reset();  // flushes and closes local files, frees the hello slot
+  } catch (...) {
+    // The context goes anyway; what is left of ours is freed with it.
   }
   Real().destroy_context(nfs);
 }
 
-void nfs_set_uid(nfs_context* nfs, int uid) {
+void nfs_set_uid(nfs_context* nfs, int uid) noexcept {
   Real().set_uid(nfs, uid);
   IdentityChanged(nfs, uid, std::nullopt);
 }
 
-void nfs_set_gid(nfs_context* nfs, int gid) {
+void nfs_set_gid(nfs_context* nfs, int gid) noexcept {
   Real().set_gid(nfs, gid);
   IdentityChanged(nfs, std::nullopt, gid);
 }
 
 int nfs_open2_async(nfs_context* nfs, const char* path, int flags, int mode,
-                                   nfs_cb cb, void* private_data) {
-  return OpenLike(Real().open2_async, nfs, path, flags, mode, cb, private_data);
+                                   nfs_cb cb, void* private_data) noexcept {
+  return Shielded(nfs, "nfs_open2_async", [&]() -> int {
+    return OpenLike(Real().open2_async, nfs, path, flags, mode, cb, private_data);
+  });
 }
 
 int nfs_create_async(nfs_context* nfs, const char* path, int flags, int mode,
-                                    nfs_cb cb, void* private_data) {
-  return OpenLike(Real().create_async, nfs, path, flags, mode, cb, private_data);
+                                    nfs_cb cb, void* private_data) noexcept {
+  return Shielded(nfs, "nfs_create_async", [&]() -> int {
+    return OpenLike(Real().create_async, nfs, path, flags, mode, cb, private_data);
+  });
 }
 
-int nfs_close_async(nfs_context* nfs, nfsfh* fh, nfs_cb cb, void* private_data) {
-  ContextState* s = Attached(nfs);
-  const int flushed = s == nullptr ? 0 : s->client->Closing(fh);
-  if (flushed == 0) return Real().close_async(nfs, fh, cb, private_data);
-  CloseCall* call = nullptr;
-  try {
-    call = new CloseCall{cb, private_data, flushed, {}};
-  } catch (const std::bad_alloc&) {
-    return Real().close_async(nfs, fh, cb, private_data);
-  }
-  const int rc = Real().close_async(nfs, fh, CloseDone, call);
-  if (rc < 0) delete call;
-  return rc;
+int nfs_close_async(nfs_context* nfs, nfsfh* fh, nfs_cb cb, void* private_data) noexcept {
+  return Shielded(nfs, "nfs_close_async", [&]() -> int {
+    ContextState* s = Attached(nfs);
+    const int flushed = s == nullptr ? 0 : s->client->Closing(fh);
+    if (flushed == 0) return Real().close_async(nfs, fh, cb, private_data);
+    CloseCall* call = nullptr;
+    try {
+      call = new CloseCall{cb, private_data, flushed, {}};
+    } catch (const std::bad_alloc&) {
+      return Real().close_async(nfs, fh, cb, private_data);
+    }
+    const int rc = Real().close_async(nfs, fh, CloseDone, call);
+    if (rc < 0) delete call;
+    return rc;
+  });
 }
 
 int nfs_pread(nfs_context* nfs, nfsfh* fh, uint64_t offset, uint64_t count,
-                             void* buf) {
-  if (ContextState* s = Bypassing(nfs)) {
-    int64_t result = 0;
-    try {
-      if (s->client->Read(fh, offset, count, buf, &result)) return SyncResult(nfs, "pread", result);
-    } catch (const std::bad_alloc&) {
+                             void* buf) noexcept {
+  return Shielded(nfs, "nfs_pread", [&]() -> int {
+    if (ContextState* s = Bypassing(nfs)) {
+      int64_t result = 0;
+      try {
+        if (s->client->Read(fh, offset, count, buf, &result)) return SyncResult(nfs, "pread", result);
+      } catch (const std::bad_alloc&) {
+      }
     }
-  }
-  PassThrough pass;
-  return NoteServedByRpc(nfs, fh, Real().pread(nfs, fh, offset, count, buf));
+    PassThrough pass;
+    return NoteServedByRpc(nfs, fh, Real().pread(nfs, fh, offset, count, buf));
+  });
 }
 
 int nfs_pwrite(nfs_context* nfs, nfsfh* fh, uint64_t offset, uint64_t count,
-                              const void* buf) {
-  if (ContextState* s = Bypassing(nfs)) {
-    int64_t result = 0;
-    try {
-      if (s->client->Write(fh, offset, count, buf, &result))
-        return SyncResult(nfs, "pwrite", result);
-    } catch (const std::bad_alloc&) {
+                              const void* buf) noexcept {
+  return Shielded(nfs, "nfs_pwrite", [&]() -> int {
+    if (ContextState* s = Bypassing(nfs)) {
+      int64_t result = 0;
+      try {
+        if (s->client->Write(fh, offset, count, buf, &result))
+          return SyncResult(nfs, "pwrite", result);
+      } catch (const std::bad_alloc&) {
+      }
     }
-  }
-  PassThrough pass;  // the real call reaches nfs_pwrite_async, which notes the RPC write
-  return NoteServedByRpc(nfs, fh, Real().pwrite(nfs, fh, offset, count, buf));
+    PassThrough pass;  // the real call reaches nfs_pwrite_async, which notes the RPC write
+    return NoteServedByRpc(nfs, fh, Real().pwrite(nfs, fh, offset, count, buf));
+  });
 }
 
-int nfs_read(nfs_context* nfs, nfsfh* fh, uint64_t count, void* buf) {
-  uint64_t offset = 0;
-  if (ContextState* s = Bypassing(nfs); s != nullptr && CurrentOffset(nfs, fh, &offset)) {
-    int64_t result = 0;
-    try {
-      if (s->client->Read(fh, offset, count, buf, &result))
-        return SyncResult(nfs, "read", Advance(nfs, fh, offset, result));
-    } catch (const std::bad_alloc&) {
+int nfs_read(nfs_context* nfs, nfsfh* fh, uint64_t count, void* buf) noexcept {
+  return Shielded(nfs, "nfs_read", [&]() -> int {
+    uint64_t offset = 0;
+    if (ContextState* s = Bypassing(nfs); s != nullptr && CurrentOffset(nfs, fh, &offset)) {
+      int64_t result = 0;
+      try {
+        if (s->client->Read(fh, offset, count, buf, &result))
+          return SyncResult(nfs, "read", Advance(nfs, fh, offset, result));
+      } catch (const std::bad_alloc&) {
+      }
     }
-  }
-  PassThrough pass;
-  return NoteServedByRpc(nfs, fh, Real().read(nfs, fh, count, buf));
+    PassThrough pass;
+    return NoteServedByRpc(nfs, fh, Real().read(nfs, fh, count, buf));
+  });
 }
 
-int nfs_write(nfs_context* nfs, nfsfh* fh, uint64_t count, const void* buf) {
-  uint64_t offset = 0;
-  if (ContextState* s = Bypassing(nfs); s != nullptr && CurrentOffset(nfs, fh, &offset)) {
-    int64_t result = 0;
-    try {
-      if (s->client->Write(fh, offset, count, buf, &result))
-        return SyncResult(nfs, "write", Advance(nfs, fh, offset, result));
-    } catch (const std::bad_alloc&) {
+int nfs_write(nfs_context* nfs, nfsfh* fh, uint64_t count, const void* buf) noexcept {
+  return Shielded(nfs, "nfs_write", [&]() -> int {
+    uint64_t offset = 0;
+    if (ContextState* s = Bypassing(nfs); s != nullptr && CurrentOffset(nfs, fh, &offset)) {
+      int64_t result = 0;
+      try {
+        if (s->client->Write(fh, offset, count, buf, &result))
+          return SyncResult(nfs, "write", Advance(nfs, fh, offset, result));
+      } catch (const std::bad_alloc&) {
+      }
     }
-  }
-  PassThrough pass;
-  return NoteServedByRpc(nfs, fh, Real().write(nfs, fh, count, buf));
+    PassThrough pass;
+    return NoteServedByRpc(nfs, fh, Real().write(nfs, fh, count, buf));
+  });
 }
 
-int nfs_fsync(nfs_context* nfs, nfsfh* fh) {
-  if (ContextState* s = Bypassing(nfs)) {
-    bool commit_by_rpc = true;
-    const int rc = s->client->Fsync(fh, &commit_by_rpc);
-    if (rc < 0) return SyncResult(nfs, "fsync", rc);
-    if (!commit_by_rpc) return 0;
-  }
-  PassThrough pass;
-  return Real().fsync(nfs, fh);
+int nfs_fsync(nfs_context* nfs, nfsfh* fh) noexcept {
+  return Shielded(nfs, "nfs_fsync", [&]() -> int {
+    if (ContextState* s = Bypassing(nfs)) {
+      bool commit_by_rpc = true;
+      const int rc = s->client->Fsync(fh, &commit_by_rpc);
+      if (rc < 0) return SyncResult(nfs, "fsync", rc);
+      if (!commit_by_rpc) return 0;
+    }
+    PassThrough pass;
+    return Real().fsync(nfs, fh);
+  });
 }
 
 int nfs_pread_async(nfs_context* nfs, nfsfh* fh, uint64_t offset, uint64_t count,
-                                   nfs_cb cb, void* private_data) {
-  if (ContextState* s = Bypassing(nfs);
-      s != nullptr && QueueRead(s, nfs, fh, offset, count, cb, private_data, false, "pread"))
-    return 0;
-  return Real().pread_async(nfs, fh, offset, count, cb, private_data);
+                                   nfs_cb cb, void* private_data) noexcept {
+  return Shielded(nfs, "nfs_pread_async", [&]() -> int {
+    if (ContextState* s = Bypassing(nfs);
+        s != nullptr && QueueRead(s, nfs, fh, offset, count, cb, private_data, false, "pread"))
+      return 0;
+    return Real().pread_async(nfs, fh, offset, count, cb, private_data);
+  });
 }
 
 int nfs_read_async(nfs_context* nfs, nfsfh* fh, uint64_t count, nfs_cb cb,
-                                  void* private_data) {
-  uint64_t offset = 0;
-  if (ContextState* s = Bypassing(nfs); s != nullptr && CurrentOffset(nfs, fh, &offset) &&
-                                        QueueRead(s, nfs, fh, offset, count, cb, private_data,
-                                                  true, "read"))
-    return 0;
-  return Real().read_async(nfs, fh, count, cb, private_data);
+                                  void* private_data) noexcept {
+  return Shielded(nfs, "nfs_read_async", [&]() -> int {
+    uint64_t offset = 0;
+    if (ContextState* s = Bypassing(nfs); s != nullptr && CurrentOffset(nfs, fh, &offset) &&
+                                          QueueRead(s, nfs, fh, offset, count, cb, private_data,
+                                                    true, "read"))
+      return 0;
+    return Real().read_async(nfs, fh, count, cb, private_data);
+  });
 }
 
 int nfs_pwrite_async(nfs_context* nfs, nfsfh* fh, uint64_t offset, uint64_t count,
-                                    const void* buf, nfs_cb cb, void* private_data) {
-  if (ContextState* s = Bypassing(nfs); s != nullptr && QueueWrite(s, nfs, fh, offset, count, buf,
-                                                                   cb, private_data, false,
-                                                                   "pwrite"))
-    return 0;
-  NoteRpcWrite(nfs, fh);
-  return Real().pwrite_async(nfs, fh, offset, count, buf, cb, private_data);
+                                    const void* buf, nfs_cb cb, void* private_data) noexcept {
+  return Shielded(nfs, "nfs_pwrite_async", [&]() -> int {
+    if (ContextState* s = Bypassing(nfs); s != nullptr && QueueWrite(s, nfs, fh, offset, count, buf,
+                                                                     cb, private_data, false,
+                                                                     "pwrite"))
+      return 0;
+    NoteRpcWrite(nfs, fh);
+    return Real().pwrite_async(nfs, fh, offset, count, buf, cb, private_data);
+  });
 }
 
 int nfs_write_async(nfs_context* nfs, nfsfh* fh, uint64_t count, const void* buf,
-                                   nfs_cb cb, void* private_data) {
-  uint64_t offset = 0;
-  if (ContextState* s = Bypassing(nfs);
-      s != nullptr && CurrentOffset(nfs, fh, &offset) &&
-      QueueWrite(s, nfs, fh, offset, count, buf, cb, private_data, true, "write"))
-    return 0;
-  NoteRpcWrite(nfs, fh);
-  return Real().write_async(nfs, fh, count, buf, cb, private_data);
+                                   nfs_cb cb, void* private_data) noexcept {
+  return Shielded(nfs, "nfs_write_async", [&]() -> int {
+    uint64_t offset = 0;
+    if (ContextState* s = Bypassing(nfs);
+        s != nullptr && CurrentOffset(nfs, fh, &offset) &&
+        QueueWrite(s, nfs, fh, offset, count, buf, cb, private_data, true, "write"))
+      return 0;
+    NoteRpcWrite(nfs, fh);
+    return Real().write_async(nfs, fh, count, buf, cb, private_data);
+  });
 }
 
-int nfs_fsync_async(nfs_context* nfs, nfsfh* fh, nfs_cb cb, void* private_data) {
-  // The local half always runs (also inside a sync fallback): an fsync
-  // must cover the bypassed writes whichever path reports it.
-  if (ContextState* s = Attached(nfs)) {
-    bool commit_by_rpc = true;
-    const int rc = s->client->Fsync(fh, &commit_by_rpc);
-    if (t_pass_through == 0 && (rc < 0 || !commit_by_rpc)) {
-      if (Queue(s, Finished(cb, private_data, rc, "fsync"))) return 0;
+int nfs_fsync_async(nfs_context* nfs, nfsfh* fh, nfs_cb cb, void* private_data) noexcept {
+  return Shielded(nfs, "nfs_fsync_async", [&]() -> int {
+    // The local half always runs (also inside a sync fallback): an fsync
+    // must cover the bypassed writes whichever path reports it.
+    if (ContextState* s = Attached(nfs)) {
+      bool commit_by_rpc = true;
+      const int rc = s->client->Fsync(fh, &commit_by_rpc);
+      if (t_pass_through == 0 && (rc < 0 || !commit_by_rpc)) {
+        if (Queue(s, Finished(cb, private_data, rc, "fsync"))) return 0;
+      }
+      if (rc < 0) {
+        SetError(nfs, LocalError("fsync", rc));
+        return rc;
+      }
     }
-    if (rc < 0) {
-      SetError(nfs, LocalError("fsync", rc));
-      return rc;
+    return Real().fsync_async(nfs, fh, cb, private_data);
+  });
+}
+
+int nfs_which_events(nfs_context* nfs) noexcept {
+  return Shielded(nfs, "nfs_which_events", [&]() -> int {
+    int events = Real().which_events(nfs);
+    if (Waiting(nfs) != nullptr) events |= POLLOUT;
+    return events;
+  });
+}
+
+int nfs_service(nfs_context* nfs, int revents) noexcept {
+  return Shielded(nfs, "nfs_service", [&]() -> int {
+    if (ContextState* s = Waiting(nfs)) {
+      if (!RunCompletions(nfs, s)) return 0;  // a callback destroyed the context
     }
-  }
-  return Real().fsync_async(nfs, fh, cb, private_data);
-}
-
-int nfs_which_events(nfs_context* nfs) {
-  int events = Real().which_events(nfs);
-  if (Waiting(nfs) != nullptr) events |= POLLOUT;
-  return events;
-}
-
-int nfs_service(nfs_context* nfs, int revents) {
-  if (ContextState* s = Waiting(nfs)) {
-    if (!RunCompletions(nfs, s)) return 0;  // a callback destroyed the context
-  }
-  // POLLOUT may be ours (queued completions): libnfs gets only the events
-  // it asked for, and the error conditions.
-  const int asked = Real().which_events(nfs) | POLLERR | POLLHUP | POLLNVAL;
-  return Real().service(nfs, revents & asked);
+    // POLLOUT may be ours (queued completions): libnfs gets only the events
+    // it asked for, and the error conditions.
+    const int asked = Real().which_events(nfs) | POLLERR | POLLHUP | POLLNVAL;
+    return Real().service(nfs, revents & asked);
+  });
 }
 
 }  // namespace localio::preload::wrap
 
 namespace localio::preload {
+
+// Every wrapper is noexcept: the program's C frames never see an exception.
+template <class R, class... A>
+constexpr bool IsNoexcept(R (*)(A...) noexcept) { return true; }
+template <class R, class... A>
+constexpr bool IsNoexcept(R (*)(A...)) { return false; }
+#define LOCALIO_WRAPPER(index, name) \
+  static_assert(IsNoexcept(&wrap::name), #name " must be noexcept");
+LOCALIO_PRELOAD_ENTRY_POINTS(LOCALIO_WRAPPER)
+#undef LOCALIO_WRAPPER
 
 void* const kWrappers[] = {
 #define LOCALIO_WRAPPER(index, name) reinterpret_cast<void*>(&wrap::name),

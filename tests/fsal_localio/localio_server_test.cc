@@ -12,7 +12,9 @@
 
 #include <cerrno>
 #include <climits>
+#include <cstdlib>
 #include <cstring>
+#include <new>
 #include <memory>
 #include <random>
 #include <string>
@@ -25,10 +27,39 @@
 #include "temp_tree.h"
 #include "vfs_handle.h"
 
+// operator new that throws while armed: out of memory on demand. (GCC
+// cannot see that the replaced new and delete pair up.)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+namespace {
+bool g_fail_allocations = false;
+}  // namespace
+
+void* operator new(std::size_t n) {
+  if (g_fail_allocations) throw std::bad_alloc();
+  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+
 namespace localio {
 namespace {
 
 using test::TempTree;
+
+// No C++ exception leaves the server's C API (Ganesha's threads are C).
+static_assert(noexcept(localio_server_start(nullptr, nullptr, 0)));
+static_assert(noexcept(localio_server_stop()));
+static_assert(noexcept(localio_server_running()));
+static_assert(noexcept(localio_server_port()));
+static_assert(noexcept(localio_server_add_export(nullptr)));
+static_assert(noexcept(localio_server_suspend_export(0)));
+static_assert(noexcept(localio_server_remove_export(0)));
+static_assert(noexcept(localio_publish_root(0, nullptr)));
+static_assert(noexcept(localio_publish_child(0, nullptr, 0, nullptr, nullptr)));
+static_assert(noexcept(localio_publish_wire(0, nullptr, 0)));
+static_assert(noexcept(localio_unpublish(0, nullptr, 0)));
+static_assert(noexcept(localio_renamed(0, nullptr, nullptr, 0, nullptr)));
 
 constexpr uint16_t kExport = 7;
 
@@ -137,6 +168,31 @@ TEST_F(LocalioServerTest, StartCreatesTheMapWithTheListenersPort) {
   // The listener answers LOCALIO NULL on the published port.
   Status s = rpc::LocalioCaller().Null("127.0.0.1", port);
   EXPECT_TRUE(s.ok()) << s.message;
+}
+
+// Out of memory inside a call is a logged failure and an errno: the server
+// and the map go on.
+TEST_F(LocalioServerTest, OutOfMemoryInACallIsAnErrnoNotAnException) {
+  Start();
+  localio_export_desc d{};
+  d.export_id = kExport;
+  d.server_root = root_.path().c_str();
+  d.squash = LOCALIO_SQUASH_ROOT;
+  d.resolver = LOCALIO_RESOLVER_VFS;
+  g_fail_allocations = true;
+  const int rc = localio_server_add_export(&d);
+  const Object o = [&] {
+    g_fail_allocations = false;
+    return Describe("");
+  }();
+  g_fail_allocations = true;
+  localio_publish_root(kExport, &o.obj);
+  g_fail_allocations = false;
+  EXPECT_EQ(rc, -ENOMEM);
+  EXPECT_TRUE(localio_server_running());
+  AddExport();
+  localio_publish_root(kExport, &o.obj);
+  EXPECT_EQ(MapPath(*Reader(), o), "");
 }
 
 TEST_F(LocalioServerTest, TheHeartbeatAdvancesWhileRunning) {

@@ -17,6 +17,11 @@
 
 #ifdef __cplusplus
 extern "C" {
+/* No C++ exception leaves these functions: a failure is a negative errno
+ * with a sentence (localio_get_error). */
+#define LOCALIO_NOEXCEPT noexcept
+#else
+#define LOCALIO_NOEXCEPT
 #endif
 
 #pragma GCC visibility push(default)
@@ -45,7 +50,7 @@ struct localio_config {
 };
 
 /* Fills in the defaults described above. */
-void localio_config_init(struct localio_config *cfg);
+void localio_config_init(struct localio_config *cfg) LOCALIO_NOEXCEPT;
 
 /* Why an I/O went through RPC instead of the local file. */
 enum localio_fallback_reason {
@@ -61,7 +66,7 @@ enum localio_fallback_reason {
 };
 
 /* A short name for a reason ("not_local", "not_in_map", ...). */
-const char *localio_fallback_reason_name(int reason);
+const char *localio_fallback_reason_name(int reason) LOCALIO_NOEXCEPT;
 
 struct localio_counters {
 	uint64_t read_ops;	/* reads served from the local file */
@@ -81,52 +86,52 @@ struct localio_counters {
  * A failed probe returns within a few ms when nothing listens, and at
  * worst after 2 * probe_timeout_ms. 0 or -ENOMEM. */
 int localio_attach(struct nfs_context *nfs, const struct localio_config *cfg,
-		   struct localio_context **out);
+		   struct localio_context **out) LOCALIO_NOEXCEPT;
 
 /* Closes local files and frees the handshake slot; the nfs_context and
  * files opened on it are the caller's (close them first). */
-void localio_detach(struct localio_context *ctx);
+void localio_detach(struct localio_context *ctx) LOCALIO_NOEXCEPT;
 
 /* The last problem as a sentence ("" when none): why the bypass is off,
  * or why the last call failed. Valid until the next call on ctx. */
-const char *localio_get_error(struct localio_context *ctx);
+const char *localio_get_error(struct localio_context *ctx) LOCALIO_NOEXCEPT;
 
 /* 1 while the handshake holds (reads and writes may bypass), else 0. */
-int localio_is_local(struct localio_context *ctx);
+int localio_is_local(struct localio_context *ctx) LOCALIO_NOEXCEPT;
 
 /* nfs_open, remembering `flags` (access mode, O_SYNC/O_DSYNC, O_APPEND)
  * for the local file. Close with localio_close. */
 int localio_open(struct localio_context *ctx, const char *path, int flags,
-		 struct nfsfh **fh);
+		 struct nfsfh **fh) LOCALIO_NOEXCEPT;
 
 /* As nfs_pread/nfs_pwrite (bytes or -errno). A local error (EIO, ENOSPC,
  * EFBIG...) is the call's result; a write is never retried over RPC. */
 int localio_pread(struct localio_context *ctx, struct nfsfh *fh,
-		  uint64_t offset, uint64_t count, void *buf);
+		  uint64_t offset, uint64_t count, void *buf) LOCALIO_NOEXCEPT;
 int localio_pwrite(struct localio_context *ctx, struct nfsfh *fh,
-		   uint64_t offset, uint64_t count, const void *buf);
+		   uint64_t offset, uint64_t count, const void *buf) LOCALIO_NOEXCEPT;
 /* As nfs_read/nfs_write: at the file's current offset (libnfs keeps it;
  * a bypassed call moves it with nfs_lseek, which libnfs completes at once). */
 int localio_read(struct localio_context *ctx, struct nfsfh *fh,
-		 uint64_t count, void *buf);
+		 uint64_t count, void *buf) LOCALIO_NOEXCEPT;
 int localio_write(struct localio_context *ctx, struct nfsfh *fh,
-		  uint64_t count, const void *buf);
+		  uint64_t count, const void *buf) LOCALIO_NOEXCEPT;
 
 /* Makes every write so far durable: fsync of the local file, and
  * nfs_fsync (COMMIT) when some writes went by RPC. 0 or -errno. */
-int localio_fsync(struct localio_context *ctx, struct nfsfh *fh);
+int localio_fsync(struct localio_context *ctx, struct nfsfh *fh) LOCALIO_NOEXCEPT;
 
 /* nfs_fstat64, always on the wire (the server's attributes). */
 int localio_fstat64(struct localio_context *ctx, struct nfsfh *fh,
-		    struct nfs_stat_64 *st);
+		    struct nfs_stat_64 *st) LOCALIO_NOEXCEPT;
 
 /* Flushes a file written through the bypass (libnfs's close commits only
  * its own writes), then nfs_close. Frees fh even on error. 0 or -errno. */
-int localio_close(struct localio_context *ctx, struct nfsfh *fh);
+int localio_close(struct localio_context *ctx, struct nfsfh *fh) LOCALIO_NOEXCEPT;
 
 /* Copies the context's counters. 0, or -EINVAL for a NULL argument. */
 int localio_get_counters(struct localio_context *ctx,
-			 struct localio_counters *out);
+			 struct localio_counters *out) LOCALIO_NOEXCEPT;
 
 #pragma GCC visibility pop
 

@@ -28,18 +28,35 @@ std::once_flag g_install_once;
 bool g_installed = false;
 std::mutex g_register_mu;  // registrations; the handler only reads
 
+// A SIGBUS that is not ours gets what the handler we replaced would have
+// given it, as if ours were not there:
+//   - the default action: SIG_DFL, and the signal raised again; it is
+//     blocked while this handler runs and kills the process as it returns
+//     (a fault and a kill(2) alike; returning alone would let a sent
+//     SIGBUS go unnoticed);
+//   - ignored: a sent one is dropped, a fault dies (the kernel never lets
+//     a fault be ignored);
+//   - a handler: called, after resetting to SIG_DFL first if it asked for
+//     SA_RESETHAND (Ganesha's crash handler resets and raises again: with
+//     ours still installed that raise would come back here forever).
 void PassOn(int sig, siginfo_t* info, void* context) {
+  const bool sent = info != nullptr && info->si_code <= 0;  // SI_USER, SI_TKILL, SI_QUEUE
+  const bool has_handler = (g_previous.sa_flags & SA_SIGINFO)
+                               ? g_previous.sa_sigaction != nullptr
+                               : g_previous.sa_handler != SIG_DFL &&
+                                     g_previous.sa_handler != SIG_IGN;
+  if (!has_handler) {
+    if (!(g_previous.sa_flags & SA_SIGINFO) && g_previous.sa_handler == SIG_IGN && sent) return;
+    signal(sig, SIG_DFL);
+    raise(sig);
+    return;
+  }
+  if (g_previous.sa_flags & SA_RESETHAND) signal(sig, SIG_DFL);
   if (g_previous.sa_flags & SA_SIGINFO) {
-    if (g_previous.sa_sigaction != nullptr) g_previous.sa_sigaction(sig, info, context);
-    return;
+    g_previous.sa_sigaction(sig, info, context);
+  } else {
+    g_previous.sa_handler(sig);
   }
-  if (g_previous.sa_handler == SIG_DFL || g_previous.sa_handler == SIG_IGN) {
-    // Returning re-executes the faulting access, which now meets the
-    // default action: the process dies as it would have without us.
-    signal(SIGBUS, SIG_DFL);
-    return;
-  }
-  g_previous.sa_handler(sig);
 }
 
 void OnSigbus(int sig, siginfo_t* info, void* context) {

@@ -6,9 +6,12 @@
 // reader sees zeros (an invalid header, empty slots: "not local") instead.
 //
 // The handler is installed once per process, on the first GuardMapping, and
-// passes every other SIGBUS to the handler it replaced (or to the default
-// action). A program that installs its own SIGBUS handler afterwards
-// without chaining turns the guard off.
+// gives every other SIGBUS what the disposition it replaced would have: the
+// default action kills the process (a fault or a sent signal), an ignored
+// sent signal is dropped, a handler is called (reset first when it asked
+// for SA_RESETHAND, as Ganesha's crash handler does). A program that
+// installs its own SIGBUS handler afterwards without chaining turns the
+// guard off.
 #ifndef LOCALIO_MAPPING_GUARD_H
 #define LOCALIO_MAPPING_GUARD_H
 

@@ -27,11 +27,12 @@
 #include "temp_tree.h"
 #include "vfs_handle.h"
 
-// operator new that throws while armed: out of memory on demand. (GCC
+// operator new that throws while armed, in the arming thread: out of memory
+// on demand. (GCC
 // cannot see that the replaced new and delete pair up.)
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 namespace {
-bool g_fail_allocations = false;
+thread_local bool g_fail_allocations = false;  // this thread only: the server has threads of its own
 }  // namespace
 
 void* operator new(std::size_t n) {

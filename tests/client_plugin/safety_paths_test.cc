@@ -5,6 +5,7 @@
 // gives exactly what RPC gives for the same open file.
 #include <gtest/gtest.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -216,6 +217,51 @@ TEST_P(SafetyPaths, AFileRenamedOverAnOpenFileIsNeverServedInItsPlace) {
   CloseBoth(&p_fresh);
   CloseBoth(&p_nfs);
   CloseBoth(&p_gone);
+}
+
+// An inode number reused after unlink and create: the map's entry for the
+// old handle still names the path and the inode number, and both now match
+// the new file; what tells them apart is the inode's generation, in the
+// kernel handle the client checks (FSAL_VFS). The old handle must never be
+// served the new file. NFSv3 only: an NFSv4 OPEN holds the old inode open
+// in the server, so its number is not reused.
+TEST_P(SafetyPaths, AReusedInodeNumberIsNeverServedForTheOldHandle) {
+  if (Version() != 3) GTEST_SKIP() << "an NFSv4 open keeps the inode allocated";
+  const std::string name = Name("reused");
+  ASSERT_TRUE(WriteLocalFile(InExport(name), Pattern("the first " + name, 6000)).ok());
+  struct stat first {};
+  ASSERT_EQ(stat(InExport(name).c_str(), &first), 0);
+  // Looked up (and published), not read yet: no local fd.
+  nfsfh* fh = nullptr;
+  ASSERT_EQ(localio_open(mount_->ctx(), ("/" + name).c_str(), O_RDONLY, &fh), 0)
+      << mount_->Error();
+
+  // Unlink it and create files until one gets its inode number back.
+  ASSERT_EQ(unlink(InExport(name).c_str()), 0);
+  bool reused = false;
+  for (int i = 0; i < 2000 && !reused; ++i) {
+    const std::string candidate = InExport(Name("candidate-" + std::to_string(i)));
+    ASSERT_TRUE(WriteLocalFile(candidate, Pattern("the second " + name, 6000)).ok());
+    struct stat st {};
+    ASSERT_EQ(stat(candidate.c_str(), &st), 0);
+    if (st.st_ino == first.st_ino && st.st_dev == first.st_dev) {
+      ASSERT_EQ(rename(candidate.c_str(), InExport(name).c_str()), 0);
+      reused = true;
+    }
+  }
+  if (!reused) GTEST_SKIP() << "the filesystem did not reuse inode " << first.st_ino;
+
+  const localio_counters before = mount_->Counters();
+  const ReadOutcome got = ReadThroughLocalio(mount_->ctx(), fh);
+  const localio_counters after = mount_->Counters();
+  std::printf("NFSv%d read by the old handle of reused inode %llu: rc %d, %zu bytes; %s\n",
+              Version(), static_cast<unsigned long long>(first.st_ino), got.rc, got.data.size(),
+              Describe(after).c_str());
+  EXPECT_EQ(after.read_ops, before.read_ops) << "read the new file by the old handle locally";
+  EXPECT_EQ(got.data.find("the second"), std::string::npos) << "served the new file";
+  EXPECT_GT(after.fallbacks[LOCALIO_FALLBACK_IDENTITY], before.fallbacks[LOCALIO_FALLBACK_IDENTITY])
+      << Describe(after);
+  localio_close(mount_->ctx(), fh);
 }
 
 INSTANTIATE_TEST_SUITE_P(Versions, SafetyPaths, ::testing::Values(3, 4),

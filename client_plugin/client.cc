@@ -117,25 +117,32 @@ void Client::Handshake() {
 void Client::MaybeRehandshake() {
   if (!may_retry_ || !config_ok_ || options_.disable) return;
   const uint64_t now = MapMonotonicMs();
-  if (now < retry_at_ms_ && !MapReplaced(now)) return;
+  if (now >= retry_at_ms_) {
+    seen_map_ = MapFileAtPath();
+  } else if (!MapReplaced(now)) {
+    return;
+  }
   retry_at_ms_ = now + backoff_ms_;
   backoff_ms_ = std::min(backoff_ms_ * 2, kMaxBackoffMs);
-  struct stat st;
-  seen_map_ = stat(options_.map_path.c_str(), &st) == 0 ? std::pair{st.st_dev, st.st_ino}
-                                                        : std::pair<dev_t, ino_t>{0, 0};
   Handshake();
+}
+
+std::pair<dev_t, ino_t> Client::MapFileAtPath() const {
+  struct stat st;
+  if (stat(options_.map_path.c_str(), &st) != 0) return {0, 0};
+  return {st.st_dev, st.st_ino};
 }
 
 // A (re)started server publishes its map by renaming a new file over the
 // path: another file there than the one last tried means a new server, and
-// the backoff starts again from its shortest step. One stat per refresh
-// interval, on the fallback path only.
+// the backoff starts again from its shortest step (the file becomes the one
+// tried). One stat per refresh interval, on the fallback path only.
 bool Client::MapReplaced(uint64_t now) {
   if (now - map_checked_ms_ < kRefreshEveryMs) return false;
   map_checked_ms_ = now;
-  struct stat st;
-  if (stat(options_.map_path.c_str(), &st) != 0) return false;
-  if (std::pair{st.st_dev, st.st_ino} == seen_map_) return false;
+  const std::pair<dev_t, ino_t> at_path = MapFileAtPath();
+  if (at_path == std::pair<dev_t, ino_t>{0, 0} || at_path == seen_map_) return false;
+  seen_map_ = at_path;
   backoff_ms_ = kFirstBackoffMs;
   return true;
 }

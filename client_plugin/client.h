@@ -107,6 +107,8 @@ class Client {
 
   void Handshake();
   bool MapReplaced(uint64_t now);
+  // (device, inode) of the file at the map path; (0, 0) when there is none.
+  std::pair<dev_t, ino_t> MapFileAtPath() const;
   void MaybeRehandshake();
   // Per-I/O: the server is alive, beating, its map not replaced (checked
   // every kRefreshEveryMs), and the epoch unchanged (on an epoch change the

@@ -6,27 +6,10 @@
 #include <nfsc/libnfs.h>
 
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
-#include <new>
 
+#include "harness/failing_new.h"
 #include "localio/localio_client.h"
-
-// operator new that throws while armed, in the arming thread: out of memory
-// on demand. (GCC
-// cannot see that the replaced new and delete pair up.)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-namespace {
-thread_local bool g_fail_allocations = false;  // this thread only
-}  // namespace
-
-void* operator new(std::size_t n) {
-  if (g_fail_allocations) throw std::bad_alloc();
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace {
 
@@ -71,9 +54,9 @@ TEST(CApiBoundary, OutOfMemoryInAttachIsEnomemNotAnException) {
   localio_config_init(&cfg);
   cfg.map_path = "/nonexistent/map";
   localio_context* ctx = reinterpret_cast<localio_context*>(&cfg);  // overwritten
-  g_fail_allocations = true;
+  localio::harness::FailAllocations(true);
   const int rc = localio_attach(nfs, &cfg, &ctx);
-  g_fail_allocations = false;
+  localio::harness::FailAllocations(false);
   EXPECT_EQ(rc, -ENOMEM);
   EXPECT_EQ(ctx, nullptr);
   // And without the failure, the same call works (no mount: not local).

@@ -120,7 +120,8 @@ class Runner {
   int RunIdentity();
   // The inode number in the handle's kernel handle when it is ext4's kind
   // (FILEID_INO32_GEN: inode, generation); nothing otherwise.
-  std::optional<uint64_t> InodeOfHandle(nfsfh* fh) const;
+  // (The map's handle format is read once, at the first call.)
+  std::optional<uint64_t> InodeOfHandle(nfsfh* fh);
   void PrintCounters();
   int bad() const { return bad_; }
 
@@ -133,6 +134,7 @@ class Runner {
   uint64_t seen_changed_ = 0, bypassed_ = 0, began_ = 0;
   bool in_fallback_ = false, ready_ = false;
   int bad_ = 0, ioerrors_ = 0;
+  std::optional<localio_fh_format> fh_format_;
 };
 
 int Runner::RunReadWrite() {
@@ -195,14 +197,17 @@ int Runner::RunReadWrite() {
   return bad_ ? 3 : 0;
 }
 
-std::optional<uint64_t> Runner::InodeOfHandle(nfsfh* fh) const {
-  std::unique_ptr<localio::MapReader> map;
-  if (!localio::MapReader::Open(a_.map, &map).ok()) return std::nullopt;
+std::optional<uint64_t> Runner::InodeOfHandle(nfsfh* fh) {
+  if (!fh_format_) {
+    std::unique_ptr<localio::MapReader> map;
+    if (!localio::MapReader::Open(a_.map, &map).ok()) return std::nullopt;
+    fh_format_ = map->fh_format();
+  }
   const nfs_fh* wire = nfs_get_fh(fh);
   if (wire == nullptr || wire->len <= 0) return std::nullopt;
   const std::optional<localio::WireHandle> handle = localio::ParseWireHandle(
       {reinterpret_cast<const uint8_t*>(wire->val), static_cast<size_t>(wire->len)},
-      map->fh_format());
+      *fh_format_);
   if (!handle) return std::nullopt;
   const std::optional<localio::KernelHandle> kh = localio::ParseVfsOpaque(handle->opaque);
   constexpr int32_t kFileidIno32Gen = 1;

@@ -12,36 +12,19 @@
 
 #include <cerrno>
 #include <climits>
-#include <cstdlib>
 #include <cstring>
-#include <new>
 #include <memory>
 #include <random>
 #include <string>
 
 #include <gtest/gtest.h>
 
+#include "harness/failing_new.h"
 #include "localio/hello_area.h"
 #include "localio/localio_caller.h"
 #include "localio/map_reader.h"
 #include "temp_tree.h"
 #include "vfs_handle.h"
-
-// operator new that throws while armed, in the arming thread: out of memory
-// on demand. (GCC
-// cannot see that the replaced new and delete pair up.)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-namespace {
-thread_local bool g_fail_allocations = false;  // this thread only: the server has threads of its own
-}  // namespace
-
-void* operator new(std::size_t n) {
-  if (g_fail_allocations) throw std::bad_alloc();
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace localio {
 namespace {
@@ -180,15 +163,15 @@ TEST_F(LocalioServerTest, OutOfMemoryInACallIsAnErrnoNotAnException) {
   d.server_root = root_.path().c_str();
   d.squash = LOCALIO_SQUASH_ROOT;
   d.resolver = LOCALIO_RESOLVER_VFS;
-  g_fail_allocations = true;
+  harness::FailAllocations(true);
   const int rc = localio_server_add_export(&d);
   const Object o = [&] {
-    g_fail_allocations = false;
+    harness::FailAllocations(false);
     return Describe("");
   }();
-  g_fail_allocations = true;
+  harness::FailAllocations(true);
   localio_publish_root(kExport, &o.obj);
-  g_fail_allocations = false;
+  harness::FailAllocations(false);
   EXPECT_EQ(rc, -ENOMEM);
   EXPECT_TRUE(localio_server_running());
   AddExport();

@@ -306,8 +306,8 @@ int Client::OpenLocal(nfsfh* fh, OpenFile* f, bool write) {
     log_.Debug("cannot open " + std::string(entry.path()) + " locally: " + Errno(fd));
     return LOCALIO_FALLBACK_OPEN;
   }
-  struct stat st;
-  if (fstat(fd, &st) != 0 || !IsSameObject(entry, st) ||
+  struct statx sx;
+  if (statx(fd, "", AT_EMPTY_PATH, kIdentityStatxMask, &sx) != 0 || !IsSameObject(entry, fd, sx) ||
       (view->exp.kernel_handles && !IsHandlesObject(handle->opaque, fd))) {
     close(fd);
     log_.Debug(std::string(entry.path()) + " is not the object its handle names");

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -34,10 +35,15 @@ bool IsHandlesObject(std::span<const uint8_t> vfs_opaque, int fd) {
   return want && KernelHandleOf(fd, &got) == 0 && got == *want;
 }
 
-bool IsSameObject(const MapEntry& entry, const struct stat& st) {
-  return entry.type == MapObjectType::kRegular && S_ISREG(st.st_mode) &&
-         static_cast<uint64_t>(st.st_ino) == entry.ino &&
-         static_cast<uint64_t>(st.st_dev) == entry.dev;
+bool IsSameObject(const MapEntry& entry, int fd, const struct statx& sx) {
+  if (entry.type != MapObjectType::kRegular || !(sx.stx_mask & STATX_TYPE) ||
+      !S_ISREG(sx.stx_mode) || !(sx.stx_mask & STATX_INO) || sx.stx_ino != entry.ino ||
+      makedev(sx.stx_dev_major, sx.stx_dev_minor) != entry.dev)
+    return false;
+  if (entry.stamp.birth_ns != 0 && MapBirthNs(sx) != entry.stamp.birth_ns) return false;
+  uint32_t generation;
+  return !entry.stamp.has_generation ||
+         (MapInodeGeneration(fd, &generation) && generation == entry.stamp.generation);
 }
 
 }  // namespace localio::client

@@ -26,8 +26,14 @@ int OpenExportRoot(const std::string& path);
 // kernel before 5.6).
 int OpenBeneath(int root_fd, const std::string& relpath, int flags);
 
-// True when `st` is the regular file `entry` describes (inode, device).
-bool IsSameObject(const MapEntry& entry, const struct stat& st);
+// The statx fields IsSameObject reads.
+inline constexpr unsigned kIdentityStatxMask = STATX_TYPE | STATX_INO | STATX_BTIME;
+
+// True when the open file `fd`, whose statx is `sx`, is the regular file
+// `entry` describes: inode, device and, where the entry carries them, birth
+// time and inode generation (an inode number reused after unlink and create
+// has another generation, and a later birth time when a clock tick passed).
+bool IsSameObject(const MapEntry& entry, int fd, const struct statx& sx);
 
 // True when the open file `fd` has the kernel handle inside `vfs_opaque`
 // (an FSAL_VFS opaque, localio/vfs_opaque.h). This, not the map's inode

@@ -3,7 +3,9 @@
 #include "localio/map_layout.h"
 
 #include <fcntl.h>
+#include <linux/fs.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -162,6 +164,25 @@ uint64_t MapMonotonicMs() {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return static_cast<uint64_t>(ts.tv_sec) * 1000 + static_cast<uint64_t>(ts.tv_nsec) / 1000000;
+}
+
+uint64_t MapBirthNs(const struct statx& sx) {
+  if (!(sx.stx_mask & STATX_BTIME) || sx.stx_btime.tv_sec < 0) return 0;
+  return static_cast<uint64_t>(sx.stx_btime.tv_sec) * 1000000000u + sx.stx_btime.tv_nsec;
+}
+
+bool MapInodeGeneration(int fd, uint32_t* out) {
+  int generation = 0;  // the filesystems write an int (put_user on an int *)
+  if (ioctl(fd, FS_IOC_GETVERSION, &generation) != 0) return false;
+  *out = static_cast<uint32_t>(generation);
+  return true;
+}
+
+MapInodeStamp MapInodeStampOf(int fd, const struct statx& sx) {
+  MapInodeStamp stamp;
+  stamp.birth_ns = MapBirthNs(sx);
+  stamp.has_generation = MapInodeGeneration(fd, &stamp.generation);
+  return stamp;
 }
 
 }  // namespace localio

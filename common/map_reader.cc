@@ -209,6 +209,9 @@ int MapReader::ReadSlot(uint32_t index, uint16_t export_id, std::span<const uint
     out->dev = head.dev;
     out->generation = head.generation;
     out->published_ms = head.published_ms;
+    out->stamp.birth_ns = head.birth_ns;
+    out->stamp.has_generation = (head.flags & kMapSlotHasGeneration) != 0;
+    out->stamp.generation = out->stamp.has_generation ? head.inode_generation : 0;
     std::memcpy(out->handle.data(), head.handle, head.handle_len);
     return 0;
   }

@@ -318,7 +318,7 @@ void MapWriter::ClearSlot(uint32_t index) {
 
 int MapWriter::Publish(uint16_t export_id, std::span<const uint8_t> handle,
                        std::string_view relpath, uint64_t ino, uint64_t dev,
-                       MapObjectType type) {
+                       MapObjectType type, const MapInodeStamp& stamp) {
   if (handle.empty() || handle.size() > kMapMaxHandleLen) return -EMSGSIZE;
   if (relpath.size() > kMapMaxPathLen) return -ENAMETOOLONG;
   if (!MapRelPathIsSafe(relpath)) return -EINVAL;
@@ -327,8 +327,9 @@ int MapWriter::Publish(uint16_t export_id, std::span<const uint8_t> handle,
   int64_t index = Find(export_id, handle, hash);
   if (index >= 0) {
     const MapSlot& s = Slots()[index];
-    if (s.ino == ino && s.dev == dev && s.type == static_cast<uint8_t>(type) &&
-        s.path_len == relpath.size() &&
+    if (s.ino == ino && s.dev == dev && s.birth_ns == stamp.birth_ns &&
+        ((s.flags & kMapSlotHasGeneration) != 0) == stamp.has_generation &&
+        s.inode_generation == stamp.generation && s.type == static_cast<uint8_t>(type) && s.path_len == relpath.size() &&
         std::memcmp(s.path, relpath.data(), relpath.size()) == 0) {
       last_use_[index] = ++clock_;  // private: readers' cache lines untouched
       return 0;
@@ -357,11 +358,13 @@ int MapWriter::Publish(uint16_t export_id, std::span<const uint8_t> handle,
   value.handle_len = static_cast<uint8_t>(handle.size());
   value.type = static_cast<uint8_t>(type);
   value.path_len = static_cast<uint16_t>(relpath.size());
-  value.flags = kMapSlotInUse;
+  value.flags = kMapSlotInUse | (stamp.has_generation ? kMapSlotHasGeneration : 0);
   value.ino = ino;
   value.dev = dev;
   value.generation = Slots()[index].generation + 1;
   value.published_ms = MapMonotonicMs();
+  value.birth_ns = stamp.birth_ns;
+  value.inode_generation = stamp.has_generation ? stamp.generation : 0;
   std::memcpy(value.handle, handle.data(), handle.size());
   std::memcpy(value.path, relpath.data(), relpath.size());
   WriteSlot(static_cast<uint32_t>(index), value, MapTagOf(hash));

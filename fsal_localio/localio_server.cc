@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -56,6 +57,12 @@ class Server {
   // Path of `opaque` in the map, or resolved from the kernel and published.
   // Caller holds mu_ shared.
   bool PathOf(uint16_t id, std::span<const uint8_t> opaque, std::string* path);
+  // map_->Publish, with the inode stamp of a regular file where the
+  // export's handles are not kernel handles (MapSlot::birth_ns): a path that
+  // names another object by now is not published (-ESTALE). Caller holds
+  // mu_ shared.
+  int Publish(uint16_t id, std::span<const uint8_t> opaque, const std::string& path,
+              uint64_t ino, uint64_t dev, MapObjectType type);
   void HeartbeatLoop();
 
   // Shared by publishers, exclusive for start/stop and export changes.
@@ -238,16 +245,38 @@ bool Server::PathOf(uint16_t id, std::span<const uint8_t> opaque, std::string* p
   ResolvedObject obj;
   if (ResolveVfsHandle(it->second.root_fd, it->second.root_path, opaque, &obj) != 0)
     return false;
-  map_->Publish(id, opaque, obj.relpath, obj.ino, obj.dev, obj.type);
+  Publish(id, opaque, obj.relpath, obj.ino, obj.dev, obj.type);
   *path = std::move(obj.relpath);
   return true;
+}
+
+int Server::Publish(uint16_t id, std::span<const uint8_t> opaque, const std::string& path,
+                    uint64_t ino, uint64_t dev, MapObjectType type) {
+  const auto it = exports_.find(id);
+  if (it == exports_.end()) return -ENOENT;
+  MapInodeStamp stamp;
+  // Only regular files are ever opened by clients; a kernel handle already
+  // carries the inode generation.
+  if (it->second.resolver != LOCALIO_RESOLVER_VFS && type == MapObjectType::kRegular) {
+    const int fd = openat(it->second.root_fd, path.c_str(),
+                          O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) return -errno;
+    struct statx sx;
+    const bool same = statx(fd, "", AT_EMPTY_PATH, STATX_TYPE | STATX_INO | STATX_BTIME, &sx) == 0 &&
+                      S_ISREG(sx.stx_mode) && sx.stx_ino == ino &&
+                      makedev(sx.stx_dev_major, sx.stx_dev_minor) == dev;
+    if (same) stamp = MapInodeStampOf(fd, sx);
+    close(fd);
+    if (!same) return -ESTALE;
+  }
+  return map_->Publish(id, opaque, path, ino, dev, type, stamp);
 }
 
 void Server::PublishRoot(uint16_t id, const localio_object& root) {
   std::shared_lock lock(mu_);
   if (!running_ || exports_.count(id) == 0) return;
-  map_->Publish(id, Bytes(root.opaque, root.opaque_len), "", root.ino, root.dev,
-                static_cast<MapObjectType>(root.type));
+  Publish(id, Bytes(root.opaque, root.opaque_len), "", root.ino, root.dev,
+          static_cast<MapObjectType>(root.type));
 }
 
 void Server::PublishChild(uint16_t id, std::span<const uint8_t> parent,
@@ -261,8 +290,8 @@ void Server::PublishChild(uint16_t id, std::span<const uint8_t> parent,
   if (!PathOf(id, parent, &path)) return;
   if (!path.empty()) path.push_back('/');
   path.append(name);
-  map_->Publish(id, Bytes(child.opaque, child.opaque_len), path, child.ino,
-                child.dev, static_cast<MapObjectType>(child.type));
+  Publish(id, Bytes(child.opaque, child.opaque_len), path, child.ino, child.dev,
+          static_cast<MapObjectType>(child.type));
 }
 
 void Server::PublishWire(uint16_t id, std::span<const uint8_t> opaque) {
@@ -300,8 +329,8 @@ void Server::Renamed(uint16_t id, const localio_object& obj,
   }
   // A new path the map cannot hold (too long, unsafe name) must not leave
   // the old one behind.
-  if (map_->Publish(id, handle, new_path, obj.ino, obj.dev,
-                    static_cast<MapObjectType>(obj.type)) != 0)
+  if (Publish(id, handle, new_path, obj.ino, obj.dev, static_cast<MapObjectType>(obj.type)) !=
+      0)
     map_->Unpublish(id, handle);
 }
 

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -56,27 +57,78 @@ TEST_F(LocalFile, RefusesEscapesAndSymlinks) {
   EXPECT_EQ(OpenBeneath(root_, "missing", O_RDONLY), -ENOENT);
 }
 
-TEST_F(LocalFile, IdentityNeedsInodeDeviceAndRegularType) {
-  struct stat st;
-  ASSERT_EQ(stat((top_ + "/export/dir/file").c_str(), &st), 0);
+struct statx StatxOf(int fd) {
+  struct statx sx {};
+  EXPECT_EQ(statx(fd, "", AT_EMPTY_PATH, kIdentityStatxMask, &sx), 0) << strerror(errno);
+  return sx;
+}
+
+// An open file descriptor with its statx, as Client checks one.
+struct Opened {
+  explicit Opened(const std::string& path) : fd(open(path.c_str(), O_RDONLY | O_CLOEXEC)) {
+    EXPECT_GE(fd, 0) << path << ": " << strerror(errno);
+    sx = StatxOf(fd);
+  }
+  ~Opened() {
+    if (fd >= 0) close(fd);
+  }
+  int fd;
+  struct statx sx;
+};
+
+// The entry a server publishes for `f`: with its inode stamp, or without.
+MapEntry EntryFor(const Opened& f, bool with_stamp) {
   MapEntry e;
   e.type = MapObjectType::kRegular;
-  e.ino = st.st_ino;
-  e.dev = st.st_dev;
-  EXPECT_TRUE(IsSameObject(e, st));
+  e.ino = f.sx.stx_ino;
+  e.dev = makedev(f.sx.stx_dev_major, f.sx.stx_dev_minor);
+  if (with_stamp) e.stamp = MapInodeStampOf(f.fd, f.sx);
+  return e;
+}
+
+TEST_F(LocalFile, IdentityNeedsInodeDeviceStampAndRegularType) {
+  const Opened f(top_ + "/export/dir/file");
+  const MapEntry e = EntryFor(f, /*with_stamp=*/true);
+  ASSERT_NE(e.stamp.birth_ns, 0u) << "the filesystem of /tmp reports no birth time";
+  ASSERT_TRUE(e.stamp.has_generation) << "the filesystem of /tmp has no inode generation";
+  EXPECT_TRUE(IsSameObject(e, f.fd, f.sx));
   MapEntry other = e;
   other.ino += 1;
-  EXPECT_FALSE(IsSameObject(other, st));
+  EXPECT_FALSE(IsSameObject(other, f.fd, f.sx));
   other = e;
   other.dev += 1;
-  EXPECT_FALSE(IsSameObject(other, st));
+  EXPECT_FALSE(IsSameObject(other, f.fd, f.sx));
+  other = e;
+  other.stamp.birth_ns += 1;
+  EXPECT_FALSE(IsSameObject(other, f.fd, f.sx));
+  other = e;
+  other.stamp.generation += 1;
+  EXPECT_FALSE(IsSameObject(other, f.fd, f.sx));
+  other = e;
+  other.stamp = {};
+  EXPECT_TRUE(IsSameObject(other, f.fd, f.sx)) << "an entry without a stamp checks the rest";
+  struct statx no_birth = f.sx;
+  no_birth.stx_mask &= ~STATX_BTIME;
+  EXPECT_FALSE(IsSameObject(e, f.fd, no_birth)) << "a birth time that cannot be read is no proof";
   other = e;
   other.type = MapObjectType::kDirectory;
-  EXPECT_FALSE(IsSameObject(other, st));
-  struct stat dir;
-  ASSERT_EQ(stat((top_ + "/export/dir").c_str(), &dir), 0);
-  e.ino = dir.st_ino;
-  EXPECT_FALSE(IsSameObject(e, dir)) << "a directory is never bypassed";
+  EXPECT_FALSE(IsSameObject(other, f.fd, f.sx));
+  const Opened dir(top_ + "/export/dir");
+  EXPECT_FALSE(IsSameObject(EntryFor(dir, true), dir.fd, dir.sx)) << "a directory is never bypassed";
+}
+
+TEST_F(LocalFile, AGenerationOnAFilesystemWithoutOneIsNoProof) {
+  const std::string path = "/dev/shm/localio-local-file-" + std::to_string(getpid());
+  std::ofstream(path) << "x";
+  {
+    const Opened f(path);
+    MapEntry e = EntryFor(f, /*with_stamp=*/true);
+    EXPECT_FALSE(e.stamp.has_generation) << "tmpfs has grown FS_IOC_GETVERSION";
+    EXPECT_TRUE(IsSameObject(e, f.fd, f.sx));
+    e.stamp.has_generation = true;
+    EXPECT_FALSE(IsSameObject(e, f.fd, f.sx));
+  }
+  unlink(path.c_str());
 }
 
 std::vector<uint8_t> OpaqueOf(const std::string& path) {
@@ -102,32 +154,30 @@ TEST_F(LocalFile, TheKernelHandleTiesAFileToItsHandle) {
 }
 
 // An inode number reused after unlink and create passes the inode check;
-// the kernel handle (it carries the generation) tells the two apart.
+// the birth time and the kernel handle (it carries the generation) each
+// tell the two apart.
 TEST_F(LocalFile, AReusedInodeNumberIsAnotherObject) {
   const std::string path = top_ + "/export/reused";
   std::ofstream(path) << "first";
-  struct stat first;
-  ASSERT_EQ(stat(path.c_str(), &first), 0);
+  MapEntry without, with;
+  {
+    const Opened first(path);
+    without = EntryFor(first, /*with_stamp=*/false);
+    with = EntryFor(first, /*with_stamp=*/true);
+  }
   const std::vector<uint8_t> opaque = OpaqueOf(path);
   ASSERT_FALSE(opaque.empty());
-  MapEntry e;
-  e.type = MapObjectType::kRegular;
-  e.ino = first.st_ino;
-  e.dev = first.st_dev;
-  struct stat now {};
-  for (int tries = 0; tries < 1000; ++tries) {
+  bool reused = false;
+  for (int tries = 0; tries < 1000 && !reused; ++tries) {
     ASSERT_EQ(unlink(path.c_str()), 0);
     std::ofstream(path) << "second";
-    ASSERT_EQ(stat(path.c_str(), &now), 0);
-    if (now.st_ino == first.st_ino) break;
+    reused = Opened(path).sx.stx_ino == without.ino;
   }
-  ASSERT_EQ(now.st_ino, first.st_ino) << "the filesystem of /tmp reused no inode number";
-  const int fd = open(path.c_str(), O_RDONLY);
-  ASSERT_GE(fd, 0);
-  ASSERT_EQ(fstat(fd, &now), 0);
-  EXPECT_TRUE(IsSameObject(e, now)) << "the inode check alone cannot tell";
-  EXPECT_FALSE(IsHandlesObject(opaque, fd));
-  close(fd);
+  ASSERT_TRUE(reused) << "the filesystem of /tmp reused no inode number";
+  const Opened now(path);
+  EXPECT_TRUE(IsSameObject(without, now.fd, now.sx)) << "the inode check alone cannot tell";
+  EXPECT_FALSE(IsSameObject(with, now.fd, now.sx));
+  EXPECT_FALSE(IsHandlesObject(opaque, now.fd));
 }
 
 }  // namespace

@@ -35,9 +35,9 @@ TEST(MapLayout, CapacityIsTheSmallestPowerOfTwoBucketCountHoldingMaxEntries) {
   EXPECT_LT(MapGeometryForEntries(1u << 20).total_size, (1ull << 29) + (1ull << 23));
 }
 
-TEST(MapLayout, SlotKeepsAtLeast400PathBytesAnd64HandleBytes) {
+TEST(MapLayout, SlotKeepsAtLeast384PathBytesAnd64HandleBytes) {
   EXPECT_EQ(sizeof(MapSlot), 512u);
-  EXPECT_GE(kMapPathField, 400u);
+  EXPECT_GE(kMapPathField, 384u);
   EXPECT_EQ(kMapMaxHandleLen, 64u);
 }
 

@@ -89,7 +89,7 @@ TEST_F(MapReaderTest, EachCorruptedHeaderFieldMakesTheMapUnusable) {
   const uint64_t size = good_.size();
   std::vector<Case> cases = {
       {"magic", WithField<uint8_t>(0, 'X')},
-      {"layout_version", WithField<uint32_t>(offsetof(MapHeader, layout_version), 2)},
+      {"layout_version", WithField<uint32_t>(offsetof(MapHeader, layout_version), kMapLayoutVersion + 1)},
       {"header_size", WithField<uint32_t>(offsetof(MapHeader, header_size), 128)},
       {"total_size beyond file", WithField<uint64_t>(offsetof(MapHeader, total_size), size + 64)},
       {"total_size smaller", WithField<uint64_t>(offsetof(MapHeader, total_size), 4096)},

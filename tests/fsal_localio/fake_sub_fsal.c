@@ -2,6 +2,9 @@
 #include "fake_sub_fsal.h"
 
 #include <stdlib.h>
+#include <sys/sysmacros.h>
+
+#include "FSAL/fsal_localfs.h"
 #include <string.h>
 
 struct fake_call fake_last;
@@ -17,7 +20,11 @@ static struct {
 	uint8_t opaque[LOCALIO_MAX_OPAQUE];
 	size_t len;
 	object_file_type_t type;
+	uint64_t ino;
+	dev_t dev;
 } queue[FAKE_QUEUE_MAX];
+/* The filesystem of the queued objects (one per test run: the export's). */
+static struct fsal_filesystem fake_fs;
 static int queue_head, queue_len;
 
 static struct {
@@ -69,7 +76,7 @@ void fake_reset(void)
 }
 
 void fake_queue_handle(const void *opaque, size_t len,
-		       object_file_type_t type)
+		       object_file_type_t type, uint64_t ino, dev_t dev)
 {
 	int slot = (queue_head + queue_len) % FAKE_QUEUE_MAX;
 
@@ -78,6 +85,8 @@ void fake_queue_handle(const void *opaque, size_t len,
 	memcpy(queue[slot].opaque, opaque, len);
 	queue[slot].len = len;
 	queue[slot].type = type;
+	queue[slot].ino = ino;
+	queue[slot].dev = dev;
 	queue_len++;
 }
 
@@ -90,7 +99,14 @@ static struct fsal_obj_handle *new_typed(int id, object_file_type_t type)
 {
 	struct fake_handle *h = gsh_calloc(1, sizeof(*h));
 
+	uint64_t fileid = 1000 + id;
+	struct fsal_filesystem *fs = NULL;
+
 	if (queue_len > 0) {
+		fileid = queue[queue_head].ino;
+		fake_fs.dev.major = major(queue[queue_head].dev);
+		fake_fs.dev.minor = minor(queue[queue_head].dev);
+		fs = &fake_fs;
 		memcpy(h->opaque, queue[queue_head].opaque,
 		       queue[queue_head].len);
 		h->opaque_len = queue[queue_head].len;
@@ -104,7 +120,8 @@ static struct fsal_obj_handle *new_typed(int id, object_file_type_t type)
 	}
 	localio_obj_handle_init(&h->obj, &fake_last_export->export, type);
 	h->obj.obj_ops = &fake_obj_ops;
-	h->obj.fileid = 1000 + id;
+	h->obj.fileid = fileid;
+	h->obj.fs = fs;
 	h->id = id;
 	return &h->obj;
 }

@@ -61,12 +61,13 @@ struct fsal_obj_handle *fake_handle_new(int id);
 
 /* Gives the next handle a fake op makes (lookup_path, lookup, mkdir,
  * open2 create, create_handle, each readdir entry; in that order of
- * creation) this opaque and type (NO_FILE_TYPE: the op's default:
- * DIRECTORY for lookup_path and mkdir, REGULAR_FILE otherwise). Up to
+ * creation) this opaque, type (NO_FILE_TYPE: the op's default:
+ * DIRECTORY for lookup_path and mkdir, REGULAR_FILE otherwise), fileid
+ * and filesystem device: those of the real object it stands for. Up to
  * FAKE_QUEUE_MAX pending; fake_reset drops them. */
 #define FAKE_QUEUE_MAX 8
 void fake_queue_handle(const void *opaque, size_t len,
-		       object_file_type_t type);
+		       object_file_type_t type, uint64_t ino, dev_t dev);
 
 /* Handles of fake ops that failed consumed nothing from the queue. */
 int fake_queued(void);

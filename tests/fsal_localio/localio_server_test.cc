@@ -323,6 +323,68 @@ TEST_F(LocalioServerTest, PublishRootAndChildrenAreVisible) {
   EXPECT_NE(MapPath(*r, file, kExport + 1), "dir/file");
 }
 
+MapInodeStamp StampOf(const std::string& path) {
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  EXPECT_GE(fd, 0) << path;
+  struct statx sx {};
+  EXPECT_EQ(0, statx(fd, "", AT_EMPTY_PATH, STATX_BTIME, &sx));
+  const MapInodeStamp stamp = MapInodeStampOf(fd, sx);
+  close(fd);
+  return stamp;
+}
+
+// Without kernel handles, only the inode stamp tells a regular file from a
+// later one with its inode number; with them, the kernel handle does (and
+// the server pays no open per entry).
+TEST_F(LocalioServerTest, FilesCarryTheirInodeStampWhereHandlesAreNotKernelHandles) {
+  Start();
+  AddExport(LOCALIO_RESOLVER_NONE);
+  ASSERT_TRUE(root_.MakeFile("dir/file"));
+  const Object root = Describe("");
+  const Object dir = Describe("dir");
+  const Object file = Describe("dir/file");
+  const MapInodeStamp want = StampOf(root_.Path("dir/file"));
+  ASSERT_NE(want.birth_ns, 0u) << "the filesystem reports no birth time";
+  ASSERT_TRUE(want.has_generation) << "the filesystem has no inode generation";
+  const auto publish = [&] {
+    localio_publish_root(kExport, &root.obj);
+    localio_publish_child(kExport, root.opaque.data(), root.opaque.size(), "dir", &dir.obj);
+    localio_publish_child(kExport, dir.opaque.data(), dir.opaque.size(), "file", &file.obj);
+  };
+  publish();
+  auto r = Reader();
+  ASSERT_TRUE(r);
+  MapEntry e;
+  ASSERT_EQ(0, r->Lookup(kExport, Key(file), &e));
+  EXPECT_EQ(e.stamp, want);
+  ASSERT_EQ(0, r->Lookup(kExport, Key(dir), &e));
+  EXPECT_EQ(e.stamp, MapInodeStamp{}) << "directories are never opened by clients";
+
+  localio_server_stop();
+  Start();
+  AddExport(LOCALIO_RESOLVER_VFS);
+  publish();
+  r = Reader();
+  ASSERT_TRUE(r);
+  ASSERT_EQ(0, r->Lookup(kExport, Key(file), &e));
+  EXPECT_EQ(e.stamp, MapInodeStamp{});
+}
+
+TEST_F(LocalioServerTest, APathThatNamesAnotherObjectByNowIsNotPublished) {
+  Start();
+  AddExport(LOCALIO_RESOLVER_NONE);
+  ASSERT_TRUE(root_.MakeFile("a"));
+  ASSERT_TRUE(root_.MakeFile("b"));
+  const Object root = Describe("");
+  const Object a = Describe("a");
+  localio_publish_root(kExport, &root.obj);
+  ASSERT_EQ(0, rename(root_.Path("b").c_str(), root_.Path("a").c_str()));
+  localio_publish_child(kExport, root.opaque.data(), root.opaque.size(), "a", &a.obj);
+  auto r = Reader();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(MapPath(*r, a), "<absent rc=" + std::to_string(-ENOENT) + ">");
+}
+
 TEST_F(LocalioServerTest, NamesThatAreNotOneComponentAreNotPublished) {
   Start();
   AddExport(LOCALIO_RESOLVER_NONE);

@@ -22,14 +22,14 @@
 namespace localio {
 
 inline constexpr char kMapMagic[8] = {'L', 'O', 'C', 'A', 'L', 'M', 'A', 'P'};
-inline constexpr uint32_t kMapLayoutVersion = 1;
+inline constexpr uint32_t kMapLayoutVersion = 2;
 inline constexpr uint64_t kMapSectionAlign = 64;
 
 inline constexpr uint32_t kMapExportRows = 256;
 inline constexpr uint32_t kMapRootPathField = 1024;  // bytes incl. the NUL
 inline constexpr uint32_t kMapSlotsPerBucket = 8;
 inline constexpr uint32_t kMapMaxHandleLen = 64;
-inline constexpr uint32_t kMapPathField = 400;  // bytes incl. the NUL
+inline constexpr uint32_t kMapPathField = 384;  // bytes incl. the NUL
 inline constexpr uint32_t kMapMaxPathLen = kMapPathField - 1;
 // Upper bound on buckets a reader accepts (2^27 buckets = 1G entries), so a
 // hostile header cannot make size arithmetic overflow.
@@ -120,6 +120,7 @@ static_assert(offsetof(MapExportRow, server_root) == 32);
 
 // MapSlot::flags
 inline constexpr uint16_t kMapSlotInUse = 1;
+inline constexpr uint16_t kMapSlotHasGeneration = 2;  // inode_generation is set
 
 // One entry. Written under `seq` (odd while written). The writer keeps the
 // bucket's tag (hash bits) in the tag array in step, so a lookup reads 32
@@ -136,11 +137,21 @@ struct MapSlot {
   uint64_t generation;           // bumped whenever the slot's value changes
   uint64_t published_ms;         // CLOCK_MONOTONIC ms of the last change
   uint8_t handle[kMapMaxHandleLen];
+  // For a regular file of an export whose handles are not kernel handles,
+  // what tells it from a later object that got its inode number back: its
+  // birth time (statx btime, ns since the epoch; 0 = none) and its inode
+  // generation (FS_IOC_GETVERSION, with kMapSlotHasGeneration). Birth times
+  // are coarse (a clock tick), so a fast reuse can share one; the generation
+  // is what ext4, XFS and btrfs give, tmpfs gives neither but never reuses.
+  uint64_t birth_ns;
+  uint32_t inode_generation;
+  uint32_t reserved1;
   char path[kMapPathField];      // relative to the export root, NUL-terminated
 };
 static_assert(sizeof(MapSlot) == 512);
 static_assert(offsetof(MapSlot, handle) == 48);
-static_assert(offsetof(MapSlot, path) == 112);
+static_assert(offsetof(MapSlot, birth_ns) == 112);
+static_assert(offsetof(MapSlot, path) == 128);
 inline constexpr size_t kMapSlotHeadSize = offsetof(MapSlot, path);
 
 // Where everything sits for a given number of buckets.

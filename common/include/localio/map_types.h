@@ -3,6 +3,8 @@
 #ifndef LOCALIO_MAP_TYPES_H
 #define LOCALIO_MAP_TYPES_H
 
+#include <sys/stat.h>
+
 #include <array>
 #include <cstdint>
 #include <string>
@@ -51,6 +53,16 @@ struct MapExport {
   bool operator==(const MapExport&) const = default;
 };
 
+// MapSlot's birth_ns and inode_generation: what tells an object from a
+// later one with its inode number. All zero/false = nothing published.
+struct MapInodeStamp {
+  uint64_t birth_ns = 0;
+  bool has_generation = false;
+  uint32_t generation = 0;
+
+  bool operator==(const MapInodeStamp&) const = default;
+};
+
 // One entry as a reader copied it out of the map; already validated (see
 // MapRelPathIsSafe). Fixed size so a lookup allocates nothing.
 struct MapEntry {
@@ -62,6 +74,7 @@ struct MapEntry {
   uint64_t dev = 0;
   uint64_t generation = 0;
   uint64_t published_ms = 0;
+  MapInodeStamp stamp;
   std::array<uint8_t, kMapMaxHandleLen> handle{};
   std::array<char, kMapPathField> path_bytes{};
 
@@ -93,6 +106,15 @@ struct MapStats {
 // "." or ".." component, no NUL, at most kMapMaxPathLen bytes. "" names the
 // export root itself.
 bool MapRelPathIsSafe(std::string_view path);
+
+// The birth time statx reported, in ns since the epoch (MapSlot::birth_ns),
+// or 0 when the filesystem reports none.
+uint64_t MapBirthNs(const struct statx& sx);
+// The inode generation of the open file fd (FS_IOC_GETVERSION): true and
+// *out set, or false where the filesystem has none (tmpfs: ENOTTY).
+bool MapInodeGeneration(int fd, uint32_t* out);
+// Both, for the open file fd whose statx is sx.
+MapInodeStamp MapInodeStampOf(int fd, const struct statx& sx);
 
 // CLOCK_MONOTONIC in milliseconds: the heartbeat's and leases' clock.
 uint64_t MapMonotonicMs();

@@ -70,7 +70,8 @@ class MapWriter {
   // row back. 0 or -ENOENT.
   int SuspendExport(uint16_t export_id);
 
-  // Publishes handle -> relpath and identity. Re-publishing an unchanged
+  // Publishes handle -> relpath and identity (stamp: MapSlot's birth_ns and
+  // inode_generation; empty = none). Re-publishing an unchanged
   // entry is one hash probe and a compare, no write to the map; a changed
   // entry bumps the slot's generation. A full bucket evicts its least
   // recently published entry. 0, or -EMSGSIZE (handle empty or longer than
@@ -78,7 +79,7 @@ class MapWriter {
   // -EINVAL (relpath not MapRelPathIsSafe). Refused entries are simply not
   // in the map: clients use RPC for them.
   int Publish(uint16_t export_id, std::span<const uint8_t> handle, std::string_view relpath,
-              uint64_t ino, uint64_t dev, MapObjectType type);
+              uint64_t ino, uint64_t dev, MapObjectType type, const MapInodeStamp& stamp = {});
   // 0 or -ENOENT.
   int Unpublish(uint16_t export_id, std::span<const uint8_t> handle);
   // After a rename of old_relpath to new_relpath in the export: rewrites

@@ -124,8 +124,9 @@ class FsalIntegration : public ::testing::TestWithParam<Variant> {
 
   void SetUp() override {
     ASSERT_TRUE(start_->ok()) << start_->message;
-    if (GetParam().fsal == Fsal::kLocalio && !LocalioFsalBuilt()) {
-      GTEST_SKIP() << "libfsallocalio.so is not built (" << LocalioFsalLibrary() << ")";
+    if (GetParam().fsal == Fsal::kLocalio) {
+      ASSERT_TRUE(LocalioFsalBuilt())
+          << "libfsallocalio.so is not built (" << LocalioFsalLibrary() << ")";
     }
   }
 

@@ -1,13 +1,16 @@
 // What the shim keeps per nfs_context: the identity the application set,
 // the attached core Client, and the completions of bypassed async calls
 // waiting for the application's next nfs_service(). A registry maps
-// contexts to that state for every thread (one mutex; a context itself is
-// used by one thread at a time, as libnfs requires).
+// contexts to that state for every thread (one mutex, and a per-thread
+// memo of the last answer so that a hot loop takes no lock; a context
+// itself is used by one thread at a time, as libnfs requires).
 #ifndef LOCALIO_PRELOAD_CONTEXT_REGISTRY_H
 #define LOCALIO_PRELOAD_CONTEXT_REGISTRY_H
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
+#include <vector>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -27,6 +30,7 @@ struct Completion {
   void* private_data = nullptr;
   int status = 0;
   void* buffer = nullptr;  // malloc'ed read data, freed after the callback
+  size_t buffer_size = 0;  // bytes allocated at buffer
   std::string error;
 
   Completion() = default;
@@ -38,12 +42,38 @@ struct Completion {
   ~Completion();
 };
 
+// Read buffers of delivered completions, kept for the next bypassed read
+// so that a steady async loop allocates nothing.
+class BufferPool {
+ public:
+  BufferPool() = default;
+  BufferPool(const BufferPool&) = delete;
+  BufferPool& operator=(const BufferPool&) = delete;
+  ~BufferPool();
+  // A malloc'ed buffer of at least `size` bytes, and its size in *got;
+  // nullptr when out of memory.
+  void* Take(size_t size, size_t* got);
+  // Keeps a buffer of `size` bytes from Take for later (or frees it).
+  void Give(void* buffer, size_t size) noexcept;
+
+ private:
+  struct Spare {
+    void* buffer;
+    size_t size;
+  };
+  static constexpr size_t kMaxSpares = 64;  // above any queue depth in use
+  std::vector<Spare> spares_;
+};
+
 struct ContextState {
   uint64_t id = 0;                 // unique per state: a reused pointer is a new context
   std::optional<long> uid;         // from nfs_set_uid / nfs_set_gid
   std::optional<long> gid;
   std::unique_ptr<client::Client> client;  // set once mounted (and active)
   std::deque<Completion> completions;      // in the order the calls were made
+  BufferPool buffers;
+  // CLOCK_MONOTONIC_COARSE ms of the last call of libnfs's own nfs_service.
+  uint64_t real_service_ms = 0;
 };
 
 class ContextRegistry {
@@ -59,6 +89,9 @@ class ContextRegistry {
   std::mutex mu_;
   std::unordered_map<const nfs_context*, std::unique_ptr<ContextState>> states_;
   uint64_t next_id_ = 1;
+  // Bumped (under mu_) whenever a state is added or removed: a thread's
+  // memo of an earlier answer is good while this has not moved.
+  std::atomic<uint64_t> version_{1};
 };
 
 // The process's registry; never destroyed, so that contexts destroyed from

@@ -23,6 +23,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <nfsc/libnfs.h>
@@ -33,6 +34,7 @@
 #include <new>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "client.h"
 #include "client_options.h"
@@ -140,8 +142,22 @@ bool RunCompletions(nfs_context* nfs, ContextState* s) {
     Deliver(nfs, c);
     s = Contexts().Find(nfs);
     if (s == nullptr || s->id != id) return false;
+    s->buffers.Give(std::exchange(c.buffer, nullptr), c.buffer_size);
   }
   return true;
+}
+
+// libnfs's nfs_service scans every RPC in flight for a timeout (a walk over
+// its 1,024 reply queues) before it looks at revents: when only our queued
+// completions woke the application, that call is skipped, but never for
+// longer than this, so an RPC in flight beside a busy bypass still times
+// out on time.
+constexpr uint64_t kRealServiceMs = 10;
+
+uint64_t CoarseMs() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000 + static_cast<uint64_t>(ts.tv_nsec) / 1000000;
 }
 
 // Queues a completion; false (nothing queued) when out of memory.
@@ -177,7 +193,8 @@ int64_t Advance(nfs_context* nfs, nfsfh* fh, uint64_t offset, int64_t result) {
 // completion. False: send it through libnfs (nothing was changed).
 bool QueueRead(ContextState* s, nfs_context* nfs, nfsfh* fh, uint64_t offset, uint64_t count,
                NfsCb cb, void* private_data, bool advance, const char* call) {
-  void* buffer = std::malloc(count == 0 ? 1 : count);
+  size_t size = 0;
+  void* buffer = s->buffers.Take(count, &size);
   if (buffer == nullptr) return false;
   int64_t result = 0;
   bool served = false;
@@ -186,11 +203,16 @@ bool QueueRead(ContextState* s, nfs_context* nfs, nfsfh* fh, uint64_t offset, ui
   } catch (const std::bad_alloc&) {
   }
   if (!served) {
-    std::free(buffer);
+    s->buffers.Give(buffer, size);
     return false;
   }
   Completion c = Finished(cb, private_data, result, call);
-  if (result >= 0) c.buffer = buffer; else std::free(buffer);
+  if (result >= 0) {
+    c.buffer = buffer;
+    c.buffer_size = size;
+  } else {
+    s->buffers.Give(buffer, size);
+  }
   if (!Queue(s, std::move(c))) return false;
   if (advance) {
     const int64_t moved = Advance(nfs, fh, offset, result);
@@ -579,12 +601,15 @@ int nfs_which_events(nfs_context* nfs) noexcept {
 
 int nfs_service(nfs_context* nfs, int revents) noexcept {
   return Shielded(nfs, "nfs_service", [&]() -> int {
-    if (ContextState* s = Waiting(nfs)) {
-      if (!RunCompletions(nfs, s)) return 0;  // a callback destroyed the context
-    }
+    ContextState* s = Waiting(nfs);
+    if (s != nullptr && !RunCompletions(nfs, s)) return 0;  // a callback destroyed the context
     // POLLOUT may be ours (queued completions): libnfs gets only the events
     // it asked for, and the error conditions.
     const int asked = Real().which_events(nfs) | POLLERR | POLLHUP | POLLNVAL;
+    const uint64_t now = CoarseMs();
+    if (s != nullptr && (revents & asked) == 0 && now - s->real_service_ms < kRealServiceMs)
+      return 0;  // only ours: libnfs's socket has nothing, and its timeouts were just scanned
+    if (s != nullptr || (s = Contexts().Find(nfs)) != nullptr) s->real_service_ms = now;
     return Real().service(nfs, revents & asked);
   });
 }

@@ -1,0 +1,77 @@
+// The shim's per-context registry and its per-thread memo: an answer is
+// reused only while no context was added or removed, in any thread; the
+// read-buffer pool hands a kept buffer out again.
+#include "context_registry.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+namespace localio::preload {
+namespace {
+
+nfs_context* Fake(uintptr_t n) { return reinterpret_cast<nfs_context*>(n * 64); }
+
+TEST(ContextRegistry, ARemovedContextIsGoneForTheThreadThatAskedBefore) {
+  ContextRegistry r;
+  ContextState* a = r.FindOrCreate(Fake(1));
+  ASSERT_NE(a, nullptr);
+  EXPECT_EQ(r.Find(Fake(1)), a);
+  EXPECT_EQ(r.Find(Fake(1)), a);  // from the memo
+  EXPECT_NE(r.Remove(Fake(1)), nullptr);
+  EXPECT_EQ(r.Find(Fake(1)), nullptr);
+}
+
+TEST(ContextRegistry, AContextAddedByAnotherThreadIsSeenAfterAMissHere) {
+  ContextRegistry r;
+  EXPECT_EQ(r.Find(Fake(2)), nullptr);  // memo: none
+  ContextState* made = nullptr;
+  std::thread([&] { made = r.FindOrCreate(Fake(2)); }).join();
+  ASSERT_NE(made, nullptr);
+  EXPECT_EQ(r.Find(Fake(2)), made);
+}
+
+TEST(ContextRegistry, AReusedPointerIsANewContext) {
+  ContextRegistry r;
+  const uint64_t first = r.FindOrCreate(Fake(3))->id;
+  EXPECT_EQ(r.Find(Fake(3))->id, first);
+  std::thread([&] {
+    r.Remove(Fake(3));
+    r.FindOrCreate(Fake(3));
+  }).join();
+  ASSERT_NE(r.Find(Fake(3)), nullptr);
+  EXPECT_NE(r.Find(Fake(3))->id, first);
+}
+
+TEST(ContextRegistry, TheMemoBelongsToOneRegistry) {
+  ContextRegistry one, two;
+  ContextState* a = one.FindOrCreate(Fake(4));
+  EXPECT_EQ(one.Find(Fake(4)), a);
+  EXPECT_EQ(two.Find(Fake(4)), nullptr);
+}
+
+TEST(BufferPool, AKeptBufferIsHandedOutAgainWhenLargeEnough) {
+  BufferPool pool;
+  size_t size = 0;
+  void* a = pool.Take(4096, &size);
+  ASSERT_NE(a, nullptr);
+  EXPECT_EQ(size, 4096u);
+  pool.Give(a, size);
+  size_t again = 0;
+  EXPECT_EQ(pool.Take(100, &again), a);
+  EXPECT_EQ(again, 4096u);
+  pool.Give(a, again);
+  size_t bigger = 0;
+  void* b = pool.Take(8192, &bigger);
+  ASSERT_NE(b, nullptr);
+  EXPECT_EQ(bigger, 8192u);
+  pool.Give(b, bigger);
+  size_t zero = 0;
+  void* c = pool.Take(0, &zero);
+  EXPECT_NE(c, nullptr);
+  EXPECT_GE(zero, 1u);
+  pool.Give(c, zero);
+}
+
+}  // namespace
+}  // namespace localio::preload

@@ -305,6 +305,7 @@ void MapWriter::WriteSlot(uint32_t index, const MapSlot& value, uint32_t tag) {
 }
 
 void MapWriter::ClearSlot(uint32_t index) {
+  removals_.fetch_add(1, std::memory_order_release);
   MapSlot* s = &Slots()[index];
   SharedStoreRelease(&Tags()[index], 0u);
   SeqlockWriteBegin(&s->seq);
@@ -316,23 +317,69 @@ void MapWriter::ClearSlot(uint32_t index) {
   SharedStore(&Header()->entries_used, entries_used_);
 }
 
+uint64_t MapWriter::FirstRemovals() {
+  // Each writer counts from a base of its own, so that a count seen under
+  // one map never matches one of a later map in the same process.
+  static std::atomic<uint64_t> next_base{1};
+  return next_base.fetch_add(uint64_t{1} << 40, std::memory_order_relaxed);
+}
+
 int MapWriter::Publish(uint16_t export_id, std::span<const uint8_t> handle,
                        std::string_view relpath, uint64_t ino, uint64_t dev,
-                       MapObjectType type, const MapInodeStamp& stamp) {
+                       MapObjectType type, const MapInodeStamp& stamp, uint64_t* seen_removals) {
   if (handle.empty() || handle.size() > kMapMaxHandleLen) return -EMSGSIZE;
   if (relpath.size() > kMapMaxPathLen) return -ENAMETOOLONG;
   if (!MapRelPathIsSafe(relpath)) return -EINVAL;
   const uint64_t hash = MapHash(export_id, handle.data(), handle.size());
   std::lock_guard<std::mutex> lock(mu_);
+  PublishLocked(export_id, handle, hash, relpath, ino, dev, type, stamp);
+  if (seen_removals != nullptr) *seen_removals = removals_.load(std::memory_order_relaxed);
+  return 0;
+}
+
+int MapWriter::PublishChild(uint16_t export_id, std::span<const uint8_t> parent,
+                            std::string_view name, std::span<const uint8_t> handle,
+                            uint64_t ino, uint64_t dev, MapObjectType type,
+                            const MapInodeStamp& stamp, uint64_t* seen_removals) {
+  if (handle.empty() || handle.size() > kMapMaxHandleLen) return -EMSGSIZE;
+  if (parent.empty() || parent.size() > kMapMaxHandleLen) return -ENOENT;
+  if (name.empty() || name.find('/') != std::string_view::npos || name.size() > kMapMaxPathLen)
+    return -EINVAL;
+  const uint64_t parent_hash = MapHash(export_id, parent.data(), parent.size());
+  const uint64_t hash = MapHash(export_id, handle.data(), handle.size());
+  char path[kMapPathField];
+  std::lock_guard<std::mutex> lock(mu_);
+  const int64_t at = Find(export_id, parent, parent_hash);
+  if (at < 0) return -ENOENT;
+  // The parent's path, read in place (publishing may evict its slot).
+  const MapSlot& p = Slots()[at];
+  if (p.type != static_cast<uint8_t>(MapObjectType::kDirectory)) return -ENOTDIR;
+  size_t len = p.path_len;
+  if (len + (len != 0) + name.size() > kMapMaxPathLen) return -ENAMETOOLONG;
+  std::memcpy(path, p.path, len);
+  if (len != 0) path[len++] = '/';
+  std::memcpy(path + len, name.data(), name.size());
+  len += name.size();
+  const std::string_view relpath(path, len);
+  if (!MapRelPathIsSafe(relpath)) return -EINVAL;
+  PublishLocked(export_id, handle, hash, relpath, ino, dev, type, stamp);
+  if (seen_removals != nullptr) *seen_removals = removals_.load(std::memory_order_relaxed);
+  return 0;
+}
+
+void MapWriter::PublishLocked(uint16_t export_id, std::span<const uint8_t> handle, uint64_t hash,
+                              std::string_view relpath, uint64_t ino, uint64_t dev,
+                              MapObjectType type, const MapInodeStamp& stamp) {
   int64_t index = Find(export_id, handle, hash);
   if (index >= 0) {
     const MapSlot& s = Slots()[index];
     if (s.ino == ino && s.dev == dev && s.birth_ns == stamp.birth_ns &&
         ((s.flags & kMapSlotHasGeneration) != 0) == stamp.has_generation &&
-        s.inode_generation == stamp.generation && s.type == static_cast<uint8_t>(type) && s.path_len == relpath.size() &&
+        s.inode_generation == stamp.generation && s.type == static_cast<uint8_t>(type) &&
+        s.path_len == relpath.size() &&
         std::memcmp(s.path, relpath.data(), relpath.size()) == 0) {
       last_use_[index] = ++clock_;  // private: readers' cache lines untouched
-      return 0;
+      return;
     }
   } else {
     const uint32_t first = static_cast<uint32_t>(hash & (geometry_.bucket_count - 1)) *
@@ -346,6 +393,7 @@ int MapWriter::Publish(uint16_t export_id, std::span<const uint8_t> handle,
         if (last_use_[i] < last_use_[index]) index = i;
       ++evictions_;
       SharedStore(&Header()->evictions, evictions_);
+      removals_.fetch_add(1, std::memory_order_release);
     } else {
       ++entries_used_;
       SharedStore(&Header()->entries_used, entries_used_);
@@ -368,7 +416,6 @@ int MapWriter::Publish(uint16_t export_id, std::span<const uint8_t> handle,
   std::memcpy(value.handle, handle.data(), handle.size());
   std::memcpy(value.path, relpath.data(), relpath.size());
   WriteSlot(static_cast<uint32_t>(index), value, MapTagOf(hash));
-  return 0;
 }
 
 int MapWriter::Unpublish(uint16_t export_id, std::span<const uint8_t> handle) {
@@ -416,11 +463,12 @@ int MapWriter::RenamePrefix(uint16_t export_id, std::string_view old_relpath,
   return changed;
 }
 
-int MapWriter::PathOf(uint16_t export_id, std::span<const uint8_t> handle,
-                      std::string* out) const {
+int MapWriter::PathOf(uint16_t export_id, std::span<const uint8_t> handle, std::string* out,
+                      uint64_t* seen_removals) const {
   if (handle.empty() || handle.size() > kMapMaxHandleLen) return -ENOENT;
   const uint64_t hash = MapHash(export_id, handle.data(), handle.size());
   std::lock_guard<std::mutex> lock(mu_);
+  if (seen_removals != nullptr) *seen_removals = removals_.load(std::memory_order_relaxed);
   const int64_t index = Find(export_id, handle, hash);
   if (index < 0) return -ENOENT;
   const MapSlot& s = Slots()[index];
@@ -428,10 +476,12 @@ int MapWriter::PathOf(uint16_t export_id, std::span<const uint8_t> handle,
   return 0;
 }
 
-bool MapWriter::Holds(uint16_t export_id, std::span<const uint8_t> handle) const {
+bool MapWriter::Holds(uint16_t export_id, std::span<const uint8_t> handle,
+                      uint64_t* seen_removals) const {
   if (handle.empty() || handle.size() > kMapMaxHandleLen) return false;
   const uint64_t hash = MapHash(export_id, handle.data(), handle.size());
   std::lock_guard<std::mutex> lock(mu_);
+  if (seen_removals != nullptr) *seen_removals = removals_.load(std::memory_order_relaxed);
   return Find(export_id, handle, hash) >= 0;
 }
 

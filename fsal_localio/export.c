@@ -71,10 +71,11 @@ static fsal_status_t lookup_path(struct fsal_export *exp_hdl, const char *path,
 	LOCALIO_SUBCALL(exp, status = sub->exp_ops.lookup_path(sub, path,
 							      &sub_handle,
 							      attrs_out));
+	status = localio_wrap_result(exp, status, sub_handle, handle);
 	if (!FSAL_IS_ERROR(status) && op_ctx->ctx_fullpath != NULL &&
 	    strcmp(path, CTX_FULLPATH(op_ctx)) == 0)
-		localio_pub_root(exp, sub_handle);
-	return localio_wrap_result(exp, status, sub_handle, handle);
+		localio_pub_root(exp, *handle);
+	return status;
 }
 
 static fsal_status_t lookup_junction(struct fsal_export *exp_hdl,
@@ -131,9 +132,10 @@ static fsal_status_t create_handle(struct fsal_export *exp_hdl,
 								attrs_out));
 	/* A handle from the wire that is not cached: after a restart or an
 	 * eviction the map may not know it, and no name comes with it. */
+	status = localio_wrap_result(exp, status, sub_handle, handle);
 	if (!FSAL_IS_ERROR(status))
-		localio_pub_object(exp, sub_handle);
-	return localio_wrap_result(exp, status, sub_handle, handle);
+		localio_pub_object(exp, *handle);
+	return status;
 }
 
 static fsal_status_t get_fs_dynamic_info(struct fsal_export *exp_hdl,

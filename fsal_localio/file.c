@@ -94,9 +94,10 @@ static fsal_status_t open2(struct fsal_obj_handle *obj_hdl,
 		*new_obj = obj_hdl;
 		return status;
 	}
+	status = localio_wrap_result(exp, status, sub_new, new_obj);
 	if (!FSAL_IS_ERROR(status) && name != NULL)
-		localio_pub_child(exp, sub, name, sub_new);
-	return localio_wrap_result(exp, status, sub_new, new_obj);
+		localio_pub_child(exp, obj_hdl, name, *new_obj);
+	return status;
 }
 
 static bool check_verifier(struct fsal_obj_handle *obj_hdl,

@@ -13,6 +13,7 @@ struct fsal_obj_handle *localio_wrap_handle(struct localio_export *exp,
 	hdl->obj_handle.fileid = sub_handle->fileid;
 	hdl->obj_handle.state_hdl = sub_handle->state_hdl;
 	hdl->sub_handle = sub_handle;
+	localio_take_opaque(exp, hdl);
 	return &hdl->obj_handle;
 }
 
@@ -80,16 +81,17 @@ static fsal_status_t lookup(struct fsal_obj_handle *dir_hdl, const char *path,
 	LOCALIO_SUBCALL(exp, status = sub->obj_ops->lookup(sub, path,
 							   &sub_handle,
 							   attrs_out));
+	status = localio_wrap_result(exp, status, sub_handle, handle);
 	if (!FSAL_IS_ERROR(status))
-		localio_pub_child(exp, sub, path, sub_handle);
-	return localio_wrap_result(exp, status, sub_handle, handle);
+		localio_pub_child(exp, dir_hdl, path, *handle);
+	return status;
 }
 
 /* readdir hands each entry's sub-handle to our callback, which wraps it and
  * calls the upper layer's callback with the upper layer's export in op_ctx. */
 struct readdir_relay {
 	struct localio_export *exp;
-	struct fsal_obj_handle *sub_dir;
+	struct fsal_obj_handle *dir;	/* the LOCALIO handle */
 	fsal_readdir_cb upper_cb;
 	void *upper_state;
 };
@@ -107,7 +109,7 @@ static enum fsal_dir_result readdir_entry(const char *name,
 	enum fsal_dir_result result;
 
 	op_ctx->fsal_export = &relay->exp->export;
-	localio_pub_child(relay->exp, relay->sub_dir, name, sub_handle);
+	localio_pub_child(relay->exp, relay->dir, name, obj);
 	result = relay->upper_cb(name, obj, attrs, relay->upper_state, cookie);
 	op_ctx->fsal_export = saved;
 	return result;
@@ -120,7 +122,7 @@ static fsal_status_t read_dirents(struct fsal_obj_handle *dir_hdl,
 	struct localio_export *exp = localio_current_export();
 	struct fsal_obj_handle *sub = localio_sub(dir_hdl);
 	struct readdir_relay relay = {
-		.exp = exp, .sub_dir = sub, .upper_cb = cb,
+		.exp = exp, .dir = dir_hdl, .upper_cb = cb,
 		.upper_state = dir_state
 	};
 	fsal_status_t status;
@@ -172,9 +174,10 @@ static fsal_status_t mkdir_(struct fsal_obj_handle *dir_hdl, const char *name,
 							  &sub_handle,
 							  attrs_out
 							  LOCALIO_PASS_DIR_ATTRS(parent)));
+	status = localio_wrap_result(exp, status, sub_handle, new_obj);
 	if (!FSAL_IS_ERROR(status))
-		localio_pub_child(exp, sub, name, sub_handle);
-	return localio_wrap_result(exp, status, sub_handle, new_obj);
+		localio_pub_child(exp, dir_hdl, name, *new_obj);
+	return status;
 }
 
 static fsal_status_t mknode(struct fsal_obj_handle *dir_hdl, const char *name,
@@ -194,9 +197,10 @@ static fsal_status_t mknode(struct fsal_obj_handle *dir_hdl, const char *name,
 							   &sub_handle,
 							   attrs_out
 							   LOCALIO_PASS_DIR_ATTRS(parent)));
+	status = localio_wrap_result(exp, status, sub_handle, new_obj);
 	if (!FSAL_IS_ERROR(status))
-		localio_pub_child(exp, sub, name, sub_handle);
-	return localio_wrap_result(exp, status, sub_handle, new_obj);
+		localio_pub_child(exp, dir_hdl, name, *new_obj);
+	return status;
 }
 
 static fsal_status_t symlink_(struct fsal_obj_handle *dir_hdl,
@@ -217,9 +221,10 @@ static fsal_status_t symlink_(struct fsal_obj_handle *dir_hdl,
 							    &sub_handle,
 							    attrs_out
 							    LOCALIO_PASS_DIR_ATTRS(parent)));
+	status = localio_wrap_result(exp, status, sub_handle, new_obj);
 	if (!FSAL_IS_ERROR(status))
-		localio_pub_child(exp, sub, name, sub_handle);
-	return localio_wrap_result(exp, status, sub_handle, new_obj);
+		localio_pub_child(exp, dir_hdl, name, *new_obj);
+	return status;
 }
 
 static fsal_status_t readlink_(struct fsal_obj_handle *obj_hdl,
@@ -295,8 +300,7 @@ static fsal_status_t rename_(struct fsal_obj_handle *obj_hdl,
 					LOCALIO_PASS_DIR_ATTRS(olddir)
 					LOCALIO_PASS_DIR_ATTRS(newdir)));
 	if (!FSAL_IS_ERROR(status))
-		localio_pub_renamed(exp, localio_sub(obj_hdl),
-				    localio_sub(newdir_hdl), new_name);
+		localio_pub_renamed(exp, obj_hdl, newdir_hdl, new_name);
 	return status;
 }
 
@@ -313,7 +317,7 @@ static fsal_status_t unlink_(struct fsal_obj_handle *dir_hdl,
 							   name
 							   LOCALIO_PASS_DIR_ATTRS(parent)));
 	if (!FSAL_IS_ERROR(status))
-		localio_pub_removed(exp, localio_sub(obj_hdl));
+		localio_pub_removed(exp, obj_hdl);
 	return status;
 }
 
@@ -322,14 +326,28 @@ static fsal_status_t handle_to_wire(const struct fsal_obj_handle *obj_hdl,
 				    struct gsh_buffdesc *fh_desc)
 {
 	struct localio_export *exp = localio_current_export();
-	struct fsal_obj_handle *sub = localio_sub(obj_hdl);
+	struct localio_handle *hdl = localio_handle_of(obj_hdl);
+	struct fsal_obj_handle *sub = hdl->sub_handle;
+	struct fsal_obj_handle *obj = (struct fsal_obj_handle *)obj_hdl;
 	fsal_status_t status;
 
+	/* The wire form taken when the handle was made, where it is the one
+	 * asked for: FSAL_VFS gives the same bytes for both digests. */
+	if (hdl->opaque_len != 0 &&
+	    (output_type == FSAL_DIGEST_NFSV4 ||
+	     (output_type == FSAL_DIGEST_NFSV3 && exp->kernel_handles))) {
+		if (fh_desc->len < hdl->opaque_len)
+			return fsalstat(ERR_FSAL_TOOSMALL, 0);
+		memcpy(fh_desc->addr, hdl->opaque, hdl->opaque_len);
+		fh_desc->len = hdl->opaque_len;
+		localio_pub_wire(exp, obj, fh_desc);
+		return fsalstat(ERR_FSAL_NO_ERROR, 0);
+	}
 	LOCALIO_SUBCALL(exp, status = sub->obj_ops->handle_to_wire(sub,
 								   output_type,
 								   fh_desc));
 	if (!FSAL_IS_ERROR(status))
-		localio_pub_wire(exp, fh_desc);
+		localio_pub_wire(exp, obj, fh_desc);
 	return status;
 }
 

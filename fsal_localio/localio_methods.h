@@ -45,27 +45,37 @@ int localio_export_publish_row(struct localio_export *exp, uint64_t generation,
 			       const uint64_t *admin_count);
 
 /* Publishing to the shared map (publish.c); no-ops while the LOCALIO
- * server is not running or the export is not in the map. */
-void localio_pub_root(struct localio_export *exp, struct fsal_obj_handle *sub);
-void localio_pub_child(struct localio_export *exp,
-		       struct fsal_obj_handle *sub_dir, const char *name,
-		       struct fsal_obj_handle *sub_child);
-void localio_pub_wire(struct localio_export *exp,
+ * server is not running or the export is not in the map. The handles are
+ * LOCALIO handles (the ops' results, wrapped). */
+void localio_pub_root(struct localio_export *exp, struct fsal_obj_handle *obj);
+void localio_pub_child(struct localio_export *exp, struct fsal_obj_handle *dir,
+		       const char *name, struct fsal_obj_handle *child);
+/* The object's handle goes to a client (handle_to_wire): nothing to do
+ * while the map still holds what it was told of obj. */
+void localio_pub_wire(struct localio_export *exp, struct fsal_obj_handle *obj,
 		      const struct gsh_buffdesc *fh_desc);
 /* An object known only by its handle: resolved from the kernel if the
  * map does not have it. */
 void localio_pub_object(struct localio_export *exp,
-			struct fsal_obj_handle *sub);
+			struct fsal_obj_handle *obj);
 void localio_pub_removed(struct localio_export *exp,
-			 struct fsal_obj_handle *sub);
+			 struct fsal_obj_handle *obj);
 void localio_pub_renamed(struct localio_export *exp,
-			 struct fsal_obj_handle *sub,
-			 struct fsal_obj_handle *sub_newdir,
+			 struct fsal_obj_handle *obj,
+			 struct fsal_obj_handle *newdir,
 			 const char *new_name);
 
 struct localio_handle {
 	struct fsal_obj_handle obj_handle;
 	struct fsal_obj_handle *sub_handle;	/* owned: released with us */
+	/* The sub-FSAL's handle_to_wire(FSAL_DIGEST_NFSV4), taken once when
+	 * the handle is made (a handle's wire form never changes); 0 = not
+	 * taken. It is the map's key and, where the digests agree, the reply. */
+	uint8_t opaque[LOCALIO_MAX_OPAQUE];
+	size_t opaque_len;
+	/* localio_map_stamp() when the map last confirmed it holds this
+	 * object (0: not known); read and written with __atomic builtins. */
+	uint64_t map_stamp;
 };
 
 /* Per-export FSAL { } block, as parsed by localio_export_param_block. */
@@ -142,6 +152,9 @@ static inline struct localio_export *localio_current_export(void)
 {
 	return localio_export_of(op_ctx->fsal_export);
 }
+
+/* Takes the sub handle's wire form into hdl (publish.c). */
+void localio_take_opaque(struct localio_export *exp, struct localio_handle *hdl);
 
 static inline struct localio_handle *
 localio_handle_of(const struct fsal_obj_handle *obj)

@@ -7,6 +7,8 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <array>
+#include <atomic>
 #include <cerrno>
 #include <condition_variable>
 #include <cstdio>
@@ -45,24 +47,32 @@ class Server {
   uint64_t SuspendExport(uint16_t id);
   void RemoveExport(uint16_t id);
 
-  void PublishRoot(uint16_t id, const localio_object& root);
-  void PublishChild(uint16_t id, std::span<const uint8_t> parent,
-                    const char* name, const localio_object& child);
-  void PublishWire(uint16_t id, std::span<const uint8_t> opaque);
+  uint64_t Stamp();
+  uint64_t PublishRoot(uint16_t id, const localio_object& root);
+  uint64_t PublishChild(uint16_t id, std::span<const uint8_t> parent,
+                        const char* name, const localio_object& child);
+  uint64_t PublishWire(uint16_t id, std::span<const uint8_t> opaque);
+  uint64_t kernel_resolutions() const { return resolutions_.load(std::memory_order_relaxed); }
   void Unpublish(uint16_t id, std::span<const uint8_t> opaque);
   void Renamed(uint16_t id, const localio_object& obj,
                std::span<const uint8_t> new_parent, const char* new_name);
 
  private:
-  // Path of `opaque` in the map, or resolved from the kernel and published.
-  // Caller holds mu_ shared.
-  bool PathOf(uint16_t id, std::span<const uint8_t> opaque, std::string* path);
+  // Path of `opaque` in the map, or resolved from the kernel and published
+  // (*stamp: as localio_publish_wire). Caller holds mu_ shared.
+  bool PathOf(uint16_t id, std::span<const uint8_t> opaque, std::string* path,
+              uint64_t* stamp = nullptr);
+  // Handles the kernel could not resolve lately: a direct-mapped table of
+  // (key, until) pairs, lock-free (a lost or torn update only means one
+  // resolution more or less).
+  bool RecentlyUnresolvable(uint64_t key, uint64_t now_ms) const;
+  void RememberUnresolvable(uint64_t key, uint64_t now_ms);
   // map_->Publish, with the inode stamp of a regular file where the
   // export's handles are not kernel handles (MapSlot::birth_ns): a path that
   // names another object by now is not published (-ESTALE). Caller holds
   // mu_ shared.
   int Publish(uint16_t id, std::span<const uint8_t> opaque, const std::string& path,
-              uint64_t ino, uint64_t dev, MapObjectType type);
+              uint64_t ino, uint64_t dev, MapObjectType type, uint64_t* stamp = nullptr);
   void HeartbeatLoop();
 
   // Shared by publishers, exclusive for start/stop and export changes.
@@ -72,6 +82,14 @@ class Server {
   std::unique_ptr<rpc::LocalioService> service_;
   bool registered_ = false;
   std::map<uint16_t, ExportState> exports_;
+
+  struct Unresolvable {
+    std::atomic<uint64_t> key{0};
+    std::atomic<uint64_t> until_ms{0};
+  };
+  static constexpr size_t kUnresolvableSlots = 256;
+  std::array<Unresolvable, kUnresolvableSlots> unresolvable_;
+  std::atomic<uint64_t> resolutions_{0};
 
   std::mutex beat_mu_;
   std::condition_variable beat_cv_;
@@ -238,23 +256,42 @@ void Server::RemoveExport(uint16_t id) {
   }
 }
 
-bool Server::PathOf(uint16_t id, std::span<const uint8_t> opaque, std::string* path) {
-  if (map_->PathOf(id, opaque, path) == 0) return true;
+bool Server::RecentlyUnresolvable(uint64_t key, uint64_t now_ms) const {
+  const Unresolvable& u = unresolvable_[key % kUnresolvableSlots];
+  return u.key.load(std::memory_order_relaxed) == key &&
+         now_ms < u.until_ms.load(std::memory_order_relaxed);
+}
+
+void Server::RememberUnresolvable(uint64_t key, uint64_t now_ms) {
+  Unresolvable& u = unresolvable_[key % kUnresolvableSlots];
+  u.until_ms.store(now_ms + LOCALIO_UNRESOLVABLE_MS, std::memory_order_relaxed);
+  u.key.store(key, std::memory_order_relaxed);
+}
+
+bool Server::PathOf(uint16_t id, std::span<const uint8_t> opaque, std::string* path,
+                    uint64_t* stamp) {
+  if (map_->PathOf(id, opaque, path, stamp) == 0) return true;
   auto it = exports_.find(id);
   if (it == exports_.end() || it->second.resolver != LOCALIO_RESOLVER_VFS) return false;
+  const uint64_t key = MapHash(id, opaque.data(), opaque.size()) | 1;
+  const uint64_t now = MapMonotonicMs();
+  if (RecentlyUnresolvable(key, now)) return false;
+  resolutions_.fetch_add(1, std::memory_order_relaxed);
   ResolvedObject obj;
-  if (ResolveVfsHandle(it->second.root_fd, it->second.root_path, opaque, &obj) != 0)
+  if (ResolveVfsHandle(it->second.root_fd, it->second.root_path, opaque, &obj) != 0) {
+    RememberUnresolvable(key, now);
     return false;
-  Publish(id, opaque, obj.relpath, obj.ino, obj.dev, obj.type);
+  }
+  Publish(id, opaque, obj.relpath, obj.ino, obj.dev, obj.type, stamp);
   *path = std::move(obj.relpath);
   return true;
 }
 
 int Server::Publish(uint16_t id, std::span<const uint8_t> opaque, const std::string& path,
-                    uint64_t ino, uint64_t dev, MapObjectType type) {
+                    uint64_t ino, uint64_t dev, MapObjectType type, uint64_t* stamp) {
   const auto it = exports_.find(id);
   if (it == exports_.end()) return -ENOENT;
-  MapInodeStamp stamp;
+  MapInodeStamp inode;
   // Only regular files are ever opened by clients; a kernel handle already
   // carries the inode generation.
   if (it->second.resolver != LOCALIO_RESOLVER_VFS && type == MapObjectType::kRegular) {
@@ -265,40 +302,58 @@ int Server::Publish(uint16_t id, std::span<const uint8_t> opaque, const std::str
     const bool same = statx(fd, "", AT_EMPTY_PATH, STATX_TYPE | STATX_INO | STATX_BTIME, &sx) == 0 &&
                       S_ISREG(sx.stx_mode) && sx.stx_ino == ino &&
                       makedev(sx.stx_dev_major, sx.stx_dev_minor) == dev;
-    if (same) stamp = MapInodeStampOf(fd, sx);
+    if (same) inode = MapInodeStampOf(fd, sx);
     close(fd);
     if (!same) return -ESTALE;
   }
-  return map_->Publish(id, opaque, path, ino, dev, type, stamp);
+  return map_->Publish(id, opaque, path, ino, dev, type, inode, stamp);
 }
 
-void Server::PublishRoot(uint16_t id, const localio_object& root) {
+uint64_t Server::Stamp() {
   std::shared_lock lock(mu_);
-  if (!running_ || exports_.count(id) == 0) return;
-  Publish(id, Bytes(root.opaque, root.opaque_len), "", root.ino, root.dev,
-          static_cast<MapObjectType>(root.type));
+  return running_ ? map_->Removals() : 0;
 }
 
-void Server::PublishChild(uint16_t id, std::span<const uint8_t> parent,
-                          const char* name, const localio_object& child) {
+uint64_t Server::PublishRoot(uint16_t id, const localio_object& root) {
   std::shared_lock lock(mu_);
-  if (!running_) return;
+  if (!running_) return 0;
+  uint64_t stamp = 0;
+  return Publish(id, Bytes(root.opaque, root.opaque_len), "", root.ino, root.dev,
+                 static_cast<MapObjectType>(root.type), &stamp) == 0 ? stamp : 0;
+}
+
+uint64_t Server::PublishChild(uint16_t id, std::span<const uint8_t> parent,
+                              const char* name, const localio_object& child) {
+  std::shared_lock lock(mu_);
+  if (!running_) return 0;
   if (name == nullptr || name[0] == '\0' || std::strcmp(name, ".") == 0 ||
       std::strcmp(name, "..") == 0 || std::strchr(name, '/') != nullptr)
-    return;
+    return 0;
+  const auto it = exports_.find(id);
+  if (it == exports_.end()) return 0;
+  const auto handle = Bytes(child.opaque, child.opaque_len);
+  const auto type = static_cast<MapObjectType>(child.type);
+  uint64_t stamp = 0;
+  // Over kernel handles no inode stamp is needed: one lock, in place.
+  if (it->second.resolver == LOCALIO_RESOLVER_VFS) {
+    const int rc = map_->PublishChild(id, parent, name, handle, child.ino, child.dev, type, {},
+                                      &stamp);
+    if (rc != -ENOENT) return rc == 0 ? stamp : 0;  // -ENOENT: resolve the parent
+  }
   std::string path;
-  if (!PathOf(id, parent, &path)) return;
+  if (!PathOf(id, parent, &path)) return 0;
   if (!path.empty()) path.push_back('/');
   path.append(name);
-  Publish(id, Bytes(child.opaque, child.opaque_len), path, child.ino, child.dev,
-          static_cast<MapObjectType>(child.type));
+  return Publish(id, handle, path, child.ino, child.dev, type, &stamp) == 0 ? stamp : 0;
 }
 
-void Server::PublishWire(uint16_t id, std::span<const uint8_t> opaque) {
+uint64_t Server::PublishWire(uint16_t id, std::span<const uint8_t> opaque) {
   std::shared_lock lock(mu_);
-  if (!running_ || map_->Holds(id, opaque)) return;
+  if (!running_) return 0;
+  uint64_t stamp = 0;
+  if (map_->Holds(id, opaque, &stamp)) return stamp;
   std::string path;
-  PathOf(id, opaque, &path);  // resolves from the kernel and publishes
+  return PathOf(id, opaque, &path, &stamp) ? stamp : 0;  // resolves from the kernel and publishes
 }
 
 void Server::Unpublish(uint16_t id, std::span<const uint8_t> opaque) {
@@ -412,21 +467,31 @@ void localio_server_remove_export(uint16_t export_id) noexcept {
   GuardedVoid("removing an export from the map", [&] { TheServer().RemoveExport(export_id); });
 }
 
-void localio_publish_root(uint16_t export_id, const struct localio_object* root) noexcept {
-  GuardedVoid("publishing an export root", [&] { TheServer().PublishRoot(export_id, *root); });
+uint64_t localio_map_stamp(void) noexcept {
+  return Guarded("reading the map stamp", uint64_t{0}, [] { return TheServer().Stamp(); });
 }
 
-void localio_publish_child(uint16_t export_id, const void* parent_opaque,
-                           size_t parent_len, const char* name,
-                           const struct localio_object* child) noexcept {
-  GuardedVoid("publishing a directory entry", [&] {
-    TheServer().PublishChild(export_id, Bytes(parent_opaque, parent_len), name, *child);
+uint64_t localio_publish_root(uint16_t export_id, const struct localio_object* root) noexcept {
+  return Guarded("publishing an export root", uint64_t{0},
+                 [&] { return TheServer().PublishRoot(export_id, *root); });
+}
+
+uint64_t localio_publish_child(uint16_t export_id, const void* parent_opaque,
+                               size_t parent_len, const char* name,
+                               const struct localio_object* child) noexcept {
+  return Guarded("publishing a directory entry", uint64_t{0}, [&] {
+    return TheServer().PublishChild(export_id, Bytes(parent_opaque, parent_len), name, *child);
   });
 }
 
-void localio_publish_wire(uint16_t export_id, const void* opaque, size_t opaque_len) noexcept {
-  GuardedVoid("publishing a handle",
-              [&] { TheServer().PublishWire(export_id, Bytes(opaque, opaque_len)); });
+uint64_t localio_publish_wire(uint16_t export_id, const void* opaque,
+                              size_t opaque_len) noexcept {
+  return Guarded("publishing a handle", uint64_t{0},
+                 [&] { return TheServer().PublishWire(export_id, Bytes(opaque, opaque_len)); });
+}
+
+uint64_t localio_server_kernel_resolutions(void) noexcept {
+  return TheServer().kernel_resolutions();
 }
 
 void localio_unpublish(uint16_t export_id, const void* opaque, size_t opaque_len) noexcept {

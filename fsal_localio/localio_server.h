@@ -109,20 +109,36 @@ struct localio_object {
 	enum localio_obj_type type;
 };
 
-/* The export root itself (path ""). */
-void localio_publish_root(uint16_t export_id,
-			  const struct localio_object *root) LOCALIO_SERVER_NOEXCEPT;
+/* The publish calls return a map stamp: nonzero when the object is in the
+ * map now, and it stays there while localio_map_stamp() returns the same
+ * value (no entry has left the map since), so a caller that keeps the stamp
+ * need not ask again. 0: not in the map. */
 
-/* `child` is `name` in directory `parent` (lookup, create, readdir). When
- * the parent is not in the map it is resolved from the kernel first. */
-void localio_publish_child(uint16_t export_id, const void *parent_opaque,
-			   size_t parent_len, const char *name,
-			   const struct localio_object *child) LOCALIO_SERVER_NOEXCEPT;
+/* The current stamp: one atomic load, no lock (0 when not running). */
+uint64_t localio_map_stamp(void) LOCALIO_SERVER_NOEXCEPT;
+
+/* The export root itself (path ""). */
+uint64_t localio_publish_root(uint16_t export_id,
+			      const struct localio_object *root) LOCALIO_SERVER_NOEXCEPT;
+
+/* `child` is `name` in directory `parent` (lookup, create, readdir): one
+ * lock of the map, the parent's path read in place. When the parent is not
+ * in the map it is resolved from the kernel first. */
+uint64_t localio_publish_child(uint16_t export_id, const void *parent_opaque,
+			       size_t parent_len, const char *name,
+			       const struct localio_object *child) LOCALIO_SERVER_NOEXCEPT;
 
 /* A handle going to a client (handle_to_wire): one probe when it is in
- * the map already; otherwise resolved from the kernel and published. */
-void localio_publish_wire(uint16_t export_id, const void *opaque,
-			  size_t opaque_len) LOCALIO_SERVER_NOEXCEPT;
+ * the map already; otherwise resolved from the kernel and published. A
+ * handle the kernel cannot resolve is not tried again for
+ * LOCALIO_UNRESOLVABLE_MS. */
+#define LOCALIO_UNRESOLVABLE_MS 5000
+uint64_t localio_publish_wire(uint16_t export_id, const void *opaque,
+			      size_t opaque_len) LOCALIO_SERVER_NOEXCEPT;
+
+/* How many times a handle was resolved from the kernel (open_by_handle_at),
+ * successfully or not, since the process started: a statistic. */
+uint64_t localio_server_kernel_resolutions(void) LOCALIO_SERVER_NOEXCEPT;
 
 /* The object was removed (its last name, or the caller cannot tell). */
 void localio_unpublish(uint16_t export_id, const void *opaque,

@@ -33,23 +33,52 @@ static enum localio_obj_type obj_type_of(object_file_type_t type)
 	}
 }
 
-/* Fills obj from a sub-FSAL handle; the opaque lands in buf. Must run with
- * op_ctx->fsal_export on the LOCALIO export (it switches to the sub). */
-static bool describe(struct localio_export *exp, struct fsal_obj_handle *sub,
+/* Takes the sub-FSAL's wire form of hdl's sub handle into hdl (from
+ * localio_wrap_handle, before the handle is shared). */
+void localio_take_opaque(struct localio_export *exp, struct localio_handle *hdl)
+{
+	struct gsh_buffdesc desc = { .addr = hdl->opaque,
+				     .len = LOCALIO_MAX_OPAQUE };
+	struct fsal_obj_handle *sub = hdl->sub_handle;
+	fsal_status_t status;
+
+	if (op_ctx == NULL || !publishing(exp))
+		return;
+	LOCALIO_SUBCALL(exp, status = sub->obj_ops->handle_to_wire(
+					sub, FSAL_DIGEST_NFSV4, &desc));
+	if (!FSAL_IS_ERROR(status))
+		hdl->opaque_len = desc.len;
+}
+
+/* Fills obj from a LOCALIO handle; its opaque is the one taken when the
+ * handle was made, or taken now into buf. Must run with op_ctx->fsal_export
+ * on the LOCALIO export (it switches to the sub). */
+static bool describe(struct localio_export *exp, struct fsal_obj_handle *lio,
 		     uint8_t buf[LOCALIO_MAX_OPAQUE],
 		     struct localio_object *obj)
 {
-	struct gsh_buffdesc desc = { .addr = buf, .len = LOCALIO_MAX_OPAQUE };
-	fsal_status_t status;
+	struct localio_handle *hdl;
+	struct fsal_obj_handle *sub;
 
-	if (sub == NULL)
+	if (lio == NULL)
 		return false;
-	LOCALIO_SUBCALL(exp, status = sub->obj_ops->handle_to_wire(
-					sub, FSAL_DIGEST_NFSV4, &desc));
-	if (FSAL_IS_ERROR(status))
-		return false;
-	obj->opaque = buf;
-	obj->opaque_len = desc.len;
+	hdl = localio_handle_of(lio);
+	sub = hdl->sub_handle;
+	if (hdl->opaque_len != 0) {
+		obj->opaque = hdl->opaque;
+		obj->opaque_len = hdl->opaque_len;
+	} else {
+		struct gsh_buffdesc desc = { .addr = buf,
+					     .len = LOCALIO_MAX_OPAQUE };
+		fsal_status_t status;
+
+		LOCALIO_SUBCALL(exp, status = sub->obj_ops->handle_to_wire(
+						sub, FSAL_DIGEST_NFSV4, &desc));
+		if (FSAL_IS_ERROR(status))
+			return false;
+		obj->opaque = buf;
+		obj->opaque_len = desc.len;
+	}
 	obj->ino = sub->fileid;
 	obj->dev = sub->fs != NULL ? makedev(sub->fs->dev.major,
 					     sub->fs->dev.minor) : 0;
@@ -57,64 +86,78 @@ static bool describe(struct localio_export *exp, struct fsal_obj_handle *sub,
 	return true;
 }
 
-void localio_pub_root(struct localio_export *exp, struct fsal_obj_handle *sub)
+static void remember(struct fsal_obj_handle *lio, uint64_t stamp)
+{
+	__atomic_store_n(&localio_handle_of(lio)->map_stamp, stamp,
+			 __ATOMIC_RELAXED);
+}
+
+void localio_pub_root(struct localio_export *exp, struct fsal_obj_handle *lio)
 {
 	uint8_t buf[LOCALIO_MAX_OPAQUE];
 	struct localio_object obj;
 
-	if (publishing(exp) && describe(exp, sub, buf, &obj))
-		localio_publish_root(exp->export.export_id, &obj);
+	if (publishing(exp) && describe(exp, lio, buf, &obj))
+		remember(lio, localio_publish_root(exp->export.export_id, &obj));
 }
 
-void localio_pub_child(struct localio_export *exp,
-		       struct fsal_obj_handle *sub_dir, const char *name,
-		       struct fsal_obj_handle *sub_child)
+void localio_pub_child(struct localio_export *exp, struct fsal_obj_handle *dir,
+		       const char *name, struct fsal_obj_handle *child)
 {
 	uint8_t dir_buf[LOCALIO_MAX_OPAQUE];
 	uint8_t buf[LOCALIO_MAX_OPAQUE];
-	struct localio_object dir;
+	struct localio_object d;
 	struct localio_object obj;
 
 	if (!publishing(exp) || name == NULL)
 		return;
-	if (describe(exp, sub_dir, dir_buf, &dir) &&
-	    describe(exp, sub_child, buf, &obj))
-		localio_publish_child(exp->export.export_id, dir.opaque,
-				      dir.opaque_len, name, &obj);
+	if (describe(exp, dir, dir_buf, &d) && describe(exp, child, buf, &obj))
+		remember(child, localio_publish_child(exp->export.export_id,
+						      d.opaque, d.opaque_len,
+						      name, &obj));
 }
 
-void localio_pub_wire(struct localio_export *exp,
+void localio_pub_wire(struct localio_export *exp, struct fsal_obj_handle *lio,
 		      const struct gsh_buffdesc *fh_desc)
 {
-	if (publishing(exp))
-		localio_publish_wire(exp->export.export_id, fh_desc->addr,
-				     fh_desc->len);
+	struct localio_handle *hdl = localio_handle_of(lio);
+	uint64_t known;
+
+	if (!publishing(exp))
+		return;
+	known = __atomic_load_n(&hdl->map_stamp, __ATOMIC_RELAXED);
+	if (known != 0 && known == localio_map_stamp())
+		return;	/* nothing has left the map since it held this */
+	remember(lio, localio_publish_wire(exp->export.export_id, fh_desc->addr,
+					   fh_desc->len));
 }
 
 void localio_pub_object(struct localio_export *exp,
-			struct fsal_obj_handle *sub)
+			struct fsal_obj_handle *lio)
 {
 	uint8_t buf[LOCALIO_MAX_OPAQUE];
 	struct localio_object obj;
 
-	if (publishing(exp) && describe(exp, sub, buf, &obj))
-		localio_publish_wire(exp->export.export_id, obj.opaque,
-				     obj.opaque_len);
+	if (publishing(exp) && describe(exp, lio, buf, &obj))
+		remember(lio, localio_publish_wire(exp->export.export_id,
+						   obj.opaque, obj.opaque_len));
 }
 
 void localio_pub_removed(struct localio_export *exp,
-			 struct fsal_obj_handle *sub)
+			 struct fsal_obj_handle *lio)
 {
 	uint8_t buf[LOCALIO_MAX_OPAQUE];
 	struct localio_object obj;
 
-	if (publishing(exp) && describe(exp, sub, buf, &obj))
+	if (publishing(exp) && describe(exp, lio, buf, &obj)) {
+		remember(lio, 0);
 		localio_unpublish(exp->export.export_id, obj.opaque, obj.opaque_len);
+	}
 }
 
 void localio_pub_renamed(struct localio_export *exp,
-			 struct fsal_obj_handle *sub,
-			 struct fsal_obj_handle *sub_newdir,
+			 struct fsal_obj_handle *lio,
+			 struct fsal_obj_handle *newdir,
 			 const char *new_name)
 {
 	uint8_t dir_buf[LOCALIO_MAX_OPAQUE];
@@ -122,9 +165,10 @@ void localio_pub_renamed(struct localio_export *exp,
 	struct localio_object dir;
 	struct localio_object obj;
 
-	if (!publishing(exp) || !describe(exp, sub, buf, &obj))
+	if (!publishing(exp) || !describe(exp, lio, buf, &obj))
 		return;
-	if (describe(exp, sub_newdir, dir_buf, &dir))
+	remember(lio, 0);
+	if (describe(exp, newdir, dir_buf, &dir))
 		localio_renamed(exp->export.export_id, &obj, dir.opaque,
 				dir.opaque_len, new_name);
 	else

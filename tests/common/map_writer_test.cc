@@ -370,6 +370,81 @@ TEST(MapWriterEntries, RefusesWhatDoesNotFit) {
   EXPECT_EQ(e.path(), longest);
 }
 
+TEST(MapWriterEntries, PublishChildBuildsThePathFromTheParentsEntry) {
+  TempDir dir;
+  auto w = MustCreate(ConfigIn(dir));
+  auto r = MustOpen(w->path());
+  MapEntry e;
+  EXPECT_EQ(w->PublishChild(1, HandleFor(1), "f", HandleFor(2), 2, 1, MapObjectType::kRegular),
+            -ENOENT)
+      << "no parent entry";
+  ASSERT_EQ(w->Publish(1, HandleFor(1), "", 1, 1, MapObjectType::kDirectory), 0);
+  ASSERT_EQ(w->PublishChild(1, HandleFor(1), "d", HandleFor(2), 2, 1, MapObjectType::kDirectory),
+            0);
+  ASSERT_EQ(w->PublishChild(1, HandleFor(2), "f", HandleFor(3), 3, 1, MapObjectType::kRegular), 0);
+  ASSERT_EQ(r->Lookup(1, HandleFor(2), &e), 0);
+  EXPECT_EQ(e.path(), "d");
+  ASSERT_EQ(r->Lookup(1, HandleFor(3), &e), 0);
+  EXPECT_EQ(e.path(), "d/f");
+  EXPECT_EQ(e.ino, 3u);
+  EXPECT_EQ(w->PublishChild(2, HandleFor(2), "f", HandleFor(3), 3, 1, MapObjectType::kRegular),
+            -ENOENT)
+      << "the parent of another export";
+  EXPECT_EQ(w->PublishChild(1, HandleFor(3), "x", HandleFor(4), 4, 1, MapObjectType::kRegular),
+            -ENOTDIR);
+  for (const char* bad : {"", "..", ".", "a/b"})
+    EXPECT_EQ(w->PublishChild(1, HandleFor(2), bad, HandleFor(4), 4, 1, MapObjectType::kRegular),
+              -EINVAL)
+        << "'" << bad << "'";
+  ASSERT_EQ(w->Publish(1, HandleFor(5), std::string(kMapMaxPathLen - 2, 'p'), 5, 1,
+                       MapObjectType::kDirectory),
+            0);
+  EXPECT_EQ(w->PublishChild(1, HandleFor(5), "x", HandleFor(6), 6, 1, MapObjectType::kRegular),
+            0)
+      << "exactly the longest path";
+  EXPECT_EQ(w->PublishChild(1, HandleFor(5), "xy", HandleFor(7), 7, 1, MapObjectType::kRegular),
+            -ENAMETOOLONG);
+  EXPECT_EQ(r->Lookup(1, HandleFor(7), &e), -ENOENT);
+}
+
+// The stamp a publish reports holds while no entry leaves the map: an
+// unpublish, an eviction or a removed export moves it; republishing,
+// renaming or suspending an export does not.
+TEST(MapWriterEntries, RemovalsMoveOnlyWhenAnEntryLeavesTheMap) {
+  TempDir dir;
+  auto w = MustCreate(ConfigIn(dir, 8));  // one bucket of 8
+  uint64_t seen = 0;
+  ASSERT_EQ(w->Publish(1, HandleFor(1), "a", 1, 1, MapObjectType::kDirectory, {}, &seen), 0);
+  EXPECT_EQ(seen, w->Removals());
+  uint64_t held = 0;
+  EXPECT_TRUE(w->Holds(1, HandleFor(1), &held));
+  EXPECT_EQ(held, seen);
+  ASSERT_EQ(w->Publish(1, HandleFor(1), "a", 1, 1, MapObjectType::kDirectory), 0);
+  ASSERT_EQ(w->PublishChild(1, HandleFor(1), "f", HandleFor(2), 2, 1, MapObjectType::kRegular,
+                            {}, &seen),
+            0);
+  ASSERT_GE(w->RenamePrefix(1, "a", "b"), 1);
+  ASSERT_EQ(w->SuspendExport(1), -ENOENT);  // no row: entries stay either way
+  EXPECT_EQ(w->Removals(), seen);
+  ASSERT_EQ(w->Unpublish(1, HandleFor(2)), 0);
+  EXPECT_GT(w->Removals(), seen);
+  seen = w->Removals();
+  for (uint64_t n = 10; n < 18; ++n)
+    ASSERT_EQ(w->Publish(1, HandleFor(n), "e" + std::to_string(n), n, 1, MapObjectType::kRegular),
+              0);
+  EXPECT_GT(w->Removals(), seen) << "a full bucket evicted an entry";
+  seen = w->Removals();
+  w->RemoveExport(1);
+  EXPECT_GT(w->Removals(), seen);
+}
+
+TEST(MapWriterEntries, AnotherMapNeverReportsTheSameStamp) {
+  TempDir a, b;
+  auto first = MustCreate(ConfigIn(a));
+  auto second = MustCreate(ConfigIn(b));
+  EXPECT_NE(first->Removals(), second->Removals());
+}
+
 TEST(MapWriterEntries, RenamePrefixMovesTheDirectoryAndEverythingBelow) {
   TempDir dir;
   auto w = MustCreate(ConfigIn(dir));

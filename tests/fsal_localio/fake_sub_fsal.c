@@ -62,10 +62,13 @@ static void fake_record_dir_attrs(struct fsal_attrlist *const *seen,
 				      sizeof(seen_) / sizeof(seen_[0]) - 1); \
 	} while (0)
 
+int fake_wire_calls;
+
 void fake_reset(void)
 {
 	int released = fake_last.released;
 
+	fake_wire_calls = 0;
 	memset(&fake_last, 0, sizeof(fake_last));
 	fake_last.released = released;
 	fake_next_status = fsalstat(ERR_FSAL_NO_ERROR, 0);
@@ -294,6 +297,7 @@ static fsal_status_t fake_handle_to_wire(const struct fsal_obj_handle *obj,
 						   obj);
 
 	(void)type;
+	fake_wire_calls++;
 	fake_record(__func__, (struct fsal_obj_handle *)obj, NULL, fh_desc);
 	if (FSAL_IS_ERROR(fake_next_status))
 		return fake_next_status;

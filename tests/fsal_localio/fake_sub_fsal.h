@@ -46,6 +46,9 @@ extern fsal_status_t fake_next_status;	/* returned by status ops */
 extern fsal_status_t fake_create_export_status;
 extern struct fake_export *fake_last_export;	/* made by create_export */
 
+/* handle_to_wire calls since fake_reset. */
+extern int fake_wire_calls;
+
 /* Defer read2/write2 completion until fake_complete_io (else inline). */
 extern bool fake_defer_io;
 

@@ -385,6 +385,54 @@ TEST_F(LocalioServerTest, APathThatNamesAnotherObjectByNowIsNotPublished) {
   EXPECT_EQ(MapPath(*r, a), "<absent rc=" + std::to_string(-ENOENT) + ">");
 }
 
+// A stamp is handed out only for what the map holds, and goes stale as
+// soon as an entry leaves the map; the next wire publish then asks again.
+TEST_F(LocalioServerTest, APublishStampHoldsUntilAnEntryLeavesTheMap) {
+  Start();
+  AddExport();
+  ASSERT_TRUE(root_.MakeFile("d/f"));
+  const Object root = Describe("");
+  const Object d = Describe("d");
+  const Object f = Describe("d/f");
+  EXPECT_NE(localio_publish_root(kExport, &root.obj), 0u);
+  const uint64_t stamp = localio_publish_child(kExport, root.opaque.data(), root.opaque.size(),
+                                               "d", &d.obj);
+  EXPECT_NE(stamp, 0u);
+  EXPECT_EQ(stamp, localio_map_stamp());
+  EXPECT_EQ(localio_publish_child(kExport, d.opaque.data(), d.opaque.size(), "f", &f.obj),
+            stamp);
+  localio_unpublish(kExport, f.opaque.data(), f.opaque.size());
+  EXPECT_NE(localio_map_stamp(), stamp);
+  const uint64_t again = localio_publish_wire(kExport, f.opaque.data(), f.opaque.size());
+  EXPECT_EQ(again, localio_map_stamp());
+  auto r = Reader();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(MapPath(*r, f), "d/f");
+  EXPECT_EQ(localio_publish_child(kExport, f.opaque.data(), f.opaque.size(), "x", &d.obj), 0u)
+      << "a regular file is no directory: nothing published";
+  localio_server_stop();
+  EXPECT_EQ(localio_map_stamp(), 0u);
+  EXPECT_EQ(localio_publish_wire(kExport, f.opaque.data(), f.opaque.size()), 0u);
+}
+
+// A handle the kernel cannot resolve is not tried again at once: READDIR
+// and GETATTR storms of a removed file cost one open_by_handle_at.
+TEST_F(LocalioServerTest, AnUnresolvableHandleIsNotTriedAgainAtOnce) {
+  Start();
+  AddExport();
+  ASSERT_TRUE(root_.MakeFile("gone"));
+  const Object gone = Describe("gone");
+  ASSERT_EQ(0, unlink(root_.Path("gone").c_str()));
+  const uint64_t before = localio_server_kernel_resolutions();
+  for (int i = 0; i < 100; ++i)
+    EXPECT_EQ(localio_publish_wire(kExport, gone.opaque.data(), gone.opaque.size()), 0u);
+  EXPECT_EQ(localio_server_kernel_resolutions(), before + 1);
+  ASSERT_TRUE(root_.MakeFile("here"));
+  const Object here = Describe("here");
+  EXPECT_NE(localio_publish_wire(kExport, here.opaque.data(), here.opaque.size()), 0u);
+  EXPECT_EQ(localio_server_kernel_resolutions(), before + 2) << "another handle is tried";
+}
+
 TEST_F(LocalioServerTest, NamesThatAreNotOneComponentAreNotPublished) {
   Start();
   AddExport(LOCALIO_RESOLVER_NONE);

@@ -246,6 +246,45 @@ static void lookup_publishes_the_child_under_its_parent(void **state)
 	release(dh);
 }
 
+/* One LOOKUP asks the sub-FSAL for the new handle's wire form once: the
+ * directory's was taken when its handle was made, and the reply's
+ * handle_to_wire is served from the new handle, with no map probe while
+ * nothing left the map. */
+static void a_lookup_takes_the_wire_form_once(void **state)
+{
+	struct object d, f;
+	struct fsal_obj_handle *dh, *fh;
+	uint8_t wire[LOCALIO_MAX_OPAQUE];
+	struct gsh_buffdesc desc = { .addr = wire, .len = sizeof(wire) };
+	uint64_t stamp;
+
+	(void)state;
+	make_dir("once", &d);
+	make_file("once/file", &f);
+	dh = lookup(root, "once", &d, DIRECTORY);
+	fake_reset();
+	op_ctx->fsal_export = lio_exp;
+	fh = lookup(dh, "file", &f, NO_FILE_TYPE);
+	assert_int_equal(fake_wire_calls, 1);
+	assert_published(&f, "once/file");
+	stamp = localio_handle_of(fh)->map_stamp;
+	assert_true(stamp != 0);
+	assert_int_equal(stamp, localio_map_stamp());
+	assert_false(FSAL_IS_ERROR(fh->obj_ops->handle_to_wire(fh,
+							FSAL_DIGEST_NFSV4,
+							&desc)));
+	assert_int_equal(fake_wire_calls, 1);
+	assert_int_equal(desc.len, f.len);
+	assert_memory_equal(wire, f.opaque, f.len);
+	/* Too small a buffer is refused as the sub-FSAL would. */
+	desc.len = f.len - 1;
+	assert_int_equal(fh->obj_ops->handle_to_wire(fh, FSAL_DIGEST_NFSV4,
+						     &desc).major,
+			 ERR_FSAL_TOOSMALL);
+	release(fh);
+	release(dh);
+}
+
 static void lookup_of_dot_dot_publishes_nothing(void **state)
 {
 	struct object d;
@@ -681,6 +720,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(lookup_path_publishes_the_export_root, reset),
 		cmocka_unit_test_setup(lookup_publishes_the_child_under_its_parent, reset),
+		cmocka_unit_test_setup(a_lookup_takes_the_wire_form_once, reset),
 		cmocka_unit_test_setup(lookup_of_dot_dot_publishes_nothing, reset),
 		cmocka_unit_test_setup(mkdir_and_open2_create_publish, reset),
 		cmocka_unit_test_setup(readdir_publishes_each_entry, reset),

@@ -7,6 +7,7 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -78,8 +79,24 @@ class MapWriter {
   // kMapMaxHandleLen), -ENAMETOOLONG (relpath longer than kMapMaxPathLen),
   // -EINVAL (relpath not MapRelPathIsSafe). Refused entries are simply not
   // in the map: clients use RPC for them.
+  // *seen_removals, when given: Removals() as of this publish (the entry is
+  // still in the map while Removals() has not moved past it).
   int Publish(uint16_t export_id, std::span<const uint8_t> handle, std::string_view relpath,
-              uint64_t ino, uint64_t dev, MapObjectType type, const MapInodeStamp& stamp = {});
+              uint64_t ino, uint64_t dev, MapObjectType type, const MapInodeStamp& stamp = {},
+              uint64_t* seen_removals = nullptr);
+  // Publish of `name` in the directory `parent` (an entry of the map), under
+  // one lock: the parent's path is read in place, not copied out and back.
+  // -ENOENT when the parent has no entry, -ENOTDIR when it is no
+  // directory; else as Publish (-EINVAL for a name that is not one safe
+  // component).
+  int PublishChild(uint16_t export_id, std::span<const uint8_t> parent, std::string_view name,
+                   std::span<const uint8_t> handle, uint64_t ino, uint64_t dev,
+                   MapObjectType type, const MapInodeStamp& stamp = {},
+                   uint64_t* seen_removals = nullptr);
+  // How many entries have left the map (unpublished, evicted, dropped):
+  // one atomic load, no lock. An entry published at Removals() == N is
+  // still there while Removals() == N.
+  uint64_t Removals() const { return removals_.load(std::memory_order_acquire); }
   // 0 or -ENOENT.
   int Unpublish(uint16_t export_id, std::span<const uint8_t> handle);
   // After a rename of old_relpath to new_relpath in the export: rewrites
@@ -90,9 +107,13 @@ class MapWriter {
                    std::string_view new_relpath);
   // Whether handle has an entry: one hash probe, nothing copied (the
   // check on every handle sent to a client).
-  bool Holds(uint16_t export_id, std::span<const uint8_t> handle) const;
+  // *seen_removals as for Publish.
+  bool Holds(uint16_t export_id, std::span<const uint8_t> handle,
+             uint64_t* seen_removals = nullptr) const;
   // The relpath published for handle: 0 and *out set, or -ENOENT.
-  int PathOf(uint16_t export_id, std::span<const uint8_t> handle, std::string* out) const;
+  // *seen_removals as for Publish.
+  int PathOf(uint16_t export_id, std::span<const uint8_t> handle, std::string* out,
+             uint64_t* seen_removals = nullptr) const;
 
   // UUID_IS_LOCAL: true when a client of this host put `nonce` in the hello
   // area; that slot is then confirmed with this server's instance id.
@@ -110,6 +131,10 @@ class MapWriter {
   // Slot index of the key, or -1. Caller holds mu_.
   int64_t Find(uint16_t export_id, std::span<const uint8_t> handle, uint64_t hash) const;
   void WriteSlot(uint32_t index, const MapSlot& value, uint32_t tag);
+  // Publish's body; relpath already checked. Caller holds mu_.
+  void PublishLocked(uint16_t export_id, std::span<const uint8_t> handle, uint64_t hash,
+                     std::string_view relpath, uint64_t ino, uint64_t dev, MapObjectType type,
+                     const MapInodeStamp& stamp);
   void ClearSlot(uint32_t index);
   void BumpEpoch();
   // Clears the export's key and row; false when it has none. Caller holds mu_.
@@ -128,6 +153,8 @@ class MapWriter {
   uint64_t clock_ = 0;
   uint64_t entries_used_ = 0;
   uint64_t evictions_ = 0;
+  static uint64_t FirstRemovals();
+  std::atomic<uint64_t> removals_{FirstRemovals()};
 };
 
 }  // namespace localio

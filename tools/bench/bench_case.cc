@@ -123,7 +123,10 @@ std::vector<Case> DefaultCases() {
        {"v3-randread-4k-t1-sync", "v4-randread-4k-t1-sync", "v3-seqread-1m-t1-sync",
         "v4-seqread-1m-t1-sync", "v3-seqwrite-1m-t1-sync", "v4-seqwrite-1m-t1-sync",
         "v3-randwrite-4k-t1-sync", "v3-seqread-64k-t1-sync", "v3-randread-4k-t1-qd8",
-        "v4-randread-4k-t1-qd8", "v3-randread-4k-t2-sync", "v4-randread-4k-t2-sync"}) {
+        "v4-randread-4k-t1-qd8", "v3-randread-4k-t2-sync", "v4-randread-4k-t2-sync",
+        // the async path under the shim: queue depth 1 and 8, reads and writes
+        "v3-randread-4k-t1-qd1", "v4-randread-4k-t1-qd1", "v3-randwrite-4k-t1-qd1",
+        "v4-randwrite-4k-t1-qd1", "v3-randwrite-4k-t1-qd8", "v4-randwrite-4k-t1-qd8"}) {
     Case c;
     ParseCase(name, &c, &ignored);
     cases.push_back(c);

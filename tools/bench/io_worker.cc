@@ -230,7 +230,9 @@ void Worker::RunSync(const std::atomic<bool>& stop, Tally* out) {
 
 void Worker::RunAsync(const std::atomic<bool>& stop, Tally* out) {
   AsyncState state;
-  const uint64_t limit = RpcChunkLimit(case_.version, case_.write);
+  // As in SyncOp: only the rpc mode is bound by libnfs 4.0's NFSv4 limits
+  // (a localio write that fell back to RPC would fail, and say so).
+  const uint64_t limit = mode_ == Mode::kRpc ? RpcChunkLimit(case_.version, case_.write) : 0;
   const uint64_t chunk = limit == 0 ? case_.block : std::min(case_.block, limit);
   std::vector<AsyncOp> ops(static_cast<size_t>(case_.queue_depth));
   for (size_t i = 0; i < ops.size(); ++i) {

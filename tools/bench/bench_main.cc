@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
 #include <cerrno>
 #include <climits>
 #include <cstdio>
@@ -41,6 +43,8 @@ constexpr char kUsage[] =
     "  --modes L         subset of rpc,localio,local (default all)\n"
     "Run:\n"
     "  --duration S      seconds per case and mode (default 1)\n"
+    "  --rounds N        run each case N times, its modes in alternating order,\n"
+    "                    and report each mode's median round (default 1)\n"
     "  --size MIB        bench file size (default 256; page cache warmed first)\n"
     "  --csv FILE        write the results as CSV\n"
     "  --png FILE        draw a chart with gnuplot\n"
@@ -66,6 +70,7 @@ struct Options {
   bool matrix_given = false;
   std::vector<Mode> modes{Mode::kRpc, Mode::kLocalio, Mode::kLocal};
   double seconds = 1.0;
+  int rounds = 1;
   uint64_t size_bytes = 256ull << 20;
   std::string csv, png;
   bool quiet = false;
@@ -74,6 +79,16 @@ struct Options {
   std::string preload = LOCALIO_PRELOAD_LIBRARY;
   std::string child_case;  // internal: run one async case under the shim
 };
+
+// The round with the median rate; a round that failed wins (its error is
+// the result).
+ModeResult MedianRound(std::vector<ModeResult> rounds) {
+  for (const ModeResult& r : rounds)
+    if (!r.ran) return r;
+  std::sort(rounds.begin(), rounds.end(),
+            [](const ModeResult& a, const ModeResult& b) { return a.ops_per_s < b.ops_per_s; });
+  return rounds[rounds.size() / 2];
+}
 
 std::vector<std::string> Split(const std::string& text) {
   std::vector<std::string> parts;
@@ -140,6 +155,9 @@ std::string ParseOptions(int argc, char** argv, Options* o) {
         if (!ParseMode(p, &m)) return "--modes: '" + p + "' is not rpc, localio or local";
         o->modes.push_back(m);
       }
+    } else if (a == "--rounds") {
+      o->rounds = std::atoi(v.c_str());
+      if (o->rounds < 1 || o->rounds > 99) return "--rounds: expected 1..99";
     } else if (a == "--duration") {
       o->seconds = std::atof(v.c_str());
       if (!(o->seconds > 0 && o->seconds <= 3600)) return "--duration: expected seconds > 0";
@@ -298,21 +316,29 @@ int Main(int argc, char** argv) {
   std::fflush(stdout);
 
   std::vector<CaseResult> results;
-  const size_t steps = o.cases.size() * o.modes.size();
+  const size_t steps = o.cases.size() * o.modes.size() * static_cast<size_t>(o.rounds);
   size_t step = 0;
   for (const Case& c : o.cases) {
     CaseResult r;
     r.c = c;
     for (Mode m : kModes) r.modes[static_cast<int>(m)].error = "not requested";
-    for (Mode m : o.modes) {
-      ++step;
-      if (!o.quiet) {
-        std::fprintf(stderr, "\r\033[K[%zu/%zu] %s %s (%.1f s)", step, steps, CaseName(c).c_str(),
-                     ModeName(m), o.seconds);
-        std::fflush(stderr);
+    // Rounds alternate the order of the modes, so that neither always runs
+    // right after the other (writeback of the last one's dirty pages).
+    std::array<std::vector<ModeResult>, std::size(kModes)> rounds;
+    for (int round = 0; round < o.rounds; ++round) {
+      std::vector<Mode> order = o.modes;
+      if (round % 2 == 1) std::reverse(order.begin(), order.end());
+      for (Mode m : order) {
+        ++step;
+        if (!o.quiet) {
+          std::fprintf(stderr, "\r\033[K[%zu/%zu] %s %s (%.1f s)", step, steps,
+                       CaseName(c).c_str(), ModeName(m), o.seconds);
+          std::fflush(stderr);
+        }
+        rounds[static_cast<int>(m)].push_back(RunMode(target, c, m, settings));
       }
-      r.modes[static_cast<int>(m)] = RunMode(target, c, m, settings);
     }
+    for (Mode m : o.modes) r.modes[static_cast<int>(m)] = MedianRound(rounds[static_cast<int>(m)]);
     for (ModeResult& mr : r.modes)
       if (mr.error == "not requested") mr.error.clear();
     results.push_back(std::move(r));

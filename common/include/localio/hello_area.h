@@ -117,7 +117,9 @@ class HelloClient {
   // Frees the slot (no-op without one).
   void Release();
 
-  // Counters for tools; cheap relaxed atomic adds, no-ops without a slot.
+  // Counters for tools, no-ops without a slot. The slot's owner (one
+  // thread at a time, as a libnfs context) is their only writer, so they
+  // are relaxed load-and-store, not atomic adds.
   void CountRead(uint64_t bytes);
   void CountWrite(uint64_t bytes);
   void CountFallback(uint32_t reason);  // reason < kHelloFallbackReasons

@@ -49,7 +49,7 @@ ModeResult RunInProcess(const Target& target, const Case& c, Mode mode, double s
   ModeResult r;
   std::vector<std::unique_ptr<Worker>> workers;
   for (int i = 0; i < c.threads; ++i)
-    workers.push_back(std::make_unique<Worker>(target, c, mode, i));
+    workers.push_back(std::make_unique<Worker>(target, c, mode, i, /*under_shim=*/from_hello));
   std::vector<Tally> tallies(workers.size());
   std::vector<std::string> open_errors(workers.size());
   std::atomic<int> ready{0};

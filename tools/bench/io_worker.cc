@@ -77,8 +77,8 @@ uint64_t RpcChunkLimit(int version, bool write) {
                : harness::kMaxV4RpcRead;
 }
 
-Worker::Worker(const Target& target, const Case& c, Mode mode, int index)
-    : target_(target), case_(c), mode_(mode) {
+Worker::Worker(const Target& target, const Case& c, Mode mode, int index, bool under_shim)
+    : target_(target), case_(c), mode_(mode), under_shim_(under_shim) {
   const uint64_t file_blocks = std::max<uint64_t>(1, target.file_size / c.block);
   slice_blocks_ = std::max<uint64_t>(1, file_blocks / static_cast<uint64_t>(c.threads));
   slice_begin_ = (static_cast<uint64_t>(index) * slice_blocks_) % file_blocks;
@@ -230,9 +230,9 @@ void Worker::RunSync(const std::atomic<bool>& stop, Tally* out) {
 
 void Worker::RunAsync(const std::atomic<bool>& stop, Tally* out) {
   AsyncState state;
-  // As in SyncOp: only the rpc mode is bound by libnfs 4.0's NFSv4 limits
-  // (a localio write that fell back to RPC would fail, and say so).
-  const uint64_t limit = mode_ == Mode::kRpc ? RpcChunkLimit(case_.version, case_.write) : 0;
+  // Only RPC is bound by libnfs 4.0's NFSv4 limits; under the shim a write
+  // that fell back to RPC would fail, and say so.
+  const uint64_t limit = under_shim_ ? 0 : RpcChunkLimit(case_.version, case_.write);
   const uint64_t chunk = limit == 0 ? case_.block : std::min(case_.block, limit);
   std::vector<AsyncOp> ops(static_cast<size_t>(case_.queue_depth));
   for (size_t i = 0; i < ops.size(); ++i) {

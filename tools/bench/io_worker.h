@@ -46,7 +46,9 @@ struct Tally {
 
 class Worker {
  public:
-  Worker(const Target& target, const Case& c, Mode mode, int index);
+  // under_shim: an rpc-mode loop that liblocalio_preload.so serves (the
+  // async localio child), so not bound by RpcChunkLimit.
+  Worker(const Target& target, const Case& c, Mode mode, int index, bool under_shim = false);
   ~Worker();  // closes the file, detaches, unmounts
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
@@ -69,6 +71,7 @@ class Worker {
   const Target& target_;
   const Case case_;
   const Mode mode_;
+  const bool under_shim_;
   uint64_t slice_begin_ = 0, slice_blocks_ = 1, next_block_ = 0, rng_ = 0;
   std::vector<uint8_t> buffer_;
   nfs_context* nfs_ = nullptr;

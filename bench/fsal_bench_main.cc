@@ -8,11 +8,9 @@
 // The exports alternate inside each round (which one goes first flips every
 // round) so drift on a shared machine hits both alike; the tax is the median
 // of the per-round paired differences. A program that prints figures.
-// LOCALIO exports default to Attr_Expiration_Time = 0 (close-to-open for
-// bypassed writes); --vfs-attr-expiration 0 gives the VFS export the same, so
-// the tax shows stacking alone rather than stacking plus that policy.
+// Both exports keep Ganesha's default attribute caching (bypassing clients
+// keep other clients coherent with LOCALIO WROTE, docs/DESIGN.md).
 //   localio-fsal-bench [--rounds R] [--read-ops N] [--files F] [--meta-rounds M]
-//                      [--vfs-attr-expiration S]
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -45,19 +43,12 @@ struct Options {
   uint64_t read_ops = 3000;
   int meta_rounds = 3;
   uint64_t files = 10000;
-  long long vfs_attr_expiration = -1;  // seconds; -1: Ganesha's default
 };
 
 bool ParseOptions(int argc, char** argv, Options* o) {
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     const long long v = std::atoll(argv[i + 1]);
-    if (flag == "--vfs-attr-expiration") {
-      if (v < 0 || std::string(argv[i + 1]).find_first_not_of("0123456789") != std::string::npos)
-        return false;
-      o->vfs_attr_expiration = v;
-      continue;
-    }
     if (v <= 0) return false;
     if (flag == "--rounds") o->rounds = static_cast<int>(v);
     else if (flag == "--read-ops") o->read_ops = static_cast<uint64_t>(v);
@@ -153,7 +144,7 @@ int main(int argc, char** argv) {
   if (!ParseOptions(argc, argv, &opt)) {
     std::fprintf(stderr,
                  "usage: localio-fsal-bench [--rounds R] [--read-ops N] [--files F] "
-                 "[--meta-rounds M] [--vfs-attr-expiration S]\n");
+                 "[--meta-rounds M]\n");
     return 2;
   }
   if (!harness::LocalioFsalBuilt())
@@ -166,9 +157,6 @@ int main(int argc, char** argv) {
   localio_export.fsal = harness::Fsal::kLocalio;
   vfs_export.id = kVfsExport;
   vfs_export.fsal = harness::Fsal::kVfs;
-  if (opt.vfs_attr_expiration >= 0)
-    vfs_export.export_lines.push_back("Attr_Expiration_Time = " +
-                                      std::to_string(opt.vfs_attr_expiration) + ";");
   so.exports = {localio_export, vfs_export};
   harness::GaneshaServer server(so);
   Status st = server.Start();
@@ -177,10 +165,8 @@ int main(int argc, char** argv) {
     if (!(st = WriteDataFile(server.ExportDir(id) + "/" + kDataFile)).ok())
       return Fail(&server, st);
   std::printf("localio-fsal-bench: ganesha.nfsd pid %d on 127.0.0.1:%u; export %u LOCALIO over "
-              "VFS (Attr_Expiration_Time 0), export %u VFS (Attr_Expiration_Time %s)\n",
-              static_cast<int>(server.pid()), server.nfs_port(), kLocalioExport, kVfsExport,
-              opt.vfs_attr_expiration < 0 ? "default"
-                                          : std::to_string(opt.vfs_attr_expiration).c_str());
+              "VFS, export %u VFS (both with Ganesha's default attribute caching)\n",
+              static_cast<int>(server.pid()), server.nfs_port(), kLocalioExport, kVfsExport);
   std::fflush(stdout);
 
   // (a) random reads, v3 and v4.

@@ -8,15 +8,18 @@
 #include <nfsc/libnfs.h>
 #include <nfsc/libnfs-raw.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstring>
 #include <ctime>
 #include <span>
+#include <vector>
 
 #include "credentials.h"
 #include "libnfs_fh.h"
 #include "local_file.h"
+#include "localio/localio_caller.h"
 #include "localio/wire_handle.h"
 
 
@@ -188,6 +191,17 @@ bool Client::SessionValid() {
 void Client::DropSession(const std::string& why) {
   DropLocalFiles();
   if (!session_) return;
+  // A server that is still there must not keep a stale cache of what was
+  // written (it may only have stopped beating for a while); one that is
+  // gone took its cache with it, and refuses the call at once.
+  if (unannounced_) {
+    std::vector<OpenFile*> files;
+    for (auto& [fh, f] : files_)
+      if (f.unannounced) files.push_back(&f);
+    Announce(files, /*drop_on_failure=*/false);
+    for (OpenFile* f : files) f->unannounced = false;
+    unannounced_ = false;
+  }
   // Opens made before may mean nothing to the next server instance (NFSv4
   // state is gone after a restart): the wire decides for them again.
   for (auto& [fh, f] : files_) f.needs_wire_proof = true;
@@ -242,6 +256,7 @@ int Client::Closing(nfsfh* fh) {
   int rc = f.pending_error;
   if (f.fd >= 0 && f.unsynced && fsync(f.fd) != 0 && rc == 0) rc = -errno;
   f.unsynced = false;
+  if (f.unannounced) AnnounceOne(&f);
   CloseLocal(&f);
   files_.erase(it);
   if (last_fh_ == fh) last_fh_ = nullptr;
@@ -315,6 +330,9 @@ int Client::OpenLocal(nfsfh* fh, OpenFile* f, bool write) {
   }
   f->fd = fd;
   f->fd_writable = writable;
+  f->export_id = export_id;
+  f->opaque_len = static_cast<uint8_t>(handle->opaque.size());
+  std::memcpy(f->opaque.data(), handle->opaque.data(), handle->opaque.size());
   log_.Debug("opened " + std::string(entry.path()) + (writable ? " read-write" : " read-only"));
   return -1;
 }
@@ -415,6 +433,10 @@ bool Client::Write(nfsfh* fh, uint64_t offset, uint64_t count, const void* buf,
     done += static_cast<uint64_t>(n);
   }
   f->wrote_locally = true;
+  if (!f->unannounced) {
+    f->unannounced = true;
+    unannounced_ = true;
+  }
   if (!(f->flags >= 0 && (f->flags & (O_SYNC | O_DSYNC)))) f->unsynced = true;
   *result = static_cast<int64_t>(done);
   ++counters_.write_ops;
@@ -455,7 +477,68 @@ int Client::Fsync(nfsfh* fh, bool* commit_by_rpc) {
       f.unsynced = false;
     }
   }
+  if (f.unannounced) AnnounceOne(&f);
   return rc;
+}
+
+void Client::AnnounceOne(OpenFile* f) {
+  OpenFile* const one[] = {f};
+  Announce(one, /*drop_on_failure=*/true);
+  f->unannounced = false;
+}
+
+void Client::AnnounceAll() {
+  std::vector<OpenFile*> files;
+  for (auto& [fh, f] : files_)
+    if (f.unannounced) files.push_back(&f);
+  Announce(files, /*drop_on_failure=*/true);
+  for (OpenFile* f : files) f->unannounced = false;
+  unannounced_ = false;
+}
+
+void Client::Announce(std::span<OpenFile* const> files, bool drop_on_failure) {
+  if (!session_ || !session_->takes_wrote || files.empty()) return;
+  std::vector<OpenFile*> order(files.begin(), files.end());
+  std::sort(order.begin(), order.end(),
+            [](const OpenFile* a, const OpenFile* b) { return a->export_id < b->export_id; });
+  const rpc::LocalioCaller caller(AuthSysAs(options_.uid, options_.gid));
+  std::vector<std::span<const uint8_t>> handles;
+  for (size_t i = 0; i < order.size();) {
+    const uint16_t export_id = order[i]->export_id;
+    handles.clear();
+    for (; i < order.size() && order[i]->export_id == export_id &&
+           handles.size() < rpc::kWroteMaxHandles;
+         ++i)
+      handles.emplace_back(order[i]->opaque.data(), order[i]->opaque_len);
+    if (!session_->wrote_connection)
+      session_->wrote_connection =
+          std::make_unique<rpc::RpcConnection>(session_->address, session_->port);
+    rpc::RpcConnection* connection = session_->wrote_connection.get();
+    uint32_t result = rpc::kWroteOk;
+    // A kept connection the server closed (idle), or a SYN lost under load:
+    // WROTE is idempotent, and a second try on a fresh connection gets
+    // through.
+    Status st = caller.Wrote(connection, export_id, handles, &result, options_.probe_timeout);
+    if (!st.ok() && st.code != -EOPNOTSUPP)
+      st = caller.Wrote(connection, export_id, handles, &result, options_.probe_timeout);
+    if (st.code == -EOPNOTSUPP) {
+      // A server that does not take WROTE does not cache what it would say.
+      session_->takes_wrote = false;
+      return;
+    }
+    if (!st.ok()) {
+      const std::string why = "the server could not be told of " +
+                              std::to_string(handles.size()) +
+                              " file(s) written through the bypass (" + st.message +
+                              "): other clients may see their old attributes";
+      log_.Error(why);
+      if (drop_on_failure) DropSession(why);
+      return;
+    }
+    if (result != rpc::kWroteOk)
+      log_.Debug("export " + std::to_string(export_id) + ": WROTE answered " +
+                 std::strerror(static_cast<int>(result)));
+  }
 }
 
 }  // namespace localio::client

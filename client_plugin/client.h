@@ -13,10 +13,12 @@
 
 #include <sys/types.h>
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -66,9 +68,17 @@ class Client {
   // nfs_open succeeded for `fh` with `flags`; forgets stale state for a
   // reused pointer.
   void Opened(nfsfh* fh, int flags);
-  // Before nfs_close: fsyncs a file written through the bypass and closes
-  // its local fd. 0 or the first -errno of a local flush.
+  // Before nfs_close: fsyncs a file written through the bypass, closes its
+  // local fd and tells the server it was written (Announce). 0 or the first
+  // -errno of a local flush.
   int Closing(nfsfh* fh);
+  // Before a call that reads attributes from the server (stat, fstat,
+  // lseek from the end): the server is told of every file written through
+  // the bypass since it was last told, so it does not answer from a stale
+  // cache. Nothing to do (no RPC) when no such file is open.
+  void BeforeAttributes() {
+    if (unannounced_) AnnounceAll();
+  }
 
   // Serve pread/pwrite locally. true: *result is the byte count or -errno;
   // false: send it through libnfs (the reason is counted).
@@ -81,8 +91,9 @@ class Client {
   // bypass again only once this was said of it (callers that never say it
   // keep such files on RPC, which is always safe).
   void ServedByRpc(nfsfh* fh);
-  // The local half of fsync. *commit_by_rpc: the caller must nfs_fsync too
-  // (some writes went by RPC, or none went locally). 0 or -errno.
+  // The local half of fsync, and the server told of the writes.
+  // *commit_by_rpc: the caller must nfs_fsync too (some writes went by RPC,
+  // or none went locally). 0 or -errno.
   int Fsync(nfsfh* fh, bool* commit_by_rpc);
 
   const localio_counters& counters() const { return counters_; }
@@ -99,6 +110,12 @@ class Client {
     int failed_reason = -1; // last local open failed (until retry_at_ms)
     bool needs_wire_proof = false;  // opened before the last session ended
     uint64_t retry_at_ms = 0;
+    // Written locally since the server was last told (WROTE); the handle
+    // it is told by is the one the local file was opened for.
+    bool unannounced = false;
+    uint16_t export_id = 0;
+    uint8_t opaque_len = 0;
+    std::array<uint8_t, kMapMaxHandleLen> opaque{};
   };
   struct ExportView {
     MapExport exp;
@@ -128,6 +145,12 @@ class Client {
   // skips the hash lookup.
   OpenFile& FileOf(nfsfh* fh);
   void Fallback(int reason);
+  // LOCALIO WROTE for `files` (all unannounced), export by export, in
+  // calls of at most kWroteMaxHandles. A server that cannot be told ends
+  // the session: bypassed writes it would not know of must stop.
+  void Announce(std::span<OpenFile* const> files, bool drop_on_failure);
+  void AnnounceAll();
+  void AnnounceOne(OpenFile* f);
 
   nfs_context* nfs_;
   LibnfsCalls libnfs_;
@@ -154,6 +177,7 @@ class Client {
   const nfsfh* last_fh_ = nullptr;  // FileOf's memo; reset when its entry is erased
   OpenFile* last_file_ = nullptr;
   std::map<uint16_t, ExportView> exports_;
+  bool unannounced_ = false;  // some OpenFile::unannounced may be set
   localio_counters counters_{};
 };
 

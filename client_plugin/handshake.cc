@@ -14,10 +14,6 @@
 
 namespace localio::client {
 
-namespace {
-
-Status NotLocal(int code, const std::string& why) { return Status::Error(code, why); }
-
 rpc::Credential AuthSysAs(uint32_t uid, uint32_t gid) {
   rpc::AuthSys sys;
   sys.machine_name = "localio-client";
@@ -25,6 +21,10 @@ rpc::Credential AuthSysAs(uint32_t uid, uint32_t gid) {
   sys.gid = gid;
   return rpc::Credential::Sys(std::move(sys));
 }
+
+namespace {
+
+Status NotLocal(int code, const std::string& why) { return Status::Error(code, why); }
 
 // The port to ask. The map's own server always confirms its map, so the
 // port must belong to the server this mount talks NFS to:
@@ -122,6 +122,7 @@ Status Handshake(const HandshakeRequest& req, Session* out) {
   if (confirmed == 1 && instance == s.map->instance_id()) {
     s.instance = instance;
     s.port = port;
+    s.address = req.server_address;
     *out = std::move(s);
     return Status::Ok();
   }

@@ -11,7 +11,9 @@
 #include <string>
 
 #include "localio/hello_area.h"
+#include "localio/localio_caller.h"
 #include "localio/map_reader.h"
+#include "localio/rpc_codec.h"
 #include "localio/status.h"
 
 namespace localio::client {
@@ -37,7 +39,11 @@ struct Session {
   std::unique_ptr<MapReader> map;
   std::unique_ptr<HelloClient> hello;
   InstanceId instance{};
-  uint16_t port = 0;  // where the LOCALIO program answered
+  std::string address;  // and at which address (the NFS server's)
+  uint16_t port = 0;    // where the LOCALIO program answered
+  bool takes_wrote = true;  // false once it answered WROTE with PROC_UNAVAIL
+  // WROTE's connection to address:port, made at the first WROTE.
+  std::unique_ptr<rpc::RpcConnection> wrote_connection;
 };
 
 // Maps and checks the map (magic, layout, alive, fresh heartbeat). A map
@@ -55,6 +61,9 @@ Status Handshake(const HandshakeRequest& request, Session* out);
 // "::1"); IPv4-mapped IPv6 addresses come back as IPv4. `port` (may be
 // null) receives the peer's port.
 Status PeerAddressOf(int fd, std::string* out, uint16_t* port = nullptr);
+
+// The AUTH_SYS credential of the LOCALIO calls (UUID_IS_LOCAL, WROTE).
+rpc::Credential AuthSysAs(uint32_t uid, uint32_t gid);
 
 }  // namespace localio::client
 

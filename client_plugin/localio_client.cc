@@ -208,7 +208,10 @@ int localio_fsync(struct localio_context* ctx, struct nfsfh* fh) noexcept {
 }
 
 int localio_fstat64(struct localio_context* ctx, struct nfsfh* fh, struct nfs_stat_64* st) noexcept {
-  return NoThrow(ctx, [&]() -> int { return WireResult(ctx, nfs_fstat64(ctx->nfs, fh, st)); });
+  return NoThrow(ctx, [&]() -> int {
+    ctx->core.BeforeAttributes();
+    return WireResult(ctx, nfs_fstat64(ctx->nfs, fh, st));
+  });
 }
 
 int localio_close(struct localio_context* ctx, struct nfsfh* fh) noexcept {

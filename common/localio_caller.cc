@@ -19,18 +19,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-class Socket {
- public:
-  explicit Socket(int fd) : fd_(fd) {}
-  ~Socket() { if (fd_ >= 0) close(fd_); }
-  Socket(const Socket&) = delete;
-  Socket& operator=(const Socket&) = delete;
-  int fd() const { return fd_; }
-
- private:
-  int fd_;
-};
-
 uint32_t NextXid() {
   static std::atomic<uint32_t> next{[] {
     std::random_device random;
@@ -126,31 +114,29 @@ int ErrnoForReply(const DecodedReply& reply) {
 
 }  // namespace
 
-Status CallOverTcp(const std::string& address, uint16_t port, CallHeader call,
-                   std::span<const uint8_t> args,
-                   std::chrono::milliseconds timeout,
-                   std::vector<uint8_t>* results) {
+RpcConnection::RpcConnection(std::string address, uint16_t port)
+    : address_(std::move(address)), port_(port) {}
+
+RpcConnection::~RpcConnection() { Close(); }
+
+void RpcConnection::Close() {
+  if (fd_ >= 0) close(fd_);
+  fd_ = -1;
+}
+
+Status RpcConnection::Call(CallHeader call, std::span<const uint8_t> args,
+                           std::chrono::milliseconds timeout,
+                           std::vector<uint8_t>* results) {
   const std::string what = "RPC program " + std::to_string(call.prog) + " v" +
                            std::to_string(call.vers) + " proc " +
-                           std::to_string(call.proc) + " at " + address + ":" +
-                           std::to_string(port);
-  const auto fail = [&what](int code, const std::string& why) {
+                           std::to_string(call.proc) + " at " + address_ + ":" +
+                           std::to_string(port_);
+  // Every failure closes the connection: no half-read reply is left behind.
+  const auto fail = [this, &what](int code, const std::string& why) {
+    Close();
     return Status::Error(code, what + ": " + why);
   };
   const Clock::time_point deadline = Clock::now() + timeout;
-
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
-  addrinfo* found = nullptr;
-  if (getaddrinfo(address.c_str(), std::to_string(port).c_str(), &hints,
-                  &found) != 0 || found == nullptr)
-    return fail(-EINVAL, "address is not a numeric IPv4/IPv6 address");
-  sockaddr_storage peer{};
-  const socklen_t peer_len = found->ai_addrlen;
-  std::memcpy(&peer, found->ai_addr, found->ai_addrlen);
-  freeaddrinfo(found);
 
   call.xid = NextXid();
   XdrEncoder message;
@@ -160,14 +146,27 @@ Status CallOverTcp(const std::string& address, uint16_t port, CallHeader call,
   std::vector<uint8_t> wire;
   FrameRecord(message.bytes(), &wire);
 
-  int fd = -1;
-  int rc = Connect(peer, peer_len, deadline, &fd);
-  Socket socket_guard(fd);
-  if (rc < 0) return fail(rc, std::string("connect: ") + std::strerror(-rc));
-  if ((rc = SendAll(fd, wire, deadline)) < 0)
+  int rc;
+  if (fd_ < 0) {
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+    addrinfo* found = nullptr;
+    if (getaddrinfo(address_.c_str(), std::to_string(port_).c_str(), &hints,
+                    &found) != 0 || found == nullptr)
+      return fail(-EINVAL, "address is not a numeric IPv4/IPv6 address");
+    sockaddr_storage peer{};
+    const socklen_t peer_len = found->ai_addrlen;
+    std::memcpy(&peer, found->ai_addr, found->ai_addrlen);
+    freeaddrinfo(found);
+    rc = Connect(peer, peer_len, deadline, &fd_);
+    if (rc < 0) return fail(rc, std::string("connect: ") + std::strerror(-rc));
+  }
+  if ((rc = SendAll(fd_, wire, deadline)) < 0)
     return fail(rc, std::string("send: ") + std::strerror(-rc));
   RecordReassembler reassembler(kMaxReplyRecord);
-  if ((rc = ReceiveRecord(fd, &reassembler, deadline)) < 0)
+  if ((rc = ReceiveRecord(fd_, &reassembler, deadline)) < 0)
     return fail(rc, std::string("reply: ") + std::strerror(-rc));
 
   const std::optional<DecodedReply> reply = DecodeReply(reassembler.record());
@@ -177,6 +176,13 @@ Status CallOverTcp(const std::string& address, uint16_t port, CallHeader call,
     return fail(code, DescribeReply(*reply));
   if (results) results->assign(reply->results.begin(), reply->results.end());
   return Status::Ok();
+}
+
+Status CallOverTcp(const std::string& address, uint16_t port, CallHeader call,
+                   std::span<const uint8_t> args,
+                   std::chrono::milliseconds timeout,
+                   std::vector<uint8_t>* results) {
+  return RpcConnection(address, port).Call(std::move(call), args, timeout, results);
 }
 
 Credential ProcessAuthSys() {
@@ -210,6 +216,27 @@ Status LocalioCaller::UuidIsLocal(const std::string& address, uint16_t port,
   EncodeUuidIsLocalArgs(nonce, &args);
   return CallOverTcp(address, port, std::move(call), args.bytes(), timeout,
                      nullptr);
+}
+
+Status LocalioCaller::Wrote(RpcConnection* connection, uint16_t export_id,
+                            std::span<const std::span<const uint8_t>> handles,
+                            uint32_t* result,
+                            std::chrono::milliseconds timeout) const {
+  if (handles.size() > kWroteMaxHandles)
+    return Status::Error(-EINVAL, "LOCALIO WROTE: " + std::to_string(handles.size()) +
+                                      " handles in one call (at most " +
+                                      std::to_string(kWroteMaxHandles) + ")");
+  CallHeader call{0, kLocalioProgram, kLocalioVersion, kLocalioProcWrote, cred_};
+  XdrEncoder args;
+  EncodeWroteArgs(export_id, handles, &args);
+  std::vector<uint8_t> results;
+  Status st = connection->Call(std::move(call), args.bytes(), timeout, &results);
+  if (!st.ok()) return st;
+  XdrDecoder in(results);
+  if (!in.U32(result) || in.remaining() != 0)
+    return Status::Error(-EPROTO, "LOCALIO WROTE at " + connection->peer() +
+                                      ": the reply is not one status word");
+  return Status::Ok();
 }
 
 }  // namespace localio::rpc

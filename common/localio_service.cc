@@ -65,6 +65,7 @@ struct LocalioService::Loop {
   void Read(Connection* conn);
   bool Serve(Connection* conn, std::span<const uint8_t> record);
   void Dispatch(const DecodedCall& call, XdrEncoder* reply, bool* success);
+  void ServeWrote(const DecodedCall& call, XdrEncoder* reply, bool* success);
   void Flush(Connection* conn);
   void ExpireIdle(Clock::time_point now);
   int PollTimeout(Clock::time_point now) const;
@@ -77,8 +78,10 @@ struct LocalioService::Loop {
 };
 
 LocalioService::LocalioService(LocalioServiceOptions options,
-                               NonceCallback on_nonce)
-    : options_(std::move(options)), on_nonce_(std::move(on_nonce)) {
+                               NonceCallback on_nonce, WroteCallback on_wrote)
+    : options_(std::move(options)),
+      on_nonce_(std::move(on_nonce)),
+      on_wrote_(std::move(on_wrote)) {
   options_.max_connections = std::max<size_t>(options_.max_connections, 1);
   options_.max_record_size = std::max<size_t>(options_.max_record_size, 64);
 }
@@ -162,6 +165,7 @@ LocalioServiceCounters LocalioService::counters() const {
   c.open_connections = counters_.open_connections.load();
   c.calls = counters_.calls.load();
   c.uuid_is_local_calls = counters_.uuid_is_local_calls.load();
+  c.wrote_calls = counters_.wrote_calls.load();
   c.rejected_records = counters_.rejected_records.load();
   return c;
 }
@@ -313,6 +317,10 @@ void LocalioService::Loop::Dispatch(const DecodedCall& call, XdrEncoder* reply,
     *success = true;
     return;
   }
+  if (header.proc == kLocalioProcWrote && service->on_wrote_) {
+    ServeWrote(call, reply, success);
+    return;
+  }
   if (header.proc != kLocalioProcUuidIsLocal) {
     EncodeAcceptedReply(header.xid, AcceptStat::kProcUnavail, reply);
     return;
@@ -337,6 +345,27 @@ void LocalioService::Loop::Dispatch(const DecodedCall& call, XdrEncoder* reply,
   // Void, whether or not the nonce was known: the client reads the answer
   // from the hello area.
   EncodeAcceptedReply(header.xid, AcceptStat::kSuccess, reply);
+  *success = true;
+}
+
+// WROTE drops cached attributes and grants nothing: any caller may ask.
+void LocalioService::Loop::ServeWrote(const DecodedCall& call, XdrEncoder* reply,
+                                      bool* success) {
+  const std::optional<WroteArgs> args = DecodeWroteArgs(call.args);
+  if (!args) {
+    EncodeAcceptedReply(call.header.xid, AcceptStat::kGarbageArgs, reply);
+    return;
+  }
+  uint32_t result;
+  try {
+    result = service->on_wrote_(*args);
+  } catch (...) {
+    EncodeAcceptedReply(call.header.xid, AcceptStat::kSystemErr, reply);
+    return;
+  }
+  ++service->counters_.wrote_calls;
+  EncodeAcceptedReply(call.header.xid, AcceptStat::kSuccess, reply);
+  reply->U32(result);
   *success = true;
 }
 

@@ -205,6 +205,47 @@ static struct localio_export *localio_export_in(struct fsal_export *top)
 	return NULL;
 }
 
+uint32_t localio_export_wrote(uint16_t export_id, const void *opaque,
+			      size_t opaque_len)
+{
+	struct gsh_export *gexp;
+	struct localio_export *exp;
+	const struct fsal_up_vector *up;
+	struct req_op_context ctx;
+	uint8_t buf[LOCALIO_MAX_OPAQUE];
+	struct gsh_buffdesc key = { .addr = buf, .len = opaque_len };
+	fsal_status_t st;
+
+	if (opaque_len == 0 || opaque_len > sizeof(buf))
+		return EINVAL;
+	gexp = get_gsh_export(export_id);
+	if (gexp == NULL)
+		return ENOENT;
+	exp = localio_export_in(gexp->fsal_export);
+	if (exp == NULL) {
+		put_gsh_export(gexp);
+		return ENOENT;
+	}
+	memcpy(buf, opaque, opaque_len);
+	/* The key MDCACHE files the object under, as it derives it from a
+	 * handle off the wire (mdcache_locate_host): wire_to_host down the
+	 * stack, then our host_to_key. The context (and our export ref)
+	 * stays for the up-call, which nests its own. */
+	init_op_context_simple(&ctx, gexp, gexp->fsal_export); /* takes our ref */
+	st = gexp->fsal_export->exp_ops.wire_to_host(gexp->fsal_export,
+						     FSAL_DIGEST_NFSV4, &key, 0);
+	if (!FSAL_IS_ERROR(st))
+		st = exp->export.exp_ops.host_to_key(&exp->export, &key);
+	if (FSAL_IS_ERROR(st)) {
+		release_op_context();
+		return EINVAL;
+	}
+	up = exp->export.up_ops;
+	st = up->invalidate(up, &key, FSAL_UP_INVALIDATE_ATTRS);
+	release_op_context();
+	return FSAL_IS_ERROR(st) ? EIO : 0;
+}
+
 /* One try: 0 done (published, withdrawn for good, or the export is gone),
  * -EAGAIN when an export update came in between. */
 static int republish_once(const struct republish_job *job, uint64_t count)
@@ -441,14 +482,9 @@ int localio_export_publish_row(struct localio_export *exp, uint64_t generation,
 
 	if (gexp == NULL)
 		return -ENOENT;
-	pthread_rwlock_wrlock(LOCALIO_EXPORT_RWLOCK(gexp));
-	/* Close-to-open for other clients: a bypassing client writes behind
-	 * Ganesha's back, so attributes must not be served from cache. An
-	 * update replaces the options: set again each time. */
-	if (!(gexp->export_perms.set & EXPORT_OPTION_EXPIRE_SET)) {
-		gexp->export_perms.expire_time_attr = 0;
-		gexp->export_perms.set |= EXPORT_OPTION_EXPIRE_SET;
-	}
+	/* Close-to-open for other clients needs no attribute setting: the
+	 * bypassing client says what it wrote (localio_export_wrote). */
+	pthread_rwlock_rdlock(LOCALIO_EXPORT_RWLOCK(gexp));
 	why_not = export_access(gexp, &desc);
 	pthread_rwlock_unlock(LOCALIO_EXPORT_RWLOCK(gexp));
 	if (admin_count != NULL &&

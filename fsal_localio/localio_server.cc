@@ -132,8 +132,19 @@ int Server::Start(const localio_server_params& p, std::string* err) {
   opts.bind_address = p.bind_addr && *p.bind_addr ? p.bind_addr : "0.0.0.0";
   opts.port = p.port;
   MapWriter* raw_map = map.get();
+  rpc::LocalioService::WroteCallback on_wrote;
+  if (p.on_wrote != nullptr)
+    on_wrote = [fn = p.on_wrote](const rpc::WroteArgs& args) {
+      uint32_t first = rpc::kWroteOk;
+      for (std::span<const uint8_t> h : args.handles) {
+        const uint32_t r = fn(args.export_id, h.data(), h.size());
+        if (first == rpc::kWroteOk) first = r;
+      }
+      return first;
+    };
   auto service = std::make_unique<rpc::LocalioService>(
-      opts, [raw_map](const Nonce& nonce) { raw_map->ConfirmNonce(nonce); });
+      opts, [raw_map](const Nonce& nonce) { raw_map->ConfirmNonce(nonce); },
+      std::move(on_wrote));
   rpc::Status ss = service->Start();
   if (!ss.ok()) {
     *err = ss.message;

@@ -32,6 +32,11 @@ struct localio_server_params {
 	uint16_t nfs_port;	/* this server's NFS port, for the map header */
 	const char *bind_addr;	/* numeric address NFS is bound to */
 	bool register_rpcbind;	/* SET 400122 v1 with rpcbind at start */
+	/* LOCALIO WROTE, once per handle on the listener's thread: drop the
+	 * cached attributes of export_id's object `opaque`; 0 or a positive
+	 * errno. NULL: WROTE is PROC_UNAVAIL. */
+	uint32_t (*on_wrote)(uint16_t export_id, const void *opaque,
+			     size_t opaque_len);
 };
 
 /* Creates the map and the hello file, starts the listener, registers it

@@ -224,6 +224,7 @@ static void start_server(const struct localio_module_config *cfg)
 		.nfs_port = nfs_param.core_param.port[P_NFS],
 		.bind_addr = bind_addr,
 		.register_rpcbind = true,
+		.on_wrote = localio_export_wrote,
 	};
 	int rc;
 

@@ -35,9 +35,15 @@
 	X(15, nfs_write_async)          \
 	X(16, nfs_fsync_async)          \
 	X(17, nfs_which_events)         \
-	X(18, nfs_service)
+	X(18, nfs_service)              \
+	X(19, nfs_stat_async)           \
+	X(20, nfs_stat64_async)         \
+	X(21, nfs_lstat64_async)        \
+	X(22, nfs_fstat_async)          \
+	X(23, nfs_fstat64_async)        \
+	X(24, nfs_lseek_async)
 
-#define LOCALIO_PRELOAD_ENTRY_COUNT 19
+#define LOCALIO_PRELOAD_ENTRY_COUNT 25
 
 #ifndef __ASSEMBLER__
 #ifdef __cplusplus

@@ -15,6 +15,12 @@
 // async wrapper: a thread-local "pass through" mark keeps it from trying
 // the bypass a second time.
 //
+// The calls that read a file's attributes from the server (the stat family,
+// an lseek from the end; their sync forms funnel into these *_async) first
+// let the core tell the server of the files written through the bypass,
+// so that it does not answer from a stale cache (docs/DESIGN.md,
+// "Coherence").
+//
 // Bypassed async calls never complete inside the *_async call (callers
 // issue the next request from the callback, or count requests in flight
 // around the call): their completions wait in the context's queue until
@@ -588,6 +594,51 @@ int nfs_fsync_async(nfs_context* nfs, nfsfh* fh, nfs_cb cb, void* private_data) 
       }
     }
     return Real().fsync_async(nfs, fh, cb, private_data);
+  });
+}
+
+// The server is told of bypassed writes before it is asked for attributes.
+template <class Call>
+int AfterAnnouncing(nfs_context* nfs, const char* name, Call&& call) noexcept {
+  return Shielded(nfs, name, [&]() -> int {
+    if (ContextState* s = Attached(nfs)) s->client->BeforeAttributes();
+    return call();
+  });
+}
+
+int nfs_stat_async(nfs_context* nfs, const char* path, nfs_cb cb, void* private_data) noexcept {
+  return AfterAnnouncing(nfs, "nfs_stat_async",
+                         [&] { return Real().stat_async(nfs, path, cb, private_data); });
+}
+
+int nfs_stat64_async(nfs_context* nfs, const char* path, nfs_cb cb, void* private_data) noexcept {
+  return AfterAnnouncing(nfs, "nfs_stat64_async",
+                         [&] { return Real().stat64_async(nfs, path, cb, private_data); });
+}
+
+int nfs_lstat64_async(nfs_context* nfs, const char* path, nfs_cb cb,
+                      void* private_data) noexcept {
+  return AfterAnnouncing(nfs, "nfs_lstat64_async",
+                         [&] { return Real().lstat64_async(nfs, path, cb, private_data); });
+}
+
+int nfs_fstat_async(nfs_context* nfs, nfsfh* fh, nfs_cb cb, void* private_data) noexcept {
+  return AfterAnnouncing(nfs, "nfs_fstat_async",
+                         [&] { return Real().fstat_async(nfs, fh, cb, private_data); });
+}
+
+int nfs_fstat64_async(nfs_context* nfs, nfsfh* fh, nfs_cb cb, void* private_data) noexcept {
+  return AfterAnnouncing(nfs, "nfs_fstat64_async",
+                         [&] { return Real().fstat64_async(nfs, fh, cb, private_data); });
+}
+
+// Only SEEK_END asks the server (libnfs completes the others at once; the
+// shim's own offset moves are SEEK_SET).
+int nfs_lseek_async(nfs_context* nfs, nfsfh* fh, int64_t offset, int whence, nfs_cb cb,
+                    void* private_data) noexcept {
+  if (whence != SEEK_END) return Real().lseek_async(nfs, fh, offset, whence, cb, private_data);
+  return AfterAnnouncing(nfs, "nfs_lseek_async", [&] {
+    return Real().lseek_async(nfs, fh, offset, whence, cb, private_data);
   });
 }
 

@@ -37,6 +37,12 @@ RealLibnfs ResolveRealLibnfs(std::string* missing) {
   Resolve("nfs_which_events", &r.which_events, true, missing);
   Resolve("nfs_service", &r.service, true, missing);
   Resolve("nfs_lseek", &r.lseek, true, missing);
+  Resolve("nfs_stat_async", &r.stat_async, true, missing);
+  Resolve("nfs_stat64_async", &r.stat64_async, true, missing);
+  Resolve("nfs_lstat64_async", &r.lstat64_async, true, missing);
+  Resolve("nfs_fstat_async", &r.fstat_async, true, missing);
+  Resolve("nfs_fstat64_async", &r.fstat64_async, true, missing);
+  Resolve("nfs_lseek_async", &r.lseek_async, true, missing);
   Resolve("nfs_get_fd", &r.get_fd, true, missing);
   Resolve("nfs_get_fh", &r.get_fh, true, missing);
   Resolve("nfs_set_error", &r.set_error, false, missing);

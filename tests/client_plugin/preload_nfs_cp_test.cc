@@ -157,6 +157,35 @@ TempDir* PreloadNfsCp::scratch_ = nullptr;
 std::string PreloadNfsCp::big_, PreloadNfsCp::big_sha_, PreloadNfsCp::small_,
     PreloadNfsCp::small_sha_;
 
+// A program that grows a file through the bypass and asks libnfs for its
+// size before closing it (fstat, stat by path, lseek from the end) gets the
+// size it wrote: the shim tells the server first (LOCALIO WROTE).
+TEST_F(PreloadNfsCp, AWriterSeesTheSizeItWroteBeforeClosing) {
+  constexpr uint64_t kGrowth = 4 << 20;  // a mount costs ~12 KB on lo
+  for (const int version : {3, 4}) {
+    const std::string name = "grow-v" + std::to_string(version) + ".bin";
+    const std::string start(1000, 's');
+    {
+      std::ofstream out(Export(name), std::ios::binary | std::ios::trunc);
+      out << start;
+    }
+    std::vector<std::string> argv = {"env"};
+    const std::vector<std::string> env = ShimEnv();
+    argv.insert(argv.end(), env.begin(), env.end());
+    argv.insert(argv.end(), {LOCALIO_NFS_CLIENT, server_->Url(kExport, version, ""), "grow", name,
+                             std::to_string(kGrowth)});
+    Copy run;
+    const uint64_t before = LoopbackBytes();
+    const Status s = RunCommand(argv, std::chrono::minutes(1), &run.result);
+    run.loopback = LoopbackBytes() - before;
+    ASSERT_TRUE(s.ok()) << s.message;
+    ExpectBypassed("grow v" + std::to_string(version), run, kGrowth);
+    const std::string n = std::to_string(start.size()), m = std::to_string(start.size() + kGrowth);
+    EXPECT_EQ(run.result.out, "before=" + n + " fstat=" + m + " stat=" + m + " seek_end=" + m + "\n")
+        << "NFSv" << version;
+  }
+}
+
 TEST_F(PreloadNfsCp, IntoTheExportOverV3Bypasses) {
   const Copy copy = NfsCp(ShimEnv(), big_, server_->Url(kExport, 3, "into-v3.bin"));
   ExpectBypassed("nfs-cp into the export, v3, shim", copy, kBigFile);

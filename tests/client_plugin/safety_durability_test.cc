@@ -228,6 +228,42 @@ TEST_P(SafetyDurability, APlainClientSeesTheNewSizeAndDataRightAfterClose) {
   EXPECT_TRUE(seen.data == new_data) << "the plain client sees stale data";
 }
 
+// fsync is the other point where the server is told: a plain client's next
+// stat sees the size while the writer still holds the file open; and the
+// writer's own localio_fstat64 sees it even before the fsync.
+TEST_P(SafetyDurability, TheSizeIsSeenAfterFsyncAndByTheWriterBeforeIt) {
+  const std::string name = Name("fsync-coherence");
+  const std::string old_data = Pattern("old " + name, 3000);
+  ASSERT_TRUE(WriteLocalFile(InExport(name), old_data).ok());
+  nfs_stat_64 st{};
+  ASSERT_EQ(nfs_stat64(plain_->context(), ("/" + name).c_str(), &st), 0) << plain_->Error();
+  ASSERT_EQ(st.nfs_size, old_data.size());
+
+  nfsfh* fh = nullptr;
+  ASSERT_EQ(localio_open(mount_->ctx(), ("/" + name).c_str(), O_RDWR, &fh), 0) << mount_->Error();
+  ASSERT_EQ(localio_fstat64(mount_->ctx(), fh, &st), 0) << mount_->Error();
+  ASSERT_EQ(st.nfs_size, old_data.size());
+  const localio_counters before = mount_->Counters();
+  const std::string more = Pattern("more " + name, 50000);
+  ASSERT_EQ(localio_pwrite(mount_->ctx(), fh, old_data.size(), more.size(), more.data()),
+            static_cast<int>(more.size()))
+      << mount_->Error();
+  EXPECT_EQ(mount_->Counters().write_bytes, before.write_bytes + more.size()) << "not bypassed";
+  ASSERT_EQ(localio_fstat64(mount_->ctx(), fh, &st), 0) << mount_->Error();
+  EXPECT_EQ(st.nfs_size, old_data.size() + more.size()) << "the writer sees a stale size";
+
+  const std::string last = Pattern("last " + name, 7000);
+  ASSERT_EQ(localio_pwrite(mount_->ctx(), fh, old_data.size() + more.size(), last.size(),
+                           last.data()),
+            static_cast<int>(last.size()))
+      << mount_->Error();
+  ASSERT_EQ(localio_fsync(mount_->ctx(), fh), 0) << mount_->Error();
+  ASSERT_EQ(nfs_stat64(plain_->context(), ("/" + name).c_str(), &st), 0) << plain_->Error();
+  EXPECT_EQ(st.nfs_size, old_data.size() + more.size() + last.size())
+      << "the plain client sees a stale size after the writer's fsync";
+  ASSERT_EQ(localio_close(mount_->ctx(), fh), 0) << mount_->Error();
+}
+
 INSTANTIATE_TEST_SUITE_P(Versions, SafetyDurability, ::testing::Values(3, 4),
                          [](const ::testing::TestParamInfo<int>& param) {
                            return "NFSv" + std::to_string(param.param);

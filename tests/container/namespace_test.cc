@@ -190,8 +190,8 @@ class ContainerModel : public ::testing::Test {
   void ExpectCleanFallback(ClientView view, const std::string& path_map,
                            const std::string& missing_root, const std::string& tag) {
     // A name of its own per test: names removed here behind the server's
-    // back may stay in Ganesha 6.5's directory cache (Attr_Expiration_Time
-    // 0 keeps it from revalidating), and nfs-cp never overwrites.
+    // back may stay in Ganesha's directory cache for its attribute expiry,
+    // and nfs-cp never overwrites.
     std::string in_name = "fallback-in-" + tag + ".bin";
     for (char& c : in_name) {
       if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.') c = '-';

@@ -1,6 +1,7 @@
 // localio-nfs-client: a small libnfs 4.0 program for the integration tests,
 // doing what the stock nfs-* utilities cannot (mkdir, rename, unlink, rmdir,
-// stat) and writing files in chosen chunk sizes.
+// stat) and writing files in chosen chunk sizes, and a writer that asks
+// for the size of a file it is still writing.
 //   localio-nfs-client <export-root-url> <op> [args]
 // Paths are relative to the export root. Exit 0 on success, 1 when the NFS
 // operation fails (stderr names it with libnfs's message), 2 on bad usage.
@@ -22,7 +23,9 @@ constexpr char kUsage[] =
     "usage: localio-nfs-client <export-root-url> <op> [args]\n"
     "  mkdir PATH | rmdir PATH | unlink PATH | rename FROM TO\n"
     "  stat PATH            prints: type=file|dir|other size=N\n"
-    "  put LOCAL PATH [CHUNK]  create/truncate PATH, write LOCAL in CHUNK-byte writes\n";
+    "  put LOCAL PATH [CHUNK]  create/truncate PATH, write LOCAL in CHUNK-byte writes\n"
+    "  grow PATH N          append N bytes to PATH with nfs_pwrite and, before closing,\n"
+    "                       print: before=N fstat=N stat=N seek_end=N\n";
 
 struct Mount {
   nfs_context* nfs = nullptr;
@@ -72,6 +75,37 @@ int Put(Mount& m, const std::string& local, const std::string& path, size_t chun
   return 0;
 }
 
+// The writer's own view of a file it grows: every way libnfs asks the
+// server for the size, while the file is still open.
+int Grow(Mount& m, const std::string& path, uint64_t n) {
+  nfsfh* fh = nullptr;
+  if (nfs_open(m.nfs, path.c_str(), O_RDWR, &fh) != 0) return Fail(m, "open " + path);
+  nfs_stat_64 before{}, after{}, by_path{};
+  uint64_t end = 0;
+  int rc = 0;
+  if (nfs_fstat64(m.nfs, fh, &before) != 0) {
+    rc = Fail(m, "fstat " + path);
+  } else {
+    std::vector<char> buf(n, 'g');
+    for (uint64_t done = 0; rc == 0 && done < n;) {
+      const int w = nfs_pwrite(m.nfs, fh, before.nfs_size + done, n - done, buf.data() + done);
+      if (w <= 0) rc = Fail(m, "write " + path);
+      else done += static_cast<uint64_t>(w);
+    }
+    if (rc == 0 && nfs_fstat64(m.nfs, fh, &after) != 0) rc = Fail(m, "fstat " + path);
+    if (rc == 0 && nfs_stat64(m.nfs, path.c_str(), &by_path) != 0) rc = Fail(m, "stat " + path);
+    if (rc == 0 && nfs_lseek(m.nfs, fh, 0, SEEK_END, &end) != 0) rc = Fail(m, "lseek " + path);
+  }
+  if (rc == 0)
+    std::printf("before=%llu fstat=%llu stat=%llu seek_end=%llu\n",
+                static_cast<unsigned long long>(before.nfs_size),
+                static_cast<unsigned long long>(after.nfs_size),
+                static_cast<unsigned long long>(by_path.nfs_size),
+                static_cast<unsigned long long>(end));
+  if (nfs_close(m.nfs, fh) != 0 && rc == 0) rc = Fail(m, "close " + path);
+  return rc;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -114,6 +148,8 @@ int main(int argc, char** argv) {
       return 2;
     }
     return Put(m, argv[3], Slash(argv[4]), static_cast<size_t>(chunk));
+  } else if (op == "grow" && argc == 5) {
+    return Grow(m, a, std::strtoull(argv[4], nullptr, 10));
   }
   std::fputs(kUsage, stderr);
   return 2;

@@ -22,11 +22,16 @@ using testing::SampleNonce;
 
 class LocalioServiceTest : public ::testing::Test {
  protected:
-  void StartService(LocalioServiceOptions options = {}) {
-    service_ = std::make_unique<LocalioService>(options, [this](const Nonce& nonce) {
-      std::lock_guard<std::mutex> lock(mutex_);
-      nonces_.push_back(nonce);
-    });
+  // `wrote`: WROTE's callback (none: WROTE is PROC_UNAVAIL).
+  void StartService(LocalioServiceOptions options = {},
+                    LocalioService::WroteCallback wrote = nullptr) {
+    service_ = std::make_unique<LocalioService>(
+        options,
+        [this](const Nonce& nonce) {
+          std::lock_guard<std::mutex> lock(mutex_);
+          nonces_.push_back(nonce);
+        },
+        std::move(wrote));
     const Status status = service_->Start();
     ASSERT_TRUE(status.ok()) << status.message;
     ASSERT_NE(service_->port(), 0);
@@ -132,6 +137,99 @@ TEST_F(LocalioServiceTest, UnknownProcedureIsProcUnavail) {
   const auto reply = Exchange(raw);
   ASSERT_TRUE(reply);
   EXPECT_EQ(reply->accept_stat, AcceptStat::kProcUnavail);
+}
+
+TEST_F(LocalioServiceTest, WroteHandsEveryHandleToTheCallbackAndReturnsItsResult) {
+  std::vector<std::pair<uint16_t, std::vector<uint8_t>>> seen;
+  StartService({}, [&](const WroteArgs& args) {
+    for (std::span<const uint8_t> h : args.handles)
+      seen.emplace_back(args.export_id, std::vector<uint8_t>(h.begin(), h.end()));
+    return uint32_t{ENOENT};
+  });
+  const std::vector<uint8_t> a(20, 0xa1), b(kMapMaxHandleLen, 0xb2);
+  const std::span<const uint8_t> handles[] = {a, b};
+  uint32_t result = 0;
+  RpcConnection connection("127.0.0.1", service_->port());
+  const Status st = LocalioCaller().Wrote(&connection, 77, handles, &result);
+  ASSERT_TRUE(st.ok()) << st.message;
+  EXPECT_EQ(result, uint32_t{ENOENT});
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0], std::make_pair(uint16_t{77}, a));
+  EXPECT_EQ(seen[1], std::make_pair(uint16_t{77}, b));
+  EXPECT_EQ(service_->counters().wrote_calls, 1u);
+  // The connection stays for the next call.
+  EXPECT_TRUE(connection.connected());
+  ASSERT_TRUE(LocalioCaller().Wrote(&connection, 78, handles, &result).ok());
+  EXPECT_EQ(service_->counters().connections, 1u);
+  EXPECT_EQ(service_->counters().wrote_calls, 2u);
+}
+
+TEST_F(LocalioServiceTest, AKeptConnectionTheServiceClosedIsOpenedAgainAtTheNextCall) {
+  LocalioServiceOptions options;
+  options.idle_timeout = 50ms;
+  StartService(options, [](const WroteArgs&) { return kWroteOk; });
+  const std::vector<uint8_t> a(20, 0xa1);
+  const std::span<const uint8_t> handles[] = {a};
+  uint32_t result = 1;
+  RpcConnection connection("127.0.0.1", service_->port());
+  ASSERT_TRUE(LocalioCaller().Wrote(&connection, 1, handles, &result).ok());
+  ASSERT_TRUE(Eventually([&] { return service_->counters().open_connections == 0; }));
+  // The first call after the close fails (and closes our end), the next
+  // connects again: a caller retries once.
+  Status st = LocalioCaller().Wrote(&connection, 1, handles, &result);
+  if (!st.ok()) {
+    EXPECT_FALSE(connection.connected()) << st.message;
+    st = LocalioCaller().Wrote(&connection, 1, handles, &result);
+  }
+  ASSERT_TRUE(st.ok()) << st.message;
+  EXPECT_EQ(result, kWroteOk);
+  EXPECT_EQ(service_->counters().connections, 2u);
+}
+
+TEST_F(LocalioServiceTest, WroteWithoutACallbackIsProcUnavail) {
+  StartService();
+  const std::vector<uint8_t> a(20, 0xa1);
+  const std::span<const uint8_t> handles[] = {a};
+  uint32_t result = 0;
+  RpcConnection connection("127.0.0.1", service_->port());
+  const Status st = LocalioCaller().Wrote(&connection, 1, handles, &result);
+  EXPECT_EQ(st.code, -EOPNOTSUPP) << st.message;
+}
+
+TEST_F(LocalioServiceTest, MalformedWroteIsGarbageArgsAndNeverReachesTheCallback) {
+  int calls = 0;
+  StartService({}, [&](const WroteArgs&) {
+    ++calls;
+    return kWroteOk;
+  });
+  auto encode = [](uint32_t export_id, uint32_t count, std::vector<std::vector<uint8_t>> hs) {
+    XdrEncoder e;
+    e.U32(export_id);
+    e.U32(count);
+    for (const auto& h : hs) {
+      e.U32(static_cast<uint32_t>(h.size()));
+      e.FixedOpaque(h);
+    }
+    return std::vector<uint8_t>(e.bytes().begin(), e.bytes().end());
+  };
+  const std::vector<uint8_t> h(20, 1);
+  const std::vector<std::vector<uint8_t>> bad = {
+      encode(0x10000, 1, {h}),                                  // export id beyond 16 bits
+      encode(1, kWroteMaxHandles + 1,
+             std::vector<std::vector<uint8_t>>(kWroteMaxHandles + 1, h)),  // too many
+      encode(1, 1, {std::vector<uint8_t>(kMapMaxHandleLen + 1, 1)}),  // handle too long
+      encode(1, 1, {std::vector<uint8_t>()}),                   // empty handle
+      encode(1, 2, {h}),                                        // fewer than counted
+  };
+  for (size_t i = 0; i < bad.size(); ++i) {
+    RawCall raw;
+    raw.proc = kLocalioProcWrote;
+    raw.args = bad[i];
+    const auto reply = Exchange(raw);
+    ASSERT_TRUE(reply) << i;
+    EXPECT_EQ(reply->accept_stat, AcceptStat::kGarbageArgs) << i;
+  }
+  EXPECT_EQ(calls, 0);
 }
 
 TEST_F(LocalioServiceTest, ShortOrLongNonceIsGarbageArgsAndNeverReachesTheCallback) {

@@ -118,10 +118,15 @@ int localio_write(struct localio_context *ctx, struct nfsfh *fh,
 		  uint64_t count, const void *buf) LOCALIO_NOEXCEPT;
 
 /* Makes every write so far durable: fsync of the local file, and
- * nfs_fsync (COMMIT) when some writes went by RPC. 0 or -errno. */
+ * nfs_fsync (COMMIT) when some writes went by RPC. Other clients then see
+ * the file's new attributes (the server is told, LOCALIO WROTE), as after
+ * localio_close. 0 or -errno. */
 int localio_fsync(struct localio_context *ctx, struct nfsfh *fh) LOCALIO_NOEXCEPT;
 
-/* nfs_fstat64, always on the wire (the server's attributes). */
+/* nfs_fstat64, always on the wire (the server's attributes). The server is
+ * first told of the files this context wrote through the bypass, so the
+ * size and times are the ones written. A plain nfs_fstat64 or nfs_stat64
+ * on the same context sees them after localio_fsync or localio_close. */
 int localio_fstat64(struct localio_context *ctx, struct nfsfh *fh,
 		    struct nfs_stat_64 *st) LOCALIO_NOEXCEPT;
 

@@ -1,8 +1,9 @@
-// Client side of the LOCALIO program, and the one-shot RPC over TCP that it
-// and the portmap client share. Each call opens a fresh connection, sends
-// one record, reads one reply and closes: probes are rare and must never
-// hang a mount, so every step runs under one deadline (non-blocking
-// connect + poll); "connection refused" returns at once.
+// Client side of the LOCALIO program, and the RPC over TCP that it and the
+// portmap client share. A probe (CallOverTcp) opens a fresh connection,
+// sends one record, reads one reply and closes: probes are rare and must
+// never hang a mount, so every step runs under one deadline (non-blocking
+// connect + poll); "connection refused" returns at once. WROTE, sent at
+// every close of a written file, keeps its connection (RpcConnection).
 #ifndef LOCALIO_LOCALIO_CALLER_H
 #define LOCALIO_LOCALIO_CALLER_H
 
@@ -35,6 +36,29 @@ Status CallOverTcp(const std::string& address, uint16_t port, CallHeader call,
                    std::chrono::milliseconds timeout,
                    std::vector<uint8_t>* results);
 
+// One TCP connection to an RPC server, kept across calls made one after
+// another, each under its own deadline (connecting when there is none). A
+// call that fails closes it, so the next call connects afresh.
+class RpcConnection {
+ public:
+  RpcConnection(std::string address, uint16_t port);
+  ~RpcConnection();
+  RpcConnection(const RpcConnection&) = delete;
+  RpcConnection& operator=(const RpcConnection&) = delete;
+
+  // As CallOverTcp, on this connection.
+  Status Call(CallHeader call, std::span<const uint8_t> args,
+              std::chrono::milliseconds timeout, std::vector<uint8_t>* results);
+  bool connected() const { return fd_ >= 0; }
+  std::string peer() const { return address_ + ":" + std::to_string(port_); }
+  void Close();
+
+ private:
+  std::string address_;
+  uint16_t port_;
+  int fd_ = -1;
+};
+
 // AUTH_SYS for this process: effective uid/gid, up to 16 supplementary
 // groups, host name (truncated to 255 bytes).
 Credential ProcessAuthSys();
@@ -53,6 +77,14 @@ class LocalioCaller {
   Status UuidIsLocal(const std::string& address, uint16_t port,
                      const Nonce& nonce,
                      std::chrono::milliseconds timeout = kDefaultProbeTimeout) const;
+
+  // LOCALIO WROTE(export_id, handles) on `connection` (kept for the next
+  // call): at most kWroteMaxHandles. Ok with *result set (kWroteOk or the
+  // server's positive errno); -EOPNOTSUPP from a server that does not take
+  // WROTE (it needs no telling).
+  Status Wrote(RpcConnection* connection, uint16_t export_id,
+               std::span<const std::span<const uint8_t>> handles, uint32_t* result,
+               std::chrono::milliseconds timeout = kDefaultProbeTimeout) const;
 
  private:
   Credential cred_;

@@ -36,6 +36,7 @@ struct LocalioServiceCounters {
   uint64_t open_connections = 0;    // now
   uint64_t calls = 0;               // records answered, whatever the reply
   uint64_t uuid_is_local_calls = 0; // nonces handed to the callback
+  uint64_t wrote_calls = 0;         // WROTE calls handed to the callback
   // Records not served: unparsable, oversized, cut by EOF, or answered
   // with anything but SUCCESS.
   uint64_t rejected_records = 0;
@@ -46,8 +47,13 @@ class LocalioService {
   // Called on the service thread with each nonce of a well-formed
   // UUID_IS_LOCAL call. It must be quick and must not call Stop().
   using NonceCallback = std::function<void(const Nonce& nonce)>;
+  // Called on the service thread with each well-formed WROTE call; returns
+  // its result (kWroteOk or a positive errno). Without one, WROTE is
+  // PROC_UNAVAIL, as from a server that does not need it.
+  using WroteCallback = std::function<uint32_t(const WroteArgs& args)>;
 
-  LocalioService(LocalioServiceOptions options, NonceCallback on_nonce);
+  LocalioService(LocalioServiceOptions options, NonceCallback on_nonce,
+                 WroteCallback on_wrote = nullptr);
   ~LocalioService();  // Stop()
   LocalioService(const LocalioService&) = delete;
   LocalioService& operator=(const LocalioService&) = delete;
@@ -69,6 +75,7 @@ class LocalioService {
 
   LocalioServiceOptions options_;
   NonceCallback on_nonce_;
+  WroteCallback on_wrote_;
   uint16_t port_ = 0;
   int listen_fd_ = -1;
   int wake_fd_ = -1;  // eventfd: Stop() wakes the poll loop
@@ -79,7 +86,7 @@ class LocalioService {
   struct AtomicCounters {
     std::atomic<uint64_t> connections{0}, connections_evicted{0},
         open_connections{0}, calls{0}, uuid_is_local_calls{0},
-        rejected_records{0};
+        wrote_calls{0}, rejected_records{0};
   } counters_;
 };
 

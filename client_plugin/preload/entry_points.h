@@ -41,9 +41,10 @@
 	X(21, nfs_lstat64_async)        \
 	X(22, nfs_fstat_async)          \
 	X(23, nfs_fstat64_async)        \
-	X(24, nfs_lseek_async)
+	X(24, nfs_lseek_async)          \
+	X(25, nfs_opendir_async)
 
-#define LOCALIO_PRELOAD_ENTRY_COUNT 25
+#define LOCALIO_PRELOAD_ENTRY_COUNT 26
 
 #ifndef __ASSEMBLER__
 #ifdef __cplusplus

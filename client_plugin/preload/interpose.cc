@@ -16,7 +16,8 @@
 // the bypass a second time.
 //
 // The calls that read a file's attributes from the server (the stat family,
-// an lseek from the end; their sync forms funnel into these *_async) first
+// an lseek from the end, opendir's READDIRPLUS; their sync forms funnel into
+// these *_async) first
 // let the core tell the server of the files written through the bypass,
 // so that it does not answer from a stale cache (docs/DESIGN.md,
 // "Coherence").
@@ -640,6 +641,11 @@ int nfs_lseek_async(nfs_context* nfs, nfsfh* fh, int64_t offset, int whence, nfs
   return AfterAnnouncing(nfs, "nfs_lseek_async", [&] {
     return Real().lseek_async(nfs, fh, offset, whence, cb, private_data);
   });
+}
+
+int nfs_opendir_async(nfs_context* nfs, const char* path, nfs_cb cb, void* private_data) noexcept {
+  return AfterAnnouncing(nfs, "nfs_opendir_async",
+                         [&] { return Real().opendir_async(nfs, path, cb, private_data); });
 }
 
 int nfs_which_events(nfs_context* nfs) noexcept {

@@ -43,6 +43,7 @@ RealLibnfs ResolveRealLibnfs(std::string* missing) {
   Resolve("nfs_fstat_async", &r.fstat_async, true, missing);
   Resolve("nfs_fstat64_async", &r.fstat64_async, true, missing);
   Resolve("nfs_lseek_async", &r.lseek_async, true, missing);
+  Resolve("nfs_opendir_async", &r.opendir_async, true, missing);
   Resolve("nfs_get_fd", &r.get_fd, true, missing);
   Resolve("nfs_get_fh", &r.get_fh, true, missing);
   Resolve("nfs_set_error", &r.set_error, false, missing);

@@ -51,6 +51,7 @@ struct RealLibnfs {
   int (*fstat_async)(nfs_context*, nfsfh*, NfsCb, void*) = nullptr;
   int (*fstat64_async)(nfs_context*, nfsfh*, NfsCb, void*) = nullptr;
   int (*lseek_async)(nfs_context*, nfsfh*, int64_t, int, NfsCb, void*) = nullptr;
+  int (*opendir_async)(nfs_context*, const char*, NfsCb, void*) = nullptr;
   int (*get_fd)(nfs_context*) = nullptr;
   nfs_fh* (*get_fh)(nfsfh*) = nullptr;
   // Not in libnfs.h but exported by libnfs.so.13 and .14; optional.

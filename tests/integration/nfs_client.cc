@@ -24,8 +24,8 @@ constexpr char kUsage[] =
     "  mkdir PATH | rmdir PATH | unlink PATH | rename FROM TO\n"
     "  stat PATH            prints: type=file|dir|other size=N\n"
     "  put LOCAL PATH [CHUNK]  create/truncate PATH, write LOCAL in CHUNK-byte writes\n"
-    "  grow PATH N          append N bytes to PATH with nfs_pwrite and, before closing,\n"
-    "                       print: before=N fstat=N stat=N seek_end=N\n";
+    "  grow PATH N          append N bytes to PATH with nfs_pwrite, a quarter before each\n"
+    "                       probe, and print: before=S readdir=S fstat=S stat=S seek_end=S\n";
 
 struct Mount {
   nfs_context* nfs = nullptr;
@@ -75,33 +75,50 @@ int Put(Mount& m, const std::string& local, const std::string& path, size_t chun
   return 0;
 }
 
-// The writer's own view of a file it grows: every way libnfs asks the
-// server for the size, while the file is still open.
+// The writer's own view of a file it grows: N/4 bytes more before each way
+// libnfs asks the server for the size (a listing of its directory, fstat,
+// stat by path, lseek from the end), the file still open.
 int Grow(Mount& m, const std::string& path, uint64_t n) {
   nfsfh* fh = nullptr;
   if (nfs_open(m.nfs, path.c_str(), O_RDWR, &fh) != 0) return Fail(m, "open " + path);
-  nfs_stat_64 before{}, after{}, by_path{};
-  uint64_t end = 0;
-  int rc = 0;
-  if (nfs_fstat64(m.nfs, fh, &before) != 0) {
-    rc = Fail(m, "fstat " + path);
-  } else {
-    std::vector<char> buf(n, 'g');
-    for (uint64_t done = 0; rc == 0 && done < n;) {
-      const int w = nfs_pwrite(m.nfs, fh, before.nfs_size + done, n - done, buf.data() + done);
+  nfs_stat_64 st{};
+  int rc = nfs_fstat64(m.nfs, fh, &st) == 0 ? 0 : Fail(m, "fstat " + path);
+  uint64_t size = st.nfs_size;
+  std::string out = "before=" + std::to_string(size);
+  const std::vector<char> buf(n / 4, 'g');
+  const size_t slash = path.rfind('/');
+  const std::string dir = slash == 0 ? "/" : path.substr(0, slash);
+  for (const char* probe : {"readdir", "fstat", "stat", "seek_end"}) {
+    for (uint64_t done = 0; rc == 0 && done < buf.size();) {
+      const int w = nfs_pwrite(m.nfs, fh, size + done, buf.size() - done, buf.data() + done);
       if (w <= 0) rc = Fail(m, "write " + path);
       else done += static_cast<uint64_t>(w);
     }
-    if (rc == 0 && nfs_fstat64(m.nfs, fh, &after) != 0) rc = Fail(m, "fstat " + path);
-    if (rc == 0 && nfs_stat64(m.nfs, path.c_str(), &by_path) != 0) rc = Fail(m, "stat " + path);
-    if (rc == 0 && nfs_lseek(m.nfs, fh, 0, SEEK_END, &end) != 0) rc = Fail(m, "lseek " + path);
+    if (rc != 0) break;
+    size += buf.size();
+    const std::string name = probe;
+    uint64_t seen = 0;
+    if (name == "readdir") {
+      nfsdir* d = nullptr;
+      if (nfs_opendir(m.nfs, dir.c_str(), &d) != 0) {
+        rc = Fail(m, "opendir " + dir);
+        break;
+      }
+      for (nfsdirent* e; (e = nfs_readdir(m.nfs, d)) != nullptr;)
+        if (path.compare(slash + 1, std::string::npos, e->name) == 0) seen = e->size;
+      nfs_closedir(m.nfs, d);
+    } else if (name == "fstat") {
+      if (nfs_fstat64(m.nfs, fh, &st) != 0) rc = Fail(m, "fstat " + path);
+      seen = st.nfs_size;
+    } else if (name == "stat") {
+      if (nfs_stat64(m.nfs, path.c_str(), &st) != 0) rc = Fail(m, "stat " + path);
+      seen = st.nfs_size;
+    } else if (nfs_lseek(m.nfs, fh, 0, SEEK_END, &seen) != 0) {
+      rc = Fail(m, "lseek " + path);
+    }
+    out += " " + name + "=" + std::to_string(seen);
   }
-  if (rc == 0)
-    std::printf("before=%llu fstat=%llu stat=%llu seek_end=%llu\n",
-                static_cast<unsigned long long>(before.nfs_size),
-                static_cast<unsigned long long>(after.nfs_size),
-                static_cast<unsigned long long>(by_path.nfs_size),
-                static_cast<unsigned long long>(end));
+  if (rc == 0) std::printf("%s\n", out.c_str());
   if (nfs_close(m.nfs, fh) != 0 && rc == 0) rc = Fail(m, "close " + path);
   return rc;
 }

@@ -67,8 +67,8 @@ Status NfsMount::RandomReads(const std::string& file, uint64_t file_size, uint64
   return st;
 }
 
-Status NfsMount::CreateThenStat(const std::string& dir, uint64_t files, double* creates_per_s,
-                                double* stats_per_s) {
+Status NfsMount::CreateStatList(const std::string& dir, uint64_t files, double* creates_per_s,
+                                double* stats_per_s, double* entries_per_s) {
   const std::string root = "/" + dir;
   if (nfs_mkdir(nfs_, root.c_str()) != 0) return Error("mkdir " + dir);
   auto name = [&](uint64_t i) { return root + "/f" + std::to_string(i); };
@@ -85,6 +85,14 @@ Status NfsMount::CreateThenStat(const std::string& dir, uint64_t files, double* 
     if (nfs_stat64(nfs_, name(i).c_str(), &st) != 0) return Error("stat " + name(i));
   }
   *stats_per_s = PerSecond(files, start);
+  start = Clock::now();
+  nfsdir* d = nullptr;
+  if (nfs_opendir(nfs_, root.c_str(), &d) != 0) return Error("opendir " + dir);
+  uint64_t entries = 0;
+  while (nfs_readdir(nfs_, d) != nullptr) ++entries;
+  nfs_closedir(nfs_, d);
+  *entries_per_s = PerSecond(entries, start);
+  if (entries < files) return Error("listing " + dir + " gave " + std::to_string(entries) + " entries");
   return Status::Ok();
 }
 

@@ -29,9 +29,11 @@ class NfsMount {
   Status RandomReads(const std::string& file, uint64_t file_size, uint64_t ops, uint64_t warmup,
                      uint64_t seed, double* ops_per_s);
   // Creates directory `dir`, then `files` empty files in it (nfs_creat +
-  // nfs_close each), then nfs_stat64 of each. Stores both rates per second.
-  Status CreateThenStat(const std::string& dir, uint64_t files, double* creates_per_s,
-                        double* stats_per_s);
+  // nfs_close each), then nfs_stat64 of each, then lists the directory
+  // (nfs_opendir: READDIRPLUS). Stores the three rates per second (entries
+  // per second for the listing).
+  Status CreateStatList(const std::string& dir, uint64_t files, double* creates_per_s,
+                        double* stats_per_s, double* entries_per_s);
 
  private:
   NfsMount() = default;

@@ -322,7 +322,7 @@ int Client::OpenLocal(nfsfh* fh, OpenFile* f, bool write) {
     return LOCALIO_FALLBACK_OPEN;
   }
   struct statx sx;
-  if (statx(fd, "", AT_EMPTY_PATH, kIdentityStatxMask, &sx) != 0 || !IsSameObject(entry, fd, sx) ||
+  if (statx(fd, "", AT_EMPTY_PATH, kMapIdentityStatxMask, &sx) != 0 || !IsSameObject(entry, fd, sx) ||
       (view->exp.kernel_handles && !IsHandlesObject(handle->opaque, fd))) {
     close(fd);
     log_.Debug(std::string(entry.path()) + " is not the object its handle names");

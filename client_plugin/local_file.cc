@@ -36,9 +36,7 @@ bool IsHandlesObject(std::span<const uint8_t> vfs_opaque, int fd) {
 }
 
 bool IsSameObject(const MapEntry& entry, int fd, const struct statx& sx) {
-  if (entry.type != MapObjectType::kRegular || !(sx.stx_mask & STATX_TYPE) ||
-      !S_ISREG(sx.stx_mode) || !(sx.stx_mask & STATX_INO) || sx.stx_ino != entry.ino ||
-      makedev(sx.stx_dev_major, sx.stx_dev_minor) != entry.dev)
+  if (entry.type != MapObjectType::kRegular || !MapStatxIsRegularFile(sx, entry.ino, entry.dev))
     return false;
   if (entry.stamp.birth_ns != 0 && MapBirthNs(sx) != entry.stamp.birth_ns) return false;
   uint32_t generation;

@@ -26,9 +26,6 @@ int OpenExportRoot(const std::string& path);
 // kernel before 5.6).
 int OpenBeneath(int root_fd, const std::string& relpath, int flags);
 
-// The statx fields IsSameObject reads.
-inline constexpr unsigned kIdentityStatxMask = STATX_TYPE | STATX_INO | STATX_BTIME;
-
 // True when the open file `fd`, whose statx is `sx`, is the regular file
 // `entry` describes: inode, device and, where the entry carries them, birth
 // time and inode generation (an inode number reused after unlink and create

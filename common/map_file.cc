@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -176,6 +177,11 @@ bool MapInodeGeneration(int fd, uint32_t* out) {
   if (ioctl(fd, FS_IOC_GETVERSION, &generation) != 0) return false;
   *out = static_cast<uint32_t>(generation);
   return true;
+}
+
+bool MapStatxIsRegularFile(const struct statx& sx, uint64_t ino, uint64_t dev) {
+  return (sx.stx_mask & STATX_TYPE) && S_ISREG(sx.stx_mode) && (sx.stx_mask & STATX_INO) &&
+         sx.stx_ino == ino && makedev(sx.stx_dev_major, sx.stx_dev_minor) == dev;
 }
 
 MapInodeStamp MapInodeStampOf(int fd, const struct statx& sx) {

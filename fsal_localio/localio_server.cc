@@ -310,9 +310,8 @@ int Server::Publish(uint16_t id, std::span<const uint8_t> opaque, const std::str
                           O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
     if (fd < 0) return -errno;
     struct statx sx;
-    const bool same = statx(fd, "", AT_EMPTY_PATH, STATX_TYPE | STATX_INO | STATX_BTIME, &sx) == 0 &&
-                      S_ISREG(sx.stx_mode) && sx.stx_ino == ino &&
-                      makedev(sx.stx_dev_major, sx.stx_dev_minor) == dev;
+    const bool same = statx(fd, "", AT_EMPTY_PATH, kMapIdentityStatxMask, &sx) == 0 &&
+                      MapStatxIsRegularFile(sx, ino, dev);
     if (same) inode = MapInodeStampOf(fd, sx);
     close(fd);
     if (!same) return -ESTALE;

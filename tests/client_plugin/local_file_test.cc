@@ -59,7 +59,7 @@ TEST_F(LocalFile, RefusesEscapesAndSymlinks) {
 
 struct statx StatxOf(int fd) {
   struct statx sx {};
-  EXPECT_EQ(statx(fd, "", AT_EMPTY_PATH, kIdentityStatxMask, &sx), 0) << strerror(errno);
+  EXPECT_EQ(statx(fd, "", AT_EMPTY_PATH, kMapIdentityStatxMask, &sx), 0) << strerror(errno);
   return sx;
 }
 

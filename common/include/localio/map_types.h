@@ -116,6 +116,13 @@ bool MapInodeGeneration(int fd, uint32_t* out);
 // Both, for the open file fd whose statx is sx.
 MapInodeStamp MapInodeStampOf(int fd, const struct statx& sx);
 
+// The statx fields that tell an object's identity (what the two functions
+// above and MapStatxIsRegularFile read).
+inline constexpr unsigned kMapIdentityStatxMask = STATX_TYPE | STATX_INO | STATX_BTIME;
+// True when statx `sx` (asked with kMapIdentityStatxMask) is of a regular
+// file with inode `ino` on device `dev` (as MapSlot keeps it).
+bool MapStatxIsRegularFile(const struct statx& sx, uint64_t ino, uint64_t dev);
+
 // CLOCK_MONOTONIC in milliseconds: the heartbeat's and leases' clock.
 uint64_t MapMonotonicMs();
 

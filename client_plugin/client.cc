@@ -194,14 +194,7 @@ void Client::DropSession(const std::string& why) {
   // A server that is still there must not keep a stale cache of what was
   // written (it may only have stopped beating for a while); one that is
   // gone took its cache with it, and refuses the call at once.
-  if (unannounced_) {
-    std::vector<OpenFile*> files;
-    for (auto& [fh, f] : files_)
-      if (f.unannounced) files.push_back(&f);
-    Announce(files, /*drop_on_failure=*/false);
-    for (OpenFile* f : files) f->unannounced = false;
-    unannounced_ = false;
-  }
+  if (unannounced_) AnnounceAll(/*drop_on_failure=*/false);
   // Opens made before may mean nothing to the next server instance (NFSv4
   // state is gone after a restart): the wire decides for them again.
   for (auto& [fh, f] : files_) f.needs_wire_proof = true;
@@ -482,18 +475,20 @@ int Client::Fsync(nfsfh* fh, bool* commit_by_rpc) {
 }
 
 void Client::AnnounceOne(OpenFile* f) {
+  // Told or not, it is not told twice: a failure ends the session.
+  f->unannounced = false;
   OpenFile* const one[] = {f};
   Announce(one, /*drop_on_failure=*/true);
-  f->unannounced = false;
 }
 
-void Client::AnnounceAll() {
+void Client::AnnounceAll(bool drop_on_failure) {
   std::vector<OpenFile*> files;
-  for (auto& [fh, f] : files_)
+  for (auto& [fh, f] : files_) {
     if (f.unannounced) files.push_back(&f);
-  Announce(files, /*drop_on_failure=*/true);
-  for (OpenFile* f : files) f->unannounced = false;
+    f.unannounced = false;
+  }
   unannounced_ = false;
+  Announce(files, drop_on_failure);
 }
 
 void Client::Announce(std::span<OpenFile* const> files, bool drop_on_failure) {

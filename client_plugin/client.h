@@ -77,7 +77,7 @@ class Client {
   // the bypass since it was last told, so it does not answer from a stale
   // cache. Nothing to do (no RPC) when no such file is open.
   void BeforeAttributes() {
-    if (unannounced_) AnnounceAll();
+    if (unannounced_) AnnounceAll(/*drop_on_failure=*/true);
   }
 
   // Serve pread/pwrite locally. true: *result is the byte count or -errno;
@@ -149,7 +149,7 @@ class Client {
   // calls of at most kWroteMaxHandles. A server that cannot be told ends
   // the session: bypassed writes it would not know of must stop.
   void Announce(std::span<OpenFile* const> files, bool drop_on_failure);
-  void AnnounceAll();
+  void AnnounceAll(bool drop_on_failure);
   void AnnounceOne(OpenFile* f);
 
   nfs_context* nfs_;

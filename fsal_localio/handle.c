@@ -52,6 +52,7 @@ static void release(struct fsal_obj_handle *obj_hdl)
 
 	LOCALIO_SUBCALL(exp, sub->obj_ops->release(sub));
 	localio_obj_handle_fini(&hdl->obj_handle);
+	gsh_free(hdl->listed_as);
 	gsh_free(hdl);
 }
 
@@ -109,7 +110,7 @@ static enum fsal_dir_result readdir_entry(const char *name,
 	enum fsal_dir_result result;
 
 	op_ctx->fsal_export = &relay->exp->export;
-	localio_pub_child(relay->exp, relay->dir, name, obj);
+	localio_pub_listed(relay->exp, relay->dir, name, obj);
 	result = relay->upper_cb(name, obj, attrs, relay->upper_state, cookie);
 	op_ctx->fsal_export = saved;
 	return result;

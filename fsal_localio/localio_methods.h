@@ -57,8 +57,13 @@ int localio_export_publish_row(struct localio_export *exp, uint64_t generation,
 void localio_pub_root(struct localio_export *exp, struct fsal_obj_handle *obj);
 void localio_pub_child(struct localio_export *exp, struct fsal_obj_handle *dir,
 		       const char *name, struct fsal_obj_handle *child);
+/* READDIR listed obj as `name` in dir: remembered in obj, published by
+ * localio_pub_wire if obj's handle goes to a client. */
+void localio_pub_listed(struct localio_export *exp, struct fsal_obj_handle *dir,
+			const char *name, struct fsal_obj_handle *obj);
 /* The object's handle goes to a client (handle_to_wire): nothing to do
- * while the map still holds what it was told of obj. */
+ * while the map still holds what it was told of obj; one publish under
+ * its listed name when READDIR made it. */
 void localio_pub_wire(struct localio_export *exp, struct fsal_obj_handle *obj,
 		      const struct gsh_buffdesc *fh_desc);
 /* An object known only by its handle: resolved from the kernel if the
@@ -83,6 +88,17 @@ struct localio_handle {
 	/* localio_map_stamp() when the map last confirmed it holds this
 	 * object (0: not known); read and written with __atomic builtins. */
 	uint64_t map_stamp;
+	/* A handle READDIR made: where it was listed, published only when
+	 * the handle goes to a client (most are duplicates MDCACHE drops at
+	 * once). Taken by one thread with __atomic_exchange_n; freed with the
+	 * handle. NULL: none. */
+	struct localio_listed_as *listed_as;
+};
+
+struct localio_listed_as {
+	uint8_t parent[LOCALIO_MAX_OPAQUE];	/* the directory's opaque */
+	size_t parent_len;
+	char name[];				/* NUL-terminated */
 };
 
 /* Per-export FSAL { } block, as parsed by localio_export_param_block. */

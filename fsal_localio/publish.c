@@ -117,10 +117,29 @@ void localio_pub_child(struct localio_export *exp, struct fsal_obj_handle *dir,
 						      name, &obj));
 }
 
+void localio_pub_listed(struct localio_export *exp, struct fsal_obj_handle *dir,
+			const char *name, struct fsal_obj_handle *lio)
+{
+	uint8_t dir_buf[LOCALIO_MAX_OPAQUE];
+	struct localio_object d;
+	struct localio_listed_as *as;
+	size_t name_len;
+
+	if (!publishing(exp) || name == NULL || !describe(exp, dir, dir_buf, &d))
+		return;
+	name_len = strlen(name);
+	as = gsh_malloc(sizeof(*as) + name_len + 1);
+	memcpy(as->parent, d.opaque, d.opaque_len);
+	as->parent_len = d.opaque_len;
+	memcpy(as->name, name, name_len + 1);
+	localio_handle_of(lio)->listed_as = as;	/* not shared yet */
+}
+
 void localio_pub_wire(struct localio_export *exp, struct fsal_obj_handle *lio,
 		      const struct gsh_buffdesc *fh_desc)
 {
 	struct localio_handle *hdl = localio_handle_of(lio);
+	struct localio_listed_as *as;
 	uint64_t known;
 
 	if (!publishing(exp))
@@ -128,6 +147,22 @@ void localio_pub_wire(struct localio_export *exp, struct fsal_obj_handle *lio,
 	known = __atomic_load_n(&hdl->map_stamp, __ATOMIC_RELAXED);
 	if (known != 0 && known == localio_map_stamp())
 		return;	/* nothing has left the map since it held this */
+	as = __atomic_exchange_n(&hdl->listed_as, NULL, __ATOMIC_ACQ_REL);
+	if (as != NULL) {
+		uint8_t buf[LOCALIO_MAX_OPAQUE];
+		struct localio_object obj;
+		uint64_t stamp = 0;
+
+		if (describe(exp, lio, buf, &obj))
+			stamp = localio_publish_child(exp->export.export_id,
+						      as->parent, as->parent_len,
+						      as->name, &obj);
+		gsh_free(as);
+		if (stamp != 0) {
+			remember(lio, stamp);
+			return;
+		}
+	}
 	remember(lio, localio_publish_wire(exp->export.export_id, fh_desc->addr,
 					   fh_desc->len));
 }

@@ -30,8 +30,8 @@ class NfsMount {
                      uint64_t seed, double* ops_per_s);
   // Creates directory `dir`, then `files` empty files in it (nfs_creat +
   // nfs_close each), then nfs_stat64 of each, then lists the directory
-  // (nfs_opendir: READDIRPLUS). Stores the three rates per second (entries
-  // per second for the listing).
+  // (nfs_opendir: READDIRPLUS), then removes them all (untimed). Stores
+  // the three rates per second (entries per second for the listing).
   Status CreateStatList(const std::string& dir, uint64_t files, double* creates_per_s,
                         double* stats_per_s, double* entries_per_s);
 

@@ -1,3 +1,5 @@
+#include <cstring>
+
 #include "localio/map_types.h"
 
 namespace localio {
@@ -5,20 +7,17 @@ namespace localio {
 bool MapRelPathIsSafe(std::string_view path) {
   if (path.size() > kMapMaxPathLen) return false;
   if (path.empty()) return true;  // the export root
-  // One pass: every component must be non-empty, not "." or "..", NUL-free.
-  size_t component = 0;  // length of the current component so far
-  size_t dots = 0;       // how many of its characters are '.'
-  for (const char c : path) {
-    if (c == '\0') return false;
-    if (c == '/') {
-      if (component == 0 || (component == dots && dots <= 2)) return false;
-      component = dots = 0;
-      continue;
-    }
-    ++component;
-    dots += c == '.';
+  if (std::memchr(path.data(), '\0', path.size()) != nullptr) return false;
+  // Every component must be non-empty and not "." or "..".
+  const char* p = path.data();
+  const char* const end = p + path.size();
+  for (;;) {
+    const auto* slash = static_cast<const char*>(std::memchr(p, '/', end - p));
+    const size_t n = (slash != nullptr ? slash : end) - p;
+    if (n == 0 || (n <= 2 && p[0] == '.' && (n == 1 || p[1] == '.'))) return false;
+    if (slash == nullptr) return true;
+    p = slash + 1;
   }
-  return component != 0 && !(component == dots && dots <= 2);
 }
 
 }  // namespace localio

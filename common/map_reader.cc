@@ -27,7 +27,7 @@ MapStatus CheckGeometry(const MapHeader& h, uint64_t file_size, const std::strin
   if (h.export_row_count != kMapExportRows || h.export_row_size != sizeof(MapExportRow))
     return Unusable(path, "wrong export table shape");
   if (h.slots_per_bucket != kMapSlotsPerBucket || h.slot_size != sizeof(MapSlot) ||
-      h.tag_size != sizeof(uint32_t))
+      h.tag_size != sizeof(uint64_t))
     return Unusable(path, "wrong entry table shape");
   if (h.bucket_count == 0 || h.bucket_count > kMapMaxBuckets ||
       (h.bucket_count & (h.bucket_count - 1)) != 0)
@@ -36,7 +36,9 @@ MapStatus CheckGeometry(const MapHeader& h, uint64_t file_size, const std::strin
   const MapGeometry g = MapGeometryFor(h.bucket_count);
   if (h.export_keys_offset != g.export_keys_offset ||
       h.export_rows_offset != g.export_rows_offset || h.tags_offset != g.tags_offset ||
-      h.slots_offset != g.slots_offset || h.total_size != g.total_size)
+      h.slots_offset != g.slots_offset ||
+      h.arena_offset != g.arena_offset || h.arena_units != g.arena_units ||
+      h.total_size != g.total_size)
     return Unusable(path, "section offsets or total size do not match the bucket count");
   if (h.total_size > file_size)
     return Unusable(path, "file is " + std::to_string(file_size) + " bytes, header claims " +
@@ -173,34 +175,34 @@ int MapReader::ReadSlot(uint32_t index, uint16_t export_id, std::span<const uint
                         MapEntry* out) const {
   const auto* shared =
       reinterpret_cast<const MapSlot*>(file_.base() + geometry_.slots_offset) + index;
-  // The head, the handle and a short path span three cache lines; ask for
-  // all of them now so their misses overlap instead of following each other.
-  __builtin_prefetch(reinterpret_cast<const uint8_t*>(shared) + 64);
-  __builtin_prefetch(reinterpret_cast<const uint8_t*>(shared) + 128);
+  const auto* arena = reinterpret_cast<const uint64_t*>(file_.base() + geometry_.arena_offset);
   alignas(8) MapSlot head;
+  const auto* bytes = reinterpret_cast<const char*>(out->record.data());
   for (int tries = 0; tries < kSeqlockTries; ++tries) {
     const uint64_t begin = SeqlockReadBegin(&shared->seq);
     SharedCopyOut(reinterpret_cast<uint8_t*>(&head) + 8,
-                  reinterpret_cast<const uint8_t*>(shared) + 8, (kMapSlotHeadSize - 8) / 8);
+                  reinterpret_cast<const uint8_t*>(shared) + 8, (sizeof head - 8) / 8);
     if (!SeqlockReadValid(&shared->seq, begin)) {
       SeqlockPause();
       continue;
     }
     if (!(head.flags & kMapSlotInUse)) return -ENOENT;
-    if (!handle.empty() &&
-        (head.export_id != export_id || head.handle_len != handle.size() ||
-         std::memcmp(head.handle, handle.data(), handle.size()) != 0))
+    if (!handle.empty() && (head.export_id != export_id || head.handle_len != handle.size()))
       return -ENOENT;
     if (head.handle_len == 0 || head.handle_len > kMapMaxHandleLen ||
         head.path_len > kMapMaxPathLen || head.type > static_cast<uint8_t>(MapObjectType::kOther))
       return -EBADMSG;
-    SharedCopyOut(out->path_bytes.data(), shared->path, (head.path_len + 8u) / 8);
+    const uint32_t units = MapRecordUnits(head.handle_len, head.path_len);
+    if (uint64_t{head.record} + units > geometry_.arena_units) return -EBADMSG;
+    SharedCopyOut(out->record.data(), arena + head.record, units);
     if (!SeqlockReadValid(&shared->seq, begin)) {
       SeqlockPause();
       continue;
     }
-    const std::string_view path(out->path_bytes.data(), head.path_len);
-    if (out->path_bytes[head.path_len] != '\0' || !MapRelPathIsSafe(path)) return -EBADMSG;
+    if (!handle.empty() && std::memcmp(bytes, handle.data(), handle.size()) != 0) return -ENOENT;
+    const std::string_view path(bytes + head.handle_len, head.path_len);
+    if (bytes[head.handle_len + head.path_len] != '\0' || !MapRelPathIsSafe(path))
+      return -EBADMSG;
     out->export_id = head.export_id;
     out->type = static_cast<MapObjectType>(head.type);
     out->handle_len = head.handle_len;
@@ -212,7 +214,6 @@ int MapReader::ReadSlot(uint32_t index, uint16_t export_id, std::span<const uint
     out->stamp.birth_ns = head.birth_ns;
     out->stamp.has_generation = (head.flags & kMapSlotHasGeneration) != 0;
     out->stamp.generation = out->stamp.has_generation ? head.inode_generation : 0;
-    std::memcpy(out->handle.data(), head.handle, head.handle_len);
     return 0;
   }
   return -EAGAIN;
@@ -225,9 +226,20 @@ int MapReader::Lookup(uint16_t export_id, std::span<const uint8_t> handle,
   const uint32_t tag = MapTagOf(hash);
   const uint32_t first =
       static_cast<uint32_t>(hash & (geometry_.bucket_count - 1)) * kMapSlotsPerBucket;
-  const auto* tags = reinterpret_cast<const uint32_t*>(file_.base() + geometry_.tags_offset);
+  const auto* tags = reinterpret_cast<const uint64_t*>(file_.base() + geometry_.tags_offset);
+  const auto* slots = reinterpret_cast<const MapSlot*>(file_.base() + geometry_.slots_offset);
+  const auto* arena = reinterpret_cast<const uint64_t*>(file_.base() + geometry_.arena_offset);
   for (uint32_t i = first; i < first + kMapSlotsPerBucket; ++i) {
-    if (SharedLoadAcquire(&tags[i]) != tag) continue;
+    const uint64_t word = SharedLoadAcquire(&tags[i]);
+    if (MapTagWordTag(word) != tag) continue;
+    // The word's record unit is a hint: start loading the record with the
+    // slot, so that their misses overlap (ReadSlot checks the slot's own).
+    __builtin_prefetch(&slots[i]);
+    const uint32_t hint = MapTagWordRecord(word);
+    if (hint < geometry_.arena_units) {
+      __builtin_prefetch(arena + hint);
+      __builtin_prefetch(arena + hint + 8);
+    }
     const int rc = ReadSlot(i, export_id, handle, out);
     if (rc != -ENOENT) return rc;
   }
@@ -235,7 +247,7 @@ int MapReader::Lookup(uint16_t export_id, std::span<const uint8_t> handle,
 }
 
 void MapReader::ForEachEntry(const std::function<void(const MapEntry&)>& fn) const {
-  const auto* tags = reinterpret_cast<const uint32_t*>(file_.base() + geometry_.tags_offset);
+  const auto* tags = reinterpret_cast<const uint64_t*>(file_.base() + geometry_.tags_offset);
   MapEntry e;
   for (uint32_t i = 0; i < geometry_.capacity; ++i) {
     if (SharedLoad(&tags[i]) == 0) continue;

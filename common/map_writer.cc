@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -27,7 +28,10 @@ MapStatus CheckExistingMap(const MapConfig& config) {
     return MapStatus::Error(-EEXIST, config.path + " exists and is not a LOCALIO map; "
                                                    "remove it or choose another Map_Path");
   SharedCopyOut(&h, old.base(), sizeof h / 8);
-  if (h.layout_version != kMapLayoutVersion)
+  // Layout 2 (the 512-byte slots) has this header's liveness fields at the
+  // same offsets: after an upgrade, the old server's map is replaced once
+  // that server is gone, like one of this layout.
+  if (h.layout_version != kMapLayoutVersion && h.layout_version != kMapPreviousLayoutVersion)
     return MapStatus::Error(-EEXIST, config.path + " holds a map of layout version " +
                                          std::to_string(h.layout_version) +
                                          "; remove it once its server is stopped");
@@ -123,10 +127,12 @@ MapStatus MapWriter::Create(const MapConfig& config, std::unique_ptr<MapWriter>*
         h->export_row_size = sizeof(MapExportRow);
         h->tags_offset = g.tags_offset;
         h->slots_offset = g.slots_offset;
+        h->arena_offset = g.arena_offset;
+        h->arena_units = g.arena_units;
         h->bucket_count = g.bucket_count;
         h->slots_per_bucket = kMapSlotsPerBucket;
         h->slot_size = sizeof(MapSlot);
-        h->tag_size = sizeof(uint32_t);
+        h->tag_size = sizeof(uint64_t);
         std::memcpy(h->instance_id, id.data(), id.size());
         h->server_pid = static_cast<uint32_t>(getpid());
         h->heartbeat_ms = MapMonotonicMs();
@@ -147,18 +153,33 @@ MapStatus MapWriter::Create(const MapConfig& config, std::unique_ptr<MapWriter>*
     SharedStoreRelease(&h->flags, SharedLoad(&h->flags) | kMapLocked);
     SeqlockWriteEnd(&h->header_seq);
   }  // else: readers go by the heartbeat alone
-  w->last_use_.assign(g.capacity, 0);
+  w->own_.assign(g.capacity, {});
+  w->free_.resize(kMapMaxRecordUnits + 1);
   *out = std::move(w);
   return MapStatus::Ok();
 }
 
 MapWriter::~MapWriter() { MarkDead(); }
 
-uint32_t* MapWriter::Tags() const {
-  return reinterpret_cast<uint32_t*>(file_.base() + geometry_.tags_offset);
+MapSlot& MapWriter::SlotAt(uint32_t index) const {
+  return reinterpret_cast<MapSlot*>(file_.base() + geometry_.slots_offset)[index];
 }
-MapSlot* MapWriter::Slots() const {
-  return reinterpret_cast<MapSlot*>(file_.base() + geometry_.slots_offset);
+uint64_t& MapWriter::TagAt(uint32_t index) const {
+  return reinterpret_cast<uint64_t*>(file_.base() + geometry_.tags_offset)[index];
+}
+uint64_t* MapWriter::Arena() const {
+  return reinterpret_cast<uint64_t*>(file_.base() + geometry_.arena_offset);
+}
+const uint8_t* MapWriter::RecordOf(uint32_t index) const {
+  return reinterpret_cast<const uint8_t*>(Arena() + own_[index].record);
+}
+std::string_view MapWriter::PathAt(uint32_t index) const {
+  // The lengths come from the slot, so they are bounded by the record's
+  // own size (private) before they are used.
+  const MapSlot& s = SlotAt(index);
+  const size_t room = size_t{own_[index].units} * kMapUnit;
+  if (size_t{s.handle_len} + s.path_len + 1 > room) return {};
+  return {reinterpret_cast<const char*>(RecordOf(index)) + s.handle_len, s.path_len};
 }
 uint32_t* MapWriter::ExportKeys() const {
   return reinterpret_cast<uint32_t*>(file_.base() + geometry_.export_keys_offset);
@@ -253,10 +274,8 @@ int MapWriter::RemoveExport(uint16_t export_id) {
   std::lock_guard<std::mutex> lock(mu_);
   const bool had_row = DropRow(export_id);
   bool had_entries = false;
-  const uint32_t* tags = Tags();
-  const MapSlot* slots = Slots();
   for (uint32_t i = 0; i < geometry_.capacity; ++i) {
-    if (tags[i] != 0 && slots[i].export_id == export_id) {
+    if (TagAt(i) != 0 && SlotAt(i).export_id == export_id) {
       ClearSlot(i);
       had_entries = true;
     }
@@ -277,44 +296,134 @@ int64_t MapWriter::Find(uint16_t export_id, std::span<const uint8_t> handle,
   const uint32_t tag = MapTagOf(hash);
   const uint32_t first = static_cast<uint32_t>(hash & (geometry_.bucket_count - 1)) *
                          kMapSlotsPerBucket;
-  const uint32_t* tags = Tags();
-  const MapSlot* slots = Slots();
-  for (uint32_t i = first; i < first + kMapSlotsPerBucket; ++i) {
-    if (tags[i] != tag) continue;
-    const MapSlot& s = slots[i];
-    __builtin_prefetch(reinterpret_cast<const uint8_t*>(&s) + 64);  // handle, path
-    __builtin_prefetch(reinterpret_cast<const uint8_t*>(&s) + 128);
+  __builtin_prefetch(&own_[first]);  // the bucket's 8 rows: 2 lines, loaded with its tags
+  __builtin_prefetch(&own_[first + 4]);
+  for (uint32_t index = first; index < first + kMapSlotsPerBucket; ++index) {
+    const uint64_t word = TagAt(index);
+    if (word == 0 || MapTagWordTag(word) != tag) continue;
+    const MapSlot& s = SlotAt(index);
     if (s.export_id == export_id && s.handle_len == handle.size() &&
-        std::memcmp(s.handle, handle.data(), handle.size()) == 0)
-      return i;
+        handle.size() < size_t{own_[index].units} * kMapUnit &&
+        std::memcmp(RecordOf(index), handle.data(), handle.size()) == 0)
+      return index;
   }
   return -1;
 }
 
-void MapWriter::WriteSlot(uint32_t index, const MapSlot& value, uint32_t tag) {
-  MapSlot* s = &Slots()[index];
-  const auto* src = reinterpret_cast<const uint8_t*>(&value);
-  auto* dst = reinterpret_cast<uint8_t*>(s);
+void MapWriter::WriteEntry(uint32_t index, const MapSlot& head, const uint64_t* record,
+                           uint32_t tag) {
+  MapSlot* s = &SlotAt(index);
+  const uint32_t units = MapRecordUnits(head.handle_len, head.path_len);
   SeqlockWriteBegin(&s->seq);
-  SharedCopyIn(dst + 8, src + 8, (kMapSlotHeadSize - 8) / 8);
-  // Only the path's words up to its NUL: readers never look further.
-  SharedCopyIn(dst + kMapSlotHeadSize, src + kMapSlotHeadSize, (value.path_len + 1 + 7) / 8);
+  SharedCopyIn(reinterpret_cast<uint8_t*>(s) + 8, reinterpret_cast<const uint8_t*>(&head) + 8,
+               (sizeof head - 8) / 8);
+  SharedCopyIn(Arena() + head.record, record, units);
   SeqlockWriteEnd(&s->seq);
-  SharedStoreRelease(&Tags()[index], tag);
-  last_use_[index] = ++clock_;
+  SharedStoreRelease(&TagAt(index), MapTagWord(tag, head.record));
+  own_[index].record = head.record;
+  own_[index].units = units;
+  own_[index].last_use = ++clock_;
 }
 
 void MapWriter::ClearSlot(uint32_t index) {
   removals_.fetch_add(1, std::memory_order_release);
-  MapSlot* s = &Slots()[index];
-  SharedStoreRelease(&Tags()[index], 0u);
+  MapSlot* s = &SlotAt(index);
+  SharedStoreRelease(&TagAt(index), uint64_t{0});
   SeqlockWriteBegin(&s->seq);
   SharedStoreRelease(&s->flags, uint16_t{0});
   SharedStoreRelease(&s->generation, s->generation + 1);
   SeqlockWriteEnd(&s->seq);
-  last_use_[index] = 0;
+  // Only now may the record be reused: a reader that copied it before the
+  // seq bump sees the bump and retries.
+  Free(own_[index].record, own_[index].units);
+  used_units_ -= own_[index].units;
+  own_[index].units = 0;
+  own_[index].last_use = 0;
   --entries_used_;
-  SharedStore(&Header()->entries_used, entries_used_);
+  StoreCounters();
+}
+
+void MapWriter::StoreCounters() {
+  MapHeader* h = Header();
+  SharedStore(&h->entries_used, entries_used_);
+  SharedStore(&h->evictions, evictions_);
+  SharedStore(&h->arena_used, used_units_);
+}
+
+void MapWriter::Free(uint32_t record, uint32_t units) {
+  if (units == 0) return;
+  free_[units].push_back(record);
+  free_units_ += units;
+}
+
+int64_t MapWriter::TakeFree(uint32_t units) {
+  if (!free_[units].empty()) {
+    const uint32_t r = free_[units].back();
+    free_[units].pop_back();
+    free_units_ -= units;
+    return r;
+  }
+  if (top_ + units <= geometry_.arena_units) {
+    const uint64_t r = top_;
+    top_ += units;
+    return static_cast<int64_t>(r);
+  }
+  for (uint32_t k = units + 1; k <= kMapMaxRecordUnits; ++k) {
+    if (free_[k].empty()) continue;
+    const uint32_t r = free_[k].back();
+    free_[k].pop_back();
+    free_units_ -= k;
+    Free(r + units, k - units);  // the rest, in its own class
+    return r;
+  }
+  return -1;
+}
+
+int64_t MapWriter::Alloc(uint32_t units, uint32_t keep) {
+  int64_t r = TakeFree(units);
+  if (r >= 0) return r;
+  // Full or too fragmented: evict in slot order until a 32nd of the arena
+  // (at least this record) is free, then move what is left together.
+  const uint64_t want = std::max<uint64_t>(units, geometry_.arena_units / 32);
+  for (uint32_t n = 0;
+       n < geometry_.capacity && free_units_ + (geometry_.arena_units - top_) < want; ++n) {
+    const uint32_t i = hand_;
+    hand_ = (hand_ + 1) % geometry_.capacity;
+    if (i == keep || TagAt(i) == 0) continue;
+    ClearSlot(i);
+    ++evictions_;
+  }
+  Compact();
+  return TakeFree(units);
+}
+
+void MapWriter::Compact() {
+  ++compactions_;
+  std::vector<std::pair<uint32_t, uint32_t>> live;  // (record, slot)
+  live.reserve(entries_used_);
+  for (uint32_t i = 0; i < geometry_.capacity; ++i)
+    if (own_[i].units != 0) live.emplace_back(own_[i].record, i);
+  std::sort(live.begin(), live.end());
+  uint64_t* arena = Arena();
+  uint32_t to = 0;
+  for (const auto& [from, i] : live) {
+    const uint32_t units = own_[i].units;
+    if (from != to) {
+      // Downwards, word by word (the ranges may overlap), inside the
+      // slot's seqlock: a reader of this record retries.
+      MapSlot* s = &SlotAt(i);
+      SeqlockWriteBegin(&s->seq);
+      for (uint32_t w = 0; w < units; ++w) SharedStoreRelease(&arena[to + w], arena[from + w]);
+      SharedStoreRelease(&s->record, to);
+      SeqlockWriteEnd(&s->seq);
+      SharedStoreRelease(&TagAt(i), MapTagWord(MapTagWordTag(TagAt(i)), to));
+      own_[i].record = to;
+    }
+    to += units;
+  }
+  top_ = to;
+  for (auto& list : free_) list.clear();
+  free_units_ = 0;
 }
 
 uint64_t MapWriter::FirstRemovals() {
@@ -332,9 +441,9 @@ int MapWriter::Publish(uint16_t export_id, std::span<const uint8_t> handle,
   if (!MapRelPathIsSafe(relpath)) return -EINVAL;
   const uint64_t hash = MapHash(export_id, handle.data(), handle.size());
   std::lock_guard<std::mutex> lock(mu_);
-  PublishLocked(export_id, handle, hash, relpath, ino, dev, type, stamp);
+  const int rc = PublishLocked(export_id, handle, hash, relpath, ino, dev, type, stamp);
   if (seen_removals != nullptr) *seen_removals = removals_.load(std::memory_order_relaxed);
-  return 0;
+  return rc;
 }
 
 int MapWriter::PublishChild(uint16_t export_id, std::span<const uint8_t> parent,
@@ -352,56 +461,62 @@ int MapWriter::PublishChild(uint16_t export_id, std::span<const uint8_t> parent,
   const int64_t at = Find(export_id, parent, parent_hash);
   if (at < 0) return -ENOENT;
   // The parent's path, read in place (publishing may evict its slot).
-  const MapSlot& p = Slots()[at];
-  if (p.type != static_cast<uint8_t>(MapObjectType::kDirectory)) return -ENOTDIR;
-  size_t len = p.path_len;
+  if (SlotAt(static_cast<uint32_t>(at)).type != static_cast<uint8_t>(MapObjectType::kDirectory))
+    return -ENOTDIR;
+  const std::string_view parent_path = PathAt(static_cast<uint32_t>(at));
+  size_t len = parent_path.size();
   if (len + (len != 0) + name.size() > kMapMaxPathLen) return -ENAMETOOLONG;
-  std::memcpy(path, p.path, len);
+  std::memcpy(path, parent_path.data(), len);
   if (len != 0) path[len++] = '/';
   std::memcpy(path + len, name.data(), name.size());
   len += name.size();
   const std::string_view relpath(path, len);
   if (!MapRelPathIsSafe(relpath)) return -EINVAL;
-  PublishLocked(export_id, handle, hash, relpath, ino, dev, type, stamp);
+  const int rc = PublishLocked(export_id, handle, hash, relpath, ino, dev, type, stamp);
   if (seen_removals != nullptr) *seen_removals = removals_.load(std::memory_order_relaxed);
-  return 0;
+  return rc;
 }
 
-void MapWriter::PublishLocked(uint16_t export_id, std::span<const uint8_t> handle, uint64_t hash,
-                              std::string_view relpath, uint64_t ino, uint64_t dev,
-                              MapObjectType type, const MapInodeStamp& stamp) {
+int MapWriter::PublishLocked(uint16_t export_id, std::span<const uint8_t> handle, uint64_t hash,
+                             std::string_view relpath, uint64_t ino, uint64_t dev,
+                             MapObjectType type, const MapInodeStamp& stamp) {
   int64_t index = Find(export_id, handle, hash);
-  if (index >= 0) {
-    const MapSlot& s = Slots()[index];
+  const bool is_new = index < 0;
+  if (!is_new) {
+    const MapSlot& s = SlotAt(static_cast<uint32_t>(index));
     if (s.ino == ino && s.dev == dev && s.birth_ns == stamp.birth_ns &&
         ((s.flags & kMapSlotHasGeneration) != 0) == stamp.has_generation &&
         s.inode_generation == stamp.generation && s.type == static_cast<uint8_t>(type) &&
-        s.path_len == relpath.size() &&
-        std::memcmp(s.path, relpath.data(), relpath.size()) == 0) {
-      last_use_[index] = ++clock_;  // private: readers' cache lines untouched
-      return;
+        s.path_len == relpath.size() && PathAt(static_cast<uint32_t>(index)) == relpath) {
+      own_[index].last_use = ++clock_;  // private: readers' cache lines untouched
+      return 0;
     }
   } else {
     const uint32_t first = static_cast<uint32_t>(hash & (geometry_.bucket_count - 1)) *
                            kMapSlotsPerBucket;
-    const uint32_t* tags = Tags();
     for (uint32_t i = first; i < first + kMapSlotsPerBucket && index < 0; ++i)
-      if (tags[i] == 0) index = i;
+      if (TagAt(i) == 0) index = i;
     if (index < 0) {
       index = first;
       for (uint32_t i = first + 1; i < first + kMapSlotsPerBucket; ++i)
-        if (last_use_[i] < last_use_[index]) index = i;
+        if (own_[i].last_use < own_[index].last_use) index = i;
+      ClearSlot(static_cast<uint32_t>(index));
       ++evictions_;
-      SharedStore(&Header()->evictions, evictions_);
-      removals_.fetch_add(1, std::memory_order_release);
-    } else {
-      ++entries_used_;
-      SharedStore(&Header()->entries_used, entries_used_);
     }
   }
-  MapSlot value;
-  // Zero the head and the path's words up to its NUL (what WriteSlot copies).
-  std::memset(&value, 0, kMapSlotHeadSize + (relpath.size() + 8) / 8 * 8);
+  const auto at = static_cast<uint32_t>(index);
+  const uint32_t units = MapRecordUnits(static_cast<uint32_t>(handle.size()),
+                                        static_cast<uint32_t>(relpath.size()));
+  // A record of the same size is rewritten in place (under the seqlock);
+  // else a new one is taken and the old one freed after the write.
+  int64_t record = own_[at].units == units ? int64_t{own_[at].record} : Alloc(units, at);
+  if (record < 0) {
+    StoreCounters();
+    return -ENOSPC;  // cannot happen: one bucket of the longest records always fits
+  }
+  const uint32_t old_units = own_[at].units;
+  const uint32_t old_record = own_[at].record;  // after Alloc: compaction may move it
+  MapSlot value{};
   value.export_id = export_id;
   value.handle_len = static_cast<uint8_t>(handle.size());
   value.type = static_cast<uint8_t>(type);
@@ -409,13 +524,24 @@ void MapWriter::PublishLocked(uint16_t export_id, std::span<const uint8_t> handl
   value.flags = kMapSlotInUse | (stamp.has_generation ? kMapSlotHasGeneration : 0);
   value.ino = ino;
   value.dev = dev;
-  value.generation = Slots()[index].generation + 1;
+  value.generation = SlotAt(at).generation + 1;
   value.published_ms = MapMonotonicMs();
   value.birth_ns = stamp.birth_ns;
   value.inode_generation = stamp.has_generation ? stamp.generation : 0;
-  std::memcpy(value.handle, handle.data(), handle.size());
-  std::memcpy(value.path, relpath.data(), relpath.size());
-  WriteSlot(static_cast<uint32_t>(index), value, MapTagOf(hash));
+  value.record = static_cast<uint32_t>(record);
+  uint64_t bytes[kMapMaxRecordUnits];
+  bytes[units - 1] = 0;  // the padding after the path's NUL
+  auto* b = reinterpret_cast<uint8_t*>(bytes);
+  std::memcpy(b, handle.data(), handle.size());
+  std::memcpy(b + handle.size(), relpath.data(), relpath.size());
+  b[handle.size() + relpath.size()] = '\0';
+  WriteEntry(at, value, bytes, MapTagOf(hash));
+  if (old_units != 0 && old_record != value.record) Free(old_record, old_units);
+  used_units_ += units;
+  used_units_ -= old_units;
+  if (is_new) ++entries_used_;
+  StoreCounters();
+  return 0;
 }
 
 int MapWriter::Unpublish(uint16_t export_id, std::span<const uint8_t> handle) {
@@ -434,14 +560,12 @@ int MapWriter::RenamePrefix(uint16_t export_id, std::string_view old_relpath,
       !MapRelPathIsSafe(new_relpath))
     return -EINVAL;
   std::lock_guard<std::mutex> lock(mu_);
-  const uint32_t* tags = Tags();
-  MapSlot* slots = Slots();
   int changed = 0;
   for (uint32_t i = 0; i < geometry_.capacity; ++i) {
-    if (tags[i] == 0) continue;
-    const MapSlot& s = slots[i];
+    if (TagAt(i) == 0) continue;
+    const MapSlot& s = SlotAt(i);
     if (s.export_id != export_id) continue;
-    const std::string_view path(s.path, s.path_len);
+    const std::string_view path = PathAt(i);
     if (!path.starts_with(old_relpath)) continue;
     if (path.size() != old_relpath.size() && path[old_relpath.size()] != '/') continue;
     const std::string_view rest = path.substr(old_relpath.size());
@@ -450,15 +574,20 @@ int MapWriter::RenamePrefix(uint16_t export_id, std::string_view old_relpath,
       ClearSlot(i);
       continue;
     }
-    MapSlot value;
-    std::memcpy(&value, &s, kMapSlotHeadSize);
-    std::memset(value.path, 0, sizeof value.path);
-    std::memcpy(value.path, new_relpath.data(), new_relpath.size());
-    std::memcpy(value.path + new_relpath.size(), rest.data(), rest.size());
-    value.path_len = static_cast<uint16_t>(new_relpath.size() + rest.size());
-    value.generation = s.generation + 1;
-    value.published_ms = MapMonotonicMs();
-    WriteSlot(i, value, tags[i]);
+    // Copied out: publishing the new path may move records.
+    char next[kMapPathField];
+    std::memcpy(next, new_relpath.data(), new_relpath.size());
+    std::memcpy(next + new_relpath.size(), rest.data(), rest.size());
+    uint8_t handle[kMapMaxHandleLen];
+    std::memcpy(handle, RecordOf(i), s.handle_len);
+    const std::span<const uint8_t> key(handle, s.handle_len);
+    MapInodeStamp stamp;
+    stamp.birth_ns = s.birth_ns;
+    stamp.has_generation = (s.flags & kMapSlotHasGeneration) != 0;
+    stamp.generation = s.inode_generation;
+    PublishLocked(export_id, key, MapHash(export_id, key.data(), key.size()),
+                  {next, new_relpath.size() + rest.size()}, s.ino, s.dev,
+                  static_cast<MapObjectType>(s.type), stamp);
   }
   return changed;
 }
@@ -471,8 +600,7 @@ int MapWriter::PathOf(uint16_t export_id, std::span<const uint8_t> handle, std::
   if (seen_removals != nullptr) *seen_removals = removals_.load(std::memory_order_relaxed);
   const int64_t index = Find(export_id, handle, hash);
   if (index < 0) return -ENOENT;
-  const MapSlot& s = Slots()[index];
-  out->assign(s.path, s.path_len);
+  out->assign(PathAt(static_cast<uint32_t>(index)));
   return 0;
 }
 
@@ -491,7 +619,8 @@ bool MapWriter::ConfirmNonce(const Nonce& nonce) {
 
 MapStats MapWriter::Stats() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return {entries_used_, geometry_.capacity, evictions_};
+  return {entries_used_, geometry_.capacity, evictions_, geometry_.arena_units * kMapUnit,
+          used_units_ * kMapUnit, compactions_};
 }
 
 }  // namespace localio

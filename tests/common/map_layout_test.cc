@@ -14,14 +14,20 @@ namespace {
 TEST(MapLayout, SectionsAreAlignedOrderedAndInsideTheFile) {
   for (uint32_t buckets : {1u, 2u, 1024u, 131072u, kMapMaxBuckets}) {
     const MapGeometry g = MapGeometryFor(buckets);
-    for (uint64_t off : {g.export_keys_offset, g.export_rows_offset, g.tags_offset, g.slots_offset})
+    for (uint64_t off : {g.export_keys_offset, g.export_rows_offset, g.tags_offset,
+                         g.slots_offset, g.arena_offset, g.total_size})
       EXPECT_EQ(off % kMapSectionAlign, 0u);
     EXPECT_GE(g.export_keys_offset, sizeof(MapHeader));
     EXPECT_GE(g.export_rows_offset, g.export_keys_offset + kMapExportRows * 4);
     EXPECT_GE(g.tags_offset, g.export_rows_offset + kMapExportRows * sizeof(MapExportRow));
-    EXPECT_GE(g.slots_offset, g.tags_offset + uint64_t{g.capacity} * 4);
-    EXPECT_EQ(g.total_size, g.slots_offset + uint64_t{g.capacity} * sizeof(MapSlot));
+    EXPECT_GE(g.slots_offset, g.tags_offset + uint64_t{g.capacity} * 8);
+    EXPECT_GE(g.arena_offset, g.slots_offset + uint64_t{g.capacity} * sizeof(MapSlot));
+    EXPECT_GE(g.total_size, g.arena_offset + g.arena_units * kMapUnit);
     EXPECT_EQ(g.capacity, buckets * kMapSlotsPerBucket);
+    // Every arena unit has a 32-bit index (MapSlot::record).
+    EXPECT_LE(g.arena_units, uint64_t{UINT32_MAX});
+    // However small the map, a full bucket of the longest records fits.
+    EXPECT_GE(g.arena_units, uint64_t{kMapSlotsPerBucket} * kMapMaxRecordUnits);
   }
 }
 
@@ -31,14 +37,32 @@ TEST(MapLayout, CapacityIsTheSmallestPowerOfTwoBucketCountHoldingMaxEntries) {
   EXPECT_EQ(MapGeometryForEntries(9).capacity, 16u);
   EXPECT_EQ(MapGeometryForEntries(262144).capacity, 262144u);
   EXPECT_EQ(MapGeometryForEntries(1000000).capacity, 1048576u);
-  // 1M entries of 512 bytes plus tags and the export table.
-  EXPECT_LT(MapGeometryForEntries(1u << 20).total_size, (1ull << 29) + (1ull << 23));
 }
 
-TEST(MapLayout, SlotKeepsAtLeast384PathBytesAnd64HandleBytes) {
-  EXPECT_EQ(sizeof(MapSlot), 512u);
-  EXPECT_GE(kMapPathField, 384u);
+TEST(MapLayout, AnEntryTakesAtMost160BytesOfSharedMemory) {
+  // Issue 13: <= 160 bytes per entry (slot, tag word, arena share, and the
+  // header and export table spread over a 1M-entry map).
+  const MapGeometry g = MapGeometryForEntries(1u << 20);
+  EXPECT_LE(g.total_size, uint64_t{160} << 20);
+  EXPECT_EQ(sizeof(MapSlot), 64u);
+  // A 32-byte handle with a 40-byte path fits the per-slot arena share.
+  EXPECT_LE(MapRecordUnits(32, 40), kMapArenaUnitsPerSlot);
+}
+
+TEST(MapLayout, RecordsHoldTheLongestHandleAndPath) {
   EXPECT_EQ(kMapMaxHandleLen, 64u);
+  EXPECT_GE(kMapPathField, 384u);
+  EXPECT_EQ(MapRecordUnits(kMapMaxHandleLen, kMapMaxPathLen), kMapMaxRecordUnits);
+  EXPECT_EQ(MapRecordUnits(1, 0), 1u);
+  EXPECT_EQ(MapRecordUnits(7, 0), 1u);
+  EXPECT_EQ(MapRecordUnits(8, 0), 2u);  // the NUL takes the ninth byte
+}
+
+TEST(MapLayout, TagWordsCarryTagAndRecord) {
+  const uint64_t w = MapTagWord(0x12345678u, 0x9abcdef0u);
+  EXPECT_EQ(MapTagWordTag(w), 0x12345678u);
+  EXPECT_EQ(MapTagWordRecord(w), 0x9abcdef0u);
+  EXPECT_NE(MapTagWord(1, 0), 0u) << "a held entry's word is never the empty word";
 }
 
 TEST(MapLayout, HashSpreadsHandlesAndTagIsNeverZero) {

@@ -59,17 +59,37 @@ class MapReaderTest : public ::testing::Test {
     const MapGeometry g = MapGeometryForEntries(64);
     auto* slots = reinterpret_cast<MapSlot*>(f->base() + g.slots_offset);
     const auto h = HandleFor(n);
-    for (uint32_t i = 0; i < g.capacity; ++i)
-      if ((slots[i].flags & kMapSlotInUse) && slots[i].handle_len == h.size() &&
-          std::memcmp(slots[i].handle, h.data(), h.size()) == 0)
-        return &slots[i];
+    for (uint32_t i = 0; i < g.capacity; ++i) {
+      MapSlot* s = &slots[i];
+      if ((s->flags & kMapSlotInUse) && s->handle_len == h.size() &&
+          std::memcmp(RecordOf(f, s), h.data(), h.size()) == 0)
+        return s;
+    }
     return nullptr;
+  }
+  uint8_t* RecordOf(SharedFile* f, const MapSlot* s) {
+    const MapGeometry g = MapGeometryForEntries(64);
+    return f->base() + g.arena_offset + uint64_t{s->record} * kMapUnit;
+  }
+  // Gives slot s (of handle n) a new record, at the unused top of the
+  // arena, holding the handle and `path` bytes (no NUL added), and
+  // path_len = path.size().
+  void SetPath(SharedFile* f, MapSlot* s, uint64_t n, const std::string& path) {
+    const MapGeometry g = MapGeometryForEntries(64);
+    const auto h = HandleFor(n);
+    s->record = static_cast<uint32_t>(g.arena_units - kMapMaxRecordUnits * (++relocated_));
+    uint8_t* r = RecordOf(f, s);
+    std::memset(r, 0, kMapMaxRecordUnits * kMapUnit);
+    std::memcpy(r, h.data(), h.size());
+    std::memcpy(r + h.size(), path.data(), std::min<size_t>(path.size(), kMapPathField));
+    s->path_len = static_cast<uint16_t>(path.size());
   }
 
   TempDir dir_;
   std::unique_ptr<MapWriter> writer_;
   std::vector<uint8_t> good_;
   std::string copy_ = dir_.File("copy");
+  uint32_t relocated_ = 0;
 };
 
 TEST_F(MapReaderTest, AnIntactCopyIsUsable) {
@@ -100,13 +120,16 @@ TEST_F(MapReaderTest, EachCorruptedHeaderFieldMakesTheMapUnusable) {
       {"export_row_size", WithField<uint32_t>(offsetof(MapHeader, export_row_size), 8)},
       {"tags_offset", WithField<uint64_t>(offsetof(MapHeader, tags_offset), ~0ull)},
       {"slots_offset", WithField<uint64_t>(offsetof(MapHeader, slots_offset), size)},
+      {"arena_offset", WithField<uint64_t>(offsetof(MapHeader, arena_offset), size)},
+      {"arena_units larger", WithField<uint64_t>(offsetof(MapHeader, arena_units), size)},
+      {"arena_units smaller", WithField<uint64_t>(offsetof(MapHeader, arena_units), 1)},
       {"bucket_count zero", WithField<uint32_t>(offsetof(MapHeader, bucket_count), 0)},
       {"bucket_count not 2^n", WithField<uint32_t>(offsetof(MapHeader, bucket_count), 7)},
       {"bucket_count huge", WithField<uint32_t>(offsetof(MapHeader, bucket_count), 1u << 31)},
       {"bucket_count larger", WithField<uint32_t>(offsetof(MapHeader, bucket_count), 16)},
       {"slots_per_bucket", WithField<uint32_t>(offsetof(MapHeader, slots_per_bucket), 9)},
       {"slot_size", WithField<uint32_t>(offsetof(MapHeader, slot_size), 1 << 20)},
-      {"tag_size", WithField<uint32_t>(offsetof(MapHeader, tag_size), 8)},
+      {"tag_size", WithField<uint32_t>(offsetof(MapHeader, tag_size), 4)},
       {"fh_format", WithField<uint8_t>(offsetof(MapHeader, fh_format) +
                                            offsetof(localio_fh_format, export_id_size),
                                        3)},
@@ -149,34 +172,35 @@ TEST_F(MapReaderTest, HostileEntriesAreRefusedNotFollowed) {
   ASSERT_TRUE(MapReader::Open(copy_, &r).ok());
   SharedFile f;
   ASSERT_TRUE(OpenSharedFile(copy_, true, &f).ok());
-  auto set_path = [](MapSlot* s, const std::string& p) {
-    std::memset(s->path, 0, sizeof s->path);
-    std::memcpy(s->path, p.data(), std::min(p.size(), sizeof s->path));
-    s->path_len = static_cast<uint16_t>(p.size());
-  };
   MapEntry e;
-  set_path(SlotOf(&f, 0), "../../etc/shadow");
+  SetPath(&f, SlotOf(&f, 0), 0, "../../etc/shadow");
   EXPECT_EQ(r->Lookup(4, HandleFor(0), &e), -EBADMSG);
-  set_path(SlotOf(&f, 1), "/etc/shadow");
+  SetPath(&f, SlotOf(&f, 1), 1, "/etc/shadow");
   EXPECT_EQ(r->Lookup(4, HandleFor(1), &e), -EBADMSG);
-  set_path(SlotOf(&f, 2), "d/ok");
+  SetPath(&f, SlotOf(&f, 2), 2, "d/ok");
   SlotOf(&f, 2)->path_len = 2;  // "d/" with no NUL at [len]: "d/o..."
   EXPECT_EQ(r->Lookup(4, HandleFor(2), &e), -EBADMSG);
   SlotOf(&f, 3)->path_len = 5000;
   EXPECT_EQ(r->Lookup(4, HandleFor(3), &e), -EBADMSG);
   SlotOf(&f, 4)->type = 200;
   EXPECT_EQ(r->Lookup(4, HandleFor(4), &e), -EBADMSG);
-  set_path(SlotOf(&f, 5), std::string(kMapPathField, 'a'));  // no NUL anywhere
+  SetPath(&f, SlotOf(&f, 5), 5, std::string(kMapPathField, 'a'));  // no NUL anywhere
   SlotOf(&f, 5)->path_len = kMapMaxPathLen;
   EXPECT_EQ(r->Lookup(4, HandleFor(5), &e), -EBADMSG);
   MapSlot* s6 = SlotOf(&f, 6);
   s6->seq = 7;  // a writer that never finishes
   EXPECT_EQ(r->Lookup(4, HandleFor(6), &e), -EAGAIN);
+  // A record that would run past the arena's end is not followed.
+  MapSlot* s7 = SlotOf(&f, 7);
+  s7->record = static_cast<uint32_t>(MapGeometryForEntries(64).arena_units - 1);
+  EXPECT_EQ(r->Lookup(4, HandleFor(7), &e), -EBADMSG);
+  s7->record = UINT32_MAX;
+  EXPECT_EQ(r->Lookup(4, HandleFor(7), &e), -EBADMSG);
   // Untouched entries still work, and a tool walk skips the bad ones.
   EXPECT_EQ(r->Lookup(4, HandleFor(9), &e), 0);
   size_t seen = 0;
   r->ForEachEntry([&](const MapEntry&) { ++seen; });
-  EXPECT_EQ(seen, 3u);  // 7, 8, 9
+  EXPECT_EQ(seen, 2u);  // 8, 9
 }
 
 TEST_F(MapReaderTest, HostileExportRowsAndHeaderSeqlockAreRefused) {
@@ -204,7 +228,8 @@ TEST_F(MapReaderTest, HostileExportRowsAndHeaderSeqlockAreRefused) {
   EXPECT_FALSE(r->ReadHeader(&snap));
   // Geometry was copied at open: a rewritten header cannot move reads.
   h->header_seq = 0;
-  h->slots_offset = ~0ull;
+  h->arena_offset = ~0ull;
+  h->arena_units = ~0ull;
   h->bucket_count = 1u << 30;
   MapEntry e;
   EXPECT_EQ(r->Lookup(4, HandleFor(8), &e), 0);

@@ -31,7 +31,7 @@ bool Consistent(const MapEntry& e) {
   const uint64_t n = e.ino;
   if (n >= kKeys || e.export_id != kExport || e.type != MapObjectType::kRegular) return false;
   const auto h = HandleFor(n, HandleLen(n));
-  if (e.handle_len != h.size() || !std::equal(h.begin(), h.end(), e.handle.begin())) return false;
+  if (e.handle_len != h.size() || !std::equal(h.begin(), h.end(), e.handle().begin())) return false;
   const std::string_view p = e.path();
   const std::string head = "dir" + std::to_string(n % 7) + "/";
   const std::string tail = "/file-" + std::to_string(n);
@@ -48,7 +48,16 @@ MapExport ExportVersion(uint64_t v) {
   return e;
 }
 
-TEST(MapStress, ReadersNeverSeeATornEntryWhileOneWriterChurns) {
+// Paths of 120..320 bytes: records of 18..48 units against 10 per slot,
+// so the arena fills and the writer evicts and compacts while readers read.
+std::string LongPathFor(uint64_t n, uint64_t version) {
+  return "dir" + std::to_string(n % 7) + "/v" + std::to_string(version) + "/" +
+         std::string(100 + n % 200, 'p') + "/file-" + std::to_string(n);
+}
+
+// The churn, with paths from path_for(n, version) (version 0..2, the
+// directory that RenamePrefix moves).
+void Churn(std::string (*path_for)(uint64_t, uint64_t), MapStats* stats) {
   test::TempDir dir;
   std::unique_ptr<MapWriter> w;
   ASSERT_TRUE(MapWriter::Create(test::ConfigIn(dir, kCapacity), &w).ok());
@@ -120,7 +129,7 @@ TEST(MapStress, ReadersNeverSeeATornEntryWhileOneWriterChurns) {
       const auto h = HandleFor(n, HandleLen(n));
       const unsigned what = static_cast<unsigned>(rng() % 100);
       if (what < 80) {
-        ASSERT_EQ(w->Publish(kExport, h, PathFor(n, rng() % 3), n, 1, MapObjectType::kRegular), 0);
+        ASSERT_EQ(w->Publish(kExport, h, path_for(n, rng() % 3), n, 1, MapObjectType::kRegular), 0);
       } else if (what < 95) {
         const int rc = w->Unpublish(kExport, h);
         ASSERT_TRUE(rc == 0 || rc == -ENOENT);
@@ -145,12 +154,24 @@ TEST(MapStress, ReadersNeverSeeATornEntryWhileOneWriterChurns) {
   EXPECT_GT(walks.load(), 0u);
   const MapStats s = w->Stats();
   EXPECT_LE(s.entries_used, s.capacity);
-  RecordProperty("writer_ops", std::to_string(ops));
   std::printf("writer ops %llu, lookups: %llu hits %llu misses %llu busy, %llu walks, "
-              "%llu evictions\n",
+              "%llu evictions, %llu compactions\n",
               static_cast<unsigned long long>(ops), static_cast<unsigned long long>(hits),
               static_cast<unsigned long long>(misses), static_cast<unsigned long long>(busy),
-              static_cast<unsigned long long>(walks), static_cast<unsigned long long>(s.evictions));
+              static_cast<unsigned long long>(walks), static_cast<unsigned long long>(s.evictions),
+              static_cast<unsigned long long>(s.compactions));
+  *stats = s;
+}
+
+TEST(MapStress, ReadersNeverSeeATornEntryWhileOneWriterChurns) {
+  MapStats s;
+  Churn(PathFor, &s);
+}
+
+TEST(MapStress, ReadersNeverSeeATornEntryWhileTheWriterCompactsItsArena) {
+  MapStats s;
+  Churn(LongPathFor, &s);
+  EXPECT_GT(s.compactions, 0u);
 }
 
 }  // namespace

@@ -155,6 +155,33 @@ TEST(MapWriterCreate, ReplacesAMapWhoseServerIsDead) {
   EXPECT_TRUE(MustCreate(c));
 }
 
+TEST(MapWriterCreate, ReplacesADeadMapOfTheLayoutBeforeAndRefusesOthers) {
+  TempDir dir;
+  const MapConfig c = ConfigIn(dir);
+  auto set_version = [&](uint32_t version) {
+    SharedFile f;
+    ASSERT_TRUE(OpenSharedFile(c.path, true, &f).ok());
+    reinterpret_cast<MapHeader*>(f.base())->layout_version = version;
+  };
+  {
+    auto old = MustCreate(c);
+    // A live server of layout 2 (an upgrade while the old server runs).
+    set_version(kMapPreviousLayoutVersion);
+    std::unique_ptr<MapWriter> w;
+    EXPECT_EQ(MapWriter::Create(c, &w).code, -EBUSY);
+    // An unknown layout is never replaced.
+    set_version(kMapLayoutVersion + 1);
+    MapStatus st = MapWriter::Create(c, &w);
+    EXPECT_EQ(st.code, -EEXIST);
+    EXPECT_NE(st.message.find("layout version"), std::string::npos) << st.message;
+  }
+  // Its server stopped (ALIVE cleared, lock free): replaced.
+  set_version(kMapPreviousLayoutVersion);
+  auto w = MustCreate(c);
+  ASSERT_TRUE(w);
+  EXPECT_EQ(MustOpen(c.path)->capacity(), w->Stats().capacity);
+}
+
 TEST(MapWriterCreate, ReplacingAMapMarksTheOldOneDeadForItsReaders) {
   TempDir dir;
   const MapConfig c = ConfigIn(dir);
@@ -304,7 +331,7 @@ TEST(MapWriterEntries, PublishLookupUnpublish) {
   EXPECT_EQ(e.type, MapObjectType::kRegular);
   EXPECT_EQ(e.export_id, 7);
   ASSERT_EQ(e.handle_len, h.size());
-  EXPECT_TRUE(std::equal(h.begin(), h.end(), e.handle.begin()));
+  EXPECT_TRUE(std::equal(h.begin(), h.end(), e.handle().begin()));
   EXPECT_EQ(r->Lookup(8, h, &e), -ENOENT) << "same handle, other export";
   EXPECT_EQ(r->Lookup(7, HandleFor(2), &e), -ENOENT);
   std::string path;
@@ -436,6 +463,60 @@ TEST(MapWriterEntries, RemovalsMoveOnlyWhenAnEntryLeavesTheMap) {
   seen = w->Removals();
   w->RemoveExport(1);
   EXPECT_GT(w->Removals(), seen);
+}
+
+// Records live in an arena of 10 units per slot (plus one bucket of the
+// longest): long paths fill it before the slots are full, and the writer
+// then evicts in slot order and compacts. Whatever it holds afterwards
+// reads back whole, and what it evicted is gone.
+TEST(MapWriterEntries, AFullArenaEvictsAndCompactsAndKeepsEveryHeldEntryWhole) {
+  TempDir dir;
+  auto w = MustCreate(ConfigIn(dir, 64));
+  auto r = MustOpen(w->path());
+  auto path_of = [](uint64_t n, int version) {
+    return "d" + std::to_string(version) + "/" + std::string(60 + (n * 37) % 300, 'a' + n % 26) +
+           "/f" + std::to_string(n);
+  };
+  uint64_t held_total = 0;
+  for (int version = 0; version < 6; ++version) {
+    for (uint64_t n = 0; n < 48; ++n)
+      ASSERT_EQ(w->Publish(1, HandleFor(n, 8 + n % 57), path_of(n, version), n, 1,
+                           MapObjectType::kRegular),
+                0);
+    const MapStats s = w->Stats();
+    EXPECT_LE(s.arena_used_bytes, s.arena_bytes);
+    uint64_t held = 0;
+    MapEntry e;
+    for (uint64_t n = 0; n < 48; ++n) {
+      const auto h = HandleFor(n, 8 + n % 57);
+      const int rc = r->Lookup(1, h, &e);
+      ASSERT_EQ(rc == 0, w->Holds(1, h)) << n;
+      if (rc != 0) continue;
+      ++held;
+      EXPECT_EQ(e.path(), path_of(n, version)) << n;
+      EXPECT_EQ(e.ino, n);
+      EXPECT_TRUE(std::equal(h.begin(), h.end(), e.handle().begin()));
+    }
+    EXPECT_EQ(held, s.entries_used);
+    held_total += held;
+  }
+  const MapStats s = w->Stats();
+  EXPECT_GT(s.compactions, 0u) << "the arena never filled";
+  EXPECT_GT(s.evictions, 0u);
+  EXPECT_GT(held_total, 6u * 8) << "most entries stay";
+  // Short entries fit again once the long ones go.
+  for (uint64_t n = 0; n < 48; ++n) (void)w->Unpublish(1, HandleFor(n, 8 + n % 57));
+  ASSERT_EQ(w->Stats().entries_used, 0u);
+  ASSERT_EQ(w->Stats().arena_used_bytes, 0u);
+  for (uint64_t n = 100; n < 148; ++n)
+    ASSERT_EQ(w->Publish(1, HandleFor(n), "s/" + std::to_string(n), n, 1, MapObjectType::kRegular),
+              0);
+  EXPECT_EQ(w->Stats().entries_used + w->Stats().evictions - s.evictions, 48u);
+  uint64_t found = 0;
+  MapEntry e;
+  for (uint64_t n = 100; n < 148; ++n)
+    if (r->Lookup(1, HandleFor(n), &e) == 0 && e.path() == "s/" + std::to_string(n)) ++found;
+  EXPECT_EQ(found, w->Stats().entries_used);
 }
 
 TEST(MapWriterEntries, AnotherMapNeverReportsTheSameStamp) {

@@ -72,10 +72,11 @@ void RemoveScratch() {
 // Patches: [region][offset lo][offset hi][len][bytes...] repeated.
 void ApplyPatches(const uint8_t* data, size_t size, std::vector<uint8_t>* image) {
   const MapGeometry g = MapGeometryFor(1);
-  const uint64_t bases[4] = {0, g.export_keys_offset, g.export_rows_offset, g.tags_offset};
+  const uint64_t bases[5] = {0, g.export_keys_offset, g.export_rows_offset, g.tags_offset,
+                             g.arena_offset};
   size_t i = 0;
   while (i + 4 <= size) {
-    const uint64_t base = bases[data[i] % 4];
+    const uint64_t base = bases[data[i] % 5];
     const uint64_t off = base + (data[i + 1] | data[i + 2] << 8);
     size_t len = data[i + 3] % 32;
     i += 4;

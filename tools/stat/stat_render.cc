@@ -64,7 +64,7 @@ void WriteEntries(const StatReport& r, JsonWriter* w) {
   for (const MapEntry& e : r.entries) {
     w->BeginObject();
     w->Field("export_id", e.export_id);
-    w->Field("handle", HexOf(e.handle.data(), e.handle_len));
+    w->Field("handle", HexOf(e.handle().data(), e.handle_len));
     w->Field("type", ObjectTypeName(e.type));
     w->Field("ino", e.ino);
     w->Field("dev", e.dev);
@@ -208,7 +208,7 @@ std::string RenderStatText(const StatReport& r) {
       for (const MapEntry& e : r.entries) {
         o << Format("  %5u  %-9s  %12llu  %8llu  %6llu  %-40s  %s\n", e.export_id,
                     ObjectTypeName(e.type), U(e.ino), U(e.dev), U(e.generation),
-                    Printable(e.path()).c_str(), HexOf(e.handle.data(), e.handle_len).c_str());
+                    Printable(e.path()).c_str(), HexOf(e.handle().data(), e.handle_len).c_str());
       }
     }
   }

@@ -2,12 +2,16 @@
 // server's MapWriter and every client's MapReader. Fixed-size POD structs in
 // the host's native (little-endian) byte order, every section 64-byte aligned.
 //
-//   MapHeader | export keys | export rows | entry tags | entry slots
+//   MapHeader | export keys | export rows | tag words | slots | record arena
 //
-// Every section's offset, count and element size is in the header, so a
-// reader can check them all against the real file size before touching
-// anything. Changing any struct, constant or MapHash means a new
-// kMapLayoutVersion.
+// Slots come in buckets of eight; a bucket's eight tag words are one cache
+// line of the tag array (8 MiB at 1M entries: it stays in cache, so a miss
+// costs no memory access). A slot is 64 bytes; its handle and path live in
+// the arena, in a record of 8-byte units the slot points to. Every section's offset, count and element
+// size is in the header, so a reader can check them all against the real
+// file size before touching anything, and every record reference is checked
+// against the arena's size before it is followed. Changing any struct,
+// constant or MapHash means a new kMapLayoutVersion.
 #ifndef LOCALIO_MAP_LAYOUT_H
 #define LOCALIO_MAP_LAYOUT_H
 
@@ -22,18 +26,35 @@
 namespace localio {
 
 inline constexpr char kMapMagic[8] = {'L', 'O', 'C', 'A', 'L', 'M', 'A', 'P'};
-inline constexpr uint32_t kMapLayoutVersion = 2;
+inline constexpr uint32_t kMapLayoutVersion = 3;
+// The layout before (512-byte slots), whose MapHeader agrees with this one
+// up to `flags`: a server replaces a dead server's map of it.
+inline constexpr uint32_t kMapPreviousLayoutVersion = 2;
 inline constexpr uint64_t kMapSectionAlign = 64;
 
 inline constexpr uint32_t kMapExportRows = 256;
 inline constexpr uint32_t kMapRootPathField = 1024;  // bytes incl. the NUL
 inline constexpr uint32_t kMapSlotsPerBucket = 8;
 inline constexpr uint32_t kMapMaxHandleLen = 64;
-inline constexpr uint32_t kMapPathField = 384;  // bytes incl. the NUL
+inline constexpr uint32_t kMapPathField = 384;  // the longest path incl. the NUL
 inline constexpr uint32_t kMapMaxPathLen = kMapPathField - 1;
-// Upper bound on buckets a reader accepts (2^27 buckets = 1G entries), so a
-// hostile header cannot make size arithmetic overflow.
-inline constexpr uint32_t kMapMaxBuckets = 1u << 27;
+// The arena is counted in 8-byte units; a record is the handle, the path
+// and its NUL, rounded up to whole units.
+inline constexpr uint32_t kMapUnit = 8;
+inline constexpr uint32_t kMapMaxRecordUnits =
+    (kMapMaxHandleLen + kMapPathField + kMapUnit - 1) / kMapUnit;
+// Arena units per slot: a 32-byte handle and a 40-byte path (73 bytes with
+// the NUL) take 10. Beyond that, one bucket of the longest records always
+// fits, however small the map.
+inline constexpr uint32_t kMapArenaUnitsPerSlot = 10;
+// Upper bound on buckets a reader accepts (2^25 buckets = 256M entries), so
+// a hostile header cannot make size arithmetic overflow and every arena
+// unit has a 32-bit index.
+inline constexpr uint32_t kMapMaxBuckets = 1u << 25;
+
+constexpr uint32_t MapRecordUnits(uint32_t handle_len, uint32_t path_len) {
+  return (handle_len + path_len + 1 + kMapUnit - 1) / kMapUnit;
+}
 
 // MapHeader::flags
 inline constexpr uint32_t kMapAlive = 1;  // cleared when the server stops
@@ -59,12 +80,12 @@ struct MapHeader {
   uint64_t export_rows_offset;
   uint32_t export_row_count;
   uint32_t export_row_size;      // sizeof(MapExportRow)
-  uint64_t tags_offset;          // u32 per slot, bucket after bucket
-  uint64_t slots_offset;
+  uint64_t tags_offset;          // u64 tag word per slot, bucket after bucket
+  uint64_t slots_offset;         // MapSlot per slot
   uint32_t bucket_count;         // a power of two
   uint32_t slots_per_bucket;     // kMapSlotsPerBucket
   uint32_t slot_size;            // sizeof(MapSlot)
-  uint32_t tag_size;             // sizeof(uint32_t)
+  uint32_t tag_size;             // sizeof(uint64_t)
   uint8_t instance_id[16];       // random, new per server start
   uint32_t server_pid;
   uint32_t header_seq;           // odd while epoch/port/flags change
@@ -76,7 +97,10 @@ struct MapHeader {
   localio_fh_format fh_format;
   uint64_t entries_used;         // informational, for tools
   uint64_t evictions;            // informational, for tools
-  uint8_t reserved[104];
+  uint64_t arena_offset;         // arena_units units of kMapUnit bytes
+  uint64_t arena_units;          // MapGeometryFor(bucket_count).arena_units
+  uint64_t arena_used;           // informational: units in live records
+  uint8_t reserved[80];
 };
 static_assert(sizeof(MapHeader) == 256);
 static_assert(offsetof(MapHeader, instance_id) == 80);
@@ -86,6 +110,7 @@ static_assert(offsetof(MapHeader, epoch) == 112);
 static_assert(offsetof(MapHeader, flags) == 120);
 static_assert(offsetof(MapHeader, fh_format) == 128);
 static_assert(offsetof(MapHeader, entries_used) == 136);
+static_assert(offsetof(MapHeader, arena_offset) == 152);
 
 // Export key array: one u32 per row so FindExport scans 1 KiB, not 256 rows.
 // 0 = row free; kMapExportKeyUsed | export id = row in use.
@@ -122,9 +147,10 @@ static_assert(offsetof(MapExportRow, server_root) == 32);
 inline constexpr uint16_t kMapSlotInUse = 1;
 inline constexpr uint16_t kMapSlotHasGeneration = 2;  // inode_generation is set
 
-// One entry. Written under `seq` (odd while written). The writer keeps the
-// bucket's tag (hash bits) in the tag array in step, so a lookup reads 32
-// bytes of tags and then only the slots whose tag matches.
+// One entry. Written under `seq` (odd while written), and so is its record:
+// a reader copies the slot and the record, then checks `seq` again. The
+// record holds handle_len bytes of handle, path_len bytes of path (relative
+// to the export root) and a NUL, at arena unit `record`.
 struct MapSlot {
   uint64_t seq;
   uint16_t export_id;
@@ -136,7 +162,6 @@ struct MapSlot {
   uint64_t dev;
   uint64_t generation;           // bumped whenever the slot's value changes
   uint64_t published_ms;         // CLOCK_MONOTONIC ms of the last change
-  uint8_t handle[kMapMaxHandleLen];
   // For a regular file of an export whose handles are not kernel handles,
   // what tells it from a later object that got its inode number back: its
   // birth time (statx btime, ns since the epoch; 0 = none) and its inode
@@ -145,14 +170,20 @@ struct MapSlot {
   // is what ext4, XFS and btrfs give, tmpfs gives neither but never reuses.
   uint64_t birth_ns;
   uint32_t inode_generation;
-  uint32_t reserved1;
-  char path[kMapPathField];      // relative to the export root, NUL-terminated
+  uint32_t record;               // arena unit of the record
 };
-static_assert(sizeof(MapSlot) == 512);
-static_assert(offsetof(MapSlot, handle) == 48);
-static_assert(offsetof(MapSlot, birth_ns) == 112);
-static_assert(offsetof(MapSlot, path) == 128);
-inline constexpr size_t kMapSlotHeadSize = offsetof(MapSlot, path);
+static_assert(sizeof(MapSlot) == 64);
+static_assert(offsetof(MapSlot, birth_ns) == 48);
+
+// A bucket's tag word: 0 = empty; else the key's tag (MapTagOf) in the low
+// 32 bits and the slot's record unit in the high 32, so that a lookup can
+// start loading the record while it loads the slot. The slot's own `record`
+// is the one that counts: a word is a hint, read outside the seqlock.
+constexpr uint64_t MapTagWord(uint32_t tag, uint32_t record) {
+  return uint64_t{record} << 32 | tag;
+}
+constexpr uint32_t MapTagWordTag(uint64_t word) { return static_cast<uint32_t>(word); }
+constexpr uint32_t MapTagWordRecord(uint64_t word) { return static_cast<uint32_t>(word >> 32); }
 
 // Where everything sits for a given number of buckets.
 struct MapGeometry {
@@ -160,6 +191,8 @@ struct MapGeometry {
   uint64_t export_rows_offset;
   uint64_t tags_offset;
   uint64_t slots_offset;
+  uint64_t arena_offset;
+  uint64_t arena_units;
   uint64_t total_size;
   uint32_t bucket_count;
   uint32_t capacity;             // bucket_count * kMapSlotsPerBucket
@@ -179,8 +212,11 @@ constexpr MapGeometry MapGeometryFor(uint32_t bucket_count) {
       MapAlignUp(g.export_keys_offset + uint64_t{kMapExportRows} * 4);
   g.tags_offset = MapAlignUp(g.export_rows_offset +
                              uint64_t{kMapExportRows} * sizeof(MapExportRow));
-  g.slots_offset = MapAlignUp(g.tags_offset + uint64_t{g.capacity} * 4);
-  g.total_size = g.slots_offset + uint64_t{g.capacity} * sizeof(MapSlot);
+  g.slots_offset = MapAlignUp(g.tags_offset + uint64_t{g.capacity} * sizeof(uint64_t));
+  g.arena_offset = MapAlignUp(g.slots_offset + uint64_t{g.capacity} * sizeof(MapSlot));
+  g.arena_units = uint64_t{g.capacity} * kMapArenaUnitsPerSlot +
+                  uint64_t{kMapSlotsPerBucket} * kMapMaxRecordUnits;
+  g.total_size = MapAlignUp(g.arena_offset + g.arena_units * kMapUnit);
   return g;
 }
 

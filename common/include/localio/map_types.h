@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -75,10 +76,16 @@ struct MapEntry {
   uint64_t generation = 0;
   uint64_t published_ms = 0;
   MapInodeStamp stamp;
-  std::array<uint8_t, kMapMaxHandleLen> handle{};
-  std::array<char, kMapPathField> path_bytes{};
+  // The entry's record as the map holds it: the handle, then the path and
+  // its NUL (MapSlot).
+  std::array<uint64_t, kMapMaxRecordUnits> record{};
 
-  std::string_view path() const { return {path_bytes.data(), path_len}; }
+  std::span<const uint8_t> handle() const {
+    return {reinterpret_cast<const uint8_t*>(record.data()), handle_len};
+  }
+  std::string_view path() const {
+    return {reinterpret_cast<const char*>(record.data()) + handle_len, path_len};
+  }
 };
 
 // The header's values at one moment.
@@ -100,6 +107,9 @@ struct MapStats {
   uint64_t entries_used = 0;
   uint64_t capacity = 0;
   uint64_t evictions = 0;
+  uint64_t arena_bytes = 0;       // the record arena's size
+  uint64_t arena_used_bytes = 0;  // in live records
+  uint64_t compactions = 0;       // times the full arena was compacted
 };
 
 // True for a path the map may hold: relative (no leading '/'), no empty,

@@ -75,8 +75,10 @@ class MapWriter {
   // inode_generation; empty = none). Re-publishing an unchanged
   // entry is one hash probe and a compare, no write to the map; a changed
   // entry bumps the slot's generation. A full bucket evicts its least
-  // recently published entry. 0, or -EMSGSIZE (handle empty or longer than
-  // kMapMaxHandleLen), -ENAMETOOLONG (relpath longer than kMapMaxPathLen),
+  // recently published entry; a full record arena evicts entries in slot
+  // order until a 32nd of it is free, and compacts it. 0, or -EMSGSIZE
+  // (handle empty or longer than kMapMaxHandleLen), -ENAMETOOLONG (relpath
+  // longer than kMapMaxPathLen),
   // -EINVAL (relpath not MapRelPathIsSafe). Refused entries are simply not
   // in the map: clients use RPC for them.
   // *seen_removals, when given: Removals() as of this publish (the entry is
@@ -124,18 +126,32 @@ class MapWriter {
  private:
   MapWriter() = default;
   MapHeader* Header() const { return reinterpret_cast<MapHeader*>(file_.base()); }
-  uint32_t* Tags() const;
-  MapSlot* Slots() const;
+  MapSlot& SlotAt(uint32_t index) const;
+  uint64_t& TagAt(uint32_t index) const;
+  uint64_t* Arena() const;
+  const uint8_t* RecordOf(uint32_t index) const;
   uint32_t* ExportKeys() const;
   MapExportRow* ExportRows() const;
   // Slot index of the key, or -1. Caller holds mu_.
   int64_t Find(uint16_t export_id, std::span<const uint8_t> handle, uint64_t hash) const;
-  void WriteSlot(uint32_t index, const MapSlot& value, uint32_t tag);
+  // The path of slot `index` (in the arena, valid until the next write).
+  std::string_view PathAt(uint32_t index) const;
+  // Writes slot `index` (head: every field but seq) and its record
+  // (`record` of head.record's units) under the slot's seqlock.
+  void WriteEntry(uint32_t index, const MapSlot& head, const uint64_t* record, uint32_t tag);
   // Publish's body; relpath already checked. Caller holds mu_.
-  void PublishLocked(uint16_t export_id, std::span<const uint8_t> handle, uint64_t hash,
-                     std::string_view relpath, uint64_t ino, uint64_t dev, MapObjectType type,
-                     const MapInodeStamp& stamp);
+  int PublishLocked(uint16_t export_id, std::span<const uint8_t> handle, uint64_t hash,
+                    std::string_view relpath, uint64_t ino, uint64_t dev, MapObjectType type,
+                    const MapInodeStamp& stamp);
   void ClearSlot(uint32_t index);
+  // Arena units for a record of `units`, or -1. When the arena is full,
+  // evicts entries (never slot `keep`) and compacts. Caller holds mu_.
+  int64_t Alloc(uint32_t units, uint32_t keep);
+  int64_t TakeFree(uint32_t units);
+  void Free(uint32_t record, uint32_t units);
+  // Moves every live record down to the arena's start, in order.
+  void Compact();
+  void StoreCounters();
   void BumpEpoch();
   // Clears the export's key and row; false when it has none. Caller holds mu_.
   bool DropRow(uint16_t export_id);
@@ -147,9 +163,25 @@ class MapWriter {
   InstanceId instance_id_{};
   std::string path_;
   std::string hello_path_;
-  // Private to the writer, so that re-publishing touches no shared line:
-  // publish order per slot (eviction picks the smallest in a bucket).
-  std::vector<uint64_t> last_use_;
+  // Private to the writer, one 16-byte row per slot (one cache miss for
+  // all three): publish order (eviction picks the smallest in a bucket;
+  // re-publishing touches no shared line), and the slot's record (unit,
+  // size in units; 0 = none), kept here so that nothing read back from the
+  // shared file decides where the writer reads or writes.
+  struct Own {
+    uint64_t last_use = 0;
+    uint32_t record = 0;
+    uint32_t units = 0;
+  };
+  std::vector<Own> own_;
+  // Free records by size in units (index 1..kMapMaxRecordUnits); the arena
+  // above top_ is unused. Records are never split below their size class.
+  std::vector<std::vector<uint32_t>> free_;
+  uint64_t top_ = 0;
+  uint64_t free_units_ = 0;
+  uint64_t used_units_ = 0;
+  uint32_t hand_ = 0;  // where the next arena eviction looks
+  uint64_t compactions_ = 0;
   uint64_t clock_ = 0;
   uint64_t entries_used_ = 0;
   uint64_t evictions_ = 0;

@@ -300,7 +300,7 @@ int64_t MapWriter::Find(uint16_t export_id, std::span<const uint8_t> handle,
   __builtin_prefetch(&own_[first + 4]);
   for (uint32_t index = first; index < first + kMapSlotsPerBucket; ++index) {
     const uint64_t word = TagAt(index);
-    if (word == 0 || MapTagWordTag(word) != tag) continue;
+    if (MapTagWordTag(word) != tag) continue;  // tags are never 0: skips empty words too
     const MapSlot& s = SlotAt(index);
     if (s.export_id == export_id && s.handle_len == handle.size() &&
         handle.size() < size_t{own_[index].units} * kMapUnit &&

@@ -165,11 +165,11 @@ bool Client::SessionValid() {
     refreshed_ms_ = now;
   }
   const uint64_t beat = map.HeartbeatMs();
-  if (beat + kHeartbeatStaleMs < now) {
+  if (beat + LOCALIO_HEARTBEAT_STALE_MS < now) {
     DropSession("the server's heartbeat is " + std::to_string(now - beat) + " ms old");
     return false;
   }
-  if (beat > now + kHeartbeatStaleMs) {
+  if (beat > now + LOCALIO_HEARTBEAT_STALE_MS) {
     // Both sides read CLOCK_MONOTONIC: a beat from the future is garbage.
     DropSession("the map's heartbeat lies in the future (a scribbled-on map)");
     return false;

@@ -5,12 +5,14 @@
 
 #include <string>
 
+#include "localio/defaults.h"
+
 namespace localio::client {
 
-inline constexpr int kLogOff = 0;
-inline constexpr int kLogError = 1;
-inline constexpr int kLogInfo = 2;
-inline constexpr int kLogDebug = 3;
+inline constexpr int kLogOff = LOCALIO_CLIENT_LOG_OFF;
+inline constexpr int kLogError = LOCALIO_CLIENT_LOG_ERROR;
+inline constexpr int kLogInfo = LOCALIO_CLIENT_LOG_INFO;
+inline constexpr int kLogDebug = LOCALIO_CLIENT_LOG_DEBUG;
 
 class Logger {
  public:

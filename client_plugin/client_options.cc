@@ -49,11 +49,11 @@ Status ResolveOptions(const localio_config* cfg, const OptionDefaults& defaults,
     return Bad(out, "uid " + std::to_string(cfg->uid) + " is not -1 or a 32-bit id");
   if (!ResolveId(cfg->gid, defaults.gid, &out->gid))
     return Bad(out, "gid " + std::to_string(cfg->gid) + " is not -1 or a 32-bit id");
-  if (cfg->probe_timeout_ms < 0 || cfg->probe_timeout_ms > kMaxProbeTimeoutMs)
+  if (cfg->probe_timeout_ms < 0 || cfg->probe_timeout_ms > LOCALIO_MAX_PROBE_TIMEOUT_MS)
     return Bad(out, "probe_timeout_ms " + std::to_string(cfg->probe_timeout_ms) +
-                        " is not 0.." + std::to_string(kMaxProbeTimeoutMs));
+                        " is not 0.." + std::to_string(LOCALIO_MAX_PROBE_TIMEOUT_MS));
   out->probe_timeout = std::chrono::milliseconds(
-      cfg->probe_timeout_ms == 0 ? kDefaultProbeTimeoutMs : cfg->probe_timeout_ms);
+      cfg->probe_timeout_ms == 0 ? LOCALIO_DEFAULT_PROBE_TIMEOUT_MS : cfg->probe_timeout_ms);
   return Status::Ok();
 }
 

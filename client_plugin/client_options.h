@@ -8,24 +8,21 @@
 #include <cstdint>
 #include <string>
 
+#include "localio/defaults.h"
 #include "localio/localio_client.h"
 #include "localio/status.h"
 #include "path_map.h"
 
 namespace localio::client {
 
-inline constexpr char kDefaultMapPath[] = "/dev/shm/ganesha-localio";
-inline constexpr int kDefaultProbeTimeoutMs = 200;
-inline constexpr int kMaxProbeTimeoutMs = 60000;
-
 struct ClientOptions {
-  std::string map_path = kDefaultMapPath;
+  std::string map_path = LOCALIO_DEFAULT_MAP_PATH;
   PathMap path_map;
   bool disable = false;
   int log_level = 1;
   uint32_t uid = 0;  // the identity the nfs_context sends
   uint32_t gid = 0;
-  std::chrono::milliseconds probe_timeout{kDefaultProbeTimeoutMs};
+  std::chrono::milliseconds probe_timeout{LOCALIO_DEFAULT_PROBE_TIMEOUT_MS};
 };
 
 // The process's defaults for fields the config leaves at -1/NULL/0.

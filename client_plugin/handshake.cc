@@ -88,7 +88,7 @@ Status Handshake(const HandshakeRequest& req, Session* out) {
   if (!header.alive)
     return NotLocal(-ESHUTDOWN, "map " + req.map_path + ": its server has stopped");
   const uint64_t now = MapMonotonicMs();
-  if (header.heartbeat_ms + kHeartbeatStaleMs < now)
+  if (header.heartbeat_ms + LOCALIO_HEARTBEAT_STALE_MS < now)
     return NotLocal(-ESTALE, "map " + req.map_path + ": no heartbeat for " +
                                  std::to_string(now - header.heartbeat_ms) + " ms");
 
@@ -97,7 +97,7 @@ Status Handshake(const HandshakeRequest& req, Session* out) {
                                   std::to_string(header.nfs_port) + ", this mount talks to port " +
                                   std::to_string(req.server_nfs_port));
 
-  const std::string hello_path = req.map_path + ".hello";
+  const std::string hello_path = req.map_path + LOCALIO_HELLO_SUFFIX;
   st = HelloClient::Open(hello_path, &s.hello);
   if (!st.ok()) return NotLocal(st.code, st.message);
   if (int rc = s.hello->Claim(); rc != 0)

@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "localio/defaults.h"
 #include "localio/hello_area.h"
 #include "localio/localio_caller.h"
 #include "localio/map_reader.h"
@@ -18,18 +19,14 @@
 
 namespace localio::client {
 
-// How long a heartbeat may be silent before the server counts as gone (it
-// beats every second).
-inline constexpr uint64_t kHeartbeatStaleMs = 3000;
-
 struct HandshakeRequest {
   std::string map_path;       // the hello file is map_path + ".hello"
   std::string server_address; // numeric address the NFS connection goes to
   uint16_t server_nfs_port = 0; // and its port (0: unknown)
   uint32_t uid = 0;           // AUTH_SYS identity for the LOCALIO calls
   uint32_t gid = 0;
-  std::chrono::milliseconds timeout{200};  // per RPC
-  uint16_t rpcbind_port = 111;
+  std::chrono::milliseconds timeout{LOCALIO_DEFAULT_PROBE_TIMEOUT_MS};  // per RPC
+  uint16_t rpcbind_port = LOCALIO_RPCBIND_PORT;
 };
 
 // What a successful handshake leaves: the map to read, the hello slot to

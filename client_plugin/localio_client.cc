@@ -12,11 +12,13 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <iterator>
 #include <memory>
 #include <new>
 
 #include "client.h"
 #include "client_options.h"
+#include "localio/hello_area.h"
 
 struct localio_context {
   nfs_context* nfs;
@@ -84,13 +86,16 @@ void localio_config_init(struct localio_config* cfg) noexcept {
   cfg->log_level = localio::client::kLogError;
   cfg->uid = -1;
   cfg->gid = -1;
-  cfg->probe_timeout_ms = localio::client::kDefaultProbeTimeoutMs;
+  cfg->probe_timeout_ms = LOCALIO_DEFAULT_PROBE_TIMEOUT_MS;
 }
 
 const char* localio_fallback_reason_name(int reason) noexcept {
-  static const char* const kNames[LOCALIO_FALLBACK_REASONS] = {
+  static const char* const kNames[] = {
       "not_local", "not_in_map", "open",           "identity",
       "credentials", "read_only", "server_changed", "unsupported"};
+  static_assert(std::size(kNames) == LOCALIO_FALLBACK_REASONS, "a name for every reason");
+  // The hello slot counts each reason for localio-stat.
+  static_assert(localio::kHelloFallbackReasons == LOCALIO_FALLBACK_REASONS);
   if (reason < 0 || reason >= LOCALIO_FALLBACK_REASONS) return "unknown";
   return kNames[reason];
 }

@@ -96,7 +96,7 @@ void FillRow(const MapExport& e, MapExportRow* row) {
 MapStatus MapWriter::Create(const MapConfig& config, std::unique_ptr<MapWriter>* out) {
   MapStatus st = CheckConfig(config);
   if (!st.ok()) return st;
-  const std::string hello_path = config.path + ".hello";
+  const std::string hello_path = config.path + LOCALIO_HELLO_SUFFIX;
   if (!(st = CheckSharedFilePath(config.path)).ok()) return st;
   if (!(st = CheckSharedFilePath(hello_path)).ok()) return st;
   if (!(st = CheckExistingMap(config)).ok()) return st;

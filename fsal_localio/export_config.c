@@ -6,6 +6,7 @@
  * export from that block and stacks on top of it.
  */
 #include "localio_methods.h"
+#include "localio/defaults.h"
 #include "localio_server.h"
 #include "export_mgr.h"
 #include "nfs_exports.h"
@@ -405,8 +406,8 @@ static void rule_of(const struct export_perms *p,
 		r->squash = LOCALIO_SQUASH_ROOT_ID;
 	else
 		r->squash = LOCALIO_SQUASH_NONE;
-	r->anon_uid = 65534;
-	r->anon_gid = 65534;
+	r->anon_uid = LOCALIO_DEFAULT_ANON_ID;
+	r->anon_gid = LOCALIO_DEFAULT_ANON_ID;
 	if (p->set & EXPORT_OPTION_ANON_UID_SET)
 		r->anon_uid = (uint32_t)p->anonymous_uid;
 	else if (under != NULL && (under->set & EXPORT_OPTION_ANON_UID_SET))

@@ -13,12 +13,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define LOCALIO_DEFAULT_MAP_PATH "/dev/shm/ganesha-localio"
-#define LOCALIO_DEFAULT_MAP_MODE 0640
-#define LOCALIO_DEFAULT_MAX_ENTRIES 262144u
-#define LOCALIO_MIN_MAX_ENTRIES 16u
-#define LOCALIO_MAX_MAX_ENTRIES 67108864u
-#define LOCALIO_DEFAULT_PORT 0
+#include "localio/defaults.h"
 
 /* The module-wide LOCALIO { } block, as parsed. Strings are owned by the
  * struct (Ganesha's parser allocates them with gsh_strdup). */

@@ -119,7 +119,7 @@ int Server::Start(const localio_server_params& p, std::string* err) {
   config.mode = p.map_mode;
   // Clients write their nonce into the hello file: the map's readers get
   // write access there, and only there.
-  config.hello_mode = p.map_mode | ((p.map_mode & 0044) >> 1);
+  config.hello_mode = MapHelloMode(p.map_mode);
   config.gid = p.map_gid;
   std::unique_ptr<MapWriter> map;
   MapStatus st = MapWriter::Create(config, &map);
@@ -160,7 +160,7 @@ int Server::Start(const localio_server_params& p, std::string* err) {
       registered_ = true;
     } else {
       // Not fatal: clients also find the port in the map's header.
-      ServerLog(kLogWarn, "LOCALIO: rpcbind registration failed (" + rs.message +
+      ServerLog(LOCALIO_SERVER_LOG_WARN, "LOCALIO: rpcbind registration failed (" + rs.message +
                               "); clients will use the port in the map");
     }
   }
@@ -178,7 +178,7 @@ int Server::Start(const localio_server_params& p, std::string* err) {
 void Server::HeartbeatLoop() {
   std::unique_lock lock(beat_mu_);
   while (!beat_stop_) {
-    beat_cv_.wait_for(lock, std::chrono::seconds(1));
+    beat_cv_.wait_for(lock, std::chrono::milliseconds(LOCALIO_HEARTBEAT_PERIOD_MS));
     if (beat_stop_) break;
     map_->Heartbeat();
   }
@@ -196,7 +196,7 @@ void Server::Stop() {
   if (beat_.joinable()) beat_.join();
   if (registered_) {
     rpc::Status rs = rpc::UnregisterFromRpcbind();
-    if (!rs.ok()) ServerLog(kLogWarn, "LOCALIO: rpcbind unregistration failed: " + rs.message);
+    if (!rs.ok()) ServerLog(LOCALIO_SERVER_LOG_WARN, "LOCALIO: rpcbind unregistration failed: " + rs.message);
     registered_ = false;
   }
   service_->Stop();
@@ -236,7 +236,7 @@ int Server::AddExport(const localio_export_desc& d) {
   MapStatus st = map_->SetExport(row);
   if (!st.ok()) {
     close(fd);
-    ServerLog(kLogWarn, "LOCALIO: export " + std::to_string(d.export_id) + ": " + st.message);
+    ServerLog(LOCALIO_SERVER_LOG_WARN, "LOCALIO: export " + std::to_string(d.export_id) + ": " + st.message);
     return st.code;
   }
   auto& e = exports_[d.export_id];
@@ -417,7 +417,7 @@ namespace {
 void LogFailure(const char* call, const char* why) noexcept {
   char text[256];
   std::snprintf(text, sizeof text, "LOCALIO: %s failed: %s", call, why);
-  localio::ServerLogText(kLogWarn, text);
+  localio::ServerLogText(LOCALIO_SERVER_LOG_WARN, text);
 }
 
 template <class R, class Body>

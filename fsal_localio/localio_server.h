@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "localio/map_enums.h"
+
 #ifdef __cplusplus
 extern "C" {
 /* No C++ exception leaves these functions: a failure is logged and is a
@@ -55,14 +57,6 @@ bool localio_server_running(void) LOCALIO_SERVER_NOEXCEPT;
 /* The listener's bound port (0 when not running). */
 uint16_t localio_server_port(void) LOCALIO_SERVER_NOEXCEPT;
 
-/* Squash modes as the map stores them (map_types.h: MapSquash). */
-enum localio_squash {
-	LOCALIO_SQUASH_NONE = 0,
-	LOCALIO_SQUASH_ROOT = 1,
-	LOCALIO_SQUASH_ROOT_ID = 2,
-	LOCALIO_SQUASH_ALL = 3,
-};
-
 /* How the sub-FSAL's opaque handles can be resolved to a path from the
  * kernel when a handle arrives without a name. */
 enum localio_resolver {
@@ -96,15 +90,6 @@ uint64_t localio_server_suspend_export(uint16_t export_id) LOCALIO_SERVER_NOEXCE
 
 /* Drops the export's row and all its entries; bumps the epoch. */
 void localio_server_remove_export(uint16_t export_id) LOCALIO_SERVER_NOEXCEPT;
-
-/* Object types as the map stores them (map_types.h: MapObjectType). */
-enum localio_obj_type {
-	LOCALIO_OBJ_UNKNOWN = 0,
-	LOCALIO_OBJ_REGULAR = 1,
-	LOCALIO_OBJ_DIRECTORY = 2,
-	LOCALIO_OBJ_SYMLINK = 3,
-	LOCALIO_OBJ_OTHER = 4,
-};
 
 struct localio_object {
 	const void *opaque;	/* the FSAL opaque, as handle_to_wire emits */

@@ -8,7 +8,13 @@
 extern "C" {
 #endif
 
-enum localio_log_level { kLogDebug = 0, kLogInfo = 1, kLogWarn = 2, kLogCrit = 3 };
+/* The severity of a server message; main.c maps each to Ganesha's level. */
+enum localio_server_log_level {
+	LOCALIO_SERVER_LOG_DEBUG = 0,
+	LOCALIO_SERVER_LOG_INFO = 1,
+	LOCALIO_SERVER_LOG_WARN = 2,
+	LOCALIO_SERVER_LOG_CRIT = 3,
+};
 
 typedef void (*localio_log_sink)(int level, const char *message);
 

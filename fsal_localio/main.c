@@ -166,13 +166,13 @@ static void log_module_config(const struct localio_module_config *cfg)
 static void log_sink(int level, const char *message)
 {
 	switch (level) {
-	case kLogDebug:
+	case LOCALIO_SERVER_LOG_DEBUG:
 		LogDebug(COMPONENT_FSAL, "%s", message);
 		break;
-	case kLogInfo:
+	case LOCALIO_SERVER_LOG_INFO:
 		LogInfo(COMPONENT_FSAL, "%s", message);
 		break;
-	case kLogWarn:
+	case LOCALIO_SERVER_LOG_WARN:
 		LogWarn(COMPONENT_FSAL, "%s", message);
 		break;
 	default:

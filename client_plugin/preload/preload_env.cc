@@ -32,7 +32,7 @@ localio_config EnvConfig::ToConfig() const {
   localio_config cfg{};
   cfg.uid = -1;
   cfg.gid = -1;
-  cfg.probe_timeout_ms = client::kDefaultProbeTimeoutMs;
+  cfg.probe_timeout_ms = LOCALIO_DEFAULT_PROBE_TIMEOUT_MS;
   cfg.map_path = map_path.empty() ? nullptr : map_path.c_str();
   cfg.path_map = path_map.empty() ? nullptr : path_map.c_str();
   cfg.disable = disable ? 1 : 0;

@@ -18,14 +18,14 @@ TEST(ClientOptions, DefaultsComeFromTheEnvironmentAndTheProcess) {
   ClientOptions o;
   const localio_config cfg = Config();
   ASSERT_TRUE(ResolveOptions(&cfg, {nullptr, 1000, 100}, &o).ok());
-  EXPECT_EQ(o.map_path, kDefaultMapPath);
+  EXPECT_EQ(o.map_path, LOCALIO_DEFAULT_MAP_PATH);
   EXPECT_EQ(o.uid, 1000u);
   EXPECT_EQ(o.gid, 100u);
   EXPECT_FALSE(o.disable);
   ASSERT_TRUE(ResolveOptions(&cfg, {"/dev/shm/other", 0, 0}, &o).ok());
   EXPECT_EQ(o.map_path, "/dev/shm/other");
   ASSERT_TRUE(ResolveOptions(nullptr, {"", 0, 0}, &o).ok());
-  EXPECT_EQ(o.map_path, kDefaultMapPath);
+  EXPECT_EQ(o.map_path, LOCALIO_DEFAULT_MAP_PATH);
 }
 
 TEST(ClientOptions, ExplicitValuesWin) {
@@ -42,7 +42,7 @@ TEST(ClientOptions, ExplicitValuesWin) {
   ASSERT_EQ(o.path_map.size(), 1u);
   EXPECT_EQ(o.uid, 5u);
   EXPECT_EQ(o.gid, 6u);
-  EXPECT_EQ(o.probe_timeout.count(), kDefaultProbeTimeoutMs);
+  EXPECT_EQ(o.probe_timeout.count(), LOCALIO_DEFAULT_PROBE_TIMEOUT_MS);
   EXPECT_TRUE(o.disable);
 }
 

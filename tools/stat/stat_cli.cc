@@ -1,5 +1,6 @@
 #include "stat_cli.h"
 
+#include "localio/defaults.h"
 #include "stat_render.h"
 #include "stat_report.h"
 
@@ -10,7 +11,7 @@ namespace {
 constexpr char kUsage[] =
     "usage: localio-stat [--json] [--entries] [MAP]\n"
     "  Shows what a LOCALIO map holds: server, exports, entries, hello slots.\n"
-    "  MAP       the map file (default /dev/shm/ganesha-localio)\n"
+    "  MAP       the map file (default " LOCALIO_DEFAULT_MAP_PATH ")\n"
     "  --json    one JSON object, entries included\n"
     "  --entries list every entry in the table output\n";
 
@@ -38,7 +39,7 @@ int RunLocalioStat(const std::vector<std::string>& args, std::ostream& out, std:
       return 2;
     }
   }
-  if (map_path.empty()) map_path = kDefaultMapPath;
+  if (map_path.empty()) map_path = LOCALIO_DEFAULT_MAP_PATH;
 
   StatReport report;
   if (Status st = CollectStatReport(map_path, json || entries, &report); !st.ok()) {

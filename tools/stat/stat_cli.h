@@ -1,7 +1,8 @@
 // The localio-stat command line, as a function so tests can run it without
 // a process:  localio-stat [--json] [--entries] [MAP]
-// MAP defaults to kDefaultMapPath. --json prints one JSON object (always
-// with "entries"); otherwise tables, with entries only under --entries.
+// MAP defaults to LOCALIO_DEFAULT_MAP_PATH (localio/defaults.h). --json
+// prints one JSON object (always with "entries"); otherwise tables, with
+// entries only under --entries.
 #ifndef LOCALIO_TOOLS_STAT_CLI_H
 #define LOCALIO_TOOLS_STAT_CLI_H
 

@@ -14,7 +14,6 @@
 
 namespace localio::tools {
 
-inline constexpr char kDefaultMapPath[] = "/dev/shm/ganesha-localio";
 
 struct StatReport {
   std::string map_path;

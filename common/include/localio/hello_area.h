@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "localio/map_file.h"
+#include "localio/defaults.h"
 #include "localio/map_types.h"
 
 namespace localio {
@@ -33,7 +34,7 @@ inline constexpr uint32_t kHelloLayoutVersion = 2;
 inline constexpr uint32_t kHelloSlots = 256;
 inline constexpr uint32_t kHelloFallbackReasons = 8;
 // A slot whose lease is older than this may be taken by another client.
-inline constexpr uint64_t kHelloLeaseMs = 30000;
+inline constexpr uint64_t kHelloLeaseMs = LOCALIO_HELLO_LEASE_MS;
 
 // Slot states: the low 8 bits of HelloSlot::state. The high 24 bits count
 // claims, so every compare-and-swap names the claim it acts on and a slow

@@ -13,12 +13,13 @@
 #include <string>
 #include <vector>
 
+#include "localio/defaults.h"
 #include "localio/localio_proto.h"
 #include "localio/rpc_codec.h"
 
 namespace localio::rpc {
 
-inline constexpr std::chrono::milliseconds kDefaultProbeTimeout{200};
+inline constexpr std::chrono::milliseconds kDefaultProbeTimeout{LOCALIO_DEFAULT_PROBE_TIMEOUT_MS};
 // Largest reply record a caller accepts (our replies are a few words).
 inline constexpr size_t kMaxReplyRecord = 64 * 1024;
 

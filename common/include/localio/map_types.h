@@ -11,7 +11,9 @@
 #include <string>
 #include <string_view>
 
+#include "localio/defaults.h"
 #include "localio/fh_format.h"
+#include "localio/map_enums.h"
 #include "localio/map_layout.h"
 #include "localio/status.h"
 
@@ -24,20 +26,21 @@ using InstanceId = std::array<uint8_t, 16>;
 // The map's errors are the project's Status (status.h).
 using MapStatus = Status;
 
-// Squash modes as Ganesha applies them to the RPC path.
+// Squash modes as Ganesha applies them to the RPC path, and object types:
+// the C enums' values (map_enums.h), which the C side uses.
 enum class MapSquash : uint32_t {
-  kNone = 0,
-  kRootSquash = 1,
-  kRootIdSquash = 2,
-  kAllSquash = 3,
+  kNone = LOCALIO_SQUASH_NONE,
+  kRootSquash = LOCALIO_SQUASH_ROOT,
+  kRootIdSquash = LOCALIO_SQUASH_ROOT_ID,
+  kAllSquash = LOCALIO_SQUASH_ALL,
 };
 
 enum class MapObjectType : uint8_t {
-  kUnknown = 0,
-  kRegular = 1,
-  kDirectory = 2,
-  kSymlink = 3,
-  kOther = 4,
+  kUnknown = LOCALIO_OBJ_UNKNOWN,
+  kRegular = LOCALIO_OBJ_REGULAR,
+  kDirectory = LOCALIO_OBJ_DIRECTORY,
+  kSymlink = LOCALIO_OBJ_SYMLINK,
+  kOther = LOCALIO_OBJ_OTHER,
 };
 
 // One export row as the server describes it.
@@ -45,8 +48,8 @@ struct MapExport {
   uint16_t export_id = 0;
   bool read_only = false;
   MapSquash squash = MapSquash::kNone;
-  uint32_t anon_uid = 65534;
-  uint32_t anon_gid = 65534;
+  uint32_t anon_uid = LOCALIO_DEFAULT_ANON_ID;
+  uint32_t anon_gid = LOCALIO_DEFAULT_ANON_ID;
   std::string server_root;  // absolute, < kMapRootPathField bytes
   std::string client_root;  // absolute; empty = same as server_root
   bool kernel_handles = false;  // opaques are FSAL_VFS's (kMapExportKernelHandles)

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "localio/fh_format.h"
+#include "localio/defaults.h"
 #include "localio/hello_area.h"
 #include "localio/map_file.h"
 #include "localio/map_layout.h"
@@ -24,16 +25,20 @@
 
 namespace localio {
 
+// The hello file's mode for a map of mode map_mode: clients write it, so
+// whoever may read the map (group, others) may also write the hello file.
+constexpr mode_t MapHelloMode(mode_t map_mode) { return map_mode | ((map_mode & 0044) >> 1); }
+
 struct MapConfig {
-  std::string path = "/dev/shm/ganesha-localio";  // hello file: path + ".hello"
-  uint64_t max_entries = 262144;  // rounded up to a power-of-two bucket count
-  mode_t mode = 0640;             // the map: clients only read it
-  mode_t hello_mode = 0660;       // the hello file: clients write it
+  std::string path = LOCALIO_DEFAULT_MAP_PATH;  // hello: path + LOCALIO_HELLO_SUFFIX
+  uint64_t max_entries = LOCALIO_DEFAULT_MAX_ENTRIES;  // rounded up to whole buckets
+  mode_t mode = LOCALIO_DEFAULT_MAP_MODE;             // the map: clients only read it
+  mode_t hello_mode = MapHelloMode(LOCALIO_DEFAULT_MAP_MODE);  // clients write it
   int64_t gid = -1;               // group of both files; -1 = the server's
   localio_fh_format fh_format = localio_fh_format_ganesha();
   // An existing map whose heartbeat is older than this belongs to a dead
   // server and is replaced.
-  uint64_t stale_after_ms = 5000;
+  uint64_t stale_after_ms = LOCALIO_HEARTBEAT_STALE_MS;
 };
 
 class MapWriter {

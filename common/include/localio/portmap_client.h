@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 
+#include "localio/defaults.h"
 #include "localio/rpc_codec.h"
 
 namespace localio::rpc {
@@ -21,7 +22,7 @@ inline constexpr uint32_t kIpProtoTcp = 6;
 
 struct PortmapOptions {
   std::string address = "127.0.0.1";  // numeric; rpcbind on this host
-  uint16_t port = 111;
+  uint16_t port = LOCALIO_RPCBIND_PORT;
   std::chrono::milliseconds timeout{1000};  // per call, connect included
 };
 

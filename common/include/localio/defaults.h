@@ -1,0 +1,55 @@
+/* Defaults and limits that the server, the client and the tools share: each
+ * is defined here once, and every other place takes it from here. Plain C:
+ * the FSAL includes it too. The map's own sizes are its layout's
+ * (map_layout.h); the wire format of Ganesha's handles is Ganesha's
+ * (fh_format.h).
+ */
+#ifndef LOCALIO_DEFAULTS_H
+#define LOCALIO_DEFAULTS_H
+
+/* The map file (Map_Path, the client's map_path and $LOCALIO_MAP); the
+ * hello file is the map's path with LOCALIO_HELLO_SUFFIX. */
+#define LOCALIO_DEFAULT_MAP_PATH "/dev/shm/ganesha-localio"
+#define LOCALIO_HELLO_SUFFIX ".hello"
+
+/* Map_Mode: the map's permission bits (clients only read it); the hello file
+ * adds group write to the bits the map gives its group. */
+#define LOCALIO_DEFAULT_MAP_MODE 0640
+
+/* Max_Entries: the map's capacity, rounded up to whole buckets. */
+#define LOCALIO_DEFAULT_MAX_ENTRIES 262144u
+#define LOCALIO_MIN_MAX_ENTRIES 16u
+#define LOCALIO_MAX_MAX_ENTRIES 67108864u
+
+/* The LOCALIO listener's Port; 0 = ephemeral, registered with rpcbind. */
+#define LOCALIO_DEFAULT_PORT 0
+/* Where a client asks rpcbind for the LOCALIO program. */
+#define LOCALIO_RPCBIND_PORT 111
+
+/* The anonymous uid and gid where an export sets none (Ganesha's). */
+#define LOCALIO_DEFAULT_ANON_ID 65534u
+
+/* The server stamps the map's heartbeat every LOCALIO_HEARTBEAT_PERIOD_MS;
+ * a heartbeat older than LOCALIO_HEARTBEAT_STALE_MS means the server is
+ * gone: clients stop bypassing, and a starting server may replace the map
+ * (once the old server's pid and lock are gone too). */
+#define LOCALIO_HEARTBEAT_PERIOD_MS 1000u
+#define LOCALIO_HEARTBEAT_STALE_MS 3000u
+
+/* A hello slot whose lease is older than this may be taken by another
+ * client; owners renew it at a third of it. */
+#define LOCALIO_HELLO_LEASE_MS 30000u
+
+/* The client's handshake RPCs: each waits this long for its reply by
+ * default (probe_timeout_ms 0), at most LOCALIO_MAX_PROBE_TIMEOUT_MS. */
+#define LOCALIO_DEFAULT_PROBE_TIMEOUT_MS 200
+#define LOCALIO_MAX_PROBE_TIMEOUT_MS 60000
+
+/* The client's log levels (localio_config.log_level, $LOCALIO_LOG): a log
+ * at level N shows the messages of levels 1..N. */
+#define LOCALIO_CLIENT_LOG_OFF 0
+#define LOCALIO_CLIENT_LOG_ERROR 1
+#define LOCALIO_CLIENT_LOG_INFO 2
+#define LOCALIO_CLIENT_LOG_DEBUG 3
+
+#endif /* LOCALIO_DEFAULTS_H */

@@ -1,7 +1,7 @@
-// The LOCALIO handshake (DESIGN.md "The LOCALIO program"): proves that the
-// server this client talks NFS to shares its memory, by having it confirm
-// a fresh nonce in the hello area beside the map. Anything unexpected means
-// "not local", with a sentence naming why.
+// The LOCALIO handshake (docs/DESIGN.md, "The LOCALIO program and the
+// handshake"): proves that the server this client talks NFS to shares its
+// memory, by having it confirm a fresh nonce in the hello area beside the
+// map. Anything unexpected means "not local", with a sentence naming why.
 #ifndef LOCALIO_CLIENT_HANDSHAKE_H
 #define LOCALIO_CLIENT_HANDSHAKE_H
 

@@ -95,8 +95,9 @@ MapStatus CreateSharedFile(const std::string& path, uint64_t size, mode_t mode,
   void* base = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   if (base == MAP_FAILED) return fail("cannot map");
   file.SetMapping(static_cast<uint8_t*>(base), size);
-  // The owner may truncate the live file (hostile, DESIGN.md): the writer
-  // then scribbles on private zero pages instead of dying of SIGBUS.
+  // The owner may truncate the live file (docs/DESIGN.md, "Threat model"):
+  // the writer then scribbles on private zero pages instead of dying of
+  // SIGBUS.
   GuardMapping(base, size, PROT_READ | PROT_WRITE);
   init(file.base());
   if (rename(tmp.c_str(), path.c_str()) != 0) {

@@ -1,9 +1,10 @@
 // The server side of the LOCALIO program: a TCP listener with one
 // background thread polling non-blocking sockets. Ganesha's NFS port
 // answers PROG_UNAVAIL to programs it does not know, so the FSAL serves
-// 400122 here (DESIGN.md). Everything a peer sends is hostile input: the
-// number of connections, the record size, the idle time and the unsent
-// reply bytes per connection are all bounded.
+// 400122 here (docs/DESIGN.md, "The LOCALIO program and the handshake").
+// Everything a peer sends is hostile input: the number of connections, the
+// record size, the idle time and the unsent reply bytes per connection are
+// all bounded.
 #ifndef LOCALIO_LOCALIO_SERVICE_H
 #define LOCALIO_LOCALIO_SERVICE_H
 

@@ -35,6 +35,11 @@ inline constexpr uint64_t kMapSectionAlign = 64;
 inline constexpr uint32_t kMapExportRows = 256;
 inline constexpr uint32_t kMapRootPathField = 1024;  // bytes incl. the NUL
 inline constexpr uint32_t kMapSlotsPerBucket = 8;
+// The longest FSAL opaque the map keeps: more than any NFSv3 handle carries
+// (NFS3_FHSIZE 64 less Ganesha's 5-byte header: 59, FSAL_VFS's
+// VFS_HANDLE_LEN), so every handle a client can hold over both versions is
+// published; a longer NFSv4-only opaque (up to fh_format.h's
+// max_opaque_len) is not, and its I/O goes through RPC.
 inline constexpr uint32_t kMapMaxHandleLen = 64;
 inline constexpr uint32_t kMapPathField = 384;  // the longest path incl. the NUL
 inline constexpr uint32_t kMapMaxPathLen = kMapPathField - 1;

@@ -1,7 +1,15 @@
 // ONC RPC v2 (RFC 5531) messages and TCP record marking: the one codec both
 // the LOCALIO listener and its callers use. Pure functions over bytes, no
-// sockets, no libtirpc (Ganesha loads libntirpc; we must not bring another
-// RPC library into its process).
+// sockets. Written here rather than taken from libtirpc, on purpose:
+// - in the server, Ganesha has loaded libntirpc, which exports the same
+//   symbols as libtirpc (xdr_*, svc_*, clnt_*, authunix_*) with other
+//   structure layouts: a second RPC library in its process binds Ganesha's
+//   calls or ours to the wrong one;
+// - in the client, libnfs's headers declare their own `struct rpc_msg`,
+//   `bool_t`, `enum msg_type` and AUTH_* (nfsc/libnfs-zdr.h), which do not
+//   compile beside libtirpc's <rpc/rpc.h>;
+// - what LOCALIO needs is small (CALL and REPLY with AUTH_NONE/AUTH_SYS,
+//   record marking, three procedures) and is fuzzed (tests/fuzz).
 #ifndef LOCALIO_RPC_CODEC_H
 #define LOCALIO_RPC_CODEC_H
 

@@ -47,29 +47,21 @@ std::optional<KernelHandle> ParseVfsOpaque(std::span<const uint8_t> opaque) {
     cursor += n;
     return true;
   };
+  // The handle type, in host order, of the width the flags give.
+  auto take_type = [&](auto width) -> bool {
+    if (!take(sizeof width)) return false;
+    std::memcpy(&width, &opaque[cursor - sizeof width], sizeof width);
+    kh.type = width;
+    return true;
+  };
+  bool have_type = false;
   switch (flags & kTypeMask) {
-    case kType8: {
-      if (!take(1)) return std::nullopt;
-      kh.type = opaque[cursor - 1];
-      break;
-    }
-    case kType16: {
-      int16_t v;
-      if (!take(2)) return std::nullopt;
-      std::memcpy(&v, &opaque[cursor - 2], 2);
-      kh.type = v;
-      break;
-    }
-    case kType32: {
-      int32_t v;
-      if (!take(4)) return std::nullopt;
-      std::memcpy(&v, &opaque[cursor - 4], 4);
-      kh.type = v;
-      break;
-    }
-    default:
-      return std::nullopt;
+    case kType8: have_type = take_type(uint8_t{}); break;
+    case kType16: have_type = take_type(int16_t{}); break;
+    case kType32: have_type = take_type(int32_t{}); break;
+    default: break;
   }
+  if (!have_type) return std::nullopt;
   const size_t n = opaque.size() - cursor;
   if (n == 0 || n > kKernelHandleMax) return std::nullopt;
   kh.size = static_cast<uint32_t>(n);

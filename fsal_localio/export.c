@@ -8,12 +8,12 @@
 
 /* Every export op below passes to the sub-export with op_ctx switched. */
 
-static const char *get_name(struct fsal_export *exp_hdl)
+static const char *localio_get_name(struct fsal_export *exp_hdl)
 {
 	return localio_export_of(exp_hdl)->name;
 }
 
-static void prepare_unexport(struct fsal_export *exp_hdl)
+static void localio_prepare_unexport(struct fsal_export *exp_hdl)
 {
 	struct localio_export *exp = localio_export_of(exp_hdl);
 	struct fsal_export *sub = exp->export.sub_export;
@@ -21,8 +21,8 @@ static void prepare_unexport(struct fsal_export *exp_hdl)
 	LOCALIO_SUBCALL(exp, sub->exp_ops.prepare_unexport(sub));
 }
 
-static void unexport(struct fsal_export *exp_hdl,
-		     struct fsal_obj_handle *root_obj)
+static void localio_unexport(struct fsal_export *exp_hdl,
+			     struct fsal_obj_handle *root_obj)
 {
 	struct localio_export *exp = localio_export_of(exp_hdl);
 	struct fsal_export *sub = exp->export.sub_export;
@@ -30,8 +30,8 @@ static void unexport(struct fsal_export *exp_hdl,
 	LOCALIO_SUBCALL(exp, sub->exp_ops.unexport(sub, localio_sub(root_obj)));
 }
 
-static void unmount(struct fsal_export *parent_exp_hdl,
-		    struct fsal_obj_handle *junction_obj)
+static void localio_unmount(struct fsal_export *parent_exp_hdl,
+			    struct fsal_obj_handle *junction_obj)
 {
 	struct localio_export *exp = localio_export_of(parent_exp_hdl);
 	struct fsal_export *sub = exp->export.sub_export;
@@ -40,7 +40,7 @@ static void unmount(struct fsal_export *parent_exp_hdl,
 		sub->exp_ops.unmount(sub, localio_sub(junction_obj)));
 }
 
-static void release(struct fsal_export *exp_hdl)
+static void localio_export_release(struct fsal_export *exp_hdl)
 {
 	struct localio_export *exp = localio_export_of(exp_hdl);
 	struct fsal_export *sub = exp->export.sub_export;
@@ -59,9 +59,10 @@ static void release(struct fsal_export *exp_hdl)
 	gsh_free(exp);
 }
 
-static fsal_status_t lookup_path(struct fsal_export *exp_hdl, const char *path,
-				 struct fsal_obj_handle **handle,
-				 struct fsal_attrlist *attrs_out)
+static fsal_status_t localio_lookup_path(struct fsal_export *exp_hdl,
+					 const char *path,
+					 struct fsal_obj_handle **handle,
+					 struct fsal_attrlist *attrs_out)
 {
 	struct localio_export *exp = localio_export_of(exp_hdl);
 	struct fsal_export *sub = exp->export.sub_export;
@@ -78,9 +79,9 @@ static fsal_status_t lookup_path(struct fsal_export *exp_hdl, const char *path,
 	return status;
 }
 
-static fsal_status_t lookup_junction(struct fsal_export *exp_hdl,
-				     struct fsal_obj_handle *junction,
-				     struct fsal_obj_handle **handle)
+static fsal_status_t localio_lookup_junction(struct fsal_export *exp_hdl,
+					     struct fsal_obj_handle *junction,
+					     struct fsal_obj_handle **handle)
 {
 	struct localio_export *exp = localio_export_of(exp_hdl);
 	struct fsal_export *sub = exp->export.sub_export;
@@ -93,9 +94,10 @@ static fsal_status_t lookup_junction(struct fsal_export *exp_hdl,
 	return localio_wrap_result(exp, status, sub_handle, handle);
 }
 
-static fsal_status_t wire_to_host(struct fsal_export *exp_hdl,
-				  fsal_digesttype_t in_type,
-				  struct gsh_buffdesc *fh_desc, int flags)
+static fsal_status_t localio_wire_to_host(struct fsal_export *exp_hdl,
+					  fsal_digesttype_t in_type,
+					  struct gsh_buffdesc *fh_desc,
+					  int flags)
 {
 	struct localio_export *exp = localio_export_of(exp_hdl);
 	struct fsal_export *sub = exp->export.sub_export;
@@ -106,8 +108,8 @@ static fsal_status_t wire_to_host(struct fsal_export *exp_hdl,
 	return status;
 }
 
-static fsal_status_t host_to_key(struct fsal_export *exp_hdl,
-				 struct gsh_buffdesc *fh_desc)
+static fsal_status_t localio_host_to_key(struct fsal_export *exp_hdl,
+					 struct gsh_buffdesc *fh_desc)
 {
 	struct localio_export *exp = localio_export_of(exp_hdl);
 	struct fsal_export *sub = exp->export.sub_export;
@@ -117,10 +119,10 @@ static fsal_status_t host_to_key(struct fsal_export *exp_hdl,
 	return status;
 }
 
-static fsal_status_t create_handle(struct fsal_export *exp_hdl,
-				   struct gsh_buffdesc *fh_desc,
-				   struct fsal_obj_handle **handle,
-				   struct fsal_attrlist *attrs_out)
+static fsal_status_t localio_create_handle(struct fsal_export *exp_hdl,
+					   struct gsh_buffdesc *fh_desc,
+					   struct fsal_obj_handle **handle,
+					   struct fsal_attrlist *attrs_out)
 {
 	struct localio_export *exp = localio_export_of(exp_hdl);
 	struct fsal_export *sub = exp->export.sub_export;
@@ -138,9 +140,10 @@ static fsal_status_t create_handle(struct fsal_export *exp_hdl,
 	return status;
 }
 
-static fsal_status_t get_fs_dynamic_info(struct fsal_export *exp_hdl,
-					 struct fsal_obj_handle *obj_hdl,
-					 fsal_dynamicfsinfo_t *info)
+static fsal_status_t
+localio_get_fs_dynamic_info(struct fsal_export *exp_hdl,
+			    struct fsal_obj_handle *obj_hdl,
+			    fsal_dynamicfsinfo_t *info)
 {
 	struct localio_export *exp = localio_export_of(exp_hdl);
 	struct fsal_export *sub = exp->export.sub_export;
@@ -151,8 +154,8 @@ static fsal_status_t get_fs_dynamic_info(struct fsal_export *exp_hdl,
 	return status;
 }
 
-static bool fs_supports(struct fsal_export *exp_hdl,
-			fsal_fsinfo_options_t option)
+static bool localio_fs_supports(struct fsal_export *exp_hdl,
+				fsal_fsinfo_options_t option)
 {
 	struct localio_export *exp = localio_export_of(exp_hdl);
 	struct fsal_export *sub = exp->export.sub_export;
@@ -163,15 +166,15 @@ static bool fs_supports(struct fsal_export *exp_hdl,
 }
 
 /* The many getters that take only the export share one shape. */
-#define LOCALIO_EXPORT_GETTER(type, op)					\
-	static type op(struct fsal_export *exp_hdl)			\
-	{								\
+#define LOCALIO_EXPORT_GETTER(type, op)                                  \
+	static type localio_##op(struct fsal_export *exp_hdl)            \
+	{                                                                \
 		struct localio_export *exp = localio_export_of(exp_hdl); \
-		struct fsal_export *sub = exp->export.sub_export;	\
-		type result;						\
-									\
-		LOCALIO_SUBCALL(exp, result = sub->exp_ops.op(sub));	\
-		return result;						\
+		struct fsal_export *sub = exp->export.sub_export;        \
+		type result;                                             \
+                                                                         \
+		LOCALIO_SUBCALL(exp, result = sub->exp_ops.op(sub));     \
+		return result;                                           \
 	}
 
 LOCALIO_EXPORT_GETTER(uint64_t, fs_maxfilesize)
@@ -188,8 +191,8 @@ LOCALIO_EXPORT_GETTER(uint32_t, fs_maximum_segments)
 LOCALIO_EXPORT_GETTER(size_t, fs_loc_body_size)
 LOCALIO_EXPORT_GETTER(int32_t, fs_expiretimeparent)
 
-static fsal_status_t check_quota(struct fsal_export *exp_hdl,
-				 const char *filepath, int quota_type)
+static fsal_status_t localio_check_quota(struct fsal_export *exp_hdl,
+					 const char *filepath, int quota_type)
 {
 	struct localio_export *exp = localio_export_of(exp_hdl);
 	struct fsal_export *sub = exp->export.sub_export;
@@ -200,9 +203,9 @@ static fsal_status_t check_quota(struct fsal_export *exp_hdl,
 	return status;
 }
 
-static fsal_status_t get_quota(struct fsal_export *exp_hdl,
-			       const char *filepath, int quota_type,
-			       int quota_id, fsal_quota_t *quota)
+static fsal_status_t localio_get_quota(struct fsal_export *exp_hdl,
+				       const char *filepath, int quota_type,
+				       int quota_id, fsal_quota_t *quota)
 {
 	struct localio_export *exp = localio_export_of(exp_hdl);
 	struct fsal_export *sub = exp->export.sub_export;
@@ -214,10 +217,10 @@ static fsal_status_t get_quota(struct fsal_export *exp_hdl,
 	return status;
 }
 
-static fsal_status_t set_quota(struct fsal_export *exp_hdl,
-			       const char *filepath, int quota_type,
-			       int quota_id, fsal_quota_t *quota,
-			       fsal_quota_t *resquota)
+static fsal_status_t localio_set_quota(struct fsal_export *exp_hdl,
+				       const char *filepath, int quota_type,
+				       int quota_id, fsal_quota_t *quota,
+				       fsal_quota_t *resquota)
 {
 	struct localio_export *exp = localio_export_of(exp_hdl);
 	struct fsal_export *sub = exp->export.sub_export;
@@ -230,10 +233,10 @@ static fsal_status_t set_quota(struct fsal_export *exp_hdl,
 	return status;
 }
 
-static nfsstat4 getdevicelist(struct fsal_export *exp_hdl, layouttype4 type,
-			      void *opaque,
-			      bool (*cb)(void *opaque, const uint64_t id),
-			      struct fsal_getdevicelist_res *res)
+static nfsstat4
+localio_getdevicelist(struct fsal_export *exp_hdl, layouttype4 type,
+		      void *opaque, bool (*cb)(void *opaque, const uint64_t id),
+		      struct fsal_getdevicelist_res *res)
 {
 	struct localio_export *exp = localio_export_of(exp_hdl);
 	struct fsal_export *sub = exp->export.sub_export;
@@ -245,8 +248,8 @@ static nfsstat4 getdevicelist(struct fsal_export *exp_hdl, layouttype4 type,
 	return status;
 }
 
-static void fs_layouttypes(struct fsal_export *exp_hdl, int32_t *count,
-			   const layouttype4 **types)
+static void localio_fs_layouttypes(struct fsal_export *exp_hdl, int32_t *count,
+				   const layouttype4 **types)
 {
 	struct localio_export *exp = localio_export_of(exp_hdl);
 	struct fsal_export *sub = exp->export.sub_export;
@@ -254,8 +257,8 @@ static void fs_layouttypes(struct fsal_export *exp_hdl, int32_t *count,
 	LOCALIO_SUBCALL(exp, sub->exp_ops.fs_layouttypes(sub, count, types));
 }
 
-static void get_write_verifier(struct fsal_export *exp_hdl,
-			       struct gsh_buffdesc *verf_desc)
+static void localio_get_write_verifier(struct fsal_export *exp_hdl,
+				       struct gsh_buffdesc *verf_desc)
 {
 	struct localio_export *exp = localio_export_of(exp_hdl);
 	struct fsal_export *sub = exp->export.sub_export;
@@ -265,9 +268,9 @@ static void get_write_verifier(struct fsal_export *exp_hdl,
 
 /* State comes from the sub-FSAL so that it carries the sub-FSAL's per-open
  * data (VFS's fd); LOCALIO's file ops hand it back down unchanged. */
-static struct state_t *alloc_state(struct fsal_export *exp_hdl,
-				   enum state_type state_type,
-				   struct state_t *related_state)
+static struct state_t *localio_alloc_state(struct fsal_export *exp_hdl,
+					   enum state_type state_type,
+					   struct state_t *related_state)
 {
 	struct localio_export *exp = localio_export_of(exp_hdl);
 	struct fsal_export *sub = exp->export.sub_export;
@@ -278,8 +281,8 @@ static struct state_t *alloc_state(struct fsal_export *exp_hdl,
 	return state;
 }
 
-static bool is_superuser(struct fsal_export *exp_hdl,
-			 const struct user_cred *creds)
+static bool localio_is_superuser(struct fsal_export *exp_hdl,
+				 const struct user_cred *creds)
 {
 	struct localio_export *exp = localio_export_of(exp_hdl);
 	struct fsal_export *sub = exp->export.sub_export;
@@ -291,38 +294,38 @@ static bool is_superuser(struct fsal_export *exp_hdl,
 
 void localio_export_ops_init(struct export_ops *ops)
 {
-	ops->get_name = get_name;
-	ops->prepare_unexport = prepare_unexport;
-	ops->unexport = unexport;
-	ops->unmount = unmount;
-	ops->release = release;
-	ops->lookup_path = lookup_path;
-	ops->lookup_junction = lookup_junction;
-	ops->wire_to_host = wire_to_host;
-	ops->host_to_key = host_to_key;
-	ops->create_handle = create_handle;
-	ops->get_fs_dynamic_info = get_fs_dynamic_info;
-	ops->fs_supports = fs_supports;
-	ops->fs_maxfilesize = fs_maxfilesize;
-	ops->fs_maxread = fs_maxread;
-	ops->fs_maxwrite = fs_maxwrite;
-	ops->fs_maxlink = fs_maxlink;
-	ops->fs_maxnamelen = fs_maxnamelen;
-	ops->fs_maxpathlen = fs_maxpathlen;
-	ops->fs_acl_support = fs_acl_support;
-	ops->fs_supported_attrs = fs_supported_attrs;
-	ops->fs_umask = fs_umask;
-	ops->check_quota = check_quota;
-	ops->get_quota = get_quota;
-	ops->set_quota = set_quota;
-	ops->getdevicelist = getdevicelist;
-	ops->fs_layouttypes = fs_layouttypes;
-	ops->fs_layout_blocksize = fs_layout_blocksize;
-	ops->fs_maximum_segments = fs_maximum_segments;
-	ops->fs_loc_body_size = fs_loc_body_size;
-	ops->get_write_verifier = get_write_verifier;
-	ops->alloc_state = alloc_state;
-	ops->is_superuser = is_superuser;
-	ops->fs_expiretimeparent = fs_expiretimeparent;
+	ops->get_name = localio_get_name;
+	ops->prepare_unexport = localio_prepare_unexport;
+	ops->unexport = localio_unexport;
+	ops->unmount = localio_unmount;
+	ops->release = localio_export_release;
+	ops->lookup_path = localio_lookup_path;
+	ops->lookup_junction = localio_lookup_junction;
+	ops->wire_to_host = localio_wire_to_host;
+	ops->host_to_key = localio_host_to_key;
+	ops->create_handle = localio_create_handle;
+	ops->get_fs_dynamic_info = localio_get_fs_dynamic_info;
+	ops->fs_supports = localio_fs_supports;
+	ops->fs_maxfilesize = localio_fs_maxfilesize;
+	ops->fs_maxread = localio_fs_maxread;
+	ops->fs_maxwrite = localio_fs_maxwrite;
+	ops->fs_maxlink = localio_fs_maxlink;
+	ops->fs_maxnamelen = localio_fs_maxnamelen;
+	ops->fs_maxpathlen = localio_fs_maxpathlen;
+	ops->fs_acl_support = localio_fs_acl_support;
+	ops->fs_supported_attrs = localio_fs_supported_attrs;
+	ops->fs_umask = localio_fs_umask;
+	ops->check_quota = localio_check_quota;
+	ops->get_quota = localio_get_quota;
+	ops->set_quota = localio_set_quota;
+	ops->getdevicelist = localio_getdevicelist;
+	ops->fs_layouttypes = localio_fs_layouttypes;
+	ops->fs_layout_blocksize = localio_fs_layout_blocksize;
+	ops->fs_maximum_segments = localio_fs_maximum_segments;
+	ops->fs_loc_body_size = localio_fs_loc_body_size;
+	ops->get_write_verifier = localio_get_write_verifier;
+	ops->alloc_state = localio_alloc_state;
+	ops->is_superuser = localio_is_superuser;
+	ops->fs_expiretimeparent = localio_fs_expiretimeparent;
 	localio_version_export_ops_init(ops);
 }

@@ -15,8 +15,8 @@ struct io_relay {
 	void *upper_arg;
 };
 
-static void io_done(struct fsal_obj_handle *sub_obj, fsal_status_t ret,
-		    void *obj_data, void *caller_data)
+static void localio_io_done(struct fsal_obj_handle *sub_obj, fsal_status_t ret,
+			    void *obj_data, void *caller_data)
 {
 	struct io_relay *relay = caller_data;
 	struct fsal_export *saved = op_ctx->fsal_export;
@@ -28,9 +28,10 @@ static void io_done(struct fsal_obj_handle *sub_obj, fsal_status_t ret,
 	gsh_free(relay);
 }
 
-static struct io_relay *io_relay_new(struct fsal_obj_handle *obj_hdl,
-				     struct localio_export *exp,
-				     fsal_async_cb done_cb, void *caller_arg)
+static struct io_relay *localio_io_relay_new(struct fsal_obj_handle *obj_hdl,
+					     struct localio_export *exp,
+					     fsal_async_cb done_cb,
+					     void *caller_arg)
 {
 	struct io_relay *relay = gsh_malloc(sizeof(*relay));
 
@@ -41,41 +42,39 @@ static struct io_relay *io_relay_new(struct fsal_obj_handle *obj_hdl,
 	return relay;
 }
 
-static void read2(struct fsal_obj_handle *obj_hdl, bool bypass,
-		  fsal_async_cb done_cb, struct fsal_io_arg *read_arg,
-		  void *caller_arg)
-{
-	struct localio_export *exp = localio_current_export();
-	struct fsal_obj_handle *sub = localio_sub(obj_hdl);
-	struct io_relay *relay = io_relay_new(obj_hdl, exp, done_cb,
-					      caller_arg);
-
-	LOCALIO_SUBCALL(exp, sub->obj_ops->read2(sub, bypass, io_done,
-						 read_arg, relay));
-}
-
-static void write2(struct fsal_obj_handle *obj_hdl, bool bypass,
-		   fsal_async_cb done_cb, struct fsal_io_arg *write_arg,
+void localio_read2(struct fsal_obj_handle *obj_hdl, bool bypass,
+		   fsal_async_cb done_cb, struct fsal_io_arg *read_arg,
 		   void *caller_arg)
 {
 	struct localio_export *exp = localio_current_export();
 	struct fsal_obj_handle *sub = localio_sub(obj_hdl);
-	struct io_relay *relay = io_relay_new(obj_hdl, exp, done_cb,
-					      caller_arg);
+	struct io_relay *relay =
+		localio_io_relay_new(obj_hdl, exp, done_cb, caller_arg);
 
-	LOCALIO_SUBCALL(exp, sub->obj_ops->write2(sub, bypass, io_done,
+	LOCALIO_SUBCALL(exp, sub->obj_ops->read2(sub, bypass, localio_io_done,
+						 read_arg, relay));
+}
+
+void localio_write2(struct fsal_obj_handle *obj_hdl, bool bypass,
+		    fsal_async_cb done_cb, struct fsal_io_arg *write_arg,
+		    void *caller_arg)
+{
+	struct localio_export *exp = localio_current_export();
+	struct fsal_obj_handle *sub = localio_sub(obj_hdl);
+	struct io_relay *relay =
+		localio_io_relay_new(obj_hdl, exp, done_cb, caller_arg);
+
+	LOCALIO_SUBCALL(exp, sub->obj_ops->write2(sub, bypass, localio_io_done,
 						  write_arg, relay));
 }
 
-static fsal_status_t open2(struct fsal_obj_handle *obj_hdl,
-			   struct state_t *state, fsal_openflags_t openflags,
-			   enum fsal_create_mode createmode, const char *name,
-			   struct fsal_attrlist *attrs_in,
-			   fsal_verifier_t verifier,
-			   struct fsal_obj_handle **new_obj,
-			   struct fsal_attrlist *attrs_out,
-			   bool *caller_perm_check
-			   LOCALIO_DIR_ATTRS_OUT(parent))
+fsal_status_t
+localio_open2(struct fsal_obj_handle *obj_hdl, struct state_t *state,
+	      fsal_openflags_t openflags, enum fsal_create_mode createmode,
+	      const char *name, struct fsal_attrlist *attrs_in,
+	      fsal_verifier_t verifier, struct fsal_obj_handle **new_obj,
+	      struct fsal_attrlist *attrs_out,
+	      bool *caller_perm_check LOCALIO_DIR_ATTRS_OUT(parent))
 {
 	struct localio_export *exp = localio_current_export();
 	struct fsal_obj_handle *sub = localio_sub(obj_hdl);
@@ -100,8 +99,8 @@ static fsal_status_t open2(struct fsal_obj_handle *obj_hdl,
 	return status;
 }
 
-static bool check_verifier(struct fsal_obj_handle *obj_hdl,
-			   fsal_verifier_t verifier)
+bool localio_check_verifier(struct fsal_obj_handle *obj_hdl,
+			    fsal_verifier_t verifier)
 {
 	struct localio_export *exp = localio_current_export();
 	struct fsal_obj_handle *sub = localio_sub(obj_hdl);
@@ -112,8 +111,8 @@ static bool check_verifier(struct fsal_obj_handle *obj_hdl,
 	return match;
 }
 
-static fsal_openflags_t status2(struct fsal_obj_handle *obj_hdl,
-				struct state_t *state)
+fsal_openflags_t localio_status2(struct fsal_obj_handle *obj_hdl,
+				 struct state_t *state)
 {
 	struct localio_export *exp = localio_current_export();
 	struct fsal_obj_handle *sub = localio_sub(obj_hdl);
@@ -123,8 +122,8 @@ static fsal_openflags_t status2(struct fsal_obj_handle *obj_hdl,
 	return flags;
 }
 
-static fsal_status_t reopen2(struct fsal_obj_handle *obj_hdl,
-			     struct state_t *state, fsal_openflags_t openflags)
+fsal_status_t localio_reopen2(struct fsal_obj_handle *obj_hdl,
+			      struct state_t *state, fsal_openflags_t openflags)
 {
 	struct localio_export *exp = localio_current_export();
 	struct fsal_obj_handle *sub = localio_sub(obj_hdl);
@@ -135,8 +134,8 @@ static fsal_status_t reopen2(struct fsal_obj_handle *obj_hdl,
 	return status;
 }
 
-static fsal_status_t seek2(struct fsal_obj_handle *obj_hdl,
-			   struct state_t *state, struct io_info *info)
+fsal_status_t localio_seek2(struct fsal_obj_handle *obj_hdl,
+			    struct state_t *state, struct io_info *info)
 {
 	struct localio_export *exp = localio_current_export();
 	struct fsal_obj_handle *sub = localio_sub(obj_hdl);
@@ -146,8 +145,8 @@ static fsal_status_t seek2(struct fsal_obj_handle *obj_hdl,
 	return status;
 }
 
-static fsal_status_t io_advise2(struct fsal_obj_handle *obj_hdl,
-				struct state_t *state, struct io_hints *hints)
+fsal_status_t localio_io_advise2(struct fsal_obj_handle *obj_hdl,
+				 struct state_t *state, struct io_hints *hints)
 {
 	struct localio_export *exp = localio_current_export();
 	struct fsal_obj_handle *sub = localio_sub(obj_hdl);
@@ -158,8 +157,8 @@ static fsal_status_t io_advise2(struct fsal_obj_handle *obj_hdl,
 	return status;
 }
 
-static fsal_status_t commit2(struct fsal_obj_handle *obj_hdl, off_t offset,
-			     size_t len)
+fsal_status_t localio_commit2(struct fsal_obj_handle *obj_hdl, off_t offset,
+			      size_t len)
 {
 	struct localio_export *exp = localio_current_export();
 	struct fsal_obj_handle *sub = localio_sub(obj_hdl);
@@ -169,11 +168,11 @@ static fsal_status_t commit2(struct fsal_obj_handle *obj_hdl, off_t offset,
 	return status;
 }
 
-static fsal_status_t lock_op2(struct fsal_obj_handle *obj_hdl,
-			      struct state_t *state, void *owner,
-			      fsal_lock_op_t lock_op,
-			      fsal_lock_param_t *request_lock,
-			      fsal_lock_param_t *conflicting_lock)
+fsal_status_t localio_lock_op2(struct fsal_obj_handle *obj_hdl,
+			       struct state_t *state, void *owner,
+			       fsal_lock_op_t lock_op,
+			       fsal_lock_param_t *request_lock,
+			       fsal_lock_param_t *conflicting_lock)
 {
 	struct localio_export *exp = localio_current_export();
 	struct fsal_obj_handle *sub = localio_sub(obj_hdl);
@@ -187,9 +186,9 @@ static fsal_status_t lock_op2(struct fsal_obj_handle *obj_hdl,
 }
 
 /* Not wrapped by FSAL_NULL: delegations must reach the sub-FSAL. */
-static fsal_status_t lease_op2(struct fsal_obj_handle *obj_hdl,
-			       struct state_t *state, void *owner,
-			       fsal_deleg_t deleg)
+fsal_status_t localio_lease_op2(struct fsal_obj_handle *obj_hdl,
+				struct state_t *state, void *owner,
+				fsal_deleg_t deleg)
 {
 	struct localio_export *exp = localio_current_export();
 	struct fsal_obj_handle *sub = localio_sub(obj_hdl);
@@ -200,9 +199,9 @@ static fsal_status_t lease_op2(struct fsal_obj_handle *obj_hdl,
 	return status;
 }
 
-static fsal_status_t setattr2(struct fsal_obj_handle *obj_hdl, bool bypass,
-			      struct state_t *state,
-			      struct fsal_attrlist *attrib_set)
+fsal_status_t localio_setattr2(struct fsal_obj_handle *obj_hdl, bool bypass,
+			       struct state_t *state,
+			       struct fsal_attrlist *attrib_set)
 {
 	struct localio_export *exp = localio_current_export();
 	struct fsal_obj_handle *sub = localio_sub(obj_hdl);
@@ -213,8 +212,8 @@ static fsal_status_t setattr2(struct fsal_obj_handle *obj_hdl, bool bypass,
 	return status;
 }
 
-static fsal_status_t close2(struct fsal_obj_handle *obj_hdl,
-			    struct state_t *state)
+fsal_status_t localio_close2(struct fsal_obj_handle *obj_hdl,
+			     struct state_t *state)
 {
 	struct localio_export *exp = localio_current_export();
 	struct fsal_obj_handle *sub = localio_sub(obj_hdl);
@@ -224,7 +223,7 @@ static fsal_status_t close2(struct fsal_obj_handle *obj_hdl,
 	return status;
 }
 
-static fsal_status_t close_(struct fsal_obj_handle *obj_hdl)
+fsal_status_t localio_close(struct fsal_obj_handle *obj_hdl)
 {
 	struct localio_export *exp = localio_current_export();
 	struct fsal_obj_handle *sub = localio_sub(obj_hdl);
@@ -234,7 +233,7 @@ static fsal_status_t close_(struct fsal_obj_handle *obj_hdl)
 	return status;
 }
 
-static fsal_status_t fallocate_(struct fsal_obj_handle *obj_hdl,
+fsal_status_t localio_fallocate(struct fsal_obj_handle *obj_hdl,
 				struct state_t *state, uint64_t offset,
 				uint64_t length, bool allocate)
 {
@@ -250,8 +249,8 @@ static fsal_status_t fallocate_(struct fsal_obj_handle *obj_hdl,
 
 /* The pre-state io_advise is still in the ops table (seek was too, until
  * 6.5: ops_ganesha4.c). */
-static fsal_status_t io_advise(struct fsal_obj_handle *obj_hdl,
-			       struct io_hints *hints)
+fsal_status_t localio_io_advise(struct fsal_obj_handle *obj_hdl,
+				struct io_hints *hints)
 {
 	struct localio_export *exp = localio_current_export();
 	struct fsal_obj_handle *sub = localio_sub(obj_hdl);
@@ -259,24 +258,4 @@ static fsal_status_t io_advise(struct fsal_obj_handle *obj_hdl,
 
 	LOCALIO_SUBCALL(exp, status = sub->obj_ops->io_advise(sub, hints));
 	return status;
-}
-
-void localio_file_ops_init(struct fsal_obj_ops *ops)
-{
-	ops->open2 = open2;
-	ops->check_verifier = check_verifier;
-	ops->status2 = status2;
-	ops->reopen2 = reopen2;
-	ops->read2 = read2;
-	ops->write2 = write2;
-	ops->seek2 = seek2;
-	ops->io_advise2 = io_advise2;
-	ops->commit2 = commit2;
-	ops->lock_op2 = lock_op2;
-	ops->lease_op2 = lease_op2;
-	ops->setattr2 = setattr2;
-	ops->close2 = close2;
-	ops->close = close_;
-	ops->fallocate = fallocate_;
-	ops->io_advise = io_advise;
 }

@@ -28,7 +28,7 @@ fsal_status_t localio_wrap_result(struct localio_export *exp,
 	return status;
 }
 
-static void get_ref(struct fsal_obj_handle *obj_hdl)
+static void localio_get_ref(struct fsal_obj_handle *obj_hdl)
 {
 	struct localio_export *exp = localio_current_export();
 	struct fsal_obj_handle *sub = localio_sub(obj_hdl);
@@ -36,7 +36,7 @@ static void get_ref(struct fsal_obj_handle *obj_hdl)
 	LOCALIO_SUBCALL(exp, sub->obj_ops->get_ref(sub));
 }
 
-static void put_ref(struct fsal_obj_handle *obj_hdl)
+static void localio_put_ref(struct fsal_obj_handle *obj_hdl)
 {
 	struct localio_export *exp = localio_current_export();
 	struct fsal_obj_handle *sub = localio_sub(obj_hdl);
@@ -44,7 +44,7 @@ static void put_ref(struct fsal_obj_handle *obj_hdl)
 	LOCALIO_SUBCALL(exp, sub->obj_ops->put_ref(sub));
 }
 
-static void release(struct fsal_obj_handle *obj_hdl)
+static void localio_handle_release(struct fsal_obj_handle *obj_hdl)
 {
 	struct localio_handle *hdl = localio_handle_of(obj_hdl);
 	struct localio_export *exp = localio_current_export();
@@ -58,8 +58,8 @@ static void release(struct fsal_obj_handle *obj_hdl)
 
 /* Not wrapped by FSAL_NULL: MDCACHE calls it when it finds two handles for
  * one object, and VFS merges share reservations there. */
-static fsal_status_t merge(struct fsal_obj_handle *orig_hdl,
-			   struct fsal_obj_handle *dupe_hdl)
+static fsal_status_t localio_merge(struct fsal_obj_handle *orig_hdl,
+				   struct fsal_obj_handle *dupe_hdl)
 {
 	struct localio_export *exp = localio_current_export();
 	struct fsal_obj_handle *sub = localio_sub(orig_hdl);
@@ -70,9 +70,10 @@ static fsal_status_t merge(struct fsal_obj_handle *orig_hdl,
 	return status;
 }
 
-static fsal_status_t lookup(struct fsal_obj_handle *dir_hdl, const char *path,
-			    struct fsal_obj_handle **handle,
-			    struct fsal_attrlist *attrs_out)
+static fsal_status_t localio_lookup(struct fsal_obj_handle *dir_hdl,
+				    const char *path,
+				    struct fsal_obj_handle **handle,
+				    struct fsal_attrlist *attrs_out)
 {
 	struct localio_export *exp = localio_current_export();
 	struct fsal_obj_handle *sub = localio_sub(dir_hdl);
@@ -97,11 +98,10 @@ struct readdir_relay {
 	void *upper_state;
 };
 
-static enum fsal_dir_result readdir_entry(const char *name,
-					  struct fsal_obj_handle *sub_handle,
-					  struct fsal_attrlist *attrs,
-					  void *dir_state,
-					  fsal_cookie_t cookie)
+static enum fsal_dir_result
+localio_readdir_entry(const char *name, struct fsal_obj_handle *sub_handle,
+		      struct fsal_attrlist *attrs, void *dir_state,
+		      fsal_cookie_t cookie)
 {
 	struct readdir_relay *relay = dir_state;
 	struct fsal_export *saved = op_ctx->fsal_export;
@@ -116,9 +116,10 @@ static enum fsal_dir_result readdir_entry(const char *name,
 	return result;
 }
 
-static fsal_status_t read_dirents(struct fsal_obj_handle *dir_hdl,
-			     fsal_cookie_t *whence, void *dir_state,
-			     fsal_readdir_cb cb, attrmask_t attrmask, bool *eof)
+static fsal_status_t localio_readdir(struct fsal_obj_handle *dir_hdl,
+				     fsal_cookie_t *whence, void *dir_state,
+				     fsal_readdir_cb cb, attrmask_t attrmask,
+				     bool *eof)
 {
 	struct localio_export *exp = localio_current_export();
 	struct fsal_obj_handle *sub = localio_sub(dir_hdl);
@@ -128,15 +129,14 @@ static fsal_status_t read_dirents(struct fsal_obj_handle *dir_hdl,
 	};
 	fsal_status_t status;
 
-	LOCALIO_SUBCALL(exp, status = sub->obj_ops->readdir(sub, whence,
-							    &relay,
-							    readdir_entry,
-							    attrmask, eof));
+	LOCALIO_SUBCALL(exp, status = sub->obj_ops->readdir(
+				     sub, whence, &relay, localio_readdir_entry,
+				     attrmask, eof));
 	return status;
 }
 
-static fsal_cookie_t compute_readdir_cookie(struct fsal_obj_handle *parent,
-					    const char *name)
+static fsal_cookie_t
+localio_compute_readdir_cookie(struct fsal_obj_handle *parent, const char *name)
 {
 	struct localio_export *exp = localio_current_export();
 	struct fsal_obj_handle *sub = localio_sub(parent);
@@ -147,9 +147,9 @@ static fsal_cookie_t compute_readdir_cookie(struct fsal_obj_handle *parent,
 	return cookie;
 }
 
-static int dirent_cmp(struct fsal_obj_handle *parent, const char *name1,
-		      fsal_cookie_t cookie1, const char *name2,
-		      fsal_cookie_t cookie2)
+static int localio_dirent_cmp(struct fsal_obj_handle *parent, const char *name1,
+			      fsal_cookie_t cookie1, const char *name2,
+			      fsal_cookie_t cookie2)
 {
 	struct localio_export *exp = localio_current_export();
 	struct fsal_obj_handle *sub = localio_sub(parent);
@@ -160,11 +160,10 @@ static int dirent_cmp(struct fsal_obj_handle *parent, const char *name1,
 	return rc;
 }
 
-static fsal_status_t mkdir_(struct fsal_obj_handle *dir_hdl, const char *name,
-			    struct fsal_attrlist *attrs_in,
-			    struct fsal_obj_handle **new_obj,
-			    struct fsal_attrlist *attrs_out
-			    LOCALIO_DIR_ATTRS_OUT(parent))
+static fsal_status_t
+localio_mkdir(struct fsal_obj_handle *dir_hdl, const char *name,
+	      struct fsal_attrlist *attrs_in, struct fsal_obj_handle **new_obj,
+	      struct fsal_attrlist *attrs_out LOCALIO_DIR_ATTRS_OUT(parent))
 {
 	struct localio_export *exp = localio_current_export();
 	struct fsal_obj_handle *sub = localio_sub(dir_hdl);
@@ -181,12 +180,11 @@ static fsal_status_t mkdir_(struct fsal_obj_handle *dir_hdl, const char *name,
 	return status;
 }
 
-static fsal_status_t mknode(struct fsal_obj_handle *dir_hdl, const char *name,
-			    object_file_type_t nodetype,
-			    struct fsal_attrlist *attrs_in,
-			    struct fsal_obj_handle **new_obj,
-			    struct fsal_attrlist *attrs_out
-			    LOCALIO_DIR_ATTRS_OUT(parent))
+static fsal_status_t
+localio_mknode(struct fsal_obj_handle *dir_hdl, const char *name,
+	       object_file_type_t nodetype, struct fsal_attrlist *attrs_in,
+	       struct fsal_obj_handle **new_obj,
+	       struct fsal_attrlist *attrs_out LOCALIO_DIR_ATTRS_OUT(parent))
 {
 	struct localio_export *exp = localio_current_export();
 	struct fsal_obj_handle *sub = localio_sub(dir_hdl);
@@ -204,12 +202,11 @@ static fsal_status_t mknode(struct fsal_obj_handle *dir_hdl, const char *name,
 	return status;
 }
 
-static fsal_status_t symlink_(struct fsal_obj_handle *dir_hdl,
-			      const char *name, const char *link_path,
-			      struct fsal_attrlist *attrs_in,
-			      struct fsal_obj_handle **new_obj,
-			      struct fsal_attrlist *attrs_out
-			      LOCALIO_DIR_ATTRS_OUT(parent))
+static fsal_status_t
+localio_symlink(struct fsal_obj_handle *dir_hdl, const char *name,
+		const char *link_path, struct fsal_attrlist *attrs_in,
+		struct fsal_obj_handle **new_obj,
+		struct fsal_attrlist *attrs_out LOCALIO_DIR_ATTRS_OUT(parent))
 {
 	struct localio_export *exp = localio_current_export();
 	struct fsal_obj_handle *sub = localio_sub(dir_hdl);
@@ -228,8 +225,9 @@ static fsal_status_t symlink_(struct fsal_obj_handle *dir_hdl,
 	return status;
 }
 
-static fsal_status_t readlink_(struct fsal_obj_handle *obj_hdl,
-			       struct gsh_buffdesc *link_content, bool refresh)
+static fsal_status_t localio_readlink(struct fsal_obj_handle *obj_hdl,
+				      struct gsh_buffdesc *link_content,
+				      bool refresh)
 {
 	struct localio_export *exp = localio_current_export();
 	struct fsal_obj_handle *sub = localio_sub(obj_hdl);
@@ -240,10 +238,11 @@ static fsal_status_t readlink_(struct fsal_obj_handle *obj_hdl,
 	return status;
 }
 
-static fsal_status_t test_access(struct fsal_obj_handle *obj_hdl,
-				 fsal_accessflags_t access_type,
-				 fsal_accessflags_t *allowed,
-				 fsal_accessflags_t *denied, bool owner_skip)
+static fsal_status_t localio_test_access(struct fsal_obj_handle *obj_hdl,
+					 fsal_accessflags_t access_type,
+					 fsal_accessflags_t *allowed,
+					 fsal_accessflags_t *denied,
+					 bool owner_skip)
 {
 	struct localio_export *exp = localio_current_export();
 	struct fsal_obj_handle *sub = localio_sub(obj_hdl);
@@ -256,8 +255,8 @@ static fsal_status_t test_access(struct fsal_obj_handle *obj_hdl,
 	return status;
 }
 
-static fsal_status_t getattrs(struct fsal_obj_handle *obj_hdl,
-			      struct fsal_attrlist *attrs_out)
+static fsal_status_t localio_getattrs(struct fsal_obj_handle *obj_hdl,
+				      struct fsal_attrlist *attrs_out)
 {
 	struct localio_export *exp = localio_current_export();
 	struct fsal_obj_handle *sub = localio_sub(obj_hdl);
@@ -267,10 +266,10 @@ static fsal_status_t getattrs(struct fsal_obj_handle *obj_hdl,
 	return status;
 }
 
-static fsal_status_t link_(struct fsal_obj_handle *obj_hdl,
-			   struct fsal_obj_handle *destdir_hdl,
-			   const char *name
-			   LOCALIO_DIR_ATTRS_OUT(destdir))
+static fsal_status_t
+localio_link(struct fsal_obj_handle *obj_hdl,
+	     struct fsal_obj_handle *destdir_hdl,
+	     const char *name LOCALIO_DIR_ATTRS_OUT(destdir))
 {
 	struct localio_export *exp = localio_current_export();
 	struct fsal_obj_handle *sub = localio_sub(obj_hdl);
@@ -283,13 +282,12 @@ static fsal_status_t link_(struct fsal_obj_handle *obj_hdl,
 	return status;
 }
 
-static fsal_status_t rename_(struct fsal_obj_handle *obj_hdl,
-			     struct fsal_obj_handle *olddir_hdl,
-			     const char *old_name,
-			     struct fsal_obj_handle *newdir_hdl,
-			     const char *new_name
-			     LOCALIO_DIR_ATTRS_OUT(olddir)
-			     LOCALIO_DIR_ATTRS_OUT(newdir))
+static fsal_status_t
+localio_rename(struct fsal_obj_handle *obj_hdl,
+	       struct fsal_obj_handle *olddir_hdl, const char *old_name,
+	       struct fsal_obj_handle *newdir_hdl,
+	       const char *new_name LOCALIO_DIR_ATTRS_OUT(olddir)
+		       LOCALIO_DIR_ATTRS_OUT(newdir))
 {
 	struct localio_export *exp = localio_current_export();
 	struct fsal_obj_handle *olddir = localio_sub(olddir_hdl);
@@ -305,9 +303,9 @@ static fsal_status_t rename_(struct fsal_obj_handle *obj_hdl,
 	return status;
 }
 
-static fsal_status_t unlink_(struct fsal_obj_handle *dir_hdl,
-			     struct fsal_obj_handle *obj_hdl, const char *name
-			     LOCALIO_DIR_ATTRS_OUT(parent))
+static fsal_status_t
+localio_unlink(struct fsal_obj_handle *dir_hdl, struct fsal_obj_handle *obj_hdl,
+	       const char *name LOCALIO_DIR_ATTRS_OUT(parent))
 {
 	struct localio_export *exp = localio_current_export();
 	struct fsal_obj_handle *dir = localio_sub(dir_hdl);
@@ -322,9 +320,10 @@ static fsal_status_t unlink_(struct fsal_obj_handle *dir_hdl,
 	return status;
 }
 
-static fsal_status_t handle_to_wire(const struct fsal_obj_handle *obj_hdl,
-				    fsal_digesttype_t output_type,
-				    struct gsh_buffdesc *fh_desc)
+static fsal_status_t
+localio_handle_to_wire(const struct fsal_obj_handle *obj_hdl,
+		       fsal_digesttype_t output_type,
+		       struct gsh_buffdesc *fh_desc)
 {
 	struct localio_export *exp = localio_current_export();
 	struct localio_handle *hdl = localio_handle_of(obj_hdl);
@@ -352,8 +351,8 @@ static fsal_status_t handle_to_wire(const struct fsal_obj_handle *obj_hdl,
 	return status;
 }
 
-static void handle_to_key(struct fsal_obj_handle *obj_hdl,
-			  struct gsh_buffdesc *fh_desc)
+static void localio_handle_to_key(struct fsal_obj_handle *obj_hdl,
+				  struct gsh_buffdesc *fh_desc)
 {
 	struct localio_export *exp = localio_current_export();
 	struct fsal_obj_handle *sub = localio_sub(obj_hdl);
@@ -361,8 +360,8 @@ static void handle_to_key(struct fsal_obj_handle *obj_hdl,
 	LOCALIO_SUBCALL(exp, sub->obj_ops->handle_to_key(sub, fh_desc));
 }
 
-static bool handle_cmp(struct fsal_obj_handle *obj_hdl1,
-		       struct fsal_obj_handle *obj_hdl2)
+static bool localio_handle_cmp(struct fsal_obj_handle *obj_hdl1,
+			       struct fsal_obj_handle *obj_hdl2)
 {
 	struct localio_export *exp = localio_current_export();
 	struct fsal_obj_handle *sub1 = localio_sub(obj_hdl1);
@@ -375,8 +374,8 @@ static bool handle_cmp(struct fsal_obj_handle *obj_hdl1,
 	return same;
 }
 
-static bool is_referral(struct fsal_obj_handle *obj_hdl,
-			struct fsal_attrlist *attrs, bool cache_attrs)
+static bool localio_is_referral(struct fsal_obj_handle *obj_hdl,
+				struct fsal_attrlist *attrs, bool cache_attrs)
 {
 	struct localio_export *exp = localio_current_export();
 	struct fsal_obj_handle *sub = localio_sub(obj_hdl);
@@ -389,25 +388,67 @@ static bool is_referral(struct fsal_obj_handle *obj_hdl,
 
 void localio_handle_ops_init(struct fsal_obj_ops *ops)
 {
-	ops->get_ref = get_ref;
-	ops->put_ref = put_ref;
-	ops->release = release;
-	ops->merge = merge;
-	ops->lookup = lookup;
-	ops->readdir = read_dirents;
-	ops->compute_readdir_cookie = compute_readdir_cookie;
-	ops->dirent_cmp = dirent_cmp;
-	ops->mkdir = mkdir_;
-	ops->mknode = mknode;
-	ops->symlink = symlink_;
-	ops->readlink = readlink_;
-	ops->test_access = test_access;
-	ops->getattrs = getattrs;
-	ops->link = link_;
-	ops->rename = rename_;
-	ops->unlink = unlink_;
-	ops->handle_to_wire = handle_to_wire;
-	ops->handle_to_key = handle_to_key;
-	ops->handle_cmp = handle_cmp;
-	ops->is_referral = is_referral;
+	/* Every op not set below is Ganesha's default (ERR_FSAL_NOTSUPP). */
+	fsal_default_obj_ops_init(ops);
+
+	ops->get_ref = localio_get_ref;
+	ops->put_ref = localio_put_ref;
+	ops->release = localio_handle_release;
+	ops->merge = localio_merge;
+	ops->lookup = localio_lookup;
+	ops->readdir = localio_readdir;
+	ops->compute_readdir_cookie = localio_compute_readdir_cookie;
+	ops->dirent_cmp = localio_dirent_cmp;
+	ops->mkdir = localio_mkdir;
+	ops->mknode = localio_mknode;
+	ops->symlink = localio_symlink;
+	ops->readlink = localio_readlink;
+	ops->test_access = localio_test_access;
+	ops->getattrs = localio_getattrs;
+	ops->link = localio_link;
+	ops->rename = localio_rename;
+	ops->unlink = localio_unlink;
+	ops->handle_to_wire = localio_handle_to_wire;
+	ops->handle_to_key = localio_handle_to_key;
+	ops->handle_cmp = localio_handle_cmp;
+	ops->is_referral = localio_is_referral;
+
+	/* file.c */
+	ops->open2 = localio_open2;
+	ops->check_verifier = localio_check_verifier;
+	ops->status2 = localio_status2;
+	ops->reopen2 = localio_reopen2;
+	ops->read2 = localio_read2;
+	ops->write2 = localio_write2;
+	ops->seek2 = localio_seek2;
+	ops->io_advise2 = localio_io_advise2;
+	ops->commit2 = localio_commit2;
+	ops->lock_op2 = localio_lock_op2;
+	ops->lease_op2 = localio_lease_op2;
+	ops->setattr2 = localio_setattr2;
+	ops->close2 = localio_close2;
+	ops->close = localio_close;
+	ops->fallocate = localio_fallocate;
+	ops->io_advise = localio_io_advise;
+
+	/* xattrs.c */
+	ops->getxattrs = localio_getxattrs;
+	ops->setxattrs = localio_setxattrs;
+	ops->removexattrs = localio_removexattrs;
+	ops->listxattrs = localio_listxattrs;
+	ops->list_ext_attrs = localio_list_ext_attrs;
+	ops->getextattr_id_by_name = localio_getextattr_id_by_name;
+	ops->getextattr_value_by_name = localio_getextattr_value_by_name;
+	ops->getextattr_value_by_id = localio_getextattr_value_by_id;
+	ops->setextattr_value = localio_setextattr_value;
+	ops->setextattr_value_by_id = localio_setextattr_value_by_id;
+	ops->remove_extattr_by_id = localio_remove_extattr_by_id;
+	ops->remove_extattr_by_name = localio_remove_extattr_by_name;
+
+	/* layout.c */
+	ops->layoutget = localio_layoutget;
+	ops->layoutreturn = localio_layoutreturn;
+	ops->layoutcommit = localio_layoutcommit;
+
+	localio_version_obj_ops_init(ops);
 }

@@ -12,6 +12,7 @@
 #include "ganesha_compat.h"
 #include "config_parsing.h"
 #include "localio_config.h"
+#include "localio/fh_format.h"
 
 /* The FSAL's name: Ganesha loads it from <Plugins_Dir>/libfsallocalio.so */
 #define LOCALIO_FSAL_NAME "LOCALIO"
@@ -50,6 +51,10 @@ uint32_t localio_export_wrote(uint16_t export_id, const void *opaque,
  * (-EAGAIN when an export update came since). 0 or a negative errno. */
 int localio_export_publish_row(struct localio_export *exp, uint64_t generation,
 			       const uint64_t *admin_count);
+
+/* The layout of Ganesha's wire handles, taken from its headers (nfs_fh.h):
+ * the descriptor the map publishes for clients (publish.c). */
+struct localio_fh_format localio_ganesha_fh_format(void);
 
 /* Publishing to the shared map (publish.c); no-ops while the LOCALIO
  * server is not running or the export is not in the map. The handles are

@@ -225,6 +225,7 @@ static void localio_start_server(const struct localio_module_config *cfg)
 		.nfs_port = nfs_param.core_param.port[P_NFS],
 		.bind_addr = bind_addr,
 		.register_rpcbind = true,
+		.fh_format = localio_ganesha_fh_format(),
 		.on_wrote = localio_export_wrote,
 	};
 	int rc;

@@ -11,8 +11,57 @@
 #include <sys/sysmacros.h>
 
 #include "FSAL/fsal_localfs.h"
+#include "nfs_fh.h"
 
 #include "localio_server.h"
+
+/* Ganesha's wire handle (nfs_fh.h): a header, then the FSAL's opaque. One
+ * descriptor serves NFSv3 and NFSv4, so both structs must agree on it; its
+ * fields are bytes, and the opaque's length is one. A Ganesha whose handles
+ * do not fit fails to build here rather than publish a wrong format. */
+#define LOCALIO_FH_FIELD(type, field) (((type *)0)->field)
+#define LOCALIO_FH_SAME_FIELD(field3, field4)                                 \
+	_Static_assert(                                                       \
+		offsetof(file_handle_v3_t, field3) ==                         \
+				offsetof(file_handle_v4_t, field4) &&         \
+			sizeof(LOCALIO_FH_FIELD(file_handle_v3_t, field3)) == \
+				sizeof(LOCALIO_FH_FIELD(file_handle_v4_t,     \
+							field4)),             \
+		"NFSv3 and NFSv4 handles differ in " #field4)
+LOCALIO_FH_SAME_FIELD(fhversion, fhversion);
+LOCALIO_FH_SAME_FIELD(exportid, id.exports);
+LOCALIO_FH_SAME_FIELD(fs_len, fs_len);
+_Static_assert(offsetof(file_handle_v3_t, fsopaque) ==
+		       offsetof(file_handle_v4_t, fsopaque),
+	       "NFSv3 and NFSv4 handles differ in fsopaque");
+_Static_assert(offsetof(file_handle_v4_t, fhversion) == 0,
+	       "the version byte is not the handle's first");
+_Static_assert(sizeof(LOCALIO_FH_FIELD(file_handle_v4_t, fs_len)) == 1,
+	       "the opaque length is not one byte");
+_Static_assert(GANESHA_FH_VERSION <= UINT8_MAX &&
+		       NFS4_FHSIZE - offsetof(file_handle_v4_t, fsopaque) <=
+			       UINT8_MAX,
+	       "a handle field does not fit the descriptor's byte");
+
+struct localio_fh_format localio_ganesha_fh_format(void)
+{
+	struct localio_fh_format f = {
+		.version_byte = GANESHA_FH_VERSION,
+		.header_len = offsetof(file_handle_v4_t, fsopaque),
+		.export_id_offset = offsetof(file_handle_v4_t, id.exports),
+		.export_id_size =
+			sizeof(LOCALIO_FH_FIELD(file_handle_v4_t, id.exports)),
+		/* nfs_filehandle_mgmt.c stores it with htons */
+		.export_id_big_endian = 1,
+		.opaque_len_offset = offsetof(file_handle_v4_t, fs_len),
+		/* nfs3_sizeof_handle (nfs_file_handle.h) rounds up to 4 */
+		.v3_pad_multiple = 4,
+		.max_opaque_len =
+			NFS4_FHSIZE - offsetof(file_handle_v4_t, fsopaque),
+	};
+
+	return f;
+}
 
 static bool localio_publishing(const struct localio_export *exp)
 {

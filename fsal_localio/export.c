@@ -15,29 +15,20 @@ static const char *localio_get_name(struct fsal_export *exp_hdl)
 
 static void localio_prepare_unexport(struct fsal_export *exp_hdl)
 {
-	struct localio_export *exp = localio_export_of(exp_hdl);
-	struct fsal_export *sub = exp->export.sub_export;
-
-	LOCALIO_SUBCALL(exp, sub->exp_ops.prepare_unexport(sub));
+	LOCALIO_SUB_EXPORT_VOID(exp_hdl, prepare_unexport);
 }
 
 static void localio_unexport(struct fsal_export *exp_hdl,
 			     struct fsal_obj_handle *root_obj)
 {
-	struct localio_export *exp = localio_export_of(exp_hdl);
-	struct fsal_export *sub = exp->export.sub_export;
-
-	LOCALIO_SUBCALL(exp, sub->exp_ops.unexport(sub, localio_sub(root_obj)));
+	LOCALIO_SUB_EXPORT_VOID(exp_hdl, unexport, localio_sub(root_obj));
 }
 
 static void localio_unmount(struct fsal_export *parent_exp_hdl,
 			    struct fsal_obj_handle *junction_obj)
 {
-	struct localio_export *exp = localio_export_of(parent_exp_hdl);
-	struct fsal_export *sub = exp->export.sub_export;
-
-	LOCALIO_SUBCALL(exp,
-		sub->exp_ops.unmount(sub, localio_sub(junction_obj)));
+	LOCALIO_SUB_EXPORT_VOID(parent_exp_hdl, unmount,
+				localio_sub(junction_obj));
 }
 
 static void localio_export_release(struct fsal_export *exp_hdl)
@@ -65,13 +56,10 @@ static fsal_status_t localio_lookup_path(struct fsal_export *exp_hdl,
 					 struct fsal_attrlist *attrs_out)
 {
 	struct localio_export *exp = localio_export_of(exp_hdl);
-	struct fsal_export *sub = exp->export.sub_export;
 	struct fsal_obj_handle *sub_handle = NULL;
-	fsal_status_t status;
+	fsal_status_t status = LOCALIO_SUB_EXPORT_CALL(
+		exp_hdl, lookup_path, path, &sub_handle, attrs_out);
 
-	LOCALIO_SUBCALL(exp, status = sub->exp_ops.lookup_path(sub, path,
-							      &sub_handle,
-							      attrs_out));
 	status = localio_wrap_result(exp, status, sub_handle, handle);
 	if (!FSAL_IS_ERROR(status) && op_ctx->ctx_fullpath != NULL &&
 	    strcmp(path, CTX_FULLPATH(op_ctx)) == 0)
@@ -83,15 +71,12 @@ static fsal_status_t localio_lookup_junction(struct fsal_export *exp_hdl,
 					     struct fsal_obj_handle *junction,
 					     struct fsal_obj_handle **handle)
 {
-	struct localio_export *exp = localio_export_of(exp_hdl);
-	struct fsal_export *sub = exp->export.sub_export;
 	struct fsal_obj_handle *sub_handle = NULL;
-	fsal_status_t status;
+	fsal_status_t status = LOCALIO_SUB_EXPORT_CALL(
+		exp_hdl, lookup_junction, localio_sub(junction), &sub_handle);
 
-	LOCALIO_SUBCALL(exp, status = sub->exp_ops.lookup_junction(
-					sub, localio_sub(junction),
-					&sub_handle));
-	return localio_wrap_result(exp, status, sub_handle, handle);
+	return localio_wrap_result(localio_export_of(exp_hdl), status,
+				   sub_handle, handle);
 }
 
 static fsal_status_t localio_wire_to_host(struct fsal_export *exp_hdl,
@@ -99,24 +84,14 @@ static fsal_status_t localio_wire_to_host(struct fsal_export *exp_hdl,
 					  struct gsh_buffdesc *fh_desc,
 					  int flags)
 {
-	struct localio_export *exp = localio_export_of(exp_hdl);
-	struct fsal_export *sub = exp->export.sub_export;
-	fsal_status_t status;
-
-	LOCALIO_SUBCALL(exp, status = sub->exp_ops.wire_to_host(sub, in_type,
-							       fh_desc, flags));
-	return status;
+	return LOCALIO_SUB_EXPORT_CALL(exp_hdl, wire_to_host, in_type, fh_desc,
+				       flags);
 }
 
 static fsal_status_t localio_host_to_key(struct fsal_export *exp_hdl,
 					 struct gsh_buffdesc *fh_desc)
 {
-	struct localio_export *exp = localio_export_of(exp_hdl);
-	struct fsal_export *sub = exp->export.sub_export;
-	fsal_status_t status;
-
-	LOCALIO_SUBCALL(exp, status = sub->exp_ops.host_to_key(sub, fh_desc));
-	return status;
+	return LOCALIO_SUB_EXPORT_CALL(exp_hdl, host_to_key, fh_desc);
 }
 
 static fsal_status_t localio_create_handle(struct fsal_export *exp_hdl,
@@ -125,13 +100,10 @@ static fsal_status_t localio_create_handle(struct fsal_export *exp_hdl,
 					   struct fsal_attrlist *attrs_out)
 {
 	struct localio_export *exp = localio_export_of(exp_hdl);
-	struct fsal_export *sub = exp->export.sub_export;
 	struct fsal_obj_handle *sub_handle = NULL;
-	fsal_status_t status;
+	fsal_status_t status = LOCALIO_SUB_EXPORT_CALL(
+		exp_hdl, create_handle, fh_desc, &sub_handle, attrs_out);
 
-	LOCALIO_SUBCALL(exp, status = sub->exp_ops.create_handle(sub, fh_desc,
-								&sub_handle,
-								attrs_out));
 	/* A handle from the wire that is not cached: after a restart or an
 	 * eviction the map may not know it, and no name comes with it. */
 	status = localio_wrap_result(exp, status, sub_handle, handle);
@@ -145,36 +117,21 @@ localio_get_fs_dynamic_info(struct fsal_export *exp_hdl,
 			    struct fsal_obj_handle *obj_hdl,
 			    fsal_dynamicfsinfo_t *info)
 {
-	struct localio_export *exp = localio_export_of(exp_hdl);
-	struct fsal_export *sub = exp->export.sub_export;
-	fsal_status_t status;
-
-	LOCALIO_SUBCALL(exp, status = sub->exp_ops.get_fs_dynamic_info(
-					sub, localio_sub(obj_hdl), info));
-	return status;
+	return LOCALIO_SUB_EXPORT_CALL(exp_hdl, get_fs_dynamic_info,
+				       localio_sub(obj_hdl), info);
 }
 
 static bool localio_fs_supports(struct fsal_export *exp_hdl,
 				fsal_fsinfo_options_t option)
 {
-	struct localio_export *exp = localio_export_of(exp_hdl);
-	struct fsal_export *sub = exp->export.sub_export;
-	bool result;
-
-	LOCALIO_SUBCALL(exp, result = sub->exp_ops.fs_supports(sub, option));
-	return result;
+	return LOCALIO_SUB_EXPORT_CALL(exp_hdl, fs_supports, option);
 }
 
 /* The many getters that take only the export share one shape. */
-#define LOCALIO_EXPORT_GETTER(type, op)                                  \
-	static type localio_##op(struct fsal_export *exp_hdl)            \
-	{                                                                \
-		struct localio_export *exp = localio_export_of(exp_hdl); \
-		struct fsal_export *sub = exp->export.sub_export;        \
-		type result;                                             \
-                                                                         \
-		LOCALIO_SUBCALL(exp, result = sub->exp_ops.op(sub));     \
-		return result;                                           \
+#define LOCALIO_EXPORT_GETTER(type, op)                       \
+	static type localio_##op(struct fsal_export *exp_hdl) \
+	{                                                     \
+		return LOCALIO_SUB_EXPORT_CALL(exp_hdl, op);  \
 	}
 
 LOCALIO_EXPORT_GETTER(uint64_t, fs_maxfilesize)
@@ -194,27 +151,16 @@ LOCALIO_EXPORT_GETTER(int32_t, fs_expiretimeparent)
 static fsal_status_t localio_check_quota(struct fsal_export *exp_hdl,
 					 const char *filepath, int quota_type)
 {
-	struct localio_export *exp = localio_export_of(exp_hdl);
-	struct fsal_export *sub = exp->export.sub_export;
-	fsal_status_t status;
-
-	LOCALIO_SUBCALL(exp, status = sub->exp_ops.check_quota(sub, filepath,
-							      quota_type));
-	return status;
+	return LOCALIO_SUB_EXPORT_CALL(exp_hdl, check_quota, filepath,
+				       quota_type);
 }
 
 static fsal_status_t localio_get_quota(struct fsal_export *exp_hdl,
 				       const char *filepath, int quota_type,
 				       int quota_id, fsal_quota_t *quota)
 {
-	struct localio_export *exp = localio_export_of(exp_hdl);
-	struct fsal_export *sub = exp->export.sub_export;
-	fsal_status_t status;
-
-	LOCALIO_SUBCALL(exp, status = sub->exp_ops.get_quota(sub, filepath,
-							    quota_type,
-							    quota_id, quota));
-	return status;
+	return LOCALIO_SUB_EXPORT_CALL(exp_hdl, get_quota, filepath, quota_type,
+				       quota_id, quota);
 }
 
 static fsal_status_t localio_set_quota(struct fsal_export *exp_hdl,
@@ -222,15 +168,8 @@ static fsal_status_t localio_set_quota(struct fsal_export *exp_hdl,
 				       int quota_id, fsal_quota_t *quota,
 				       fsal_quota_t *resquota)
 {
-	struct localio_export *exp = localio_export_of(exp_hdl);
-	struct fsal_export *sub = exp->export.sub_export;
-	fsal_status_t status;
-
-	LOCALIO_SUBCALL(exp, status = sub->exp_ops.set_quota(sub, filepath,
-							    quota_type,
-							    quota_id, quota,
-							    resquota));
-	return status;
+	return LOCALIO_SUB_EXPORT_CALL(exp_hdl, set_quota, filepath, quota_type,
+				       quota_id, quota, resquota);
 }
 
 static nfsstat4
@@ -238,32 +177,20 @@ localio_getdevicelist(struct fsal_export *exp_hdl, layouttype4 type,
 		      void *opaque, bool (*cb)(void *opaque, const uint64_t id),
 		      struct fsal_getdevicelist_res *res)
 {
-	struct localio_export *exp = localio_export_of(exp_hdl);
-	struct fsal_export *sub = exp->export.sub_export;
-	nfsstat4 status;
-
-	LOCALIO_SUBCALL(exp, status = sub->exp_ops.getdevicelist(sub, type,
-								opaque, cb,
-								res));
-	return status;
+	return LOCALIO_SUB_EXPORT_CALL(exp_hdl, getdevicelist, type, opaque, cb,
+				       res);
 }
 
 static void localio_fs_layouttypes(struct fsal_export *exp_hdl, int32_t *count,
 				   const layouttype4 **types)
 {
-	struct localio_export *exp = localio_export_of(exp_hdl);
-	struct fsal_export *sub = exp->export.sub_export;
-
-	LOCALIO_SUBCALL(exp, sub->exp_ops.fs_layouttypes(sub, count, types));
+	LOCALIO_SUB_EXPORT_VOID(exp_hdl, fs_layouttypes, count, types);
 }
 
 static void localio_get_write_verifier(struct fsal_export *exp_hdl,
 				       struct gsh_buffdesc *verf_desc)
 {
-	struct localio_export *exp = localio_export_of(exp_hdl);
-	struct fsal_export *sub = exp->export.sub_export;
-
-	LOCALIO_SUBCALL(exp, sub->exp_ops.get_write_verifier(sub, verf_desc));
+	LOCALIO_SUB_EXPORT_VOID(exp_hdl, get_write_verifier, verf_desc);
 }
 
 /* State comes from the sub-FSAL so that it carries the sub-FSAL's per-open
@@ -272,24 +199,14 @@ static struct state_t *localio_alloc_state(struct fsal_export *exp_hdl,
 					   enum state_type state_type,
 					   struct state_t *related_state)
 {
-	struct localio_export *exp = localio_export_of(exp_hdl);
-	struct fsal_export *sub = exp->export.sub_export;
-	struct state_t *state;
-
-	LOCALIO_SUBCALL(exp, state = sub->exp_ops.alloc_state(sub, state_type,
-							     related_state));
-	return state;
+	return LOCALIO_SUB_EXPORT_CALL(exp_hdl, alloc_state, state_type,
+				       related_state);
 }
 
 static bool localio_is_superuser(struct fsal_export *exp_hdl,
 				 const struct user_cred *creds)
 {
-	struct localio_export *exp = localio_export_of(exp_hdl);
-	struct fsal_export *sub = exp->export.sub_export;
-	bool result;
-
-	LOCALIO_SUBCALL(exp, result = sub->exp_ops.is_superuser(sub, creds));
-	return result;
+	return LOCALIO_SUB_EXPORT_CALL(exp_hdl, is_superuser, creds);
 }
 
 void localio_export_ops_init(struct export_ops *ops)

@@ -28,20 +28,27 @@ fsal_status_t localio_wrap_result(struct localio_export *exp,
 	return status;
 }
 
-static void localio_get_ref(struct fsal_obj_handle *obj_hdl)
+fsal_status_t localio_wrap_child(fsal_status_t status,
+				 struct fsal_obj_handle *dir, const char *name,
+				 struct fsal_obj_handle *sub_handle,
+				 struct fsal_obj_handle **out)
 {
 	struct localio_export *exp = localio_current_export();
-	struct fsal_obj_handle *sub = localio_sub(obj_hdl);
 
-	LOCALIO_SUBCALL(exp, sub->obj_ops->get_ref(sub));
+	status = localio_wrap_result(exp, status, sub_handle, out);
+	if (!FSAL_IS_ERROR(status))
+		localio_pub_child(exp, dir, name, *out);
+	return status;
+}
+
+static void localio_get_ref(struct fsal_obj_handle *obj_hdl)
+{
+	LOCALIO_SUB_OBJ_VOID(obj_hdl, get_ref);
 }
 
 static void localio_put_ref(struct fsal_obj_handle *obj_hdl)
 {
-	struct localio_export *exp = localio_current_export();
-	struct fsal_obj_handle *sub = localio_sub(obj_hdl);
-
-	LOCALIO_SUBCALL(exp, sub->obj_ops->put_ref(sub));
+	LOCALIO_SUB_OBJ_VOID(obj_hdl, put_ref);
 }
 
 static void localio_handle_release(struct fsal_obj_handle *obj_hdl)
@@ -61,13 +68,7 @@ static void localio_handle_release(struct fsal_obj_handle *obj_hdl)
 static fsal_status_t localio_merge(struct fsal_obj_handle *orig_hdl,
 				   struct fsal_obj_handle *dupe_hdl)
 {
-	struct localio_export *exp = localio_current_export();
-	struct fsal_obj_handle *sub = localio_sub(orig_hdl);
-	fsal_status_t status;
-
-	LOCALIO_SUBCALL(exp, status = sub->obj_ops->merge(sub,
-							  localio_sub(dupe_hdl)));
-	return status;
+	return LOCALIO_SUB_OBJ_CALL(orig_hdl, merge, localio_sub(dupe_hdl));
 }
 
 static fsal_status_t localio_lookup(struct fsal_obj_handle *dir_hdl,
@@ -75,18 +76,11 @@ static fsal_status_t localio_lookup(struct fsal_obj_handle *dir_hdl,
 				    struct fsal_obj_handle **handle,
 				    struct fsal_attrlist *attrs_out)
 {
-	struct localio_export *exp = localio_current_export();
-	struct fsal_obj_handle *sub = localio_sub(dir_hdl);
 	struct fsal_obj_handle *sub_handle = NULL;
-	fsal_status_t status;
+	fsal_status_t status = LOCALIO_SUB_OBJ_CALL(dir_hdl, lookup, path,
+						    &sub_handle, attrs_out);
 
-	LOCALIO_SUBCALL(exp, status = sub->obj_ops->lookup(sub, path,
-							   &sub_handle,
-							   attrs_out));
-	status = localio_wrap_result(exp, status, sub_handle, handle);
-	if (!FSAL_IS_ERROR(status))
-		localio_pub_child(exp, dir_hdl, path, *handle);
-	return status;
+	return localio_wrap_child(status, dir_hdl, path, sub_handle, handle);
 }
 
 /* readdir hands each entry's sub-handle to our callback, which wraps it and
@@ -138,26 +132,15 @@ static fsal_status_t localio_readdir(struct fsal_obj_handle *dir_hdl,
 static fsal_cookie_t
 localio_compute_readdir_cookie(struct fsal_obj_handle *parent, const char *name)
 {
-	struct localio_export *exp = localio_current_export();
-	struct fsal_obj_handle *sub = localio_sub(parent);
-	fsal_cookie_t cookie;
-
-	LOCALIO_SUBCALL(exp, cookie = sub->obj_ops->compute_readdir_cookie(
-					sub, name));
-	return cookie;
+	return LOCALIO_SUB_OBJ_CALL(parent, compute_readdir_cookie, name);
 }
 
 static int localio_dirent_cmp(struct fsal_obj_handle *parent, const char *name1,
 			      fsal_cookie_t cookie1, const char *name2,
 			      fsal_cookie_t cookie2)
 {
-	struct localio_export *exp = localio_current_export();
-	struct fsal_obj_handle *sub = localio_sub(parent);
-	int rc;
-
-	LOCALIO_SUBCALL(exp, rc = sub->obj_ops->dirent_cmp(sub, name1, cookie1,
-							   name2, cookie2));
-	return rc;
+	return LOCALIO_SUB_OBJ_CALL(parent, dirent_cmp, name1, cookie1, name2,
+				    cookie2);
 }
 
 static fsal_status_t
@@ -165,19 +148,12 @@ localio_mkdir(struct fsal_obj_handle *dir_hdl, const char *name,
 	      struct fsal_attrlist *attrs_in, struct fsal_obj_handle **new_obj,
 	      struct fsal_attrlist *attrs_out LOCALIO_DIR_ATTRS_OUT(parent))
 {
-	struct localio_export *exp = localio_current_export();
-	struct fsal_obj_handle *sub = localio_sub(dir_hdl);
 	struct fsal_obj_handle *sub_handle = NULL;
-	fsal_status_t status;
+	fsal_status_t status = LOCALIO_SUB_OBJ_CALL(
+		dir_hdl, mkdir, name, attrs_in, &sub_handle,
+		attrs_out LOCALIO_PASS_DIR_ATTRS(parent));
 
-	LOCALIO_SUBCALL(exp, status = sub->obj_ops->mkdir(sub, name, attrs_in,
-							  &sub_handle,
-							  attrs_out
-							  LOCALIO_PASS_DIR_ATTRS(parent)));
-	status = localio_wrap_result(exp, status, sub_handle, new_obj);
-	if (!FSAL_IS_ERROR(status))
-		localio_pub_child(exp, dir_hdl, name, *new_obj);
-	return status;
+	return localio_wrap_child(status, dir_hdl, name, sub_handle, new_obj);
 }
 
 static fsal_status_t
@@ -186,20 +162,12 @@ localio_mknode(struct fsal_obj_handle *dir_hdl, const char *name,
 	       struct fsal_obj_handle **new_obj,
 	       struct fsal_attrlist *attrs_out LOCALIO_DIR_ATTRS_OUT(parent))
 {
-	struct localio_export *exp = localio_current_export();
-	struct fsal_obj_handle *sub = localio_sub(dir_hdl);
 	struct fsal_obj_handle *sub_handle = NULL;
-	fsal_status_t status;
+	fsal_status_t status = LOCALIO_SUB_OBJ_CALL(
+		dir_hdl, mknode, name, nodetype, attrs_in, &sub_handle,
+		attrs_out LOCALIO_PASS_DIR_ATTRS(parent));
 
-	LOCALIO_SUBCALL(exp, status = sub->obj_ops->mknode(sub, name, nodetype,
-							   attrs_in,
-							   &sub_handle,
-							   attrs_out
-							   LOCALIO_PASS_DIR_ATTRS(parent)));
-	status = localio_wrap_result(exp, status, sub_handle, new_obj);
-	if (!FSAL_IS_ERROR(status))
-		localio_pub_child(exp, dir_hdl, name, *new_obj);
-	return status;
+	return localio_wrap_child(status, dir_hdl, name, sub_handle, new_obj);
 }
 
 static fsal_status_t
@@ -208,34 +176,19 @@ localio_symlink(struct fsal_obj_handle *dir_hdl, const char *name,
 		struct fsal_obj_handle **new_obj,
 		struct fsal_attrlist *attrs_out LOCALIO_DIR_ATTRS_OUT(parent))
 {
-	struct localio_export *exp = localio_current_export();
-	struct fsal_obj_handle *sub = localio_sub(dir_hdl);
 	struct fsal_obj_handle *sub_handle = NULL;
-	fsal_status_t status;
+	fsal_status_t status = LOCALIO_SUB_OBJ_CALL(
+		dir_hdl, symlink, name, link_path, attrs_in, &sub_handle,
+		attrs_out LOCALIO_PASS_DIR_ATTRS(parent));
 
-	LOCALIO_SUBCALL(exp, status = sub->obj_ops->symlink(sub, name,
-							    link_path,
-							    attrs_in,
-							    &sub_handle,
-							    attrs_out
-							    LOCALIO_PASS_DIR_ATTRS(parent)));
-	status = localio_wrap_result(exp, status, sub_handle, new_obj);
-	if (!FSAL_IS_ERROR(status))
-		localio_pub_child(exp, dir_hdl, name, *new_obj);
-	return status;
+	return localio_wrap_child(status, dir_hdl, name, sub_handle, new_obj);
 }
 
 static fsal_status_t localio_readlink(struct fsal_obj_handle *obj_hdl,
 				      struct gsh_buffdesc *link_content,
 				      bool refresh)
 {
-	struct localio_export *exp = localio_current_export();
-	struct fsal_obj_handle *sub = localio_sub(obj_hdl);
-	fsal_status_t status;
-
-	LOCALIO_SUBCALL(exp, status = sub->obj_ops->readlink(sub, link_content,
-							     refresh));
-	return status;
+	return LOCALIO_SUB_OBJ_CALL(obj_hdl, readlink, link_content, refresh);
 }
 
 static fsal_status_t localio_test_access(struct fsal_obj_handle *obj_hdl,
@@ -244,26 +197,14 @@ static fsal_status_t localio_test_access(struct fsal_obj_handle *obj_hdl,
 					 fsal_accessflags_t *denied,
 					 bool owner_skip)
 {
-	struct localio_export *exp = localio_current_export();
-	struct fsal_obj_handle *sub = localio_sub(obj_hdl);
-	fsal_status_t status;
-
-	LOCALIO_SUBCALL(exp, status = sub->obj_ops->test_access(sub,
-								access_type,
-								allowed, denied,
-								owner_skip));
-	return status;
+	return LOCALIO_SUB_OBJ_CALL(obj_hdl, test_access, access_type, allowed,
+				    denied, owner_skip);
 }
 
 static fsal_status_t localio_getattrs(struct fsal_obj_handle *obj_hdl,
 				      struct fsal_attrlist *attrs_out)
 {
-	struct localio_export *exp = localio_current_export();
-	struct fsal_obj_handle *sub = localio_sub(obj_hdl);
-	fsal_status_t status;
-
-	LOCALIO_SUBCALL(exp, status = sub->obj_ops->getattrs(sub, attrs_out));
-	return status;
+	return LOCALIO_SUB_OBJ_CALL(obj_hdl, getattrs, attrs_out);
 }
 
 static fsal_status_t
@@ -271,15 +212,8 @@ localio_link(struct fsal_obj_handle *obj_hdl,
 	     struct fsal_obj_handle *destdir_hdl,
 	     const char *name LOCALIO_DIR_ATTRS_OUT(destdir))
 {
-	struct localio_export *exp = localio_current_export();
-	struct fsal_obj_handle *sub = localio_sub(obj_hdl);
-	fsal_status_t status;
-
-	LOCALIO_SUBCALL(exp, status = sub->obj_ops->link(sub,
-							 localio_sub(destdir_hdl),
-							 name
-							 LOCALIO_PASS_DIR_ATTRS(destdir)));
-	return status;
+	return LOCALIO_SUB_OBJ_CALL(obj_hdl, link, localio_sub(destdir_hdl),
+				    name LOCALIO_PASS_DIR_ATTRS(destdir));
 }
 
 static fsal_status_t
@@ -354,10 +288,7 @@ localio_handle_to_wire(const struct fsal_obj_handle *obj_hdl,
 static void localio_handle_to_key(struct fsal_obj_handle *obj_hdl,
 				  struct gsh_buffdesc *fh_desc)
 {
-	struct localio_export *exp = localio_current_export();
-	struct fsal_obj_handle *sub = localio_sub(obj_hdl);
-
-	LOCALIO_SUBCALL(exp, sub->obj_ops->handle_to_key(sub, fh_desc));
+	LOCALIO_SUB_OBJ_VOID(obj_hdl, handle_to_key, fh_desc);
 }
 
 static bool localio_handle_cmp(struct fsal_obj_handle *obj_hdl1,
@@ -377,13 +308,7 @@ static bool localio_handle_cmp(struct fsal_obj_handle *obj_hdl1,
 static bool localio_is_referral(struct fsal_obj_handle *obj_hdl,
 				struct fsal_attrlist *attrs, bool cache_attrs)
 {
-	struct localio_export *exp = localio_current_export();
-	struct fsal_obj_handle *sub = localio_sub(obj_hdl);
-	bool referral;
-
-	LOCALIO_SUBCALL(exp, referral = sub->obj_ops->is_referral(sub, attrs,
-								  cache_attrs));
-	return referral;
+	return LOCALIO_SUB_OBJ_CALL(obj_hdl, is_referral, attrs, cache_attrs);
 }
 
 void localio_handle_ops_init(struct fsal_obj_ops *ops)

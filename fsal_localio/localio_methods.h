@@ -270,6 +270,14 @@ fsal_status_t localio_wrap_result(struct localio_export *exp,
 				  struct fsal_obj_handle *sub_handle,
 				  struct fsal_obj_handle **out);
 
+/* Completes an op that found or made `name` in dir (a LOCALIO handle) as
+ * localio_wrap_result does, and publishes the result as that child. Runs
+ * with op_ctx on the LOCALIO export. */
+fsal_status_t localio_wrap_child(fsal_status_t status,
+				 struct fsal_obj_handle *dir, const char *name,
+				 struct fsal_obj_handle *sub_handle,
+				 struct fsal_obj_handle **out);
+
 static inline struct localio_export *localio_export_of(struct fsal_export *exp)
 {
 	return container_of(exp, struct localio_export, export);
@@ -306,6 +314,67 @@ static inline struct fsal_obj_handle *localio_sub(
 		op_ctx->fsal_export = (exp)->export.sub_export;		\
 		call;							\
 		op_ctx->fsal_export = localio_saved_export_;		\
+	} while (0)
+
+/* The body of an op that only passes down: calls the sub-FSAL's `op` on
+ * the sub handle of obj_hdl (a LOCALIO handle; the arguments after it
+ * follow), with op_ctx switched as LOCALIO_SUBCALL does, and yields what it
+ * returns. Not for ops that return void. */
+#define LOCALIO_SUB_OBJ_CALL(obj_hdl, op, ...)                            \
+	({                                                                \
+		struct localio_export *const localio_exp_ =               \
+			localio_current_export();                         \
+		struct fsal_obj_handle *const localio_sub_ =              \
+			localio_sub(obj_hdl);                             \
+		__typeof__(localio_sub_->obj_ops->op(                     \
+			localio_sub_, ##__VA_ARGS__)) localio_ret_;       \
+                                                                          \
+		LOCALIO_SUBCALL(localio_exp_,                             \
+				localio_ret_ = localio_sub_->obj_ops->op( \
+					localio_sub_, ##__VA_ARGS__));    \
+		localio_ret_;                                             \
+	})
+
+/* The same for an op that returns void. */
+#define LOCALIO_SUB_OBJ_VOID(obj_hdl, op, ...)                             \
+	do {                                                               \
+		struct localio_export *const localio_exp_ =                \
+			localio_current_export();                          \
+		struct fsal_obj_handle *const localio_sub_ =               \
+			localio_sub(obj_hdl);                              \
+                                                                           \
+		LOCALIO_SUBCALL(localio_exp_,                              \
+				localio_sub_->obj_ops->op(localio_sub_,    \
+							  ##__VA_ARGS__)); \
+	} while (0)
+
+/* The same two for an export op, on the sub-export of exp_hdl (a LOCALIO
+ * export). */
+#define LOCALIO_SUB_EXPORT_CALL(exp_hdl, op, ...)                        \
+	({                                                               \
+		struct localio_export *const localio_exp_ =              \
+			localio_export_of(exp_hdl);                      \
+		struct fsal_export *const localio_sub_ =                 \
+			localio_exp_->export.sub_export;                 \
+		__typeof__(localio_sub_->exp_ops.op(                     \
+			localio_sub_, ##__VA_ARGS__)) localio_ret_;      \
+                                                                         \
+		LOCALIO_SUBCALL(localio_exp_,                            \
+				localio_ret_ = localio_sub_->exp_ops.op( \
+					localio_sub_, ##__VA_ARGS__));   \
+		localio_ret_;                                            \
+	})
+
+#define LOCALIO_SUB_EXPORT_VOID(exp_hdl, op, ...)                         \
+	do {                                                              \
+		struct localio_export *const localio_exp_ =               \
+			localio_export_of(exp_hdl);                       \
+		struct fsal_export *const localio_sub_ =                  \
+			localio_exp_->export.sub_export;                  \
+                                                                          \
+		LOCALIO_SUBCALL(localio_exp_,                             \
+				localio_sub_->exp_ops.op(localio_sub_,    \
+							 ##__VA_ARGS__)); \
 	} while (0)
 
 #endif /* LOCALIO_METHODS_H */

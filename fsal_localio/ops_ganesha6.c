@@ -57,34 +57,20 @@ static void localio_get_fsal_obj_hdl(struct fsal_export *exp_hdl,
 				     struct fsal_fd *fd,
 				     struct fsal_obj_handle **handle)
 {
-	struct localio_export *exp = localio_export_of(exp_hdl);
-	struct fsal_export *sub = exp->export.sub_export;
-
-	LOCALIO_SUBCALL(exp, sub->exp_ops.get_fsal_obj_hdl(sub, fd, handle));
+	LOCALIO_SUB_EXPORT_VOID(exp_hdl, get_fsal_obj_hdl, fd, handle);
 }
 
 static fsal_status_t localio_close_func(struct fsal_obj_handle *obj_hdl,
 					struct fsal_fd *fd)
 {
-	struct localio_export *exp = localio_current_export();
-	struct fsal_obj_handle *sub = localio_sub(obj_hdl);
-	fsal_status_t status;
-
-	LOCALIO_SUBCALL(exp, status = sub->obj_ops->close_func(sub, fd));
-	return status;
+	return LOCALIO_SUB_OBJ_CALL(obj_hdl, close_func, fd);
 }
 
 static fsal_status_t localio_reopen_func(struct fsal_obj_handle *obj_hdl,
 					 fsal_openflags_t openflags,
 					 struct fsal_fd *fd)
 {
-	struct localio_export *exp = localio_current_export();
-	struct fsal_obj_handle *sub = localio_sub(obj_hdl);
-	fsal_status_t status;
-
-	LOCALIO_SUBCALL(exp, status = sub->obj_ops->reopen_func(sub, openflags,
-								fd));
-	return status;
+	return LOCALIO_SUB_OBJ_CALL(obj_hdl, reopen_func, openflags, fd);
 }
 
 void localio_version_module_ops_init(struct fsal_ops *ops)

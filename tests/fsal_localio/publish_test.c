@@ -194,10 +194,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	op_ctx->fsal_export = lio_exp;
-	release(root);
-	lio_exp->exp_ops.release(lio_exp);
-	fsal_put(&LOCALIO.module);
+	test_release_export(lio_exp, root);
 	localio_server_stop();
 	test_remove_tree(export_root);
 	test_remove_tree(map_dir);
@@ -207,8 +204,7 @@ static int teardown(void **state)
 static int reset(void **state)
 {
 	(void)state;
-	fake_reset();
-	op_ctx->fsal_export = lio_exp;
+	test_reset_on(lio_exp);
 	return 0;
 }
 

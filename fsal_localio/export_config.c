@@ -17,8 +17,9 @@
 #include <string.h>
 #include <unistd.h>
 
-static int export_config_commit(void *node, void *link_mem, void *self_struct,
-				struct config_error_type *err_type)
+static int localio_export_config_commit(void *node, void *link_mem,
+					void *self_struct,
+					struct config_error_type *err_type)
 {
 	struct localio_export_args *args = self_struct;
 	const char *why = NULL;
@@ -61,7 +62,7 @@ struct config_block localio_export_param_block = {
 	.blk_desc.type = CONFIG_BLOCK,
 	.blk_desc.u.blk.init = noop_conf_init,
 	.blk_desc.u.blk.params = export_params,
-	.blk_desc.u.blk.commit = export_config_commit
+	.blk_desc.u.blk.commit = localio_export_config_commit
 };
 
 void localio_export_args_release(struct localio_export_args *args)
@@ -74,7 +75,7 @@ void localio_export_args_release(struct localio_export_args *args)
 /* subfsal_commit takes a reference on the sub-FSAL when it accepts the
  * nested block; an export keeps it for its lifetime, anything else drops
  * it here. */
-static void drop_parsed_subfsal_ref(struct localio_export_args *args)
+static void localio_drop_parsed_subfsal_ref(struct localio_export_args *args)
 {
 	struct fsal_module *sub_fsal;
 
@@ -87,15 +88,15 @@ static void drop_parsed_subfsal_ref(struct localio_export_args *args)
 	}
 }
 
-static const char *export_path(void)
+static const char *localio_export_path(void)
 {
 	return op_ctx->ctx_fullpath != NULL ? CTX_FULLPATH(op_ctx) : "?";
 }
 
 /* Wires a LOCALIO export over sub, already created by the sub-FSAL. */
-static int stack_export(struct localio_export *exp, struct fsal_module *me,
-			struct fsal_export *sub,
-			const struct fsal_up_vector *up_ops)
+static int localio_stack_export(struct localio_export *exp,
+				struct fsal_module *me, struct fsal_export *sub,
+				const struct fsal_up_vector *up_ops)
 {
 	const char *sub_name;
 
@@ -125,8 +126,8 @@ fsal_status_t localio_create_export(struct fsal_module *fsal_hdl,
 	    !cur_exp_config_error_is_harmless(err_type)) {
 		LogCrit(COMPONENT_FSAL,
 			"LOCALIO: export %s: invalid FSAL block",
-			export_path());
-		drop_parsed_subfsal_ref(&args);
+			localio_export_path());
+		localio_drop_parsed_subfsal_ref(&args);
 		localio_export_args_release(&args);
 		return fsalstat(ERR_FSAL_INVAL, EINVAL);
 	}
@@ -134,7 +135,7 @@ fsal_status_t localio_create_export(struct fsal_module *fsal_hdl,
 	if (sub_fsal == NULL) {
 		LogCrit(COMPONENT_FSAL,
 			"LOCALIO: export %s: sub-FSAL %s is not loaded",
-			export_path(), args.subfsal.name);
+			localio_export_path(), args.subfsal.name);
 		localio_export_args_release(&args);
 		return fsalstat(ERR_FSAL_INVAL, EINVAL);
 	}
@@ -146,21 +147,21 @@ fsal_status_t localio_create_export(struct fsal_module *fsal_hdl,
 	if (FSAL_IS_ERROR(status)) {
 		LogCrit(COMPONENT_FSAL,
 			"LOCALIO: export %s: sub-FSAL %s could not create its export: %s",
-			export_path(), args.subfsal.name,
+			localio_export_path(), args.subfsal.name,
 			fsal_err_txt(status));
-		drop_parsed_subfsal_ref(&args);
+		localio_drop_parsed_subfsal_ref(&args);
 		localio_export_args_release(&args);
 		return status;
 	}
 	sub = op_ctx->fsal_export;	/* where create_export leaves it */
 
 	exp = gsh_calloc(1, sizeof(*exp));
-	if (stack_export(exp, fsal_hdl, sub, up_ops) != 0) {
+	if (localio_stack_export(exp, fsal_hdl, sub, up_ops) != 0) {
 		LogCrit(COMPONENT_FSAL,
 			"LOCALIO: export %s: could not attach to FSAL %s",
-			export_path(), fsal_hdl->name);
+			localio_export_path(), fsal_hdl->name);
 		LOCALIO_SUBCALL(exp, sub->exp_ops.release(sub));
-		drop_parsed_subfsal_ref(&args);
+		localio_drop_parsed_subfsal_ref(&args);
 		localio_export_args_release(&args);
 		gsh_free(exp->name);
 		gsh_free(exp);
@@ -172,11 +173,9 @@ fsal_status_t localio_create_export(struct fsal_module *fsal_hdl,
 	exp->kernel_handles = strcmp(args.subfsal.name, "VFS") == 0;
 	op_ctx->fsal_export = &exp->export;
 	localio_export_publish_row(exp, 0, NULL);
-	LogEvent(COMPONENT_FSAL,
-		 "LOCALIO: export %u (%s) stacked over %s%s%s",
-		 (unsigned int)exp->export.export_id, export_path(),
-		 args.subfsal.name,
-		 exp->client_root ? ", Client_Root " : "",
+	LogEvent(COMPONENT_FSAL, "LOCALIO: export %u (%s) stacked over %s%s%s",
+		 (unsigned int)exp->export.export_id, localio_export_path(),
+		 args.subfsal.name, exp->client_root ? ", Client_Root " : "",
 		 exp->client_root ? exp->client_root : "");
 	localio_export_args_release(&args);
 	return status;
@@ -249,7 +248,8 @@ uint32_t localio_export_wrote(uint16_t export_id, const void *opaque,
 
 /* One try: 0 done (published, withdrawn for good, or the export is gone),
  * -EAGAIN when an export update came in between. */
-static int republish_once(const struct republish_job *job, uint64_t count)
+static int localio_republish_once(const struct republish_job *job,
+				  uint64_t count)
 {
 	struct gsh_export *gexp = get_gsh_export(job->export_id);
 	struct localio_export *exp;
@@ -271,7 +271,7 @@ static int republish_once(const struct republish_job *job, uint64_t count)
 
 #define LOCALIO_REPUBLISH_WAIT_MS (10 * 60 * 1000)
 
-static void republish(struct fridgethr_context *ctx)
+static void localio_republish(struct fridgethr_context *ctx)
 {
 	struct republish_job *job = ctx->arg;
 	uint64_t count;
@@ -280,7 +280,7 @@ static void republish(struct fridgethr_context *ctx)
 	for (waited_ms = 0; waited_ms < LOCALIO_REPUBLISH_WAIT_MS; waited_ms++) {
 		count = __atomic_load_n(&export_admin_counter, __ATOMIC_ACQUIRE);
 		if (count != job->admin_seen && count % 2 == 0 &&
-		    republish_once(job, count) == 0)
+		    localio_republish_once(job, count) == 0)
 			break;
 		usleep(1000);
 	}
@@ -292,7 +292,7 @@ static void republish(struct fridgethr_context *ctx)
 	gsh_free(job);
 }
 
-static void schedule_republish(struct localio_export *exp)
+static void localio_schedule_republish(struct localio_export *exp)
 {
 	struct republish_job *job = gsh_calloc(1, sizeof(*job));
 	int rc;
@@ -300,7 +300,7 @@ static void schedule_republish(struct localio_export *exp)
 	job->export_id = exp->export.export_id;
 	job->admin_seen = __atomic_load_n(&export_admin_counter, __ATOMIC_ACQUIRE);
 	job->generation = localio_server_suspend_export(job->export_id);
-	rc = fridgethr_submit(general_fridge, republish, job);
+	rc = fridgethr_submit(general_fridge, localio_republish, job);
 	if (rc != 0) {
 		LogWarn(COMPONENT_FSAL,
 			"LOCALIO: export %u: cannot schedule its map update (%s); served without the bypass until the next update",
@@ -329,7 +329,7 @@ fsal_status_t localio_update_export(struct fsal_module *fsal_hdl,
 	if (load_config_from_node(parse_node, &localio_export_param_block,
 				  &args, true, err_type) != 0 ||
 	    !cur_exp_config_error_is_harmless(err_type)) {
-		drop_parsed_subfsal_ref(&args);
+		localio_drop_parsed_subfsal_ref(&args);
 		localio_export_args_release(&args);
 		return fsalstat(ERR_FSAL_INVAL, EINVAL);
 	}
@@ -356,13 +356,13 @@ fsal_status_t localio_update_export(struct fsal_module *fsal_hdl,
 					       err_type, original->sub_export,
 					       fsal_hdl);
 	fsal_put(sub_fsal);
-	schedule_republish(exp);
+	localio_schedule_republish(exp);
 	if (FSAL_IS_ERROR(status))
 		LogCrit(COMPONENT_FSAL,
 			"LOCALIO: export %u: sub-FSAL %s refused the update: %s",
 			(unsigned int)original->export_id, args.subfsal.name,
 			fsal_err_txt(status));
-	drop_parsed_subfsal_ref(&args);
+	localio_drop_parsed_subfsal_ref(&args);
 	localio_export_args_release(&args);
 	return status;
 }
@@ -380,8 +380,9 @@ struct access_rule {
 	uint32_t anon_gid;
 };
 
-static void rule_of(const struct export_perms *p,
-		    const struct export_perms *under, struct access_rule *r)
+static void localio_rule_of(const struct export_perms *p,
+			    const struct export_perms *under,
+			    struct access_rule *r)
 {
 	uint32_t set = p->set;
 	uint32_t options = p->options & p->set;
@@ -418,7 +419,7 @@ static void rule_of(const struct export_perms *p,
 		r->anon_gid = (uint32_t)under->anonymous_gid;
 }
 
-static int squash_strength(enum localio_squash s)
+static int localio_squash_strength(enum localio_squash s)
 {
 	switch (s) {
 	case LOCALIO_SQUASH_NONE:
@@ -440,23 +441,25 @@ static int squash_strength(enum localio_squash s)
  * strongest squash. NULL when the bypass cannot match RPC: a rule without
  * read access (Access_Type None or MDONLY), or squashing rules with
  * different anonymous ids. Caller holds the export's lock. */
-static const char *export_access(const struct gsh_export *gexp,
-				 struct localio_export_desc *desc)
+static const char *localio_export_access(const struct gsh_export *gexp,
+					 struct localio_export_desc *desc)
 {
 	struct access_rule all, r;
 	struct glist_head *node;
 	bool squashing_ids_differ = false;
 
-	rule_of(&gexp->export_perms, NULL, &all);
+	localio_rule_of(&gexp->export_perms, NULL, &all);
 	glist_for_each(node, &gexp->clients) {
-		rule_of(LOCALIO_CLIENT_PERMS(node), &gexp->export_perms, &r);
+		localio_rule_of(LOCALIO_CLIENT_PERMS(node), &gexp->export_perms,
+				&r);
 		all.read = all.read && r.read;
 		all.write = all.write && r.write;
 		if (r.squash != LOCALIO_SQUASH_NONE &&
 		    all.squash != LOCALIO_SQUASH_NONE &&
 		    (r.anon_uid != all.anon_uid || r.anon_gid != all.anon_gid))
 			squashing_ids_differ = true;
-		if (squash_strength(r.squash) > squash_strength(all.squash)) {
+		if (localio_squash_strength(r.squash) >
+		    localio_squash_strength(all.squash)) {
 			all.squash = r.squash;
 			all.anon_uid = r.anon_uid;
 			all.anon_gid = r.anon_gid;
@@ -486,7 +489,7 @@ int localio_export_publish_row(struct localio_export *exp, uint64_t generation,
 	/* Close-to-open for other clients needs no attribute setting: the
 	 * bypassing client says what it wrote (localio_export_wrote). */
 	pthread_rwlock_rdlock(LOCALIO_EXPORT_RWLOCK(gexp));
-	why_not = export_access(gexp, &desc);
+	why_not = localio_export_access(gexp, &desc);
 	pthread_rwlock_unlock(LOCALIO_EXPORT_RWLOCK(gexp));
 	if (admin_count != NULL &&
 	    *admin_count != __atomic_load_n(&export_admin_counter, __ATOMIC_ACQUIRE))

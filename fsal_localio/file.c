@@ -15,8 +15,8 @@ struct io_relay {
 	void *upper_arg;
 };
 
-static void io_done(struct fsal_obj_handle *sub_obj, fsal_status_t ret,
-		    void *obj_data, void *caller_data)
+static void localio_io_done(struct fsal_obj_handle *sub_obj, fsal_status_t ret,
+			    void *obj_data, void *caller_data)
 {
 	struct io_relay *relay = caller_data;
 	struct fsal_export *saved = op_ctx->fsal_export;
@@ -28,255 +28,150 @@ static void io_done(struct fsal_obj_handle *sub_obj, fsal_status_t ret,
 	gsh_free(relay);
 }
 
-static struct io_relay *io_relay_new(struct fsal_obj_handle *obj_hdl,
-				     struct localio_export *exp,
-				     fsal_async_cb done_cb, void *caller_arg)
+/* Made before the call goes down, while op_ctx names the LOCALIO export. */
+static struct io_relay *localio_io_relay_new(struct fsal_obj_handle *obj_hdl,
+					     fsal_async_cb done_cb,
+					     void *caller_arg)
 {
 	struct io_relay *relay = gsh_malloc(sizeof(*relay));
 
 	relay->obj_hdl = obj_hdl;
-	relay->exp = exp;
+	relay->exp = localio_current_export();
 	relay->upper_cb = done_cb;
 	relay->upper_arg = caller_arg;
 	return relay;
 }
 
-static void read2(struct fsal_obj_handle *obj_hdl, bool bypass,
-		  fsal_async_cb done_cb, struct fsal_io_arg *read_arg,
-		  void *caller_arg)
-{
-	struct localio_export *exp = localio_current_export();
-	struct fsal_obj_handle *sub = localio_sub(obj_hdl);
-	struct io_relay *relay = io_relay_new(obj_hdl, exp, done_cb,
-					      caller_arg);
-
-	LOCALIO_SUBCALL(exp, sub->obj_ops->read2(sub, bypass, io_done,
-						 read_arg, relay));
-}
-
-static void write2(struct fsal_obj_handle *obj_hdl, bool bypass,
-		   fsal_async_cb done_cb, struct fsal_io_arg *write_arg,
+void localio_read2(struct fsal_obj_handle *obj_hdl, bool bypass,
+		   fsal_async_cb done_cb, struct fsal_io_arg *read_arg,
 		   void *caller_arg)
 {
-	struct localio_export *exp = localio_current_export();
-	struct fsal_obj_handle *sub = localio_sub(obj_hdl);
-	struct io_relay *relay = io_relay_new(obj_hdl, exp, done_cb,
-					      caller_arg);
+	struct io_relay *relay =
+		localio_io_relay_new(obj_hdl, done_cb, caller_arg);
 
-	LOCALIO_SUBCALL(exp, sub->obj_ops->write2(sub, bypass, io_done,
-						  write_arg, relay));
+	LOCALIO_SUB_OBJ_VOID(obj_hdl, read2, bypass, localio_io_done, read_arg,
+			     relay);
 }
 
-static fsal_status_t open2(struct fsal_obj_handle *obj_hdl,
-			   struct state_t *state, fsal_openflags_t openflags,
-			   enum fsal_create_mode createmode, const char *name,
-			   struct fsal_attrlist *attrs_in,
-			   fsal_verifier_t verifier,
-			   struct fsal_obj_handle **new_obj,
-			   struct fsal_attrlist *attrs_out,
-			   bool *caller_perm_check
-			   LOCALIO_DIR_ATTRS_OUT(parent))
+void localio_write2(struct fsal_obj_handle *obj_hdl, bool bypass,
+		    fsal_async_cb done_cb, struct fsal_io_arg *write_arg,
+		    void *caller_arg)
 {
-	struct localio_export *exp = localio_current_export();
-	struct fsal_obj_handle *sub = localio_sub(obj_hdl);
-	struct fsal_obj_handle *sub_new = NULL;
-	fsal_status_t status;
+	struct io_relay *relay =
+		localio_io_relay_new(obj_hdl, done_cb, caller_arg);
 
-	LOCALIO_SUBCALL(exp, status = sub->obj_ops->open2(sub, state,
-							  openflags,
-							  createmode, name,
-							  attrs_in, verifier,
-							  &sub_new, attrs_out,
-							  caller_perm_check
-							  LOCALIO_PASS_DIR_ATTRS(parent)));
-	if (!FSAL_IS_ERROR(status) && sub_new == sub) {
+	LOCALIO_SUB_OBJ_VOID(obj_hdl, write2, bypass, localio_io_done,
+			     write_arg, relay);
+}
+
+fsal_status_t
+localio_open2(struct fsal_obj_handle *obj_hdl, struct state_t *state,
+	      fsal_openflags_t openflags, enum fsal_create_mode createmode,
+	      const char *name, struct fsal_attrlist *attrs_in,
+	      fsal_verifier_t verifier, struct fsal_obj_handle **new_obj,
+	      struct fsal_attrlist *attrs_out,
+	      bool *caller_perm_check LOCALIO_DIR_ATTRS_OUT(parent))
+{
+	struct fsal_obj_handle *sub_new = NULL;
+	fsal_status_t status = LOCALIO_SUB_OBJ_CALL(
+		obj_hdl, open2, state, openflags, createmode, name, attrs_in,
+		verifier, &sub_new, attrs_out,
+		caller_perm_check LOCALIO_PASS_DIR_ATTRS(parent));
+
+	if (!FSAL_IS_ERROR(status) && sub_new == localio_sub(obj_hdl)) {
 		/* opened by handle and the sub-FSAL named the object itself */
 		*new_obj = obj_hdl;
 		return status;
 	}
-	status = localio_wrap_result(exp, status, sub_new, new_obj);
-	if (!FSAL_IS_ERROR(status) && name != NULL)
-		localio_pub_child(exp, obj_hdl, name, *new_obj);
-	return status;
+	/* name is NULL when opened by handle: nothing to publish then */
+	return localio_wrap_child(status, obj_hdl, name, sub_new, new_obj);
 }
 
-static bool check_verifier(struct fsal_obj_handle *obj_hdl,
-			   fsal_verifier_t verifier)
+bool localio_check_verifier(struct fsal_obj_handle *obj_hdl,
+			    fsal_verifier_t verifier)
 {
-	struct localio_export *exp = localio_current_export();
-	struct fsal_obj_handle *sub = localio_sub(obj_hdl);
-	bool match;
-
-	LOCALIO_SUBCALL(exp, match = sub->obj_ops->check_verifier(sub,
-								  verifier));
-	return match;
+	return LOCALIO_SUB_OBJ_CALL(obj_hdl, check_verifier, verifier);
 }
 
-static fsal_openflags_t status2(struct fsal_obj_handle *obj_hdl,
-				struct state_t *state)
+fsal_openflags_t localio_status2(struct fsal_obj_handle *obj_hdl,
+				 struct state_t *state)
 {
-	struct localio_export *exp = localio_current_export();
-	struct fsal_obj_handle *sub = localio_sub(obj_hdl);
-	fsal_openflags_t flags;
-
-	LOCALIO_SUBCALL(exp, flags = sub->obj_ops->status2(sub, state));
-	return flags;
+	return LOCALIO_SUB_OBJ_CALL(obj_hdl, status2, state);
 }
 
-static fsal_status_t reopen2(struct fsal_obj_handle *obj_hdl,
-			     struct state_t *state, fsal_openflags_t openflags)
+fsal_status_t localio_reopen2(struct fsal_obj_handle *obj_hdl,
+			      struct state_t *state, fsal_openflags_t openflags)
 {
-	struct localio_export *exp = localio_current_export();
-	struct fsal_obj_handle *sub = localio_sub(obj_hdl);
-	fsal_status_t status;
-
-	LOCALIO_SUBCALL(exp, status = sub->obj_ops->reopen2(sub, state,
-							    openflags));
-	return status;
+	return LOCALIO_SUB_OBJ_CALL(obj_hdl, reopen2, state, openflags);
 }
 
-static fsal_status_t seek2(struct fsal_obj_handle *obj_hdl,
-			   struct state_t *state, struct io_info *info)
+fsal_status_t localio_seek2(struct fsal_obj_handle *obj_hdl,
+			    struct state_t *state, struct io_info *info)
 {
-	struct localio_export *exp = localio_current_export();
-	struct fsal_obj_handle *sub = localio_sub(obj_hdl);
-	fsal_status_t status;
-
-	LOCALIO_SUBCALL(exp, status = sub->obj_ops->seek2(sub, state, info));
-	return status;
+	return LOCALIO_SUB_OBJ_CALL(obj_hdl, seek2, state, info);
 }
 
-static fsal_status_t io_advise2(struct fsal_obj_handle *obj_hdl,
-				struct state_t *state, struct io_hints *hints)
+fsal_status_t localio_io_advise2(struct fsal_obj_handle *obj_hdl,
+				 struct state_t *state, struct io_hints *hints)
 {
-	struct localio_export *exp = localio_current_export();
-	struct fsal_obj_handle *sub = localio_sub(obj_hdl);
-	fsal_status_t status;
-
-	LOCALIO_SUBCALL(exp, status = sub->obj_ops->io_advise2(sub, state,
-							       hints));
-	return status;
+	return LOCALIO_SUB_OBJ_CALL(obj_hdl, io_advise2, state, hints);
 }
 
-static fsal_status_t commit2(struct fsal_obj_handle *obj_hdl, off_t offset,
-			     size_t len)
+fsal_status_t localio_commit2(struct fsal_obj_handle *obj_hdl, off_t offset,
+			      size_t len)
 {
-	struct localio_export *exp = localio_current_export();
-	struct fsal_obj_handle *sub = localio_sub(obj_hdl);
-	fsal_status_t status;
-
-	LOCALIO_SUBCALL(exp, status = sub->obj_ops->commit2(sub, offset, len));
-	return status;
+	return LOCALIO_SUB_OBJ_CALL(obj_hdl, commit2, offset, len);
 }
 
-static fsal_status_t lock_op2(struct fsal_obj_handle *obj_hdl,
-			      struct state_t *state, void *owner,
-			      fsal_lock_op_t lock_op,
-			      fsal_lock_param_t *request_lock,
-			      fsal_lock_param_t *conflicting_lock)
+fsal_status_t localio_lock_op2(struct fsal_obj_handle *obj_hdl,
+			       struct state_t *state, void *owner,
+			       fsal_lock_op_t lock_op,
+			       fsal_lock_param_t *request_lock,
+			       fsal_lock_param_t *conflicting_lock)
 {
-	struct localio_export *exp = localio_current_export();
-	struct fsal_obj_handle *sub = localio_sub(obj_hdl);
-	fsal_status_t status;
-
-	LOCALIO_SUBCALL(exp, status = sub->obj_ops->lock_op2(sub, state, owner,
-							     lock_op,
-							     request_lock,
-							     conflicting_lock));
-	return status;
+	return LOCALIO_SUB_OBJ_CALL(obj_hdl, lock_op2, state, owner, lock_op,
+				    request_lock, conflicting_lock);
 }
 
 /* Not wrapped by FSAL_NULL: delegations must reach the sub-FSAL. */
-static fsal_status_t lease_op2(struct fsal_obj_handle *obj_hdl,
-			       struct state_t *state, void *owner,
-			       fsal_deleg_t deleg)
+fsal_status_t localio_lease_op2(struct fsal_obj_handle *obj_hdl,
+				struct state_t *state, void *owner,
+				fsal_deleg_t deleg)
 {
-	struct localio_export *exp = localio_current_export();
-	struct fsal_obj_handle *sub = localio_sub(obj_hdl);
-	fsal_status_t status;
-
-	LOCALIO_SUBCALL(exp, status = sub->obj_ops->lease_op2(sub, state, owner,
-							      deleg));
-	return status;
+	return LOCALIO_SUB_OBJ_CALL(obj_hdl, lease_op2, state, owner, deleg);
 }
 
-static fsal_status_t setattr2(struct fsal_obj_handle *obj_hdl, bool bypass,
-			      struct state_t *state,
-			      struct fsal_attrlist *attrib_set)
+fsal_status_t localio_setattr2(struct fsal_obj_handle *obj_hdl, bool bypass,
+			       struct state_t *state,
+			       struct fsal_attrlist *attrib_set)
 {
-	struct localio_export *exp = localio_current_export();
-	struct fsal_obj_handle *sub = localio_sub(obj_hdl);
-	fsal_status_t status;
-
-	LOCALIO_SUBCALL(exp, status = sub->obj_ops->setattr2(sub, bypass, state,
-							     attrib_set));
-	return status;
+	return LOCALIO_SUB_OBJ_CALL(obj_hdl, setattr2, bypass, state,
+				    attrib_set);
 }
 
-static fsal_status_t close2(struct fsal_obj_handle *obj_hdl,
-			    struct state_t *state)
+fsal_status_t localio_close2(struct fsal_obj_handle *obj_hdl,
+			     struct state_t *state)
 {
-	struct localio_export *exp = localio_current_export();
-	struct fsal_obj_handle *sub = localio_sub(obj_hdl);
-	fsal_status_t status;
-
-	LOCALIO_SUBCALL(exp, status = sub->obj_ops->close2(sub, state));
-	return status;
+	return LOCALIO_SUB_OBJ_CALL(obj_hdl, close2, state);
 }
 
-static fsal_status_t close_(struct fsal_obj_handle *obj_hdl)
+fsal_status_t localio_close(struct fsal_obj_handle *obj_hdl)
 {
-	struct localio_export *exp = localio_current_export();
-	struct fsal_obj_handle *sub = localio_sub(obj_hdl);
-	fsal_status_t status;
-
-	LOCALIO_SUBCALL(exp, status = sub->obj_ops->close(sub));
-	return status;
+	return LOCALIO_SUB_OBJ_CALL(obj_hdl, close);
 }
 
-static fsal_status_t fallocate_(struct fsal_obj_handle *obj_hdl,
+fsal_status_t localio_fallocate(struct fsal_obj_handle *obj_hdl,
 				struct state_t *state, uint64_t offset,
 				uint64_t length, bool allocate)
 {
-	struct localio_export *exp = localio_current_export();
-	struct fsal_obj_handle *sub = localio_sub(obj_hdl);
-	fsal_status_t status;
-
-	LOCALIO_SUBCALL(exp, status = sub->obj_ops->fallocate(sub, state,
-							      offset, length,
-							      allocate));
-	return status;
+	return LOCALIO_SUB_OBJ_CALL(obj_hdl, fallocate, state, offset, length,
+				    allocate);
 }
 
 /* The pre-state io_advise is still in the ops table (seek was too, until
  * 6.5: ops_ganesha4.c). */
-static fsal_status_t io_advise(struct fsal_obj_handle *obj_hdl,
-			       struct io_hints *hints)
+fsal_status_t localio_io_advise(struct fsal_obj_handle *obj_hdl,
+				struct io_hints *hints)
 {
-	struct localio_export *exp = localio_current_export();
-	struct fsal_obj_handle *sub = localio_sub(obj_hdl);
-	fsal_status_t status;
-
-	LOCALIO_SUBCALL(exp, status = sub->obj_ops->io_advise(sub, hints));
-	return status;
-}
-
-void localio_file_ops_init(struct fsal_obj_ops *ops)
-{
-	ops->open2 = open2;
-	ops->check_verifier = check_verifier;
-	ops->status2 = status2;
-	ops->reopen2 = reopen2;
-	ops->read2 = read2;
-	ops->write2 = write2;
-	ops->seek2 = seek2;
-	ops->io_advise2 = io_advise2;
-	ops->commit2 = commit2;
-	ops->lock_op2 = lock_op2;
-	ops->lease_op2 = lease_op2;
-	ops->setattr2 = setattr2;
-	ops->close2 = close2;
-	ops->close = close_;
-	ops->fallocate = fallocate_;
-	ops->io_advise = io_advise;
+	return LOCALIO_SUB_OBJ_CALL(obj_hdl, io_advise, hints);
 }

@@ -28,23 +28,30 @@ fsal_status_t localio_wrap_result(struct localio_export *exp,
 	return status;
 }
 
-static void get_ref(struct fsal_obj_handle *obj_hdl)
+fsal_status_t localio_wrap_child(fsal_status_t status,
+				 struct fsal_obj_handle *dir, const char *name,
+				 struct fsal_obj_handle *sub_handle,
+				 struct fsal_obj_handle **out)
 {
 	struct localio_export *exp = localio_current_export();
-	struct fsal_obj_handle *sub = localio_sub(obj_hdl);
 
-	LOCALIO_SUBCALL(exp, sub->obj_ops->get_ref(sub));
+	status = localio_wrap_result(exp, status, sub_handle, out);
+	if (!FSAL_IS_ERROR(status))
+		localio_pub_child(exp, dir, name, *out);
+	return status;
 }
 
-static void put_ref(struct fsal_obj_handle *obj_hdl)
+static void localio_get_ref(struct fsal_obj_handle *obj_hdl)
 {
-	struct localio_export *exp = localio_current_export();
-	struct fsal_obj_handle *sub = localio_sub(obj_hdl);
-
-	LOCALIO_SUBCALL(exp, sub->obj_ops->put_ref(sub));
+	LOCALIO_SUB_OBJ_VOID(obj_hdl, get_ref);
 }
 
-static void release(struct fsal_obj_handle *obj_hdl)
+static void localio_put_ref(struct fsal_obj_handle *obj_hdl)
+{
+	LOCALIO_SUB_OBJ_VOID(obj_hdl, put_ref);
+}
+
+static void localio_handle_release(struct fsal_obj_handle *obj_hdl)
 {
 	struct localio_handle *hdl = localio_handle_of(obj_hdl);
 	struct localio_export *exp = localio_current_export();
@@ -58,34 +65,22 @@ static void release(struct fsal_obj_handle *obj_hdl)
 
 /* Not wrapped by FSAL_NULL: MDCACHE calls it when it finds two handles for
  * one object, and VFS merges share reservations there. */
-static fsal_status_t merge(struct fsal_obj_handle *orig_hdl,
-			   struct fsal_obj_handle *dupe_hdl)
+static fsal_status_t localio_merge(struct fsal_obj_handle *orig_hdl,
+				   struct fsal_obj_handle *dupe_hdl)
 {
-	struct localio_export *exp = localio_current_export();
-	struct fsal_obj_handle *sub = localio_sub(orig_hdl);
-	fsal_status_t status;
-
-	LOCALIO_SUBCALL(exp, status = sub->obj_ops->merge(sub,
-							  localio_sub(dupe_hdl)));
-	return status;
+	return LOCALIO_SUB_OBJ_CALL(orig_hdl, merge, localio_sub(dupe_hdl));
 }
 
-static fsal_status_t lookup(struct fsal_obj_handle *dir_hdl, const char *path,
-			    struct fsal_obj_handle **handle,
-			    struct fsal_attrlist *attrs_out)
+static fsal_status_t localio_lookup(struct fsal_obj_handle *dir_hdl,
+				    const char *path,
+				    struct fsal_obj_handle **handle,
+				    struct fsal_attrlist *attrs_out)
 {
-	struct localio_export *exp = localio_current_export();
-	struct fsal_obj_handle *sub = localio_sub(dir_hdl);
 	struct fsal_obj_handle *sub_handle = NULL;
-	fsal_status_t status;
+	fsal_status_t status = LOCALIO_SUB_OBJ_CALL(dir_hdl, lookup, path,
+						    &sub_handle, attrs_out);
 
-	LOCALIO_SUBCALL(exp, status = sub->obj_ops->lookup(sub, path,
-							   &sub_handle,
-							   attrs_out));
-	status = localio_wrap_result(exp, status, sub_handle, handle);
-	if (!FSAL_IS_ERROR(status))
-		localio_pub_child(exp, dir_hdl, path, *handle);
-	return status;
+	return localio_wrap_child(status, dir_hdl, path, sub_handle, handle);
 }
 
 /* readdir hands each entry's sub-handle to our callback, which wraps it and
@@ -97,11 +92,10 @@ struct readdir_relay {
 	void *upper_state;
 };
 
-static enum fsal_dir_result readdir_entry(const char *name,
-					  struct fsal_obj_handle *sub_handle,
-					  struct fsal_attrlist *attrs,
-					  void *dir_state,
-					  fsal_cookie_t cookie)
+static enum fsal_dir_result
+localio_readdir_entry(const char *name, struct fsal_obj_handle *sub_handle,
+		      struct fsal_attrlist *attrs, void *dir_state,
+		      fsal_cookie_t cookie)
 {
 	struct readdir_relay *relay = dir_state;
 	struct fsal_export *saved = op_ctx->fsal_export;
@@ -116,9 +110,10 @@ static enum fsal_dir_result readdir_entry(const char *name,
 	return result;
 }
 
-static fsal_status_t read_dirents(struct fsal_obj_handle *dir_hdl,
-			     fsal_cookie_t *whence, void *dir_state,
-			     fsal_readdir_cb cb, attrmask_t attrmask, bool *eof)
+static fsal_status_t localio_readdir(struct fsal_obj_handle *dir_hdl,
+				     fsal_cookie_t *whence, void *dir_state,
+				     fsal_readdir_cb cb, attrmask_t attrmask,
+				     bool *eof)
 {
 	struct localio_export *exp = localio_current_export();
 	struct fsal_obj_handle *sub = localio_sub(dir_hdl);
@@ -128,168 +123,105 @@ static fsal_status_t read_dirents(struct fsal_obj_handle *dir_hdl,
 	};
 	fsal_status_t status;
 
-	LOCALIO_SUBCALL(exp, status = sub->obj_ops->readdir(sub, whence,
-							    &relay,
-							    readdir_entry,
-							    attrmask, eof));
+	LOCALIO_SUBCALL(exp, status = sub->obj_ops->readdir(
+				     sub, whence, &relay, localio_readdir_entry,
+				     attrmask, eof));
 	return status;
 }
 
-static fsal_cookie_t compute_readdir_cookie(struct fsal_obj_handle *parent,
-					    const char *name)
+static fsal_cookie_t
+localio_compute_readdir_cookie(struct fsal_obj_handle *parent, const char *name)
 {
-	struct localio_export *exp = localio_current_export();
-	struct fsal_obj_handle *sub = localio_sub(parent);
-	fsal_cookie_t cookie;
-
-	LOCALIO_SUBCALL(exp, cookie = sub->obj_ops->compute_readdir_cookie(
-					sub, name));
-	return cookie;
+	return LOCALIO_SUB_OBJ_CALL(parent, compute_readdir_cookie, name);
 }
 
-static int dirent_cmp(struct fsal_obj_handle *parent, const char *name1,
-		      fsal_cookie_t cookie1, const char *name2,
-		      fsal_cookie_t cookie2)
+static int localio_dirent_cmp(struct fsal_obj_handle *parent, const char *name1,
+			      fsal_cookie_t cookie1, const char *name2,
+			      fsal_cookie_t cookie2)
 {
-	struct localio_export *exp = localio_current_export();
-	struct fsal_obj_handle *sub = localio_sub(parent);
-	int rc;
-
-	LOCALIO_SUBCALL(exp, rc = sub->obj_ops->dirent_cmp(sub, name1, cookie1,
-							   name2, cookie2));
-	return rc;
+	return LOCALIO_SUB_OBJ_CALL(parent, dirent_cmp, name1, cookie1, name2,
+				    cookie2);
 }
 
-static fsal_status_t mkdir_(struct fsal_obj_handle *dir_hdl, const char *name,
-			    struct fsal_attrlist *attrs_in,
-			    struct fsal_obj_handle **new_obj,
-			    struct fsal_attrlist *attrs_out
-			    LOCALIO_DIR_ATTRS_OUT(parent))
+static fsal_status_t
+localio_mkdir(struct fsal_obj_handle *dir_hdl, const char *name,
+	      struct fsal_attrlist *attrs_in, struct fsal_obj_handle **new_obj,
+	      struct fsal_attrlist *attrs_out LOCALIO_DIR_ATTRS_OUT(parent))
 {
-	struct localio_export *exp = localio_current_export();
-	struct fsal_obj_handle *sub = localio_sub(dir_hdl);
 	struct fsal_obj_handle *sub_handle = NULL;
-	fsal_status_t status;
+	fsal_status_t status = LOCALIO_SUB_OBJ_CALL(
+		dir_hdl, mkdir, name, attrs_in, &sub_handle,
+		attrs_out LOCALIO_PASS_DIR_ATTRS(parent));
 
-	LOCALIO_SUBCALL(exp, status = sub->obj_ops->mkdir(sub, name, attrs_in,
-							  &sub_handle,
-							  attrs_out
-							  LOCALIO_PASS_DIR_ATTRS(parent)));
-	status = localio_wrap_result(exp, status, sub_handle, new_obj);
-	if (!FSAL_IS_ERROR(status))
-		localio_pub_child(exp, dir_hdl, name, *new_obj);
-	return status;
+	return localio_wrap_child(status, dir_hdl, name, sub_handle, new_obj);
 }
 
-static fsal_status_t mknode(struct fsal_obj_handle *dir_hdl, const char *name,
-			    object_file_type_t nodetype,
-			    struct fsal_attrlist *attrs_in,
-			    struct fsal_obj_handle **new_obj,
-			    struct fsal_attrlist *attrs_out
-			    LOCALIO_DIR_ATTRS_OUT(parent))
+static fsal_status_t
+localio_mknode(struct fsal_obj_handle *dir_hdl, const char *name,
+	       object_file_type_t nodetype, struct fsal_attrlist *attrs_in,
+	       struct fsal_obj_handle **new_obj,
+	       struct fsal_attrlist *attrs_out LOCALIO_DIR_ATTRS_OUT(parent))
 {
-	struct localio_export *exp = localio_current_export();
-	struct fsal_obj_handle *sub = localio_sub(dir_hdl);
 	struct fsal_obj_handle *sub_handle = NULL;
-	fsal_status_t status;
+	fsal_status_t status = LOCALIO_SUB_OBJ_CALL(
+		dir_hdl, mknode, name, nodetype, attrs_in, &sub_handle,
+		attrs_out LOCALIO_PASS_DIR_ATTRS(parent));
 
-	LOCALIO_SUBCALL(exp, status = sub->obj_ops->mknode(sub, name, nodetype,
-							   attrs_in,
-							   &sub_handle,
-							   attrs_out
-							   LOCALIO_PASS_DIR_ATTRS(parent)));
-	status = localio_wrap_result(exp, status, sub_handle, new_obj);
-	if (!FSAL_IS_ERROR(status))
-		localio_pub_child(exp, dir_hdl, name, *new_obj);
-	return status;
+	return localio_wrap_child(status, dir_hdl, name, sub_handle, new_obj);
 }
 
-static fsal_status_t symlink_(struct fsal_obj_handle *dir_hdl,
-			      const char *name, const char *link_path,
-			      struct fsal_attrlist *attrs_in,
-			      struct fsal_obj_handle **new_obj,
-			      struct fsal_attrlist *attrs_out
-			      LOCALIO_DIR_ATTRS_OUT(parent))
+static fsal_status_t
+localio_symlink(struct fsal_obj_handle *dir_hdl, const char *name,
+		const char *link_path, struct fsal_attrlist *attrs_in,
+		struct fsal_obj_handle **new_obj,
+		struct fsal_attrlist *attrs_out LOCALIO_DIR_ATTRS_OUT(parent))
 {
-	struct localio_export *exp = localio_current_export();
-	struct fsal_obj_handle *sub = localio_sub(dir_hdl);
 	struct fsal_obj_handle *sub_handle = NULL;
-	fsal_status_t status;
+	fsal_status_t status = LOCALIO_SUB_OBJ_CALL(
+		dir_hdl, symlink, name, link_path, attrs_in, &sub_handle,
+		attrs_out LOCALIO_PASS_DIR_ATTRS(parent));
 
-	LOCALIO_SUBCALL(exp, status = sub->obj_ops->symlink(sub, name,
-							    link_path,
-							    attrs_in,
-							    &sub_handle,
-							    attrs_out
-							    LOCALIO_PASS_DIR_ATTRS(parent)));
-	status = localio_wrap_result(exp, status, sub_handle, new_obj);
-	if (!FSAL_IS_ERROR(status))
-		localio_pub_child(exp, dir_hdl, name, *new_obj);
-	return status;
+	return localio_wrap_child(status, dir_hdl, name, sub_handle, new_obj);
 }
 
-static fsal_status_t readlink_(struct fsal_obj_handle *obj_hdl,
-			       struct gsh_buffdesc *link_content, bool refresh)
+static fsal_status_t localio_readlink(struct fsal_obj_handle *obj_hdl,
+				      struct gsh_buffdesc *link_content,
+				      bool refresh)
 {
-	struct localio_export *exp = localio_current_export();
-	struct fsal_obj_handle *sub = localio_sub(obj_hdl);
-	fsal_status_t status;
-
-	LOCALIO_SUBCALL(exp, status = sub->obj_ops->readlink(sub, link_content,
-							     refresh));
-	return status;
+	return LOCALIO_SUB_OBJ_CALL(obj_hdl, readlink, link_content, refresh);
 }
 
-static fsal_status_t test_access(struct fsal_obj_handle *obj_hdl,
-				 fsal_accessflags_t access_type,
-				 fsal_accessflags_t *allowed,
-				 fsal_accessflags_t *denied, bool owner_skip)
+static fsal_status_t localio_test_access(struct fsal_obj_handle *obj_hdl,
+					 fsal_accessflags_t access_type,
+					 fsal_accessflags_t *allowed,
+					 fsal_accessflags_t *denied,
+					 bool owner_skip)
 {
-	struct localio_export *exp = localio_current_export();
-	struct fsal_obj_handle *sub = localio_sub(obj_hdl);
-	fsal_status_t status;
-
-	LOCALIO_SUBCALL(exp, status = sub->obj_ops->test_access(sub,
-								access_type,
-								allowed, denied,
-								owner_skip));
-	return status;
+	return LOCALIO_SUB_OBJ_CALL(obj_hdl, test_access, access_type, allowed,
+				    denied, owner_skip);
 }
 
-static fsal_status_t getattrs(struct fsal_obj_handle *obj_hdl,
-			      struct fsal_attrlist *attrs_out)
+static fsal_status_t localio_getattrs(struct fsal_obj_handle *obj_hdl,
+				      struct fsal_attrlist *attrs_out)
 {
-	struct localio_export *exp = localio_current_export();
-	struct fsal_obj_handle *sub = localio_sub(obj_hdl);
-	fsal_status_t status;
-
-	LOCALIO_SUBCALL(exp, status = sub->obj_ops->getattrs(sub, attrs_out));
-	return status;
+	return LOCALIO_SUB_OBJ_CALL(obj_hdl, getattrs, attrs_out);
 }
 
-static fsal_status_t link_(struct fsal_obj_handle *obj_hdl,
-			   struct fsal_obj_handle *destdir_hdl,
-			   const char *name
-			   LOCALIO_DIR_ATTRS_OUT(destdir))
+static fsal_status_t
+localio_link(struct fsal_obj_handle *obj_hdl,
+	     struct fsal_obj_handle *destdir_hdl,
+	     const char *name LOCALIO_DIR_ATTRS_OUT(destdir))
 {
-	struct localio_export *exp = localio_current_export();
-	struct fsal_obj_handle *sub = localio_sub(obj_hdl);
-	fsal_status_t status;
-
-	LOCALIO_SUBCALL(exp, status = sub->obj_ops->link(sub,
-							 localio_sub(destdir_hdl),
-							 name
-							 LOCALIO_PASS_DIR_ATTRS(destdir)));
-	return status;
+	return LOCALIO_SUB_OBJ_CALL(obj_hdl, link, localio_sub(destdir_hdl),
+				    name LOCALIO_PASS_DIR_ATTRS(destdir));
 }
 
-static fsal_status_t rename_(struct fsal_obj_handle *obj_hdl,
-			     struct fsal_obj_handle *olddir_hdl,
-			     const char *old_name,
-			     struct fsal_obj_handle *newdir_hdl,
-			     const char *new_name
-			     LOCALIO_DIR_ATTRS_OUT(olddir)
-			     LOCALIO_DIR_ATTRS_OUT(newdir))
+static fsal_status_t
+localio_rename(struct fsal_obj_handle *obj_hdl,
+	       struct fsal_obj_handle *olddir_hdl, const char *old_name,
+	       struct fsal_obj_handle *newdir_hdl,
+	       const char *new_name LOCALIO_DIR_ATTRS_OUT(olddir)
+		       LOCALIO_DIR_ATTRS_OUT(newdir))
 {
 	struct localio_export *exp = localio_current_export();
 	struct fsal_obj_handle *olddir = localio_sub(olddir_hdl);
@@ -305,9 +237,9 @@ static fsal_status_t rename_(struct fsal_obj_handle *obj_hdl,
 	return status;
 }
 
-static fsal_status_t unlink_(struct fsal_obj_handle *dir_hdl,
-			     struct fsal_obj_handle *obj_hdl, const char *name
-			     LOCALIO_DIR_ATTRS_OUT(parent))
+static fsal_status_t
+localio_unlink(struct fsal_obj_handle *dir_hdl, struct fsal_obj_handle *obj_hdl,
+	       const char *name LOCALIO_DIR_ATTRS_OUT(parent))
 {
 	struct localio_export *exp = localio_current_export();
 	struct fsal_obj_handle *dir = localio_sub(dir_hdl);
@@ -322,9 +254,10 @@ static fsal_status_t unlink_(struct fsal_obj_handle *dir_hdl,
 	return status;
 }
 
-static fsal_status_t handle_to_wire(const struct fsal_obj_handle *obj_hdl,
-				    fsal_digesttype_t output_type,
-				    struct gsh_buffdesc *fh_desc)
+static fsal_status_t
+localio_handle_to_wire(const struct fsal_obj_handle *obj_hdl,
+		       fsal_digesttype_t output_type,
+		       struct gsh_buffdesc *fh_desc)
 {
 	struct localio_export *exp = localio_current_export();
 	struct localio_handle *hdl = localio_handle_of(obj_hdl);
@@ -352,17 +285,14 @@ static fsal_status_t handle_to_wire(const struct fsal_obj_handle *obj_hdl,
 	return status;
 }
 
-static void handle_to_key(struct fsal_obj_handle *obj_hdl,
-			  struct gsh_buffdesc *fh_desc)
+static void localio_handle_to_key(struct fsal_obj_handle *obj_hdl,
+				  struct gsh_buffdesc *fh_desc)
 {
-	struct localio_export *exp = localio_current_export();
-	struct fsal_obj_handle *sub = localio_sub(obj_hdl);
-
-	LOCALIO_SUBCALL(exp, sub->obj_ops->handle_to_key(sub, fh_desc));
+	LOCALIO_SUB_OBJ_VOID(obj_hdl, handle_to_key, fh_desc);
 }
 
-static bool handle_cmp(struct fsal_obj_handle *obj_hdl1,
-		       struct fsal_obj_handle *obj_hdl2)
+static bool localio_handle_cmp(struct fsal_obj_handle *obj_hdl1,
+			       struct fsal_obj_handle *obj_hdl2)
 {
 	struct localio_export *exp = localio_current_export();
 	struct fsal_obj_handle *sub1 = localio_sub(obj_hdl1);
@@ -375,39 +305,75 @@ static bool handle_cmp(struct fsal_obj_handle *obj_hdl1,
 	return same;
 }
 
-static bool is_referral(struct fsal_obj_handle *obj_hdl,
-			struct fsal_attrlist *attrs, bool cache_attrs)
+static bool localio_is_referral(struct fsal_obj_handle *obj_hdl,
+				struct fsal_attrlist *attrs, bool cache_attrs)
 {
-	struct localio_export *exp = localio_current_export();
-	struct fsal_obj_handle *sub = localio_sub(obj_hdl);
-	bool referral;
-
-	LOCALIO_SUBCALL(exp, referral = sub->obj_ops->is_referral(sub, attrs,
-								  cache_attrs));
-	return referral;
+	return LOCALIO_SUB_OBJ_CALL(obj_hdl, is_referral, attrs, cache_attrs);
 }
 
 void localio_handle_ops_init(struct fsal_obj_ops *ops)
 {
-	ops->get_ref = get_ref;
-	ops->put_ref = put_ref;
-	ops->release = release;
-	ops->merge = merge;
-	ops->lookup = lookup;
-	ops->readdir = read_dirents;
-	ops->compute_readdir_cookie = compute_readdir_cookie;
-	ops->dirent_cmp = dirent_cmp;
-	ops->mkdir = mkdir_;
-	ops->mknode = mknode;
-	ops->symlink = symlink_;
-	ops->readlink = readlink_;
-	ops->test_access = test_access;
-	ops->getattrs = getattrs;
-	ops->link = link_;
-	ops->rename = rename_;
-	ops->unlink = unlink_;
-	ops->handle_to_wire = handle_to_wire;
-	ops->handle_to_key = handle_to_key;
-	ops->handle_cmp = handle_cmp;
-	ops->is_referral = is_referral;
+	/* Every op not set below is Ganesha's default (ERR_FSAL_NOTSUPP). */
+	fsal_default_obj_ops_init(ops);
+
+	ops->get_ref = localio_get_ref;
+	ops->put_ref = localio_put_ref;
+	ops->release = localio_handle_release;
+	ops->merge = localio_merge;
+	ops->lookup = localio_lookup;
+	ops->readdir = localio_readdir;
+	ops->compute_readdir_cookie = localio_compute_readdir_cookie;
+	ops->dirent_cmp = localio_dirent_cmp;
+	ops->mkdir = localio_mkdir;
+	ops->mknode = localio_mknode;
+	ops->symlink = localio_symlink;
+	ops->readlink = localio_readlink;
+	ops->test_access = localio_test_access;
+	ops->getattrs = localio_getattrs;
+	ops->link = localio_link;
+	ops->rename = localio_rename;
+	ops->unlink = localio_unlink;
+	ops->handle_to_wire = localio_handle_to_wire;
+	ops->handle_to_key = localio_handle_to_key;
+	ops->handle_cmp = localio_handle_cmp;
+	ops->is_referral = localio_is_referral;
+
+	/* file.c */
+	ops->open2 = localio_open2;
+	ops->check_verifier = localio_check_verifier;
+	ops->status2 = localio_status2;
+	ops->reopen2 = localio_reopen2;
+	ops->read2 = localio_read2;
+	ops->write2 = localio_write2;
+	ops->seek2 = localio_seek2;
+	ops->io_advise2 = localio_io_advise2;
+	ops->commit2 = localio_commit2;
+	ops->lock_op2 = localio_lock_op2;
+	ops->lease_op2 = localio_lease_op2;
+	ops->setattr2 = localio_setattr2;
+	ops->close2 = localio_close2;
+	ops->close = localio_close;
+	ops->fallocate = localio_fallocate;
+	ops->io_advise = localio_io_advise;
+
+	/* xattrs.c */
+	ops->getxattrs = localio_getxattrs;
+	ops->setxattrs = localio_setxattrs;
+	ops->removexattrs = localio_removexattrs;
+	ops->listxattrs = localio_listxattrs;
+	ops->list_ext_attrs = localio_list_ext_attrs;
+	ops->getextattr_id_by_name = localio_getextattr_id_by_name;
+	ops->getextattr_value_by_name = localio_getextattr_value_by_name;
+	ops->getextattr_value_by_id = localio_getextattr_value_by_id;
+	ops->setextattr_value = localio_setextattr_value;
+	ops->setextattr_value_by_id = localio_setextattr_value_by_id;
+	ops->remove_extattr_by_id = localio_remove_extattr_by_id;
+	ops->remove_extattr_by_name = localio_remove_extattr_by_name;
+
+	/* layout.c */
+	ops->layoutget = localio_layoutget;
+	ops->layoutreturn = localio_layoutreturn;
+	ops->layoutcommit = localio_layoutcommit;
+
+	localio_version_obj_ops_init(ops);
 }

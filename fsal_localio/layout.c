@@ -2,47 +2,22 @@
  * layouts keeps doing so under LOCALIO. */
 #include "localio_methods.h"
 
-static nfsstat4 layoutget(struct fsal_obj_handle *obj_hdl, XDR *loc_body,
-			  const struct fsal_layoutget_arg *arg,
-			  struct fsal_layoutget_res *res)
+nfsstat4 localio_layoutget(struct fsal_obj_handle *obj_hdl, XDR *loc_body,
+			   const struct fsal_layoutget_arg *arg,
+			   struct fsal_layoutget_res *res)
 {
-	struct localio_export *exp = localio_current_export();
-	struct fsal_obj_handle *sub = localio_sub(obj_hdl);
-	nfsstat4 status;
-
-	LOCALIO_SUBCALL(exp, status = sub->obj_ops->layoutget(sub, loc_body,
-							      arg, res));
-	return status;
+	return LOCALIO_SUB_OBJ_CALL(obj_hdl, layoutget, loc_body, arg, res);
 }
 
-static nfsstat4 layoutreturn(struct fsal_obj_handle *obj_hdl, XDR *lrf_body,
-			     const struct fsal_layoutreturn_arg *arg)
+nfsstat4 localio_layoutreturn(struct fsal_obj_handle *obj_hdl, XDR *lrf_body,
+			      const struct fsal_layoutreturn_arg *arg)
 {
-	struct localio_export *exp = localio_current_export();
-	struct fsal_obj_handle *sub = localio_sub(obj_hdl);
-	nfsstat4 status;
-
-	LOCALIO_SUBCALL(exp, status = sub->obj_ops->layoutreturn(sub, lrf_body,
-								 arg));
-	return status;
+	return LOCALIO_SUB_OBJ_CALL(obj_hdl, layoutreturn, lrf_body, arg);
 }
 
-static nfsstat4 layoutcommit(struct fsal_obj_handle *obj_hdl, XDR *lou_body,
-			     const struct fsal_layoutcommit_arg *arg,
-			     struct fsal_layoutcommit_res *res)
+nfsstat4 localio_layoutcommit(struct fsal_obj_handle *obj_hdl, XDR *lou_body,
+			      const struct fsal_layoutcommit_arg *arg,
+			      struct fsal_layoutcommit_res *res)
 {
-	struct localio_export *exp = localio_current_export();
-	struct fsal_obj_handle *sub = localio_sub(obj_hdl);
-	nfsstat4 status;
-
-	LOCALIO_SUBCALL(exp, status = sub->obj_ops->layoutcommit(sub, lou_body,
-								 arg, res));
-	return status;
-}
-
-void localio_layout_ops_init(struct fsal_obj_ops *ops)
-{
-	ops->layoutget = layoutget;
-	ops->layoutreturn = layoutreturn;
-	ops->layoutcommit = layoutcommit;
+	return LOCALIO_SUB_OBJ_CALL(obj_hdl, layoutcommit, lou_body, arg, res);
 }

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 /* True if `path` has a component that is exactly "..". */
-static bool has_dotdot_component(const char *path)
+static bool localio_has_dotdot_component(const char *path)
 {
 	const char *p = path;
 
@@ -25,7 +25,7 @@ static bool has_dotdot_component(const char *path)
 	return false;
 }
 
-static bool absolute_path_valid(const char *path, const char **why)
+static bool localio_absolute_path_valid(const char *path, const char **why)
 {
 	if (path == NULL || path[0] == '\0') {
 		*why = "is empty";
@@ -44,11 +44,11 @@ static bool absolute_path_valid(const char *path, const char **why)
 
 bool localio_client_root_valid(const char *path, const char **why)
 {
-	if (!absolute_path_valid(path, why))
+	if (!localio_absolute_path_valid(path, why))
 		return false;
 	/* A client resolves files beneath this root; ".." would let the
 	 * configured root point somewhere other than what it reads as. */
-	if (has_dotdot_component(path)) {
+	if (localio_has_dotdot_component(path)) {
 		*why = "must not contain a \"..\" component";
 		return false;
 	}
@@ -57,7 +57,7 @@ bool localio_client_root_valid(const char *path, const char **why)
 
 bool localio_map_path_valid(const char *path, const char **why)
 {
-	return absolute_path_valid(path, why);
+	return localio_absolute_path_valid(path, why);
 }
 
 int localio_map_group_resolve(const char *name, gid_t *gid)

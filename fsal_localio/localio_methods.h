@@ -12,6 +12,8 @@
 #include "ganesha_compat.h"
 #include "config_parsing.h"
 #include "localio_config.h"
+#include "localio/fh_format.h"
+#include "nfs_fh.h"
 
 /* The FSAL's name: Ganesha loads it from <Plugins_Dir>/libfsallocalio.so */
 #define LOCALIO_FSAL_NAME "LOCALIO"
@@ -32,9 +34,11 @@ struct localio_export {
 	bool kernel_handles;	/* over FSAL_VFS: handles resolve from the kernel */
 };
 
-/* Largest FSAL opaque a handle_to_wire may produce (NFSv4's 128-byte
- * handle less Ganesha's header). */
-#define LOCALIO_MAX_OPAQUE 128
+/* Largest FSAL opaque a handle_to_wire may produce: an NFSv4 handle
+ * (NFS4_FHSIZE) less Ganesha's header before the opaque (nfs_fh.h). The
+ * map keeps opaques up to kMapMaxHandleLen (map_layout.h); longer ones are
+ * not published and go through RPC. */
+#define LOCALIO_MAX_OPAQUE (NFS4_FHSIZE - offsetof(file_handle_v4_t, fsopaque))
 
 /* LOCALIO WROTE: a client wrote the object `opaque` of export `export_id`
  * behind Ganesha's back; MDCACHE's attributes of it are dropped, so the
@@ -50,6 +54,10 @@ uint32_t localio_export_wrote(uint16_t export_id, const void *opaque,
  * (-EAGAIN when an export update came since). 0 or a negative errno. */
 int localio_export_publish_row(struct localio_export *exp, uint64_t generation,
 			       const uint64_t *admin_count);
+
+/* The layout of Ganesha's wire handles, taken from its headers (nfs_fh.h):
+ * the descriptor the map publishes for clients (publish.c). */
+struct localio_fh_format localio_ganesha_fh_format(void);
 
 /* Publishing to the shared map (publish.c); no-ops while the LOCALIO
  * server is not running or the export is not in the map. The handles are
@@ -141,12 +149,112 @@ fsal_status_t localio_update_export(struct fsal_module *fsal_hdl,
 				    struct fsal_export *original,
 				    struct fsal_module *updated_super);
 
-/* Ops tables: one init function per table, each in its own file. */
+/* Ops tables, each filled by one function, as FSAL_NULL does: the export
+ * ops by localio_export_ops_init (export.c), the object ops by
+ * localio_handle_ops_init (handle.c); each adds the ops of its Ganesha
+ * version (localio_version_*_ops_init). */
 void localio_export_ops_init(struct export_ops *ops);
-void localio_handle_ops_init(struct fsal_obj_ops *ops);	/* handle.c */
-void localio_file_ops_init(struct fsal_obj_ops *ops);	/* file.c */
-void localio_xattr_ops_init(struct fsal_obj_ops *ops);	/* xattrs.c */
-void localio_layout_ops_init(struct fsal_obj_ops *ops);	/* layout.c */
+void localio_handle_ops_init(struct fsal_obj_ops *ops);
+
+/* Object ops defined outside handle.c, for localio_handle_ops_init. */
+/* open, I/O, locks, setattr, close (file.c) */
+fsal_status_t
+localio_open2(struct fsal_obj_handle *obj_hdl, struct state_t *state,
+	      fsal_openflags_t openflags, enum fsal_create_mode createmode,
+	      const char *name, struct fsal_attrlist *attrs_in,
+	      fsal_verifier_t verifier, struct fsal_obj_handle **new_obj,
+	      struct fsal_attrlist *attrs_out,
+	      bool *caller_perm_check LOCALIO_DIR_ATTRS_OUT(parent));
+bool localio_check_verifier(struct fsal_obj_handle *obj_hdl,
+			    fsal_verifier_t verifier);
+fsal_openflags_t localio_status2(struct fsal_obj_handle *obj_hdl,
+				 struct state_t *state);
+fsal_status_t localio_reopen2(struct fsal_obj_handle *obj_hdl,
+			      struct state_t *state,
+			      fsal_openflags_t openflags);
+void localio_read2(struct fsal_obj_handle *obj_hdl, bool bypass,
+		   fsal_async_cb done_cb, struct fsal_io_arg *read_arg,
+		   void *caller_arg);
+void localio_write2(struct fsal_obj_handle *obj_hdl, bool bypass,
+		    fsal_async_cb done_cb, struct fsal_io_arg *write_arg,
+		    void *caller_arg);
+fsal_status_t localio_seek2(struct fsal_obj_handle *obj_hdl,
+			    struct state_t *state, struct io_info *info);
+fsal_status_t localio_io_advise2(struct fsal_obj_handle *obj_hdl,
+				 struct state_t *state, struct io_hints *hints);
+fsal_status_t localio_commit2(struct fsal_obj_handle *obj_hdl, off_t offset,
+			      size_t len);
+fsal_status_t localio_lock_op2(struct fsal_obj_handle *obj_hdl,
+			       struct state_t *state, void *owner,
+			       fsal_lock_op_t lock_op,
+			       fsal_lock_param_t *request_lock,
+			       fsal_lock_param_t *conflicting_lock);
+fsal_status_t localio_lease_op2(struct fsal_obj_handle *obj_hdl,
+				struct state_t *state, void *owner,
+				fsal_deleg_t deleg);
+fsal_status_t localio_setattr2(struct fsal_obj_handle *obj_hdl, bool bypass,
+			       struct state_t *state,
+			       struct fsal_attrlist *attrib_set);
+fsal_status_t localio_close2(struct fsal_obj_handle *obj_hdl,
+			     struct state_t *state);
+fsal_status_t localio_close(struct fsal_obj_handle *obj_hdl);
+fsal_status_t localio_fallocate(struct fsal_obj_handle *obj_hdl,
+				struct state_t *state, uint64_t offset,
+				uint64_t length, bool allocate);
+fsal_status_t localio_io_advise(struct fsal_obj_handle *obj_hdl,
+				struct io_hints *hints);
+/* extended attributes (xattrs.c) */
+fsal_status_t localio_getxattrs(struct fsal_obj_handle *obj_hdl,
+				xattrkey4 *xa_name, xattrvalue4 *xa_value);
+fsal_status_t localio_setxattrs(struct fsal_obj_handle *obj_hdl,
+				setxattr_option4 option, xattrkey4 *xa_name,
+				xattrvalue4 *xa_value);
+fsal_status_t localio_removexattrs(struct fsal_obj_handle *obj_hdl,
+				   xattrkey4 *xa_name);
+fsal_status_t localio_listxattrs(struct fsal_obj_handle *obj_hdl,
+				 count4 la_maxcount, nfs_cookie4 *la_cookie,
+				 bool_t *lr_eof, xattrlist4 *lr_names);
+fsal_status_t localio_list_ext_attrs(struct fsal_obj_handle *obj_hdl,
+				     unsigned int cookie,
+				     struct fsal_xattrent *xattrs_tab,
+				     unsigned int xattrs_tabsize,
+				     unsigned int *nb_returned,
+				     int *end_of_list);
+fsal_status_t localio_getextattr_id_by_name(struct fsal_obj_handle *obj_hdl,
+					    const char *xattr_name,
+					    unsigned int *xattr_id);
+fsal_status_t localio_getextattr_value_by_name(struct fsal_obj_handle *obj_hdl,
+					       const char *xattr_name,
+					       void *buffer_addr,
+					       size_t buffer_size,
+					       size_t *output_size);
+fsal_status_t localio_getextattr_value_by_id(struct fsal_obj_handle *obj_hdl,
+					     unsigned int xattr_id,
+					     void *buffer_addr,
+					     size_t buffer_size,
+					     size_t *output_size);
+fsal_status_t localio_setextattr_value(struct fsal_obj_handle *obj_hdl,
+				       const char *xattr_name,
+				       void *buffer_addr, size_t buffer_size,
+				       int create);
+fsal_status_t localio_setextattr_value_by_id(struct fsal_obj_handle *obj_hdl,
+					     unsigned int xattr_id,
+					     void *buffer_addr,
+					     size_t buffer_size);
+fsal_status_t localio_remove_extattr_by_id(struct fsal_obj_handle *obj_hdl,
+					   unsigned int xattr_id);
+fsal_status_t localio_remove_extattr_by_name(struct fsal_obj_handle *obj_hdl,
+					     const char *xattr_name);
+/* pNFS layouts (layout.c) */
+nfsstat4 localio_layoutget(struct fsal_obj_handle *obj_hdl, XDR *loc_body,
+			   const struct fsal_layoutget_arg *arg,
+			   struct fsal_layoutget_res *res);
+nfsstat4 localio_layoutreturn(struct fsal_obj_handle *obj_hdl, XDR *lrf_body,
+			      const struct fsal_layoutreturn_arg *arg);
+nfsstat4 localio_layoutcommit(struct fsal_obj_handle *obj_hdl, XDR *lou_body,
+			      const struct fsal_layoutcommit_arg *arg,
+			      struct fsal_layoutcommit_res *res);
+
 /* The ops of one Ganesha version only (ops_ganesha<major>.c). */
 void localio_version_module_ops_init(struct fsal_ops *ops);
 void localio_version_export_ops_init(struct export_ops *ops);
@@ -164,6 +272,14 @@ fsal_status_t localio_wrap_result(struct localio_export *exp,
 				  fsal_status_t status,
 				  struct fsal_obj_handle *sub_handle,
 				  struct fsal_obj_handle **out);
+
+/* Completes an op that found or made `name` in dir (a LOCALIO handle) as
+ * localio_wrap_result does, and publishes the result as that child. Runs
+ * with op_ctx on the LOCALIO export. */
+fsal_status_t localio_wrap_child(fsal_status_t status,
+				 struct fsal_obj_handle *dir, const char *name,
+				 struct fsal_obj_handle *sub_handle,
+				 struct fsal_obj_handle **out);
 
 static inline struct localio_export *localio_export_of(struct fsal_export *exp)
 {
@@ -201,6 +317,67 @@ static inline struct fsal_obj_handle *localio_sub(
 		op_ctx->fsal_export = (exp)->export.sub_export;		\
 		call;							\
 		op_ctx->fsal_export = localio_saved_export_;		\
+	} while (0)
+
+/* The body of an op that only passes down: calls the sub-FSAL's `op` on
+ * the sub handle of obj_hdl (a LOCALIO handle; the arguments after it
+ * follow), with op_ctx switched as LOCALIO_SUBCALL does, and yields what it
+ * returns. Not for ops that return void. */
+#define LOCALIO_SUB_OBJ_CALL(obj_hdl, op, ...)                            \
+	({                                                                \
+		struct localio_export *const localio_exp_ =               \
+			localio_current_export();                         \
+		struct fsal_obj_handle *const localio_sub_ =              \
+			localio_sub(obj_hdl);                             \
+		__typeof__(localio_sub_->obj_ops->op(                     \
+			localio_sub_, ##__VA_ARGS__)) localio_ret_;       \
+                                                                          \
+		LOCALIO_SUBCALL(localio_exp_,                             \
+				localio_ret_ = localio_sub_->obj_ops->op( \
+					localio_sub_, ##__VA_ARGS__));    \
+		localio_ret_;                                             \
+	})
+
+/* The same for an op that returns void. */
+#define LOCALIO_SUB_OBJ_VOID(obj_hdl, op, ...)                             \
+	do {                                                               \
+		struct localio_export *const localio_exp_ =                \
+			localio_current_export();                          \
+		struct fsal_obj_handle *const localio_sub_ =               \
+			localio_sub(obj_hdl);                              \
+                                                                           \
+		LOCALIO_SUBCALL(localio_exp_,                              \
+				localio_sub_->obj_ops->op(localio_sub_,    \
+							  ##__VA_ARGS__)); \
+	} while (0)
+
+/* The same two for an export op, on the sub-export of exp_hdl (a LOCALIO
+ * export). */
+#define LOCALIO_SUB_EXPORT_CALL(exp_hdl, op, ...)                        \
+	({                                                               \
+		struct localio_export *const localio_exp_ =              \
+			localio_export_of(exp_hdl);                      \
+		struct fsal_export *const localio_sub_ =                 \
+			localio_exp_->export.sub_export;                 \
+		__typeof__(localio_sub_->exp_ops.op(                     \
+			localio_sub_, ##__VA_ARGS__)) localio_ret_;      \
+                                                                         \
+		LOCALIO_SUBCALL(localio_exp_,                            \
+				localio_ret_ = localio_sub_->exp_ops.op( \
+					localio_sub_, ##__VA_ARGS__));   \
+		localio_ret_;                                            \
+	})
+
+#define LOCALIO_SUB_EXPORT_VOID(exp_hdl, op, ...)                         \
+	do {                                                              \
+		struct localio_export *const localio_exp_ =               \
+			localio_export_of(exp_hdl);                       \
+		struct fsal_export *const localio_sub_ =                  \
+			localio_exp_->export.sub_export;                  \
+                                                                          \
+		LOCALIO_SUBCALL(localio_exp_,                             \
+				localio_sub_->exp_ops.op(localio_sub_,    \
+							 ##__VA_ARGS__)); \
 	} while (0)
 
 #endif /* LOCALIO_METHODS_H */

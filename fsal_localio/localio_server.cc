@@ -121,6 +121,7 @@ int Server::Start(const localio_server_params& p, std::string* err) {
   // write access there, and only there.
   config.hello_mode = MapHelloMode(p.map_mode);
   config.gid = p.map_gid;
+  config.fh_format = p.fh_format;
   std::unique_ptr<MapWriter> map;
   MapStatus st = MapWriter::Create(config, &map);
   if (!st.ok()) {

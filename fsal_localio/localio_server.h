@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "localio/fh_format.h"
 #include "localio/map_enums.h"
 
 #ifdef __cplusplus
@@ -34,6 +35,10 @@ struct localio_server_params {
 	uint16_t nfs_port;	/* this server's NFS port, for the map header */
 	const char *bind_addr;	/* numeric address NFS is bound to */
 	bool register_rpcbind;	/* SET 400122 v1 with rpcbind at start */
+	/* The layout of the server's wire handles, published in the map
+	 * header: the FSAL derives it from Ganesha's headers
+	 * (localio_ganesha_fh_format). */
+	struct localio_fh_format fh_format;
 	/* LOCALIO WROTE, once per handle on the listener's thread: drop the
 	 * cached attributes of export_id's object `opaque`; 0 or a positive
 	 * errno. NULL: WROTE is PROC_UNAVAIL. */

@@ -60,8 +60,9 @@ void localio_config_error(struct config_error_type *err_type,
 	err_type->invalid = true;
 }
 
-static int module_config_commit(void *node, void *link_mem, void *self_struct,
-				struct config_error_type *err_type)
+static int localio_module_config_commit(void *node, void *link_mem,
+					void *self_struct,
+					struct config_error_type *err_type)
 {
 	struct localio_module_config *cfg = self_struct;
 	const char *why = NULL;
@@ -134,7 +135,7 @@ struct config_block localio_module_param_block = {
 	.blk_desc.flags = CONFIG_UNIQUE,
 	.blk_desc.u.blk.init = noop_conf_init,
 	.blk_desc.u.blk.params = module_params,
-	.blk_desc.u.blk.commit = module_config_commit
+	.blk_desc.u.blk.commit = localio_module_config_commit
 };
 
 void localio_module_config_release(struct localio_module_config *cfg)
@@ -154,7 +155,7 @@ bool localio_module_config_load(config_file_t config,
 	return config_error_is_harmless(err_type);
 }
 
-static void log_module_config(const struct localio_module_config *cfg)
+static void localio_log_module_config(const struct localio_module_config *cfg)
 {
 	LogInfo(COMPONENT_FSAL,
 		"LOCALIO: Map_Path = %s, Map_Mode = 0%03o, Map_Group = %s, Max_Entries = %u, Port = %u",
@@ -163,7 +164,7 @@ static void log_module_config(const struct localio_module_config *cfg)
 		cfg->max_entries, (unsigned int)cfg->port);
 }
 
-static void log_sink(int level, const char *message)
+static void localio_log_to_ganesha(int level, const char *message)
 {
 	switch (level) {
 	case LOCALIO_SERVER_LOG_DEBUG:
@@ -183,7 +184,7 @@ static void log_sink(int level, const char *message)
 
 /* The numeric address NFS listens on; the LOCALIO listener binds to the
  * same one so that clients reach it where they reach NFS. */
-static void nfs_bind_address(char *buf, size_t len)
+static void localio_nfs_bind_address(char *buf, size_t len)
 {
 	const struct sockaddr_storage *ss =
 		(const struct sockaddr_storage *)&nfs_param.core_param.bind_addr;
@@ -211,7 +212,7 @@ static void nfs_bind_address(char *buf, size_t len)
 
 /* Starts the map and the LOCALIO listener. A failure is logged and leaves
  * every export working through RPC, without the bypass. */
-static void start_server(const struct localio_module_config *cfg)
+static void localio_start_server(const struct localio_module_config *cfg)
 {
 	char bind_addr[INET6_ADDRSTRLEN];
 	char err[512] = "";
@@ -224,14 +225,15 @@ static void start_server(const struct localio_module_config *cfg)
 		.nfs_port = nfs_param.core_param.port[P_NFS],
 		.bind_addr = bind_addr,
 		.register_rpcbind = true,
+		.fh_format = localio_ganesha_fh_format(),
 		.on_wrote = localio_export_wrote,
 	};
 	int rc;
 
 	if (localio_server_running())
 		return;
-	localio_server_set_log_sink(log_sink);
-	nfs_bind_address(bind_addr, sizeof(bind_addr));
+	localio_server_set_log_sink(localio_log_to_ganesha);
+	localio_nfs_bind_address(bind_addr, sizeof(bind_addr));
 	rc = localio_server_start(&params, err, sizeof(err));
 	if (rc != 0) {
 		LogCrit(COMPONENT_FSAL,
@@ -245,9 +247,9 @@ static void start_server(const struct localio_module_config *cfg)
 		 (unsigned int)localio_server_port());
 }
 
-static fsal_status_t init_config(struct fsal_module *fsal_hdl,
-				 config_file_t config_struct,
-				 struct config_error_type *err_type)
+static fsal_status_t localio_init_config(struct fsal_module *fsal_hdl,
+					 config_file_t config_struct,
+					 struct config_error_type *err_type)
 {
 	struct localio_fsal_module *me =
 		container_of(fsal_hdl, struct localio_fsal_module, module);
@@ -259,15 +261,15 @@ static fsal_status_t init_config(struct fsal_module *fsal_hdl,
 		return fsalstat(ERR_FSAL_INVAL, EINVAL);
 	}
 	display_fsinfo(fsal_hdl);
-	log_module_config(&me->config);
+	localio_log_module_config(&me->config);
 	LogEvent(COMPONENT_FSAL,
 		 "LOCALIO: FSAL loaded and initialised (map %s, up to %u entries)",
 		 me->config.map_path, me->config.max_entries);
-	start_server(&me->config);
+	localio_start_server(&me->config);
 	return fsalstat(ERR_FSAL_NO_ERROR, 0);
 }
 
-static void dump_config(struct fsal_module *fsal_hdl, int log_fd)
+static void localio_dump_config(struct fsal_module *fsal_hdl, int log_fd)
 {
 	struct localio_fsal_module *me =
 		container_of(fsal_hdl, struct localio_fsal_module, module);
@@ -283,7 +285,7 @@ static void dump_config(struct fsal_module *fsal_hdl, int log_fd)
 /* The version of the Ganesha that loads us, "X.Y" of the
  * libganesha_nfsd.so.X.Y that defines register_fsal in this process (the
  * dynamic linker opens it by its soname). False when there is none. */
-static bool server_version(char *buf, size_t len)
+static bool localio_server_version(char *buf, size_t len)
 {
 	static const char prefix[] = "libganesha_nfsd.so.";
 	int (*const probe)(struct fsal_module *, const char *, uint32_t,
@@ -306,7 +308,7 @@ static bool server_version(char *buf, size_t len)
 /* True when `version` is one this tree builds for (CMake's list): their
  * DisplayLogComponentLevel and COMPONENT_FSAL/NIV_CRIT are the same, so a
  * build for one may write to the log of the other. */
-static bool known_version(const char *version)
+static bool localio_known_version(const char *version)
 {
 	static const char supported[] = LOCALIO_GANESHA_SUPPORTED;
 	const char *p = supported;
@@ -327,7 +329,7 @@ static bool known_version(const char *version)
  * its logger, and only on a version whose logger is known; Ganesha then
  * reports that the module did not register, fails the exports that name
  * LOCALIO and serves the others. */
-static void refuse_server(const char *server)
+static void localio_refuse_server(const char *server)
 {
 	char msg[512];
 
@@ -338,7 +340,7 @@ static void refuse_server(const char *server)
 		 server[0] != '\0' ? server : "this server");
 	/* Ganesha's log may be a file or syslog: stderr alone could be lost. */
 	fprintf(stderr, "%s\n", msg);
-	if (server[0] != '\0' && known_version(server))
+	if (server[0] != '\0' && localio_known_version(server))
 		DisplayLogComponentLevel(COMPONENT_FSAL, __FILE__, __LINE__,
 					 __func__, NIV_CRIT, "%s", msg);
 }
@@ -350,9 +352,9 @@ MODULE_INIT static void localio_fsal_load(void)
 	struct fsal_module *me = &LOCALIO.module;
 	char server[32] = "";
 
-	if (!server_version(server, sizeof(server)) ||
+	if (!localio_server_version(server, sizeof(server)) ||
 	    strcmp(server, GANESHA_VERSION) != 0) {
-		refuse_server(server);
+		localio_refuse_server(server);
 		return;
 	}
 	if (register_fsal(me, LOCALIO_FSAL_NAME, FSAL_MAJOR_VERSION,
@@ -362,18 +364,13 @@ MODULE_INIT static void localio_fsal_load(void)
 		return;
 	}
 	registered = true;
-	me->m_ops.init_config = init_config;
-	me->m_ops.dump_config = dump_config;
+	me->m_ops.init_config = localio_init_config;
+	me->m_ops.dump_config = localio_dump_config;
 	me->m_ops.create_export = localio_create_export;
 	me->m_ops.update_export = localio_update_export;
 	localio_version_module_ops_init(&me->m_ops);
 
-	fsal_default_obj_ops_init(&LOCALIO.handle_ops);
 	localio_handle_ops_init(&LOCALIO.handle_ops);
-	localio_file_ops_init(&LOCALIO.handle_ops);
-	localio_xattr_ops_init(&LOCALIO.handle_ops);
-	localio_layout_ops_init(&LOCALIO.handle_ops);
-	localio_version_obj_ops_init(&LOCALIO.handle_ops);
 	/* No logging here: a constructor can run before Ganesha's log is
 	 * set up (init_config logs once the FSAL is in use). A refusal does
 	 * log: only a server's dlopen reaches it, and the server's log is up

@@ -2,23 +2,16 @@
  * free_state and the pre-state seek, both gone in 6.5. */
 #include "localio_methods.h"
 
-static void free_state(struct fsal_export *exp_hdl, struct state_t *state)
+static void localio_free_state(struct fsal_export *exp_hdl,
+			       struct state_t *state)
 {
-	struct localio_export *exp = localio_export_of(exp_hdl);
-	struct fsal_export *sub = exp->export.sub_export;
-
-	LOCALIO_SUBCALL(exp, sub->exp_ops.free_state(sub, state));
+	LOCALIO_SUB_EXPORT_VOID(exp_hdl, free_state, state);
 }
 
-static fsal_status_t seek(struct fsal_obj_handle *obj_hdl,
-			  struct io_info *info)
+static fsal_status_t localio_seek(struct fsal_obj_handle *obj_hdl,
+				  struct io_info *info)
 {
-	struct localio_export *exp = localio_current_export();
-	struct fsal_obj_handle *sub = localio_sub(obj_hdl);
-	fsal_status_t status;
-
-	LOCALIO_SUBCALL(exp, status = sub->obj_ops->seek(sub, info));
-	return status;
+	return LOCALIO_SUB_OBJ_CALL(obj_hdl, seek, info);
 }
 
 void localio_version_module_ops_init(struct fsal_ops *ops)
@@ -28,10 +21,10 @@ void localio_version_module_ops_init(struct fsal_ops *ops)
 
 void localio_version_export_ops_init(struct export_ops *ops)
 {
-	ops->free_state = free_state;
+	ops->free_state = localio_free_state;
 }
 
 void localio_version_obj_ops_init(struct fsal_obj_ops *ops)
 {
-	ops->seek = seek;
+	ops->seek = localio_seek;
 }

@@ -17,23 +17,23 @@
 
 #include <string.h>
 
-static bool same_string(const char *a, const char *b)
+static bool localio_same_string(const char *a, const char *b)
 {
 	return (a == NULL || b == NULL) ? a == b : strcmp(a, b) == 0;
 }
 
-static bool same_config(const struct localio_module_config *a,
-			const struct localio_module_config *b)
+static bool localio_same_config(const struct localio_module_config *a,
+				const struct localio_module_config *b)
 {
-	return same_string(a->map_path, b->map_path) &&
+	return localio_same_string(a->map_path, b->map_path) &&
 	       a->map_mode == b->map_mode &&
-	       same_string(a->map_group, b->map_group) &&
+	       localio_same_string(a->map_group, b->map_group) &&
 	       a->max_entries == b->max_entries && a->port == b->port;
 }
 
-static fsal_status_t update_config(struct fsal_module *fsal_hdl,
-				   config_file_t config_struct,
-				   struct config_error_type *err_type)
+static fsal_status_t localio_update_config(struct fsal_module *fsal_hdl,
+					   config_file_t config_struct,
+					   struct config_error_type *err_type)
 {
 	struct localio_fsal_module *me =
 		container_of(fsal_hdl, struct localio_fsal_module, module);
@@ -44,7 +44,7 @@ static fsal_status_t update_config(struct fsal_module *fsal_hdl,
 	if (!usable) {
 		LogCrit(COMPONENT_FSAL,
 			"LOCALIO: invalid LOCALIO block in the new configuration: the map and the listener keep the values they started with");
-	} else if (!same_config(&me->config, &next)) {
+	} else if (!localio_same_config(&me->config, &next)) {
 		LogEvent(COMPONENT_FSAL,
 			 "LOCALIO: the LOCALIO block changed; Map_Path, Map_Mode, Map_Group, Max_Entries and Port take effect when ganesha.nfsd restarts");
 	}
@@ -53,51 +53,38 @@ static fsal_status_t update_config(struct fsal_module *fsal_hdl,
 			fsalstat(ERR_FSAL_INVAL, EINVAL);
 }
 
-static void get_fsal_obj_hdl(struct fsal_export *exp_hdl, struct fsal_fd *fd,
-			     struct fsal_obj_handle **handle)
+static void localio_get_fsal_obj_hdl(struct fsal_export *exp_hdl,
+				     struct fsal_fd *fd,
+				     struct fsal_obj_handle **handle)
 {
-	struct localio_export *exp = localio_export_of(exp_hdl);
-	struct fsal_export *sub = exp->export.sub_export;
-
-	LOCALIO_SUBCALL(exp, sub->exp_ops.get_fsal_obj_hdl(sub, fd, handle));
+	LOCALIO_SUB_EXPORT_VOID(exp_hdl, get_fsal_obj_hdl, fd, handle);
 }
 
-static fsal_status_t close_func(struct fsal_obj_handle *obj_hdl,
-				struct fsal_fd *fd)
+static fsal_status_t localio_close_func(struct fsal_obj_handle *obj_hdl,
+					struct fsal_fd *fd)
 {
-	struct localio_export *exp = localio_current_export();
-	struct fsal_obj_handle *sub = localio_sub(obj_hdl);
-	fsal_status_t status;
-
-	LOCALIO_SUBCALL(exp, status = sub->obj_ops->close_func(sub, fd));
-	return status;
+	return LOCALIO_SUB_OBJ_CALL(obj_hdl, close_func, fd);
 }
 
-static fsal_status_t reopen_func(struct fsal_obj_handle *obj_hdl,
-				 fsal_openflags_t openflags,
-				 struct fsal_fd *fd)
+static fsal_status_t localio_reopen_func(struct fsal_obj_handle *obj_hdl,
+					 fsal_openflags_t openflags,
+					 struct fsal_fd *fd)
 {
-	struct localio_export *exp = localio_current_export();
-	struct fsal_obj_handle *sub = localio_sub(obj_hdl);
-	fsal_status_t status;
-
-	LOCALIO_SUBCALL(exp, status = sub->obj_ops->reopen_func(sub, openflags,
-								fd));
-	return status;
+	return LOCALIO_SUB_OBJ_CALL(obj_hdl, reopen_func, openflags, fd);
 }
 
 void localio_version_module_ops_init(struct fsal_ops *ops)
 {
-	ops->update_config = update_config;
+	ops->update_config = localio_update_config;
 }
 
 void localio_version_export_ops_init(struct export_ops *ops)
 {
-	ops->get_fsal_obj_hdl = get_fsal_obj_hdl;
+	ops->get_fsal_obj_hdl = localio_get_fsal_obj_hdl;
 }
 
 void localio_version_obj_ops_init(struct fsal_obj_ops *ops)
 {
-	ops->close_func = close_func;
-	ops->reopen_func = reopen_func;
+	ops->close_func = localio_close_func;
+	ops->reopen_func = localio_reopen_func;
 }

@@ -11,15 +11,62 @@
 #include <sys/sysmacros.h>
 
 #include "FSAL/fsal_localfs.h"
+#include "nfs_fh.h"
 
 #include "localio_server.h"
 
-static bool publishing(const struct localio_export *exp)
+/* Ganesha's wire handle (nfs_fh.h): a header, then the FSAL's opaque. One
+ * descriptor serves NFSv3 and NFSv4, so both structs must agree on it; its
+ * fields are bytes, and the opaque's length is one. A Ganesha whose handles
+ * do not fit fails to build here rather than publish a wrong format. */
+#define LOCALIO_FH_FIELD(type, field) (((type *)0)->field)
+#define LOCALIO_FH_SAME_FIELD(field3, field4)                                 \
+	_Static_assert(                                                       \
+		offsetof(file_handle_v3_t, field3) ==                         \
+				offsetof(file_handle_v4_t, field4) &&         \
+			sizeof(LOCALIO_FH_FIELD(file_handle_v3_t, field3)) == \
+				sizeof(LOCALIO_FH_FIELD(file_handle_v4_t,     \
+							field4)),             \
+		"NFSv3 and NFSv4 handles differ in " #field4)
+LOCALIO_FH_SAME_FIELD(fhversion, fhversion);
+LOCALIO_FH_SAME_FIELD(exportid, id.exports);
+LOCALIO_FH_SAME_FIELD(fs_len, fs_len);
+_Static_assert(offsetof(file_handle_v3_t, fsopaque) ==
+		       offsetof(file_handle_v4_t, fsopaque),
+	       "NFSv3 and NFSv4 handles differ in fsopaque");
+_Static_assert(offsetof(file_handle_v4_t, fhversion) == 0,
+	       "the version byte is not the handle's first");
+_Static_assert(sizeof(LOCALIO_FH_FIELD(file_handle_v4_t, fs_len)) == 1,
+	       "the opaque length is not one byte");
+_Static_assert(GANESHA_FH_VERSION <= UINT8_MAX &&
+		       LOCALIO_MAX_OPAQUE <= UINT8_MAX,
+	       "a handle field does not fit the descriptor's byte");
+
+struct localio_fh_format localio_ganesha_fh_format(void)
+{
+	struct localio_fh_format f = {
+		.version_byte = GANESHA_FH_VERSION,
+		.header_len = offsetof(file_handle_v4_t, fsopaque),
+		.export_id_offset = offsetof(file_handle_v4_t, id.exports),
+		.export_id_size =
+			sizeof(LOCALIO_FH_FIELD(file_handle_v4_t, id.exports)),
+		/* nfs_filehandle_mgmt.c stores it with htons */
+		.export_id_big_endian = 1,
+		.opaque_len_offset = offsetof(file_handle_v4_t, fs_len),
+		/* nfs3_sizeof_handle (nfs_file_handle.h) rounds up to 4 */
+		.v3_pad_multiple = 4,
+		.max_opaque_len = LOCALIO_MAX_OPAQUE,
+	};
+
+	return f;
+}
+
+static bool localio_publishing(const struct localio_export *exp)
 {
 	return exp->published && localio_server_running();
 }
 
-static enum localio_obj_type obj_type_of(object_file_type_t type)
+static enum localio_obj_type localio_obj_type_of(object_file_type_t type)
 {
 	switch (type) {
 	case REGULAR_FILE:
@@ -42,7 +89,7 @@ void localio_take_opaque(struct localio_export *exp, struct localio_handle *hdl)
 	struct fsal_obj_handle *sub = hdl->sub_handle;
 	fsal_status_t status;
 
-	if (op_ctx == NULL || !publishing(exp))
+	if (op_ctx == NULL || !localio_publishing(exp))
 		return;
 	LOCALIO_SUBCALL(exp, status = sub->obj_ops->handle_to_wire(
 					sub, FSAL_DIGEST_NFSV4, &desc));
@@ -53,9 +100,10 @@ void localio_take_opaque(struct localio_export *exp, struct localio_handle *hdl)
 /* Fills obj from a LOCALIO handle; its opaque is the one taken when the
  * handle was made, or taken now into buf. Must run with op_ctx->fsal_export
  * on the LOCALIO export (it switches to the sub). */
-static bool describe(struct localio_export *exp, struct fsal_obj_handle *lio,
-		     uint8_t buf[LOCALIO_MAX_OPAQUE],
-		     struct localio_object *obj)
+static bool localio_describe(struct localio_export *exp,
+			     struct fsal_obj_handle *lio,
+			     uint8_t buf[LOCALIO_MAX_OPAQUE],
+			     struct localio_object *obj)
 {
 	struct localio_handle *hdl;
 	struct fsal_obj_handle *sub;
@@ -82,11 +130,11 @@ static bool describe(struct localio_export *exp, struct fsal_obj_handle *lio,
 	obj->ino = sub->fileid;
 	obj->dev = sub->fs != NULL ? makedev(sub->fs->dev.major,
 					     sub->fs->dev.minor) : 0;
-	obj->type = obj_type_of(sub->type);
+	obj->type = localio_obj_type_of(sub->type);
 	return true;
 }
 
-static void remember(struct fsal_obj_handle *lio, uint64_t stamp)
+static void localio_remember(struct fsal_obj_handle *lio, uint64_t stamp)
 {
 	__atomic_store_n(&localio_handle_of(lio)->map_stamp, stamp,
 			 __ATOMIC_RELAXED);
@@ -97,8 +145,9 @@ void localio_pub_root(struct localio_export *exp, struct fsal_obj_handle *lio)
 	uint8_t buf[LOCALIO_MAX_OPAQUE];
 	struct localio_object obj;
 
-	if (publishing(exp) && describe(exp, lio, buf, &obj))
-		remember(lio, localio_publish_root(exp->export.export_id, &obj));
+	if (localio_publishing(exp) && localio_describe(exp, lio, buf, &obj))
+		localio_remember(
+			lio, localio_publish_root(exp->export.export_id, &obj));
 }
 
 void localio_pub_child(struct localio_export *exp, struct fsal_obj_handle *dir,
@@ -109,12 +158,13 @@ void localio_pub_child(struct localio_export *exp, struct fsal_obj_handle *dir,
 	struct localio_object d;
 	struct localio_object obj;
 
-	if (!publishing(exp) || name == NULL)
+	if (!localio_publishing(exp) || name == NULL)
 		return;
-	if (describe(exp, dir, dir_buf, &d) && describe(exp, child, buf, &obj))
-		remember(child, localio_publish_child(exp->export.export_id,
-						      d.opaque, d.opaque_len,
-						      name, &obj));
+	if (localio_describe(exp, dir, dir_buf, &d) &&
+	    localio_describe(exp, child, buf, &obj))
+		localio_remember(child, localio_publish_child(
+						exp->export.export_id, d.opaque,
+						d.opaque_len, name, &obj));
 }
 
 void localio_pub_listed(struct localio_export *exp, struct fsal_obj_handle *dir,
@@ -125,7 +175,8 @@ void localio_pub_listed(struct localio_export *exp, struct fsal_obj_handle *dir,
 	struct localio_listed_as *as;
 	size_t name_len;
 
-	if (!publishing(exp) || name == NULL || !describe(exp, dir, dir_buf, &d))
+	if (!localio_publishing(exp) || name == NULL ||
+	    !localio_describe(exp, dir, dir_buf, &d))
 		return;
 	name_len = strlen(name);
 	as = gsh_malloc(sizeof(*as) + name_len + 1);
@@ -142,7 +193,7 @@ void localio_pub_wire(struct localio_export *exp, struct fsal_obj_handle *lio,
 	struct localio_listed_as *as;
 	uint64_t known;
 
-	if (!publishing(exp))
+	if (!localio_publishing(exp))
 		return;
 	known = __atomic_load_n(&hdl->map_stamp, __ATOMIC_RELAXED);
 	if (known != 0 && known == localio_map_stamp())
@@ -153,18 +204,19 @@ void localio_pub_wire(struct localio_export *exp, struct fsal_obj_handle *lio,
 		struct localio_object obj;
 		uint64_t stamp = 0;
 
-		if (describe(exp, lio, buf, &obj))
+		if (localio_describe(exp, lio, buf, &obj))
 			stamp = localio_publish_child(exp->export.export_id,
 						      as->parent, as->parent_len,
 						      as->name, &obj);
 		gsh_free(as);
 		if (stamp != 0) {
-			remember(lio, stamp);
+			localio_remember(lio, stamp);
 			return;
 		}
 	}
-	remember(lio, localio_publish_wire(exp->export.export_id, fh_desc->addr,
-					   fh_desc->len));
+	localio_remember(lio,
+			 localio_publish_wire(exp->export.export_id,
+					      fh_desc->addr, fh_desc->len));
 }
 
 void localio_pub_object(struct localio_export *exp,
@@ -173,9 +225,10 @@ void localio_pub_object(struct localio_export *exp,
 	uint8_t buf[LOCALIO_MAX_OPAQUE];
 	struct localio_object obj;
 
-	if (publishing(exp) && describe(exp, lio, buf, &obj))
-		remember(lio, localio_publish_wire(exp->export.export_id,
-						   obj.opaque, obj.opaque_len));
+	if (localio_publishing(exp) && localio_describe(exp, lio, buf, &obj))
+		localio_remember(
+			lio, localio_publish_wire(exp->export.export_id,
+						  obj.opaque, obj.opaque_len));
 }
 
 void localio_pub_removed(struct localio_export *exp,
@@ -184,8 +237,8 @@ void localio_pub_removed(struct localio_export *exp,
 	uint8_t buf[LOCALIO_MAX_OPAQUE];
 	struct localio_object obj;
 
-	if (publishing(exp) && describe(exp, lio, buf, &obj)) {
-		remember(lio, 0);
+	if (localio_publishing(exp) && localio_describe(exp, lio, buf, &obj)) {
+		localio_remember(lio, 0);
 		localio_unpublish(exp->export.export_id, obj.opaque, obj.opaque_len);
 	}
 }
@@ -200,10 +253,10 @@ void localio_pub_renamed(struct localio_export *exp,
 	struct localio_object dir;
 	struct localio_object obj;
 
-	if (!publishing(exp) || !describe(exp, lio, buf, &obj))
+	if (!localio_publishing(exp) || !localio_describe(exp, lio, buf, &obj))
 		return;
-	remember(lio, 0);
-	if (describe(exp, newdir, dir_buf, &dir))
+	localio_remember(lio, 0);
+	if (localio_describe(exp, newdir, dir_buf, &dir))
 		localio_renamed(exp->export.export_id, &obj, dir.opaque,
 				dir.opaque_len, new_name);
 	else

@@ -71,18 +71,26 @@ static void module_values_are_stored(void **state)
 /* Each bad value is refused. Our own checks name the parameter; for type
  * errors Ganesha's parser words the message itself and points at the file
  * and line, so `param` may be "Config File". */
+static void expect_refusal(bool accepted, const char *what, const char *diag,
+			   const char *param)
+{
+	if (accepted)
+		fail_msg("accepted: %s", what);
+	if (strstr(diag, param) == NULL)
+		fail_msg("diagnostics for \"%.80s\" do not name %s: %s", what,
+			 param, diag);
+}
+
 static void expect_module_rejected(const char *block, const char *param)
 {
 	struct localio_module_config cfg = { 0 };
 	char text[512];
 	char diag[2048];
+	bool accepted;
 
 	snprintf(text, sizeof(text), "LOCALIO { %s }\n", block);
-	if (load_module(text, &cfg, diag, sizeof(diag)))
-		fail_msg("accepted: %s", block);
-	if (strstr(diag, param) == NULL)
-		fail_msg("diagnostics for \"%s\" do not name %s: %s", block,
-			 param, diag);
+	accepted = load_module(text, &cfg, diag, sizeof(diag));
+	expect_refusal(accepted, block, diag, param);
 	localio_module_config_release(&cfg);
 }
 
@@ -145,13 +153,11 @@ static void expect_export_rejected(const char *inner, const char *param)
 	struct localio_export_args args;
 	char text[PATH_MAX + 512];
 	char diag[2048];
+	bool accepted;
 
 	snprintf(text, sizeof(text), "FSAL { Name = LOCALIO; %s }\n", inner);
-	if (load_export(text, &args, diag, sizeof(diag)))
-		fail_msg("accepted: %s", inner);
-	if (strstr(diag, param) == NULL)
-		fail_msg("diagnostics for \"%.80s\" do not name %s: %s", inner,
-			 param, diag);
+	accepted = load_export(text, &args, diag, sizeof(diag));
+	expect_refusal(accepted, inner, diag, param);
 	localio_export_args_release(&args);
 }
 

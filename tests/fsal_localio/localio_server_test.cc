@@ -61,6 +61,7 @@ class LocalioServerTest : public ::testing::Test {
     p.port = 0;
     p.bind_addr = "127.0.0.1";
     p.register_rpcbind = false;  // the test must not touch the host's rpcbind
+    p.fh_format = localio_fh_format_ganesha();
     return p;
   }
 

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "localio/map_reader.h"
+#include "localio/wire_handle.h"
 #include "vfs_handle.h"
 
 namespace {
@@ -52,6 +53,24 @@ int test_map_entry_of(const char* map_path, uint16_t export_id, const void* opaq
   out->type = static_cast<int>(e.type);
   out->generation = e.generation;
   return CopyString(e.path(), out->path, sizeof out->path);
+}
+
+int test_map_parse_wire(const char* map_path, const void* wire, size_t len,
+                        uint32_t* export_id, size_t* opaque_offset, size_t* opaque_len) {
+  std::unique_ptr<MapReader> r;
+  if (int rc = OpenMap(map_path, &r); rc != 0) return rc;
+  const std::span<const uint8_t> bytes(static_cast<const uint8_t*>(wire), len);
+  const std::optional<localio::WireHandle> h = localio::ParseWireHandle(bytes, r->fh_format());
+  if (!h) return -EINVAL;
+  *export_id = h->export_id;
+  *opaque_offset = static_cast<size_t>(h->opaque.data() - bytes.data());
+  *opaque_len = h->opaque.size();
+  return 0;
+}
+
+int test_vfs_kernel_handle_size(const void* opaque, size_t len) {
+  const auto kh = localio::ParseVfsOpaque({static_cast<const uint8_t*>(opaque), len});
+  return kh ? static_cast<int>(kh->size) : -EINVAL;
 }
 
 int test_map_path_of(const char* map_path, uint16_t export_id, const void* opaque,

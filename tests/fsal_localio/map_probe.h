@@ -50,9 +50,21 @@ long test_map_entry_count(const char *map_path);
 /* The map header's epoch, or 0 when the map is not usable. */
 uint64_t test_map_epoch(const char *map_path);
 
+/* Parses the whole NFS handle `wire` with the wire-handle format the map's
+ * header publishes: its export id, and where its opaque is in `wire`. 0,
+ * -EINVAL when it does not parse, or another negative errno (map not
+ * usable). */
+int test_map_parse_wire(const char *map_path, const void *wire, size_t len,
+			uint32_t *export_id, size_t *opaque_offset,
+			size_t *opaque_len);
+
 /* The VFS opaque of the real file `path` (as FSAL_VFS would make it) into
  * buf; its length, or a negative errno. */
 int test_vfs_opaque(const char *path, void *buf, size_t buflen);
+
+/* The size of the kernel handle ParseVfsOpaque finds in the VFS opaque,
+ * or -EINVAL when it finds none. */
+int test_vfs_kernel_handle_size(const void *opaque, size_t len);
 
 /* A fresh canonical temp directory "<base>/<prefix>.XXXXXX" (malloc'ed),
  * NULL on error; test_remove_tree removes it with everything in it and

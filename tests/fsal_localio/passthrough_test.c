@@ -77,19 +77,14 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	op_ctx->fsal_export = lio_exp;
-	root->obj_ops->release(root);
-	lio_exp->exp_ops.release(lio_exp);
-	/* Ganesha drops the export's module reference in its own teardown */
-	fsal_put(&LOCALIO.module);
+	test_release_export(lio_exp, root);
 	return 0;
 }
 
 static int reset(void **state)
 {
 	(void)state;
-	fake_reset();
-	op_ctx->fsal_export = lio_exp;
+	test_reset_on(lio_exp);
 	return 0;
 }
 

@@ -20,6 +20,7 @@
 #include "map_probe.h"
 #include "export_mgr.h"
 #include "nfs_exports.h"
+#include "nfs_file_handle.h"
 #include "test_env.h"
 
 #define OTHER_EXPORT_ID 20	/* exports the row tests make and drop */
@@ -150,6 +151,7 @@ static int start_server(void)
 		.port = 0,
 		.bind_addr = "127.0.0.1",
 		.register_rpcbind = false,
+		.fh_format = localio_ganesha_fh_format(),
 	};
 	char err[256] = "";
 
@@ -192,10 +194,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	op_ctx->fsal_export = lio_exp;
-	release(root);
-	lio_exp->exp_ops.release(lio_exp);
-	fsal_put(&LOCALIO.module);
+	test_release_export(lio_exp, root);
 	localio_server_stop();
 	test_remove_tree(export_root);
 	test_remove_tree(map_dir);
@@ -205,8 +204,7 @@ static int teardown(void **state)
 static int reset(void **state)
 {
 	(void)state;
-	fake_reset();
-	op_ctx->fsal_export = lio_exp;
+	test_reset_on(lio_exp);
 	return 0;
 }
 
@@ -223,6 +221,71 @@ static void lookup_path_publishes_the_export_root(void **state)
 	assert_int_equal(e.type, LOCALIO_OBJ_DIRECTORY);
 	/* the sub handle's fileid: the root's, queued at start */
 	assert_int_equal(e.ino, root_obj.st.st_ino);
+}
+
+/* The wire-handle format the map publishes parses Ganesha's own handles:
+ * NFSv4's as nfs4_FSALToFhandle (libganesha_nfsd) builds them, and NFSv3's
+ * of every opaque length, padded by nfs3_sizeof_handle. */
+static void the_published_format_parses_ganeshas_handles(void **state)
+{
+	uint8_t buf[NFS4_FHSIZE];
+	nfs_fh4 fh4 = { .nfs_fh4_len = sizeof(buf),
+			.nfs_fh4_val = (char *)buf };
+	file_handle_v3_t *v3 = (file_handle_v3_t *)buf;
+	uint32_t export_id = 0;
+	size_t offset = 0;
+	size_t len = 0;
+	struct object root_obj;
+	size_t n;
+
+	(void)state;
+	describe("", &root_obj);
+	assert_true(nfs4_FSALToFhandle(false, &fh4, root, test_env_export()));
+	assert_int_equal(test_map_parse_wire(map_path, fh4.nfs_fh4_val,
+					     fh4.nfs_fh4_len, &export_id,
+					     &offset, &len),
+			 0);
+	assert_int_equal(export_id, TEST_EXPORT_ID);
+	assert_int_equal(len, root_obj.len);
+	assert_memory_equal(buf + offset, root_obj.opaque, len);
+
+	for (n = 1; offsetof(file_handle_v3_t, fsopaque) + n <= NFS3_FHSIZE;
+	     n++) {
+		memset(buf, 0, sizeof(buf));
+		v3->fhversion = GANESHA_FH_VERSION;
+		v3->exportid = htons(TEST_EXPORT_ID);
+		v3->fs_len = n;
+		memset(v3->fsopaque, 0x5a, n);
+		assert_int_equal(test_map_parse_wire(map_path, buf,
+						     nfs3_sizeof_handle(v3),
+						     &export_id, &offset, &len),
+				 0);
+		assert_int_equal(export_id, TEST_EXPORT_ID);
+		assert_int_equal(offset, offsetof(file_handle_v3_t, fsopaque));
+		assert_int_equal(len, n);
+	}
+}
+
+/* The VFS opaques the map keys exports over FSAL_VFS by: the parser finds
+ * the kernel handle after a filesystem id of each type of Ganesha's, as
+ * long as sizeof_fsid (fsal_api.h) says. The flags byte (a one-byte kernel
+ * handle type, 0x40) is FSAL_VFS's handle_syscalls.c's: no header has it. */
+static void vfs_opaques_follow_ganeshas_fsid_sizes(void **state)
+{
+	uint8_t opaque[1 + 16 + 1 + 8];
+	enum fsid_type t;
+
+	(void)state;
+	for (t = FSID_NO_TYPE; t <= FSID_DEVICE; t++) {
+		int fsid = sizeof_fsid(t);
+
+		assert_in_range(fsid, 0, 16);
+		memset(opaque, 0xa5, sizeof(opaque));
+		opaque[0] = 0x40 | t;
+		opaque[1 + fsid] = 1; /* the kernel's handle type */
+		assert_int_equal(
+			test_vfs_kernel_handle_size(opaque, 2 + fsid + 8), 8);
+	}
 }
 
 static void lookup_publishes_the_child_under_its_parent(void **state)
@@ -741,6 +804,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(lookup_path_publishes_the_export_root, reset),
+		cmocka_unit_test_setup(the_published_format_parses_ganeshas_handles, reset),
+		cmocka_unit_test_setup(vfs_opaques_follow_ganeshas_fsid_sizes, reset),
 		cmocka_unit_test_setup(lookup_publishes_the_child_under_its_parent, reset),
 		cmocka_unit_test_setup(a_lookup_takes_the_wire_form_once, reset),
 		cmocka_unit_test_setup(lookup_of_dot_dot_publishes_nothing, reset),

@@ -237,6 +237,22 @@ static struct config_block test_export_block = {
 	.blk_desc.u.blk.commit = noop_conf_commit
 };
 
+void test_release_export(struct fsal_export *lio_exp,
+			 struct fsal_obj_handle *root)
+{
+	op_ctx->fsal_export = lio_exp;
+	root->obj_ops->release(root);
+	lio_exp->exp_ops.release(lio_exp);
+	/* Ganesha drops the export's module reference in its own teardown */
+	fsal_put(&LOCALIO.module);
+}
+
+void test_reset_on(struct fsal_export *lio_exp)
+{
+	fake_reset();
+	op_ctx->fsal_export = lio_exp;
+}
+
 fsal_status_t test_create_export(const char *fsal_block,
 				 struct fsal_export **exp)
 {

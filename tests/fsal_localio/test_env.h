@@ -24,6 +24,15 @@ config_file_t test_parse(const char *text, struct config_error_type *err);
 fsal_status_t test_create_export(const char *fsal_block,
 				 struct fsal_export **exp);
 
+/* A test group's teardown: releases root (a handle of lio_exp) and the
+ * LOCALIO export lio_exp made by test_create_export, with op_ctx on it. */
+void test_release_export(struct fsal_export *lio_exp,
+			 struct fsal_obj_handle *root);
+
+/* A test's setup: forgets what the fake sub-FSAL recorded and points
+ * op_ctx at lio_exp, as a Ganesha worker's call into LOCALIO would. */
+void test_reset_on(struct fsal_export *lio_exp);
+
 /* The gsh_export op_ctx names (export id, export_perms). */
 struct gsh_export *test_env_export(void);
 

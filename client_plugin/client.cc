@@ -382,7 +382,7 @@ bool Client::Read(nfsfh* fh, uint64_t offset, uint64_t count, void* buf, int64_t
   OpenFile* f = Prepare(fh, /*write=*/false);
   if (f == nullptr) return false;
   if (offset > static_cast<uint64_t>(LLONG_MAX)) {
-    *result = -EINVAL;
+    *result = LocalFailure("pread", count, offset, -EINVAL);
     return true;
   }
   ssize_t n;
@@ -390,7 +390,7 @@ bool Client::Read(nfsfh* fh, uint64_t offset, uint64_t count, void* buf, int64_t
     n = pread(f->fd, buf, std::min(count, kMaxTransfer), static_cast<off_t>(offset));
   } while (n < 0 && errno == EINTR);
   if (n < 0) {
-    *result = -errno;
+    *result = LocalFailure("pread", count, offset, -errno);
     return true;
   }
   *result = n;
@@ -405,7 +405,7 @@ bool Client::Write(nfsfh* fh, uint64_t offset, uint64_t count, const void* buf,
   OpenFile* f = Prepare(fh, /*write=*/true);
   if (f == nullptr) return false;
   if (offset > static_cast<uint64_t>(LLONG_MAX)) {
-    *result = -EINVAL;
+    *result = LocalFailure("pwrite", count, offset, -EINVAL);
     return true;
   }
   count = std::min(count, kMaxTransfer);
@@ -418,7 +418,7 @@ bool Client::Write(nfsfh* fh, uint64_t offset, uint64_t count, const void* buf,
       // Nothing written: the error is the result. Some written: report
       // that much, as write(2) does; the next call meets the error.
       if (done == 0) {
-        *result = n < 0 ? -errno : -EIO;
+        *result = LocalFailure("pwrite", count, offset, n < 0 ? -errno : -EIO);
         return true;
       }
       break;
@@ -436,6 +436,12 @@ bool Client::Write(nfsfh* fh, uint64_t offset, uint64_t count, const void* buf,
   counters_.write_bytes += done;
   session_->hello->CountWrite(done);
   return true;
+}
+
+int Client::LocalFailure(const char* call, uint64_t count, uint64_t offset, int negative) {
+  error_ = std::string("local ") + call + " of " + std::to_string(count) + " bytes at offset " +
+           std::to_string(offset) + " failed: " + Errno(negative);
+  return negative;
 }
 
 Client::OpenFile& Client::FileOf(nfsfh* fh) {

@@ -80,8 +80,9 @@ class Client {
     if (unannounced_) AnnounceAll(/*drop_on_failure=*/true);
   }
 
-  // Serve pread/pwrite locally. true: *result is the byte count or -errno;
-  // false: send it through libnfs (the reason is counted).
+  // Serve pread/pwrite locally. true: *result is the byte count or -errno
+  // (error() then names the call, the offset and the errno); false: send
+  // it through libnfs (the reason is counted).
   bool Read(nfsfh* fh, uint64_t offset, uint64_t count, void* buf, int64_t* result);
   bool Write(nfsfh* fh, uint64_t offset, uint64_t count, const void* buf, int64_t* result);
   // A write of `fh` went through libnfs (fsync must then COMMIT too).
@@ -145,6 +146,8 @@ class Client {
   // skips the hash lookup.
   OpenFile& FileOf(nfsfh* fh);
   void Fallback(int reason);
+  // A local read or write failed: error() says so. Returns `negative`.
+  int LocalFailure(const char* call, uint64_t count, uint64_t offset, int negative);
   // LOCALIO WROTE for `files` (all unannounced), export by export, in
   // calls of at most kWroteMaxHandles. A server that cannot be told ends
   // the session: bypassed writes it would not know of must stop.

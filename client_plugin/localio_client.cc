@@ -10,6 +10,7 @@
 #include <nfsc/libnfs-raw.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -43,34 +44,63 @@ int WireIoResult(localio_context* ctx, nfsfh* fh, int rc) {
   return WireResult(ctx, rc);
 }
 
-// Sets the call's sentence; a message that cannot be allocated leaves the
-// last one.
-void SetErrorNoThrow(localio_context* ctx, const char* why) noexcept {
+// The sentence of the last call on this thread that had no context to keep
+// it in (localio_get_error(NULL)); a fixed buffer, so setting it cannot fail.
+thread_local char t_no_context_error[192] = "no localio context";
+
+int NoContext(const char* call, const char* why) noexcept {
+  std::snprintf(t_no_context_error, sizeof t_no_context_error, "%s: %s", call, why);
+  return -EINVAL;
+}
+
+// Sets the context's sentence; a message that cannot be allocated leaves
+// the last one.
+void SetErrorNoThrow(localio_context* ctx, const char* call, const char* why) noexcept {
   try {
-    ctx->core.SetError(why);
+    ctx->core.SetError(std::string(call) + ": " + why);
   } catch (...) {
   }
 }
 
-// Runs a call's body on a context; no exception leaves the C API (the core
-// allocates only for its per-file table and messages: out of memory is
-// -ENOMEM, anything else -EIO with its text).
+// A bad argument: -EINVAL and its sentence (Checked adds the call's name).
+int Invalid(localio_context* ctx, const char* why) {
+  ctx->core.SetError(why);
+  return -EINVAL;
+}
+
+// Runs the body of the call named `call` on a context. Every failure is a
+// negative errno with the sentence "<call>: <problem>" (localio_get_error):
+// a NULL context (the sentence then is the thread's, localio_get_error(NULL)),
+// a context without an nfs_context, and whatever the body returns (which
+// sets the problem before it returns). No exception leaves the C API (the
+// core allocates only for its per-file table and messages: out of memory
+// is -ENOMEM, anything else -EIO with its text).
 template <class Body>
-int NoThrow(localio_context* ctx, Body&& body) noexcept {
-  if (ctx == nullptr || ctx->nfs == nullptr) return -EINVAL;
+int Checked(localio_context* ctx, const char* call, Body&& body) noexcept {
+  if (ctx == nullptr) return NoContext(call, "no localio context (NULL)");
+  if (ctx->nfs == nullptr) {
+    SetErrorNoThrow(ctx, call, "the context has no nfs_context (attached with NULL)");
+    return -EINVAL;
+  }
   try {
-    return body();
+    const int rc = body();
+    if (rc < 0) ctx->core.SetError(std::string(call) + ": " + ctx->core.error());
+    return rc;
   } catch (const std::bad_alloc&) {
-    SetErrorNoThrow(ctx, "out of memory");
+    SetErrorNoThrow(ctx, call, "out of memory");
     return -ENOMEM;
   } catch (const std::exception& e) {
-    SetErrorNoThrow(ctx, e.what());
+    SetErrorNoThrow(ctx, call, e.what());
     return -EIO;
   } catch (...) {
-    SetErrorNoThrow(ctx, "internal error");
+    SetErrorNoThrow(ctx, call, "internal error");
     return -EIO;
   }
 }
+
+// The argument checks of the calls on an open file.
+constexpr const char* kNoFile = "no file (NULL nfsfh)";
+constexpr const char* kNoBuffer = "no buffer (NULL) for a non-zero count";
 
 }  // namespace
 
@@ -97,7 +127,7 @@ const char* localio_fallback_reason_name(int reason) noexcept {
 
 int localio_attach(struct nfs_context* nfs, const struct localio_config* cfg,
                    struct localio_context** out) noexcept {
-  if (out == nullptr) return -EINVAL;
+  if (out == nullptr) return NoContext("localio_attach", "nowhere to store the context (NULL)");
   *out = nullptr;
   // No exception leaves the C API: out of memory is -ENOMEM.
   try {
@@ -115,14 +145,16 @@ int localio_attach(struct nfs_context* nfs, const struct localio_config* cfg,
     *out = ctx.release();
     return 0;
   } catch (...) {
-    return -ENOMEM;  // allocation is all that can fail here
+    // Allocation is all that can fail here.
+    NoContext("localio_attach", "out of memory");
+    return -ENOMEM;
   }
 }
 
 void localio_detach(struct localio_context* ctx) noexcept { delete ctx; }
 
 const char* localio_get_error(struct localio_context* ctx) noexcept {
-  return ctx == nullptr ? "no localio context" : ctx->core.error().c_str();
+  return ctx == nullptr ? t_no_context_error : ctx->core.error().c_str();
 }
 
 int localio_is_local(struct localio_context* ctx) noexcept {
@@ -131,7 +163,9 @@ int localio_is_local(struct localio_context* ctx) noexcept {
 
 int localio_open(struct localio_context* ctx, const char* path, int flags,
                  struct nfsfh** fh) noexcept {
-  return NoThrow(ctx, [&]() -> int {
+  return Checked(ctx, "localio_open", [&]() -> int {
+    if (path == nullptr) return Invalid(ctx, "no path (NULL)");
+    if (fh == nullptr) return Invalid(ctx, "nowhere to store the file (NULL)");
     const int rc = nfs_open(ctx->nfs, path, flags, fh);
     if (rc == 0) ctx->core.Opened(*fh, flags);
     return WireResult(ctx, rc);
@@ -140,7 +174,9 @@ int localio_open(struct localio_context* ctx, const char* path, int flags,
 
 int localio_pread(struct localio_context* ctx, struct nfsfh* fh, uint64_t offset,
                   uint64_t count, void* buf) noexcept {
-  return NoThrow(ctx, [&]() -> int {
+  return Checked(ctx, "localio_pread", [&]() -> int {
+    if (fh == nullptr) return Invalid(ctx, kNoFile);
+    if (buf == nullptr && count > 0) return Invalid(ctx, kNoBuffer);
     int64_t result;
     if (ctx->core.Read(fh, offset, count, buf, &result)) return static_cast<int>(result);
     return WireIoResult(ctx, fh, nfs_pread(ctx->nfs, fh, offset, count, buf));
@@ -149,7 +185,9 @@ int localio_pread(struct localio_context* ctx, struct nfsfh* fh, uint64_t offset
 
 int localio_pwrite(struct localio_context* ctx, struct nfsfh* fh, uint64_t offset,
                    uint64_t count, const void* buf) noexcept {
-  return NoThrow(ctx, [&]() -> int {
+  return Checked(ctx, "localio_pwrite", [&]() -> int {
+    if (fh == nullptr) return Invalid(ctx, kNoFile);
+    if (buf == nullptr && count > 0) return Invalid(ctx, kNoBuffer);
     int64_t result;
     if (ctx->core.Write(fh, offset, count, buf, &result)) return static_cast<int>(result);
     ctx->core.WroteByRpc(fh);
@@ -158,7 +196,9 @@ int localio_pwrite(struct localio_context* ctx, struct nfsfh* fh, uint64_t offse
 }
 
 int localio_read(struct localio_context* ctx, struct nfsfh* fh, uint64_t count, void* buf) noexcept {
-  return NoThrow(ctx, [&]() -> int {
+  return Checked(ctx, "localio_read", [&]() -> int {
+    if (fh == nullptr) return Invalid(ctx, kNoFile);
+    if (buf == nullptr && count > 0) return Invalid(ctx, kNoBuffer);
     // libnfs owns the current offset; SEEK_CUR and SEEK_SET complete inline.
     uint64_t offset = 0;
     int rc = nfs_lseek(ctx->nfs, fh, 0, SEEK_CUR, &offset);
@@ -177,7 +217,9 @@ int localio_read(struct localio_context* ctx, struct nfsfh* fh, uint64_t count, 
 
 int localio_write(struct localio_context* ctx, struct nfsfh* fh, uint64_t count,
                   const void* buf) noexcept {
-  return NoThrow(ctx, [&]() -> int {
+  return Checked(ctx, "localio_write", [&]() -> int {
+    if (fh == nullptr) return Invalid(ctx, kNoFile);
+    if (buf == nullptr && count > 0) return Invalid(ctx, kNoBuffer);
     uint64_t offset = 0;
     int rc = nfs_lseek(ctx->nfs, fh, 0, SEEK_CUR, &offset);
     if (rc < 0) return WireResult(ctx, rc);
@@ -196,7 +238,8 @@ int localio_write(struct localio_context* ctx, struct nfsfh* fh, uint64_t count,
 }
 
 int localio_fsync(struct localio_context* ctx, struct nfsfh* fh) noexcept {
-  return NoThrow(ctx, [&]() -> int {
+  return Checked(ctx, "localio_fsync", [&]() -> int {
+    if (fh == nullptr) return Invalid(ctx, kNoFile);
     bool commit_by_rpc = false;
     const int rc = ctx->core.Fsync(fh, &commit_by_rpc);
     if (rc < 0) {
@@ -208,14 +251,17 @@ int localio_fsync(struct localio_context* ctx, struct nfsfh* fh) noexcept {
 }
 
 int localio_fstat64(struct localio_context* ctx, struct nfsfh* fh, struct nfs_stat_64* st) noexcept {
-  return NoThrow(ctx, [&]() -> int {
+  return Checked(ctx, "localio_fstat64", [&]() -> int {
+    if (fh == nullptr) return Invalid(ctx, kNoFile);
+    if (st == nullptr) return Invalid(ctx, "nowhere to store the attributes (NULL)");
     ctx->core.BeforeAttributes();
     return WireResult(ctx, nfs_fstat64(ctx->nfs, fh, st));
   });
 }
 
 int localio_close(struct localio_context* ctx, struct nfsfh* fh) noexcept {
-  return NoThrow(ctx, [&]() -> int {
+  return Checked(ctx, "localio_close", [&]() -> int {
+    if (fh == nullptr) return Invalid(ctx, kNoFile);
     const int flushed = ctx->core.Closing(fh);
     const int rc = WireResult(ctx, nfs_close(ctx->nfs, fh));
     if (flushed < 0) {
@@ -227,9 +273,11 @@ int localio_close(struct localio_context* ctx, struct nfsfh* fh) noexcept {
 }
 
 int localio_get_counters(struct localio_context* ctx, struct localio_counters* out) noexcept {
-  if (ctx == nullptr || out == nullptr) return -EINVAL;
-  *out = ctx->core.counters();
-  return 0;
+  return Checked(ctx, "localio_get_counters", [&]() -> int {
+    if (out == nullptr) return Invalid(ctx, "nowhere to store the counters (NULL)");
+    *out = ctx->core.counters();
+    return 0;
+  });
 }
 
 }  // extern "C"

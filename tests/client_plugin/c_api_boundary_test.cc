@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <string>
 
 #include "harness/failing_new.h"
 #include "localio/localio_client.h"
@@ -43,7 +44,7 @@ TEST(CApiBoundary, ANullContextIsEinvalForEveryCall) {
   EXPECT_EQ(localio_close(nullptr, nullptr), -EINVAL);
   EXPECT_EQ(localio_get_counters(nullptr, nullptr), -EINVAL);
   EXPECT_EQ(localio_is_local(nullptr), 0);
-  EXPECT_STREQ(localio_get_error(nullptr), "no localio context");
+  EXPECT_STREQ(localio_get_error(nullptr), "localio_get_counters: no localio context (NULL)");
   localio_detach(nullptr);
 }
 
@@ -63,6 +64,93 @@ TEST(CApiBoundary, OutOfMemoryInAttachIsEnomemNotAnException) {
   ASSERT_EQ(localio_attach(nfs, &cfg, &ctx), 0);
   EXPECT_EQ(localio_is_local(ctx), 0);
   EXPECT_STRNE(localio_get_error(ctx), "");
+  localio_detach(ctx);
+  nfs_destroy_context(nfs);
+}
+
+// Each call with a NULL context: -EINVAL, and localio_get_error(NULL)
+// names that call (the thread's last call without a context).
+TEST(CApiBoundary, ANullContextIsNamedByTheCallThatGotIt) {
+  char buf[16] = {};
+  nfsfh* fh = nullptr;
+  localio_counters c{};
+  nfs_stat_64 st{};
+  const auto expect = [](int rc, const char* call) {
+    EXPECT_EQ(rc, -EINVAL) << call;
+    EXPECT_EQ(std::string(localio_get_error(nullptr)),
+              std::string(call) + ": no localio context (NULL)");
+  };
+  expect(localio_open(nullptr, "/x", 0, &fh), "localio_open");
+  expect(localio_pread(nullptr, fh, 0, sizeof buf, buf), "localio_pread");
+  expect(localio_pwrite(nullptr, fh, 0, sizeof buf, buf), "localio_pwrite");
+  expect(localio_read(nullptr, fh, sizeof buf, buf), "localio_read");
+  expect(localio_write(nullptr, fh, sizeof buf, buf), "localio_write");
+  expect(localio_fsync(nullptr, fh), "localio_fsync");
+  expect(localio_fstat64(nullptr, fh, &st), "localio_fstat64");
+  expect(localio_close(nullptr, fh), "localio_close");
+  expect(localio_get_counters(nullptr, &c), "localio_get_counters");
+  EXPECT_EQ(localio_attach(nullptr, nullptr, nullptr), -EINVAL);
+  EXPECT_NE(std::string(localio_get_error(nullptr)).find("localio_attach"), std::string::npos);
+}
+
+// A context attached without an nfs_context: every call is -EINVAL with a
+// sentence naming the call, never a crash.
+TEST(CApiBoundary, AContextWithoutAnNfsContextIsEinvalWithASentence) {
+  localio_context* ctx = nullptr;
+  ASSERT_EQ(localio_attach(nullptr, nullptr, &ctx), 0);
+  ASSERT_NE(ctx, nullptr);
+  char buf[16] = {};
+  nfsfh* fh = nullptr;
+  nfs_stat_64 st{};
+  const auto expect = [ctx](int rc, const char* call) {
+    EXPECT_EQ(rc, -EINVAL) << call;
+    EXPECT_EQ(std::string(localio_get_error(ctx)),
+              std::string(call) + ": the context has no nfs_context (attached with NULL)");
+  };
+  expect(localio_open(ctx, "/x", 0, &fh), "localio_open");
+  expect(localio_pread(ctx, fh, 0, sizeof buf, buf), "localio_pread");
+  expect(localio_pwrite(ctx, fh, 0, sizeof buf, buf), "localio_pwrite");
+  expect(localio_read(ctx, fh, sizeof buf, buf), "localio_read");
+  expect(localio_write(ctx, fh, sizeof buf, buf), "localio_write");
+  expect(localio_fsync(ctx, fh), "localio_fsync");
+  expect(localio_fstat64(ctx, fh, &st), "localio_fstat64");
+  expect(localio_close(ctx, fh), "localio_close");
+  localio_detach(ctx);
+}
+
+// NULL files, buffers and out-pointers on a real (unmounted) context:
+// -EINVAL naming the call and the argument, before libnfs sees them.
+TEST(CApiBoundary, NullArgumentsAreEinvalNamingTheCallAndTheArgument) {
+  nfs_context* nfs = nfs_init_context();
+  ASSERT_NE(nfs, nullptr);
+  localio_config cfg;
+  localio_config_init(&cfg);
+  cfg.disable = 1;
+  localio_context* ctx = nullptr;
+  ASSERT_EQ(localio_attach(nfs, &cfg, &ctx), 0);
+  char buf[16] = {};
+  nfsfh* fh = reinterpret_cast<nfsfh*>(buf);  // never used: a NULL argument comes first
+  const auto expect = [ctx](int rc, const std::string& sentence) {
+    EXPECT_EQ(rc, -EINVAL) << sentence;
+    EXPECT_EQ(std::string(localio_get_error(ctx)), sentence);
+  };
+  expect(localio_open(ctx, nullptr, 0, &fh), "localio_open: no path (NULL)");
+  expect(localio_open(ctx, "/x", 0, nullptr), "localio_open: nowhere to store the file (NULL)");
+  expect(localio_pread(ctx, nullptr, 0, sizeof buf, buf), "localio_pread: no file (NULL nfsfh)");
+  expect(localio_pread(ctx, fh, 0, sizeof buf, nullptr),
+         "localio_pread: no buffer (NULL) for a non-zero count");
+  expect(localio_pwrite(ctx, nullptr, 0, sizeof buf, buf), "localio_pwrite: no file (NULL nfsfh)");
+  expect(localio_pwrite(ctx, fh, 0, sizeof buf, nullptr),
+         "localio_pwrite: no buffer (NULL) for a non-zero count");
+  expect(localio_read(ctx, nullptr, sizeof buf, buf), "localio_read: no file (NULL nfsfh)");
+  expect(localio_write(ctx, nullptr, sizeof buf, buf), "localio_write: no file (NULL nfsfh)");
+  expect(localio_fsync(ctx, nullptr), "localio_fsync: no file (NULL nfsfh)");
+  expect(localio_fstat64(ctx, nullptr, nullptr), "localio_fstat64: no file (NULL nfsfh)");
+  expect(localio_fstat64(ctx, fh, nullptr),
+         "localio_fstat64: nowhere to store the attributes (NULL)");
+  expect(localio_close(ctx, nullptr), "localio_close: no file (NULL nfsfh)");
+  expect(localio_get_counters(ctx, nullptr),
+         "localio_get_counters: nowhere to store the counters (NULL)");
   localio_detach(ctx);
   nfs_destroy_context(nfs);
 }

@@ -350,6 +350,36 @@ TEST_P(LocalioClientIntegration, MissingMapAttachesAtOnceNotLocalAndStillWorks) 
   fs::remove(InExport(name));
 }
 
+// A local read or write that fails is the call's -errno, and its sentence
+// names the call, the failed local operation, where, and the errno.
+TEST_P(LocalioClientIntegration, AFailedLocalReadOrWriteSaysWhatFailedAndWhere) {
+  ASSERT_NO_FATAL_FAILURE(Attach(Config()));
+  ASSERT_EQ(localio_is_local(ctx_), 1) << localio_get_error(ctx_);
+  const std::string name = Name("failing");
+  fs::remove(InExport(name));
+  nfsfh* fh = nullptr;
+  ASSERT_EQ(localio_open(ctx_, ("/" + name).c_str(), O_CREAT | O_RDWR, &fh), 0)
+      << localio_get_error(ctx_);
+  char buf[4] = {'a', 'b', 'c', 'd'};
+  ASSERT_EQ(localio_pwrite(ctx_, fh, 0, sizeof buf, buf), 4) << localio_get_error(ctx_);
+  // Beyond what off_t holds: the local file refuses it.
+  constexpr uint64_t kFar = 1ull << 63;
+  EXPECT_EQ(localio_pread(ctx_, fh, kFar, sizeof buf, buf), -EINVAL);
+  EXPECT_EQ(std::string(localio_get_error(ctx_)),
+            "localio_pread: local pread of 4 bytes at offset 9223372036854775808 failed: " +
+                std::string(std::strerror(EINVAL)));
+  EXPECT_EQ(localio_pwrite(ctx_, fh, kFar, sizeof buf, buf), -EINVAL);
+  EXPECT_EQ(std::string(localio_get_error(ctx_)),
+            "localio_pwrite: local pwrite of 4 bytes at offset 9223372036854775808 failed: " +
+                std::string(std::strerror(EINVAL)));
+  localio_counters c{};
+  ASSERT_EQ(localio_get_counters(ctx_, &c), 0);
+  for (int r = 0; r < LOCALIO_FALLBACK_REASONS; ++r)
+    EXPECT_EQ(c.fallbacks[r], 0u) << "went by RPC: " << localio_fallback_reason_name(r);
+  ASSERT_EQ(localio_close(ctx_, fh), 0) << localio_get_error(ctx_);
+  fs::remove(InExport(name));
+}
+
 INSTANTIATE_TEST_SUITE_P(Versions, LocalioClientIntegration, ::testing::Values(3, 4),
                          [](const ::testing::TestParamInfo<int>& param) {
                            return "NFSv" + std::to_string(param.param);

@@ -4,7 +4,12 @@
  * through libnfs otherwise. OPEN/CLOSE/GETATTR always stay on the wire.
  *
  * Conventions are libnfs 4.0's: context first, results are byte counts or
- * a negative errno, a sentence from localio_get_error(). Argument order of
+ * a negative errno. Every failure also sets a sentence, localio_get_error(),
+ * "<call>: <problem>" (e.g. "localio_pread: local pread of 4096 bytes at
+ * offset 0 failed: Input/output error", or libnfs's text for a failed RPC).
+ * A NULL context, file, buffer (count > 0) or out-pointer is -EINVAL, never
+ * a crash; for a NULL context the sentence is the calling thread's,
+ * localio_get_error(NULL). Argument order of
  * the I/O calls is libnfs 4.0's (pread(nfs, fh, offset, count, buf)).
  * A context is used like its nfs_context: by one thread at a time.
  *
@@ -93,7 +98,9 @@ int localio_attach(struct nfs_context *nfs, const struct localio_config *cfg,
 void localio_detach(struct localio_context *ctx) LOCALIO_NOEXCEPT;
 
 /* The last problem as a sentence ("" when none): why the bypass is off,
- * or why the last call failed. Valid until the next call on ctx. */
+ * or why the last failed call failed (a call that succeeds leaves it).
+ * Valid until the next call on ctx. NULL: the sentence of this thread's
+ * last call made with a NULL context ("no localio context" before any). */
 const char *localio_get_error(struct localio_context *ctx) LOCALIO_NOEXCEPT;
 
 /* 1 while the handshake holds (reads and writes may bypass), else 0. */

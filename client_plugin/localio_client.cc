@@ -15,18 +15,55 @@
 #include <cstring>
 #include <memory>
 #include <new>
+#include <string>
+#include <type_traits>
 
 #include "client.h"
 #include "client_options.h"
 
-struct localio_context {
-  nfs_context* nfs;
-  localio::client::Client core;
-};
-
 namespace {
 
 using localio::client::Client;
+using localio::client::CompletionQueue;
+using IoOp = Client::IoOp;
+
+static_assert(std::is_same_v<localio_cb, nfs_cb> && std::is_same_v<localio::client::NfsCb, nfs_cb>,
+              "localio_cb and the core's NfsCb are libnfs's nfs_cb");
+
+// The libnfs the core sends through: the one this library links.
+localio::client::LibnfsCalls Libnfs() {
+  localio::client::LibnfsCalls c;
+  c.get_fd = nfs_get_fd;
+  c.get_fh = nfs_get_fh;
+  c.get_error = nfs_get_error;
+  c.pread = nfs_pread;
+  c.pwrite = nfs_pwrite;
+  c.read = nfs_read;
+  c.write = nfs_write;
+  c.fsync = nfs_fsync;
+  c.pread_async = nfs_pread_async;
+  c.pwrite_async = nfs_pwrite_async;
+  c.read_async = nfs_read_async;
+  c.write_async = nfs_write_async;
+  c.fsync_async = nfs_fsync_async;
+  c.lseek = nfs_lseek;
+  c.which_events = nfs_which_events;
+  c.service = nfs_service;
+  return c;
+}
+
+const localio::client::LibnfsCalls kLibnfs = Libnfs();
+
+}  // namespace
+
+struct localio_context {
+  nfs_context* nfs;
+  Client core;
+  // Completions of async calls served locally, run by localio_service.
+  CompletionQueue completions;
+};
+
+namespace {
 
 // libnfs's message for a failed call, kept as ours.
 int WireResult(localio_context* ctx, int rc) {
@@ -35,13 +72,6 @@ int WireResult(localio_context* ctx, int rc) {
     ctx->core.SetError(why != nullptr ? why : "libnfs call failed");
   }
   return rc;
-}
-
-// The same for a read or write of `fh` the core sent to libnfs: success
-// tells the core the server still honours this open.
-int WireIoResult(localio_context* ctx, nfsfh* fh, int rc) {
-  if (rc >= 0) ctx->core.ServedByRpc(fh);
-  return WireResult(ctx, rc);
 }
 
 // The sentence of the last call on this thread that had no context to keep
@@ -101,6 +131,15 @@ int Checked(localio_context* ctx, const char* call, Body&& body) noexcept {
 // The argument checks of the calls on an open file.
 constexpr const char* kNoFile = "no file (NULL nfsfh)";
 constexpr const char* kNoBuffer = "no buffer (NULL) for a non-zero count";
+constexpr const char* kNoCallback = "no callback (NULL)";
+
+// A failed completion's sentence, for localio_get_error in its callback.
+void PublishError(nfs_context*, void* arg, const std::string& sentence) {
+  try {
+    static_cast<localio_context*>(arg)->core.SetError(sentence);
+  } catch (...) {
+  }
+}
 
 }  // namespace
 
@@ -140,7 +179,7 @@ int localio_attach(struct nfs_context* nfs, const struct localio_config* cfg,
     localio::Status st = localio::client::ResolveOptions(cfg, defaults, &options);
     if (nfs == nullptr && st.ok()) st = localio::Status::Error(-EINVAL, "no nfs_context given");
     std::unique_ptr<localio_context> ctx(
-        new localio_context{nfs, Client(nfs, {nfs_get_fd, nfs_get_fh}, std::move(options), st)});
+        new localio_context{nfs, Client(nfs, kLibnfs, std::move(options), st), {}});
     ctx->core.Attach();
     *out = ctx.release();
     return 0;
@@ -151,7 +190,17 @@ int localio_attach(struct nfs_context* nfs, const struct localio_config* cfg,
   }
 }
 
-void localio_detach(struct localio_context* ctx) noexcept { delete ctx; }
+void localio_detach(struct localio_context* ctx) noexcept {
+  if (ctx == nullptr) return;
+  try {
+    // As nfs_destroy_context cancels libnfs's RPCs: each waiting callback
+    // runs once, with -EINTR.
+    ctx->completions.Cancel(ctx->nfs, PublishError, ctx);
+  } catch (...) {
+    // Only the sentence could not be made; the rest goes with the context.
+  }
+  delete ctx;
+}
 
 const char* localio_get_error(struct localio_context* ctx) noexcept {
   return ctx == nullptr ? t_no_context_error : ctx->core.error().c_str();
@@ -177,9 +226,7 @@ int localio_pread(struct localio_context* ctx, struct nfsfh* fh, uint64_t offset
   return Checked(ctx, "localio_pread", [&]() -> int {
     if (fh == nullptr) return Invalid(ctx, kNoFile);
     if (buf == nullptr && count > 0) return Invalid(ctx, kNoBuffer);
-    int64_t result;
-    if (ctx->core.Read(fh, offset, count, buf, &result)) return static_cast<int>(result);
-    return WireIoResult(ctx, fh, nfs_pread(ctx->nfs, fh, offset, count, buf));
+    return ctx->core.Io({IoOp::kPread, fh, offset, count, buf});
   });
 }
 
@@ -188,10 +235,7 @@ int localio_pwrite(struct localio_context* ctx, struct nfsfh* fh, uint64_t offse
   return Checked(ctx, "localio_pwrite", [&]() -> int {
     if (fh == nullptr) return Invalid(ctx, kNoFile);
     if (buf == nullptr && count > 0) return Invalid(ctx, kNoBuffer);
-    int64_t result;
-    if (ctx->core.Write(fh, offset, count, buf, &result)) return static_cast<int>(result);
-    ctx->core.WroteByRpc(fh);
-    return WireIoResult(ctx, fh, nfs_pwrite(ctx->nfs, fh, offset, count, buf));
+    return ctx->core.Io({IoOp::kPwrite, fh, offset, count, const_cast<void*>(buf)});
   });
 }
 
@@ -199,19 +243,7 @@ int localio_read(struct localio_context* ctx, struct nfsfh* fh, uint64_t count, 
   return Checked(ctx, "localio_read", [&]() -> int {
     if (fh == nullptr) return Invalid(ctx, kNoFile);
     if (buf == nullptr && count > 0) return Invalid(ctx, kNoBuffer);
-    // libnfs owns the current offset; SEEK_CUR and SEEK_SET complete inline.
-    uint64_t offset = 0;
-    int rc = nfs_lseek(ctx->nfs, fh, 0, SEEK_CUR, &offset);
-    if (rc < 0) return WireResult(ctx, rc);
-    int64_t result;
-    if (!ctx->core.Read(fh, offset, count, buf, &result))
-      return WireIoResult(ctx, fh, nfs_read(ctx->nfs, fh, count, buf));
-    if (result > 0) {
-      rc = nfs_lseek(ctx->nfs, fh, static_cast<int64_t>(offset + static_cast<uint64_t>(result)),
-                     SEEK_SET, nullptr);
-      if (rc < 0) return WireResult(ctx, rc);
-    }
-    return static_cast<int>(result);
+    return ctx->core.Io({IoOp::kRead, fh, 0, count, buf});
   });
 }
 
@@ -220,33 +252,88 @@ int localio_write(struct localio_context* ctx, struct nfsfh* fh, uint64_t count,
   return Checked(ctx, "localio_write", [&]() -> int {
     if (fh == nullptr) return Invalid(ctx, kNoFile);
     if (buf == nullptr && count > 0) return Invalid(ctx, kNoBuffer);
-    uint64_t offset = 0;
-    int rc = nfs_lseek(ctx->nfs, fh, 0, SEEK_CUR, &offset);
-    if (rc < 0) return WireResult(ctx, rc);
-    int64_t result;
-    if (!ctx->core.Write(fh, offset, count, buf, &result)) {
-      ctx->core.WroteByRpc(fh);
-      return WireIoResult(ctx, fh, nfs_write(ctx->nfs, fh, count, buf));
-    }
-    if (result > 0) {
-      rc = nfs_lseek(ctx->nfs, fh, static_cast<int64_t>(offset + static_cast<uint64_t>(result)),
-                     SEEK_SET, nullptr);
-      if (rc < 0) return WireResult(ctx, rc);
-    }
-    return static_cast<int>(result);
+    return ctx->core.Io({IoOp::kWrite, fh, 0, count, const_cast<void*>(buf)});
   });
 }
 
 int localio_fsync(struct localio_context* ctx, struct nfsfh* fh) noexcept {
   return Checked(ctx, "localio_fsync", [&]() -> int {
     if (fh == nullptr) return Invalid(ctx, kNoFile);
-    bool commit_by_rpc = false;
-    const int rc = ctx->core.Fsync(fh, &commit_by_rpc);
-    if (rc < 0) {
-      ctx->core.SetError(std::string("local fsync failed: ") + strerror(-rc));
-      return rc;
-    }
-    return commit_by_rpc ? WireResult(ctx, nfs_fsync(ctx->nfs, fh)) : 0;
+    return ctx->core.Fsync(fh);
+  });
+}
+
+int localio_pread_async(struct localio_context* ctx, struct nfsfh* fh, uint64_t offset,
+                        uint64_t count, localio_cb cb, void* private_data) noexcept {
+  return Checked(ctx, "localio_pread_async", [&]() -> int {
+    if (fh == nullptr) return Invalid(ctx, kNoFile);
+    if (cb == nullptr) return Invalid(ctx, kNoCallback);
+    return ctx->core.IoAsync({IoOp::kPread, fh, offset, count, nullptr}, &ctx->completions, cb,
+                             private_data);
+  });
+}
+
+int localio_pwrite_async(struct localio_context* ctx, struct nfsfh* fh, uint64_t offset,
+                         uint64_t count, const void* buf, localio_cb cb, void* private_data) noexcept {
+  return Checked(ctx, "localio_pwrite_async", [&]() -> int {
+    if (fh == nullptr) return Invalid(ctx, kNoFile);
+    if (buf == nullptr && count > 0) return Invalid(ctx, kNoBuffer);
+    if (cb == nullptr) return Invalid(ctx, kNoCallback);
+    return ctx->core.IoAsync({IoOp::kPwrite, fh, offset, count, const_cast<void*>(buf)},
+                             &ctx->completions, cb, private_data);
+  });
+}
+
+int localio_read_async(struct localio_context* ctx, struct nfsfh* fh, uint64_t count, localio_cb cb,
+                       void* private_data) noexcept {
+  return Checked(ctx, "localio_read_async", [&]() -> int {
+    if (fh == nullptr) return Invalid(ctx, kNoFile);
+    if (cb == nullptr) return Invalid(ctx, kNoCallback);
+    return ctx->core.IoAsync({IoOp::kRead, fh, 0, count, nullptr}, &ctx->completions, cb,
+                             private_data);
+  });
+}
+
+int localio_write_async(struct localio_context* ctx, struct nfsfh* fh, uint64_t count,
+                        const void* buf, localio_cb cb, void* private_data) noexcept {
+  return Checked(ctx, "localio_write_async", [&]() -> int {
+    if (fh == nullptr) return Invalid(ctx, kNoFile);
+    if (buf == nullptr && count > 0) return Invalid(ctx, kNoBuffer);
+    if (cb == nullptr) return Invalid(ctx, kNoCallback);
+    return ctx->core.IoAsync({IoOp::kWrite, fh, 0, count, const_cast<void*>(buf)},
+                             &ctx->completions, cb, private_data);
+  });
+}
+
+int localio_fsync_async(struct localio_context* ctx, struct nfsfh* fh, localio_cb cb,
+                        void* private_data) noexcept {
+  return Checked(ctx, "localio_fsync_async", [&]() -> int {
+    if (fh == nullptr) return Invalid(ctx, kNoFile);
+    if (cb == nullptr) return Invalid(ctx, kNoCallback);
+    return ctx->core.FsyncAsync(fh, &ctx->completions, cb, private_data);
+  });
+}
+
+int localio_get_fd(struct localio_context* ctx) noexcept {
+  return Checked(ctx, "localio_get_fd", [&]() -> int {
+    const int fd = nfs_get_fd(ctx->nfs);
+    if (fd < 0) return Invalid(ctx, "the nfs_context has no connection (not mounted)");
+    return fd;
+  });
+}
+
+int localio_which_events(struct localio_context* ctx) noexcept {
+  return Checked(ctx, "localio_which_events",
+                 [&]() -> int { return ctx->completions.WhichEvents(ctx->nfs, kLibnfs); });
+}
+
+int localio_service(struct localio_context* ctx, int revents) noexcept {
+  return Checked(ctx, "localio_service", [&]() -> int {
+    nfs_context* const nfs = ctx->nfs;
+    const int rc = ctx->completions.Service(nfs, revents, kLibnfs, PublishError, ctx);
+    // A callback may have detached ctx: then rc is 0 and ctx is not touched.
+    if (rc < 0) WireResult(ctx, rc);
+    return rc;
   });
 }
 

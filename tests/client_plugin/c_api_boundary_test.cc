@@ -89,6 +89,18 @@ TEST(CApiBoundary, ANullContextIsNamedByTheCallThatGotIt) {
   expect(localio_fstat64(nullptr, fh, &st), "localio_fstat64");
   expect(localio_close(nullptr, fh), "localio_close");
   expect(localio_get_counters(nullptr, &c), "localio_get_counters");
+  int called = 0;
+  const localio_cb cb = [](int, nfs_context*, void*, void* p) { ++*static_cast<int*>(p); };
+  expect(localio_pread_async(nullptr, fh, 0, sizeof buf, cb, &called), "localio_pread_async");
+  expect(localio_pwrite_async(nullptr, fh, 0, sizeof buf, buf, cb, &called),
+         "localio_pwrite_async");
+  expect(localio_read_async(nullptr, fh, sizeof buf, cb, &called), "localio_read_async");
+  expect(localio_write_async(nullptr, fh, sizeof buf, buf, cb, &called), "localio_write_async");
+  expect(localio_fsync_async(nullptr, fh, cb, &called), "localio_fsync_async");
+  expect(localio_get_fd(nullptr), "localio_get_fd");
+  expect(localio_which_events(nullptr), "localio_which_events");
+  expect(localio_service(nullptr, 0), "localio_service");
+  EXPECT_EQ(called, 0) << "a refused call's callback ran";
   EXPECT_EQ(localio_attach(nullptr, nullptr, nullptr), -EINVAL);
   EXPECT_NE(std::string(localio_get_error(nullptr)).find("localio_attach"), std::string::npos);
 }
@@ -115,6 +127,15 @@ TEST(CApiBoundary, AContextWithoutAnNfsContextIsEinvalWithASentence) {
   expect(localio_fsync(ctx, fh), "localio_fsync");
   expect(localio_fstat64(ctx, fh, &st), "localio_fstat64");
   expect(localio_close(ctx, fh), "localio_close");
+  const localio_cb cb = [](int, nfs_context*, void*, void*) {};
+  expect(localio_pread_async(ctx, fh, 0, sizeof buf, cb, nullptr), "localio_pread_async");
+  expect(localio_pwrite_async(ctx, fh, 0, sizeof buf, buf, cb, nullptr), "localio_pwrite_async");
+  expect(localio_read_async(ctx, fh, sizeof buf, cb, nullptr), "localio_read_async");
+  expect(localio_write_async(ctx, fh, sizeof buf, buf, cb, nullptr), "localio_write_async");
+  expect(localio_fsync_async(ctx, fh, cb, nullptr), "localio_fsync_async");
+  expect(localio_get_fd(ctx), "localio_get_fd");
+  expect(localio_which_events(ctx), "localio_which_events");
+  expect(localio_service(ctx, 0), "localio_service");
   localio_detach(ctx);
 }
 
@@ -151,8 +172,33 @@ TEST(CApiBoundary, NullArgumentsAreEinvalNamingTheCallAndTheArgument) {
   expect(localio_close(ctx, nullptr), "localio_close: no file (NULL nfsfh)");
   expect(localio_get_counters(ctx, nullptr),
          "localio_get_counters: nowhere to store the counters (NULL)");
+  const localio_cb cb = [](int, nfs_context*, void*, void*) {};
+  expect(localio_pread_async(ctx, nullptr, 0, 1, cb, nullptr),
+         "localio_pread_async: no file (NULL nfsfh)");
+  expect(localio_pread_async(ctx, fh, 0, 1, nullptr, nullptr),
+         "localio_pread_async: no callback (NULL)");
+  expect(localio_pwrite_async(ctx, fh, 0, 1, nullptr, cb, nullptr),
+         "localio_pwrite_async: no buffer (NULL) for a non-zero count");
+  expect(localio_pwrite_async(ctx, fh, 0, 1, buf, nullptr, nullptr),
+         "localio_pwrite_async: no callback (NULL)");
+  expect(localio_read_async(ctx, nullptr, 1, cb, nullptr),
+         "localio_read_async: no file (NULL nfsfh)");
+  expect(localio_write_async(ctx, fh, 1, nullptr, cb, nullptr),
+         "localio_write_async: no buffer (NULL) for a non-zero count");
+  expect(localio_fsync_async(ctx, fh, nullptr, nullptr), "localio_fsync_async: no callback (NULL)");
+  expect(localio_get_fd(ctx), "localio_get_fd: the nfs_context has no connection (not mounted)");
   localio_detach(ctx);
   nfs_destroy_context(nfs);
 }
+
+// The async calls and the loop's are noexcept too.
+static_assert(noexcept(localio_pread_async(nullptr, nullptr, 0, 0, nullptr, nullptr)));
+static_assert(noexcept(localio_pwrite_async(nullptr, nullptr, 0, 0, nullptr, nullptr, nullptr)));
+static_assert(noexcept(localio_read_async(nullptr, nullptr, 0, nullptr, nullptr)));
+static_assert(noexcept(localio_write_async(nullptr, nullptr, 0, nullptr, nullptr, nullptr)));
+static_assert(noexcept(localio_fsync_async(nullptr, nullptr, nullptr, nullptr)));
+static_assert(noexcept(localio_get_fd(nullptr)));
+static_assert(noexcept(localio_which_events(nullptr)));
+static_assert(noexcept(localio_service(nullptr, 0)));
 
 }  // namespace

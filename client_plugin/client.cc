@@ -13,6 +13,7 @@
 #include <climits>
 #include <cstring>
 #include <ctime>
+#include <new>
 #include <span>
 #include <vector>
 
@@ -378,11 +379,11 @@ Client::OpenFile* Client::Prepare(nfsfh* fh, bool write) {
   return &f;
 }
 
-bool Client::Read(nfsfh* fh, uint64_t offset, uint64_t count, void* buf, int64_t* result) {
+bool Client::LocalRead(nfsfh* fh, uint64_t offset, uint64_t count, void* buf, int64_t* result) {
   OpenFile* f = Prepare(fh, /*write=*/false);
   if (f == nullptr) return false;
   if (offset > static_cast<uint64_t>(LLONG_MAX)) {
-    *result = -EINVAL;
+    *result = LocalFailure("pread", count, offset, -EINVAL);
     return true;
   }
   ssize_t n;
@@ -390,7 +391,7 @@ bool Client::Read(nfsfh* fh, uint64_t offset, uint64_t count, void* buf, int64_t
     n = pread(f->fd, buf, std::min(count, kMaxTransfer), static_cast<off_t>(offset));
   } while (n < 0 && errno == EINTR);
   if (n < 0) {
-    *result = -errno;
+    *result = LocalFailure("pread", count, offset, -errno);
     return true;
   }
   *result = n;
@@ -400,12 +401,12 @@ bool Client::Read(nfsfh* fh, uint64_t offset, uint64_t count, void* buf, int64_t
   return true;
 }
 
-bool Client::Write(nfsfh* fh, uint64_t offset, uint64_t count, const void* buf,
-                   int64_t* result) {
+bool Client::LocalWrite(nfsfh* fh, uint64_t offset, uint64_t count, const void* buf,
+                        int64_t* result) {
   OpenFile* f = Prepare(fh, /*write=*/true);
   if (f == nullptr) return false;
   if (offset > static_cast<uint64_t>(LLONG_MAX)) {
-    *result = -EINVAL;
+    *result = LocalFailure("pwrite", count, offset, -EINVAL);
     return true;
   }
   count = std::min(count, kMaxTransfer);
@@ -418,7 +419,7 @@ bool Client::Write(nfsfh* fh, uint64_t offset, uint64_t count, const void* buf,
       // Nothing written: the error is the result. Some written: report
       // that much, as write(2) does; the next call meets the error.
       if (done == 0) {
-        *result = n < 0 ? -errno : -EIO;
+        *result = LocalFailure("pwrite", count, offset, n < 0 ? -errno : -EIO);
         return true;
       }
       break;
@@ -438,6 +439,12 @@ bool Client::Write(nfsfh* fh, uint64_t offset, uint64_t count, const void* buf,
   return true;
 }
 
+int Client::LocalFailure(const char* call, uint64_t count, uint64_t offset, int negative) {
+  error_ = std::string("local ") + call + " of " + std::to_string(count) + " bytes at offset " +
+           std::to_string(offset) + " failed: " + Errno(negative);
+  return negative;
+}
+
 Client::OpenFile& Client::FileOf(nfsfh* fh) {
   if (fh != last_fh_) {
     last_file_ = &files_[fh];  // nodes never move: the pointer lives until erase
@@ -446,21 +453,27 @@ Client::OpenFile& Client::FileOf(nfsfh* fh) {
   return *last_file_;
 }
 
-void Client::WroteByRpc(nfsfh* fh) { files_[fh].wrote_by_rpc = true; }
+void Client::WroteByRpc(nfsfh* fh) noexcept {
+  try {
+    files_[fh].wrote_by_rpc = true;
+  } catch (const std::bad_alloc&) {
+    rpc_write_unrecorded_ = true;
+  }
+}
 
 void Client::ServedByRpc(nfsfh* fh) {
   auto it = files_.find(fh);
   if (it != files_.end()) it->second.needs_wire_proof = false;
 }
 
-int Client::Fsync(nfsfh* fh, bool* commit_by_rpc) {
+int Client::LocalFsync(nfsfh* fh, bool* commit_by_rpc) {
   auto it = files_.find(fh);
   if (it == files_.end()) {
     *commit_by_rpc = true;
     return 0;
   }
   OpenFile& f = it->second;
-  *commit_by_rpc = f.wrote_by_rpc || !f.wrote_locally;
+  *commit_by_rpc = f.wrote_by_rpc || !f.wrote_locally || rpc_write_unrecorded_;
   int rc = f.pending_error;
   f.pending_error = 0;
   if (f.fd >= 0 && f.unsynced) {
@@ -471,7 +484,170 @@ int Client::Fsync(nfsfh* fh, bool* commit_by_rpc) {
     }
   }
   if (f.unannounced) AnnounceOne(&f);
+  if (rc < 0) error_ = "local fsync failed: " + Errno(rc);
   return rc;
+}
+
+namespace {
+
+bool IsWrite(Client::IoOp op) { return op == Client::IoOp::kPwrite || op == Client::IoOp::kWrite; }
+bool AtFileOffset(Client::IoOp op) {
+  return op == Client::IoOp::kRead || op == Client::IoOp::kWrite;
+}
+
+}  // namespace
+
+std::string Client::WireError() const {
+  const char* why = libnfs_.get_error != nullptr ? libnfs_.get_error(nfs_) : nullptr;
+  return why != nullptr && *why != '\0' ? why : "libnfs call failed";
+}
+
+bool Client::ServeLocally(const IoCall& call, void* buf, uint64_t* offset, int64_t* result) {
+  *offset = call.offset;
+  if (AtFileOffset(call.op) && libnfs_.lseek(nfs_, call.fh, 0, SEEK_CUR, offset) != 0)
+    return false;
+  try {
+    return IsWrite(call.op) ? LocalWrite(call.fh, *offset, call.count, buf, result)
+                            : LocalRead(call.fh, *offset, call.count, buf, result);
+  } catch (const std::bad_alloc&) {
+    return false;  // before any byte moved (the core allocates only to prepare)
+  }
+}
+
+int64_t Client::Advance(nfsfh* fh, uint64_t offset, int64_t result) {
+  if (result <= 0) return result;
+  const int rc = libnfs_.lseek(nfs_, fh, static_cast<int64_t>(offset + static_cast<uint64_t>(result)),
+                               SEEK_SET, nullptr);
+  if (rc >= 0) return result;
+  error_ = "moving the file offset past " + std::to_string(result) +
+           " bytes served locally failed: " + WireError();
+  return rc;
+}
+
+int Client::Io(const IoCall& call) {
+  uint64_t offset = 0;
+  int64_t result = 0;
+  if (ServeLocally(call, call.buf, &offset, &result)) {
+    if (AtFileOffset(call.op)) result = Advance(call.fh, offset, result);
+    return static_cast<int>(result);
+  }
+  if (IsWrite(call.op)) WroteByRpc(call.fh);
+  int rc = 0;
+  switch (call.op) {
+    case IoOp::kPread:
+      rc = libnfs_.pread(nfs_, call.fh, call.offset, call.count, call.buf);
+      break;
+    case IoOp::kPwrite:
+      rc = libnfs_.pwrite(nfs_, call.fh, call.offset, call.count, call.buf);
+      break;
+    case IoOp::kRead:
+      rc = libnfs_.read(nfs_, call.fh, call.count, call.buf);
+      break;
+    case IoOp::kWrite:
+      rc = libnfs_.write(nfs_, call.fh, call.count, call.buf);
+      break;
+  }
+  if (rc >= 0)
+    ServedByRpc(call.fh);
+  else
+    error_ = WireError();
+  return rc;
+}
+
+bool Client::QueueLocally(const IoCall& call, CompletionQueue* queue, NfsCb cb,
+                          void* private_data) {
+  const bool write = IsWrite(call.op);
+  size_t size = 0;
+  void* buffer = call.buf;
+  if (!write && (buffer = queue->buffers().Take(call.count, &size)) == nullptr) return false;
+  uint64_t offset = 0;
+  int64_t result = 0;
+  if (!ServeLocally(call, buffer, &offset, &result)) {
+    if (!write) queue->buffers().Give(buffer, size);
+    return false;
+  }
+  Completion c(cb, private_data, static_cast<int>(result));
+  if (!write) {
+    if (result >= 0) {
+      c.buffer = buffer;
+      c.buffer_size = size;
+    } else {
+      queue->buffers().Give(buffer, size);
+    }
+  }
+  if (result < 0) {
+    try {
+      c.error = error_;
+    } catch (const std::bad_alloc&) {
+      // The status still says what failed.
+    }
+  }
+  // Not queued: a read is read again by RPC, and a write written locally
+  // is still right sent through libnfs too.
+  if (!queue->Push(std::move(c))) return false;
+  if (AtFileOffset(call.op)) {
+    const int64_t moved = Advance(call.fh, offset, result);
+    if (moved < 0) {
+      Completion& queued = queue->back();
+      queued.status = static_cast<int>(moved);
+      try {
+        queued.error = error_;
+      } catch (const std::bad_alloc&) {
+      }
+    }
+  }
+  return true;
+}
+
+int Client::IoAsync(const IoCall& call, CompletionQueue* queue, NfsCb cb, void* private_data) {
+  if (QueueLocally(call, queue, cb, private_data)) return 0;
+  if (IsWrite(call.op)) WroteByRpc(call.fh);
+  int rc = 0;
+  switch (call.op) {
+    case IoOp::kPread:
+      rc = libnfs_.pread_async(nfs_, call.fh, call.offset, call.count, cb, private_data);
+      break;
+    case IoOp::kPwrite:
+      rc = libnfs_.pwrite_async(nfs_, call.fh, call.offset, call.count, call.buf, cb,
+                                private_data);
+      break;
+    case IoOp::kRead:
+      rc = libnfs_.read_async(nfs_, call.fh, call.count, cb, private_data);
+      break;
+    case IoOp::kWrite:
+      rc = libnfs_.write_async(nfs_, call.fh, call.count, call.buf, cb, private_data);
+      break;
+  }
+  if (rc < 0) error_ = WireError();
+  return rc;
+}
+
+int Client::Fsync(nfsfh* fh) {
+  bool commit_by_rpc = true;
+  const int rc = LocalFsync(fh, &commit_by_rpc);
+  if (rc < 0 || !commit_by_rpc) return rc;
+  const int sent = libnfs_.fsync(nfs_, fh);
+  if (sent < 0) error_ = WireError();
+  return sent;
+}
+
+int Client::FsyncAsync(nfsfh* fh, CompletionQueue* queue, NfsCb cb, void* private_data) {
+  bool commit_by_rpc = true;
+  const int rc = LocalFsync(fh, &commit_by_rpc);
+  if (rc < 0 || !commit_by_rpc) {
+    Completion c(cb, private_data, rc);
+    if (rc < 0) {
+      try {
+        c.error = error_;
+      } catch (const std::bad_alloc&) {
+      }
+    }
+    if (queue->Push(std::move(c))) return 0;
+    if (rc < 0) return rc;
+  }
+  const int sent = libnfs_.fsync_async(nfs_, fh, cb, private_data);
+  if (sent < 0) error_ = WireError();
+  return sent;
 }
 
 void Client::AnnounceOne(OpenFile* f) {

@@ -1,11 +1,11 @@
 // The client plugin's core, shared by the C API (localio_client.cc) and the
 // LD_PRELOAD shim: the handshake session, the per-open-file local fds and
-// the bypassed I/O. It never sends NFS I/O itself: Read/Write either serve
-// a call from the local file (return true) or tell the caller to send it
-// through libnfs (return false, fallback counted). It needs two libnfs
-// functions, nfs_get_fd (to find the server's address) and nfs_get_fh,
-// and takes them from its front end (LibnfsCalls): the C API links libnfs,
-// the shim finds them in whatever libnfs the program loaded.
+// the front ends' read, write and fsync calls, sync and async, in one
+// sequence (Io, IoAsync, Fsync, FsyncAsync): served from the local file
+// when safe, else sent through libnfs, then the bookkeeping of either way.
+// It calls libnfs only through the functions its front end hands it
+// (LibnfsCalls): the C API links libnfs, the shim finds them in whatever
+// libnfs the program loaded.
 //
 // One thread at a time, like the nfs_context it serves.
 #ifndef LOCALIO_CLIENT_CLIENT_H
@@ -25,20 +25,12 @@
 
 #include "client_log.h"
 #include "client_options.h"
+#include "completions.h"
 #include "handshake.h"
+#include "libnfs_calls.h"
 #include "localio/localio_client.h"
 
-struct nfs_context;
-struct nfsfh;
-struct nfs_fh;
-
 namespace localio::client {
-
-// The libnfs functions the core calls, as its front end found them.
-struct LibnfsCalls {
-  int (*get_fd)(nfs_context*) = nullptr;
-  nfs_fh* (*get_fh)(nfsfh*) = nullptr;
-};
 
 class Client {
  public:
@@ -46,7 +38,8 @@ class Client {
   static constexpr uint64_t kFirstBackoffMs = 1000;
 
   // `config_error` (from ResolveOptions) is reported and keeps the bypass
-  // off. Both `libnfs` members must be set. Call Attach() next.
+  // off. Every `libnfs` member but get_error must be set. Call Attach()
+  // next.
   Client(nfs_context* nfs, const LibnfsCalls& libnfs, ClientOptions options,
          Status config_error);
   ~Client();  // flushes and closes local files, releases the hello slot
@@ -80,21 +73,37 @@ class Client {
     if (unannounced_) AnnounceAll(/*drop_on_failure=*/true);
   }
 
-  // Serve pread/pwrite locally. true: *result is the byte count or -errno;
-  // false: send it through libnfs (the reason is counted).
-  bool Read(nfsfh* fh, uint64_t offset, uint64_t count, void* buf, int64_t* result);
-  bool Write(nfsfh* fh, uint64_t offset, uint64_t count, const void* buf, int64_t* result);
-  // A write of `fh` went through libnfs (fsync must then COMMIT too).
-  void WroteByRpc(nfsfh* fh);
-  // A read or write of `fh` went through libnfs and succeeded: the server
-  // honours this open. After a session ends, a file opened before may
-  // bypass again only once this was said of it (callers that never say it
-  // keep such files on RPC, which is always safe).
-  void ServedByRpc(nfsfh* fh);
-  // The local half of fsync, and the server told of the writes.
-  // *commit_by_rpc: the caller must nfs_fsync too (some writes went by RPC,
-  // or none went locally). 0 or -errno.
-  int Fsync(nfsfh* fh, bool* commit_by_rpc);
+  // The front ends' read and write calls (nfs_pread, nfs_pwrite, nfs_read,
+  // nfs_write), sync or async. kRead and kWrite use the file's offset,
+  // which libnfs keeps: a call served locally moves it (nfs_lseek).
+  enum class IoOp { kPread, kPwrite, kRead, kWrite };
+  struct IoCall {
+    IoOp op;
+    nfsfh* fh;
+    uint64_t offset;  // kPread and kPwrite only
+    uint64_t count;
+    void* buf;        // read into (sync reads) or written from (only read)
+  };
+  // Served from the local file when safe, else through libnfs's sync call;
+  // a write sent by RPC is remembered for fsync, an RPC that succeeded
+  // proves the open to the server (see ServedByRpc). The byte count or
+  // -errno, error() then naming the problem (a local failure: the call,
+  // count, offset and errno; an RPC's: libnfs's text). A local error (EIO,
+  // ENOSPC, EFBIG...) is the call's result: it is never retried by RPC.
+  int Io(const IoCall& call);
+  // The same for the *_async calls (call.buf unused for reads). A call
+  // served locally is done now and its completion queued on `queue`, whose
+  // Run delivers it (a read's data in a buffer of queue's pool), never in
+  // here; the others go to libnfs's *_async with `cb`. 0, or -errno when
+  // neither took the call (cb will not run; error() says why).
+  int IoAsync(const IoCall& call, CompletionQueue* queue, NfsCb cb, void* private_data);
+  // nfs_fsync: makes every write so far durable: fsync of the local file
+  // and the server told of the writes, then nfs_fsync (COMMIT) when some
+  // writes went by RPC or none went locally. 0 or -errno (error()).
+  int Fsync(nfsfh* fh);
+  // nfs_fsync_async: the local half now; when no COMMIT is needed (or it
+  // failed) the completion is queued, else libnfs's nfs_fsync_async.
+  int FsyncAsync(nfsfh* fh, CompletionQueue* queue, NfsCb cb, void* private_data);
 
   const localio_counters& counters() const { return counters_; }
 
@@ -122,6 +131,36 @@ class Client {
     int root_fd = -1;  // -errno when the root could not be opened
   };
 
+  // Read/write served from the local file. true: *result is the byte
+  // count or -errno (error() then names the call, the offset and the
+  // errno); false: send it through libnfs (the reason is counted).
+  bool LocalRead(nfsfh* fh, uint64_t offset, uint64_t count, void* buf, int64_t* result);
+  bool LocalWrite(nfsfh* fh, uint64_t offset, uint64_t count, const void* buf, int64_t* result);
+  // The local half of Io and IoAsync, into or from `buf`: true when served
+  // locally (*result as LocalRead's), *offset where. The file offset of
+  // kRead/kWrite is not moved (Advance). Out of memory: not served.
+  bool ServeLocally(const IoCall& call, void* buf, uint64_t* offset, int64_t* result);
+  // Served locally and queued (IoAsync); false: nothing changed, send it
+  // through libnfs.
+  bool QueueLocally(const IoCall& call, CompletionQueue* queue, NfsCb cb, void* private_data);
+  // After a kRead/kWrite served locally: the file's offset moves past the
+  // bytes moved. `result`, or -errno (error()) when libnfs did not move it.
+  int64_t Advance(nfsfh* fh, uint64_t offset, int64_t result);
+  // libnfs's sentence for the call that just failed.
+  std::string WireError() const;
+  // The local half of fsync, and the server told of the writes.
+  // *commit_by_rpc: the caller must nfs_fsync too (some writes went by RPC,
+  // or none went locally). 0 or -errno (error()).
+  int LocalFsync(nfsfh* fh, bool* commit_by_rpc);
+  // A write of `fh` went through libnfs (fsync must then COMMIT too); when
+  // that cannot be recorded (out of memory) every fsync commits.
+  void WroteByRpc(nfsfh* fh) noexcept;
+  // A read or write of `fh` went through libnfs and succeeded: the server
+  // honours this open. After a session ends, a file opened before may
+  // bypass again only once this was said of it (async RPCs never say it:
+  // such files stay on RPC, which is always safe).
+  void ServedByRpc(nfsfh* fh);
+
   void Handshake();
   bool MapReplaced(uint64_t now);
   // (device, inode) of the file at the map path; (0, 0) when there is none.
@@ -145,6 +184,8 @@ class Client {
   // skips the hash lookup.
   OpenFile& FileOf(nfsfh* fh);
   void Fallback(int reason);
+  // A local read or write failed: error() says so. Returns `negative`.
+  int LocalFailure(const char* call, uint64_t count, uint64_t offset, int negative);
   // LOCALIO WROTE for `files` (all unannounced), export by export, in
   // calls of at most kWroteMaxHandles. A server that cannot be told ends
   // the session: bypassed writes it would not know of must stop.
@@ -178,6 +219,7 @@ class Client {
   OpenFile* last_file_ = nullptr;
   std::map<uint16_t, ExportView> exports_;
   bool unannounced_ = false;  // some OpenFile::unannounced may be set
+  bool rpc_write_unrecorded_ = false;  // WroteByRpc ran out of memory
   localio_counters counters_{};
 };
 

@@ -1,64 +1,7 @@
 #include "context_registry.h"
 
-#include <cstdlib>
-#include <new>
-#include <utility>
 
 namespace localio::preload {
-
-Completion::Completion(Completion&& other) noexcept
-    : cb(other.cb),
-      private_data(other.private_data),
-      status(other.status),
-      buffer(std::exchange(other.buffer, nullptr)),
-      buffer_size(other.buffer_size),
-      error(std::move(other.error)) {}
-
-Completion& Completion::operator=(Completion&& other) noexcept {
-  if (this != &other) {
-    std::free(buffer);
-    cb = other.cb;
-    private_data = other.private_data;
-    status = other.status;
-    buffer = std::exchange(other.buffer, nullptr);
-    buffer_size = other.buffer_size;
-    error = std::move(other.error);
-  }
-  return *this;
-}
-
-Completion::~Completion() { std::free(buffer); }
-
-BufferPool::~BufferPool() {
-  for (const Spare& s : spares_) std::free(s.buffer);
-}
-
-void* BufferPool::Take(size_t size, size_t* got) {
-  size = size == 0 ? 1 : size;
-  if (!spares_.empty()) {
-    const Spare s = spares_.back();
-    spares_.pop_back();
-    if (s.size >= size) {
-      *got = s.size;
-      return s.buffer;
-    }
-    std::free(s.buffer);
-  }
-  *got = size;
-  return std::malloc(size);
-}
-
-void BufferPool::Give(void* buffer, size_t size) noexcept {
-  if (buffer == nullptr) return;
-  if (spares_.size() < kMaxSpares) {
-    try {
-      spares_.push_back({buffer, size});
-      return;
-    } catch (const std::bad_alloc&) {
-    }
-  }
-  std::free(buffer);
-}
 
 namespace {
 

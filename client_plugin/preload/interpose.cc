@@ -22,15 +22,14 @@
 // so that it does not answer from a stale cache (docs/DESIGN.md,
 // "Coherence").
 //
-// Bypassed async calls never complete inside the *_async call (callers
-// issue the next request from the callback, or count requests in flight
-// around the call): their completions wait in the context's queue until
-// the application's nfs_service(); nfs_which_events() adds POLLOUT while
-// any wait, so a poll on nfs_get_fd() returns at once.
+// The I/O calls themselves are the core's (Client::Io, IoAsync, Fsync,
+// FsyncAsync: the local file, else libnfs, then the bookkeeping), as for
+// the C API. Bypassed async calls never complete inside the *_async call:
+// their completions wait in the context's queue (completions.h) until the
+// application's nfs_service(); nfs_which_events() adds POLLOUT while any
+// wait, so a poll on nfs_get_fd() returns at once.
 #include <fcntl.h>
-#include <poll.h>
 #include <sys/time.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <nfsc/libnfs.h>
@@ -53,7 +52,8 @@ namespace {
 
 using localio::Status;
 using localio::client::Client;
-using localio::preload::Completion;
+using localio::client::CompletionQueue;
+using localio::client::LibnfsCalls;
 using localio::preload::ContextState;
 using localio::preload::Contexts;
 using localio::preload::GetRuntime;
@@ -84,25 +84,69 @@ ContextState* Bypassing(nfs_context* nfs) {
   return t_pass_through > 0 ? nullptr : Attached(nfs);
 }
 
-// The context's state when completions wait in its queue, else nullptr.
-ContextState* Waiting(nfs_context* nfs) {
-  ContextState* s = Contexts().Find(nfs);
-  return s != nullptr && !s->completions.empty() ? s : nullptr;
-}
-
 void SetError(nfs_context* nfs, const std::string& text) {
   if (Real().set_error != nullptr) Real().set_error(nfs, "%s", text.c_str());
 }
 
-std::string LocalError(const char* call, int64_t negative) {
-  return std::string("localio: local ") + call + " failed: " +
-         std::strerror(static_cast<int>(-negative));
+// A completion's sentence becomes libnfs's error text (CompletionQueue).
+void PublishError(nfs_context* nfs, void*, const std::string& sentence) {
+  SetError(nfs, sentence);
 }
 
-// A sync call's result: the byte count, or -errno with the error text set.
-int SyncResult(nfs_context* nfs, const char* call, int64_t result) {
-  if (result < 0) SetError(nfs, LocalError(call, result));
-  return static_cast<int>(result);
+// A call the core handled: on failure its sentence becomes libnfs's error
+// text (for an RPC that failed, the same text libnfs set). Returns rc.
+int Reported(nfs_context* nfs, const Client& client, int rc) {
+  if (rc < 0) SetError(nfs, client.error());
+  return rc;
+}
+
+// The sync calls the core sends through libnfs, marked "pass through":
+// the real call reaches our *_async wrapper, which must not try again.
+int PassPread(nfs_context* nfs, nfsfh* fh, uint64_t offset, uint64_t count, void* buf) {
+  PassThrough pass;
+  return Real().pread(nfs, fh, offset, count, buf);
+}
+int PassPwrite(nfs_context* nfs, nfsfh* fh, uint64_t offset, uint64_t count, const void* buf) {
+  PassThrough pass;
+  return Real().pwrite(nfs, fh, offset, count, buf);
+}
+int PassRead(nfs_context* nfs, nfsfh* fh, uint64_t count, void* buf) {
+  PassThrough pass;
+  return Real().read(nfs, fh, count, buf);
+}
+int PassWrite(nfs_context* nfs, nfsfh* fh, uint64_t count, const void* buf) {
+  PassThrough pass;
+  return Real().write(nfs, fh, count, buf);
+}
+int PassFsync(nfs_context* nfs, nfsfh* fh) {
+  PassThrough pass;
+  return Real().fsync(nfs, fh);
+}
+
+// What the core calls: the real libnfs, the sync I/O marked.
+const LibnfsCalls& CoreCalls() {
+  static const LibnfsCalls calls = [] {
+    const auto& r = Real();
+    LibnfsCalls c;
+    c.get_fd = r.get_fd;
+    c.get_fh = r.get_fh;
+    c.get_error = r.get_error;
+    c.pread = PassPread;
+    c.pwrite = PassPwrite;
+    c.read = PassRead;
+    c.write = PassWrite;
+    c.fsync = PassFsync;
+    c.pread_async = r.pread_async;
+    c.pwrite_async = r.pwrite_async;
+    c.read_async = r.read_async;
+    c.write_async = r.write_async;
+    c.fsync_async = r.fsync_async;
+    c.lseek = r.lseek;
+    c.which_events = r.which_events;
+    c.service = r.service;
+    return c;
+  }();
+  return calls;
 }
 
 // The identity the context's AUTH_SYS sends (libnfs 4.0: the process's
@@ -124,157 +168,8 @@ void AttachClient(nfs_context* nfs) {
   localio::client::ClientOptions options;
   const Status st = localio::client::ResolveOptions(&cfg, defaults, &options);
   s->client.reset();  // a remount: flush what the old session opened
-  s->client = std::make_unique<Client>(
-      nfs, localio::client::LibnfsCalls{rt.real.get_fd, rt.real.get_fh}, std::move(options), st);
+  s->client = std::make_unique<Client>(nfs, CoreCalls(), std::move(options), st);
   s->client->Attach();
-}
-
-void Deliver(nfs_context* nfs, Completion& c) {
-  void* data = c.buffer;
-  if (c.status < 0) {
-    SetError(nfs, c.error);
-    data = const_cast<char*>(c.error.c_str());
-  }
-  c.cb(c.status, nfs, data, c.private_data);
-}
-
-// Runs the completions queued before this call, in order (those a
-// callback queues wait for the next nfs_service). False when a callback
-// destroyed the context.
-bool RunCompletions(nfs_context* nfs, ContextState* s) {
-  const uint64_t id = s->id;
-  for (size_t n = s->completions.size(); n > 0; --n) {
-    Completion c = std::move(s->completions.front());
-    s->completions.pop_front();
-    Deliver(nfs, c);
-    s = Contexts().Find(nfs);
-    if (s == nullptr || s->id != id) return false;
-    s->buffers.Give(std::exchange(c.buffer, nullptr), c.buffer_size);
-  }
-  return true;
-}
-
-// libnfs's nfs_service scans every RPC in flight for a timeout (a walk over
-// its 1,024 reply queues) before it looks at revents: when only our queued
-// completions woke the application, that call is skipped, but never for
-// longer than this, so an RPC in flight beside a busy bypass still times
-// out on time.
-constexpr uint64_t kRealServiceMs = 10;
-
-uint64_t CoarseMs() {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1000 + static_cast<uint64_t>(ts.tv_nsec) / 1000000;
-}
-
-// Queues a completion; false (nothing queued) when out of memory.
-bool Queue(ContextState* s, Completion c) {
-  try {
-    s->completions.push_back(std::move(c));
-    return true;
-  } catch (const std::bad_alloc&) {
-    return false;
-  }
-}
-
-Completion Finished(NfsCb cb, void* private_data, int64_t result, const char* call) {
-  Completion c(cb, private_data, static_cast<int>(result));
-  if (result < 0) c.error = LocalError(call, result);
-  return c;
-}
-
-// libnfs keeps the current offset of nfs_read/nfs_write; SEEK_CUR and
-// SEEK_SET complete inline, without RPC (FACTS.md).
-bool CurrentOffset(nfs_context* nfs, nfsfh* fh, uint64_t* offset) {
-  return Real().lseek(nfs, fh, 0, SEEK_CUR, offset) == 0;
-}
-
-int64_t Advance(nfs_context* nfs, nfsfh* fh, uint64_t offset, int64_t result) {
-  if (result <= 0) return result;
-  const int rc = Real().lseek(nfs, fh, static_cast<int64_t>(offset + static_cast<uint64_t>(result)),
-                              SEEK_SET, nullptr);
-  return rc < 0 ? rc : result;
-}
-
-// A bypassed async read: reads into a fresh buffer and queues its
-// completion. False: send it through libnfs (nothing was changed).
-bool QueueRead(ContextState* s, nfs_context* nfs, nfsfh* fh, uint64_t offset, uint64_t count,
-               NfsCb cb, void* private_data, bool advance, const char* call) {
-  size_t size = 0;
-  void* buffer = s->buffers.Take(count, &size);
-  if (buffer == nullptr) return false;
-  int64_t result = 0;
-  bool served = false;
-  try {
-    served = s->client->Read(fh, offset, count, buffer, &result);
-  } catch (const std::bad_alloc&) {
-  }
-  if (!served) {
-    s->buffers.Give(buffer, size);
-    return false;
-  }
-  Completion c = Finished(cb, private_data, result, call);
-  if (result >= 0) {
-    c.buffer = buffer;
-    c.buffer_size = size;
-  } else {
-    s->buffers.Give(buffer, size);
-  }
-  if (!Queue(s, std::move(c))) return false;
-  if (advance) {
-    const int64_t moved = Advance(nfs, fh, offset, result);
-    if (moved < 0) {
-      Completion& queued = s->completions.back();
-      queued.status = static_cast<int>(moved);
-      queued.error = LocalError("lseek", moved);
-    }
-  }
-  return true;
-}
-
-// A bypassed async write, done now and reported at the next nfs_service.
-bool QueueWrite(ContextState* s, nfs_context* nfs, nfsfh* fh, uint64_t offset, uint64_t count,
-                const void* buf, NfsCb cb, void* private_data, bool advance, const char* call) {
-  int64_t result = 0;
-  try {
-    if (!s->client->Write(fh, offset, count, buf, &result)) return false;
-  } catch (const std::bad_alloc&) {
-    return false;
-  }
-  // Written locally: if it cannot be queued, sending the same bytes
-  // through libnfs is still right.
-  if (!Queue(s, Finished(cb, private_data, result, call))) return false;
-  if (advance) {
-    const int64_t moved = Advance(nfs, fh, offset, result);
-    if (moved < 0) {
-      Completion& queued = s->completions.back();
-      queued.status = static_cast<int>(moved);
-      queued.error = LocalError("lseek", moved);
-    }
-  }
-  return true;
-}
-
-void NoteRpcWrite(nfs_context* nfs, nfsfh* fh) {
-  if (ContextState* s = Attached(nfs)) {
-    try {
-      s->client->WroteByRpc(fh);
-    } catch (const std::bad_alloc&) {
-      // Unrecorded, a later fsync may skip the COMMIT: flush this file's
-      // local fd now and let every fsync go to the wire instead.
-      bool unused = false;
-      s->client->Fsync(fh, &unused);
-    }
-  }
-}
-
-// A read or write libnfs served: the server knows this open (after a
-// restart, files opened before it may bypass again). Returns rc.
-int NoteServedByRpc(nfs_context* nfs, nfsfh* fh, int rc) {
-  if (rc >= 0) {
-    if (ContextState* s = Attached(nfs)) s->client->ServedByRpc(fh);
-  }
-  return rc;
 }
 
 // Callback wrappers: the application's callback and what to do first.
@@ -331,7 +226,8 @@ void CloseDone(int status, nfs_context* nfs, void* data, void* private_data) {
     // The close went through, but data written through the bypass was not
     // flushed: report that, as a failed close(2) would.
     status = call->flush_error;
-    call->text = LocalError("flush before close", call->flush_error);
+    call->text = std::string("localio: local flush before close failed: ") +
+                 std::strerror(-call->flush_error);
     SetError(nfs, call->text);
     data = const_cast<char*>(call->text.c_str());
   }
@@ -400,13 +296,7 @@ void nfs_destroy_context(nfs_context* nfs) noexcept {
     if (std::unique_ptr<ContextState> s = Contexts().Remove(nfs)) {
       // As libnfs cancels the RPCs in flight: every waiting callback runs
       // once, with -EINTR.
-      while (!s->completions.empty()) {
-        Completion c = std::move(s->completions.front());
-        s->completions.pop_front();
-        c.status = -EINTR;
-        c.error = "Command was cancelled";
-        Deliver(nfs, c);
-      }
+      s->completions.Cancel(nfs, PublishError, nullptr);
       s.reset();  // flushes and closes local files, frees the hello slot
     }
   } catch (...) {
@@ -456,88 +346,62 @@ int nfs_close_async(nfs_context* nfs, nfsfh* fh, nfs_cb cb, void* private_data) 
   });
 }
 
+// The sync I/O calls: the core's when attached (the bypass, else the real
+// call under the pass-through mark), else the real call.
 int nfs_pread(nfs_context* nfs, nfsfh* fh, uint64_t offset, uint64_t count,
                              void* buf) noexcept {
   return Shielded(nfs, "nfs_pread", [&]() -> int {
-    if (ContextState* s = Bypassing(nfs)) {
-      int64_t result = 0;
-      try {
-        if (s->client->Read(fh, offset, count, buf, &result)) return SyncResult(nfs, "pread", result);
-      } catch (const std::bad_alloc&) {
-      }
-    }
-    PassThrough pass;
-    return NoteServedByRpc(nfs, fh, Real().pread(nfs, fh, offset, count, buf));
+    if (ContextState* s = Bypassing(nfs))
+      return Reported(nfs, *s->client, s->client->Io({Client::IoOp::kPread, fh, offset, count, buf}));
+    return Real().pread(nfs, fh, offset, count, buf);
   });
 }
 
 int nfs_pwrite(nfs_context* nfs, nfsfh* fh, uint64_t offset, uint64_t count,
                               const void* buf) noexcept {
   return Shielded(nfs, "nfs_pwrite", [&]() -> int {
-    if (ContextState* s = Bypassing(nfs)) {
-      int64_t result = 0;
-      try {
-        if (s->client->Write(fh, offset, count, buf, &result))
-          return SyncResult(nfs, "pwrite", result);
-      } catch (const std::bad_alloc&) {
-      }
-    }
-    PassThrough pass;  // the real call reaches nfs_pwrite_async, which notes the RPC write
-    return NoteServedByRpc(nfs, fh, Real().pwrite(nfs, fh, offset, count, buf));
+    if (ContextState* s = Bypassing(nfs))
+      return Reported(nfs, *s->client,
+                      s->client->Io({Client::IoOp::kPwrite, fh, offset, count,
+                                     const_cast<void*>(buf)}));
+    return Real().pwrite(nfs, fh, offset, count, buf);
   });
 }
 
 int nfs_read(nfs_context* nfs, nfsfh* fh, uint64_t count, void* buf) noexcept {
   return Shielded(nfs, "nfs_read", [&]() -> int {
-    uint64_t offset = 0;
-    if (ContextState* s = Bypassing(nfs); s != nullptr && CurrentOffset(nfs, fh, &offset)) {
-      int64_t result = 0;
-      try {
-        if (s->client->Read(fh, offset, count, buf, &result))
-          return SyncResult(nfs, "read", Advance(nfs, fh, offset, result));
-      } catch (const std::bad_alloc&) {
-      }
-    }
-    PassThrough pass;
-    return NoteServedByRpc(nfs, fh, Real().read(nfs, fh, count, buf));
+    if (ContextState* s = Bypassing(nfs))
+      return Reported(nfs, *s->client, s->client->Io({Client::IoOp::kRead, fh, 0, count, buf}));
+    return Real().read(nfs, fh, count, buf);
   });
 }
 
 int nfs_write(nfs_context* nfs, nfsfh* fh, uint64_t count, const void* buf) noexcept {
   return Shielded(nfs, "nfs_write", [&]() -> int {
-    uint64_t offset = 0;
-    if (ContextState* s = Bypassing(nfs); s != nullptr && CurrentOffset(nfs, fh, &offset)) {
-      int64_t result = 0;
-      try {
-        if (s->client->Write(fh, offset, count, buf, &result))
-          return SyncResult(nfs, "write", Advance(nfs, fh, offset, result));
-      } catch (const std::bad_alloc&) {
-      }
-    }
-    PassThrough pass;
-    return NoteServedByRpc(nfs, fh, Real().write(nfs, fh, count, buf));
+    if (ContextState* s = Bypassing(nfs))
+      return Reported(nfs, *s->client,
+                      s->client->Io({Client::IoOp::kWrite, fh, 0, count, const_cast<void*>(buf)}));
+    return Real().write(nfs, fh, count, buf);
   });
 }
 
 int nfs_fsync(nfs_context* nfs, nfsfh* fh) noexcept {
   return Shielded(nfs, "nfs_fsync", [&]() -> int {
-    if (ContextState* s = Bypassing(nfs)) {
-      bool commit_by_rpc = true;
-      const int rc = s->client->Fsync(fh, &commit_by_rpc);
-      if (rc < 0) return SyncResult(nfs, "fsync", rc);
-      if (!commit_by_rpc) return 0;
-    }
-    PassThrough pass;
+    if (ContextState* s = Bypassing(nfs)) return Reported(nfs, *s->client, s->client->Fsync(fh));
     return Real().fsync(nfs, fh);
   });
 }
 
+// The async I/O calls: the core's when attached, except inside a sync
+// call the core sent through libnfs (Bypassing: it did the bookkeeping),
+// else the real call.
 int nfs_pread_async(nfs_context* nfs, nfsfh* fh, uint64_t offset, uint64_t count,
                                    nfs_cb cb, void* private_data) noexcept {
   return Shielded(nfs, "nfs_pread_async", [&]() -> int {
-    if (ContextState* s = Bypassing(nfs);
-        s != nullptr && QueueRead(s, nfs, fh, offset, count, cb, private_data, false, "pread"))
-      return 0;
+    if (ContextState* s = Bypassing(nfs))
+      return Reported(nfs, *s->client,
+                      s->client->IoAsync({Client::IoOp::kPread, fh, offset, count, nullptr},
+                                         &s->completions, cb, private_data));
     return Real().pread_async(nfs, fh, offset, count, cb, private_data);
   });
 }
@@ -545,11 +409,10 @@ int nfs_pread_async(nfs_context* nfs, nfsfh* fh, uint64_t offset, uint64_t count
 int nfs_read_async(nfs_context* nfs, nfsfh* fh, uint64_t count, nfs_cb cb,
                                   void* private_data) noexcept {
   return Shielded(nfs, "nfs_read_async", [&]() -> int {
-    uint64_t offset = 0;
-    if (ContextState* s = Bypassing(nfs); s != nullptr && CurrentOffset(nfs, fh, &offset) &&
-                                          QueueRead(s, nfs, fh, offset, count, cb, private_data,
-                                                    true, "read"))
-      return 0;
+    if (ContextState* s = Bypassing(nfs))
+      return Reported(nfs, *s->client,
+                      s->client->IoAsync({Client::IoOp::kRead, fh, 0, count, nullptr},
+                                         &s->completions, cb, private_data));
     return Real().read_async(nfs, fh, count, cb, private_data);
   });
 }
@@ -557,11 +420,11 @@ int nfs_read_async(nfs_context* nfs, nfsfh* fh, uint64_t count, nfs_cb cb,
 int nfs_pwrite_async(nfs_context* nfs, nfsfh* fh, uint64_t offset, uint64_t count,
                                     const void* buf, nfs_cb cb, void* private_data) noexcept {
   return Shielded(nfs, "nfs_pwrite_async", [&]() -> int {
-    if (ContextState* s = Bypassing(nfs); s != nullptr && QueueWrite(s, nfs, fh, offset, count, buf,
-                                                                     cb, private_data, false,
-                                                                     "pwrite"))
-      return 0;
-    NoteRpcWrite(nfs, fh);
+    if (ContextState* s = Bypassing(nfs))
+      return Reported(nfs, *s->client,
+                      s->client->IoAsync({Client::IoOp::kPwrite, fh, offset, count,
+                                          const_cast<void*>(buf)},
+                                         &s->completions, cb, private_data));
     return Real().pwrite_async(nfs, fh, offset, count, buf, cb, private_data);
   });
 }
@@ -569,31 +432,20 @@ int nfs_pwrite_async(nfs_context* nfs, nfsfh* fh, uint64_t offset, uint64_t coun
 int nfs_write_async(nfs_context* nfs, nfsfh* fh, uint64_t count, const void* buf,
                                    nfs_cb cb, void* private_data) noexcept {
   return Shielded(nfs, "nfs_write_async", [&]() -> int {
-    uint64_t offset = 0;
-    if (ContextState* s = Bypassing(nfs);
-        s != nullptr && CurrentOffset(nfs, fh, &offset) &&
-        QueueWrite(s, nfs, fh, offset, count, buf, cb, private_data, true, "write"))
-      return 0;
-    NoteRpcWrite(nfs, fh);
+    if (ContextState* s = Bypassing(nfs))
+      return Reported(nfs, *s->client,
+                      s->client->IoAsync({Client::IoOp::kWrite, fh, 0, count,
+                                          const_cast<void*>(buf)},
+                                         &s->completions, cb, private_data));
     return Real().write_async(nfs, fh, count, buf, cb, private_data);
   });
 }
 
 int nfs_fsync_async(nfs_context* nfs, nfsfh* fh, nfs_cb cb, void* private_data) noexcept {
   return Shielded(nfs, "nfs_fsync_async", [&]() -> int {
-    // The local half always runs (also inside a sync fallback): an fsync
-    // must cover the bypassed writes whichever path reports it.
-    if (ContextState* s = Attached(nfs)) {
-      bool commit_by_rpc = true;
-      const int rc = s->client->Fsync(fh, &commit_by_rpc);
-      if (t_pass_through == 0 && (rc < 0 || !commit_by_rpc)) {
-        if (Queue(s, Finished(cb, private_data, rc, "fsync"))) return 0;
-      }
-      if (rc < 0) {
-        SetError(nfs, LocalError("fsync", rc));
-        return rc;
-      }
-    }
+    if (ContextState* s = Bypassing(nfs))
+      return Reported(nfs, *s->client,
+                      s->client->FsyncAsync(fh, &s->completions, cb, private_data));
     return Real().fsync_async(nfs, fh, cb, private_data);
   });
 }
@@ -650,24 +502,16 @@ int nfs_opendir_async(nfs_context* nfs, const char* path, nfs_cb cb, void* priva
 
 int nfs_which_events(nfs_context* nfs) noexcept {
   return Shielded(nfs, "nfs_which_events", [&]() -> int {
-    int events = Real().which_events(nfs);
-    if (Waiting(nfs) != nullptr) events |= POLLOUT;
-    return events;
+    if (ContextState* s = Contexts().Find(nfs)) return s->completions.WhichEvents(nfs, CoreCalls());
+    return Real().which_events(nfs);
   });
 }
 
 int nfs_service(nfs_context* nfs, int revents) noexcept {
   return Shielded(nfs, "nfs_service", [&]() -> int {
-    ContextState* s = Waiting(nfs);
-    if (s != nullptr && !RunCompletions(nfs, s)) return 0;  // a callback destroyed the context
-    // POLLOUT may be ours (queued completions): libnfs gets only the events
-    // it asked for, and the error conditions.
-    const int asked = Real().which_events(nfs) | POLLERR | POLLHUP | POLLNVAL;
-    const uint64_t now = CoarseMs();
-    if (s != nullptr && (revents & asked) == 0 && now - s->real_service_ms < kRealServiceMs)
-      return 0;  // only ours: libnfs's socket has nothing, and its timeouts were just scanned
-    if (s != nullptr || (s = Contexts().Find(nfs)) != nullptr) s->real_service_ms = now;
-    return Real().service(nfs, revents & asked);
+    if (ContextState* s = Contexts().Find(nfs))
+      return s->completions.Service(nfs, revents, CoreCalls(), PublishError, nullptr);
+    return Real().service(nfs, revents);
   });
 }
 

@@ -46,6 +46,7 @@ RealLibnfs ResolveRealLibnfs(std::string* missing) {
   Resolve("nfs_opendir_async", &r.opendir_async, true, missing);
   Resolve("nfs_get_fd", &r.get_fd, true, missing);
   Resolve("nfs_get_fh", &r.get_fh, true, missing);
+  Resolve("nfs_get_error", &r.get_error, false, missing);
   Resolve("nfs_set_error", &r.set_error, false, missing);
   return r;
 }

@@ -10,9 +10,7 @@
 #include <cstdint>
 #include <string>
 
-struct nfs_context;
-struct nfsfh;
-struct nfs_fh;
+#include "libnfs_calls.h"
 
 namespace localio::preload {
 
@@ -20,7 +18,7 @@ namespace localio::preload {
 inline constexpr const char* kBuiltForLibnfs = LOCALIO_LIBNFS_SONAME;
 
 // libnfs 4.0's and 5.0's completion callback (nfs_cb).
-using NfsCb = void (*)(int status, nfs_context* nfs, void* data, void* private_data);
+using NfsCb = client::NfsCb;
 
 // The real libnfs entry points. Members are nullptr when not found.
 struct RealLibnfs {
@@ -54,6 +52,7 @@ struct RealLibnfs {
   int (*opendir_async)(nfs_context*, const char*, NfsCb, void*) = nullptr;
   int (*get_fd)(nfs_context*) = nullptr;
   nfs_fh* (*get_fh)(nfsfh*) = nullptr;
+  char* (*get_error)(nfs_context*) = nullptr;  // optional
   // Not in libnfs.h but exported by libnfs.so.13 and .14; optional.
   void (*set_error)(nfs_context*, const char*, ...) = nullptr;
 };

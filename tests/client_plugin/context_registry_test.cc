@@ -51,7 +51,7 @@ TEST(ContextRegistry, TheMemoBelongsToOneRegistry) {
 }
 
 TEST(BufferPool, AKeptBufferIsHandedOutAgainWhenLargeEnough) {
-  BufferPool pool;
+  client::BufferPool pool;
   size_t size = 0;
   void* a = pool.Take(4096, &size);
   ASSERT_NE(a, nullptr);

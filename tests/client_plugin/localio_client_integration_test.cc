@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <linux/tcp.h>  // tcp_info with byte counts (glibc's lacks them)
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -347,6 +348,302 @@ TEST_P(LocalioClientIntegration, MissingMapAttachesAtOnceNotLocalAndStillWorks) 
   ASSERT_EQ(localio_close(ctx_, fh), 0) << localio_get_error(ctx_);
   std::ifstream in(InExport(name));
   EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), text);
+  fs::remove(InExport(name));
+}
+
+// A local read or write that fails is the call's -errno, and its sentence
+// names the call, the failed local operation, where, and the errno.
+TEST_P(LocalioClientIntegration, AFailedLocalReadOrWriteSaysWhatFailedAndWhere) {
+  ASSERT_NO_FATAL_FAILURE(Attach(Config()));
+  ASSERT_EQ(localio_is_local(ctx_), 1) << localio_get_error(ctx_);
+  const std::string name = Name("failing");
+  fs::remove(InExport(name));
+  nfsfh* fh = nullptr;
+  ASSERT_EQ(localio_open(ctx_, ("/" + name).c_str(), O_CREAT | O_RDWR, &fh), 0)
+      << localio_get_error(ctx_);
+  char buf[4] = {'a', 'b', 'c', 'd'};
+  ASSERT_EQ(localio_pwrite(ctx_, fh, 0, sizeof buf, buf), 4) << localio_get_error(ctx_);
+  // Beyond what off_t holds: the local file refuses it.
+  constexpr uint64_t kFar = 1ull << 63;
+  EXPECT_EQ(localio_pread(ctx_, fh, kFar, sizeof buf, buf), -EINVAL);
+  EXPECT_EQ(std::string(localio_get_error(ctx_)),
+            "localio_pread: local pread of 4 bytes at offset 9223372036854775808 failed: " +
+                std::string(std::strerror(EINVAL)));
+  EXPECT_EQ(localio_pwrite(ctx_, fh, kFar, sizeof buf, buf), -EINVAL);
+  EXPECT_EQ(std::string(localio_get_error(ctx_)),
+            "localio_pwrite: local pwrite of 4 bytes at offset 9223372036854775808 failed: " +
+                std::string(std::strerror(EINVAL)));
+  localio_counters c{};
+  ASSERT_EQ(localio_get_counters(ctx_, &c), 0);
+  for (int r = 0; r < LOCALIO_FALLBACK_REASONS; ++r)
+    EXPECT_EQ(c.fallbacks[r], 0u) << "went by RPC: " << localio_fallback_reason_name(r);
+  ASSERT_EQ(localio_close(ctx_, fh), 0) << localio_get_error(ctx_);
+  fs::remove(InExport(name));
+}
+
+// The async calls (localio_*_async), driven as a libnfs program drives
+// nfs_*_async: a poll on localio_get_fd / localio_which_events, then
+// localio_service. A callback must never run inside the *_async call.
+struct AsyncRun {
+  localio_context* ctx = nullptr;
+  nfs_context* nfs = nullptr;
+  nfsfh* fh = nullptr;
+  std::vector<uint8_t> model;  // what the file must hold
+  uint64_t chunk = 0;
+  int pending = 0;             // calls taken whose callback has not run
+  bool in_call = false;        // inside a localio_*_async call
+  uint64_t next_read = 0;      // the chained reads' next chunk
+  uint64_t chunks = 0;
+  std::string failure;         // the first problem seen
+  void Fail(const std::string& why) {
+    if (failure.empty()) failure = why;
+  }
+};
+
+// Marks the span of one async call; a callback seen inside it fails.
+template <class Call>
+int Issue(AsyncRun* run, Call&& call) {
+  run->in_call = true;
+  const int rc = call();
+  run->in_call = false;
+  if (rc == 0) ++run->pending;
+  return rc;
+}
+
+void Entered(AsyncRun* run, const char* what) {
+  if (run->in_call) run->Fail(std::string(what) + ": the callback ran inside the *_async call");
+  --run->pending;
+}
+
+void WriteDone(int err, nfs_context*, void* data, void* private_data) {
+  auto* run = static_cast<AsyncRun*>(private_data);
+  Entered(run, "pwrite");
+  if (err != static_cast<int>(run->chunk))
+    run->Fail("pwrite_async: " + std::to_string(err) + " " +
+              (err < 0 ? static_cast<const char*>(data) : ""));
+}
+
+bool IssueNextRead(AsyncRun* run);
+
+// A chained read: checks its chunk, then issues the next from here.
+void ReadDone(int err, nfs_context*, void* data, void* private_data) {
+  auto* run = static_cast<AsyncRun*>(private_data);
+  Entered(run, "pread");
+  const uint64_t offset = (run->next_read - 1) * run->chunk;
+  if (err != static_cast<int>(run->chunk)) {
+    run->Fail("pread_async at " + std::to_string(offset) + ": " + std::to_string(err) + " " +
+              (err < 0 ? static_cast<const char*>(data) : ""));
+    return;
+  }
+  if (std::memcmp(data, run->model.data() + offset, run->chunk) != 0)
+    run->Fail("pread_async at " + std::to_string(offset) + " differs from the model");
+  IssueNextRead(run);
+}
+
+bool IssueNextRead(AsyncRun* run) {
+  if (run->next_read == run->chunks) return true;
+  const uint64_t offset = run->next_read++ * run->chunk;
+  const int rc = Issue(run, [&] {
+    return localio_pread_async(run->ctx, run->fh, offset, run->chunk, ReadDone, run);
+  });
+  if (rc != 0) run->Fail("pread_async refused: " + std::string(localio_get_error(run->ctx)));
+  return rc == 0;
+}
+
+// At the file offset: read_async/write_async of one chunk each.
+void CursorDone(int err, nfs_context*, void* data, void* private_data) {
+  auto* run = static_cast<AsyncRun*>(private_data);
+  Entered(run, "read/write at the offset");
+  if (err != static_cast<int>(run->chunk)) {
+    run->Fail("read/write_async: " + std::to_string(err) + " " +
+              (err < 0 ? static_cast<const char*>(data) : ""));
+    return;
+  }
+  if (data != nullptr && std::memcmp(data, run->model.data() + run->chunk, run->chunk) != 0)
+    run->Fail("read_async at the offset differs from the model");
+}
+
+void FsyncDone(int err, nfs_context*, void* data, void* private_data) {
+  auto* run = static_cast<AsyncRun*>(private_data);
+  Entered(run, "fsync");
+  if (err != 0) run->Fail("fsync_async: " + std::to_string(err) + " " +
+                          (err < 0 ? static_cast<const char*>(data) : ""));
+}
+
+// Services the context until no callback is pending (or 30 s passed).
+void Drive(AsyncRun* run) {
+  const auto deadline = steady_clock::now() + std::chrono::seconds(30);
+  while (run->pending > 0 && steady_clock::now() < deadline) {
+    pollfd pfd{localio_get_fd(run->ctx), static_cast<short>(localio_which_events(run->ctx)), 0};
+    ASSERT_GE(pfd.fd, 0) << localio_get_error(run->ctx);
+    ASSERT_GE(poll(&pfd, 1, 100), 0);
+    ASSERT_GE(localio_service(run->ctx, pfd.revents), 0) << localio_get_error(run->ctx);
+  }
+  ASSERT_EQ(run->pending, 0) << "callbacks still pending after 30 s";
+}
+
+// Writes `chunks` chunks with pwrite_async (all in flight at once), reads
+// them back with chained pread_async, rewrites chunk 1 with write_async at
+// the file offset and reads it with read_async, fsync_async, and checks
+// the server's file. Returns the I/O calls made.
+void AsyncRoundTrip(LocalioClientIntegration* t, localio_context* ctx, nfs_context* nfs,
+                    const std::string& path_in_export, const std::string& server_path,
+                    uint64_t chunk, uint64_t chunks, uint64_t* calls) {
+  AsyncRun run;
+  run.ctx = ctx;
+  run.nfs = nfs;
+  run.chunk = chunk;
+  run.chunks = chunks;
+  run.model.resize(chunk * chunks);
+  std::mt19937_64 rng(99);
+  for (auto& b : run.model) b = static_cast<uint8_t>(rng());
+  fs::remove(server_path);
+  ASSERT_EQ(localio_open(ctx, path_in_export.c_str(), O_CREAT | O_RDWR, &run.fh), 0)
+      << localio_get_error(ctx);
+  for (uint64_t i = 0; i < chunks; ++i)
+    ASSERT_EQ(Issue(&run, [&] {
+                return localio_pwrite_async(ctx, run.fh, i * chunk, chunk,
+                                            run.model.data() + i * chunk, WriteDone, &run);
+              }),
+              0)
+        << localio_get_error(ctx);
+  ASSERT_NO_FATAL_FAILURE(Drive(&run));
+  ASSERT_EQ(run.failure, "");
+  ASSERT_TRUE(IssueNextRead(&run));
+  ASSERT_NO_FATAL_FAILURE(Drive(&run));
+  ASSERT_EQ(run.failure, "");
+  EXPECT_EQ(run.next_read, chunks) << "the chain stopped";
+
+  // Chunk 1 again, at the file offset: write it changed, then read it.
+  for (uint64_t k = 0; k < chunk; ++k) run.model[chunk + k] ^= 0x5a;
+  ASSERT_EQ(nfs_lseek(nfs, run.fh, static_cast<int64_t>(chunk), SEEK_SET, nullptr), 0);
+  ASSERT_EQ(Issue(&run, [&] {
+              return localio_write_async(ctx, run.fh, chunk, run.model.data() + chunk, CursorDone,
+                                         &run);
+            }),
+            0)
+      << localio_get_error(ctx);
+  ASSERT_NO_FATAL_FAILURE(Drive(&run));
+  uint64_t at = 0;
+  ASSERT_EQ(nfs_lseek(nfs, run.fh, 0, SEEK_CUR, &at), 0);
+  EXPECT_EQ(at, 2 * chunk) << "write_async did not move the file offset";
+  ASSERT_EQ(nfs_lseek(nfs, run.fh, static_cast<int64_t>(chunk), SEEK_SET, nullptr), 0);
+  ASSERT_EQ(Issue(&run, [&] { return localio_read_async(ctx, run.fh, chunk, CursorDone, &run); }),
+            0)
+      << localio_get_error(ctx);
+  ASSERT_NO_FATAL_FAILURE(Drive(&run));
+  ASSERT_EQ(nfs_lseek(nfs, run.fh, 0, SEEK_CUR, &at), 0);
+  EXPECT_EQ(at, 2 * chunk) << "read_async did not move the file offset";
+  ASSERT_EQ(Issue(&run, [&] { return localio_fsync_async(ctx, run.fh, FsyncDone, &run); }), 0)
+      << localio_get_error(ctx);
+  ASSERT_NO_FATAL_FAILURE(Drive(&run));
+  ASSERT_EQ(run.failure, "");
+  ASSERT_EQ(localio_close(ctx, run.fh), 0) << localio_get_error(ctx);
+  std::ifstream in(server_path, std::ios::binary);
+  const std::string got((std::istreambuf_iterator<char>(in)), {});
+  ASSERT_EQ(got.size(), run.model.size());
+  EXPECT_EQ(std::memcmp(got.data(), run.model.data(), got.size()), 0)
+      << "the server's file differs from the model";
+  *calls = 2 * chunks + 2;
+  (void)t;
+}
+
+TEST_P(LocalioClientIntegration, AsyncCallsBypassKeepTheDataExactAndCompleteFromService) {
+  ASSERT_NO_FATAL_FAILURE(Attach(Config()));
+  ASSERT_EQ(localio_is_local(ctx_), 1) << localio_get_error(ctx_);
+  uint64_t calls = 0;
+  ASSERT_NO_FATAL_FAILURE(AsyncRoundTrip(this, ctx_, nfs_, "/" + Name("async"),
+                                         InExport(Name("async")), 64 << 10, 64, &calls));
+  localio_counters c{};
+  ASSERT_EQ(localio_get_counters(ctx_, &c), 0);
+  EXPECT_EQ(c.read_ops + c.write_ops, calls) << "every async read and write bypassed";
+  for (int r = 0; r < LOCALIO_FALLBACK_REASONS; ++r)
+    EXPECT_EQ(c.fallbacks[r], 0u) << localio_fallback_reason_name(r);
+  fs::remove(InExport(Name("async")));
+}
+
+TEST_P(LocalioClientIntegration, AsyncCallsWithoutTheBypassGoThroughLibnfsAndKeepTheData) {
+  localio_config cfg = Config();
+  cfg.disable = 1;
+  ASSERT_NO_FATAL_FAILURE(Attach(cfg));
+  ASSERT_EQ(localio_is_local(ctx_), 0);
+  uint64_t calls = 0;
+  const uint64_t chunk = Version() == 4 ? std::min<uint64_t>(kMaxV4RpcWrite, 64 << 10) : 64 << 10;
+  ASSERT_NO_FATAL_FAILURE(AsyncRoundTrip(this, ctx_, nfs_, "/" + Name("async-rpc"),
+                                         InExport(Name("async-rpc")), chunk, 32, &calls));
+  localio_counters c{};
+  ASSERT_EQ(localio_get_counters(ctx_, &c), 0);
+  EXPECT_EQ(c.read_ops + c.write_ops, 0u);
+  EXPECT_EQ(c.fallbacks[LOCALIO_FALLBACK_NOT_LOCAL], calls) << "each went by RPC";
+  fs::remove(InExport(Name("async-rpc")));
+}
+
+struct ErrorSeen {
+  localio_context* ctx = nullptr;
+  bool in_call = false;
+  int calls = 0;
+  int err = 1;
+  std::string data;
+  std::string sentence;  // localio_get_error inside the callback
+  bool inline_call = false;
+};
+
+void RecordError(int err, nfs_context*, void* data, void* private_data) {
+  auto* seen = static_cast<ErrorSeen*>(private_data);
+  ++seen->calls;
+  seen->inline_call = seen->inline_call || seen->in_call;
+  seen->err = err;
+  seen->data = err < 0 && data != nullptr ? static_cast<const char*>(data) : "";
+  seen->sentence = localio_get_error(seen->ctx);
+}
+
+// A local failure of an async call is its callback's err and data (the
+// sentence), and localio_get_error during the callback; a callback still
+// waiting when the context is detached runs once, with -EINTR.
+TEST_P(LocalioClientIntegration, AsyncErrorsComeThroughTheCallbackAndDetachCancels) {
+  ASSERT_NO_FATAL_FAILURE(Attach(Config()));
+  ASSERT_EQ(localio_is_local(ctx_), 1) << localio_get_error(ctx_);
+  const std::string name = Name("async-error");
+  fs::remove(InExport(name));
+  nfsfh* fh = nullptr;
+  ASSERT_EQ(localio_open(ctx_, ("/" + name).c_str(), O_CREAT | O_RDWR, &fh), 0)
+      << localio_get_error(ctx_);
+  ErrorSeen seen;
+  seen.ctx = ctx_;
+  seen.in_call = true;
+  ASSERT_EQ(localio_pread_async(ctx_, fh, 1ull << 63, 16, RecordError, &seen), 0)
+      << localio_get_error(ctx_);
+  seen.in_call = false;
+  EXPECT_EQ(seen.calls, 0) << "completed inside the call";
+  EXPECT_NE(localio_which_events(ctx_) & POLLOUT, 0) << "a waiting callback must wake the poll";
+  ASSERT_EQ(localio_service(ctx_, POLLOUT), 0) << localio_get_error(ctx_);
+  ASSERT_EQ(seen.calls, 1);
+  EXPECT_FALSE(seen.inline_call);
+  EXPECT_EQ(seen.err, -EINVAL);
+  const std::string want = "local pread of 16 bytes at offset 9223372036854775808 failed: " +
+                           std::string(std::strerror(EINVAL));
+  EXPECT_EQ(seen.data, want);
+  EXPECT_EQ(seen.sentence, want);
+  EXPECT_EQ(localio_which_events(ctx_) & POLLOUT, 0) << "nothing waits any more";
+
+  // Bad arguments are refused at the call, and their callback never runs.
+  EXPECT_EQ(localio_pread_async(ctx_, fh, 0, 16, nullptr, &seen), -EINVAL);
+  EXPECT_EQ(std::string(localio_get_error(ctx_)), "localio_pread_async: no callback (NULL)");
+  EXPECT_EQ(localio_pwrite_async(ctx_, nullptr, 0, 16, "x", RecordError, &seen), -EINVAL);
+  EXPECT_EQ(std::string(localio_get_error(ctx_)), "localio_pwrite_async: no file (NULL nfsfh)");
+  EXPECT_EQ(seen.calls, 1);
+
+  // Served locally, waiting: detach cancels it.
+  ASSERT_EQ(localio_pread_async(ctx_, fh, 0, 16, RecordError, &seen), 0)
+      << localio_get_error(ctx_);
+  EXPECT_EQ(seen.calls, 1);
+  ASSERT_EQ(localio_close(ctx_, fh), 0) << localio_get_error(ctx_);
+  seen.ctx = nullptr;  // the sentence asked in the callback is then the thread's
+  localio_detach(ctx_);
+  ctx_ = nullptr;
+  EXPECT_EQ(seen.calls, 2);
+  EXPECT_EQ(seen.err, -EINTR);
+  EXPECT_EQ(seen.data, "Command was cancelled");
   fs::remove(InExport(name));
 }
 

@@ -4,7 +4,12 @@
  * through libnfs otherwise. OPEN/CLOSE/GETATTR always stay on the wire.
  *
  * Conventions are libnfs 4.0's: context first, results are byte counts or
- * a negative errno, a sentence from localio_get_error(). Argument order of
+ * a negative errno. Every failure also sets a sentence, localio_get_error(),
+ * "<call>: <problem>" (e.g. "localio_pread: local pread of 4096 bytes at
+ * offset 0 failed: Input/output error", or libnfs's text for a failed RPC).
+ * A NULL context, file, buffer (count > 0) or out-pointer is -EINVAL, never
+ * a crash; for a NULL context the sentence is the calling thread's,
+ * localio_get_error(NULL). Argument order of
  * the I/O calls is libnfs 4.0's (pread(nfs, fh, offset, count, buf)).
  * A context is used like its nfs_context: by one thread at a time.
  *
@@ -88,12 +93,15 @@ struct localio_counters {
 int localio_attach(struct nfs_context *nfs, const struct localio_config *cfg,
 		   struct localio_context **out) LOCALIO_NOEXCEPT;
 
-/* Closes local files and frees the handshake slot; the nfs_context and
+/* Runs the callbacks still waiting with -EINTR (see localio_service),
+ * closes local files and frees the handshake slot; the nfs_context and
  * files opened on it are the caller's (close them first). */
 void localio_detach(struct localio_context *ctx) LOCALIO_NOEXCEPT;
 
 /* The last problem as a sentence ("" when none): why the bypass is off,
- * or why the last call failed. Valid until the next call on ctx. */
+ * or why the last failed call failed (a call that succeeds leaves it).
+ * Valid until the next call on ctx. NULL: the sentence of this thread's
+ * last call made with a NULL context ("no localio context" before any). */
 const char *localio_get_error(struct localio_context *ctx) LOCALIO_NOEXCEPT;
 
 /* 1 while the handshake holds (reads and writes may bypass), else 0. */
@@ -122,6 +130,60 @@ int localio_write(struct localio_context *ctx, struct nfsfh *fh,
  * the file's new attributes (the server is told, LOCALIO WROTE), as after
  * localio_close. 0 or -errno. */
 int localio_fsync(struct localio_context *ctx, struct nfsfh *fh) LOCALIO_NOEXCEPT;
+
+/* libnfs's nfs_cb, the same type (declared here so that this header needs
+ * no libnfs header): an nfs_cb is passed as it is. */
+typedef void (*localio_cb)(int err, struct nfs_context *nfs, void *data,
+			   void *private_data);
+
+/* The async forms, with libnfs's callback convention (nfs_cb):
+ * cb(err, nfs, data, private_data), err the byte count (0 for fsync) or
+ * -errno; data the bytes read (pread/read; valid during the callback
+ * only), or the error sentence when err < 0 (also localio_get_error(ctx)
+ * during the callback when the call was served locally). Each returns 0
+ * when the call was taken (cb then runs exactly once), or -errno (cb never
+ * runs; localio_get_error says why). A call served from the local file is
+ * done at once, but its callback never runs inside the *_async call: it
+ * runs from the next localio_service, in the order of the calls. A call
+ * the bypass may not serve goes to libnfs's nfs_*_async, whose callback
+ * runs from nfs_service as always, which localio_service calls. So drive
+ * the context's loop with these three in place of nfs_get_fd,
+ * nfs_which_events and nfs_service (a plain nfs_service never runs the
+ * callbacks of calls served locally):
+ *
+ *   struct pollfd pfd = { localio_get_fd(lio), localio_which_events(lio), 0 };
+ *   if (poll(&pfd, 1, timeout_ms) >= 0 && localio_service(lio, pfd.revents) < 0)
+ *           ... localio_get_error(lio) ...
+ *
+ * localio_which_events adds POLLOUT while callbacks wait, so the poll
+ * returns at once. A callback may issue the next call, and may call
+ * localio_detach (the loop then stops; nothing of ctx is touched after).
+ * localio_detach runs the callbacks still waiting, with -EINTR. */
+int localio_pread_async(struct localio_context *ctx, struct nfsfh *fh,
+			uint64_t offset, uint64_t count, localio_cb cb,
+			void *private_data) LOCALIO_NOEXCEPT;
+int localio_pwrite_async(struct localio_context *ctx, struct nfsfh *fh,
+			 uint64_t offset, uint64_t count, const void *buf,
+			 localio_cb cb, void *private_data) LOCALIO_NOEXCEPT;
+/* At the file's offset, moved as by localio_read/localio_write. */
+int localio_read_async(struct localio_context *ctx, struct nfsfh *fh,
+		       uint64_t count, localio_cb cb, void *private_data) LOCALIO_NOEXCEPT;
+int localio_write_async(struct localio_context *ctx, struct nfsfh *fh,
+			uint64_t count, const void *buf, localio_cb cb,
+			void *private_data) LOCALIO_NOEXCEPT;
+/* As localio_fsync; the callback's err is 0 or -errno. */
+int localio_fsync_async(struct localio_context *ctx, struct nfsfh *fh,
+			localio_cb cb, void *private_data) LOCALIO_NOEXCEPT;
+
+/* nfs_get_fd: the socket to poll (-EINVAL when not connected). */
+int localio_get_fd(struct localio_context *ctx) LOCALIO_NOEXCEPT;
+/* nfs_which_events, with POLLOUT while callbacks of calls served locally
+ * wait. */
+int localio_which_events(struct localio_context *ctx) LOCALIO_NOEXCEPT;
+/* Runs the callbacks of calls served locally that were waiting (those they
+ * issue wait for the next call), then nfs_service with the events libnfs
+ * asked for. 0, or nfs_service's -errno. */
+int localio_service(struct localio_context *ctx, int revents) LOCALIO_NOEXCEPT;
 
 /* nfs_fstat64, always on the wire (the server's attributes). The server is
  * first told of the files this context wrote through the bypass, so the

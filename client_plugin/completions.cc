@@ -1,0 +1,145 @@
+#include "completions.h"
+
+#include <poll.h>
+#include <time.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <new>
+#include <utility>
+
+namespace localio::client {
+
+namespace {
+
+uint64_t CoarseMs() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000 + static_cast<uint64_t>(ts.tv_nsec) / 1000000;
+}
+
+}  // namespace
+
+Completion::Completion(Completion&& other) noexcept
+    : cb(other.cb),
+      private_data(other.private_data),
+      status(other.status),
+      buffer(std::exchange(other.buffer, nullptr)),
+      buffer_size(other.buffer_size),
+      error(std::move(other.error)) {}
+
+Completion& Completion::operator=(Completion&& other) noexcept {
+  if (this != &other) {
+    std::free(buffer);
+    cb = other.cb;
+    private_data = other.private_data;
+    status = other.status;
+    buffer = std::exchange(other.buffer, nullptr);
+    buffer_size = other.buffer_size;
+    error = std::move(other.error);
+  }
+  return *this;
+}
+
+Completion::~Completion() { std::free(buffer); }
+
+BufferPool::~BufferPool() {
+  for (const Spare& s : spares_) std::free(s.buffer);
+}
+
+void* BufferPool::Take(size_t size, size_t* got) {
+  size = size == 0 ? 1 : size;
+  if (!spares_.empty()) {
+    const Spare s = spares_.back();
+    spares_.pop_back();
+    if (s.size >= size) {
+      *got = s.size;
+      return s.buffer;
+    }
+    std::free(s.buffer);
+  }
+  *got = size;
+  return std::malloc(size);
+}
+
+void BufferPool::Give(void* buffer, size_t size) noexcept {
+  if (buffer == nullptr) return;
+  if (spares_.size() < kMaxSpares) {
+    try {
+      spares_.push_back({buffer, size});
+      return;
+    } catch (const std::bad_alloc&) {
+    }
+  }
+  std::free(buffer);
+}
+
+CompletionQueue::~CompletionQueue() {
+  if (alive_ != nullptr) *alive_ = false;
+}
+
+bool CompletionQueue::Push(Completion c) noexcept {
+  try {
+    completions_.push_back(std::move(c));
+    return true;
+  } catch (const std::bad_alloc&) {
+    return false;
+  }
+}
+
+void CompletionQueue::Deliver(nfs_context* nfs, Completion& c, PublishError publish, void* arg) {
+  void* data = c.buffer;
+  if (c.status < 0) {
+    publish(nfs, arg, c.error);
+    data = const_cast<char*>(c.error.c_str());
+  }
+  c.cb(c.status, nfs, data, c.private_data);
+}
+
+bool CompletionQueue::Run(nfs_context* nfs, PublishError publish, void* arg) {
+  bool alive = true;
+  bool* const outer = alive_;  // a Run further up the stack (a callback called service)
+  alive_ = &alive;
+  for (size_t n = completions_.size(); n > 0 && !completions_.empty(); --n) {
+    Completion c = std::move(completions_.front());
+    completions_.pop_front();
+    Deliver(nfs, c, publish, arg);
+    if (!alive) {
+      if (outer != nullptr) *outer = false;
+      return false;
+    }
+    buffers_.Give(std::exchange(c.buffer, nullptr), c.buffer_size);
+  }
+  alive_ = outer;
+  return true;
+}
+
+void CompletionQueue::Cancel(nfs_context* nfs, PublishError publish, void* arg) {
+  while (!completions_.empty()) {
+    Completion c = std::move(completions_.front());
+    completions_.pop_front();
+    c.status = -EINTR;
+    c.error = "Command was cancelled";
+    Deliver(nfs, c, publish, arg);
+  }
+}
+
+int CompletionQueue::WhichEvents(nfs_context* nfs, const LibnfsCalls& libnfs) const {
+  int events = libnfs.which_events(nfs);
+  if (!completions_.empty()) events |= POLLOUT;
+  return events;
+}
+
+int CompletionQueue::Service(nfs_context* nfs, int revents, const LibnfsCalls& libnfs,
+                             PublishError publish, void* arg) {
+  const bool ours = !completions_.empty();
+  if (ours && !Run(nfs, publish, arg)) return 0;
+  const int asked = libnfs.which_events(nfs) | POLLERR | POLLHUP | POLLNVAL;
+  const uint64_t now = CoarseMs();
+  if (ours && (revents & asked) == 0 && now - real_service_ms_ < kRealServiceMs)
+    return 0;  // only ours: libnfs's socket has nothing, and its timeouts were just scanned
+  real_service_ms_ = now;
+  return libnfs.service(nfs, revents & asked);
+}
+
+}  // namespace localio::client

@@ -1,0 +1,48 @@
+// The libnfs functions the client core calls, as its front end found them:
+// the C API links libnfs and hands over its functions, the shim hands over
+// the ones it found behind it (preload/libnfs_abi.h) or wrappers of them.
+// The core uses libnfs's types only, never its symbols, so the shim needs
+// no link to a libnfs soname. libnfs 4.0 and 5.0.2 have these prototypes.
+#ifndef LOCALIO_CLIENT_LIBNFS_CALLS_H
+#define LOCALIO_CLIENT_LIBNFS_CALLS_H
+
+#include <cstdint>
+
+struct nfs_context;
+struct nfsfh;
+struct nfs_fh;
+
+namespace localio::client {
+
+// libnfs's completion callback (nfs_cb): status, context, data (the bytes
+// read, or the error sentence when status < 0), the caller's pointer.
+using NfsCb = void (*)(int status, nfs_context* nfs, void* data, void* private_data);
+
+struct LibnfsCalls {
+  int (*get_fd)(nfs_context*) = nullptr;
+  nfs_fh* (*get_fh)(nfsfh*) = nullptr;
+  // nullptr: the core's sentence for a failed RPC is "libnfs call failed".
+  char* (*get_error)(nfs_context*) = nullptr;
+  // Where the core sends the I/O it does not serve from the local file.
+  int (*pread)(nfs_context*, nfsfh*, uint64_t, uint64_t, void*) = nullptr;
+  int (*pwrite)(nfs_context*, nfsfh*, uint64_t, uint64_t, const void*) = nullptr;
+  int (*read)(nfs_context*, nfsfh*, uint64_t, void*) = nullptr;
+  int (*write)(nfs_context*, nfsfh*, uint64_t, const void*) = nullptr;
+  int (*fsync)(nfs_context*, nfsfh*) = nullptr;
+  int (*pread_async)(nfs_context*, nfsfh*, uint64_t, uint64_t, NfsCb, void*) = nullptr;
+  int (*pwrite_async)(nfs_context*, nfsfh*, uint64_t, uint64_t, const void*, NfsCb,
+                      void*) = nullptr;
+  int (*read_async)(nfs_context*, nfsfh*, uint64_t, NfsCb, void*) = nullptr;
+  int (*write_async)(nfs_context*, nfsfh*, uint64_t, const void*, NfsCb, void*) = nullptr;
+  int (*fsync_async)(nfs_context*, nfsfh*, NfsCb, void*) = nullptr;
+  // The file offset of nfs_read/nfs_write (SEEK_CUR and SEEK_SET complete
+  // at once, without RPC).
+  int (*lseek)(nfs_context*, nfsfh*, int64_t, int, uint64_t*) = nullptr;
+  // The event loop (CompletionQueue::WhichEvents and Service).
+  int (*which_events)(nfs_context*) = nullptr;
+  int (*service)(nfs_context*, int) = nullptr;
+};
+
+}  // namespace localio::client
+
+#endif  // LOCALIO_CLIENT_LIBNFS_CALLS_H

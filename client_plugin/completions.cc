@@ -139,7 +139,18 @@ int CompletionQueue::Service(nfs_context* nfs, int revents, const LibnfsCalls& l
   if (ours && (revents & asked) == 0 && now - real_service_ms_ < kRealServiceMs)
     return 0;  // only ours: libnfs's socket has nothing, and its timeouts were just scanned
   real_service_ms_ = now;
-  return libnfs.service(nfs, revents & asked);
+  // libnfs's callbacks may destroy the queue too (localio_detach from an
+  // RPC's callback): then nothing of it, or of what holds it, is touched.
+  bool alive = true;
+  bool* const outer = alive_;
+  alive_ = &alive;
+  const int rc = libnfs.service(nfs, revents & asked);
+  if (!alive) {
+    if (outer != nullptr) *outer = false;
+    return 0;
+  }
+  alive_ = outer;
+  return rc;
 }
 
 }  // namespace localio::client

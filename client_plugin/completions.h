@@ -112,7 +112,7 @@ class CompletionQueue {
   BufferPool buffers_;
   // CLOCK_MONOTONIC_COARSE ms of the last call of libnfs's own nfs_service.
   uint64_t real_service_ms_ = 0;
-  bool* alive_ = nullptr;  // the innermost Run's "queue still exists" flag
+  bool* alive_ = nullptr;  // the innermost Run's or Service's "queue still exists" flag
 };
 
 }  // namespace localio::client

@@ -131,5 +131,25 @@ TEST(CompletionQueue, ServiceRunsOursAndGivesLibnfsOnlyWhatItAskedFor) {
   EXPECT_EQ(g_services, before + 1);
 }
 
+// libnfs's service whose RPC callback destroys the queue (localio_detach
+// from a callback of a call libnfs served), then fails.
+std::unique_ptr<CompletionQueue>* g_destroy_in_service = nullptr;
+int ServiceThatDestroys(nfs_context*, int) {
+  g_destroy_in_service->reset();
+  return -EIO;
+}
+
+TEST(CompletionQueue, ALibnfsCallbackThatDestroysTheQueueLeavesItUntouched) {
+  auto q = std::make_unique<CompletionQueue>();
+  Seen seen;
+  g_destroy_in_service = &q;
+  LibnfsCalls loop = Loop();
+  loop.service = ServiceThatDestroys;
+  // 0: the caller (localio_service) must not touch the context that held
+  // the queue (ASan and the queue's own state would see it otherwise).
+  EXPECT_EQ(q->Service(kNfs, POLLIN, loop, Publish, &seen), 0);
+  EXPECT_EQ(q, nullptr);
+}
+
 }  // namespace
 }  // namespace localio::client

@@ -23,8 +23,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr uint16_t kExport = 1;
-
 // The open-file flags of every fd of this process on `path`
 // (/proc/self/fdinfo), so a test can see how the bypass opened it.
 std::vector<int> LocalOpenFlags(const std::string& path) {
@@ -47,28 +45,10 @@ std::vector<int> LocalOpenFlags(const std::string& path) {
   return flags;
 }
 
-class SafetyDurability : public SuiteServerTest<SafetyDurability, ::testing::TestWithParam<int>> {
+class SafetyDurability : public LocalAndPlainTest<SafetyDurability> {
  protected:
   static void SetUpTestSuite() { StartSuiteServer(OneExport()); }
 
-  void SetUp() override {
-    ASSERT_NO_FATAL_FAILURE(SuiteServerTest::SetUp());
-    const Status s = MountLocalAndPlain(*server_, kExport, Version(), &mount_, &plain_);
-    ASSERT_TRUE(s.ok()) << s.message;
-  }
-  void TearDown() override {
-    mount_.reset();
-    plain_.reset();
-    SuiteServerTest::TearDown();
-  }
-
-  int Version() const { return GetParam(); }
-  std::string Name(const std::string& base) const {
-    return base + "-v" + std::to_string(Version());
-  }
-  std::string InExport(const std::string& name) const {
-    return server_->ExportDir(kExport) + "/" + name;
-  }
   // The whole file through the plain client: a fresh open, read, close.
   ReadOutcome PlainRead(const std::string& name) {
     nfsfh* fh = nullptr;
@@ -79,8 +59,6 @@ class SafetyDurability : public SuiteServerTest<SafetyDurability, ::testing::Tes
     return out;
   }
 
-  std::unique_ptr<LocalioMount> mount_;
-  std::unique_ptr<NfsSession> plain_;
 };
 
 TEST_P(SafetyDurability, SyncOpensWriteThroughALocalFdOpenedTheSameWay) {

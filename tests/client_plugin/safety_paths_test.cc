@@ -22,31 +22,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr uint16_t kExport = 1;
-
 // scratch_: a directory outside the export.
-class SafetyPaths : public SuiteServerTest<SafetyPaths, ::testing::TestWithParam<int>> {
+class SafetyPaths : public LocalAndPlainTest<SafetyPaths> {
  protected:
   static void SetUpTestSuite() { StartSuiteServer(OneExport(), "localio-outside"); }
 
-  void SetUp() override {
-    ASSERT_NO_FATAL_FAILURE(SuiteServerTest::SetUp());
-    const Status s = MountLocalAndPlain(*server_, kExport, Version(), &mount_, &plain_);
-    ASSERT_TRUE(s.ok()) << s.message;
-  }
-  void TearDown() override {
-    mount_.reset();
-    plain_.reset();
-    SuiteServerTest::TearDown();
-  }
-
-  int Version() const { return GetParam(); }
-  std::string Name(const std::string& base) const {
-    return base + "-v" + std::to_string(Version());
-  }
-  std::string InExport(const std::string& name) const {
-    return server_->ExportDir(kExport) + "/" + name;
-  }
 
   // The same file opened by the bypassing client and by a plain one.
   struct Pair {
@@ -74,8 +54,6 @@ class SafetyPaths : public SuiteServerTest<SafetyPaths, ::testing::TestWithParam
     return got;
   }
 
-  std::unique_ptr<LocalioMount> mount_;
-  std::unique_ptr<NfsSession> plain_;
 };
 
 TEST_P(SafetyPaths, AMapPathThroughASymlinkNeverLeavesTheExport) {

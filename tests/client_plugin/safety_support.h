@@ -16,6 +16,7 @@
 #include <string>
 
 #include "harness/ganesha_server.h"
+#include "harness/gtest_support.h"
 #include "harness/libnfs_limits.h"
 #include "harness/nfs_session.h"
 #include "localio/localio_client.h"
@@ -54,6 +55,40 @@ class LocalioMount {
 // find it local (*local), and a plain libnfs client on it (*plain).
 Status MountLocalAndPlain(const GaneshaServer& server, uint16_t id, int version,
                           std::unique_ptr<LocalioMount>* local, std::unique_ptr<NfsSession>* plain);
+
+// A suite's one server (its SetUpTestSuite starts it, export 1 as the
+// harness defaults it) and, for each test, over NFS version GetParam(), a
+// LOCALIO client that finds export 1 local (mount_) and a plain one (plain_).
+template <class Suite>
+class LocalAndPlainTest : public SuiteServerTest<Suite, ::testing::TestWithParam<int>> {
+ protected:
+  using Base = SuiteServerTest<Suite, ::testing::TestWithParam<int>>;
+  static constexpr uint16_t kExport = 1;
+
+  void SetUp() override {
+    ASSERT_NO_FATAL_FAILURE(Base::SetUp());
+    const Status s = MountLocalAndPlain(*Base::server_, kExport, Version(), &mount_, &plain_);
+    ASSERT_TRUE(s.ok()) << s.message;
+  }
+  void TearDown() override {
+    mount_.reset();
+    plain_.reset();
+    Base::TearDown();
+  }
+
+  int Version() const { return this->GetParam(); }
+  // `base` with this test's version, so the versions' files never meet.
+  std::string Name(const std::string& base) const {
+    return base + "-v" + std::to_string(Version());
+  }
+  // Export 1's file `name`, as the server sees it.
+  std::string InExport(const std::string& name) const {
+    return Base::server_->ExportDir(kExport) + "/" + name;
+  }
+
+  std::unique_ptr<LocalioMount> mount_;
+  std::unique_ptr<NfsSession> plain_;
+};
 
 // The defaults with `map_path` (the server's map, or any path).
 localio_config ConfigWithMap(const std::string& map_path);

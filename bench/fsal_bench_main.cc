@@ -181,11 +181,11 @@ int main(int argc, char** argv) {
       const bool localio_first = round % 2 == 0;
       for (uint16_t id : localio_first ? std::vector<uint16_t>{kLocalioExport, kVfsExport}
                                        : std::vector<uint16_t>{kVfsExport, kLocalioExport}) {
-        std::unique_ptr<bench::NfsMount> m;
-        if (!(st = bench::NfsMount::Open(server.Url(id, version, ""), &m)).ok())
-          return Fail(&server, st);
+        std::unique_ptr<harness::NfsSession> m;
+        st = harness::NfsSession::Mount(server.Url(id, version, ""), &m, bench::kMountTimeoutMs);
+        if (!st.ok()) return Fail(&server, st);
         double rate = 0;
-        st = m->RandomReads(kDataFile, kFileSize, opt.read_ops, opt.read_ops / 10,
+        st = bench::RandomReads(*m, kDataFile, kFileSize, opt.read_ops, opt.read_ops / 10,
                             1000 + static_cast<uint64_t>(round), &rate);
         if (!st.ok()) return Fail(&server, st);
         (id == kLocalioExport ? reads[version].localio : reads[version].vfs).push_back(rate);
@@ -201,10 +201,11 @@ int main(int argc, char** argv) {
     const bool localio_first = round % 2 == 1;
     for (uint16_t id : localio_first ? std::vector<uint16_t>{kLocalioExport, kVfsExport}
                                      : std::vector<uint16_t>{kVfsExport, kLocalioExport}) {
-      std::unique_ptr<bench::NfsMount> m;
-      if (!(st = bench::NfsMount::Open(server.Url(id, 3, ""), &m)).ok()) return Fail(&server, st);
+      std::unique_ptr<harness::NfsSession> m;
+      st = harness::NfsSession::Mount(server.Url(id, 3, ""), &m, bench::kMountTimeoutMs);
+      if (!st.ok()) return Fail(&server, st);
       double c = 0, s = 0, l = 0;
-      st = m->CreateStatList("meta-" + std::to_string(round), opt.files, &c, &s, &l);
+      st = bench::CreateStatList(*m, "meta-" + std::to_string(round), opt.files, &c, &s, &l);
       if (!st.ok()) return Fail(&server, st);
       (id == kLocalioExport ? creates.localio : creates.vfs).push_back(c);
       (id == kLocalioExport ? stats.localio : stats.vfs).push_back(s);

@@ -25,7 +25,7 @@ cmake --build "$build" -j"$(nproc)" --target localio-testserver localio-nfs-clie
 
 testserver=$build/tests/harness/localio-testserver
 client=$build/tests/integration/localio-nfs-client
-bench=$build/tools/bench/localio-bench
+bench=$build/bench/localio-bench
 shim=$(find "$build/client_plugin/preload" -name 'liblocalio_preload.so' | head -n 1)
 # libnfs 4.0 (Debian 12) cannot encode an NFSv4 WRITE above ~3.9 KiB, so its
 # nfs-cp cannot upload over v4 by RPC; libnfs 5 (Debian 13) can.

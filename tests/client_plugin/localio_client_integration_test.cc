@@ -22,19 +22,19 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "harness/libnfs_limits.h"
 #include "harness/loopback.h"
-#include "harness/fsal_paths.h"
-#include "harness/ganesha_server.h"
 #include "harness/gtest_support.h"
 #include "harness/process.h"
 #include "harness/temp_dir.h"
 #include "localio/hello_area.h"
 #include "localio/localio_client.h"
+#include "safety_support.h"
 
 namespace localio::harness {
 namespace {
@@ -67,33 +67,14 @@ struct Model {
   uint64_t size = 0;
 };
 
-class LocalioClientIntegration : public ::testing::TestWithParam<int> {
+class LocalioClientIntegration
+    : public SuiteServerTest<LocalioClientIntegration, ::testing::TestWithParam<int>> {
  protected:
-  static void SetUpTestSuite() {
-    ServerOptions options;
-    ExportOptions e;
-    e.id = kExport;
-    e.fsal = Fsal::kLocalio;
-    options.exports.push_back(e);
-    server_ = new GaneshaServer(options);
-    start_ =
-        new Status(LocalioFsalBuilt() ? server_->Start()
-                                      : Status::Error(-ENOENT, "libfsallocalio.so is not built"));
-    scratch_ = new TempDir();
-    if (Status s = scratch_->Create("localio-client-it"); !s.ok()) *start_ = s;
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    delete start_;
-    delete scratch_;
-  }
+  static void SetUpTestSuite() { StartSuiteServer(OneExport(), "localio-client-it"); }
 
-  void SetUp() override { ASSERT_TRUE(start_->ok()) << start_->message; }
   void TearDown() override {
-    if (ctx_ != nullptr) localio_detach(ctx_);
-    if (url_ != nullptr) nfs_destroy_url(url_);
-    if (nfs_ != nullptr) nfs_destroy_context(nfs_);
-    PrintLogTailIfFailed(server_);
+    mount_.reset();
+    SuiteServerTest::TearDown();
   }
 
   int Version() const { return GetParam(); }
@@ -106,22 +87,13 @@ class LocalioClientIntegration : public ::testing::TestWithParam<int> {
 
   // Mounts the export and attaches a client with `cfg`.
   void Attach(const localio_config& cfg) {
-    nfs_ = nfs_init_context();
-    ASSERT_NE(nfs_, nullptr);
-    const std::string url = server_->Url(kExport, Version(), "");
-    url_ = nfs_parse_url_dir(nfs_, url.c_str());
-    ASSERT_NE(url_, nullptr) << url << ": " << nfs_get_error(nfs_);
-    ASSERT_EQ(nfs_mount(nfs_, url_->server, url_->path), 0) << url << ": " << nfs_get_error(nfs_);
-    ASSERT_EQ(localio_attach(nfs_, &cfg, &ctx_), 0);
-    ASSERT_NE(ctx_, nullptr);
+    const Status s = LocalioMount::Attach(server_->Url(kExport, Version(), ""), cfg, &mount_);
+    ASSERT_TRUE(s.ok()) << s.message;
+    nfs_ = mount_->nfs();
+    ctx_ = mount_->ctx();
   }
 
-  localio_config Config() const {
-    localio_config cfg;
-    localio_config_init(&cfg);
-    cfg.map_path = server_->map_path().c_str();
-    return cfg;
-  }
+  localio_config Config() const { return ConfigWithMap(server_->map_path()); }
 
   // Writes all of `data` at `offset`, in pieces libnfs can send when the
   // call may go over NFSv4 RPC.
@@ -194,17 +166,10 @@ class LocalioClientIntegration : public ::testing::TestWithParam<int> {
     return sha;
   }
 
-  static GaneshaServer* server_;
-  static Status* start_;
-  static TempDir* scratch_;
-  nfs_context* nfs_ = nullptr;
-  nfs_url* url_ = nullptr;
-  localio_context* ctx_ = nullptr;
+  std::unique_ptr<LocalioMount> mount_;
+  nfs_context* nfs_ = nullptr;       // mount_'s
+  localio_context* ctx_ = nullptr;  // mount_'s
 };
-
-GaneshaServer* LocalioClientIntegration::server_ = nullptr;
-Status* LocalioClientIntegration::start_ = nullptr;
-TempDir* LocalioClientIntegration::scratch_ = nullptr;
 
 TEST_P(LocalioClientIntegration, LocalClientBypassesRpcAndKeepsTheDataExact) {
   constexpr uint64_t kSpan = 32ull << 20;
@@ -271,7 +236,7 @@ TEST_P(LocalioClientIntegration, LocalClientBypassesRpcAndKeepsTheDataExact) {
   ReadBackSequentially(fh, model);
   ASSERT_EQ(localio_close(ctx_, fh), 0) << localio_get_error(ctx_);
 
-  localio_detach(ctx_);
+  mount_->Detach();
   ctx_ = nullptr;
   ASSERT_TRUE(ReadHelloSlots(server_->map_path() + ".hello", &slots).ok());
   EXPECT_TRUE(slots.empty()) << "detach frees the handshake slot";

@@ -16,11 +16,8 @@
 #include <vector>
 
 #include "harness/loopback.h"
-#include "harness/fsal_paths.h"
-#include "harness/ganesha_server.h"
 #include "harness/gtest_support.h"
 #include "harness/process.h"
-#include "harness/temp_dir.h"
 
 namespace localio::harness {
 namespace {
@@ -36,28 +33,9 @@ std::string ReadAll(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
-class PreloadAsync : public ::testing::TestWithParam<int> {
+class PreloadAsync : public SuiteServerTest<PreloadAsync, ::testing::TestWithParam<int>> {
  protected:
-  static void SetUpTestSuite() {
-    ServerOptions options;
-    ExportOptions e;
-    e.id = kExport;
-    e.fsal = Fsal::kLocalio;
-    options.exports.push_back(e);
-    server_ = new GaneshaServer(options);
-    start_ =
-        new Status(LocalioFsalBuilt() ? server_->Start()
-                                      : Status::Error(-ENOENT, "libfsallocalio.so is not built"));
-    scratch_ = new TempDir();
-    if (Status s = scratch_->Create("localio-preload-async"); !s.ok()) *start_ = s;
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    delete start_;
-    delete scratch_;
-  }
-  void SetUp() override { ASSERT_TRUE(start_->ok()) << start_->message; }
-  void TearDown() override { PrintLogTailIfFailed(server_); }
+  static void SetUpTestSuite() { StartSuiteServer(OneExport(), "localio-preload-async"); }
 
   struct Outcome {
     CommandResult result;
@@ -102,15 +80,7 @@ class PreloadAsync : public ::testing::TestWithParam<int> {
   std::string Name(const char* base) const {
     return std::string(base) + "-v" + std::to_string(GetParam()) + ".bin";
   }
-
-  static GaneshaServer* server_;
-  static Status* start_;
-  static TempDir* scratch_;
 };
-
-GaneshaServer* PreloadAsync::server_ = nullptr;
-Status* PreloadAsync::start_ = nullptr;
-TempDir* PreloadAsync::scratch_ = nullptr;
 
 TEST_P(PreloadAsync, UnderTheShimDataStaysOffTheWire) {
   const Outcome o = RunClient(Name("async-shim"), /*shim=*/true);

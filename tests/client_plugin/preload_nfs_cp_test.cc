@@ -17,11 +17,8 @@
 #include <vector>
 
 #include "harness/loopback.h"
-#include "harness/fsal_paths.h"
-#include "harness/ganesha_server.h"
 #include "harness/gtest_support.h"
 #include "harness/process.h"
-#include "harness/temp_dir.h"
 
 namespace localio::harness {
 namespace {
@@ -70,21 +67,11 @@ struct Copy {
   uint64_t loopback = 0;
 };
 
-class PreloadNfsCp : public ::testing::Test {
+class PreloadNfsCp : public SuiteServerTest<PreloadNfsCp> {
  protected:
   static void SetUpTestSuite() {
-    ServerOptions options;
-    ExportOptions e;
-    e.id = kExport;
-    e.fsal = Fsal::kLocalio;
-    options.exports.push_back(e);
-    server_ = new GaneshaServer(options);
-    start_ =
-        new Status(LocalioFsalBuilt() ? server_->Start()
-                                      : Status::Error(-ENOENT, "libfsallocalio.so is not built"));
-    scratch_ = new TempDir();
-    if (Status s = scratch_->Create("localio-preload-cp"); !s.ok()) *start_ = s;
-    if (start_->ok()) {
+    StartSuiteServer(OneExport(), "localio-preload-cp");
+    if (start_.ok()) {
       big_ = scratch_->path() + "/big.bin";
       WriteRandomFile(big_, kBigFile, 1);
       big_sha_ = Sha256(big_);
@@ -93,13 +80,6 @@ class PreloadNfsCp : public ::testing::Test {
       small_sha_ = Sha256(small_);
     }
   }
-  static void TearDownTestSuite() {
-    delete server_;
-    delete start_;
-    delete scratch_;
-  }
-  void SetUp() override { ASSERT_TRUE(start_->ok()) << start_->message; }
-  void TearDown() override { PrintLogTailIfFailed(server_); }
 
   static std::vector<std::string> ShimEnv() {
     return {std::string("LD_PRELOAD=") + LOCALIO_PRELOAD_LIBRARY,
@@ -145,17 +125,8 @@ class PreloadNfsCp : public ::testing::Test {
     EXPECT_LT(static_cast<double>(copy.loopback), kMaxBypassShare * static_cast<double>(size));
   }
 
-  static GaneshaServer* server_;
-  static Status* start_;
-  static TempDir* scratch_;
-  static std::string big_, big_sha_, small_, small_sha_;
+  inline static std::string big_, big_sha_, small_, small_sha_;
 };
-
-GaneshaServer* PreloadNfsCp::server_ = nullptr;
-Status* PreloadNfsCp::start_ = nullptr;
-TempDir* PreloadNfsCp::scratch_ = nullptr;
-std::string PreloadNfsCp::big_, PreloadNfsCp::big_sha_, PreloadNfsCp::small_,
-    PreloadNfsCp::small_sha_;
 
 // A program that grows a file through the bypass and asks libnfs for its
 // size before closing it (a listing of its directory, fstat, stat by path,

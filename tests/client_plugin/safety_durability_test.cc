@@ -15,8 +15,6 @@
 #include <string>
 #include <vector>
 
-#include "harness/fsal_paths.h"
-#include "harness/ganesha_server.h"
 #include "harness/gtest_support.h"
 #include "safety_support.h"
 
@@ -24,8 +22,6 @@ namespace localio::harness {
 namespace {
 
 namespace fs = std::filesystem;
-
-constexpr uint16_t kExport = 1;
 
 // The open-file flags of every fd of this process on `path`
 // (/proc/self/fdinfo), so a test can see how the bypass opened it.
@@ -49,43 +45,10 @@ std::vector<int> LocalOpenFlags(const std::string& path) {
   return flags;
 }
 
-class SafetyDurability : public ::testing::TestWithParam<int> {
+class SafetyDurability : public LocalAndPlainTest<SafetyDurability> {
  protected:
-  static void SetUpTestSuite() {
-    ServerOptions options;
-    options.exports.push_back(ExportOptions{});
-    server_ = new GaneshaServer(options);
-    start_ =
-        new Status(LocalioFsalBuilt() ? server_->Start()
-                                      : Status::Error(-ENOENT, "libfsallocalio.so is not built"));
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    delete start_;
-  }
+  static void SetUpTestSuite() { StartSuiteServer(OneExport()); }
 
-  void SetUp() override {
-    ASSERT_TRUE(start_->ok()) << start_->message;
-    Status s = LocalioMount::Attach(server_->Url(kExport, Version(), ""),
-                                    ConfigWithMap(server_->map_path()), &mount_);
-    ASSERT_TRUE(s.ok()) << s.message;
-    ASSERT_EQ(localio_is_local(mount_->ctx()), 1) << mount_->Error();
-    s = NfsMount::Mount(server_->Url(kExport, Version(), ""), &plain_);
-    ASSERT_TRUE(s.ok()) << s.message;
-  }
-  void TearDown() override {
-    mount_.reset();
-    plain_.reset();
-    PrintLogTailIfFailed(server_);
-  }
-
-  int Version() const { return GetParam(); }
-  std::string Name(const std::string& base) const {
-    return base + "-v" + std::to_string(Version());
-  }
-  std::string InExport(const std::string& name) const {
-    return server_->ExportDir(kExport) + "/" + name;
-  }
   // The whole file through the plain client: a fresh open, read, close.
   ReadOutcome PlainRead(const std::string& name) {
     nfsfh* fh = nullptr;
@@ -96,14 +59,7 @@ class SafetyDurability : public ::testing::TestWithParam<int> {
     return out;
   }
 
-  static GaneshaServer* server_;
-  static Status* start_;
-  std::unique_ptr<LocalioMount> mount_;
-  std::unique_ptr<NfsMount> plain_;
 };
-
-GaneshaServer* SafetyDurability::server_ = nullptr;
-Status* SafetyDurability::start_ = nullptr;
 
 TEST_P(SafetyDurability, SyncOpensWriteThroughALocalFdOpenedTheSameWay) {
   struct Case {

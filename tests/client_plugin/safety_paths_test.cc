@@ -14,10 +14,7 @@
 #include <memory>
 #include <string>
 
-#include "harness/fsal_paths.h"
-#include "harness/ganesha_server.h"
 #include "harness/gtest_support.h"
-#include "harness/temp_dir.h"
 #include "safety_support.h"
 
 namespace localio::harness {
@@ -25,48 +22,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr uint16_t kExport = 1;
-
-class SafetyPaths : public ::testing::TestWithParam<int> {
+// scratch_: a directory outside the export.
+class SafetyPaths : public LocalAndPlainTest<SafetyPaths> {
  protected:
-  static void SetUpTestSuite() {
-    ServerOptions options;
-    options.exports.push_back(ExportOptions{});
-    server_ = new GaneshaServer(options);
-    start_ =
-        new Status(LocalioFsalBuilt() ? server_->Start()
-                                      : Status::Error(-ENOENT, "libfsallocalio.so is not built"));
-    outside_ = new TempDir();
-    if (Status s = outside_->Create("localio-outside"); !s.ok()) *start_ = s;
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    delete start_;
-    delete outside_;
-  }
+  static void SetUpTestSuite() { StartSuiteServer(OneExport(), "localio-outside"); }
 
-  void SetUp() override {
-    ASSERT_TRUE(start_->ok()) << start_->message;
-    Status s = LocalioMount::Attach(server_->Url(kExport, Version(), ""),
-                                    ConfigWithMap(server_->map_path()), &mount_);
-    ASSERT_TRUE(s.ok()) << s.message;
-    ASSERT_EQ(localio_is_local(mount_->ctx()), 1) << mount_->Error();
-    s = NfsMount::Mount(server_->Url(kExport, Version(), ""), &plain_);
-    ASSERT_TRUE(s.ok()) << s.message;
-  }
-  void TearDown() override {
-    mount_.reset();
-    plain_.reset();
-    PrintLogTailIfFailed(server_);
-  }
-
-  int Version() const { return GetParam(); }
-  std::string Name(const std::string& base) const {
-    return base + "-v" + std::to_string(Version());
-  }
-  std::string InExport(const std::string& name) const {
-    return server_->ExportDir(kExport) + "/" + name;
-  }
 
   // The same file opened by the bypassing client and by a plain one.
   struct Pair {
@@ -94,26 +54,17 @@ class SafetyPaths : public ::testing::TestWithParam<int> {
     return got;
   }
 
-  static GaneshaServer* server_;
-  static Status* start_;
-  static TempDir* outside_;
-  std::unique_ptr<LocalioMount> mount_;
-  std::unique_ptr<NfsMount> plain_;
 };
-
-GaneshaServer* SafetyPaths::server_ = nullptr;
-Status* SafetyPaths::start_ = nullptr;
-TempDir* SafetyPaths::outside_ = nullptr;
 
 TEST_P(SafetyPaths, AMapPathThroughASymlinkNeverLeavesTheExport) {
   const std::string dir = Name("dir");
   const std::string file = Name("file");
   const std::string inside = Pattern("inside the export", 5000);
   const std::string secret = Pattern("outside the export", 5000);
-  const std::string out_dir = outside_->path() + "/" + dir;
+  const std::string out_dir = scratch_->path() + "/" + dir;
   fs::create_directories(out_dir);
   ASSERT_TRUE(WriteLocalFile(out_dir + "/f", secret).ok());
-  ASSERT_TRUE(WriteLocalFile(outside_->path() + "/" + file, secret).ok());
+  ASSERT_TRUE(WriteLocalFile(scratch_->path() + "/" + file, secret).ok());
   fs::create_directories(InExport(dir));
   ASSERT_TRUE(WriteLocalFile(InExport(dir + "/f"), inside).ok());
   ASSERT_TRUE(WriteLocalFile(InExport(file), inside).ok());
@@ -129,7 +80,7 @@ TEST_P(SafetyPaths, AMapPathThroughASymlinkNeverLeavesTheExport) {
   ASSERT_EQ(rename(InExport(dir).c_str(), InExport(dir + ".moved").c_str()), 0);
   fs::create_directory_symlink(out_dir, InExport(dir));
   ASSERT_EQ(rename(InExport(file).c_str(), InExport(file + ".moved").c_str()), 0);
-  fs::create_symlink(outside_->path() + "/" + file, InExport(file));
+  fs::create_symlink(scratch_->path() + "/" + file, InExport(file));
 
   const localio_counters before = mount_->Counters();
   for (Pair* p : {&in_dir, &plain_file}) {

@@ -14,8 +14,6 @@
 #include <string>
 #include <vector>
 
-#include "harness/fsal_paths.h"
-#include "harness/ganesha_server.h"
 #include "harness/gtest_support.h"
 #include "harness/temp_dir.h"
 #include "localio/hello_area.h"
@@ -29,49 +27,35 @@ constexpr uint16_t kRo = 2;
 constexpr uint16_t kSquash = 3;
 constexpr uid_t kAnon = 65534;
 
-class SafetyRefusal : public ::testing::TestWithParam<int> {
+// server_ (A) is the server every client mounts; other_ (B) is another
+// server on this host.
+class SafetyRefusal : public SuiteServerTest<SafetyRefusal, ::testing::TestWithParam<int>> {
  protected:
   static void SetUpTestSuite() {
-    start_ = new Status(Status::Ok());
-    if (!LocalioFsalBuilt()) {
-      *start_ = Status::Error(-ENOENT, "libfsallocalio.so is not built");
-      return;
-    }
     // Server B first: the LOCALIO program's one rpcbind entry then belongs
     // to server A, the server the clients mount (as on a host with one
     // server per address).
-    ServerOptions b;
-    b.exports.push_back(ExportOptions{});
-    other_ = new GaneshaServer(b);
-    *start_ = other_->Start();
-    if (!start_->ok()) return;
+    other_ = std::make_unique<GaneshaServer>(OneExport());
+    start_ = other_->Start();
+    if (!start_.ok()) return;
 
     ServerOptions a;
-    ExportOptions rw;
-    rw.id = kRw;
-    ExportOptions ro;
-    ro.id = kRo;
-    ro.access = Access::kReadOnly;
     ExportOptions squash;
     squash.id = kSquash;
     squash.squash = "Root_Squash";
     squash.export_lines = {"Anonymous_Uid = 65534;", "Anonymous_Gid = 65534;"};
-    a.exports = {rw, ro, squash};
-    server_ = new GaneshaServer(a);
-    *start_ = server_->Start();
+    a.exports = {MakeExport(kRw), MakeExport(kRo, Fsal::kLocalio, Access::kReadOnly), squash};
+    StartSuiteServer(a);
   }
   static void TearDownTestSuite() {
-    delete server_;
-    delete other_;
-    delete start_;
-    server_ = other_ = nullptr;
+    SuiteServerTest::TearDownTestSuite();
+    other_.reset();
   }
 
-  void SetUp() override { ASSERT_TRUE(start_->ok()) << start_->message; }
   void TearDown() override {
     mount_.reset();
     plain_.reset();
-    PrintLogTailIfFailed(server_);
+    SuiteServerTest::TearDown();
   }
 
   int Version() const { return GetParam(); }
@@ -87,20 +71,14 @@ class SafetyRefusal : public ::testing::TestWithParam<int> {
     ASSERT_TRUE(s.ok()) << s.message;
   }
   void MountPlain(uint16_t id) {
-    Status s = NfsMount::Mount(server_->Url(id, Version(), ""), &plain_);
+    Status s = NfsSession::Mount(server_->Url(id, Version(), ""), &plain_);
     ASSERT_TRUE(s.ok()) << s.message;
   }
 
-  static GaneshaServer* server_;  // A: the server every client mounts
-  static GaneshaServer* other_;   // B: another server on this host
-  static Status* start_;
+  inline static std::unique_ptr<GaneshaServer> other_;
   std::unique_ptr<LocalioMount> mount_;
-  std::unique_ptr<NfsMount> plain_;  // no LOCALIO: what RPC gives
+  std::unique_ptr<NfsSession> plain_;  // no LOCALIO: what RPC gives
 };
-
-GaneshaServer* SafetyRefusal::server_ = nullptr;
-GaneshaServer* SafetyRefusal::other_ = nullptr;
-Status* SafetyRefusal::start_ = nullptr;
 
 // Reads `name` whole and writes `update` over its start through a client
 // that must not bypass; both must reach the server's file.

@@ -18,8 +18,6 @@
 #include <string>
 #include <thread>
 
-#include "harness/fsal_paths.h"
-#include "harness/ganesha_server.h"
 #include "harness/gtest_support.h"
 #include "localio/map_reader.h"
 #include "safety_support.h"
@@ -32,22 +30,16 @@ using std::chrono::steady_clock;
 
 constexpr uint16_t kExport = 1;
 
-class SafetyReload : public ::testing::TestWithParam<int> {
+class SafetyReload : public ServerTest<::testing::TestWithParam<int>> {
  protected:
   void Start(ExportOptions e) {
-    ASSERT_TRUE(LocalioFsalBuilt()) << "libfsallocalio.so is not built";
     e.id = kExport;
-    ServerOptions options;
-    options.exports = {e};
-    server_ = std::make_unique<GaneshaServer>(options);
-    const Status s = server_->Start();
-    ASSERT_TRUE(s.ok()) << s.message;
+    StartServer(OneExport(e));
   }
   void TearDown() override {
-    PrintLogTailIfFailed(server_.get());
     plain_.reset();
     mount_.reset();
-    server_.reset();
+    ServerTest::TearDown();
   }
   int V() const { return GetParam(); }
   void WriteRefusedThenBack(const ExportOptions& restricted, const std::string& tag);
@@ -58,11 +50,7 @@ class SafetyReload : public ::testing::TestWithParam<int> {
 
   // Opens `name` O_RDWR through a LOCALIO client and a plain one.
   void OpenBoth(const std::string& name) {
-    Status s = LocalioMount::Attach(server_->Url(kExport, V(), ""),
-                                    ConfigWithMap(server_->map_path()), &mount_);
-    ASSERT_TRUE(s.ok()) << s.message;
-    ASSERT_EQ(localio_is_local(mount_->ctx()), 1) << mount_->Error();
-    s = NfsMount::Mount(server_->Url(kExport, V(), ""), &plain_);
+    const Status s = MountLocalAndPlain(*server_, kExport, V(), &mount_, &plain_);
     ASSERT_TRUE(s.ok()) << s.message;
     ASSERT_EQ(localio_open(mount_->ctx(), ("/" + name).c_str(), O_RDWR, &fh_), 0)
         << mount_->Error();
@@ -96,9 +84,8 @@ class SafetyReload : public ::testing::TestWithParam<int> {
     }
   }
 
-  std::unique_ptr<GaneshaServer> server_;
   std::unique_ptr<LocalioMount> mount_;
-  std::unique_ptr<NfsMount> plain_;
+  std::unique_ptr<NfsSession> plain_;
   nfsfh* fh_ = nullptr;
   nfsfh* pfh_ = nullptr;
 };
@@ -201,8 +188,8 @@ void SafetyReload::ReadSquashed(const ExportOptions& squashed, const std::string
   // A fresh open each time, on a third client (failed NFSv4 opens leave
   // their context's open owner unusable for the comparison below): what a
   // root_squashed root gets now.
-  std::unique_ptr<NfsMount> probe;
-  ASSERT_TRUE(NfsMount::Mount(server_->Url(kExport, V(), ""), &probe).ok());
+  std::unique_ptr<NfsSession> probe;
+  ASSERT_TRUE(NfsSession::Mount(server_->Url(kExport, V(), ""), &probe).ok());
   ReloadUntil(squashed, [&] {
     nfsfh* pf = nullptr;
     const int rc = nfs_open(probe->context(), ("/" + name).c_str(), O_RDONLY, &pf);

@@ -13,8 +13,6 @@
 #include <string>
 #include <thread>
 
-#include "harness/fsal_paths.h"
-#include "harness/ganesha_server.h"
 #include "harness/gtest_support.h"
 #include "safety_support.h"
 
@@ -30,25 +28,10 @@ long long MsSince(steady_clock::time_point t) {
   return std::chrono::duration_cast<milliseconds>(steady_clock::now() - t).count();
 }
 
-class SafetyRestart : public ::testing::Test {
+class SafetyRestart : public OneExportServerTest {
  protected:
-  void SetUp() override {
-    ServerOptions options;
-    options.exports.push_back(ExportOptions{});
-    server_ = std::make_unique<GaneshaServer>(options);
-    ASSERT_TRUE(LocalioFsalBuilt()) << "libfsallocalio.so is not built";
-    const Status s = server_->Start();
-    ASSERT_TRUE(s.ok()) << s.message;
-  }
-  void TearDown() override {
-    PrintLogTailIfFailed(server_.get());
-    server_.reset();
-  }
-
   // kill -9 and restart under a client with a local fd, NFS version `v`.
   void RestartUnderAClient(int v);
-
-  std::unique_ptr<GaneshaServer> server_;
 };
 
 void SafetyRestart::RestartUnderAClient(int v) {
@@ -56,15 +39,12 @@ void SafetyRestart::RestartUnderAClient(int v) {
   const std::string path = server_->ExportDir(kExport) + "/" + name;
   const std::string data = Pattern(name, 50000);
   ASSERT_TRUE(WriteLocalFile(path, data).ok());
+  // A LOCALIO client, and a plain client with the same file open: what the
+  // wire says after the restart (NFSv4 opens do not survive it: libnfs 4.0
+  // reclaims nothing).
   std::unique_ptr<LocalioMount> m;
-  Status s = LocalioMount::Attach(server_->Url(kExport, v, ""),
-                                  ConfigWithMap(server_->map_path()), &m);
-  ASSERT_TRUE(s.ok()) << s.message;
-  ASSERT_EQ(localio_is_local(m->ctx()), 1) << m->Error();
-  // A plain client with the same file open: what the wire says after the
-  // restart (NFSv4 opens do not survive it: libnfs 4.0 reclaims nothing).
-  std::unique_ptr<NfsMount> plain;
-  s = NfsMount::Mount(server_->Url(kExport, v, ""), &plain);
+  std::unique_ptr<NfsSession> plain;
+  Status s = MountLocalAndPlain(*server_, kExport, v, &m, &plain);
   ASSERT_TRUE(s.ok()) << s.message;
   nfsfh* fh = nullptr;
   nfsfh* pfh = nullptr;

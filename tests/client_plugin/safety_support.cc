@@ -13,54 +13,39 @@
 
 namespace localio::harness {
 
-Status NfsMount::Mount(const std::string& export_root_url, std::unique_ptr<NfsMount>* out,
-                       int timeout_ms) {
-  static int mounts = 0;
-  std::unique_ptr<NfsMount> m(new NfsMount());
-  m->nfs_ = nfs_init_context();
-  if (m->nfs_ == nullptr) return Status::Error(-ENOMEM, "nfs_init_context failed");
-  nfs_set_timeout(m->nfs_, timeout_ms);
-  const std::string name =
-      "localio-safety-" + std::to_string(getpid()) + "-" + std::to_string(++mounts);
-  nfs4_set_client_name(m->nfs_, name.c_str());
-  m->url_ = nfs_parse_url_dir(m->nfs_, export_root_url.c_str());
-  if (m->url_ == nullptr)
-    return Status::Error(-EINVAL, "bad URL " + export_root_url + ": " + m->Error());
-  if (nfs_mount(m->nfs_, m->url_->server, m->url_->path) != 0)
-    return Status::Error(-EIO, "mount " + export_root_url + ": " + m->Error());
-  *out = std::move(m);
-  return Status::Ok();
-}
-
-NfsMount::~NfsMount() {
-  if (url_ != nullptr) nfs_destroy_url(url_);
-  if (nfs_ != nullptr) nfs_destroy_context(nfs_);
-}
-
-std::string NfsMount::Error() const {
-  const char* why = nfs_ != nullptr ? nfs_get_error(nfs_) : nullptr;
-  return why != nullptr ? why : "no libnfs error";
-}
-
 Status LocalioMount::Attach(const std::string& export_root_url, const localio_config& cfg,
                             std::unique_ptr<LocalioMount>* out) {
   std::unique_ptr<LocalioMount> m(new LocalioMount());
-  if (Status s = NfsMount::Mount(export_root_url, &m->nfs_mount_); !s.ok()) return s;
-  const int rc = localio_attach(m->nfs_mount_->context(), &cfg, &m->ctx_);
+  if (Status s = NfsSession::Mount(export_root_url, &m->session_); !s.ok()) return s;
+  const int rc = localio_attach(m->session_->context(), &cfg, &m->ctx_);
   if (rc != 0 || m->ctx_ == nullptr)
     return Status::Error(rc != 0 ? rc : -EIO, "localio_attach: " + std::string(std::strerror(-rc)));
   *out = std::move(m);
   return Status::Ok();
 }
 
-LocalioMount::~LocalioMount() {
+LocalioMount::~LocalioMount() { Detach(); }
+
+void LocalioMount::Detach() {
   if (ctx_ != nullptr) localio_detach(ctx_);
+  ctx_ = nullptr;
 }
 
 localio_counters LocalioMount::Counters() const {
   localio_counters c{};
   localio_get_counters(ctx_, &c);
   return c;
+}
+
+Status MountLocalAndPlain(const GaneshaServer& server, uint16_t id, int version,
+                          std::unique_ptr<LocalioMount>* local, std::unique_ptr<NfsSession>* plain) {
+  const std::string url = server.Url(id, version, "");
+  if (Status s = LocalioMount::Attach(url, ConfigWithMap(server.map_path()), local); !s.ok())
+    return s;
+  if (localio_is_local((*local)->ctx()) != 1)
+    return Status::Error(-EREMOTE, "the LOCALIO client does not find " + url +
+                                       " local: " + (*local)->Error());
+  return NfsSession::Mount(url, plain);
 }
 
 localio_config ConfigWithMap(const std::string& map_path) {

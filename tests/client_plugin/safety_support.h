@@ -1,6 +1,7 @@
-// Shared pieces of the client plugin's safety tests (safety_*_test.cc): a
-// libnfs mount with a LOCALIO context attached, plain-libnfs reads to
-// compare with, and local file helpers. Every safety test asks the same
+// Shared pieces of the client plugin's tests against the real server
+// (safety_*_test.cc, localio_client_integration_test.cc, tests/fault): a
+// libnfs mount (NfsSession) with a LOCALIO context attached, plain-libnfs
+// reads to compare with, and local file helpers. Every safety test asks the same
 // question: does the bypass give exactly what RPC gives (data or errno),
 // and do the counters name why it stepped aside?
 #ifndef LOCALIO_TESTS_CLIENT_PLUGIN_SAFETY_SUPPORT_H
@@ -14,7 +15,10 @@
 #include <memory>
 #include <string>
 
+#include "harness/ganesha_server.h"
+#include "harness/gtest_support.h"
 #include "harness/libnfs_limits.h"
+#include "harness/nfs_session.h"
 #include "localio/localio_client.h"
 #include "localio/status.h"
 
@@ -22,28 +26,6 @@ namespace localio::harness {
 
 // Data that may go by RPC is written in pieces this size (libnfs_limits.h).
 inline constexpr uint64_t kRpcWriteChunk = kMaxV4RpcWrite;
-
-// A mounted nfs_context of its own. Each gets a distinct NFSv4 client name:
-// libnfs 4.0 names every context of a process alike, so the server would
-// take two of them for one client whose opens share an owner and stateids.
-class NfsMount {
- public:
-  // Mounts the export at `export_root_url` (GaneshaServer::Url(id, v, ""));
-  // calls time out after `timeout_ms`.
-  static Status Mount(const std::string& export_root_url, std::unique_ptr<NfsMount>* out,
-                      int timeout_ms = 15000);
-  ~NfsMount();
-  NfsMount(const NfsMount&) = delete;
-  NfsMount& operator=(const NfsMount&) = delete;
-
-  nfs_context* context() const { return nfs_; }
-  std::string Error() const;
-
- private:
-  NfsMount() = default;
-  nfs_context* nfs_ = nullptr;
-  nfs_url* url_ = nullptr;
-};
 
 // A mounted nfs_context with a localio_context attached to it.
 class LocalioMount {
@@ -57,14 +39,55 @@ class LocalioMount {
   LocalioMount& operator=(const LocalioMount&) = delete;
 
   localio_context* ctx() const { return ctx_; }
-  nfs_context* nfs() const { return nfs_mount_->context(); }
+  nfs_context* nfs() const { return session_->context(); }
   localio_counters Counters() const;
+  // Detaches now; the destructor then only unmounts.
+  void Detach();
   std::string Error() const { return localio_get_error(ctx_); }
 
  private:
   LocalioMount() = default;
-  std::unique_ptr<NfsMount> nfs_mount_;
+  std::unique_ptr<NfsSession> session_;
   localio_context* ctx_ = nullptr;
+};
+
+// For a safety fixture's SetUp: a LOCALIO client on export `id` that must
+// find it local (*local), and a plain libnfs client on it (*plain).
+Status MountLocalAndPlain(const GaneshaServer& server, uint16_t id, int version,
+                          std::unique_ptr<LocalioMount>* local, std::unique_ptr<NfsSession>* plain);
+
+// A suite's one server (its SetUpTestSuite starts it, export 1 as the
+// harness defaults it) and, for each test, over NFS version GetParam(), a
+// LOCALIO client that finds export 1 local (mount_) and a plain one (plain_).
+template <class Suite>
+class LocalAndPlainTest : public SuiteServerTest<Suite, ::testing::TestWithParam<int>> {
+ protected:
+  using Base = SuiteServerTest<Suite, ::testing::TestWithParam<int>>;
+  static constexpr uint16_t kExport = 1;
+
+  void SetUp() override {
+    ASSERT_NO_FATAL_FAILURE(Base::SetUp());
+    const Status s = MountLocalAndPlain(*Base::server_, kExport, Version(), &mount_, &plain_);
+    ASSERT_TRUE(s.ok()) << s.message;
+  }
+  void TearDown() override {
+    mount_.reset();
+    plain_.reset();
+    Base::TearDown();
+  }
+
+  int Version() const { return this->GetParam(); }
+  // `base` with this test's version, so the versions' files never meet.
+  std::string Name(const std::string& base) const {
+    return base + "-v" + std::to_string(Version());
+  }
+  // Export 1's file `name`, as the server sees it.
+  std::string InExport(const std::string& name) const {
+    return Base::server_->ExportDir(kExport) + "/" + name;
+  }
+
+  std::unique_ptr<LocalioMount> mount_;
+  std::unique_ptr<NfsSession> plain_;
 };
 
 // The defaults with `map_path` (the server's map, or any path).

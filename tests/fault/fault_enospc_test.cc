@@ -18,8 +18,6 @@
 #include <string>
 #include <vector>
 
-#include "harness/fsal_paths.h"
-#include "harness/ganesha_server.h"
 #include "harness/gtest_support.h"
 #include "harness/process.h"
 #include "harness/temp_dir.h"
@@ -32,10 +30,9 @@ constexpr uint16_t kExport = 1;
 constexpr uint64_t kChunk = kRpcWriteChunk < 16384 ? kRpcWriteChunk : 16384;
 constexpr int kChunksPerFsync = 128 * 1024 / kChunk;  // an fsync every 128 KiB
 
-class FaultEnospc : public ::testing::Test {
+class FaultEnospc : public ServerTest<> {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(LocalioFsalBuilt()) << "libfsallocalio.so is not built";
     ASSERT_TRUE(tmp_.Create("localio-enospc").ok());
     mountpoint_ = tmp_.path() + "/export";
     ASSERT_EQ(mkdir(mountpoint_.c_str(), 0755), 0);
@@ -54,17 +51,12 @@ class FaultEnospc : public ::testing::Test {
           << argv[0] << ": " << r.Describe();
     }
     mounted_ = true;
-    ServerOptions options;
     ExportOptions e;
     e.path = mountpoint_;
-    options.exports.push_back(e);
-    server_ = std::make_unique<GaneshaServer>(options);
-    const Status s = server_->Start();
-    ASSERT_TRUE(s.ok()) << s.message;
+    StartServer(OneExport(e));
   }
   void TearDown() override {
-    PrintLogTailIfFailed(server_.get());
-    server_.reset();  // stops ganesha, which holds the export open
+    ServerTest::TearDown();  // stops ganesha, which holds the export open
     if (mounted_) {
       EXPECT_EQ(umount(mountpoint_.c_str()), 0) << mountpoint_ << ": " << std::strerror(errno);
     }
@@ -75,7 +67,6 @@ class FaultEnospc : public ::testing::Test {
   TempDir tmp_;
   std::string mountpoint_;
   bool mounted_ = false;
-  std::unique_ptr<GaneshaServer> server_;
 };
 
 void FaultEnospc::FillThroughTheBypass(int v) {

@@ -11,8 +11,6 @@
 #include <thread>
 #include <vector>
 
-#include "harness/fsal_paths.h"
-#include "harness/ganesha_server.h"
 #include "harness/gtest_support.h"
 #include "localio/map_reader.h"
 #include "safety_support.h"
@@ -30,25 +28,13 @@ size_t EntriesOf(const MapReader& map, uint16_t export_id) {
   return n;
 }
 
-class FaultExportReload : public ::testing::Test {
+class FaultExportReload : public ServerTest<> {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(LocalioFsalBuilt()) << "libfsallocalio.so is not built";
     ServerOptions options;
-    for (uint16_t id : {kRemoved, kKept}) {
-      ExportOptions e;
-      e.id = id;
-      options.exports.push_back(e);
-    }
-    server_ = std::make_unique<GaneshaServer>(options);
-    const Status s = server_->Start();
-    ASSERT_TRUE(s.ok()) << s.message;
+    options.exports = {MakeExport(kRemoved), MakeExport(kKept)};
+    StartServer(options);
   }
-  void TearDown() override {
-    PrintLogTailIfFailed(server_.get());
-    server_.reset();
-  }
-  std::unique_ptr<GaneshaServer> server_;
 };
 
 struct Open {

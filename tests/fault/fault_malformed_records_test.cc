@@ -40,24 +40,19 @@ TEST_F(FaultMalformed, ListenerNfsAndBypassSurviveThousandsOfBadRecords) {
   const std::string dir = server_->ExportDir(kExport);
   const std::string stop = server_->dir() + "/stop";
   std::vector<std::unique_ptr<FaultClient>> clients;
-  for (int i = 0; i < 2; ++i) {
-    const std::string file = "f" + std::to_string(i);
-    ASSERT_TRUE(CreateBlockFile(dir + "/" + file, i, 16).ok());
+  for (uint32_t i = 0; i < 2; ++i) {
     clients.emplace_back();
-    const Status s = FaultClient::Start(
-        "rw", server_->Url(kExport, 3 + i, ""), server_->map_path(), stop,
-        {"file=/" + file, "id=" + std::to_string(i), "blocks=16", "fsync=4", "seconds=120"},
-        server_->dir() + "/client-" + std::to_string(i) + ".out", &clients.back());
+    const Status s = StartWriter(*server_, stop, {.id = i, .version = 3 + static_cast<int>(i)},
+                                 &clients.back());
     ASSERT_TRUE(s.ok()) << s.message;
   }
-  for (auto& c : clients)
-    ASSERT_TRUE(c->WaitFor("ready", 0, seconds(20))) << "never bypassed:\n" << c->Output();
+  ASSERT_TRUE(AllReady(clients));
 
   // A plain NFS reader, checking its file over RPC throughout.
   const std::string plain = harness::Pattern("plain", 100000);
   ASSERT_TRUE(harness::WriteLocalFile(dir + "/plain", plain).ok());
-  std::unique_ptr<harness::NfsMount> nfs;
-  Status s = harness::NfsMount::Mount(server_->Url(kExport, 3, ""), &nfs);
+  std::unique_ptr<harness::NfsSession> nfs;
+  Status s = harness::NfsSession::Mount(server_->Url(kExport, 3, ""), &nfs);
   ASSERT_TRUE(s.ok()) << s.message;
   nfsfh* fh = nullptr;
   ASSERT_EQ(nfs_open(nfs->context(), "/plain", O_RDONLY, &fh), 0) << nfs->Error();

@@ -34,17 +34,13 @@ class FaultMapDamage : public OneExportServerTest {
     ASSERT_NO_FATAL_FAILURE(OneExportServerTest::SetUp());
     stop_ = server_->dir() + "/stop";
     for (int i = 0; i < kClients; ++i) {
-      const std::string file = "f" + std::to_string(i);
-      ASSERT_TRUE(CreateBlockFile(server_->ExportDir(kExport) + "/" + file, i, 16).ok());
       clients_.emplace_back();
-      const Status c = FaultClient::Start(
-          "rw", server_->Url(kExport, i % 2 ? 4 : 3, ""), server_->map_path(), stop_,
-          {"file=/" + file, "id=" + std::to_string(i), "blocks=16", "fsync=4", "seconds=60"},
-          server_->dir() + "/client-" + std::to_string(i) + ".out", &clients_.back());
+      const Status c = StartWriter(
+          *server_, stop_, {.id = static_cast<uint32_t>(i), .version = i % 2 ? 4 : 3, .seconds = 60},
+          &clients_.back());
       ASSERT_TRUE(c.ok()) << c.message;
     }
-    for (auto& c : clients_)
-      ASSERT_TRUE(c->WaitFor("ready", 0, seconds(20))) << "never bypassed:\n" << c->Output();
+    ASSERT_TRUE(AllReady(clients_));
   }
   void TearDown() override {
     TouchFile(stop_);

@@ -94,8 +94,8 @@ std::string CheckInode(int fd, const std::string& what) {
 TEST_F(FaultRenameStorm, NoIoEverReachesAnotherInode) {
   for (int i = 0; i < kNames; ++i)
     ASSERT_EQ(rename(Staged().c_str(), (root_ + "/storm/s" + std::to_string(i)).c_str()), 0);
-  std::unique_ptr<harness::NfsMount> nfs;
-  Status s = harness::NfsMount::Mount(server_->Url(kExport, 3, ""), &nfs);
+  std::unique_ptr<harness::NfsSession> nfs;
+  Status s = harness::NfsSession::Mount(server_->Url(kExport, 3, ""), &nfs);
   ASSERT_TRUE(s.ok()) << s.message;
 
   const std::string stop = server_->dir() + "/stop";

@@ -33,16 +33,11 @@ TEST_F(FaultRestart, Kill9UnderFourWritersLosesNoAcknowledgedWrite) {
   const std::string stop = server_->dir() + "/stop";
   std::vector<std::unique_ptr<FaultClient>> clients(kClients);
   for (int i = 0; i < kClients; ++i) {
-    const std::string file = "f" + std::to_string(i);
-    ASSERT_TRUE(CreateBlockFile(dir + "/" + file, i, 32).ok());
-    const Status s = FaultClient::Start(
-        "rw", server_->Url(kExport, 3, ""), server_->map_path(), stop,
-        {"file=/" + file, "id=" + std::to_string(i), "blocks=32", "fsync=8", "seconds=120"},
-        server_->dir() + "/client-" + std::to_string(i) + ".out", &clients[i]);
+    const Status s = StartWriter(
+        *server_, stop, {.id = static_cast<uint32_t>(i), .blocks = 32, .fsync = 8}, &clients[i]);
     ASSERT_TRUE(s.ok()) << s.message;
   }
-  for (auto& c : clients)
-    ASSERT_TRUE(c->WaitFor("ready", 0, seconds(20))) << "never bypassed:\n" << c->Output();
+  ASSERT_TRUE(AllReady(clients));
   std::this_thread::sleep_for(milliseconds(500));
 
   const uint64_t kill_ms = NowMs();

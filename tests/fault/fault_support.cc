@@ -13,24 +13,8 @@
 #include <thread>
 
 #include "fault_records.h"
-#include "harness/fsal_paths.h"
-#include "harness/gtest_support.h"
 
 namespace localio::fault {
-
-void OneExportServerTest::SetUp() {
-  ASSERT_TRUE(harness::LocalioFsalBuilt()) << "libfsallocalio.so is not built";
-  harness::ServerOptions options;
-  options.exports.push_back(harness::ExportOptions{});
-  server_ = std::make_unique<harness::GaneshaServer>(options);
-  const Status s = server_->Start();
-  ASSERT_TRUE(s.ok()) << s.message;
-}
-
-void OneExportServerTest::TearDown() {
-  harness::PrintLogTailIfFailed(server_.get());
-  server_.reset();
-}
 
 uint64_t NowMs() {
   timespec ts;
@@ -92,6 +76,25 @@ std::string FaultClient::BadLines() const {
   for (std::string line; std::getline(lines, line);)
     if (line.rfind("bad ", 0) == 0) bad += line + "\n";
   return bad;
+}
+
+Status StartWriter(const harness::GaneshaServer& server, const std::string& stopfile,
+                   const Writer& w, std::unique_ptr<FaultClient>* out) {
+  const std::string file = "f" + std::to_string(w.id);
+  if (Status s = CreateBlockFile(server.ExportDir(1) + "/" + file, w.id, w.blocks); !s.ok())
+    return s;
+  return FaultClient::Start(
+      "rw", server.Url(1, w.version, ""), server.map_path(), stopfile,
+      {"file=/" + file, "id=" + std::to_string(w.id), "blocks=" + std::to_string(w.blocks),
+       "fsync=" + std::to_string(w.fsync), "seconds=" + std::to_string(w.seconds)},
+      server.dir() + "/client-" + std::to_string(w.id) + ".out", out);
+}
+
+::testing::AssertionResult AllReady(const std::vector<std::unique_ptr<FaultClient>>& clients) {
+  for (const auto& c : clients)
+    if (!c->WaitFor("ready", 0, std::chrono::seconds(20)))
+      return ::testing::AssertionFailure() << "never bypassed:\n" << c->Output();
+  return ::testing::AssertionSuccess();
 }
 
 std::string CheckAcknowledgedBlocks(const std::string& path, uint32_t client_id,

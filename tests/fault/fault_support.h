@@ -1,4 +1,4 @@
-// What the fault tests share: a fixture with one server, localio-fault-client
+// What the fault tests share: localio-fault-client
 // processes (one libnfs context each, see fault_client.cc) started and read
 // from outside, and the check of a file they wrote against what they say was
 // acknowledged.
@@ -15,23 +15,15 @@
 #include <vector>
 
 #include "harness/ganesha_server.h"
+#include "harness/gtest_support.h"
 #include "harness/process.h"
 #include "localio/status.h"
 
 namespace localio::fault {
 
-// A fixture whose server_ is a started ganesha.nfsd with one LOCALIO export
-// (id 1, the harness's default export). Subclasses that override SetUp or
-// TearDown call these first / last.
-class OneExportServerTest : public ::testing::Test {
- protected:
-  // Fails fatally when the FSAL is not built or the server does not start.
-  void SetUp() override;
-  // Prints the server's log tail when the test failed, then stops it.
-  void TearDown() override;
-
-  std::unique_ptr<harness::GaneshaServer> server_;
-};
+// The fixture of the fault tests: a server of each test's own with one
+// LOCALIO export (harness/gtest_support.h).
+using harness::OneExportServerTest;
 
 // CLOCK_MONOTONIC ms, the clock localio-fault-client prints.
 uint64_t NowMs();
@@ -61,6 +53,23 @@ class FaultClient {
   harness::ChildProcess process_;
   std::string out_path_;
 };
+
+// An "rw" client: `id` (its file is "f<id>" in export 1, created with
+// `blocks` blocks of round 0), NFS version, an fsync every `fsync` writes,
+// at most `seconds` s.
+struct Writer {
+  uint32_t id = 0;
+  int version = 3;
+  uint32_t blocks = 16;
+  uint32_t fsync = 4;
+  int seconds = 120;
+};
+// Creates the writer's file and starts it on `server` (output in
+// <server dir>/client-<id>.out); it stops once `stopfile` exists.
+Status StartWriter(const harness::GaneshaServer& server, const std::string& stopfile,
+                   const Writer& w, std::unique_ptr<FaultClient>* out);
+// Waits (up to 20 s each) until every client printed "ready" (it bypasses).
+::testing::AssertionResult AllReady(const std::vector<std::unique_ptr<FaultClient>>& clients);
 
 // Checks that file `path` holds, for each "block B MIN MAX" line of the rw
 // client `client_id`'s output, a whole block of that client with a round in

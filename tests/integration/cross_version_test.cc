@@ -54,13 +54,7 @@ int CountLines(const std::string& text, const std::string& needle) {
 
 ServerOptions TwoExports(const std::string& fsal_library) {
   ServerOptions options;
-  ExportOptions localio;
-  localio.id = kLocalio;
-  localio.fsal = Fsal::kLocalio;
-  ExportOptions vfs;
-  vfs.id = kVfs;
-  vfs.fsal = Fsal::kVfs;
-  options.exports = {localio, vfs};
+  options.exports = {MakeExport(kLocalio, Fsal::kLocalio), MakeExport(kVfs, Fsal::kVfs)};
   options.fsal_library = fsal_library;
   return options;
 }

@@ -17,10 +17,8 @@
 
 #include "harness/libnfs_limits.h"
 #include "harness/fsal_paths.h"
-#include "harness/ganesha_server.h"
 #include "harness/gtest_support.h"
 #include "harness/process.h"
-#include "harness/temp_dir.h"
 
 namespace localio::harness {
 namespace {
@@ -90,47 +88,27 @@ std::map<std::string, char> ParseListing(const std::string& out) {
   return entries;
 }
 
-class FsalIntegration : public ::testing::TestWithParam<Variant> {
+class FsalIntegration
+    : public SuiteServerTest<FsalIntegration, ::testing::TestWithParam<Variant>> {
  protected:
   static void SetUpTestSuite() {
     ServerOptions options;
-    auto add = [&](uint16_t id, Fsal fsal, Access access) {
-      ExportOptions e;
-      e.id = id;
-      e.fsal = fsal;
-      e.access = access;
-      options.exports.push_back(e);
-    };
     if (LocalioFsalBuilt()) {
-      add(kLocalioRw, Fsal::kLocalio, Access::kReadWrite);
-      add(kLocalioRo, Fsal::kLocalio, Access::kReadOnly);
+      options.exports.push_back(MakeExport(kLocalioRw, Fsal::kLocalio, Access::kReadWrite));
+      options.exports.push_back(MakeExport(kLocalioRo, Fsal::kLocalio, Access::kReadOnly));
     }
-    add(kVfsRw, Fsal::kVfs, Access::kReadWrite);
-    add(kVfsRo, Fsal::kVfs, Access::kReadOnly);
-    server_ = new GaneshaServer(options);
-    start_ = new Status(server_->Start());
-    scratch_ = new TempDir();
-    if (Status s = scratch_->Create("localio-integration"); !s.ok()) *start_ = s;
-  }
-
-  static void TearDownTestSuite() {
-    delete server_;
-    delete start_;
-    delete scratch_;
-    server_ = nullptr;
-    start_ = nullptr;
-    scratch_ = nullptr;
+    options.exports.push_back(MakeExport(kVfsRw, Fsal::kVfs, Access::kReadWrite));
+    options.exports.push_back(MakeExport(kVfsRo, Fsal::kVfs, Access::kReadOnly));
+    StartSuiteServer(options, "localio-integration");
   }
 
   void SetUp() override {
-    ASSERT_TRUE(start_->ok()) << start_->message;
+    ASSERT_NO_FATAL_FAILURE(SuiteServerTest::SetUp());
     if (GetParam().fsal == Fsal::kLocalio) {
       ASSERT_TRUE(LocalioFsalBuilt())
           << "libfsallocalio.so is not built (" << LocalioFsalLibrary() << ")";
     }
   }
-
-  void TearDown() override { PrintLogTailIfFailed(server_); }
 
   bool Localio() const { return GetParam().fsal == Fsal::kLocalio; }
   int Version() const { return GetParam().version; }
@@ -158,15 +136,7 @@ class FsalIntegration : public ::testing::TestWithParam<Variant> {
     argv.insert(argv.end(), args.begin(), args.end());
     return Exec(argv);
   }
-
-  static GaneshaServer* server_;
-  static Status* start_;
-  static TempDir* scratch_;
 };
-
-GaneshaServer* FsalIntegration::server_ = nullptr;
-Status* FsalIntegration::start_ = nullptr;
-TempDir* FsalIntegration::scratch_ = nullptr;
 
 TEST_P(FsalIntegration, LargeFileWrittenViaOneVersionReadsBackIdenticallyViaTheOther) {
   const std::string name = Unique("large") + ".bin";

@@ -14,10 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "harness/fsal_paths.h"
-#include "harness/ganesha_server.h"
 #include "harness/gtest_support.h"
-#include "libnfs_session.h"
+#include "harness/nfs_session.h"
 #include "localio/localio_proto.h"
 #include "localio/map_reader.h"
 #include "localio/wire_handle.h"
@@ -29,33 +27,10 @@ namespace {
 namespace fs = std::filesystem;
 constexpr uint16_t kLocalio = 1;
 
-class LocalioRestart : public ::testing::Test {
+class LocalioRestart : public SuiteServerTest<LocalioRestart> {
  protected:
-  static void SetUpTestSuite() {
-    ServerOptions options;
-    ExportOptions e;
-    e.id = kLocalio;
-    e.fsal = Fsal::kLocalio;
-    options.exports = {e};
-    server_ = new GaneshaServer(options);
-    start_ = new Status(
-        LocalioFsalBuilt()
-            ? server_->Start()
-            : Status::Error(-ENOENT, "libfsallocalio.so is not built: " + LocalioFsalLibrary()));
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    delete start_;
-  }
-  void SetUp() override { ASSERT_TRUE(start_->ok()) << start_->message; }
-  void TearDown() override { PrintLogTailIfFailed(server_); }
-
-  static GaneshaServer* server_;
-  static Status* start_;
+  static void SetUpTestSuite() { StartSuiteServer(OneExport(MakeExport(kLocalio))); }
 };
-
-GaneshaServer* LocalioRestart::server_ = nullptr;
-Status* LocalioRestart::start_ = nullptr;
 
 TEST_F(LocalioRestart, HandleWithoutANameIsResolvedFromTheKernelAfterRestart) {
   const std::string rel = "kept/open/file.bin";

@@ -27,11 +27,10 @@
 
 #include "harness/libnfs_limits.h"
 #include "harness/fsal_paths.h"
-#include "harness/ganesha_server.h"
 #include "harness/gtest_support.h"
 #include "harness/malformed_rpc.h"
+#include "harness/nfs_session.h"
 #include "harness/process.h"
-#include "libnfs_session.h"
 #include "localio/hello_area.h"
 #include "localio/localio_caller.h"
 #include "localio/map_file.h"
@@ -77,32 +76,13 @@ std::string Pattern(char base, size_t size) {
   return s;
 }
 
-class LocalioServer : public ::testing::Test {
+class LocalioServer : public SuiteServerTest<LocalioServer> {
  protected:
   static void SetUpTestSuite() {
     ServerOptions options;
-    ExportOptions localio;
-    localio.id = kLocalio;
-    localio.fsal = Fsal::kLocalio;
-    ExportOptions vfs;
-    vfs.id = kVfs;
-    vfs.fsal = Fsal::kVfs;
-    options.exports = {localio, vfs};
-    server_ = new GaneshaServer(options);
-    start_ = new Status(
-        LocalioFsalBuilt()
-            ? server_->Start()
-            : Status::Error(-ENOENT, "libfsallocalio.so is not built: " + LocalioFsalLibrary()));
-    scratch_ = new TempDir();
-    if (Status s = scratch_->Create("localio-server-test"); !s.ok()) *start_ = s;
+    options.exports = {MakeExport(kLocalio, Fsal::kLocalio), MakeExport(kVfs, Fsal::kVfs)};
+    StartSuiteServer(options, "localio-server-test");
   }
-  static void TearDownTestSuite() {
-    delete server_;
-    delete start_;
-    delete scratch_;
-  }
-  void SetUp() override { ASSERT_TRUE(start_->ok()) << start_->message; }
-  void TearDown() override { PrintLogTailIfFailed(server_); }
 
   static std::string InExport(uint16_t id, const std::string& rel) {
     return rel.empty() ? server_->ExportDir(id) : server_->ExportDir(id) + "/" + rel;
@@ -132,15 +112,7 @@ class LocalioServer : public ::testing::Test {
     return Exec(argv);
   }
   static std::string Local(const std::string& name) { return scratch_->path() + "/" + name; }
-
-  static GaneshaServer* server_;
-  static Status* start_;
-  static TempDir* scratch_;
 };
-
-GaneshaServer* LocalioServer::server_ = nullptr;
-Status* LocalioServer::start_ = nullptr;
-TempDir* LocalioServer::scratch_ = nullptr;
 
 class LocalioServerByVersion : public LocalioServer,
                                public ::testing::WithParamInterface<int> {

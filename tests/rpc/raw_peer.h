@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "localio/rpc_codec.h"
+#include "localio/unique_fd.h"
 
 namespace localio::rpc::testing {
 
@@ -22,26 +23,20 @@ class RawPeer {
  public:
   // Connects to 127.0.0.1:port; connected() says whether it worked.
   explicit RawPeer(uint16_t port) {
-    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    fd_.reset(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(port);
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-      close(fd_);
-      fd_ = -1;
-    }
+    if (connect(fd_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) fd_.reset();
   }
-  ~RawPeer() { if (fd_ >= 0) close(fd_); }
-  RawPeer(const RawPeer&) = delete;
-  RawPeer& operator=(const RawPeer&) = delete;
 
-  bool connected() const { return fd_ >= 0; }
+  bool connected() const { return fd_.valid(); }
 
   // False when the peer closed (EPIPE / ECONNRESET) before all was sent.
   bool Send(std::span<const uint8_t> bytes) {
     while (!bytes.empty()) {
-      const ssize_t n = send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+      const ssize_t n = send(fd_.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL);
       if (n <= 0) return false;
       bytes = bytes.subspan(static_cast<size_t>(n));
     }
@@ -65,10 +60,10 @@ class RawPeer {
           return std::vector<uint8_t>(records_.record().begin(), records_.record().end());
         if (result == RecordReassembler::Result::kTooLarge) return std::nullopt;
       }
-      pollfd p{fd_, POLLIN, 0};
+      pollfd p{fd_.get(), POLLIN, 0};
       if (poll(&p, 1, timeout_ms) <= 0) return std::nullopt;
       uint8_t buffer[4096];
-      const ssize_t n = recv(fd_, buffer, sizeof buffer, 0);
+      const ssize_t n = recv(fd_.get(), buffer, sizeof buffer, 0);
       if (n <= 0) return std::nullopt;
       pending_.insert(pending_.end(), buffer, buffer + n);
     }
@@ -78,16 +73,16 @@ class RawPeer {
   // (bytes still arriving before the close are discarded).
   bool ClosedByServer(int timeout_ms = 2000) {
     for (;;) {
-      pollfd p{fd_, POLLIN, 0};
+      pollfd p{fd_.get(), POLLIN, 0};
       if (poll(&p, 1, timeout_ms) <= 0) return false;
       uint8_t buffer[4096];
-      const ssize_t n = recv(fd_, buffer, sizeof buffer, 0);
+      const ssize_t n = recv(fd_.get(), buffer, sizeof buffer, 0);
       if (n <= 0) return true;
     }
   }
 
  private:
-  int fd_ = -1;
+  UniqueFd fd_;
   RecordReassembler records_{1 << 20};
   std::vector<uint8_t> pending_;
 };

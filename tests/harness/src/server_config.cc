@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <set>
 #include <sstream>
+#include <utility>
 
 #include "harness/fsal_paths.h"
 
@@ -25,6 +26,20 @@ void RenderFsalLines(std::ostringstream& out, const std::vector<std::string>& li
 }  // namespace
 
 const char* FsalName(Fsal fsal) { return fsal == Fsal::kLocalio ? "LOCALIO" : "VFS"; }
+
+ExportOptions MakeExport(uint16_t id, Fsal fsal, Access access) {
+  ExportOptions e;
+  e.id = id;
+  e.fsal = fsal;
+  e.access = access;
+  return e;
+}
+
+ServerOptions OneExport(ExportOptions e) {
+  ServerOptions options;
+  options.exports.push_back(std::move(e));
+  return options;
+}
 
 bool UsesLocalio(const ServerOptions& options) {
   for (const ExportOptions& e : options.exports) {

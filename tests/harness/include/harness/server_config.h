@@ -46,6 +46,12 @@ struct ServerOptions {
   std::vector<uint16_t> unserved_exports;
 };
 
+// An export with this id, FSAL and access, the rest defaulted as above.
+ExportOptions MakeExport(uint16_t id, Fsal fsal = Fsal::kLocalio,
+                         Access access = Access::kReadWrite);
+// A server with the one export `e` (default: id 1, LOCALIO over VFS, read-write).
+ServerOptions OneExport(ExportOptions e = {});
+
 // True when some export is stacked on LOCALIO.
 bool UsesLocalio(const ServerOptions& options);
 

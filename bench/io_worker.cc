@@ -88,7 +88,6 @@ Worker::Worker(const Target& target, const Case& c, Mode mode, int index, bool u
 }
 
 Worker::~Worker() {
-  if (fd_ >= 0) close(fd_);
   if (fh_ != nullptr) {
     if (localio_ != nullptr) localio_close(localio_, fh_);
     else nfs_close(nfs_, fh_);
@@ -101,8 +100,8 @@ Worker::~Worker() {
 
 std::string Worker::Open() {
   if (mode_ == Mode::kLocal) {
-    fd_ = open(target_.local_path.c_str(), O_RDWR);
-    if (fd_ < 0) return "open " + target_.local_path + ": " + std::strerror(errno);
+    fd_.reset(open(target_.local_path.c_str(), O_RDWR));
+    if (!fd_.valid()) return "open " + target_.local_path + ": " + std::strerror(errno);
     return "";
   }
   const std::string& url = case_.version == 3 ? target_.url_v3 : target_.url_v4;
@@ -176,8 +175,8 @@ int Worker::SyncOp(uint64_t offset) {
     int64_t n = -EIO;
     switch (mode_) {
       case Mode::kLocal:
-        n = case_.write ? pwrite(fd_, buf + done, len, static_cast<off_t>(offset + done))
-                        : pread(fd_, buf + done, len, static_cast<off_t>(offset + done));
+        n = case_.write ? pwrite(fd_.get(), buf + done, len, static_cast<off_t>(offset + done))
+                        : pread(fd_.get(), buf + done, len, static_cast<off_t>(offset + done));
         if (n < 0) {
           n = -errno;
           last_error_ = std::strerror(errno);

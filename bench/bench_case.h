@@ -4,8 +4,8 @@
 // one name, used on the command line, in the table and in the CSV:
 //   v<3|4>-<seq|rand><read|write>-<block>-t<threads>-<sync|qd<depth>>
 //   e.g. v3-randread-4k-t1-sync, v4-seqwrite-1m-t2-qd8
-#ifndef LOCALIO_TOOLS_BENCH_CASE_H
-#define LOCALIO_TOOLS_BENCH_CASE_H
+#ifndef LOCALIO_BENCH_CASE_H
+#define LOCALIO_BENCH_CASE_H
 
 #include <cstdint>
 #include <string>
@@ -51,4 +51,4 @@ bool ExpandMatrix(const CaseMatrix& m, std::vector<Case>* out, std::string* erro
 
 }  // namespace localio::bench
 
-#endif  // LOCALIO_TOOLS_BENCH_CASE_H
+#endif  // LOCALIO_BENCH_CASE_H

@@ -3,8 +3,8 @@
 // operations until told to stop. Open() and Run() run on the worker's
 // thread; Counters() and the destructor on the main thread after it joined
 // (a context is used by one thread at a time, never two at once).
-#ifndef LOCALIO_TOOLS_BENCH_IO_WORKER_H
-#define LOCALIO_TOOLS_BENCH_IO_WORKER_H
+#ifndef LOCALIO_BENCH_IO_WORKER_H
+#define LOCALIO_BENCH_IO_WORKER_H
 
 #include <sys/time.h>  // libnfs 4.0's header needs struct timeval first
 #include <nfsc/libnfs.h>
@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "bench_case.h"
+#include "localio/unique_fd.h"
 
 struct localio_context;
 
@@ -78,11 +79,11 @@ class Worker {
   nfs_url* url_ = nullptr;
   nfsfh* fh_ = nullptr;
   localio_context* localio_ = nullptr;
-  int fd_ = -1;
+  UniqueFd fd_;  // kLocal
   bool mounted_ = false;
   std::string last_error_;
 };
 
 }  // namespace localio::bench
 
-#endif  // LOCALIO_TOOLS_BENCH_IO_WORKER_H
+#endif  // LOCALIO_BENCH_IO_WORKER_H

@@ -1,9 +1,12 @@
-// One libnfs 4.0 context mounted on an export, for integration tests that
-// need more than the nfs-* utilities: open files and keep them open, read the
-// wire handle a client holds (nfs_get_fh), read whole files. One session per
+// One libnfs context mounted on an export, for tests and benchmarks that need
+// more than the nfs-* utilities: open files and keep them open, read the wire
+// handle a client holds (nfs_get_fh), read whole files. One session per
 // thread (libnfs contexts are not thread-safe). Errors carry libnfs's text.
-#ifndef LOCALIO_TESTS_LIBNFS_SESSION_H
-#define LOCALIO_TESTS_LIBNFS_SESSION_H
+// Each session gets a distinct NFSv4 client name: libnfs 4.0 names every
+// context of a process alike, so the server would take two of them for one
+// client whose opens share an owner and stateids.
+#ifndef LOCALIO_TESTS_HARNESS_NFS_SESSION_H
+#define LOCALIO_TESTS_HARNESS_NFS_SESSION_H
 
 #include <sys/time.h>  // libnfs 4.0's header needs struct timeval first
 #include <nfsc/libnfs.h>
@@ -29,6 +32,8 @@ class NfsSession {
   NfsSession& operator=(const NfsSession&) = delete;
 
   nfs_context* context() const { return nfs_; }
+  // libnfs's text for the last error of this context.
+  std::string Error() const;
 
   // Opens `path` (relative to the export root) with O_RDONLY/O_RDWR...;
   // `*fh` stays valid until Close.
@@ -42,10 +47,11 @@ class NfsSession {
   Status ReadFile(const std::string& path, std::string* data);
   // The size the server reports for an open file (GETATTR).
   Status Size(nfsfh* fh, uint64_t* size);
+  // -EIO, "<what>: <Error()>", for a libnfs call on context() that failed.
+  Status Fail(const std::string& what) const;
 
  private:
   NfsSession() = default;
-  Status Error(const std::string& what) const;
 
   nfs_context* nfs_ = nullptr;
   nfs_url* url_ = nullptr;
@@ -53,4 +59,4 @@ class NfsSession {
 
 }  // namespace localio::harness
 
-#endif  // LOCALIO_TESTS_LIBNFS_SESSION_H
+#endif  // LOCALIO_TESTS_HARNESS_NFS_SESSION_H

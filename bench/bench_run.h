@@ -5,8 +5,8 @@
 // nfs_pwrite_async driven by poll + nfs_which_events + nfs_service) that
 // the shim bypasses. The C API has no async calls; the shim is how an async
 // libnfs program gets the bypass, so that is what is measured.
-#ifndef LOCALIO_TOOLS_BENCH_RUN_H
-#define LOCALIO_TOOLS_BENCH_RUN_H
+#ifndef LOCALIO_BENCH_RUN_H
+#define LOCALIO_BENCH_RUN_H
 
 #include <cstdint>
 #include <string>
@@ -43,4 +43,4 @@ int RunChild(const Target& target, const Case& c, double seconds);
 
 }  // namespace localio::bench
 
-#endif  // LOCALIO_TOOLS_BENCH_RUN_H
+#endif  // LOCALIO_BENCH_RUN_H

@@ -1,8 +1,8 @@
 // localio-bench's outputs: the table on stdout, the CSV (one row per case,
 // the three modes side by side) and the PNG chart drawn by gnuplot from the
 // CSV.
-#ifndef LOCALIO_TOOLS_BENCH_REPORT_H
-#define LOCALIO_TOOLS_BENCH_REPORT_H
+#ifndef LOCALIO_BENCH_REPORT_H
+#define LOCALIO_BENCH_REPORT_H
 
 #include <cstdio>
 #include <string>
@@ -38,4 +38,4 @@ std::string DrawPng(const std::string& csv_path, const std::string& png_path, si
 
 }  // namespace localio::bench
 
-#endif  // LOCALIO_TOOLS_BENCH_REPORT_H
+#endif  // LOCALIO_BENCH_REPORT_H

@@ -1,4 +1,6 @@
-#include "libnfs_session.h"
+#include "harness/nfs_session.h"
+
+#include <unistd.h>
 
 #include <cerrno>
 
@@ -24,14 +26,18 @@ std::string Slash(const std::string& path) {
 
 Status NfsSession::Mount(const std::string& export_root_url, std::unique_ptr<NfsSession>* out,
                          int timeout_ms) {
+  static int sessions = 0;
   std::unique_ptr<NfsSession> s(new NfsSession());
   s->nfs_ = nfs_init_context();
   if (s->nfs_ == nullptr) return Status::Error(-ENOMEM, "nfs_init_context failed");
   nfs_set_timeout(s->nfs_, timeout_ms);
+  const std::string name =
+      "localio-test-" + std::to_string(getpid()) + "-" + std::to_string(++sessions);
+  nfs4_set_client_name(s->nfs_, name.c_str());
   s->url_ = nfs_parse_url_dir(s->nfs_, export_root_url.c_str());
-  if (s->url_ == nullptr) return s->Error("bad URL " + export_root_url);
+  if (s->url_ == nullptr) return s->Fail("bad URL " + export_root_url);
   if (nfs_mount(s->nfs_, s->url_->server, s->url_->path) != 0) {
-    return s->Error("mount " + export_root_url);
+    return s->Fail("mount " + export_root_url);
   }
   *out = std::move(s);
   return Status::Ok();
@@ -42,18 +48,22 @@ NfsSession::~NfsSession() {
   if (nfs_ != nullptr) nfs_destroy_context(nfs_);
 }
 
-Status NfsSession::Error(const std::string& what) const {
+std::string NfsSession::Error() const {
   const char* why = nfs_ != nullptr ? nfs_get_error(nfs_) : nullptr;
-  return Status::Error(-EIO, what + ": " + (why != nullptr ? why : "no libnfs error"));
+  return why != nullptr ? why : "no libnfs error";
+}
+
+Status NfsSession::Fail(const std::string& what) const {
+  return Status::Error(-EIO, what + ": " + Error());
 }
 
 Status NfsSession::Open(const std::string& path, int flags, nfsfh** fh) {
-  if (nfs_open(nfs_, Slash(path).c_str(), flags, fh) != 0) return Error("open " + path);
+  if (nfs_open(nfs_, Slash(path).c_str(), flags, fh) != 0) return Fail("open " + path);
   return Status::Ok();
 }
 
 Status NfsSession::Close(nfsfh* fh) {
-  if (nfs_close(nfs_, fh) != 0) return Error("close");
+  if (nfs_close(nfs_, fh) != 0) return Fail("close");
   return Status::Ok();
 }
 
@@ -69,7 +79,7 @@ Status NfsSession::ReadAll(nfsfh* fh, std::string* data, size_t chunk) {
   std::vector<char> buf(chunk);
   for (;;) {
     const int n = nfs_pread(nfs_, fh, data->size(), buf.size(), buf.data());
-    if (n < 0) return Error("read at " + std::to_string(data->size()));
+    if (n < 0) return Fail("read at " + std::to_string(data->size()));
     if (n == 0) return Status::Ok();
     data->append(buf.data(), static_cast<size_t>(n));
   }
@@ -85,7 +95,7 @@ Status NfsSession::ReadFile(const std::string& path, std::string* data) {
 
 Status NfsSession::Size(nfsfh* fh, uint64_t* size) {
   nfs_stat_64 st{};
-  if (nfs_fstat64(nfs_, fh, &st) != 0) return Error("fstat");
+  if (nfs_fstat64(nfs_, fh, &st) != 0) return Fail("fstat");
   *size = st.nfs_size;
   return Status::Ok();
 }

@@ -13,7 +13,7 @@ packages=(
   build-essential cmake pkg-config git
   nfs-ganesha nfs-ganesha-vfs libntirpc-dev
   libnfs-dev libnfs-utils
-  libcmocka-dev googletest libgtest-dev
+  libcmocka-dev googletest libgtest-dev nlohmann-json3-dev
   rpcbind netbase liburcu-dev libkrb5-dev
   clang libclang-rt-dev
   iproute2 procps psmisc util-linux e2fsprogs

@@ -231,30 +231,28 @@ TEST_P(ConfigExample, ServesEveryExportAndPublishesTheLocalioOnes) {
     EXPECT_EQ(localio_exports, 0u) << "LOCALIO exports without a LOCALIO block";
     return;
   }
-  tools::JsonValue doc;
+  nlohmann::json doc;
   std::string error;
   ASSERT_TRUE(tools::RunLocalioStatJson(map_path_, &doc, &error)) << error;
-  const tools::JsonValue* alive = doc.Find("header") ? doc.Find("header")->Find("alive") : nullptr;
-  ASSERT_NE(alive, nullptr);
-  EXPECT_TRUE(alive->boolean);
-  const tools::JsonValue* rows = doc.Find("exports");
-  ASSERT_NE(rows, nullptr);
-  EXPECT_EQ(rows->items.size(), localio_exports) << "the map lists every LOCALIO export, no other";
+  EXPECT_TRUE(doc.at("header").at("alive").get<bool>());
+  const nlohmann::json& rows = doc.at("exports");
+  EXPECT_EQ(rows.size(), localio_exports) << "the map lists every LOCALIO export, no other";
   for (const Export& x : exports_) {
     SCOPED_TRACE("export " + std::to_string(x.id));
-    const tools::JsonValue* row = nullptr;
-    for (const tools::JsonValue& r : rows->items) {
-      if (r.Find("export_id") && r.Find("export_id")->Uint() == x.id) row = &r;
+    const nlohmann::json* row = nullptr;
+    for (const nlohmann::json& r : rows) {
+      if (tools::UintAt(r, "export_id") == x.id) row = &r;
     }
     if (!x.localio) {
       EXPECT_EQ(row, nullptr) << "a plain VFS export is in the map";
       continue;
     }
     ASSERT_NE(row, nullptr) << "no map row";
-    EXPECT_EQ(row->Find("server_root")->text, x.path);
-    EXPECT_EQ(row->Find("client_root")->text, x.client_root.empty() ? x.path : x.client_root);
-    EXPECT_EQ(row->Find("read_only")->boolean, x.read_only);
-    EXPECT_EQ(row->Find("squash")->text, x.squash);
+    EXPECT_EQ(row->at("server_root").get<std::string>(), x.path);
+    EXPECT_EQ(row->at("client_root").get<std::string>(),
+              x.client_root.empty() ? x.path : x.client_root);
+    EXPECT_EQ(row->at("read_only").get<bool>(), x.read_only);
+    EXPECT_EQ(row->at("squash").get<std::string>(), x.squash);
   }
 }
 

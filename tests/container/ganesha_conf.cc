@@ -113,11 +113,11 @@ void Render(const ConfBlock& block, int depth, std::string* out) {
   }
 }
 
-}  // namespace
-
 bool SameName(const std::string& a, const std::string& b) {
   return strcasecmp(a.c_str(), b.c_str()) == 0;
 }
+
+}  // namespace
 
 std::string ConfBlock::Get(const std::string& key) const {
   for (const auto& s : statements) {
@@ -131,26 +131,14 @@ std::string ConfBlock::Get(const std::string& key) const {
   return "";
 }
 
-void ConfBlock::Remove(const std::string& key) {
-  std::erase_if(statements, [&](const Statement& s) { return SameName(s.key, key); });
-}
-
 void ConfBlock::Set(const std::string& key, const std::string& value) {
-  Remove(key);
+  std::erase_if(statements, [&](const Statement& s) { return SameName(s.key, key); });
   statements.push_back({key, value});
 }
 
 std::vector<ConfBlock*> ConfBlock::Blocks(const std::string& want) {
   std::vector<ConfBlock*> found;
   for (ConfBlock& b : blocks) {
-    if (SameName(b.name, want)) found.push_back(&b);
-  }
-  return found;
-}
-
-std::vector<const ConfBlock*> ConfBlock::Blocks(const std::string& want) const {
-  std::vector<const ConfBlock*> found;
-  for (const ConfBlock& b : blocks) {
     if (SameName(b.name, want)) found.push_back(&b);
   }
   return found;

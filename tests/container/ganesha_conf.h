@@ -2,8 +2,11 @@
 // statements and nested blocks, comments dropped. Enough to read the
 // shipped examples and to rewrite host-specific values (ports, paths,
 // Map_Path) before starting a real server with them; Ganesha's own parser
-// stays the judge of everything else. Keys and block names compare
-// case-insensitively, as Ganesha's do.
+// (ganesha.nfsd reading the rewritten file) stays the judge of everything
+// else. Ganesha's parser cannot do this part: it only reads (no API writes
+// config text back), and its parse tree is private to it (analyse.h, not
+// installed, laid out differently in 4.3 and 6.5). Keys and block names
+// compare case-insensitively, as Ganesha's do.
 #ifndef LOCALIO_TESTS_CONTAINER_GANESHA_CONF_H
 #define LOCALIO_TESTS_CONTAINER_GANESHA_CONF_H
 
@@ -27,10 +30,8 @@ struct ConfBlock {
   std::string Get(const std::string& key) const;
   // Replaces every `key` here with one `key = value`, or adds it.
   void Set(const std::string& key, const std::string& value);
-  void Remove(const std::string& key);
   // Direct sub-blocks named `name`.
   std::vector<ConfBlock*> Blocks(const std::string& name);
-  std::vector<const ConfBlock*> Blocks(const std::string& name) const;
   // The first sub-block named `name`, created at the end if missing.
   ConfBlock& Block(const std::string& name);
 };
@@ -40,8 +41,6 @@ Status ParseGaneshaConf(const std::string& text, ConfBlock* out);
 
 // Writes the tree back as ganesha.conf text (one statement per line).
 std::string RenderGaneshaConf(const ConfBlock& root);
-
-bool SameName(const std::string& a, const std::string& b);
 
 }  // namespace localio::container
 

@@ -276,13 +276,13 @@ TEST_F(WithClientRoot, ServerAndClientSeeTheVolumeAtDifferentPaths) {
   fs::remove(OnVolume("probe"));
 
   // The map, read from the parent namespace: the export row as configured.
-  tools::JsonValue doc;
+  nlohmann::json doc;
   std::string error;
   ASSERT_TRUE(tools::RunLocalioStatJson(volumes->map_path(), &doc, &error)) << error;
-  const tools::JsonValue* rows = doc.Find("exports");
-  ASSERT_TRUE(rows != nullptr && rows->items.size() == 1u);
-  EXPECT_EQ(rows->items[0].Find("server_root")->text, kServerRoot);
-  EXPECT_EQ(rows->items[0].Find("client_root")->text, kClientRoot);
+  const nlohmann::json& rows = doc.at("exports");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows.at(0).at("server_root").get<std::string>(), kServerRoot);
+  EXPECT_EQ(rows.at(0).at("client_root").get<std::string>(), kClientRoot);
 }
 
 TEST_F(WithClientRoot, CopiesBypassThroughClientRoot) { ExpectCopiesBypass("", "client-root"); }

@@ -40,18 +40,15 @@ Status ViewMap(const std::string& map_path, uint16_t export_id, MapView* out) {
   MapView v;
   std::string error;
   if (!tools::RunLocalioStatJson(map_path, &v.doc, &error)) return Status::Error(-EIO, error);
-  const tools::JsonValue* header = v.doc.Find("header");
-  const tools::JsonValue* port = header ? header->Find("port") : nullptr;
-  const tools::JsonValue* alive = header ? header->Find("alive") : nullptr;
-  const tools::JsonValue* instance = header ? header->Find("instance_id") : nullptr;
-  if (!port || !port->Uint() || !alive || !instance)
-    return Status::Error(
-        -EBADMSG, "localio-stat --json " + map_path + ": header lacks port/alive/instance_id");
-  v.port = static_cast<uint16_t>(*port->Uint());
-  const tools::JsonValue* nfs_port = header->Find("nfs_port");
-  if (nfs_port && nfs_port->Uint()) v.nfs_port = static_cast<uint16_t>(*nfs_port->Uint());
-  v.alive = alive->boolean;
-  v.instance_id = instance->text;
+  try {
+    const nlohmann::json& header = v.doc.at("header");
+    v.port = static_cast<uint16_t>(tools::UintAt(header, "port"));
+    v.nfs_port = static_cast<uint16_t>(tools::UintAt(header, "nfs_port"));
+    v.alive = header.at("alive").get<bool>();
+    v.instance_id = header.at("instance_id").get<std::string>();
+  } catch (const std::exception& ex) {
+    return Status::Error(-EBADMSG, "localio-stat --json " + map_path + ": header: " + ex.what());
+  }
   std::vector<tools::StatEntry> all;
   if (!tools::StatEntries(v.doc, &all, &error))
     return Status::Error(-EBADMSG, "localio-stat --json " + map_path + ": " + error);

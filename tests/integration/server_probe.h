@@ -30,7 +30,7 @@ std::vector<uint16_t> RpcbindTcpPorts(const std::vector<RpcbindMapping>& all, ui
 // What localio-stat --json shows for `map_path`: the document, and its
 // entries of export `export_id`.
 struct MapView {
-  tools::JsonValue doc;
+  nlohmann::json doc;
   std::vector<tools::StatEntry> entries;  // of the export asked for
   uint16_t port = 0;
   uint16_t nfs_port = 0;

@@ -278,17 +278,11 @@ TEST_F(LocalioServer, HandshakeThroughTheHelloAreaConfirmsOnlyAFreshNonce) {
   // localio-stat shows the slot confirmed with the server's instance.
   const MapView view = View();
   EXPECT_EQ(view.instance_id, tools::HexBytes(got.data(), got.size()));
-  const tools::JsonValue* hello = view.doc.Find("hello");
-  const tools::JsonValue* slots = hello != nullptr ? hello->Find("slots") : nullptr;
-  ASSERT_NE(slots, nullptr);
   bool shown = false;
-  for (const tools::JsonValue& s : slots->items) {
-    const tools::JsonValue* index = s.Find("slot");
-    const tools::JsonValue* state = s.Find("state");
-    const tools::JsonValue* instance = s.Find("confirmed_instance");
-    if (index != nullptr && index->Uint() == static_cast<uint64_t>(client->slot()) &&
-        state != nullptr && state->text == "confirmed" && instance != nullptr &&
-        instance->text == view.instance_id)
+  for (const nlohmann::json& s : view.doc.at("hello").at("slots")) {
+    if (tools::UintAt(s, "slot") == static_cast<uint64_t>(client->slot()) &&
+        s.at("state").get<std::string>() == "confirmed" &&
+        s.at("confirmed_instance").get<std::string>() == view.instance_id)
       shown = true;
   }
   EXPECT_TRUE(shown) << "localio-stat does not show slot " << client->slot() << " confirmed";

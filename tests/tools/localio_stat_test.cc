@@ -42,34 +42,18 @@ StatRun Stat(const std::vector<std::string>& args) {
   return r;
 }
 
-JsonValue StatJson(const std::string& map) {
+using nlohmann::json;
+
+// The document; a field that is missing or of another type throws, which
+// fails the test with nlohmann-json's message naming it.
+json StatJson(const std::string& map) {
   StatRun r = Stat({"--json", map});
   EXPECT_EQ(r.status, 0) << r.err;
-  JsonValue doc;
-  std::string error;
-  EXPECT_TRUE(ParseJson(r.out, &doc, &error)) << error << "\n" << r.out;
-  return doc;
+  return json::parse(r.out);
 }
 
-uint64_t UintAt(const JsonValue& v, const char* key) {
-  const JsonValue* m = v.Find(key);
-  EXPECT_NE(m, nullptr) << key;
-  if (m == nullptr) return ~0ull;
-  EXPECT_TRUE(m->Uint().has_value()) << key << " = " << m->text;
-  return m->Uint().value_or(~0ull);
-}
-
-std::string StringAt(const JsonValue& v, const char* key) {
-  const JsonValue* m = v.Find(key);
-  EXPECT_TRUE(m != nullptr && m->kind == JsonValue::Kind::kString) << key;
-  return m != nullptr ? m->text : "";
-}
-
-bool BoolAt(const JsonValue& v, const char* key) {
-  const JsonValue* m = v.Find(key);
-  EXPECT_TRUE(m != nullptr && m->kind == JsonValue::Kind::kBool) << key;
-  return m != nullptr && m->boolean;
-}
+std::string StringAt(const json& v, const char* key) { return v.at(key).get<std::string>(); }
+bool BoolAt(const json& v, const char* key) { return v.at(key).get<bool>(); }
 
 class LocalioStat : public ::testing::Test {
  protected:
@@ -86,29 +70,27 @@ class LocalioStat : public ::testing::Test {
 };
 
 TEST_F(LocalioStat, JsonHeaderMatchesTheWriter) {
-  const JsonValue doc = StatJson(MapPath());
+  const json doc = StatJson(MapPath());
   EXPECT_EQ(StringAt(doc, "map"), MapPath());
-  const JsonValue* h = doc.Find("header");
-  ASSERT_NE(h, nullptr);
-  EXPECT_EQ(StringAt(*h, "instance_id"),
+  const json& h = doc.at("header");
+  EXPECT_EQ(StringAt(h, "instance_id"),
             HexBytes(writer_->instance_id().data(), writer_->instance_id().size()));
-  EXPECT_EQ(UintAt(*h, "server_pid"), static_cast<uint64_t>(getpid()));
-  EXPECT_TRUE(BoolAt(*h, "alive"));
-  EXPECT_EQ(UintAt(*h, "port"), 40123u);
-  EXPECT_EQ(UintAt(*h, "nfs_port"), 2049u);
-  EXPECT_LT(UintAt(*h, "heartbeat_age_ms"), 60000u);
-  const JsonValue* f = h->Find("fh_format");
-  ASSERT_NE(f, nullptr);
-  EXPECT_EQ(UintAt(*f, "version_byte"), 0x43u);
-  EXPECT_EQ(UintAt(*f, "header_len"), 5u);
-  EXPECT_EQ(UintAt(*f, "export_id_offset"), 2u);
-  EXPECT_TRUE(BoolAt(*f, "export_id_big_endian"));
+  EXPECT_EQ(UintAt(h, "server_pid"), static_cast<uint64_t>(getpid()));
+  EXPECT_TRUE(BoolAt(h, "alive"));
+  EXPECT_EQ(UintAt(h, "port"), 40123u);
+  EXPECT_EQ(UintAt(h, "nfs_port"), 2049u);
+  EXPECT_LT(UintAt(h, "heartbeat_age_ms"), 60000u);
+  const json& f = h.at("fh_format");
+  EXPECT_EQ(UintAt(f, "version_byte"), 0x43u);
+  EXPECT_EQ(UintAt(f, "header_len"), 5u);
+  EXPECT_EQ(UintAt(f, "export_id_offset"), 2u);
+  EXPECT_TRUE(BoolAt(f, "export_id_big_endian"));
   EXPECT_EQ(UintAt(doc, "capacity"), writer_->Stats().capacity);
   EXPECT_EQ(UintAt(doc, "entry_count"), 0u);
 }
 
 TEST_F(LocalioStat, JsonListsExportsWithTheirPolicy) {
-  const uint64_t epoch_before = UintAt(*StatJson(MapPath()).Find("header"), "epoch");
+  const uint64_t epoch_before = UintAt(StatJson(MapPath()).at("header"), "epoch");
   MapExport a;
   a.export_id = 7;
   a.server_root = "/srv/data";
@@ -123,18 +105,17 @@ TEST_F(LocalioStat, JsonListsExportsWithTheirPolicy) {
   b.server_root = "/export/\"odd\" name";
   ASSERT_TRUE(writer_->SetExport(b).ok());
 
-  const JsonValue doc = StatJson(MapPath());
-  EXPECT_GT(UintAt(*doc.Find("header"), "epoch"), epoch_before);
-  const JsonValue* exports = doc.Find("exports");
-  ASSERT_NE(exports, nullptr);
-  ASSERT_EQ(exports->items.size(), 2u);
-  const JsonValue& e0 = exports->items[0];
+  const json doc = StatJson(MapPath());
+  EXPECT_GT(UintAt(doc.at("header"), "epoch"), epoch_before);
+  const json& exports = doc.at("exports");
+  ASSERT_EQ(exports.size(), 2u);
+  const json& e0 = exports.at(0);
   EXPECT_EQ(UintAt(e0, "export_id"), 0u);
   EXPECT_EQ(StringAt(e0, "server_root"), b.server_root);
   EXPECT_EQ(StringAt(e0, "client_root"), b.server_root) << "no client root = same as server";
   EXPECT_FALSE(BoolAt(e0, "read_only"));
   EXPECT_EQ(StringAt(e0, "squash"), "none");
-  const JsonValue& e7 = exports->items[1];
+  const json& e7 = exports.at(1);
   EXPECT_EQ(UintAt(e7, "export_id"), 7u);
   EXPECT_EQ(StringAt(e7, "server_root"), "/srv/data");
   EXPECT_EQ(StringAt(e7, "client_root"), "/mnt/data");
@@ -156,7 +137,7 @@ TEST_F(LocalioStat, JsonListsEveryEntryWithIdentityAndPath) {
   // Re-publishing under a new path bumps the generation.
   ASSERT_EQ(writer_->Publish(3, file, "a dir/f\"2\n", 102, 9, MapObjectType::kRegular), 0);
 
-  const JsonValue doc = StatJson(MapPath());
+  const json doc = StatJson(MapPath());
   EXPECT_EQ(UintAt(doc, "entry_count"), 3u);
   std::vector<StatEntry> entries;
   std::string error;
@@ -179,6 +160,25 @@ TEST_F(LocalioStat, JsonListsEveryEntryWithIdentityAndPath) {
   EXPECT_EQ(entries[2].handle_hex, HexBytes(file.data(), file.size()));
 }
 
+// Paths are bytes: control characters and quotes come back as they are,
+// bytes that are not UTF-8 as U+FFFD, and the document stays valid JSON.
+TEST_F(LocalioStat, JsonKeepsOddPathsAndReplacesBytesThatAreNotUtf8) {
+  MapExport e;
+  e.export_id = 4;
+  e.server_root = "/srv";
+  ASSERT_TRUE(writer_->SetExport(e).ok());
+  const std::string odd("caf\xc3\xa9 \x01\x7f\\\"q\"", 12);
+  ASSERT_EQ(writer_->Publish(4, HandleFor(1), odd, 10, 9, MapObjectType::kRegular), 0);
+  ASSERT_EQ(writer_->Publish(4, HandleFor(2), "x\xff\xc3y", 11, 9, MapObjectType::kRegular), 0);
+
+  std::vector<StatEntry> entries;
+  std::string error;
+  ASSERT_TRUE(StatEntries(StatJson(MapPath()), &entries, &error)) << error;
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(entries[0].path, odd);
+  EXPECT_EQ(entries[1].path, "x\xef\xbf\xbd\xef\xbf\xbdy");
+}
+
 TEST_F(LocalioStat, JsonShowsHelloSlotsWithTheConfirmedInstance) {
   std::unique_ptr<HelloClient> client;
   ASSERT_TRUE(HelloClient::Open(writer_->hello_path(), &client).ok());
@@ -194,14 +194,13 @@ TEST_F(LocalioStat, JsonShowsHelloSlotsWithTheConfirmedInstance) {
   client->CountWrite(10);
   client->CountFallback(2);
 
-  const JsonValue doc = StatJson(MapPath());
-  const JsonValue* hello = doc.Find("hello");
-  ASSERT_NE(hello, nullptr);
-  EXPECT_EQ(StringAt(*hello, "path"), writer_->hello_path());
-  EXPECT_TRUE(hello->Find("error") && hello->Find("error")->IsNull());
-  const JsonValue* slots = hello->Find("slots");
-  ASSERT_TRUE(slots != nullptr && slots->items.size() == 1u);
-  const JsonValue& s = slots->items[0];
+  const json doc = StatJson(MapPath());
+  const json& hello = doc.at("hello");
+  EXPECT_EQ(StringAt(hello, "path"), writer_->hello_path());
+  EXPECT_TRUE(hello.at("error").is_null());
+  const json& slots = hello.at("slots");
+  ASSERT_TRUE(slots.is_array() && slots.size() == 1u);
+  const json& s = slots.at(0);
   EXPECT_EQ(UintAt(s, "slot"), static_cast<uint64_t>(client->slot()));
   EXPECT_EQ(StringAt(s, "state"), "confirmed");
   EXPECT_EQ(UintAt(s, "client_pid"), static_cast<uint64_t>(getpid()));
@@ -211,18 +210,18 @@ TEST_F(LocalioStat, JsonShowsHelloSlotsWithTheConfirmedInstance) {
   EXPECT_EQ(UintAt(s, "read_bytes"), 4196u);
   EXPECT_EQ(UintAt(s, "write_ops"), 1u);
   EXPECT_EQ(UintAt(s, "write_bytes"), 10u);
-  const JsonValue* fallbacks = s.Find("fallbacks");
-  ASSERT_TRUE(fallbacks != nullptr && fallbacks->items.size() == kHelloFallbackReasons);
-  EXPECT_EQ(fallbacks->items[2].Uint(), 1u);
-  EXPECT_EQ(fallbacks->items[0].Uint(), 0u);
+  const json& fallbacks = s.at("fallbacks");
+  ASSERT_TRUE(fallbacks.is_array() && fallbacks.size() == kHelloFallbackReasons);
+  for (const json& f : fallbacks) EXPECT_TRUE(f.is_number_unsigned()) << f;
+  EXPECT_EQ(fallbacks.at(2).get<uint64_t>(), 1u);
+  EXPECT_EQ(fallbacks.at(0).get<uint64_t>(), 0u);
 }
 
 TEST_F(LocalioStat, StoppedServerShowsAsNotAlive) {
   const std::string map = MapPath();
   writer_.reset();  // marks the map dead, leaves the files
-  const JsonValue doc = StatJson(map);
-  ASSERT_NE(doc.Find("header"), nullptr);
-  EXPECT_FALSE(BoolAt(*doc.Find("header"), "alive"));
+  const json doc = StatJson(map);
+  EXPECT_FALSE(BoolAt(doc.at("header"), "alive"));
   StatRun text = Stat({map});
   EXPECT_EQ(text.status, 0);
   EXPECT_NE(text.out.find("DEAD"), std::string::npos) << text.out;
@@ -253,20 +252,15 @@ TEST_F(LocalioStat, MissingHelloFileIsReportedButNotFatal) {
   StatRun r = Stat({"--json", MapPath()});
   EXPECT_EQ(r.status, 0);
   EXPECT_NE(r.err.find(writer_->hello_path()), std::string::npos) << r.err;
-  JsonValue doc;
-  std::string error;
-  ASSERT_TRUE(ParseJson(r.out, &doc, &error)) << error;
-  const JsonValue* err = doc.Find("hello") ? doc.Find("hello")->Find("error") : nullptr;
-  ASSERT_TRUE(err != nullptr && err->kind == JsonValue::Kind::kString);
-  EXPECT_FALSE(err->text.empty());
+  EXPECT_FALSE(StringAt(json::parse(r.out).at("hello"), "error").empty());
 }
 
 // Exit 1 and "localio-stat: MAP: <reason>" for a file that is not a usable
 // map, in-process and from the binary.
 void ExpectUnusable(const std::string& map, const std::string& reason_part) {
-  for (const bool json : {false, true}) {
+  for (const bool as_json : {false, true}) {
     std::vector<std::string> args = {map};
-    if (json) args.insert(args.begin(), "--json");
+    if (as_json) args.insert(args.begin(), "--json");
     StatRun r = Stat(args);
     EXPECT_EQ(r.status, 1) << map;
     EXPECT_EQ(r.out, "");

@@ -1,37 +1,20 @@
-// Reading localio-stat --json output in tests: a minimal JSON parser (enough
-// for what the tool writes: objects, arrays, strings with escapes, integers,
-// booleans, null), typed views of the parts tests look at, and running the
-// built tool. For tests only; the tool itself never parses JSON.
+// Reading localio-stat --json output in tests: the document as nlohmann-json
+// holds it, typed entries, and running the built tool. For tests only; the
+// tool itself never parses JSON.
 #ifndef LOCALIO_TESTS_STAT_JSON_H
 #define LOCALIO_TESTS_STAT_JSON_H
 
 #include <cstdint>
-#include <optional>
 #include <string>
-#include <string_view>
-#include <utility>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 namespace localio::tools {
 
-struct JsonValue {
-  enum class Kind { kNull, kBool, kNumber, kString, kArray, kObject };
-  Kind kind = Kind::kNull;
-  bool boolean = false;
-  std::string text;  // a string's value, or a number's literal
-  std::vector<JsonValue> items;
-  std::vector<std::pair<std::string, JsonValue>> members;
-
-  // The member named `key` of an object; nullptr if absent or not an object.
-  const JsonValue* Find(std::string_view key) const;
-  // The value when it is a non-negative integer that fits.
-  std::optional<uint64_t> Uint() const;
-  bool IsNull() const { return kind == Kind::kNull; }
-};
-
-// Parses one JSON document (surrounding whitespace allowed). False and
-// `*error` set (with the byte offset) on anything else.
-bool ParseJson(std::string_view text, JsonValue* out, std::string* error);
+// v[key] when it is a non-negative integer. Throws (an std::exception) when
+// it is absent or of another type: get<uint64_t>() alone takes -1 or 1.5.
+uint64_t UintAt(const nlohmann::json& v, const char* key);
 
 // One element of "entries".
 struct StatEntry {
@@ -45,8 +28,9 @@ struct StatEntry {
 };
 
 // The "entries" array of a localio-stat --json document; false (and
-// `*error`) when it is missing or an element lacks a field.
-bool StatEntries(const JsonValue& doc, std::vector<StatEntry>* out, std::string* error);
+// `*error`) when it is missing or an element lacks a field or has one of
+// another type.
+bool StatEntries(const nlohmann::json& doc, std::vector<StatEntry>* out, std::string* error);
 
 // Lower-case hex of bytes, as localio-stat writes handles and instance ids.
 std::string HexBytes(const void* data, size_t len);
@@ -56,7 +40,7 @@ std::string LocalioStatTool();
 
 // Runs `localio-stat --json map_path` and parses its output. False with
 // `*error` naming the exit status, stderr or the parse error.
-bool RunLocalioStatJson(const std::string& map_path, JsonValue* out, std::string* error);
+bool RunLocalioStatJson(const std::string& map_path, nlohmann::json* out, std::string* error);
 
 }  // namespace localio::tools
 

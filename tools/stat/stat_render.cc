@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <sstream>
 
-#include "json_writer.h"
+#include <nlohmann/json.hpp>
 
 namespace localio::tools {
 
@@ -14,102 +14,82 @@ std::string ClientRoot(const MapExport& e) {
   return e.client_root.empty() ? e.server_root : e.client_root;
 }
 
-void WriteFhFormat(const localio_fh_format& f, JsonWriter* w) {
-  w->BeginObject();
-  w->Field("version_byte", uint64_t{f.version_byte});
-  w->Field("header_len", uint64_t{f.header_len});
-  w->Field("export_id_offset", uint64_t{f.export_id_offset});
-  w->Field("export_id_size", uint64_t{f.export_id_size});
-  w->Field("export_id_big_endian", f.export_id_big_endian != 0);
-  w->Field("opaque_len_offset", uint64_t{f.opaque_len_offset});
-  w->Field("v3_pad_multiple", uint64_t{f.v3_pad_multiple});
-  w->Field("max_opaque_len", uint64_t{f.max_opaque_len});
-  w->EndObject();
+using Json = nlohmann::ordered_json;  // keys in the order written here
+
+Json FhFormat(const localio_fh_format& f) {
+  return {{"version_byte", f.version_byte},
+          {"header_len", f.header_len},
+          {"export_id_offset", f.export_id_offset},
+          {"export_id_size", f.export_id_size},
+          {"export_id_big_endian", f.export_id_big_endian != 0},
+          {"opaque_len_offset", f.opaque_len_offset},
+          {"v3_pad_multiple", f.v3_pad_multiple},
+          {"max_opaque_len", f.max_opaque_len}};
 }
 
-void WriteHeader(const StatReport& r, JsonWriter* w) {
+Json Header(const StatReport& r) {
   const MapHeaderSnapshot& h = r.header;
-  w->BeginObject();
-  w->Field("instance_id", HexOf(h.instance_id.data(), h.instance_id.size()));
-  w->Field("server_pid", h.server_pid);
-  w->Field("alive", h.alive);
-  w->Field("heartbeat_ms", h.heartbeat_ms);
-  w->Field("heartbeat_age_ms", r.heartbeat_age_ms);
-  w->Field("epoch", h.epoch);
-  w->Field("port", h.port);
-  w->Field("nfs_port", h.nfs_port);
-  w->Key("fh_format");
-  WriteFhFormat(h.fh_format, w);
-  w->EndObject();
+  return {{"instance_id", HexOf(h.instance_id.data(), h.instance_id.size())},
+          {"server_pid", h.server_pid},
+          {"alive", h.alive},
+          {"heartbeat_ms", h.heartbeat_ms},
+          {"heartbeat_age_ms", r.heartbeat_age_ms},
+          {"epoch", h.epoch},
+          {"port", h.port},
+          {"nfs_port", h.nfs_port},
+          {"fh_format", FhFormat(h.fh_format)}};
 }
 
-void WriteExports(const StatReport& r, JsonWriter* w) {
-  w->BeginArray();
+Json Exports(const StatReport& r) {
+  Json out = Json::array();
   for (const MapExport& e : r.exports) {
-    w->BeginObject();
-    w->Field("export_id", e.export_id);
-    w->Field("server_root", e.server_root);
-    w->Field("client_root", ClientRoot(e));
-    w->Field("read_only", e.read_only);
-    w->Field("squash", SquashName(e.squash));
-    w->Field("anon_uid", e.anon_uid);
-    w->Field("anon_gid", e.anon_gid);
-    w->EndObject();
+    out.push_back({{"export_id", e.export_id},
+                   {"server_root", e.server_root},
+                   {"client_root", ClientRoot(e)},
+                   {"read_only", e.read_only},
+                   {"squash", SquashName(e.squash)},
+                   {"anon_uid", e.anon_uid},
+                   {"anon_gid", e.anon_gid}});
   }
-  w->EndArray();
+  return out;
 }
 
-void WriteEntries(const StatReport& r, JsonWriter* w) {
-  w->BeginArray();
+Json Entries(const StatReport& r) {
+  Json out = Json::array();
   for (const MapEntry& e : r.entries) {
-    w->BeginObject();
-    w->Field("export_id", e.export_id);
-    w->Field("handle", HexOf(e.handle().data(), e.handle_len));
-    w->Field("type", ObjectTypeName(e.type));
-    w->Field("ino", e.ino);
-    w->Field("dev", e.dev);
-    w->Field("generation", e.generation);
-    w->Field("path", e.path());
-    w->EndObject();
+    out.push_back({{"export_id", e.export_id},
+                   {"handle", HexOf(e.handle().data(), e.handle_len)},
+                   {"type", ObjectTypeName(e.type)},
+                   {"ino", e.ino},
+                   {"dev", e.dev},
+                   {"generation", e.generation},
+                   {"path", e.path()}});
   }
-  w->EndArray();
+  return out;
 }
 
-void WriteHello(const StatReport& r, JsonWriter* w) {
-  w->BeginObject();
-  w->Field("path", r.hello_path);
-  w->Key("error");
-  if (r.hello_error.empty()) {
-    w->Null();
-  } else {
-    w->String(r.hello_error);
-  }
-  w->Key("slots");
-  w->BeginArray();
+Json Hello(const StatReport& r) {
+  Json slots = Json::array();
   for (const HelloSlotView& s : r.hello_slots) {
-    w->BeginObject();
-    w->Field("slot", s.index);
-    w->Field("state", HelloStateName(s.state));
-    w->Field("claims", s.claims);
-    w->Field("client_pid", s.client_pid);
-    w->Field("confirmed_instance",
-             s.state == kHelloConfirmed
-                 ? HexOf(s.confirmed_instance.data(), s.confirmed_instance.size())
-                 : std::string());
-    w->Field("lease_ms", s.lease_ms);
-    w->Field("handshakes", s.handshakes);
-    w->Field("read_ops", s.read_ops);
-    w->Field("read_bytes", s.read_bytes);
-    w->Field("write_ops", s.write_ops);
-    w->Field("write_bytes", s.write_bytes);
-    w->Key("fallbacks");
-    w->BeginArray();
-    for (uint64_t f : s.fallbacks) w->Uint(f);
-    w->EndArray();
-    w->EndObject();
+    slots.push_back({{"slot", s.index},
+                     {"state", HelloStateName(s.state)},
+                     {"claims", s.claims},
+                     {"client_pid", s.client_pid},
+                     {"confirmed_instance",
+                      s.state == kHelloConfirmed
+                          ? HexOf(s.confirmed_instance.data(), s.confirmed_instance.size())
+                          : std::string()},
+                     {"lease_ms", s.lease_ms},
+                     {"handshakes", s.handshakes},
+                     {"read_ops", s.read_ops},
+                     {"read_bytes", s.read_bytes},
+                     {"write_ops", s.write_ops},
+                     {"write_bytes", s.write_bytes},
+                     {"fallbacks", s.fallbacks}});
   }
-  w->EndArray();
-  w->EndObject();
+  return {{"path", r.hello_path},
+          {"error", r.hello_error.empty() ? Json(nullptr) : Json(r.hello_error)},
+          {"slots", std::move(slots)}};
 }
 
 // printf into a std::string, for aligned table rows.
@@ -146,24 +126,17 @@ std::string Printable(std::string_view path) {
 }  // namespace
 
 std::string RenderStatJson(const StatReport& r) {
-  JsonWriter w;
-  w.BeginObject();
-  w.Field("map", r.map_path);
-  w.Key("header");
-  WriteHeader(r, &w);
-  w.Field("entry_count", r.header.entries_used);
-  w.Field("capacity", r.header.capacity);
-  w.Field("evictions", r.header.evictions);
-  w.Key("exports");
-  WriteExports(r, &w);
-  if (r.has_entries) {
-    w.Key("entries");
-    WriteEntries(r, &w);
-  }
-  w.Key("hello");
-  WriteHello(r, &w);
-  w.EndObject();
-  return w.text() + "\n";
+  Json doc = {{"map", r.map_path},
+              {"header", Header(r)},
+              {"entry_count", r.header.entries_used},
+              {"capacity", r.header.capacity},
+              {"evictions", r.header.evictions},
+              {"exports", Exports(r)}};
+  if (r.has_entries) doc["entries"] = Entries(r);
+  doc["hello"] = Hello(r);
+  // Compact; paths are arbitrary bytes: what is not UTF-8 becomes U+FFFD, so
+  // the output is always valid JSON.
+  return doc.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 
 std::string RenderStatText(const StatReport& r) {

@@ -8,22 +8,9 @@
 #include <cstring>
 #include <vector>
 
+#include "localio/unique_fd.h"
+
 namespace localio {
-namespace {
-
-
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() { if (fd_ >= 0) close(fd_); }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
- private:
-  int fd_;
-};
-
-}  // namespace
 
 MapObjectType MapObjectTypeOfMode(uint32_t st_mode) {
   if (S_ISREG(st_mode)) return MapObjectType::kRegular;
@@ -42,7 +29,7 @@ int ResolveVfsHandle(int root_fd, std::string_view root_path,
   fh->handle_type = kh->type;
   std::memcpy(fh->f_handle, kh->bytes.data(), kh->size);
 
-  Fd fd(open_by_handle_at(root_fd, fh, O_PATH | O_CLOEXEC));
+  UniqueFd fd(open_by_handle_at(root_fd, fh, O_PATH | O_CLOEXEC));
   if (fd.get() < 0) return errno == ENOENT ? -ESTALE : -errno;
   struct stat st;
   if (fstat(fd.get(), &st) != 0) return -errno;

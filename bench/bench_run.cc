@@ -32,7 +32,7 @@ void Finish(ModeResult* r) {
 // localio-stat reads them too).
 std::string CountFromHello(const std::string& map_path, ModeResult* r) {
   std::vector<HelloSlotView> slots;
-  const MapStatus st = ReadHelloSlots(map_path + ".hello", &slots);
+  const Status st = ReadHelloSlots(map_path + ".hello", &slots);
   if (!st.ok()) return "hello area: " + st.message;
   for (const HelloSlotView& s : slots) {
     if (s.client_pid != static_cast<uint32_t>(getpid())) continue;

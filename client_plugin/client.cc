@@ -159,7 +159,7 @@ bool Client::SessionValid() {
     return false;
   }
   if (now - refreshed_ms_ >= kRefreshEveryMs) {
-    if (const MapStatus st = map.Refresh(); !st.ok()) {
+    if (const Status st = map.Refresh(); !st.ok()) {
       DropSession(st.message + " (the server restarted or stopped)");
       return false;
     }

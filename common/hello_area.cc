@@ -20,19 +20,19 @@ bool IsZero(const uint8_t* p, size_t n) {
   return acc == 0;
 }
 
-MapStatus CheckHeader(const HelloHeader& h, uint64_t file_size, const std::string& path) {
+Status CheckHeader(const HelloHeader& h, uint64_t file_size, const std::string& path) {
   if (std::memcmp(h.magic, kHelloMagic, sizeof h.magic) != 0)
-    return MapStatus::Error(-EPROTO, path + " is not a LOCALIO hello file (bad magic)");
+    return Status::Error(-EPROTO, path + " is not a LOCALIO hello file (bad magic)");
   if (h.layout_version != kHelloLayoutVersion)
-    return MapStatus::Error(-EPROTO, path + ": hello layout version " +
+    return Status::Error(-EPROTO, path + ": hello layout version " +
                                          std::to_string(h.layout_version) + ", expected " +
                                          std::to_string(kHelloLayoutVersion));
   if (h.header_size != sizeof(HelloHeader) || h.slot_size != sizeof(HelloSlot) ||
       h.slot_count != kHelloSlots || h.total_size != kHelloTotalSize)
-    return MapStatus::Error(-EPROTO, path + ": hello header sizes do not match this layout");
+    return Status::Error(-EPROTO, path + ": hello header sizes do not match this layout");
   if (file_size < kHelloTotalSize)
-    return MapStatus::Error(-EPROTO, path + ": file is shorter than its header claims");
-  return MapStatus::Ok();
+    return Status::Error(-EPROTO, path + ": file is shorter than its header claims");
+  return Status::Ok();
 }
 
 // A new claim starts its counters at zero: tools must not credit one
@@ -50,18 +50,18 @@ void ResetCounters(HelloSlot* s) {
 
 // ---- client ----
 
-MapStatus HelloClient::Open(const std::string& path, std::unique_ptr<HelloClient>* out) {
+Status HelloClient::Open(const std::string& path, std::unique_ptr<HelloClient>* out) {
   SharedFile file;
-  MapStatus st = OpenSharedFile(path, /*writable=*/true, &file);
+  Status st = OpenSharedFile(path, /*writable=*/true, &file);
   if (!st.ok()) return st;
   if (file.size() < sizeof(HelloHeader))
-    return MapStatus::Error(-EPROTO, path + ": file is shorter than a hello header");
+    return Status::Error(-EPROTO, path + ": file is shorter than a hello header");
   HelloHeader h;
   SharedCopyOut(&h, file.base(), sizeof h / 8);
   st = CheckHeader(h, file.size(), path);
   if (!st.ok()) return st;
   out->reset(new HelloClient(std::move(file)));
-  return MapStatus::Ok();
+  return Status::Ok();
 }
 
 HelloClient::~HelloClient() { Release(); }
@@ -199,10 +199,10 @@ void HelloClient::CountFallback(uint32_t reason) {
 
 // ---- server ----
 
-MapStatus HelloServer::Create(const std::string& path, mode_t mode, int64_t gid,
+Status HelloServer::Create(const std::string& path, mode_t mode, int64_t gid,
                               std::unique_ptr<HelloServer>* out) {
   SharedFile file;
-  MapStatus st = CreateSharedFile(path, kHelloTotalSize, mode, gid,
+  Status st = CreateSharedFile(path, kHelloTotalSize, mode, gid,
                                   [](uint8_t* base) {
                                     auto* h = reinterpret_cast<HelloHeader*>(base);
                                     std::memcpy(h->magic, kHelloMagic, sizeof h->magic);
@@ -216,7 +216,7 @@ MapStatus HelloServer::Create(const std::string& path, mode_t mode, int64_t gid,
   if (!st.ok()) return st;
   file.Unmap();  // from here on only pread/pwrite: clients may truncate it
   out->reset(new HelloServer(std::move(file)));
-  return MapStatus::Ok();
+  return Status::Ok();
 }
 
 bool HelloServer::Confirm(const Nonce& nonce, const InstanceId& instance) {
@@ -251,16 +251,16 @@ bool HelloServer::Confirm(const Nonce& nonce, const InstanceId& instance) {
 
 // ---- tools ----
 
-MapStatus ReadHelloSlots(const std::string& path, std::vector<HelloSlotView>* out) {
+Status ReadHelloSlots(const std::string& path, std::vector<HelloSlotView>* out) {
   SharedFile file;
-  MapStatus st = OpenSharedFile(path, /*writable=*/false, &file);
+  Status st = OpenSharedFile(path, /*writable=*/false, &file);
   if (!st.ok()) return st;
   file.Unmap();
   std::vector<uint8_t> bytes(kHelloTotalSize);
   ssize_t got = pread(file.fd(), bytes.data(), bytes.size(), 0);
-  if (got < 0) return MapStatus::Error(-errno, "cannot read " + path + ": " + std::strerror(errno));
+  if (got < 0) return Status::Error(-errno, "cannot read " + path + ": " + std::strerror(errno));
   if (static_cast<size_t>(got) < sizeof(HelloHeader))
-    return MapStatus::Error(-EPROTO, path + ": file is shorter than a hello header");
+    return Status::Error(-EPROTO, path + ": file is shorter than a hello header");
   HelloHeader h;
   std::memcpy(&h, bytes.data(), sizeof h);
   st = CheckHeader(h, static_cast<uint64_t>(got), path);
@@ -285,7 +285,7 @@ MapStatus ReadHelloSlots(const std::string& path, std::vector<HelloSlotView>* ou
     for (uint32_t r = 0; r < kHelloFallbackReasons; ++r) v.fallbacks[r] = s.fallbacks[r];
     out->push_back(v);
   }
-  return MapStatus::Ok();
+  return Status::Ok();
 }
 
 }  // namespace localio

@@ -58,35 +58,35 @@ void SharedFile::Unmap() {
   base_ = nullptr;
 }
 
-MapStatus CheckSharedFilePath(const std::string& path) {
+Status CheckSharedFilePath(const std::string& path) {
   if (path.empty() || path.back() == '/')
-    return MapStatus::Error(-EINVAL, "shared file path '" + path + "' names no file");
+    return Status::Error(-EINVAL, "shared file path '" + path + "' names no file");
   struct stat st;
   if (lstat(path.c_str(), &st) != 0) {
-    if (errno == ENOENT) return MapStatus::Ok();
-    return MapStatus::Error(-errno, Why("cannot stat", path, errno));
+    if (errno == ENOENT) return Status::Ok();
+    return Status::Error(-errno, Why("cannot stat", path, errno));
   }
   if (S_ISLNK(st.st_mode))
-    return MapStatus::Error(-ELOOP, "refusing " + path + ": it is a symbolic link");
+    return Status::Error(-ELOOP, "refusing " + path + ": it is a symbolic link");
   if (!S_ISREG(st.st_mode))
-    return MapStatus::Error(-EINVAL, "refusing " + path + ": not a regular file");
-  return MapStatus::Ok();
+    return Status::Error(-EINVAL, "refusing " + path + ": not a regular file");
+  return Status::Ok();
 }
 
-MapStatus CreateSharedFile(const std::string& path, uint64_t size, mode_t mode,
+Status CreateSharedFile(const std::string& path, uint64_t size, mode_t mode,
                            int64_t gid, const std::function<void(uint8_t*)>& init,
                            SharedFile* out) {
-  MapStatus st = CheckSharedFilePath(path);
+  Status st = CheckSharedFilePath(path);
   if (!st.ok()) return st;
   const std::string tmp = path + ".tmp." + std::to_string(getpid());
   unlink(tmp.c_str());  // a leftover of this pid's earlier crash; O_EXCL below
   int fd = open(tmp.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0) return MapStatus::Error(-errno, Why("cannot create", tmp, errno));
+  if (fd < 0) return Status::Error(-errno, Why("cannot create", tmp, errno));
   SharedFile file(fd, nullptr, 0);
   auto fail = [&](const std::string& what) {
     int err = errno;
     unlink(tmp.c_str());
-    return MapStatus::Error(-err, Why(what, tmp, err));
+    return Status::Error(-err, Why(what, tmp, err));
   };
   if (gid >= 0 && fchown(fd, static_cast<uid_t>(-1), static_cast<gid_t>(gid)) != 0)
     return fail("cannot set group " + std::to_string(gid) + " on");
@@ -103,35 +103,35 @@ MapStatus CreateSharedFile(const std::string& path, uint64_t size, mode_t mode,
   if (rename(tmp.c_str(), path.c_str()) != 0) {
     int err = errno;
     unlink(tmp.c_str());
-    return MapStatus::Error(-err, Why("cannot rename " + tmp + " to", path, err));
+    return Status::Error(-err, Why("cannot rename " + tmp + " to", path, err));
   }
   *out = std::move(file);
-  return MapStatus::Ok();
+  return Status::Ok();
 }
 
-MapStatus OpenSharedFile(const std::string& path, bool writable, SharedFile* out) {
+Status OpenSharedFile(const std::string& path, bool writable, SharedFile* out) {
   int fd = open(path.c_str(), (writable ? O_RDWR : O_RDONLY) | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) {
     if (errno == ELOOP)
-      return MapStatus::Error(-ELOOP, "refusing " + path + ": it is a symbolic link");
-    return MapStatus::Error(-errno, Why("cannot open", path, errno));
+      return Status::Error(-ELOOP, "refusing " + path + ": it is a symbolic link");
+    return Status::Error(-errno, Why("cannot open", path, errno));
   }
   SharedFile file(fd, nullptr, 0);
   struct stat st;
-  if (fstat(fd, &st) != 0) return MapStatus::Error(-errno, Why("cannot stat", path, errno));
+  if (fstat(fd, &st) != 0) return Status::Error(-errno, Why("cannot stat", path, errno));
   if (!S_ISREG(st.st_mode))
-    return MapStatus::Error(-EINVAL, "refusing " + path + ": not a regular file");
-  if (st.st_size <= 0) return MapStatus::Error(-ENODATA, path + " is empty");
+    return Status::Error(-EINVAL, "refusing " + path + ": not a regular file");
+  if (st.st_size <= 0) return Status::Error(-ENODATA, path + " is empty");
   const size_t size = static_cast<size_t>(st.st_size);
   void* base = mmap(nullptr, size, writable ? PROT_READ | PROT_WRITE : PROT_READ,
                     MAP_SHARED, fd, 0);
-  if (base == MAP_FAILED) return MapStatus::Error(-errno, Why("cannot map", path, errno));
+  if (base == MAP_FAILED) return Status::Error(-errno, Why("cannot map", path, errno));
   file.SetMapping(static_cast<uint8_t*>(base), size);
   // Whoever else can write the file can also truncate it under us: make
   // that a page of zeros (an invalid header, empty slots) instead of SIGBUS.
   GuardMapping(base, size, writable ? PROT_READ | PROT_WRITE : PROT_READ);
   *out = std::move(file);
-  return MapStatus::Ok();
+  return Status::Ok();
 }
 
 bool MapServerLockFree(int fd, uint32_t flags) {

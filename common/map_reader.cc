@@ -12,12 +12,12 @@ namespace localio {
 
 namespace {
 
-MapStatus Unusable(const std::string& path, const std::string& why) {
-  return MapStatus::Error(-EPROTO, "map " + path + " is not usable: " + why);
+Status Unusable(const std::string& path, const std::string& why) {
+  return Status::Error(-EPROTO, "map " + path + " is not usable: " + why);
 }
 
 // Checks every geometry field of `h` against this layout and `file_size`.
-MapStatus CheckGeometry(const MapHeader& h, uint64_t file_size, const std::string& path) {
+Status CheckGeometry(const MapHeader& h, uint64_t file_size, const std::string& path) {
   if (std::memcmp(h.magic, kMapMagic, sizeof h.magic) != 0)
     return Unusable(path, "bad magic (not a LOCALIO map)");
   if (h.layout_version != kMapLayoutVersion)
@@ -44,7 +44,7 @@ MapStatus CheckGeometry(const MapHeader& h, uint64_t file_size, const std::strin
     return Unusable(path, "file is " + std::to_string(file_size) + " bytes, header claims " +
                               std::to_string(h.total_size));
   if (!FhFormatIsSane(h.fh_format)) return Unusable(path, "file-handle format is not sane");
-  return MapStatus::Ok();
+  return Status::Ok();
 }
 
 bool RootIsValid(const char* bytes, uint16_t len) {
@@ -55,9 +55,9 @@ bool RootIsValid(const char* bytes, uint16_t len) {
 
 }  // namespace
 
-MapStatus MapReader::Open(const std::string& path, std::unique_ptr<MapReader>* out) {
+Status MapReader::Open(const std::string& path, std::unique_ptr<MapReader>* out) {
   SharedFile file;
-  MapStatus st = OpenSharedFile(path, /*writable=*/false, &file);
+  Status st = OpenSharedFile(path, /*writable=*/false, &file);
   if (st.code == -ENODATA) return Unusable(path, "file is empty");
   if (!st.ok()) return st;
   if (file.size() < sizeof(MapHeader)) return Unusable(path, "file is shorter than a header");
@@ -65,7 +65,7 @@ MapStatus MapReader::Open(const std::string& path, std::unique_ptr<MapReader>* o
   SharedCopyOut(&h, file.base(), sizeof h / 8);
   if (!(st = CheckGeometry(h, file.size(), path)).ok()) return st;
   struct stat sb;
-  if (fstat(file.fd(), &sb) != 0) return MapStatus::Error(-errno, "cannot stat map " + path);
+  if (fstat(file.fd(), &sb) != 0) return Status::Error(-errno, "cannot stat map " + path);
 
   std::unique_ptr<MapReader> r(new MapReader());
   r->geometry_ = MapGeometryFor(h.bucket_count);
@@ -77,28 +77,28 @@ MapStatus MapReader::Open(const std::string& path, std::unique_ptr<MapReader>* o
   r->fh_format_ = h.fh_format;
   r->file_ = std::move(file);
   *out = std::move(r);
-  return MapStatus::Ok();
+  return Status::Ok();
 }
 
-MapStatus MapReader::Refresh() const {
+Status MapReader::Refresh() const {
   struct stat sb;
-  if (fstat(file_.fd(), &sb) != 0) return MapStatus::Error(-errno, "cannot stat map " + path_);
+  if (fstat(file_.fd(), &sb) != 0) return Status::Error(-errno, "cannot stat map " + path_);
   if (static_cast<uint64_t>(sb.st_size) < geometry_.total_size)
     return Unusable(path_, "file shrank to " + std::to_string(sb.st_size) + " bytes");
   // The server never rewrites these after creating the map: any change is
   // someone scribbling on it, and nothing read from it can be trusted.
   MapHeader h{};
   SharedCopyOut(&h, file_.base(), sizeof h / 8);
-  if (MapStatus st = CheckGeometry(h, file_.size(), path_); !st.ok()) return st;
+  if (Status st = CheckGeometry(h, file_.size(), path_); !st.ok()) return st;
   if (h.bucket_count != geometry_.bucket_count ||
       std::memcmp(h.instance_id, instance_id_.data(), sizeof h.instance_id) != 0 ||
       h.server_pid != server_pid_ || std::memcmp(&h.fh_format, &fh_format_, sizeof h.fh_format) != 0)
     return Unusable(path_, "its header changed under the reader");
   if (stat(path_.c_str(), &sb) != 0 || sb.st_dev != dev_ || sb.st_ino != ino_)
-    return MapStatus::Error(-ESTALE, "map " + path_ + " was replaced or removed");
+    return Status::Error(-ESTALE, "map " + path_ + " was replaced or removed");
   if (MapServerLockFree(file_.fd(), SharedLoadAcquire(&Header()->flags)))
-    return MapStatus::Error(-ESRCH, "the server of map " + path_ + " is gone (its lock is free)");
-  return MapStatus::Ok();
+    return Status::Error(-ESRCH, "the server of map " + path_ + " is gone (its lock is free)");
+  return Status::Ok();
 }
 
 bool MapReader::ReadHeader(MapHeaderSnapshot* out) const {

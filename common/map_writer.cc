@@ -15,34 +15,34 @@ namespace localio {
 namespace {
 
 // Decides whether an existing file at the map path may be replaced.
-MapStatus CheckExistingMap(const MapConfig& config) {
+Status CheckExistingMap(const MapConfig& config) {
   SharedFile old;
-  MapStatus st = OpenSharedFile(config.path, /*writable=*/false, &old);
-  if (st.code == -ENOENT) return MapStatus::Ok();
+  Status st = OpenSharedFile(config.path, /*writable=*/false, &old);
+  if (st.code == -ENOENT) return Status::Ok();
   if (st.code == -ENODATA)
-    return MapStatus::Error(-EEXIST, config.path + " exists, is empty and is not a LOCALIO "
+    return Status::Error(-EEXIST, config.path + " exists, is empty and is not a LOCALIO "
                                                    "map; remove it or choose another Map_Path");
   if (!st.ok()) return st;
   MapHeader h{};
   if (old.size() < sizeof h || std::memcmp(old.base(), kMapMagic, sizeof kMapMagic) != 0)
-    return MapStatus::Error(-EEXIST, config.path + " exists and is not a LOCALIO map; "
+    return Status::Error(-EEXIST, config.path + " exists and is not a LOCALIO map; "
                                                    "remove it or choose another Map_Path");
   SharedCopyOut(&h, old.base(), sizeof h / 8);
   // Layout 2 (the 512-byte slots) has this header's liveness fields at the
   // same offsets: after an upgrade, the old server's map is replaced once
   // that server is gone, like one of this layout.
   if (h.layout_version != kMapLayoutVersion && h.layout_version != kMapPreviousLayoutVersion)
-    return MapStatus::Error(-EEXIST, config.path + " holds a map of layout version " +
+    return Status::Error(-EEXIST, config.path + " holds a map of layout version " +
                                          std::to_string(h.layout_version) +
                                          "; remove it once its server is stopped");
   const uint64_t now = MapMonotonicMs();
   const bool fresh = h.heartbeat_ms <= now && now - h.heartbeat_ms < config.stale_after_ms;
   if ((h.flags & kMapAlive) && !MapServerLockFree(old.fd(), h.flags) &&
       ProcessIsAlive(h.server_pid) && fresh)
-    return MapStatus::Error(-EBUSY, config.path + " belongs to a running server (pid " +
+    return Status::Error(-EBUSY, config.path + " belongs to a running server (pid " +
                                         std::to_string(h.server_pid) + ", heartbeat " +
                                         std::to_string(now - h.heartbeat_ms) + " ms ago)");
-  return MapStatus::Ok();
+  return Status::Ok();
 }
 
 // Clears ALIVE in the map being replaced (its server is gone): clients that
@@ -59,15 +59,15 @@ void MarkReplacedMapDead(const std::string& path) {
   SeqlockWriteEnd(&h->header_seq);
 }
 
-MapStatus CheckConfig(const MapConfig& config) {
-  if (config.path.empty()) return MapStatus::Error(-EINVAL, "Map_Path is empty");
+Status CheckConfig(const MapConfig& config) {
+  if (config.path.empty()) return Status::Error(-EINVAL, "Map_Path is empty");
   if (config.max_entries == 0 || config.max_entries > uint64_t{kMapMaxBuckets} * kMapSlotsPerBucket)
-    return MapStatus::Error(-EINVAL, "Max_Entries must be between 1 and " +
+    return Status::Error(-EINVAL, "Max_Entries must be between 1 and " +
                                          std::to_string(uint64_t{kMapMaxBuckets} *
                                                         kMapSlotsPerBucket));
   if (!FhFormatIsSane(config.fh_format))
-    return MapStatus::Error(-EINVAL, "the file-handle format descriptor is not usable");
-  return MapStatus::Ok();
+    return Status::Error(-EINVAL, "the file-handle format descriptor is not usable");
+  return Status::Ok();
 }
 
 bool RootIsValid(const std::string& root, bool may_be_empty) {
@@ -93,8 +93,8 @@ void FillRow(const MapExport& e, MapExportRow* row) {
 
 }  // namespace
 
-MapStatus MapWriter::Create(const MapConfig& config, std::unique_ptr<MapWriter>* out) {
-  MapStatus st = CheckConfig(config);
+Status MapWriter::Create(const MapConfig& config, std::unique_ptr<MapWriter>* out) {
+  Status st = CheckConfig(config);
   if (!st.ok()) return st;
   const std::string hello_path = config.path + LOCALIO_HELLO_SUFFIX;
   if (!(st = CheckSharedFilePath(config.path)).ok()) return st;
@@ -107,7 +107,7 @@ MapStatus MapWriter::Create(const MapConfig& config, std::unique_ptr<MapWriter>*
   w->hello_path_ = hello_path;
   w->geometry_ = MapGeometryForEntries(config.max_entries);
   if (!FillRandom(w->instance_id_.data(), w->instance_id_.size()))
-    return MapStatus::Error(-EIO, "no random bytes for the server instance id");
+    return Status::Error(-EIO, "no random bytes for the server instance id");
   // The hello file first: once a client sees the new map, its hello exists.
   if (!(st = HelloServer::Create(hello_path, config.hello_mode, config.gid, &w->hello_)).ok())
     return st;
@@ -156,7 +156,7 @@ MapStatus MapWriter::Create(const MapConfig& config, std::unique_ptr<MapWriter>*
   w->own_.assign(g.capacity, {});
   w->free_.resize(kMapMaxRecordUnits + 1);
   *out = std::move(w);
-  return MapStatus::Ok();
+  return Status::Ok();
 }
 
 MapWriter::~MapWriter() { MarkDead(); }
@@ -218,14 +218,14 @@ void MapWriter::BumpEpoch() {
   SeqlockWriteEnd(&h->header_seq);
 }
 
-MapStatus MapWriter::SetExport(const MapExport& e) {
+Status MapWriter::SetExport(const MapExport& e) {
   if (!RootIsValid(e.server_root, false))
-    return MapStatus::Error(-EINVAL, "export " + std::to_string(e.export_id) +
+    return Status::Error(-EINVAL, "export " + std::to_string(e.export_id) +
                                          ": server root '" + e.server_root +
                                          "' must be absolute and shorter than " +
                                          std::to_string(kMapRootPathField) + " bytes");
   if (!RootIsValid(e.client_root, true))
-    return MapStatus::Error(-EINVAL, "export " + std::to_string(e.export_id) +
+    return Status::Error(-EINVAL, "export " + std::to_string(e.export_id) +
                                          ": Client_Root '" + e.client_root +
                                          "' must be absolute and shorter than " +
                                          std::to_string(kMapRootPathField) + " bytes");
@@ -240,20 +240,20 @@ MapStatus MapWriter::SetExport(const MapExport& e) {
     else if (keys[i] == 0 && free_row < 0) free_row = i;
   }
   if (row < 0 && free_row < 0)
-    return MapStatus::Error(-ENOSPC, "the map's export table is full (" +
+    return Status::Error(-ENOSPC, "the map's export table is full (" +
                                          std::to_string(kMapExportRows) + " exports)");
   const bool is_new = row < 0;
   if (is_new) row = free_row;
   MapExportRow* r = &ExportRows()[row];
   value.seq = r->seq;
-  if (!is_new && std::memcmp(&value, r, sizeof value) == 0) return MapStatus::Ok();
+  if (!is_new && std::memcmp(&value, r, sizeof value) == 0) return Status::Ok();
   SeqlockWriteBegin(&r->seq);
   SharedCopyIn(reinterpret_cast<uint8_t*>(r) + 8, reinterpret_cast<uint8_t*>(&value) + 8,
                (sizeof value - 8) / 8);
   SeqlockWriteEnd(&r->seq);
   SharedStoreRelease(&keys[row], key);
   BumpEpoch();
-  return MapStatus::Ok();
+  return Status::Ok();
 }
 
 bool MapWriter::DropRow(uint16_t export_id) {

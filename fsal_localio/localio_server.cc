@@ -123,7 +123,7 @@ int Server::Start(const localio_server_params& p, std::string* err) {
   config.gid = p.map_gid;
   config.fh_format = p.fh_format;
   std::unique_ptr<MapWriter> map;
-  MapStatus st = MapWriter::Create(config, &map);
+  Status st = MapWriter::Create(config, &map);
   if (!st.ok()) {
     *err = "Map_Path " + config.path + ": " + st.message;
     return st.code;
@@ -146,7 +146,7 @@ int Server::Start(const localio_server_params& p, std::string* err) {
   auto service = std::make_unique<rpc::LocalioService>(
       opts, [raw_map](const Nonce& nonce) { raw_map->ConfirmNonce(nonce); },
       std::move(on_wrote));
-  rpc::Status ss = service->Start();
+  Status ss = service->Start();
   if (!ss.ok()) {
     *err = ss.message;
     return ss.code;
@@ -156,7 +156,7 @@ int Server::Start(const localio_server_params& p, std::string* err) {
 
   registered_ = false;
   if (p.register_rpcbind) {
-    rpc::Status rs = rpc::RegisterWithRpcbind(service->port());
+    Status rs = rpc::RegisterWithRpcbind(service->port());
     if (rs.ok()) {
       registered_ = true;
     } else {
@@ -196,7 +196,7 @@ void Server::Stop() {
   beat_cv_.notify_all();
   if (beat_.joinable()) beat_.join();
   if (registered_) {
-    rpc::Status rs = rpc::UnregisterFromRpcbind();
+    Status rs = rpc::UnregisterFromRpcbind();
     if (!rs.ok()) ServerLog(LOCALIO_SERVER_LOG_WARN, "LOCALIO: rpcbind unregistration failed: " + rs.message);
     registered_ = false;
   }
@@ -234,7 +234,7 @@ int Server::AddExport(const localio_export_desc& d) {
   row.server_root = root;
   row.client_root = d.client_root ? d.client_root : "";
   row.kernel_handles = d.resolver == LOCALIO_RESOLVER_VFS;
-  MapStatus st = map_->SetExport(row);
+  Status st = map_->SetExport(row);
   if (!st.ok()) {
     close(fd);
     ServerLog(LOCALIO_SERVER_LOG_WARN, "LOCALIO: export " + std::to_string(d.export_id) + ": " + st.message);

@@ -42,7 +42,7 @@ class HelloTest : public ::testing::Test {
   }
   std::unique_ptr<HelloClient> Client() {
     std::unique_ptr<HelloClient> c;
-    MapStatus st = HelloClient::Open(server_->hello_path(), &c);
+    Status st = HelloClient::Open(server_->hello_path(), &c);
     EXPECT_TRUE(st.ok()) << st.message;
     return c;
   }
@@ -210,7 +210,7 @@ TEST_F(HelloTest, CountersAreVisibleToTools) {
   c->CountFallback(2);
   c->CountFallback(kHelloFallbackReasons);  // out of range: ignored
   std::vector<HelloSlotView> slots;
-  MapStatus st = ReadHelloSlots(server_->hello_path(), &slots);
+  Status st = ReadHelloSlots(server_->hello_path(), &slots);
   ASSERT_TRUE(st.ok()) << st.message;
   ASSERT_EQ(slots.size(), 1u);
   const HelloSlotView& v = slots[0];
@@ -240,7 +240,7 @@ TEST_F(HelloTest, AReusedSlotStartsWithZeroCounters) {
   ASSERT_EQ(second->Claim(), 0);
   ASSERT_EQ(second->slot(), slot);
   std::vector<HelloSlotView> slots;
-  MapStatus st = ReadHelloSlots(server_->hello_path(), &slots);
+  Status st = ReadHelloSlots(server_->hello_path(), &slots);
   ASSERT_TRUE(st.ok()) << st.message;
   ASSERT_EQ(slots.size(), 1u);
   const HelloSlotView& v = slots[0];
@@ -306,7 +306,7 @@ TEST_F(HelloTest, AFileThatIsNotAHelloAreaIsRefused) {
   const std::string bogus = dir_.File("bogus.hello");
   test::WriteFile(bogus, std::vector<uint8_t>(kHelloTotalSize, 0x5a));
   std::unique_ptr<HelloClient> c;
-  MapStatus st = HelloClient::Open(bogus, &c);
+  Status st = HelloClient::Open(bogus, &c);
   EXPECT_EQ(st.code, -EPROTO);
   EXPECT_NE(st.message.find("bad magic"), std::string::npos) << st.message;
 }

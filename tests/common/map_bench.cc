@@ -87,7 +87,7 @@ int main(int argc, char** argv) {
   const int passes = argc > 2 ? std::max(1, std::atoi(argv[2])) : 5;
   test::TempDir dir;
   std::unique_ptr<MapWriter> w;
-  MapStatus st = MapWriter::Create(test::ConfigIn(dir, entries), &w);
+  Status st = MapWriter::Create(test::ConfigIn(dir, entries), &w);
   if (!st.ok()) {
     std::fprintf(stderr, "map_bench: %s\n", st.message.c_str());
     return 1;

@@ -41,7 +41,7 @@ class MapReaderTest : public ::testing::Test {
   }
 
   // Opens `bytes` written as a file; returns the status.
-  MapStatus OpenBytes(const std::vector<uint8_t>& bytes, std::unique_ptr<MapReader>* r = nullptr) {
+  Status OpenBytes(const std::vector<uint8_t>& bytes, std::unique_ptr<MapReader>* r = nullptr) {
     test::WriteFile(copy_, bytes);
     std::unique_ptr<MapReader> local;
     return MapReader::Open(copy_, r ? r : &local);
@@ -135,7 +135,7 @@ TEST_F(MapReaderTest, EachCorruptedHeaderFieldMakesTheMapUnusable) {
                                        3)},
   };
   for (const Case& c : cases) {
-    MapStatus st = OpenBytes(c.bytes);
+    Status st = OpenBytes(c.bytes);
     EXPECT_EQ(st.code, -EPROTO) << c.field;
     EXPECT_NE(st.message.find("not usable"), std::string::npos) << c.field << ": " << st.message;
   }
@@ -145,7 +145,7 @@ TEST_F(MapReaderTest, EmptyShortAndTruncatedFilesAreUnusable) {
   EXPECT_EQ(OpenBytes({}).code, -EPROTO);
   EXPECT_EQ(OpenBytes(std::vector<uint8_t>(good_.begin(), good_.begin() + 100)).code, -EPROTO);
   std::vector<uint8_t> cut(good_.begin(), good_.end() - 1);
-  MapStatus st = OpenBytes(cut);
+  Status st = OpenBytes(cut);
   EXPECT_EQ(st.code, -EPROTO);
   EXPECT_NE(st.message.find("header claims"), std::string::npos) << st.message;
   std::unique_ptr<MapReader> r;

@@ -18,14 +18,14 @@ using test::TempDir;
 
 std::unique_ptr<MapWriter> MustCreate(const MapConfig& config) {
   std::unique_ptr<MapWriter> w;
-  MapStatus st = MapWriter::Create(config, &w);
+  Status st = MapWriter::Create(config, &w);
   EXPECT_TRUE(st.ok()) << st.message;
   return w;
 }
 
 std::unique_ptr<MapReader> MustOpen(const std::string& path) {
   std::unique_ptr<MapReader> r;
-  MapStatus st = MapReader::Open(path, &r);
+  Status st = MapReader::Open(path, &r);
   EXPECT_TRUE(st.ok()) << st.message;
   return r;
 }
@@ -95,7 +95,7 @@ TEST(MapWriterCreate, RefusesASymlinkedMapPath) {
   test::WriteFile(target, {1, 2, 3});
   ASSERT_EQ(symlink(target.c_str(), c.path.c_str()), 0);
   std::unique_ptr<MapWriter> w;
-  MapStatus st = MapWriter::Create(c, &w);
+  Status st = MapWriter::Create(c, &w);
   EXPECT_EQ(st.code, -ELOOP);
   EXPECT_NE(st.message.find("symbolic link"), std::string::npos) << st.message;
   EXPECT_EQ(test::ReadFile(target), (std::vector<uint8_t>{1, 2, 3}));
@@ -117,7 +117,7 @@ TEST(MapWriterCreate, RefusesADirectoryAndAFileThatIsNotAMap) {
   EXPECT_EQ(MapWriter::Create(c, &w).code, -EINVAL);
   rmdir(c.path.c_str());
   test::WriteFile(c.path, std::vector<uint8_t>(4096, 'x'));
-  MapStatus st = MapWriter::Create(c, &w);
+  Status st = MapWriter::Create(c, &w);
   EXPECT_EQ(st.code, -EEXIST);
   EXPECT_NE(st.message.find("not a LOCALIO map"), std::string::npos) << st.message;
   EXPECT_EQ(test::ReadFile(c.path).size(), 4096u) << "someone's file must stay untouched";
@@ -127,7 +127,7 @@ TEST(MapWriterCreate, RefusesAMapOwnedByALiveServer) {
   TempDir dir;
   auto live = MustCreate(ConfigIn(dir));
   std::unique_ptr<MapWriter> second;
-  MapStatus st = MapWriter::Create(ConfigIn(dir), &second);
+  Status st = MapWriter::Create(ConfigIn(dir), &second);
   EXPECT_EQ(st.code, -EBUSY);
   EXPECT_NE(st.message.find("running server"), std::string::npos) << st.message;
   EXPECT_TRUE(MustOpen(live->path())->Alive());
@@ -171,7 +171,7 @@ TEST(MapWriterCreate, ReplacesADeadMapOfTheLayoutBeforeAndRefusesOthers) {
     EXPECT_EQ(MapWriter::Create(c, &w).code, -EBUSY);
     // An unknown layout is never replaced.
     set_version(kMapLayoutVersion + 1);
-    MapStatus st = MapWriter::Create(c, &w);
+    Status st = MapWriter::Create(c, &w);
     EXPECT_EQ(st.code, -EEXIST);
     EXPECT_NE(st.message.find("layout version"), std::string::npos) << st.message;
   }

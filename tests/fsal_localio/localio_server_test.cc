@@ -74,7 +74,7 @@ class LocalioServerTest : public ::testing::Test {
 
   std::unique_ptr<MapReader> Reader() {
     std::unique_ptr<MapReader> r;
-    MapStatus st = MapReader::Open(shm_.Path("map"), &r);
+    Status st = MapReader::Open(shm_.Path("map"), &r);
     EXPECT_TRUE(st.ok()) << st.message;
     return r;
   }
@@ -646,7 +646,7 @@ TEST_F(LocalioServerTest, UuidIsLocalConfirmsTheClientsNonce) {
   auto r = Reader();
   ASSERT_TRUE(r);
   std::unique_ptr<HelloClient> hello;
-  MapStatus st = HelloClient::Open(shm_.Path("map.hello"), &hello);
+  Status st = HelloClient::Open(shm_.Path("map.hello"), &hello);
   ASSERT_TRUE(st.ok()) << st.message;
   ASSERT_EQ(0, hello->Claim());
   Nonce nonce;

@@ -95,7 +95,7 @@ class LocalioServer : public SuiteServerTest<LocalioServer> {
   }
   static std::unique_ptr<MapReader> Reader() {
     std::unique_ptr<MapReader> r;
-    MapStatus st = MapReader::Open(server_->map_path(), &r);
+    Status st = MapReader::Open(server_->map_path(), &r);
     EXPECT_TRUE(st.ok()) << st.message;
     return r;
   }
@@ -476,7 +476,7 @@ void ChangeBehindTheServer(uint16_t id, const std::string& rel, const std::strin
   OverwriteInPlace(full, after);
   if (tell == Tell::kWrote) {
     std::unique_ptr<MapReader> reader;
-    const MapStatus r = MapReader::Open(map_path, &reader);
+    const Status r = MapReader::Open(map_path, &reader);
     ASSERT_TRUE(r.ok()) << r.message;
     MapHeaderSnapshot header;
     ASSERT_TRUE(reader->ReadHeader(&header));

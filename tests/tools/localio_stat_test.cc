@@ -58,7 +58,7 @@ bool BoolAt(const json& v, const char* key) { return v.at(key).get<bool>(); }
 class LocalioStat : public ::testing::Test {
  protected:
   void SetUp() override {
-    MapStatus st = MapWriter::Create(ConfigIn(dir_, 64), &writer_);
+    Status st = MapWriter::Create(ConfigIn(dir_, 64), &writer_);
     ASSERT_TRUE(st.ok()) << st.message;
     writer_->SetPort(40123, 2049);
     writer_->Heartbeat();

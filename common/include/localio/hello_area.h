@@ -99,7 +99,7 @@ inline constexpr uint64_t kHelloTotalSize =
 class HelloClient {
  public:
   // Maps `path` and checks its header against the file's size.
-  static MapStatus Open(const std::string& path, std::unique_ptr<HelloClient>* out);
+  static Status Open(const std::string& path, std::unique_ptr<HelloClient>* out);
   ~HelloClient();  // releases the slot
 
   // Takes a free slot, or else one whose lease is older than
@@ -143,7 +143,7 @@ class HelloServer {
  public:
   // Creates (or replaces) the hello file at `path` with `mode` and group
   // `gid` (-1: unchanged), via a temp file and rename.
-  static MapStatus Create(const std::string& path, mode_t mode, int64_t gid,
+  static Status Create(const std::string& path, mode_t mode, int64_t gid,
                           std::unique_ptr<HelloServer>* out);
 
   // Finds a slot in NONCE_SET holding exactly `nonce` (never all zeroes),
@@ -174,7 +174,7 @@ struct HelloSlotView {
 
 // Reads every non-free slot of the hello file at `path` with pread (never
 // maps it). Bad header -> an error naming the problem.
-MapStatus ReadHelloSlots(const std::string& path, std::vector<HelloSlotView>* out);
+Status ReadHelloSlots(const std::string& path, std::vector<HelloSlotView>* out);
 
 }  // namespace localio
 

@@ -41,7 +41,7 @@ class SharedFile {
 
 // Refuses a `path` whose final component is a symlink or exists as anything
 // but a regular file. A missing file is fine.
-MapStatus CheckSharedFilePath(const std::string& path);
+Status CheckSharedFilePath(const std::string& path);
 
 // Creates `path` as a regular file of `size` zero bytes with permission
 // `mode` (umask does not apply) and group `gid` (-1: the creator's), mapped
@@ -49,7 +49,7 @@ MapStatus CheckSharedFilePath(const std::string& path);
 // over any existing one. The temp file is `<path>.tmp.<pid>` in the same
 // directory, opened O_CREAT|O_EXCL|O_NOFOLLOW; removed on failure. The
 // mapping is guarded against truncation like OpenSharedFile's.
-MapStatus CreateSharedFile(const std::string& path, uint64_t size, mode_t mode,
+Status CreateSharedFile(const std::string& path, uint64_t size, mode_t mode,
                            int64_t gid, const std::function<void(uint8_t*)>& init,
                            SharedFile* out);
 
@@ -58,7 +58,7 @@ MapStatus CreateSharedFile(const std::string& path, uint64_t size, mode_t mode,
 // `writable` maps it read-write. Refuses non-regular and empty files. The
 // mapping is guarded (mapping_guard.h): if the file is truncated later, a
 // touch past its end reads zeros instead of raising SIGBUS.
-MapStatus OpenSharedFile(const std::string& path, bool writable, SharedFile* out);
+Status OpenSharedFile(const std::string& path, bool writable, SharedFile* out);
 
 // True when a map's header `flags` say its server holds the map lock
 // (kMapLocked) and the lock on the file open as `fd` is free: that server is

@@ -37,7 +37,7 @@ class MapReader {
   // Maps `path` read-only and validates magic, layout version, every size,
   // offset and count against the file size, and the fh format. Any problem
   // -> an error naming it ("not usable"), `*out` untouched.
-  static MapStatus Open(const std::string& path, std::unique_ptr<MapReader>* out);
+  static Status Open(const std::string& path, std::unique_ptr<MapReader>* out);
 
   // 0 while the mapped file is still the one at the path, still as large as
   // its header claims, and its header's fixed fields (magic, layout, sizes,
@@ -45,7 +45,7 @@ class MapReader {
   // now names another file (a new server started) or none; -EPROTO when the
   // file shrank or its header was overwritten; -ESRCH when its server died
   // (the lock it held on the map is free, kMapLocked).
-  MapStatus Refresh() const;
+  Status Refresh() const;
 
   // The header's values at one moment (mutable ones under the header
   // seqlock). False if the seqlock never settled (a hostile or stuck writer).

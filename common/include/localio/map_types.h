@@ -1,5 +1,5 @@
-// Values the map's writer takes and its reader hands out, and the status
-// type both return. Plain copies: nothing here points into the shared file.
+// Values the map's writer takes and its reader hands out (errors are
+// Status, status.h). Plain copies: nothing here points into the shared file.
 #ifndef LOCALIO_MAP_TYPES_H
 #define LOCALIO_MAP_TYPES_H
 
@@ -23,8 +23,6 @@ namespace localio {
 using Nonce = std::array<uint8_t, 16>;
 using InstanceId = std::array<uint8_t, 16>;
 
-// The map's errors are the project's Status (status.h).
-using MapStatus = Status;
 
 // Squash modes as Ganesha applies them to the RPC path, and object types:
 // the C enums' values (map_enums.h), which the C side uses.

@@ -48,7 +48,7 @@ class MapWriter {
   // or heartbeat older than stale_after_ms); a live one, a symlink, or a file
   // that is not a map is refused with an error naming the problem. Readers
   // never see a half-initialised map (temp file + rename).
-  static MapStatus Create(const MapConfig& config, std::unique_ptr<MapWriter>* out);
+  static Status Create(const MapConfig& config, std::unique_ptr<MapWriter>* out);
   // Marks the map dead and unmaps it; the files stay for tools to inspect.
   ~MapWriter();
 
@@ -67,7 +67,7 @@ class MapWriter {
   // Adds or replaces the row of export.export_id; bumps the epoch when the
   // row is new or changed. -ENOSPC when every row is taken, -EINVAL for a
   // root path that is not absolute or does not fit kMapRootPathField.
-  MapStatus SetExport(const MapExport& row);
+  Status SetExport(const MapExport& row);
   // Drops the export's row and every entry of it, bumps the epoch.
   // 0, or -ENOENT when it had no row (its entries, if any, are dropped).
   int RemoveExport(uint16_t export_id);

@@ -25,9 +25,6 @@
 
 namespace localio::rpc {
 
-// The project's Status (status.h): code 0 = ok, otherwise a negative errno
-// and a sentence naming what failed.
-using Status = localio::Status;
 
 inline constexpr uint32_t kRpcVersion = 2;
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 // What localio-bench measures: a case (NFS version, read or write,
 // sequential or random, block size, threads, sync or async with a queue
 // depth) and the three ways it is run on the same file (modes). A case has

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
 // localio-bench: in one run and on one file, the same cases through plain
 // libnfs (rpc), through the LOCALIO client (localio) and as pread/pwrite on
 // the backing file (local). See usage below and docs/PERFORMANCE.md.

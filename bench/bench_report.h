@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 // localio-bench's outputs: the table on stdout, the CSV (one row per case,
 // the three modes side by side) and the PNG chart drawn by gnuplot from the
 // CSV.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 // Runs one case in one mode and returns its figures. The sync API, and the
 // local mode, run in this process. The async API of the localio mode runs
 // in a child: this same program re-executed with liblocalio_preload.so in

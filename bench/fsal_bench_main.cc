@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
 // localio-fsal-bench: what stacking FSAL_LOCALIO on VFS costs RPC clients.
 // Starts one real ganesha.nfsd (through the test harness) with two exports of
 // the same kind of directory — export 1 LOCALIO over VFS, export 2 plain VFS —

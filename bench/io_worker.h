@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 // One thread's share of a case in one mode: its own nfs_context (rpc,
 // localio) or fd (local) on the bench file, and the loop that issues
 // operations until told to stop. Open() and Run() run on the worker's

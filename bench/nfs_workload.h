@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 // The two workloads localio-fsal-bench times, each on a mounted libnfs
 // session (harness/nfs_session.h, sync API). Errors as values carrying
 // libnfs's own sentence; nothing here knows about the server.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-3.0-or-later
 # Makes a Debian root filesystem for the project's tests, when it is missing:
 #   ci/debian-root.sh RELEASE DIR      (RELEASE: trixie, bookworm, ...)
 # debootstrap --variant=minbase from the mirror this machine's apt uses, then

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-3.0-or-later
 # Demo on one host: installs what is missing, builds, starts ganesha.nfsd
 # (through the test harness's localio-testserver) with a LOCALIO-stacked
 # export and a plain VFS export on 127.0.0.1, copies a file in and out over

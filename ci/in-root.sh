@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-3.0-or-later
 # Runs a command inside a root made by ci/debian-root.sh:
 #   ci/in-root.sh [--private-net] DIR -- COMMAND [ARG...]
 # The command gets private mount and pid namespaces (every process it starts

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-3.0-or-later
 # What a user of the packages does on a fresh machine after
 #   apt-get install ./localio-fsal_*.deb ./localio-preload_*.deb ...
 # with the packaged programs only (ci/test-packages.sh installs them in a

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-3.0-or-later
 # Builds the project's .deb packages for the Debian release this machine
 # (or root) runs: localio-fsal, liblocalio-client, localio-preload, into
 # LOCALIO_PACKAGE_DIR (default build-packages-debian<N>/). Installs what is

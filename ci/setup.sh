@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-3.0-or-later
 # Installs every build and test dependency from Debian's packages and fetches
 # the headers of the installed nfs-ganesha from Debian's source package into
 # an ignored cache (.deps/nfs-ganesha-<version>). Run as root on Debian 12 or

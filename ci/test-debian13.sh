@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-3.0-or-later
 # The project's own test suite inside a Debian 13 (trixie) root, from a
 # Debian 12 machine: makes the root when missing (ci/debian-root.sh, cached
 # in .cache/rootfs/trixie), installs what ci/setup.sh installs there (with

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-3.0-or-later
 # The sidecar deployment, run for real under podman, for Debian 12 and 13:
 #   1. installs podman, runc, catatonit and docker-compose from Debian's
 #      packages; podman runs with this project's ci/containers.conf

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-3.0-or-later
 # The .deb packages, as a new user gets them, for Debian 12 and 13: builds
 # them for each release (ci/package.sh: on this Debian 12 machine, and in
 # the Debian 13 root of ci/test-debian13.sh), installs them with apt-get in a

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-3.0-or-later
 # Installs what is missing, builds, and runs every test: unit, integration
 # and fault (real ganesha.nfsd + rpcbind on 127.0.0.1), the demo's copies,
 # the map stress test under ThreadSanitizer, the unit tests of common/ and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 // The client plugin's core, shared by the C API (localio_client.cc) and the
 // LD_PRELOAD shim: the handshake session, the per-open-file local fds and
 // the front ends' read, write and fsync calls, sync and async, in one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 // The client's log: one line per event on stderr, prefixed "localio: ",
 // filtered by the configured level (0 off, 1 errors, 2 info, 3 debug).
 #ifndef LOCALIO_CLIENT_LOG_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 // The client's configuration as the core uses it, resolved from the C API's
 // struct localio_config (and $LOCALIO_MAP) and checked: a bad value is one
 // error naming the parameter, and the bypass stays off.

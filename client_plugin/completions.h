@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 // The completions of async calls the core served from the local file: done
 // at the call, queued, and delivered from the application's next service of
 // the context, as libnfs delivers its replies, never inside the *_async

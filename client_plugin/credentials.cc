@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
 #include "credentials.h"
 
 #include <sys/fsuid.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 // Acting as the user the RPC path would act as. The server applies the
 // export's squash to the AUTH_SYS identity the libnfs context sends; the
 // bypass opens local files as that same (uid, gid, no supplementary groups:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 // The LOCALIO handshake (docs/DESIGN.md, "The LOCALIO program and the
 // handshake"): proves that the server this client talks NFS to shares its
 // memory, by having it confirm a fresh nonce in the hello area beside the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 // The libnfs functions the client core calls, as its front end found them:
 // the C API links libnfs and hands over its functions, the shim hands over
 // the ones it found behind it (preload/libnfs_abi.h) or wrappers of them.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 // Opening the local file a map entry names, safely: relative to the
 // export's root directory, never leaving it and never following a symlink
 // (the map is input from another process and names can change under us),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
 // The C API (localio_client.h) over the core (client.h): every I/O asks the
 // core first and sends what it declines through libnfs.
 #include "localio/localio_client.h"

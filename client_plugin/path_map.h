@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 // Where this client sees an export's root: the map names the server's path
 // (and optionally a Client_Root); a path map given by the application moves
 // server paths to client paths when the containers mount the data at

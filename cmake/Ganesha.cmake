@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-3.0-or-later
 # Build environment for an out-of-tree FSAL that loads into Debian's stock
 # ganesha.nfsd. Debian ships no nfs-ganesha-dev: the headers come from
 # Debian's source package of the installed version (ci/setup.sh fetches them

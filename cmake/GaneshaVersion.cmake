@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-3.0-or-later
 # The nfs-ganesha this build is for: the installed Debian package's
 # version, or GANESHA_VERSION when set. Sets
 #   LOCALIO_GANESHA_VERSION        MAJOR.MINOR, "" when there is none

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-3.0-or-later
 # The installed libnfs the client side builds against (pkg-config), as one
 # GLOBAL imported target, localio::libnfs, and what the shim must know of it:
 #   LOCALIO_LIBNFS_VERSION        e.g. 4.0.0 (Debian 12), 5.0.2 (Debian 13)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-3.0-or-later
 # Warnings for the project's own targets. Third-party headers (Ganesha,
 # ntirpc) are included as SYSTEM so their warnings stay theirs.
 function(localio_warnings target)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-3.0-or-later
 # .deb packages of this tree for the Debian release it is built on
 # (ci/package.sh configures with -DCMAKE_INSTALL_PREFIX=/usr and runs cpack):
 #   localio-fsal       libfsallocalio.so in Ganesha's plugin directory, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 /* The one glibc function a static libstdc++ of GCC >= 13 takes at a version
  * Debian 12's glibc lacks: its emergency exception pool reads
  * GLIBCXX_TUNABLES with strtoul, which glibc >= 2.38's headers name

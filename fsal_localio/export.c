@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 /* FSAL_LOCALIO export: creation over a sub-FSAL export, export ops. */
 #include "localio_methods.h"
 #include "localio_server.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 /* FSAL_LOCALIO per-export configuration and export creation.
  *
  * EXPORT { FSAL { Name = LOCALIO; Client_Root = /mnt/data;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 /* FSAL_LOCALIO open/read/write/commit/lock ops.
  *
  * Per-open state (state_t) is allocated by the sub-FSAL (see alloc_state in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 /* The seam between the Ganesha versions FSAL_LOCALIO builds for.
  *
  *   Ganesha 4.3 (Debian 12): FSAL API 11.0

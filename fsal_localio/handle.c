@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 /* FSAL_LOCALIO object handles: wrapping and the namespace/attribute ops. */
 #include "localio_methods.h"
 

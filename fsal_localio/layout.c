@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 /* FSAL_LOCALIO pNFS layout ops: passed through so a sub-FSAL that serves
  * layouts keeps doing so under LOCALIO. */
 #include "localio_methods.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 /* Validation of LOCALIO's configuration values (see localio_config.h). */
 #include "localio_config.h"
 

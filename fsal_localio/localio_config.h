@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 /* Validation of LOCALIO's configuration values.
  *
  * Plain functions with no Ganesha dependency, so they can be tested without

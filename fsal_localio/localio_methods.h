@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 /* FSAL_LOCALIO private declarations.
  *
  * LOCALIO is a stackable FSAL: each LOCALIO export sits on an export of a

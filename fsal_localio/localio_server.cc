@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
 // The LOCALIO server behind localio_server.h: owns the MapWriter, the
 // LocalioService and the heartbeat thread for the whole ganesha process.
 #include "localio_server.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 /* The LOCALIO side of the FSAL, behind a C API so that the Ganesha glue
  * (C, Ganesha's headers) and the logic (C++, no Ganesha headers, unit
  * tested) stay apart: the shared map, the LOCALIO listener and its rpcbind

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 /* Where the LOCALIO server's messages go: Ganesha's log once the FSAL has
  * set a sink (main.c), stderr before that. */
 #ifndef LOCALIO_SERVER_LOG_H

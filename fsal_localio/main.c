@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 /* FSAL_LOCALIO module: registration, the LOCALIO { } config block. */
 #include "localio_methods.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 /* FSAL_LOCALIO ops that only Ganesha 4.3 (FSAL API 11) has: the export's
  * free_state and the pre-state seek, both gone in 6.5. */
 #include "localio_methods.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 /* FSAL_LOCALIO ops that only Ganesha 6.5 (FSAL API 13) has.
  *
  * update_config: 6.5 calls it instead of init_config for every FSAL block

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 /* FSAL_LOCALIO: telling the shared map which handle names which path.
  *
  * The object ops call these after a successful sub-FSAL call; they read

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
 #include "vfs_handle.h"
 
 #include <fcntl.h>

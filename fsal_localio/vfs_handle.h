@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 // Resolving an FSAL_VFS opaque handle to a path below an export root, from
 // the kernel. Used when a handle reaches the FSAL without a name (after a
 // server restart or a cache eviction) and so cannot be published from its

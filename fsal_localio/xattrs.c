@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 /* FSAL_LOCALIO extended attributes: the NFSv4.2 xattr ops (not wrapped by
  * FSAL_NULL) and the older *_ext_attr(s) ops. */
 #include "localio_methods.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 // What the shim keeps per nfs_context: the identity the application set,
 // the attached core Client, and the completions of bypassed async calls
 // waiting for the application's next nfs_service() (completions.h). A registry maps

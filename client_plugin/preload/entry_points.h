@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 /* The libnfs functions liblocalio_preload.so defines, in one list for the
  * C++ wrappers (interpose.cc), the decision that routes them (runtime.cc)
  * and the assembly entry points (entry_points_x86_64.S).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 /* The shim's exported libnfs symbols: see entry_points.h. x86-64 System V:
  * the resolver saves the six argument registers and %rax (the vector-
  * register count of a variadic call) around its C call; no wrapped libnfs

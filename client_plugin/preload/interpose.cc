@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
 // The shim's wrappers of the libnfs functions liblocalio_preload.so defines
 // in front of libnfs (entry_points.h routes the exported names here when
 // the bypass may be used, runtime.h). Each asks the core Client (client.h)

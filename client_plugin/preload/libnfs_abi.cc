@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
 #include "libnfs_abi.h"
 
 #include <dlfcn.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 // The libnfs functions the shim wraps or calls, found behind it with
 // dlsym(RTLD_NEXT), and the check that they are the libnfs the shim was
 // built against (its soname, LOCALIO_LIBNFS_SONAME: libnfs.so.13 for 4.0,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 // The shim's configuration from the environment (the C API's struct
 // localio_config, as variables):
 //   LOCALIO_MAP       the server's map file (default /dev/shm/ganesha-localio)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 // The shim's process-wide decision, made once, at the first call of any
 // wrapped function (entry_points.h): the real libnfs functions, whether
 // they are the libnfs this shim was built for, and the environment's

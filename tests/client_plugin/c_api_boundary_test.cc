@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
 // The C API's boundary: no C++ exception leaves it, and bad arguments are
 // an errno with a sentence, never a crash.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
 // The core's completion queue (completions.h), which both front ends use
 // for the async calls they serve locally: order, errors published before
 // their callback, a callback that destroys the queue, cancellation, and

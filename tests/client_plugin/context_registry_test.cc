@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
 // The shim's per-context registry and its per-thread memo: an answer is
 // reused only while no context was added or removed, in any thread; the
 // read-buffer pool hands a kept buffer out again.

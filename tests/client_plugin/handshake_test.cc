@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
 // The handshake against an in-process server side (MapWriter + the LOCALIO
 // listener), on 127.0.0.1 with no rpcbind entry: the client must fall back
 // to the map header's port.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
 #include "local_file.h"
 
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
 // The C API against the stock ganesha.nfsd with a LOCALIO-over-VFS export,
 // over NFSv3 and NFSv4: a local client must bypass RPC for its reads and
 // writes (proved from outside the plugin: the loopback interface and the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
 // The shim's ABI guard: only the libnfs soname it was built for activates
 // the bypass, and the real functions are found behind the caller.
 #include "libnfs_abi.h"

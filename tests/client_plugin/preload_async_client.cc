@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
 // An async libnfs client that knows nothing of LOCALIO (it links only
 // libnfs), run by preload_async_test with and without liblocalio_preload.so.
 // It creates a file and drives it with nfs_pwrite_async / nfs_pread_async

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
 // An async libnfs program that knows nothing of LOCALIO
 // (preload_async_client.cc: 8 requests in flight from a poll +
 // nfs_which_events + nfs_service loop, each next request issued from the

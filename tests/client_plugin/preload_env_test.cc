@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
 // The shim's environment: valid values become the C API's config, a bad
 // one is one error that names its variable and turns the bypass off.
 #include "preload_env.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
 // The shim in programs it was not built for. A program of libnfs >= 6
 // (API v2: seven-argument nfs_pread_async and nfs_pwrite_async; Debian has
 // no such libnfs, so foreign_abi/ builds a stand-in with soname

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
 // The unmodified /usr/bin/nfs-cp under liblocalio_preload.so against the
 // stock ganesha.nfsd with a LOCALIO-over-VFS export: a 256 MiB random file
 // copied into the export and out of it over NFSv3 and NFSv4 arrives

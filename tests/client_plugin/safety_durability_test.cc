@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
 // Durability and coherence of bypassed writes against the real server,
 // NFSv3 and NFSv4: an O_SYNC/O_DSYNC open writes through a local fd opened
 // with the same flag; localio_write/localio_read move the file's offset as

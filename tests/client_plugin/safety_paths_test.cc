@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
 // The map names files by path; paths change under the bypass. Against the
 // real server, NFSv3 and NFSv4: a map path that crosses a symlink never
 // lets the local open leave the export, and a file replaced by rename is

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
 // Refusals of the C API against the real server, NFSv3 and NFSv4: when the
 // bypass must not serve an I/O (no map, another server's map, a read-only
 // export, root on a root_squash export) it steps aside, the call gives

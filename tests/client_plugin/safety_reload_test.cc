@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
 // The bypass follows the live export: an export's access changed by a
 // SIGHUP reload (Access_Type, Squash, or a CLIENT block that restricts this
 // client) applies to the very next I/O of a file held open across the

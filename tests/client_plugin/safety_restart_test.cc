@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
 // The server dies under a client that holds a local fd (kill -9) and comes
 // back (a new instance, a new map renamed into place): the next I/O falls
 // back to RPC with the reason "server_changed", the client re-handshakes

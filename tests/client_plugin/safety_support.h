@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 // Shared pieces of the client plugin's tests against the real server
 // (safety_*_test.cc, localio_client_integration_test.cc, tests/fault): a
 // libnfs mount (NfsSession) with a LOCALIO context attached, plain-libnfs

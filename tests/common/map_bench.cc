@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
 // Prints what the map costs at 1M entries: its shared memory per entry,
 // lookup (random hit, hot set, miss), publish (new, unchanged) and a
 // directory rename. A program that

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
 // One writer publishing, re-publishing, unpublishing, renaming and changing
 // exports while readers check that everything they copy out is internally
 // consistent. Built as its own binary so CI can run it under ThreadSanitizer.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 // Helpers shared by the map and hello tests: a private temp directory and
 // handles/paths that encode a number, so a reader can check what it got.
 #ifndef LOCALIO_TESTS_MAP_TEST_UTIL_H

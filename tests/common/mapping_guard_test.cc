@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
 // The SIGBUS guard (mapping_guard.h) in a process of its own: a truncated
 // guarded mapping reads as zeros, and any other SIGBUS ends the process, or
 // reaches the handler it replaced, exactly as without the guard.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
 #include "localio/wire_handle.h"
 
 #include <gtest/gtest.h>

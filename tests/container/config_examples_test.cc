@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
 // Every config/ganesha*.conf starts the stock ganesha.nfsd with the LOCALIO
 // FSAL and serves what it declares. Host-specific values are substituted
 // into a temp copy: export Paths (fresh temp dirs), NFS/MOUNT ports,

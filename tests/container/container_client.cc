@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
 // localio-container-client: reads one file of an export through the
 // LOCALIO C API (liblocalio_client) and prints the context's counters, so
 // a test can see from the client's side why I/O did or did not bypass.

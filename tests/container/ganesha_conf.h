@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 // The shape of a ganesha.conf as tests need it: blocks of `Key = value;`
 // statements and nested blocks, comments dropped. Enough to read the
 // shipped examples and to rewrite host-specific values (ports, paths,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
 // The container model with mount namespaces instead of Docker (see
 // namespaces.h): the real ganesha.nfsd exports the volume it sees at
 // /srv/data; unmodified nfs-cp under liblocalio_preload.so runs in another

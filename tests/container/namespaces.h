@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 // The container model without Docker: server and client in separate mount
 // namespaces made with `unshare --mount`, sharing the network (loopback),
 // an export volume and a memory volume for the map.

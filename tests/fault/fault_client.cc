@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
 // localio-fault-client: one libnfs context with a LOCALIO context attached,
 // running an I/O loop that verifies every byte it reads, while a fault test
 // breaks things around it. A separate process, so a fault that would crash

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
 // A full filesystem under a bypassing client: the export lives on an 8 MiB
 // ext4 (a loop-mounted image: Ganesha 6.5's VFS refuses to export tmpfs); a
 // client writes past the limit through the bypass (NFSv3, then NFSv4).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
 // An export removed by a SIGHUP reload (Ganesha 4.3 re-reads the config and
 // unexports what is gone, reread_exports -> prune_defunct_exports): its map
 // row and entries disappear and the epoch bumps; the bypass for it stops at

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
 // Thousands of malformed records at the LOCALIO listener (noise, huge or
 // short fragments, cut headers, other programs, bad arguments, bad RPC
 // versions, half-open connections) while NFS keeps serving (a plain libnfs

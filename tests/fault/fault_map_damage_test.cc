@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
 // The map scribbled on or truncated under running client processes (NFSv3
 // and NFSv4, write+verify loops): no client dies (a truncated mapping would
 // raise SIGBUS without the mapping guard), every client falls back to RPC,

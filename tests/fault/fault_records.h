@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 // Self-describing file contents for the fault tests: every block and every
 // record says whose it is, so any byte read back can be checked without
 // knowing what happened to the file in between.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
 // A rename / unlink / replace-by-rename storm on the server side (local
 // renames the FSAL never sees, and renames over NFS that it does) while four
 // client processes (NFSv3 and NFSv4) open the files by name and read and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
 // kill -9 of ganesha.nfsd under four client processes (one nfs_context
 // each) that run write+verify loops through the bypass, then a restart: the
 // clients fall back (reason server_changed), re-handshake (NFSv3) and

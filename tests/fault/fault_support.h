@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 // What the fault tests share: localio-fault-client
 // processes (one libnfs context each, see fault_client.cc) started and read
 // from outside, and the check of a file they wrote against what they say was

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 /* FSAL_LOCALIO configuration: the LOCALIO { } module block and the
  * per-export FSAL { } block, parsed by Ganesha's own parser from files. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 /* Fake sub-FSAL: see fake_sub_fsal.h. */
 #include "fake_sub_fsal.h"
 

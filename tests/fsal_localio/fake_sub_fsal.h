@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 /* A fake sub-FSAL for testing FSAL_LOCALIO's pass-through.
  *
  * Registered as FSAL "FAKESUB". Its export and object ops record every call

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
 // The C API of localio_server.h against a real map in a temp directory: what
 // each call leaves in the map is read back through MapReader, as a client
 // would read it; the handshake goes over TCP to the started listener.

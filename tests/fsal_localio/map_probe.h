@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 /* The shared map as a client sees it (MapReader), for the CMocka tests of
  * the FSAL's C glue; plus real files' VFS opaques and temp trees. Each
  * call opens the map afresh: it checks what is in the file, not what the

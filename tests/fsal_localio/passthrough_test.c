@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 /* FSAL_LOCALIO pass-through: every op reaches the sub-FSAL with the
  * sub-export in op_ctx, results and errors come back unchanged, sub-FSAL
  * handles come back wrapped, and op_ctx is restored afterwards. */

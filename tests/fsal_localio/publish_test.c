@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 /* FSAL_LOCALIO's publishing glue (publish.c, called from the object and
  * export ops) against a running LOCALIO server and a real map: what the
  * FSAL ops leave in the map is read back as a client reads it. The fake

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 // A private directory tree for tests that need real files (handles from the
 // kernel, renames, unlinks), removed with everything in it on destruction.
 #ifndef LOCALIO_TESTS_FSAL_LOCALIO_TEMP_TREE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 /* Test environment: see test_env.h. */
 #include "test_env.h"
 

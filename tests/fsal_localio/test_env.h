@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 /* Test environment for FSAL_LOCALIO unit tests: an op context as a Ganesha
  * worker would have during export creation, config files in a temp dir
  * parsed by Ganesha's own parser, and export creation through the same

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 /* Ganesha 4.3 only: the fake's free_state and seek, and the test that
  * LOCALIO passes them down. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 /* Ganesha 6.5 only: the fake's fd-LRU ops, and the tests that LOCALIO
  * passes them down, hands the namespace ops' directory attributes to the
  * sub-FSAL, and takes a reloaded LOCALIO block without acting on it. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
 // ParseVfsOpaque against FSAL_VFS's opaque layout, and ResolveVfsHandle on
 // real files: the kernel handle leads back to the object's path below the
 // export root, or to an error naming why it cannot. Runs as root

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
 // libFuzzer target for the map reader: whatever a file at Map_Path holds,
 // MapReader must report an error or answer from bounds-checked copies —
 // never crash, hang or read outside the mapping.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
 // libFuzzer target: a TCP byte stream as the LOCALIO listener sees it. The
 // input is cut into reads, fed to the record reassembler, and every record
 // goes through the call decoder (and the reply decoder, which callers run

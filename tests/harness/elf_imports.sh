@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-3.0-or-later
 # Checks what a shared object needs from the system that loads it:
 #   elf_imports.sh FILE --needed "SONAME..." [--weak-from LIB] [--max-glibc X.Y]
 #     --needed     the only DT_NEEDED entries allowed

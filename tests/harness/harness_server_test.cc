@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
 // The harness against the real ganesha.nfsd: start, stop, crash and restart
 // on the same ports, reload, log tail. Label: integration.
 #include <signal.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
 // Unit tests of the harness parts that need no server: config generation,
 // URLs, free ports, running commands, temp dirs.
 #include <arpa/inet.h>

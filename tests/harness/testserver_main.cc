@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
 // localio-testserver: starts ganesha.nfsd through the test harness with the
 // exports given on the command line, prints one parseable line per export and
 // one for the server, then runs until SIGTERM/SIGINT and stops it cleanly.

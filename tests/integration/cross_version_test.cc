@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
 // The other Debian release's build against this release's stock programs
 // (LOCALIO_OTHER_BUILD: that build's directory as seen from here; ci/test.sh
 // sets it once both builds exist):

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
 // The stacked FSAL against the stock ganesha.nfsd, through unmodified libnfs
 // utilities (nfs-cp, nfs-cat, nfs-ls) and a small libnfs client. Every test
 // runs for {LOCALIO over VFS, plain VFS} x {NFSv3, NFSv4} and must behave the

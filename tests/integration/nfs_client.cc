@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
 // localio-nfs-client: a small libnfs 4.0 program for the integration tests,
 // doing what the stock nfs-* utilities cannot (mkdir, rename, unlink, rmdir,
 // stat) and writing files in chosen chunk sizes, and a writer that asks

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 // Looking at a running LOCALIO server from outside, for integration tests:
 // what rpcbind lists (via the stock `rpcinfo -p`), and what the map holds
 // (via `localio-stat --json`, see tests/tools/stat_json.h).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
 // The LOCALIO FSAL across server lifetimes, against the stock ganesha.nfsd:
 // a handle that reaches a restarted server without a name is resolved from
 // the kernel and published with its path; a stopped server leaves its map

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
 // The LOCALIO FSAL's server side against the stock ganesha.nfsd, seen from
 // outside: rpcbind registration, the map's entries versus the files they
 // name (via localio-stat --json and MapReader), the hello-area handshake over

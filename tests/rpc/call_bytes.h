@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 // Hand-built CALL records for tests, including ones our encoder refuses to
 // make (other RPC versions, unknown flavours, oversized credentials).
 #ifndef LOCALIO_TESTS_RPC_CALL_BYTES_H

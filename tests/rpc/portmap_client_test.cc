@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
 // Against the real rpcbind on 127.0.0.1:111 (label integration; start it
 // with `rpcbind -f -w &` as root when `rpcinfo -p 127.0.0.1` fails).
 #include "localio/portmap_client.h"

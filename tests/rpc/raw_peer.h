@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 // A blocking TCP peer for tests: sends arbitrary bytes to a listener on
 // 127.0.0.1 and reads framed replies, so tests can speak malformed RPC.
 #ifndef LOCALIO_TESTS_RPC_RAW_PEER_H

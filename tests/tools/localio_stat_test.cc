@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
 // localio-stat against maps built with MapWriter: the JSON fields match what
 // the writer put there, the table names it too, and unusable maps give exit
 // status 1 with "localio-stat: MAP: <reason>". Runs the tool in-process

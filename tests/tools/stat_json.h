@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 // Reading localio-stat --json output in tests: the document as nlohmann-json
 // holds it, typed entries, and running the built tool. For tests only; the
 // tool itself never parses JSON.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 // The localio-stat command line, as a function so tests can run it without
 // a process:  localio-stat [--json] [--entries] [MAP]
 // MAP defaults to LOCALIO_DEFAULT_MAP_PATH (localio/defaults.h). --json

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
 // localio-stat: shows a LOCALIO map (see stat_cli.h).
 #include <iostream>
 #include <string>

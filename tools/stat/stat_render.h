@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 // localio-stat's two outputs for one StatReport: a table for people and one
 // JSON object for programs. The JSON shape (stable; tests read it):
 //   {"map", "header": {"instance_id" (hex), "server_pid", "alive",

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 // What localio-stat shows, read from a map and its hello file: a plain copy
 // taken with MapReader and ReadHelloSlots (read-only; the map and the hello
 // file are never written). Kept apart from rendering so tests and other

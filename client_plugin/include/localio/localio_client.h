@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 /* LOCALIO for libnfs applications: a context beside an nfs_context that
  * sends READ/WRITE/COMMIT of open files straight to the local file when the
  * NFS server runs on this host (proved by the LOCALIO handshake), and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 /* Defaults and limits that the server, the client and the tools share: each
  * is defined here once, and every other place takes it from here. Plain C:
  * the FSAL includes it too. The map's own sizes are its layout's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 /* How a server's wire file handle is laid out, so that a client can find the
  * export id and the FSAL's opaque bytes without hard-coding one server.
  * The server publishes its descriptor in the map header; the client parses

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 // The hello area: a small file beside the map (`<Map_Path>.hello`) that
 // clients map read-write. A client claims a slot, writes a fresh nonce, asks
 // the server UUID_IS_LOCAL(nonce); a server that shares this memory finds the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 // Client side of the LOCALIO program, and the RPC over TCP that it and the
 // portmap client share. A probe (CallOverTcp) opens a fresh connection,
 // sends one record, reads one reply and closes: probes are rare and must

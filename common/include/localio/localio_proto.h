@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 // The LOCALIO RPC program as Linux defines it (fs/nfs/localio.c,
 // fs/nfsd/localio.c): program 400122 version 1, NULL and
 // UUID_IS_LOCAL(opaque uuid[16]) -> void. Our clients send a single-use

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 // The server side of the LOCALIO program: a TCP listener with one
 // background thread polling non-blocking sockets. Ganesha's NFS port
 // answers PROG_UNAVAIL to programs it does not know, so the FSAL serves

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 // Access to memory shared with another process. Every word another process
 // may write concurrently is read and written as an atomic, so copies are
 // race-free by the C++ memory model. Seqlocks use no fences (which

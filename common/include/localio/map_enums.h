@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 /* The values the map stores for an export's squash and an object's type,
  * as C enums: the FSAL's C side names them (localio_server.h), and the C++
  * enums MapSquash and MapObjectType (map_types.h) are defined from these, so

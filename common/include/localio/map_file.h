@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 // Files shared through tmpfs: created without following symlinks, built in a
 // temp file and renamed into place so nobody ever sees a half-written one,
 // and mapped. Used by the map writer and the hello area.

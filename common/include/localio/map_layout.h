@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 // The byte layout of the shared map file: the one contract between the
 // server's MapWriter and every client's MapReader. Fixed-size POD structs in
 // the host's native (little-endian) byte order, every section 64-byte aligned.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 // The client's side of the shared map: maps it read-only, never takes a lock,
 // never writes. The map is input from another process — stale, truncated or
 // hostile — so every value is checked before use and a bad map is an error,

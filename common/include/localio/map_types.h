@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 // Values the map's writer takes and its reader hands out (errors are
 // Status, status.h). Plain copies: nothing here points into the shared file.
 #ifndef LOCALIO_MAP_TYPES_H

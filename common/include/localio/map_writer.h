@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 // The server's side of the shared map: creates the map file (and the hello
 // file beside it), keeps the header, the export table and the entries true.
 // One MapWriter per server process; every method is thread-safe (Ganesha

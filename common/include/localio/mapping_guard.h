@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 // SIGBUS-safe shared mappings. A process that maps a file another process
 // may truncate (a client mapping the map or the hello area, which any client
 // can write) would die of SIGBUS on its next touch of a page past the new

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 // A portmap (rpcbind protocol version 2, program 100000) client over TCP:
 // how the LOCALIO listener is registered so that clients find its port with
 // GETPORT, without linking libtirpc into ganesha.nfsd. Only TCP mappings.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 // ONC RPC v2 (RFC 5531) messages and TCP record marking: the one codec both
 // the LOCALIO listener and its callers use. Pure functions over bytes, no
 // sockets. Written here rather than taken from libtirpc, on purpose:

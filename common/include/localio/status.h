@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 // An error as a value, for every module of the project: 0 or a negative
 // errno, and a sentence naming the problem (empty on success).
 #ifndef LOCALIO_STATUS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 // An owned file descriptor, closed when the owner goes (or on reset).
 // Move-only; -1 means none.
 #ifndef LOCALIO_UNIQUE_FD_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 // FSAL_VFS's opaque handle, for the server (resolving a handle from the
 // kernel) and the client (proving that the file it opened is the object
 // its handle names).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 // Parsing a server's wire file handle into (export id, FSAL opaque bytes).
 // The one place that knows how a handle is laid out; the layout itself comes
 // from the server (struct localio_fh_format in the map header).

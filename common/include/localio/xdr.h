@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 // XDR (RFC 4506) primitives: a decoder over a bounded byte span and an
 // encoder into a growable buffer. The decoder never reads past its span; a
 // failed read leaves the decoder failed (sticky), so a caller may decode a

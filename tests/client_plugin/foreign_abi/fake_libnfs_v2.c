@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 /* A stand-in for libnfs >= 6 (API v2, LIBNFS_API_V2), which Debian does not
  * ship: the calls whose prototypes changed, with v2's argument order
  * (buf, count, offset) and v2's seven-argument async reads and writes. Each

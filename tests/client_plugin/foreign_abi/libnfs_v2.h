@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 /* The libnfs >= 6 (API v2) prototypes the shim wraps under 4.0/5.0 names,
  * as fake_libnfs_v2.c implements them and program.c calls them, and what
  * the fake records of the last call. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 /* A program built for libnfs >= 6 (here fake_libnfs_v2.c): calls the v2
  * prototypes and checks that every argument reached its library as it
  * passed them, and every callback came back to it. Exit 0 when all did;

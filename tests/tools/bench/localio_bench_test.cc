@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
 // localio-bench end to end: it starts its own ganesha.nfsd, runs the
 // requested cases in the three modes and writes a CSV and a PNG. The test
 // checks the shape of the results (every case, every mode, positive

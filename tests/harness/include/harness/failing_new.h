@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 // Out of memory on demand, for tests of what a call does when an allocation
 // fails. Linking localio_failing_new (an object library) replaces the global
 // operator new and delete of the test program; while FailAllocations(true)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 // Where the FSAL libraries and the server binary are, as CMake found them.
 #pragma once
 

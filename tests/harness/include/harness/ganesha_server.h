@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 // A real ganesha.nfsd on 127.0.0.1 with its own ports, config, plugin
 // directory, recovery directory and log, all in a fresh temp dir. Start(),
 // Stop(), Kill9(), Restart() and Reload() act on the server by pid.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 // GoogleTest glue for integration tests that use a GaneshaServer: the
 // fixtures that start one (for a whole suite, or for each test) and print
 // its log when a test failed.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 // What one call of the installed libnfs can carry over RPC, for the tests
 // and localio-bench (cmake/Libnfs.cmake defines
 // LOCALIO_LIBNFS_VERSION_MAJOR). The bypass takes any size.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 // The meter the tests use to prove the bypass from outside the plugin: the
 // loopback interface's byte counters.
 #pragma once

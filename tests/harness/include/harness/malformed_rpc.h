@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 // Garbage for an ONC RPC listener over TCP: the record kinds the fault and
 // integration tests throw at the LOCALIO port to prove that no malformed
 // record stops it (or ganesha.nfsd) from serving the next caller.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 // One libnfs context mounted on an export, for tests and benchmarks that need
 // more than the nfs-* utilities: open files and keep them open, read the wire
 // handle a client holds (nfs_get_fh), read whole files. One session per

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 // libnfs URLs for the test server (checked against libnfs 4.0's URL parser):
 //   v3: nfs://127.0.0.1/<export path>/<file>?nfsport=P&mountport=M
 //   v4: nfs://127.0.0.1/<pseudo>/<file>?version=4&nfsport=P

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 // Running other programs from tests: one-shot commands with captured output
 // (nfs-cp, nfs-cat, nfs-ls, sha256sum) and long-lived children (servers)
 // that are signalled and reaped by pid.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 // ONC RPC calls over TCP (record marking, AUTH_NONE), written by hand so the
 // harness needs no RPC library (libtirpc and libnfs clash on _null_auth).
 // NULL proves that a program/version is served on a port, which is how

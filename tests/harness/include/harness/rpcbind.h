@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 // rpcbind on 127.0.0.1:111, which ganesha.nfsd needs to start. Normally
 // ci/test.sh runs one for the whole run; when none answers, the harness starts
 // `/usr/sbin/rpcbind -f -w` and stops it (by pid) at process exit, never one it

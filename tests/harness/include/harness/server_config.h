@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 // What a test server looks like (exports, FSALs, extra config) and the
 // ganesha.conf text generated from it. Rendering is a pure function so it can
 // be unit-tested without starting anything.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
 // A fresh directory under $TMPDIR (or /tmp), removed with everything in it
 // when the object dies, unless LOCALIO_KEEP_TMP=1 is set in the environment
 // (then its path is printed so a failed run can be inspected).

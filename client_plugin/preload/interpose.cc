@@ -127,24 +127,12 @@ int PassFsync(nfs_context* nfs, nfsfh* fh) {
 // What the core calls: the real libnfs, the sync I/O marked.
 const LibnfsCalls& CoreCalls() {
   static const LibnfsCalls calls = [] {
-    const auto& r = Real();
-    LibnfsCalls c;
-    c.get_fd = r.get_fd;
-    c.get_fh = r.get_fh;
-    c.get_error = r.get_error;
+    LibnfsCalls c = Real();
     c.pread = PassPread;
     c.pwrite = PassPwrite;
     c.read = PassRead;
     c.write = PassWrite;
     c.fsync = PassFsync;
-    c.pread_async = r.pread_async;
-    c.pwrite_async = r.pwrite_async;
-    c.read_async = r.read_async;
-    c.write_async = r.write_async;
-    c.fsync_async = r.fsync_async;
-    c.lseek = r.lseek;
-    c.which_events = r.which_events;
-    c.service = r.service;
     return c;
   }();
   return calls;

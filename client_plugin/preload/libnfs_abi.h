@@ -21,8 +21,10 @@ inline constexpr const char* kBuiltForLibnfs = LOCALIO_LIBNFS_SONAME;
 // libnfs 4.0's and 5.0's completion callback (nfs_cb).
 using NfsCb = client::NfsCb;
 
-// The real libnfs entry points. Members are nullptr when not found.
-struct RealLibnfs {
+// The real libnfs entry points: those the core calls (LibnfsCalls), and
+// the ones only the shim wraps. Members are nullptr when not found;
+// get_error is optional.
+struct RealLibnfs : client::LibnfsCalls {
   int (*mount_async)(nfs_context*, const char*, const char*, NfsCb, void*) = nullptr;
   void (*destroy_context)(nfs_context*) = nullptr;
   void (*set_uid)(nfs_context*, int) = nullptr;
@@ -30,20 +32,6 @@ struct RealLibnfs {
   int (*open2_async)(nfs_context*, const char*, int, int, NfsCb, void*) = nullptr;
   int (*create_async)(nfs_context*, const char*, int, int, NfsCb, void*) = nullptr;
   int (*close_async)(nfs_context*, nfsfh*, NfsCb, void*) = nullptr;
-  int (*pread)(nfs_context*, nfsfh*, uint64_t, uint64_t, void*) = nullptr;
-  int (*pwrite)(nfs_context*, nfsfh*, uint64_t, uint64_t, const void*) = nullptr;
-  int (*read)(nfs_context*, nfsfh*, uint64_t, void*) = nullptr;
-  int (*write)(nfs_context*, nfsfh*, uint64_t, const void*) = nullptr;
-  int (*fsync)(nfs_context*, nfsfh*) = nullptr;
-  int (*pread_async)(nfs_context*, nfsfh*, uint64_t, uint64_t, NfsCb, void*) = nullptr;
-  int (*pwrite_async)(nfs_context*, nfsfh*, uint64_t, uint64_t, const void*, NfsCb,
-                      void*) = nullptr;
-  int (*read_async)(nfs_context*, nfsfh*, uint64_t, NfsCb, void*) = nullptr;
-  int (*write_async)(nfs_context*, nfsfh*, uint64_t, const void*, NfsCb, void*) = nullptr;
-  int (*fsync_async)(nfs_context*, nfsfh*, NfsCb, void*) = nullptr;
-  int (*which_events)(nfs_context*) = nullptr;
-  int (*service)(nfs_context*, int) = nullptr;
-  int (*lseek)(nfs_context*, nfsfh*, int64_t, int, uint64_t*) = nullptr;
   int (*stat_async)(nfs_context*, const char*, NfsCb, void*) = nullptr;
   int (*stat64_async)(nfs_context*, const char*, NfsCb, void*) = nullptr;
   int (*lstat64_async)(nfs_context*, const char*, NfsCb, void*) = nullptr;
@@ -51,9 +39,6 @@ struct RealLibnfs {
   int (*fstat64_async)(nfs_context*, nfsfh*, NfsCb, void*) = nullptr;
   int (*lseek_async)(nfs_context*, nfsfh*, int64_t, int, NfsCb, void*) = nullptr;
   int (*opendir_async)(nfs_context*, const char*, NfsCb, void*) = nullptr;
-  int (*get_fd)(nfs_context*) = nullptr;
-  nfs_fh* (*get_fh)(nfsfh*) = nullptr;
-  char* (*get_error)(nfs_context*) = nullptr;  // optional
   // Not in libnfs.h but exported by libnfs.so.13 and .14; optional.
   void (*set_error)(nfs_context*, const char*, ...) = nullptr;
 };

@@ -86,7 +86,7 @@ class LocalioServerTest : public ::testing::Test {
     d.export_id = kExport;
     d.server_root = root_.path().c_str();
     d.squash = LOCALIO_SQUASH_ROOT;
-    d.anon_uid = d.anon_gid = 65534;
+    d.anon_uid = d.anon_gid = LOCALIO_DEFAULT_ANON_ID;
     d.resolver = resolver;
     ASSERT_EQ(0, localio_server_add_export(&d));
   }
@@ -110,6 +110,13 @@ class LocalioServerTest : public ::testing::Test {
     o.obj.ino = st.st_ino;
     o.obj.dev = st.st_dev;
     o.obj.type = static_cast<localio_obj_type>(MapObjectTypeOfMode(st.st_mode));
+    return o;
+  }
+  // A new file at rel, published as a handle going to a client would be.
+  Object PublishFile(const std::string& rel) {
+    EXPECT_TRUE(root_.MakeFile(rel)) << rel;
+    Object o = Describe(rel);
+    localio_publish_wire(kExport, o.opaque.data(), o.opaque.size());
     return o;
   }
   static std::span<const uint8_t> Key(const Object& o) {
@@ -478,9 +485,7 @@ TEST_F(LocalioServerTest, AnUnknownParentIsResolvedFromTheKernel) {
 TEST_F(LocalioServerTest, PublishWireResolvesAnUnknownHandleOnce) {
   Start();
   AddExport();
-  ASSERT_TRUE(root_.MakeFile("a/b/c.txt"));
-  const Object c = Describe("a/b/c.txt");
-  localio_publish_wire(kExport, c.opaque.data(), c.opaque.size());
+  const Object c = PublishFile("a/b/c.txt");
   auto r = Reader();
   ASSERT_TRUE(r);
   MapEntry e;
@@ -519,9 +524,7 @@ TEST_F(LocalioServerTest, PublishWireLeavesOutWhatIsNotBelowTheRoot) {
 TEST_F(LocalioServerTest, UnpublishDropsTheEntry) {
   Start();
   AddExport();
-  ASSERT_TRUE(root_.MakeFile("f"));
-  const Object f = Describe("f");
-  localio_publish_wire(kExport, f.opaque.data(), f.opaque.size());
+  const Object f = PublishFile("f");
   auto r = Reader();
   ASSERT_TRUE(r);
   ASSERT_EQ(MapPath(*r, f), "f");

@@ -119,6 +119,22 @@ class LocalioServerTest : public ::testing::Test {
     localio_publish_wire(kExport, o.opaque.data(), o.opaque.size());
     return o;
   }
+  // A started server, kExport without a resolver, and root, dir and
+  // dir/file under it (nothing published yet).
+  struct Tree {
+    Object root, dir, file;
+  };
+  Tree StartWithTree() {
+    Start();
+    AddExport(LOCALIO_RESOLVER_NONE);
+    EXPECT_TRUE(root_.MakeFile("dir/file"));
+    return {Describe(""), Describe("dir"), Describe("dir/file")};
+  }
+  // As a LOOKUP of `name` in parent that found child publishes it.
+  static uint64_t PublishChild(const Object& parent, const char* name, const Object& child) {
+    return localio_publish_child(kExport, parent.opaque.data(), parent.opaque.size(), name,
+                                 &child.obj);
+  }
   static std::span<const uint8_t> Key(const Object& o) {
     return {reinterpret_cast<const uint8_t*>(o.opaque.data()), o.opaque.size()};
   }
@@ -307,15 +323,11 @@ TEST_F(LocalioServerTest, AddExportNeedsARunningServerAndAnExistingRoot) {
 }
 
 TEST_F(LocalioServerTest, PublishRootAndChildrenAreVisible) {
-  Start();
-  AddExport(LOCALIO_RESOLVER_NONE);
-  ASSERT_TRUE(root_.MakeFile("dir/file"));
-  const Object root = Describe("");
-  const Object dir = Describe("dir");
-  const Object file = Describe("dir/file");
+  const Tree t = StartWithTree();
+  const Object &root = t.root, &dir = t.dir, &file = t.file;
   localio_publish_root(kExport, &root.obj);
-  localio_publish_child(kExport, root.opaque.data(), root.opaque.size(), "dir", &dir.obj);
-  localio_publish_child(kExport, dir.opaque.data(), dir.opaque.size(), "file", &file.obj);
+  PublishChild(root, "dir", dir);
+  PublishChild(dir, "file", file);
   auto r = Reader();
   ASSERT_TRUE(r);
   EXPECT_EQ(MapPath(*r, root), "");
@@ -346,19 +358,15 @@ MapInodeStamp StampOf(const std::string& path) {
 // later one with its inode number; with them, the kernel handle does (and
 // the server pays no open per entry).
 TEST_F(LocalioServerTest, FilesCarryTheirInodeStampWhereHandlesAreNotKernelHandles) {
-  Start();
-  AddExport(LOCALIO_RESOLVER_NONE);
-  ASSERT_TRUE(root_.MakeFile("dir/file"));
-  const Object root = Describe("");
-  const Object dir = Describe("dir");
-  const Object file = Describe("dir/file");
+  const Tree t = StartWithTree();
+  const Object &root = t.root, &dir = t.dir, &file = t.file;
   const MapInodeStamp want = StampOf(root_.Path("dir/file"));
   ASSERT_NE(want.birth_ns, 0u) << "the filesystem reports no birth time";
   ASSERT_TRUE(want.has_generation) << "the filesystem has no inode generation";
   const auto publish = [&] {
     localio_publish_root(kExport, &root.obj);
-    localio_publish_child(kExport, root.opaque.data(), root.opaque.size(), "dir", &dir.obj);
-    localio_publish_child(kExport, dir.opaque.data(), dir.opaque.size(), "file", &file.obj);
+    PublishChild(root, "dir", dir);
+    PublishChild(dir, "file", file);
   };
   publish();
   auto r = Reader();
@@ -388,7 +396,7 @@ TEST_F(LocalioServerTest, APathThatNamesAnotherObjectByNowIsNotPublished) {
   const Object a = Describe("a");
   localio_publish_root(kExport, &root.obj);
   ASSERT_EQ(0, rename(root_.Path("b").c_str(), root_.Path("a").c_str()));
-  localio_publish_child(kExport, root.opaque.data(), root.opaque.size(), "a", &a.obj);
+  PublishChild(root, "a", a);
   auto r = Reader();
   ASSERT_TRUE(r);
   EXPECT_EQ(MapPath(*r, a), "<absent rc=" + std::to_string(-ENOENT) + ">");
@@ -408,7 +416,7 @@ TEST_F(LocalioServerTest, APublishStampHoldsUntilAnEntryLeavesTheMap) {
                                                "d", &d.obj);
   EXPECT_NE(stamp, 0u);
   EXPECT_EQ(stamp, localio_map_stamp());
-  EXPECT_EQ(localio_publish_child(kExport, d.opaque.data(), d.opaque.size(), "f", &f.obj),
+  EXPECT_EQ(PublishChild(d, "f", f),
             stamp);
   localio_unpublish(kExport, f.opaque.data(), f.opaque.size());
   EXPECT_NE(localio_map_stamp(), stamp);
@@ -417,7 +425,7 @@ TEST_F(LocalioServerTest, APublishStampHoldsUntilAnEntryLeavesTheMap) {
   auto r = Reader();
   ASSERT_TRUE(r);
   EXPECT_EQ(MapPath(*r, f), "d/f");
-  EXPECT_EQ(localio_publish_child(kExport, f.opaque.data(), f.opaque.size(), "x", &d.obj), 0u)
+  EXPECT_EQ(PublishChild(f, "x", d), 0u)
       << "a regular file is no directory: nothing published";
   localio_server_stop();
   EXPECT_EQ(localio_map_stamp(), 0u);
@@ -465,7 +473,7 @@ TEST_F(LocalioServerTest, AChildOfAnUnknownParentWaitsWithoutAResolver) {
   ASSERT_TRUE(root_.MakeFile("d/f"));
   const Object d = Describe("d");
   const Object f = Describe("d/f");
-  localio_publish_child(kExport, d.opaque.data(), d.opaque.size(), "f", &f.obj);
+  PublishChild(d, "f", f);
   EXPECT_EQ(Entries(*Reader()), 0u);
 }
 
@@ -475,7 +483,7 @@ TEST_F(LocalioServerTest, AnUnknownParentIsResolvedFromTheKernel) {
   ASSERT_TRUE(root_.MakeFile("x/y/f"));
   const Object y = Describe("x/y");
   const Object f = Describe("x/y/f");
-  localio_publish_child(kExport, y.opaque.data(), y.opaque.size(), "f", &f.obj);
+  PublishChild(y, "f", f);
   auto r = Reader();
   ASSERT_TRUE(r);
   EXPECT_EQ(MapPath(*r, y), "x/y");
@@ -587,7 +595,7 @@ TEST_F(LocalioServerTest, ARenameIntoAnUnnamedPlaceDropsTheEntry) {
   const Object f = Describe("f");
   const Object to = Describe("to");
   localio_publish_root(kExport, &root.obj);
-  localio_publish_child(kExport, root.opaque.data(), root.opaque.size(), "f", &f.obj);
+  PublishChild(root, "f", f);
   auto r = Reader();
   ASSERT_TRUE(r);
   ASSERT_EQ(MapPath(*r, f), "f");
@@ -604,7 +612,7 @@ TEST_F(LocalioServerTest, ARenameToANameTheMapCannotHoldDropsTheEntry) {
   const Object root = Describe("");
   const Object f = Describe("f");
   localio_publish_root(kExport, &root.obj);
-  localio_publish_child(kExport, root.opaque.data(), root.opaque.size(), "f", &f.obj);
+  PublishChild(root, "f", f);
   auto r = Reader();
   ASSERT_TRUE(r);
   ASSERT_EQ(MapPath(*r, f), "f");

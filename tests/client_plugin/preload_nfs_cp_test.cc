@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "harness/loopback.h"
+#include "harness/random_file.h"
 #include "harness/gtest_support.h"
 #include "harness/process.h"
 
@@ -36,18 +37,6 @@ std::string Sha256(const std::string& path) {
   const Status s = RunCommand({"sha256sum", path}, std::chrono::seconds(120), &r);
   EXPECT_TRUE(s.ok() && r.Succeeded()) << s.message << r.Describe();
   return r.out.substr(0, r.out.find(' '));
-}
-
-void WriteRandomFile(const std::string& path, uint64_t size, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::vector<uint64_t> block(1 << 17);  // 1 MiB
-  std::ofstream out(path, std::ios::binary);
-  for (uint64_t done = 0; done < size; done += block.size() * 8) {
-    for (auto& w : block) w = rng();
-    out.write(reinterpret_cast<const char*>(block.data()),
-              static_cast<std::streamsize>(std::min<uint64_t>(block.size() * 8, size - done)));
-  }
-  ASSERT_TRUE(out.good()) << "cannot write " << path;
 }
 
 // stderr split into lines (the shim writes whole lines).
@@ -74,10 +63,10 @@ class PreloadNfsCp : public SuiteServerTest<PreloadNfsCp> {
     StartSuiteServer(OneExport(), "localio-preload-cp");
     if (start_.ok()) {
       big_ = scratch_->path() + "/big.bin";
-      WriteRandomFile(big_, kBigFile, 1);
-      big_sha_ = Sha256(big_);
       small_ = scratch_->path() + "/small.bin";
-      WriteRandomFile(small_, kSmallFile, 2);
+      start_ = harness::WriteRandomFile(big_, kBigFile, 1);
+      if (start_.ok()) start_ = harness::WriteRandomFile(small_, kSmallFile, 2);
+      big_sha_ = Sha256(big_);
       small_sha_ = Sha256(small_);
     }
   }

@@ -22,6 +22,7 @@
 #include <sstream>
 
 #include "harness/loopback.h"
+#include "harness/random_file.h"
 #include "harness/process.h"
 #include "harness/rpcbind.h"
 #include "namespaces.h"
@@ -63,18 +64,6 @@ std::string Sha256(const std::string& path) {
   return r.out.substr(0, r.out.find(' '));
 }
 
-void WriteRandomFile(const std::string& path, uint64_t size, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::vector<uint64_t> block(1 << 17);
-  std::ofstream out(path, std::ios::binary);
-  for (uint64_t done = 0; done < size; done += block.size() * 8) {
-    for (auto& w : block) w = rng();
-    out.write(reinterpret_cast<const char*>(block.data()),
-              static_cast<std::streamsize>(std::min<uint64_t>(block.size() * 8, size - done)));
-  }
-  ASSERT_TRUE(out.good()) << "cannot write " << path;
-}
-
 struct ClientRun {
   CommandResult result;
   uint64_t loopback = 0;
@@ -98,8 +87,9 @@ class ContainerModel : public ::testing::Test {
     start_ = new Status(volumes == nullptr ? Status::Error(-ENOENT, "no volumes")
                                            : server_->Start(*volumes, fsal_lines));
     if (start_->ok() && !fs::exists(volumes->scratch() + "/big.bin")) {
-      WriteRandomFile(volumes->scratch() + "/big.bin", kBigFile, 1);
-      WriteRandomFile(volumes->scratch() + "/small.bin", kSmallFile, 2);
+      *start_ = harness::WriteRandomFile(volumes->scratch() + "/big.bin", kBigFile, 1);
+      if (start_->ok())
+        *start_ = harness::WriteRandomFile(volumes->scratch() + "/small.bin", kSmallFile, 2);
     }
   }
   static void TearDownTestSuite() {
@@ -197,7 +187,8 @@ class ContainerModel : public ::testing::Test {
     for (char& c : in_name) {
       if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.') c = '-';
     }
-    ASSERT_NO_FATAL_FAILURE(WriteRandomFile(OnVolume("fallback.bin"), kSmallFile, 3));
+    const Status written = harness::WriteRandomFile(OnVolume("fallback.bin"), kSmallFile, 3);
+    ASSERT_TRUE(written.ok()) << written.message;
     for (int version : {3, 4}) {
       SCOPED_TRACE("NFSv" + std::to_string(version));
       const std::string local = Scratch("fallback-out.bin");

@@ -18,6 +18,7 @@
 
 #include "harness/libnfs_limits.h"
 #include "harness/fsal_paths.h"
+#include "harness/random_file.h"
 #include "harness/gtest_support.h"
 #include "harness/process.h"
 
@@ -56,19 +57,6 @@ std::string Sha256(const std::string& path) {
   CommandResult r = Exec({LOCALIO_SHA256SUM, path});
   EXPECT_TRUE(r.Succeeded()) << r.Describe();
   return r.out.substr(0, r.out.find(' '));
-}
-
-void WriteRandomFile(const std::string& path, uint64_t size, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::vector<uint64_t> block(1 << 17);  // 1 MiB
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  for (uint64_t done = 0; done < size;) {
-    for (uint64_t& w : block) w = rng();
-    const uint64_t n = std::min<uint64_t>(size - done, block.size() * sizeof(uint64_t));
-    out.write(reinterpret_cast<const char*>(block.data()), static_cast<std::streamsize>(n));
-    done += n;
-  }
-  ASSERT_TRUE(out.flush()) << "cannot write " << path;
 }
 
 void WriteText(const std::string& path, const std::string& text) {
@@ -142,7 +130,9 @@ class FsalIntegration
 TEST_P(FsalIntegration, LargeFileWrittenViaOneVersionReadsBackIdenticallyViaTheOther) {
   const std::string name = Unique("large") + ".bin";
   const std::string source = Local(name);
-  WriteRandomFile(source, kLargeFileSize, std::hash<std::string>{}(name));
+  const Status written =
+      harness::WriteRandomFile(source, kLargeFileSize, std::hash<std::string>{}(name));
+  ASSERT_TRUE(written.ok()) << written.message;
   const std::string want = Sha256(source);
 
   CommandResult w = Version() == 3 || !harness::kLibnfsSmallV4Writes

@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
+#include "harness/random_file.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <fstream>
+#include <random>
+#include <vector>
+
+namespace localio::harness {
+
+Status WriteRandomFile(const std::string& path, uint64_t size, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<uint64_t> block(1 << 17);  // 1 MiB
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  for (uint64_t done = 0; done < size && out;) {
+    for (uint64_t& w : block) w = rng();
+    const uint64_t n = std::min<uint64_t>(size - done, block.size() * sizeof(uint64_t));
+    out.write(reinterpret_cast<const char*>(block.data()), static_cast<std::streamsize>(n));
+    done += n;
+  }
+  if (!out.flush()) return Status::Error(-EIO, "cannot write " + path);
+  return Status::Ok();
+}
+
+}  // namespace localio::harness

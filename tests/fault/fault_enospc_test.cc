@@ -27,7 +27,7 @@
 namespace localio::harness {
 namespace {
 
-constexpr uint16_t kExport = 1;
+constexpr uint16_t kExport = kDefaultExportId;
 constexpr uint64_t kChunk = kRpcWriteChunk < 16384 ? kRpcWriteChunk : 16384;
 constexpr int kChunksPerFsync = 128 * 1024 / kChunk;  // an fsync every 128 KiB
 

@@ -29,10 +29,6 @@
 namespace localio::fault {
 namespace {
 
-using std::chrono::milliseconds;
-using std::chrono::seconds;
-
-constexpr uint16_t kExport = 1;
 constexpr int kRecords = 3000;
 
 class FaultMalformed : public OneExportServerTest {};

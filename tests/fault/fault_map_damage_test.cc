@@ -23,12 +23,6 @@
 namespace localio::fault {
 namespace {
 
-using std::chrono::milliseconds;
-using std::chrono::seconds;
-
-constexpr uint16_t kExport = 1;
-constexpr int kClients = 4;
-
 class FaultMapDamage : public OneExportServerTest {
  protected:
   void SetUp() override {

@@ -32,10 +32,6 @@
 namespace localio::fault {
 namespace {
 
-using std::chrono::milliseconds;
-using std::chrono::seconds;
-
-constexpr uint16_t kExport = 1;
 constexpr int kNames = 6;
 constexpr uint64_t kStormMs = 8000;
 

@@ -21,12 +21,6 @@
 namespace localio::fault {
 namespace {
 
-using std::chrono::milliseconds;
-using std::chrono::seconds;
-
-constexpr uint16_t kExport = 1;
-constexpr int kClients = 4;
-
 class FaultRestart : public OneExportServerTest {};
 
 TEST_F(FaultRestart, Kill9UnderFourWritersLosesNoAcknowledgedWrite) {

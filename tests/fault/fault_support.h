@@ -18,9 +18,17 @@
 #include "harness/ganesha_server.h"
 #include "harness/gtest_support.h"
 #include "harness/process.h"
+#include "harness/server_config.h"
 #include "localio/status.h"
 
 namespace localio::fault {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+// The export of OneExportServerTest, and how many writers a test runs.
+inline constexpr uint16_t kExport = harness::kDefaultExportId;
+inline constexpr int kClients = 4;
 
 // The fixture of the fault tests: a server of each test's own with one
 // LOCALIO export (harness/gtest_support.h).

@@ -17,8 +17,11 @@ enum class Access { kReadWrite, kReadOnly };
 
 const char* FsalName(Fsal fsal);  // "LOCALIO" / "VFS"
 
+// The export id of OneExport() and of ExportOptions by default.
+inline constexpr uint16_t kDefaultExportId = 1;
+
 struct ExportOptions {
-  uint16_t id = 1;
+  uint16_t id = kDefaultExportId;
   std::string path;      // exported directory; empty: "<server tmp>/export-<id>", created
   std::string pseudo;    // NFSv4 pseudo path; empty: "/export-<id>"
   Access access = Access::kReadWrite;

@@ -130,6 +130,14 @@ class LocalioServerTest : public ::testing::Test {
     EXPECT_TRUE(root_.MakeFile("dir/file"));
     return {Describe(""), Describe("dir"), Describe("dir/file")};
   }
+  // A started server, kExport without a resolver, its root published.
+  Object StartWithRoot() {
+    Start();
+    AddExport(LOCALIO_RESOLVER_NONE);
+    Object root = Describe("");
+    localio_publish_root(kExport, &root.obj);
+    return root;
+  }
   // As a LOOKUP of `name` in parent that found child publishes it.
   static uint64_t PublishChild(const Object& parent, const char* name, const Object& child) {
     return localio_publish_child(kExport, parent.opaque.data(), parent.opaque.size(), name,
@@ -388,13 +396,10 @@ TEST_F(LocalioServerTest, FilesCarryTheirInodeStampWhereHandlesAreNotKernelHandl
 }
 
 TEST_F(LocalioServerTest, APathThatNamesAnotherObjectByNowIsNotPublished) {
-  Start();
-  AddExport(LOCALIO_RESOLVER_NONE);
+  const Object root = StartWithRoot();
   ASSERT_TRUE(root_.MakeFile("a"));
   ASSERT_TRUE(root_.MakeFile("b"));
-  const Object root = Describe("");
   const Object a = Describe("a");
-  localio_publish_root(kExport, &root.obj);
   ASSERT_EQ(0, rename(root_.Path("b").c_str(), root_.Path("a").c_str()));
   PublishChild(root, "a", a);
   auto r = Reader();
@@ -451,12 +456,9 @@ TEST_F(LocalioServerTest, AnUnresolvableHandleIsNotTriedAgainAtOnce) {
 }
 
 TEST_F(LocalioServerTest, NamesThatAreNotOneComponentAreNotPublished) {
-  Start();
-  AddExport(LOCALIO_RESOLVER_NONE);
+  const Object root = StartWithRoot();
   ASSERT_TRUE(root_.MakeFile("f"));
-  const Object root = Describe("");
   const Object f = Describe("f");
-  localio_publish_root(kExport, &root.obj);
   auto r = Reader();
   ASSERT_TRUE(r);
   for (const char* name : {"", ".", "..", "a/b", "/abs"}) {
@@ -587,14 +589,11 @@ TEST_F(LocalioServerTest, ARenamedDirectoryTakesItsEntriesAlong) {
 }
 
 TEST_F(LocalioServerTest, ARenameIntoAnUnnamedPlaceDropsTheEntry) {
-  Start();
-  AddExport(LOCALIO_RESOLVER_NONE);
+  const Object root = StartWithRoot();
   ASSERT_TRUE(root_.MakeFile("f"));
   ASSERT_TRUE(root_.MakeDir("to"));
-  const Object root = Describe("");
   const Object f = Describe("f");
   const Object to = Describe("to");
-  localio_publish_root(kExport, &root.obj);
   PublishChild(root, "f", f);
   auto r = Reader();
   ASSERT_TRUE(r);
@@ -606,12 +605,9 @@ TEST_F(LocalioServerTest, ARenameIntoAnUnnamedPlaceDropsTheEntry) {
 }
 
 TEST_F(LocalioServerTest, ARenameToANameTheMapCannotHoldDropsTheEntry) {
-  Start();
-  AddExport(LOCALIO_RESOLVER_NONE);
+  const Object root = StartWithRoot();
   ASSERT_TRUE(root_.MakeFile("f"));
-  const Object root = Describe("");
   const Object f = Describe("f");
-  localio_publish_root(kExport, &root.obj);
   PublishChild(root, "f", f);
   auto r = Reader();
   ASSERT_TRUE(r);

@@ -3,6 +3,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -125,6 +126,10 @@ bool MapReader::ReadHeader(MapHeaderSnapshot* out) const {
     out->heartbeat_ms = SharedLoad(&h->heartbeat_ms);
     out->entries_used = SharedLoad(&h->entries_used);
     out->evictions = SharedLoad(&h->evictions);
+    // Informational, and from the shared file: never more than the arena.
+    out->arena_bytes = geometry_.arena_units * kMapUnit;
+    out->arena_used_bytes =
+        std::min<uint64_t>(SharedLoad(&h->arena_used), geometry_.arena_units) * kMapUnit;
     return true;
   }
   return false;

@@ -140,6 +140,11 @@ TEST_F(LocalioStat, JsonListsEveryEntryWithIdentityAndPath) {
 
   const json doc = StatJson(MapPath());
   EXPECT_EQ(UintAt(doc, "entry_count"), 3u);
+  // The records' bytes: three handles and paths with their NULs, in 8-byte units.
+  const MapStats stats = writer_->Stats();
+  EXPECT_GT(stats.arena_used_bytes, 0u);
+  EXPECT_EQ(UintAt(doc, "arena_used_bytes"), stats.arena_used_bytes);
+  EXPECT_EQ(UintAt(doc, "arena_bytes"), stats.arena_bytes);
   std::vector<StatEntry> entries;
   std::string error;
   ASSERT_TRUE(StatEntries(doc, &entries, &error)) << error;
@@ -241,6 +246,9 @@ TEST_F(LocalioStat, TableNamesExportsAndEntriesOnlyWithEntriesFlag) {
   EXPECT_NE(plain.out.find("/srv/table"), std::string::npos) << plain.out;
   EXPECT_NE(plain.out.find("40123"), std::string::npos) << plain.out;
   EXPECT_EQ(plain.out.find("sub/file.txt"), std::string::npos) << plain.out;
+  const std::string records = "records     " + std::to_string(writer_->Stats().arena_used_bytes) +
+                              " / " + std::to_string(writer_->Stats().arena_bytes);
+  EXPECT_NE(plain.out.find(records), std::string::npos) << plain.out;
 
   StatRun full = Stat({"--entries", MapPath()});
   ASSERT_EQ(full.status, 0) << full.err;

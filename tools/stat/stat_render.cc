@@ -132,6 +132,8 @@ std::string RenderStatJson(const StatReport& r) {
               {"entry_count", r.header.entries_used},
               {"capacity", r.header.capacity},
               {"evictions", r.header.evictions},
+              {"arena_bytes", r.header.arena_bytes},
+              {"arena_used_bytes", r.header.arena_used_bytes},
               {"exports", Exports(r)}};
   if (r.has_entries) doc["entries"] = Entries(r);
   doc["hello"] = Hello(r);
@@ -158,6 +160,7 @@ std::string RenderStatText(const StatReport& r) {
               f.v3_pad_multiple, f.max_opaque_len);
   o << "entries     " << h.entries_used << " / " << h.capacity << " (evictions "
     << h.evictions << ")\n";
+  o << "records     " << h.arena_used_bytes << " / " << h.arena_bytes << " bytes of the arena\n";
 
   o << "\nexports (" << r.exports.size() << ")\n";
   if (!r.exports.empty()) {

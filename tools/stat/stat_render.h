@@ -3,7 +3,9 @@
 // JSON object for programs. The JSON shape (stable; tests read it):
 //   {"map", "header": {"instance_id" (hex), "server_pid", "alive",
 //    "heartbeat_ms", "heartbeat_age_ms", "epoch", "port", "fh_format": {...}},
-//    "entry_count", "capacity", "evictions",
+//    "entry_count", "capacity", "evictions", "arena_bytes",
+//    "arena_used_bytes" (the record arena's size and its bytes in live
+//    records),
 //    "exports": [{"export_id", "server_root", "client_root" (effective:
 //      server_root when the map stores none), "read_only", "squash",
 //      "anon_uid", "anon_gid"}],

@@ -103,6 +103,8 @@ struct MapHeaderSnapshot {
   uint32_t capacity = 0;
   uint64_t entries_used = 0;
   uint64_t evictions = 0;
+  uint64_t arena_bytes = 0;       // the record arena's size
+  uint64_t arena_used_bytes = 0;  // in live records, as the writer counts them
 };
 
 struct MapStats {

@@ -120,10 +120,7 @@ RpcConnection::RpcConnection(std::string address, uint16_t port)
 
 RpcConnection::~RpcConnection() { Close(); }
 
-void RpcConnection::Close() {
-  if (fd_ >= 0) close(fd_);
-  fd_ = -1;
-}
+void RpcConnection::Close() { fd_.reset(); }
 
 Status RpcConnection::Call(CallHeader call, std::span<const uint8_t> args,
                            std::chrono::milliseconds timeout,
@@ -148,7 +145,7 @@ Status RpcConnection::Call(CallHeader call, std::span<const uint8_t> args,
   FrameRecord(message.bytes(), &wire);
 
   int rc;
-  if (fd_ < 0) {
+  if (!fd_.valid()) {
     addrinfo hints{};
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
@@ -161,13 +158,15 @@ Status RpcConnection::Call(CallHeader call, std::span<const uint8_t> args,
     const socklen_t peer_len = found->ai_addrlen;
     std::memcpy(&peer, found->ai_addr, found->ai_addrlen);
     freeaddrinfo(found);
-    rc = Connect(peer, peer_len, deadline, &fd_);
+    int fd = -1;
+    rc = Connect(peer, peer_len, deadline, &fd);
+    fd_.reset(fd);
     if (rc < 0) return fail(rc, std::string("connect: ") + std::strerror(-rc));
   }
-  if ((rc = SendAll(fd_, wire, deadline)) < 0)
+  if ((rc = SendAll(fd_.get(), wire, deadline)) < 0)
     return fail(rc, std::string("send: ") + std::strerror(-rc));
   RecordReassembler reassembler(kMaxReplyRecord);
-  if ((rc = ReceiveRecord(fd_, &reassembler, deadline)) < 0)
+  if ((rc = ReceiveRecord(fd_.get(), &reassembler, deadline)) < 0)
     return fail(rc, std::string("reply: ") + std::strerror(-rc));
 
   const std::optional<DecodedReply> reply = DecodeReply(reassembler.record());

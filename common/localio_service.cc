@@ -14,6 +14,8 @@
 #include <thread>
 #include <vector>
 
+#include "localio/unique_fd.h"
+
 namespace localio::rpc {
 namespace {
 
@@ -27,18 +29,12 @@ constexpr int kAcceptPauseMs = 100;
 struct Connection {
   Connection(int socket, size_t max_record)
       : fd(socket), records(max_record), last_active(Clock::now()) {}
-  ~Connection() { if (fd >= 0) close(fd); }
-  Connection(const Connection&) = delete;
-  Connection& operator=(const Connection&) = delete;
 
-  void Close() {
-    if (fd >= 0) close(fd);
-    fd = -1;
-  }
-  bool open() const { return fd >= 0; }
+  void Close() { fd.reset(); }
+  bool open() const { return fd.valid(); }
   size_t unsent() const { return out.size() - sent; }
 
-  int fd;
+  UniqueFd fd;
   RecordReassembler records;
   std::vector<uint8_t> out;  // framed replies; out[sent..] still to send
   size_t sent = 0;
@@ -179,7 +175,7 @@ void LocalioService::Loop::Run() {
     const bool accepting = Clock::now() >= accept_paused_until;
     fds.push_back({service->listen_fd_, static_cast<short>(accepting ? POLLIN : 0), 0});
     for (const auto& conn : connections)
-      fds.push_back({conn->fd, static_cast<short>(POLLIN | (conn->unsent() ? POLLOUT : 0)), 0});
+      fds.push_back({conn->fd.get(), static_cast<short>(POLLIN | (conn->unsent() ? POLLOUT : 0)), 0});
     int timeout = PollTimeout(Clock::now());
     if (!accepting && (timeout < 0 || timeout > kAcceptPauseMs)) timeout = kAcceptPauseMs;
     const int n = poll(fds.data(), fds.size(), timeout);
@@ -250,7 +246,7 @@ void LocalioService::Loop::Accept() {
 void LocalioService::Loop::Read(Connection* conn) {
   uint8_t buffer[4096];
   for (int round = 0; round < kReadsPerRound && conn->open(); ++round) {
-    const ssize_t n = recv(conn->fd, buffer, sizeof buffer, 0);
+    const ssize_t n = recv(conn->fd.get(), buffer, sizeof buffer, 0);
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
     if (n <= 0) {  // EOF (a truncated record is dropped with it) or error
       if (n == 0 && conn->records.InRecord()) ++service->counters_.rejected_records;
@@ -372,7 +368,7 @@ void LocalioService::Loop::ServeWrote(const DecodedCall& call, XdrEncoder* reply
 
 void LocalioService::Loop::Flush(Connection* conn) {
   while (conn->unsent() > 0) {
-    const ssize_t n = send(conn->fd, conn->out.data() + conn->sent,
+    const ssize_t n = send(conn->fd.get(), conn->out.data() + conn->sent,
                            conn->unsent(), MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) break;
     if (n <= 0) {

@@ -31,25 +31,21 @@ std::string Why(const std::string& what, const std::string& path, int err) {
 }  // namespace
 
 SharedFile::SharedFile(SharedFile&& other) noexcept
-    : fd_(std::exchange(other.fd_, -1)),
+    : fd_(std::move(other.fd_)),
       base_(std::exchange(other.base_, nullptr)),
       size_(std::exchange(other.size_, 0)) {}
 
 SharedFile& SharedFile::operator=(SharedFile&& other) noexcept {
   if (this != &other) {
-    this->~SharedFile();
-    fd_ = std::exchange(other.fd_, -1);
+    Unmap();
+    fd_ = std::move(other.fd_);
     base_ = std::exchange(other.base_, nullptr);
     size_ = std::exchange(other.size_, 0);
   }
   return *this;
 }
 
-SharedFile::~SharedFile() {
-  Unmap();
-  if (fd_ >= 0) close(fd_);
-  fd_ = -1;
-}
+SharedFile::~SharedFile() { Unmap(); }  // then fd_ closes
 
 void SharedFile::Unmap() {
   if (base_ != nullptr) {

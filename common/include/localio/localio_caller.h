@@ -17,6 +17,7 @@
 #include "localio/defaults.h"
 #include "localio/localio_proto.h"
 #include "localio/rpc_codec.h"
+#include "localio/unique_fd.h"
 
 namespace localio::rpc {
 
@@ -51,14 +52,14 @@ class RpcConnection {
   // As CallOverTcp, on this connection.
   Status Call(CallHeader call, std::span<const uint8_t> args,
               std::chrono::milliseconds timeout, std::vector<uint8_t>* results);
-  bool connected() const { return fd_ >= 0; }
+  bool connected() const { return fd_.valid(); }
   std::string peer() const { return address_ + ":" + std::to_string(port_); }
   void Close();
 
  private:
   std::string address_;
   uint16_t port_;
-  int fd_ = -1;
+  UniqueFd fd_;
 };
 
 // AUTH_SYS for this process: effective uid/gid, up to 16 supplementary

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "localio/map_types.h"
+#include "localio/unique_fd.h"
 
 namespace localio {
 
@@ -28,14 +29,14 @@ class SharedFile {
   SharedFile& operator=(const SharedFile&) = delete;
   ~SharedFile();
 
-  int fd() const { return fd_; }
+  int fd() const { return fd_.get(); }
   uint8_t* base() const { return base_; }
   size_t size() const { return size_; }
   void Unmap();  // keeps the fd open
   void SetMapping(uint8_t* base, size_t size) { Unmap(); base_ = base; size_ = size; }
 
  private:
-  int fd_ = -1;
+  UniqueFd fd_;
   uint8_t* base_ = nullptr;
   size_t size_ = 0;
 };

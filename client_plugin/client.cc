@@ -576,26 +576,13 @@ bool Client::QueueLocally(const IoCall& call, CompletionQueue* queue, NfsCb cb,
       queue->buffers().Give(buffer, size);
     }
   }
-  if (result < 0) {
-    try {
-      c.error = error_;
-    } catch (const std::bad_alloc&) {
-      // The status still says what failed.
-    }
-  }
+  if (result < 0) c.Fail(static_cast<int>(result), error_);
   // Not queued: a read is read again by RPC, and a write written locally
   // is still right sent through libnfs too.
   if (!queue->Push(std::move(c))) return false;
   if (AtFileOffset(call.op)) {
     const int64_t moved = Advance(call.fh, offset, result);
-    if (moved < 0) {
-      Completion& queued = queue->back();
-      queued.status = static_cast<int>(moved);
-      try {
-        queued.error = error_;
-      } catch (const std::bad_alloc&) {
-      }
-    }
+    if (moved < 0) queue->back().Fail(static_cast<int>(moved), error_);
   }
   return true;
 }
@@ -637,12 +624,7 @@ int Client::FsyncAsync(nfsfh* fh, CompletionQueue* queue, NfsCb cb, void* privat
   const int rc = LocalFsync(fh, &commit_by_rpc);
   if (rc < 0 || !commit_by_rpc) {
     Completion c(cb, private_data, rc);
-    if (rc < 0) {
-      try {
-        c.error = error_;
-      } catch (const std::bad_alloc&) {
-      }
-    }
+    if (rc < 0) c.Fail(rc, error_);
     if (queue->Push(std::move(c))) return 0;
     if (rc < 0) return rc;
   }

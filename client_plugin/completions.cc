@@ -63,6 +63,14 @@ void* BufferPool::Take(size_t size, size_t* got) {
   return std::malloc(size);
 }
 
+void Completion::Fail(int result, const std::string& why) noexcept {
+  status = result;
+  try {
+    error = why;
+  } catch (const std::bad_alloc&) {
+  }
+}
+
 void BufferPool::Give(void* buffer, size_t size) noexcept {
   if (buffer == nullptr) return;
   if (spares_.size() < kMaxSpares) {

@@ -38,6 +38,10 @@ struct Completion {
   Completion(const Completion&) = delete;
   Completion& operator=(const Completion&) = delete;
   ~Completion();
+
+  // Fails it with `result` (< 0) and a copy of `why`; without memory for
+  // the copy the status alone says what failed.
+  void Fail(int result, const std::string& why) noexcept;
 };
 
 // Read buffers of delivered completions, kept for the next served read so

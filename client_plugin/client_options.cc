@@ -34,7 +34,7 @@ Status ResolveOptions(const localio_config* cfg, const OptionDefaults& defaults,
     out->map_path = defaults.env_map_path;
   if (cfg == nullptr) return Status::Ok();
 
-  if (cfg->log_level < 0 || cfg->log_level > 3)
+  if (cfg->log_level < LOCALIO_CLIENT_LOG_OFF || cfg->log_level > LOCALIO_CLIENT_LOG_DEBUG)
     return Bad(out, "log_level " + std::to_string(cfg->log_level) + " is not 0..3");
   out->log_level = cfg->log_level;
   out->disable = cfg->disable != 0;

@@ -20,7 +20,7 @@ struct ClientOptions {
   std::string map_path = LOCALIO_DEFAULT_MAP_PATH;
   PathMap path_map;
   bool disable = false;
-  int log_level = 1;
+  int log_level = LOCALIO_CLIENT_LOG_ERROR;
   uint32_t uid = 0;  // the identity the nfs_context sends
   uint32_t gid = 0;
   std::chrono::milliseconds probe_timeout{LOCALIO_DEFAULT_PROBE_TIMEOUT_MS};

@@ -45,7 +45,7 @@ Status ReadEnvConfig(const GetEnv& getenv, EnvConfig* out) {
   *out = EnvConfig{};
   // The log level first, so that a later error is printed at that level.
   if (const char* v = getenv("LOCALIO_LOG"); v != nullptr) {
-    if (!ParseDigit(v, 0, 3, &out->log_level))
+    if (!ParseDigit(v, LOCALIO_CLIENT_LOG_OFF, LOCALIO_CLIENT_LOG_DEBUG, &out->log_level))
       return Bad(out, "LOCALIO_LOG=" + Quoted(v) + " is not 0, 1, 2 or 3");
   }
   if (const char* v = getenv("LOCALIO_DISABLE"); v != nullptr) {

@@ -12,6 +12,7 @@
 #include <functional>
 #include <string>
 
+#include "localio/defaults.h"
 #include "localio/localio_client.h"
 #include "localio/status.h"
 
@@ -21,7 +22,7 @@ struct EnvConfig {
   std::string map_path;   // "" = the default
   std::string path_map;   // "" = none
   bool disable = false;
-  int log_level = 1;
+  int log_level = LOCALIO_CLIENT_LOG_ERROR;
 
   // A localio_config pointing into this object (keep it alive meanwhile),
   // with the process's uid/gid left at -1 (the caller fills them in).

@@ -240,6 +240,14 @@ static void the_published_format_parses_ganeshas_handles(void **state)
 	size_t n;
 
 	(void)state;
+	/* common/'s literal descriptor (MapConfig's default, the common
+	 * tests') is the one Ganesha's headers give. */
+	{
+		const struct localio_fh_format derived = localio_ganesha_fh_format();
+		const struct localio_fh_format literal = localio_fh_format_ganesha();
+
+		assert_memory_equal(&derived, &literal, sizeof(derived));
+	}
 	describe("", &root_obj);
 	assert_true(nfs4_FSALToFhandle(false, &fh4, root, test_env_export()));
 	assert_int_equal(test_map_parse_wire(map_path, fh4.nfs_fh4_val,

@@ -63,13 +63,13 @@ static int setup(void **state)
 	struct fsal_attrlist attrs = { 0 };
 	fsal_status_t st;
 
-	(void)state;
 	fake_reset();
 	st = test_create_export("FSAL { Name = LOCALIO; Client_Root = /mnt/data;\n"
 				"  FSAL { Name = " FAKE_SUB_NAME "; } }",
 				&lio_exp);
 	if (FSAL_IS_ERROR(st) || lio_exp == NULL)
 		return -1;
+	*state = lio_exp;	/* for test_reset */
 	sub_exp = &fake_last_export->export;
 	st = lio_exp->exp_ops.lookup_path(lio_exp, TEST_EXPORT_PATH, &root, &attrs);
 	return FSAL_IS_ERROR(st) ? -1 : 0;
@@ -79,13 +79,6 @@ static int teardown(void **state)
 {
 	(void)state;
 	test_release_export(lio_exp, root);
-	return 0;
-}
-
-static int reset(void **state)
-{
-	(void)state;
-	test_reset_on(lio_exp);
 	return 0;
 }
 
@@ -570,28 +563,28 @@ static void no_op_is_left_at_ganesha_default(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(export_is_stacked_over_the_sub_export, reset),
-		cmocka_unit_test_setup(export_ops_pass_through, reset),
-		cmocka_unit_test_setup(lookup_wraps_the_sub_handle, reset),
-		cmocka_unit_test_setup(lookup_error_passes_through, reset),
-		cmocka_unit_test_setup(mkdir_wraps_and_fails_through, reset),
-		cmocka_unit_test_setup(open2_create_wraps_and_uses_the_given_state, reset),
-		cmocka_unit_test_setup(close2_passes_state, reset),
-		cmocka_unit_test_setup(read2_completes_inline_with_localio_view, reset),
-		cmocka_unit_test_setup(write2_completes_later_with_localio_view, reset),
-		cmocka_unit_test_setup(commit2_status_passes_through, reset),
-		cmocka_unit_test_setup(getattrs_and_setattr2_pass_through, reset),
-		cmocka_unit_test_setup(rename_and_unlink_get_sub_handles, reset),
-		cmocka_unit_test_setup(readdir_wraps_each_entry, reset),
-		cmocka_unit_test_setup(handle_to_wire_gives_the_sub_bytes, reset),
-		cmocka_unit_test_setup(merge_passes_both_sub_handles, reset),
-		cmocka_unit_test_setup(lease_op2_passes_state, reset),
-		cmocka_unit_test_setup(xattr_ops_pass_through, reset),
-		cmocka_unit_test_setup(version_only_ops_pass_through_, reset),
-		cmocka_unit_test_setup(no_op_is_left_at_ganesha_default, reset),
+		cmocka_unit_test_setup(export_is_stacked_over_the_sub_export, test_reset),
+		cmocka_unit_test_setup(export_ops_pass_through, test_reset),
+		cmocka_unit_test_setup(lookup_wraps_the_sub_handle, test_reset),
+		cmocka_unit_test_setup(lookup_error_passes_through, test_reset),
+		cmocka_unit_test_setup(mkdir_wraps_and_fails_through, test_reset),
+		cmocka_unit_test_setup(open2_create_wraps_and_uses_the_given_state, test_reset),
+		cmocka_unit_test_setup(close2_passes_state, test_reset),
+		cmocka_unit_test_setup(read2_completes_inline_with_localio_view, test_reset),
+		cmocka_unit_test_setup(write2_completes_later_with_localio_view, test_reset),
+		cmocka_unit_test_setup(commit2_status_passes_through, test_reset),
+		cmocka_unit_test_setup(getattrs_and_setattr2_pass_through, test_reset),
+		cmocka_unit_test_setup(rename_and_unlink_get_sub_handles, test_reset),
+		cmocka_unit_test_setup(readdir_wraps_each_entry, test_reset),
+		cmocka_unit_test_setup(handle_to_wire_gives_the_sub_bytes, test_reset),
+		cmocka_unit_test_setup(merge_passes_both_sub_handles, test_reset),
+		cmocka_unit_test_setup(lease_op2_passes_state, test_reset),
+		cmocka_unit_test_setup(xattr_ops_pass_through, test_reset),
+		cmocka_unit_test_setup(version_only_ops_pass_through_, test_reset),
+		cmocka_unit_test_setup(no_op_is_left_at_ganesha_default, test_reset),
 		/* these create exports of their own; keep them last */
-		cmocka_unit_test_setup(sub_create_export_failure_passes_through, reset),
-		cmocka_unit_test_setup(bad_export_block_never_reaches_the_sub_fsal, reset),
+		cmocka_unit_test_setup(sub_create_export_failure_passes_through, test_reset),
+		cmocka_unit_test_setup(bad_export_block_never_reaches_the_sub_fsal, test_reset),
 	};
 
 	test_env_init();

@@ -169,7 +169,6 @@ static int setup(void **state)
 	struct object root_obj;
 	fsal_status_t st;
 
-	(void)state;
 	fake_reset();
 	map_dir = test_make_tree("/dev/shm", "fsal-publish-map");
 	export_root = test_make_tree("/tmp", "fsal-publish-export");
@@ -186,6 +185,7 @@ static int setup(void **state)
 				&lio_exp);
 	if (FSAL_IS_ERROR(st) || lio_exp == NULL)
 		return -1;
+	*state = lio_exp;	/* for test_reset */
 	describe("", &root_obj);
 	queue(&root_obj, DIRECTORY);
 	st = lio_exp->exp_ops.lookup_path(lio_exp, export_root, &root, &attrs);
@@ -199,13 +199,6 @@ static int teardown(void **state)
 	localio_server_stop();
 	test_remove_tree(export_root);
 	test_remove_tree(map_dir);
-	return 0;
-}
-
-static int reset(void **state)
-{
-	(void)state;
-	test_reset_on(lio_exp);
 	return 0;
 }
 
@@ -334,8 +327,7 @@ static void a_lookup_takes_the_wire_form_once(void **state)
 	make_dir("once", &d);
 	make_file("once/file", &f);
 	dh = lookup(root, "once", &d, DIRECTORY);
-	fake_reset();
-	op_ctx->fsal_export = lio_exp;
+	test_reset_on(lio_exp);
 	fh = lookup(dh, "file", &f, NO_FILE_TYPE);
 	assert_int_equal(fake_wire_calls, 1);
 	assert_published(&f, "once/file");
@@ -812,26 +804,26 @@ static void release_of_an_export_drops_its_entries(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(lookup_path_publishes_the_export_root, reset),
-		cmocka_unit_test_setup(the_published_format_parses_ganeshas_handles, reset),
-		cmocka_unit_test_setup(vfs_opaques_follow_ganeshas_fsid_sizes, reset),
-		cmocka_unit_test_setup(lookup_publishes_the_child_under_its_parent, reset),
-		cmocka_unit_test_setup(a_lookup_takes_the_wire_form_once, reset),
-		cmocka_unit_test_setup(lookup_of_dot_dot_publishes_nothing, reset),
-		cmocka_unit_test_setup(mkdir_and_open2_create_publish, reset),
-		cmocka_unit_test_setup(readdir_publishes_an_entry_when_its_handle_goes_out, reset),
-		cmocka_unit_test_setup(rename_moves_the_entry, reset),
-		cmocka_unit_test_setup(rename_of_a_directory_moves_its_entries, reset),
-		cmocka_unit_test_setup(unlink_removes_the_entry, reset),
-		cmocka_unit_test_setup(handle_to_wire_of_a_known_object_changes_nothing, reset),
-		cmocka_unit_test_setup(an_unnamed_handle_stays_out_without_a_resolver, reset),
-		cmocka_unit_test_setup(failing_sub_ops_publish_nothing, reset),
-		cmocka_unit_test_setup(export_row_defaults_are_restrictive, reset),
-		cmocka_unit_test_setup(export_row_client_blocks_restrict_it, reset),
-		cmocka_unit_test_setup(export_row_read_only_root_squash, reset),
-		cmocka_unit_test_setup(export_row_all_squash_keeps_an_explicit_expiry, reset),
-		cmocka_unit_test_setup(export_row_no_root_squash_read_write, reset),
-		cmocka_unit_test_setup(release_of_an_export_drops_its_entries, reset),
+		cmocka_unit_test_setup(lookup_path_publishes_the_export_root, test_reset),
+		cmocka_unit_test_setup(the_published_format_parses_ganeshas_handles, test_reset),
+		cmocka_unit_test_setup(vfs_opaques_follow_ganeshas_fsid_sizes, test_reset),
+		cmocka_unit_test_setup(lookup_publishes_the_child_under_its_parent, test_reset),
+		cmocka_unit_test_setup(a_lookup_takes_the_wire_form_once, test_reset),
+		cmocka_unit_test_setup(lookup_of_dot_dot_publishes_nothing, test_reset),
+		cmocka_unit_test_setup(mkdir_and_open2_create_publish, test_reset),
+		cmocka_unit_test_setup(readdir_publishes_an_entry_when_its_handle_goes_out, test_reset),
+		cmocka_unit_test_setup(rename_moves_the_entry, test_reset),
+		cmocka_unit_test_setup(rename_of_a_directory_moves_its_entries, test_reset),
+		cmocka_unit_test_setup(unlink_removes_the_entry, test_reset),
+		cmocka_unit_test_setup(handle_to_wire_of_a_known_object_changes_nothing, test_reset),
+		cmocka_unit_test_setup(an_unnamed_handle_stays_out_without_a_resolver, test_reset),
+		cmocka_unit_test_setup(failing_sub_ops_publish_nothing, test_reset),
+		cmocka_unit_test_setup(export_row_defaults_are_restrictive, test_reset),
+		cmocka_unit_test_setup(export_row_client_blocks_restrict_it, test_reset),
+		cmocka_unit_test_setup(export_row_read_only_root_squash, test_reset),
+		cmocka_unit_test_setup(export_row_all_squash_keeps_an_explicit_expiry, test_reset),
+		cmocka_unit_test_setup(export_row_no_root_squash_read_write, test_reset),
+		cmocka_unit_test_setup(release_of_an_export_drops_its_entries, test_reset),
 	};
 
 	test_env_init();

@@ -255,6 +255,12 @@ void test_reset_on(struct fsal_export *lio_exp)
 	op_ctx->fsal_export = lio_exp;
 }
 
+int test_reset(void **state)
+{
+	test_reset_on(*state);
+	return 0;
+}
+
 fsal_status_t test_create_export(const char *fsal_block,
 				 struct fsal_export **exp)
 {

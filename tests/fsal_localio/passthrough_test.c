@@ -33,6 +33,14 @@ static struct fsal_obj_handle *root;	/* LOCALIO handle of the root */
 		assert_int_equal((st).major, (want));			\
 	} while (0)
 
+/* ... with `arg` as the argument to check, and st is its status `want`. */
+#define assert_passed_with(name, arg_, st, want)			\
+	do {								\
+		assert_passed(name);					\
+		assert_ptr_equal(fake_last.arg, (arg_));		\
+		assert_status(st, want);				\
+	} while (0)
+
 static int fake_id(struct fsal_obj_handle *sub)
 {
 	return container_of(sub, struct fake_handle, obj)->id;
@@ -142,9 +150,7 @@ static void export_ops_pass_through(void **state)
 	assert_passed("fake_fs_maxread");
 
 	st = lio_exp->exp_ops.create_handle(lio_exp, &key, &obj, &attrs);
-	assert_passed("fake_create_handle");
-	assert_ptr_equal(fake_last.arg, &key);
-	assert_status(st, ERR_FSAL_NO_ERROR);
+	assert_passed_with("fake_create_handle", &key, st, ERR_FSAL_NO_ERROR);
 	assert_wraps(obj, 5);
 	assert_int_equal(attrs.filesize, FAKE_FILESIZE);
 	release_handle(obj);
@@ -259,9 +265,7 @@ static void close2_passes_state(void **state)
 	(void)state;
 	fake_next_status = fsalstat(ERR_FSAL_BADHANDLE, 0);
 	st = root->obj_ops->close2(root, &open_state);
-	assert_passed("fake_close2");
-	assert_ptr_equal(fake_last.arg, &open_state);
-	assert_status(st, ERR_FSAL_BADHANDLE);
+	assert_passed_with("fake_close2", &open_state, st, ERR_FSAL_BADHANDLE);
 }
 
 /* What the upper layer's I/O callback saw. */
@@ -353,16 +357,12 @@ static void getattrs_and_setattr2_pass_through(void **state)
 
 	(void)state;
 	st = root->obj_ops->getattrs(root, &attrs);
-	assert_passed("fake_getattrs");
-	assert_ptr_equal(fake_last.arg, &attrs);
-	assert_status(st, ERR_FSAL_NO_ERROR);
+	assert_passed_with("fake_getattrs", &attrs, st, ERR_FSAL_NO_ERROR);
 	assert_int_equal(attrs.filesize, FAKE_FILESIZE);
 
 	fake_next_status = fsalstat(ERR_FSAL_PERM, EPERM);
 	st = root->obj_ops->setattr2(root, false, &open_state, &attrs);
-	assert_passed("fake_setattr2");
-	assert_ptr_equal(fake_last.arg, &open_state);
-	assert_status(st, ERR_FSAL_PERM);
+	assert_passed_with("fake_setattr2", &open_state, st, ERR_FSAL_PERM);
 }
 
 static void rename_and_unlink_get_sub_handles(void **state)
@@ -427,9 +427,8 @@ static void readdir_wraps_each_entry(void **state)
 	memset(&upper_dir, 0, sizeof(upper_dir));
 	st = root->obj_ops->readdir(root, &whence, &upper_dir, upper_dirent,
 				    ATTR_SIZE, &eof);
-	assert_passed("fake_readdir");
-	assert_ptr_equal(fake_last.arg, &whence);
-	assert_status(st, ERR_FSAL_NO_ERROR);	/* fake checks its op_ctx */
+	/* (the fake fails if the callback left op_ctx changed) */
+	assert_passed_with("fake_readdir", &whence, st, ERR_FSAL_NO_ERROR);
 	assert_true(eof);
 	assert_int_equal(upper_dir.calls, 2);
 	assert_true(upper_dir.ctx_was_localio);
@@ -489,9 +488,8 @@ static void lease_op2_passes_state(void **state)
 
 	(void)state;
 	st = root->obj_ops->lease_op2(root, &deleg_state, NULL, FSAL_DELEG_RD);
-	assert_passed("fake_lease_op2");
-	assert_ptr_equal(fake_last.arg, &deleg_state);
-	assert_status(st, ERR_FSAL_NO_ERROR);
+	assert_passed_with("fake_lease_op2", &deleg_state, st,
+			   ERR_FSAL_NO_ERROR);
 	fake_next_status = fsalstat(ERR_FSAL_SHARE_DENIED, 0);
 	st = root->obj_ops->lease_op2(root, &deleg_state, NULL, FSAL_DELEG_WR);
 	assert_status(st, ERR_FSAL_SHARE_DENIED);
@@ -509,21 +507,16 @@ static void xattr_ops_pass_through(void **state)
 	(void)state;
 	fake_next_status = fsalstat(ERR_FSAL_NOENT, ENODATA);
 	st = root->obj_ops->getxattrs(root, &key, &value);
-	assert_passed("fake_getxattrs");
-	assert_ptr_equal(fake_last.arg, &key);
-	assert_status(st, ERR_FSAL_NOENT);
+	assert_passed_with("fake_getxattrs", &key, st, ERR_FSAL_NOENT);
 	assert_int_equal(st.minor, ENODATA);
 
 	fake_next_status = fsalstat(ERR_FSAL_ACCESS, EACCES);
 	st = root->obj_ops->setxattrs(root, SETXATTR4_CREATE, &key, &value);
-	assert_passed("fake_setxattrs");
-	assert_status(st, ERR_FSAL_ACCESS);
+	assert_passed_with("fake_setxattrs", &key, st, ERR_FSAL_ACCESS);
 
 	fake_next_status = FSAL_OK;
 	st = root->obj_ops->removexattrs(root, &key);
-	assert_passed("fake_removexattrs");
-	assert_ptr_equal(fake_last.arg, &key);
-	assert_status(st, ERR_FSAL_NO_ERROR);
+	assert_passed_with("fake_removexattrs", &key, st, ERR_FSAL_NO_ERROR);
 
 	st = root->obj_ops->listxattrs(root, 4096, &cookie, &eof, &names);
 	assert_passed("fake_listxattrs");

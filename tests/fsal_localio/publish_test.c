@@ -142,6 +142,21 @@ static struct fsal_obj_handle *lookup(struct fsal_obj_handle *dir,
 	return obj;
 }
 
+/* Makes rel (a directory for t == DIRECTORY, else a file) and gets its
+ * handle through a lookup of its last component in dir. */
+static struct fsal_obj_handle *lookup_new(struct fsal_obj_handle *dir,
+					  const char *rel, struct object *o,
+					  object_file_type_t t)
+{
+	const char *slash = strrchr(rel, '/');
+
+	if (t == DIRECTORY)
+		make_dir(rel, o);
+	else
+		make_file(rel, o);
+	return lookup(dir, slash != NULL ? slash + 1 : rel, o, t);
+}
+
 static int start_server(void)
 {
 	struct localio_server_params params = {
@@ -297,11 +312,9 @@ static void lookup_publishes_the_child_under_its_parent(void **state)
 	struct test_map_entry e;
 
 	(void)state;
-	make_dir("look", &d);
-	make_file("look/file", &f);
-	dh = lookup(root, "look", &d, DIRECTORY);
+	dh = lookup_new(root, "look", &d, DIRECTORY);
 	assert_published(&d, "look");
-	fh = lookup(dh, "file", &f, NO_FILE_TYPE);
+	fh = lookup_new(dh, "look/file", &f, NO_FILE_TYPE);
 	assert_published(&f, "look/file");
 	assert_int_equal(test_map_entry_of(map_path, TEST_EXPORT_ID, f.opaque,
 					   f.len, &e), 0);
@@ -324,11 +337,9 @@ static void a_lookup_takes_the_wire_form_once(void **state)
 	uint64_t stamp;
 
 	(void)state;
-	make_dir("once", &d);
-	make_file("once/file", &f);
-	dh = lookup(root, "once", &d, DIRECTORY);
+	dh = lookup_new(root, "once", &d, DIRECTORY);
 	test_reset_on(lio_exp);
-	fh = lookup(dh, "file", &f, NO_FILE_TYPE);
+	fh = lookup_new(dh, "once/file", &f, NO_FILE_TYPE);
 	assert_int_equal(fake_wire_calls, 1);
 	assert_published(&f, "once/file");
 	stamp = localio_handle_of(fh)->map_stamp;
@@ -356,8 +367,7 @@ static void lookup_of_dot_dot_publishes_nothing(void **state)
 	long before;
 
 	(void)state;
-	make_dir("dots", &d);
-	dh = lookup(root, "dots", &d, DIRECTORY);
+	dh = lookup_new(root, "dots", &d, DIRECTORY);
 	before = test_map_entry_count(map_path);
 	up = lookup(dh, "..", &d, DIRECTORY);	/* the name must not stick */
 	assert_published(&d, "dots");
@@ -430,10 +440,9 @@ static void readdir_publishes_an_entry_when_its_handle_goes_out(void **state)
 	uint64_t resolutions;
 
 	(void)state;
-	make_dir("listed", &d);
+	dh = lookup_new(root, "listed", &d, DIRECTORY);
 	make_file("listed/a", &a);	/* the fake lists "a" then "b" */
 	make_file("listed/b", &b);
-	dh = lookup(root, "listed", &d, DIRECTORY);
 	queue(&a, NO_FILE_TYPE);
 	queue(&b, NO_FILE_TYPE);
 	ndirents = 0;
@@ -465,10 +474,8 @@ static void rename_moves_the_entry(void **state)
 	fsal_status_t st;
 
 	(void)state;
-	make_file("moving", &f);
-	make_dir("dest", &to);
-	fh = lookup(root, "moving", &f, NO_FILE_TYPE);
-	toh = lookup(root, "dest", &to, DIRECTORY);
+	fh = lookup_new(root, "moving", &f, NO_FILE_TYPE);
+	toh = lookup_new(root, "dest", &to, DIRECTORY);
 	assert_published(&f, "moving");
 	rename_on_disk("moving", "dest/moved");
 	st = root->obj_ops->rename(fh, root, "moving", toh, "moved" LOCALIO_NO_DIR_ATTRS LOCALIO_NO_DIR_ATTRS);
@@ -485,12 +492,9 @@ static void rename_of_a_directory_moves_its_entries(void **state)
 	fsal_status_t st;
 
 	(void)state;
-	make_dir("tree", &d);
-	make_dir("tree/sub", &sub);
-	make_file("tree/sub/leaf", &f);
-	dh = lookup(root, "tree", &d, DIRECTORY);
-	sh = lookup(dh, "sub", &sub, DIRECTORY);
-	fh = lookup(sh, "leaf", &f, NO_FILE_TYPE);
+	dh = lookup_new(root, "tree", &d, DIRECTORY);
+	sh = lookup_new(dh, "tree/sub", &sub, DIRECTORY);
+	fh = lookup_new(sh, "tree/sub/leaf", &f, NO_FILE_TYPE);
 	rename_on_disk("tree", "grove");
 	st = root->obj_ops->rename(dh, root, "tree", root, "grove" LOCALIO_NO_DIR_ATTRS LOCALIO_NO_DIR_ATTRS);
 	assert_false(FSAL_IS_ERROR(st));
@@ -510,8 +514,7 @@ static void unlink_removes_the_entry(void **state)
 	fsal_status_t st;
 
 	(void)state;
-	make_file("doomed", &f);
-	fh = lookup(root, "doomed", &f, NO_FILE_TYPE);
+	fh = lookup_new(root, "doomed", &f, NO_FILE_TYPE);
 	assert_published(&f, "doomed");
 	full_path("doomed", path, sizeof(path));
 	assert_int_equal(unlink(path), 0);
@@ -533,8 +536,7 @@ static void handle_to_wire_of_a_known_object_changes_nothing(void **state)
 	fsal_status_t st;
 
 	(void)state;
-	make_file("wired", &f);
-	fh = lookup(root, "wired", &f, NO_FILE_TYPE);
+	fh = lookup_new(root, "wired", &f, NO_FILE_TYPE);
 	assert_int_equal(test_map_entry_of(map_path, TEST_EXPORT_ID, f.opaque,
 					   f.len, &before), 0);
 	count = test_map_entry_count(map_path);
@@ -586,10 +588,8 @@ static void failing_sub_ops_publish_nothing(void **state)
 
 	(void)state;
 	make_file("never", &n);
-	make_dir("kept", &d);
-	make_file("kept/f", &f);
-	dh = lookup(root, "kept", &d, DIRECTORY);
-	fh = lookup(dh, "f", &f, NO_FILE_TYPE);
+	dh = lookup_new(root, "kept", &d, DIRECTORY);
+	fh = lookup_new(dh, "kept/f", &f, NO_FILE_TYPE);
 	count = test_map_entry_count(map_path);
 
 	queue(&n, NO_FILE_TYPE);

@@ -14,41 +14,75 @@
 #include "fake_sub_fsal.h"
 #include "test_env.h"
 
-/* Parses text's LOCALIO block into cfg; returns whether it was accepted
- * and copies the diagnostics into diag. */
-static bool load_module(const char *text, struct localio_module_config *cfg,
-			char *diag, size_t diag_size)
+/* The blocks LOCALIO reads: the module's LOCALIO { }, and an export's
+ * FSAL { Name = LOCALIO; } parsed as a top-level block with its table. */
+enum block { MODULE_BLOCK, EXPORT_BLOCK };
+
+static const char *const block_opening[] = {
+	[MODULE_BLOCK] = "LOCALIO { ",
+	[EXPORT_BLOCK] = "FSAL { Name = LOCALIO; ",
+};
+
+union loaded {
+	struct localio_module_config module;
+	struct localio_export_args exp;
+};
+
+/* Parses text's block of that kind into out; returns whether it was
+ * accepted and copies the diagnostics into diag. */
+static bool load(enum block which, const char *text, union loaded *out,
+		 char *diag, size_t diag_size)
 {
 	struct config_error_type err;
 	config_file_t root = test_parse(text, &err);
 	bool ok;
 
 	assert_non_null(root);
-	ok = localio_module_config_load(root, cfg, &err);
+	memset(out, 0, sizeof(*out));
+	if (which == MODULE_BLOCK)
+		ok = localio_module_config_load(root, &out->module, &err);
+	else
+		ok = load_config_from_parse(root, &localio_export_param_block,
+					    &out->exp, true, &err) > 0 &&
+		     config_error_is_harmless(&err);
 	snprintf(diag, diag_size, "%s", test_err_text(&err));
 	config_Free(root);
 	return ok;
 }
 
+static void release(enum block which, union loaded *out)
+{
+	if (which == MODULE_BLOCK)
+		localio_module_config_release(&out->module);
+	else
+		localio_export_args_release(&out->exp);
+}
+
+/* What the module takes where no LOCALIO block says otherwise. */
+static void assert_module_defaults(const struct localio_module_config *cfg)
+{
+	assert_string_equal(cfg->map_path, "/dev/shm/ganesha-localio");
+	assert_int_equal(cfg->map_mode, 0640);
+	assert_null(cfg->map_group);
+	assert_int_equal(cfg->max_entries, 262144);
+	assert_int_equal(cfg->port, 0);
+}
+
 static void module_defaults_apply_without_a_block(void **state)
 {
-	struct localio_module_config cfg = { 0 };
+	union loaded out;
 	char diag[1024];
 
 	(void)state;
-	assert_true(load_module("NFSV4 { Graceless = true; }\n", &cfg, diag,
-				sizeof(diag)));
-	assert_string_equal(cfg.map_path, "/dev/shm/ganesha-localio");
-	assert_int_equal(cfg.map_mode, 0640);
-	assert_null(cfg.map_group);
-	assert_int_equal(cfg.max_entries, 262144);
-	assert_int_equal(cfg.port, 0);
-	localio_module_config_release(&cfg);
+	assert_true(load(MODULE_BLOCK, "NFSV4 { Graceless = true; }\n", &out,
+			 diag, sizeof(diag)));
+	assert_module_defaults(&out.module);
+	release(MODULE_BLOCK, &out);
 }
 
 static void module_values_are_stored(void **state)
 {
-	struct localio_module_config cfg = { 0 };
+	union loaded out;
 	struct group *root_group = getgrgid(0);
 	char text[512];
 	char diag[1024];
@@ -59,107 +93,76 @@ static void module_values_are_stored(void **state)
 		 "LOCALIO { Map_Path = /tmp/localio-map; Map_Mode = 0600;\n"
 		 "  Map_Group = %s; Max_Entries = 1024; Port = 2050; }\n",
 		 root_group->gr_name);
-	assert_true(load_module(text, &cfg, diag, sizeof(diag)));
-	assert_string_equal(cfg.map_path, "/tmp/localio-map");
-	assert_int_equal(cfg.map_mode, 0600);
-	assert_string_equal(cfg.map_group, root_group->gr_name);
-	assert_int_equal(cfg.map_gid, 0);
-	assert_int_equal(cfg.max_entries, 1024);
-	assert_int_equal(cfg.port, 2050);
-	localio_module_config_release(&cfg);
+	assert_true(load(MODULE_BLOCK, text, &out, diag, sizeof(diag)));
+	assert_string_equal(out.module.map_path, "/tmp/localio-map");
+	assert_int_equal(out.module.map_mode, 0600);
+	assert_string_equal(out.module.map_group, root_group->gr_name);
+	assert_int_equal(out.module.map_gid, 0);
+	assert_int_equal(out.module.max_entries, 1024);
+	assert_int_equal(out.module.port, 2050);
+	release(MODULE_BLOCK, &out);
 }
 
-/* Each bad value is refused. Our own checks name the parameter; for type
- * errors Ganesha's parser words the message itself and points at the file
- * and line, so `param` may be "Config File". */
-static void expect_refusal(bool accepted, const char *what, const char *diag,
-			   const char *param)
+/* Each bad value in a block of that kind is refused. Our own checks name
+ * the parameter; for type errors Ganesha's parser words the message itself
+ * and points at the file and line, so `param` may be "Config File". */
+static void expect_rejected(enum block which, const char *items,
+			    const char *param)
 {
-	if (accepted)
-		fail_msg("accepted: %s", what);
-	if (strstr(diag, param) == NULL)
-		fail_msg("diagnostics for \"%.80s\" do not name %s: %s", what,
-			 param, diag);
-}
-
-static void expect_module_rejected(const char *block, const char *param)
-{
-	struct localio_module_config cfg = { 0 };
-	char text[512];
+	union loaded out;
+	char text[PATH_MAX + 512];
 	char diag[2048];
-	bool accepted;
 
-	snprintf(text, sizeof(text), "LOCALIO { %s }\n", block);
-	accepted = load_module(text, &cfg, diag, sizeof(diag));
-	expect_refusal(accepted, block, diag, param);
-	localio_module_config_release(&cfg);
+	snprintf(text, sizeof(text), "%s%s }\n", block_opening[which], items);
+	if (load(which, text, &out, diag, sizeof(diag)))
+		fail_msg("accepted: %s", items);
+	if (strstr(diag, param) == NULL)
+		fail_msg("diagnostics for \"%.80s\" do not name %s: %s", items,
+			 param, diag);
+	release(which, &out);
 }
 
 static void module_bad_values_are_rejected(void **state)
 {
+	static const struct {
+		const char *items, *param;
+	} bad[] = {
+		{ "Map_Path = relative/map;", "Map_Path" },
+		{ "Map_Mode = rw;", "Config File" },
+		{ "Map_Mode = -1;", "Config File" },
+		{ "Map_Mode = 01777;", "Map_Mode" },
+		{ "Map_Group = no-such-group-localio;", "Map_Group" },
+		{ "Max_Entries = 8;", "Max_Entries" },
+		{ "Max_Entries = 67108865;", "Max_Entries" },
+		{ "Port = 70000;", "Config File" },
+		{ "Map_Mode = 07777;", "Map_Mode" },
+		{ "Max_Entries = 4294967296;", "Config File" },
+	};
+
 	(void)state;
-	expect_module_rejected("Map_Path = relative/map;", "Map_Path");
-	expect_module_rejected("Map_Mode = rw;", "Config File");
-	expect_module_rejected("Map_Mode = -1;", "Config File");
-	expect_module_rejected("Map_Mode = 01777;", "Map_Mode");
-	expect_module_rejected("Map_Group = no-such-group-localio;",
-			       "Map_Group");
-	expect_module_rejected("Max_Entries = 8;", "Max_Entries");
-	expect_module_rejected("Max_Entries = 67108865;", "Max_Entries");
-	expect_module_rejected("Port = 70000;", "Config File");
-	expect_module_rejected("Map_Mode = 07777;", "Map_Mode");
-	expect_module_rejected("Max_Entries = 4294967296;", "Config File");
-}
-
-/* Parses a top-level FSAL { } block with LOCALIO's per-export table. */
-static bool load_export(const char *block, struct localio_export_args *args,
-			char *diag, size_t diag_size)
-{
-	struct config_error_type err;
-	config_file_t root = test_parse(block, &err);
-	int rc;
-
-	assert_non_null(root);
-	memset(args, 0, sizeof(*args));
-	rc = load_config_from_parse(root, &localio_export_param_block, args,
-				    true, &err);
-	snprintf(diag, diag_size, "%s", test_err_text(&err));
-	config_Free(root);
-	return rc > 0 && config_error_is_harmless(&err);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		expect_rejected(MODULE_BLOCK, bad[i].items, bad[i].param);
 }
 
 static void export_block_is_parsed(void **state)
 {
-	struct localio_export_args args;
+	union loaded out;
 	char diag[1024];
 
 	(void)state;
-	assert_true(load_export("FSAL { Name = LOCALIO; Client_Root = /mnt/data;\n"
-				"  FSAL { Name = " FAKE_SUB_NAME "; } }\n",
-				&args, diag, sizeof(diag)));
-	assert_string_equal(args.client_root, "/mnt/data");
-	assert_string_equal(args.subfsal.name, FAKE_SUB_NAME);
-	assert_non_null(args.subfsal.fsal_node);
-	localio_export_args_release(&args);
+	assert_true(load(EXPORT_BLOCK,
+			 "FSAL { Name = LOCALIO; Client_Root = /mnt/data;\n"
+			 "  FSAL { Name = " FAKE_SUB_NAME "; } }\n",
+			 &out, diag, sizeof(diag)));
+	assert_string_equal(out.exp.client_root, "/mnt/data");
+	assert_string_equal(out.exp.subfsal.name, FAKE_SUB_NAME);
+	assert_non_null(out.exp.subfsal.fsal_node);
+	release(EXPORT_BLOCK, &out);
 
-	assert_true(load_export("FSAL { Name = LOCALIO; FSAL { Name = "
-				FAKE_SUB_NAME "; } }\n",
-				&args, diag, sizeof(diag)));
-	assert_null(args.client_root);
-	localio_export_args_release(&args);
-}
-
-static void expect_export_rejected(const char *inner, const char *param)
-{
-	struct localio_export_args args;
-	char text[PATH_MAX + 512];
-	char diag[2048];
-	bool accepted;
-
-	snprintf(text, sizeof(text), "FSAL { Name = LOCALIO; %s }\n", inner);
-	accepted = load_export(text, &args, diag, sizeof(diag));
-	expect_refusal(accepted, inner, diag, param);
-	localio_export_args_release(&args);
+	assert_true(load(EXPORT_BLOCK, "FSAL { Name = LOCALIO; FSAL { Name = "
+			 FAKE_SUB_NAME "; } }\n", &out, diag, sizeof(diag)));
+	assert_null(out.exp.client_root);
+	release(EXPORT_BLOCK, &out);
 }
 
 static void export_bad_client_root_is_rejected(void **state)
@@ -167,25 +170,25 @@ static void export_bad_client_root_is_rejected(void **state)
 	static char long_root[PATH_MAX + 64];
 
 	(void)state;
-	expect_export_rejected("Client_Root = mnt/data; FSAL { Name = "
-			       FAKE_SUB_NAME "; }", "Client_Root");
-	expect_export_rejected("Client_Root = /mnt/../etc; FSAL { Name = "
-			       FAKE_SUB_NAME "; }", "Client_Root");
-	expect_export_rejected("Client_Root = /mnt/data/..; FSAL { Name = "
-			       FAKE_SUB_NAME "; }", "Client_Root");
+	expect_rejected(EXPORT_BLOCK, "Client_Root = mnt/data;"
+			" FSAL { Name = " FAKE_SUB_NAME "; }", "Client_Root");
+	expect_rejected(EXPORT_BLOCK, "Client_Root = /mnt/../etc;"
+			" FSAL { Name = " FAKE_SUB_NAME "; }", "Client_Root");
+	expect_rejected(EXPORT_BLOCK, "Client_Root = /mnt/data/..;"
+			" FSAL { Name = " FAKE_SUB_NAME "; }", "Client_Root");
 	long_root[0] = '/';
 	memset(long_root + 1, 'a', PATH_MAX + 8);
 	char inner[PATH_MAX + 128];
 
 	snprintf(inner, sizeof(inner), "Client_Root = %s; FSAL { Name = "
 		 FAKE_SUB_NAME "; }", long_root);
-	expect_export_rejected(inner, "Client_Root");
+	expect_rejected(EXPORT_BLOCK, inner, "Client_Root");
 }
 
 static void export_without_sub_fsal_is_rejected(void **state)
 {
 	(void)state;
-	expect_export_rejected("Client_Root = /mnt/data;", "nested FSAL");
+	expect_rejected(EXPORT_BLOCK, "Client_Root = /mnt/data;", "nested FSAL");
 }
 
 static void client_root_rules(void **state)
@@ -207,7 +210,7 @@ static void client_root_rules(void **state)
  * LOCALIO block gives the values the README describes. */
 static void shipped_example_parses(void **state)
 {
-	struct localio_module_config cfg = { 0 };
+	union loaded out;
 	static char text[16384];
 	char diag[1024];
 	FILE *f = fopen(LOCALIO_SOURCE_DIR "/config/ganesha.conf", "r");
@@ -218,13 +221,9 @@ static void shipped_example_parses(void **state)
 	n = fread(text, 1, sizeof(text) - 1, f);
 	fclose(f);
 	text[n] = '\0';
-	assert_true(load_module(text, &cfg, diag, sizeof(diag)));
-	assert_string_equal(cfg.map_path, "/dev/shm/ganesha-localio");
-	assert_int_equal(cfg.map_mode, 0640);
-	assert_null(cfg.map_group);
-	assert_int_equal(cfg.max_entries, 262144);
-	assert_int_equal(cfg.port, 0);
-	localio_module_config_release(&cfg);
+	assert_true(load(MODULE_BLOCK, text, &out, diag, sizeof(diag)));
+	assert_module_defaults(&out.module);
+	release(MODULE_BLOCK, &out);
 }
 
 static void map_group_resolution(void **state)

@@ -46,6 +46,13 @@ void fake_record(const char *op, struct fsal_obj_handle *obj,
 	fake_last.count++;
 }
 
+fsal_status_t fake_answer(const char *op, struct fsal_obj_handle *obj,
+			  struct fsal_obj_handle *obj2, const void *arg)
+{
+	fake_record(op, obj, obj2, arg);
+	return fake_next_status;
+}
+
 static void fake_record_dir_attrs(struct fsal_attrlist *const *seen,
 				  size_t n)
 {
@@ -239,8 +246,7 @@ static fsal_status_t fake_setattr2(struct fsal_obj_handle *obj, bool bypass,
 {
 	(void)bypass;
 	(void)attrs;
-	fake_record(__func__, obj, NULL, state);
-	return fake_next_status;
+	return fake_answer(__func__, obj, NULL, state);
 }
 
 static fsal_status_t fake_rename(struct fsal_obj_handle *obj,
@@ -312,8 +318,7 @@ static fsal_status_t fake_handle_to_wire(const struct fsal_obj_handle *obj,
 static fsal_status_t fake_merge(struct fsal_obj_handle *orig,
 				struct fsal_obj_handle *dupe)
 {
-	fake_record(__func__, orig, dupe, NULL);
-	return fake_next_status;
+	return fake_answer(__func__, orig, dupe, NULL);
 }
 
 static fsal_status_t fake_lease_op2(struct fsal_obj_handle *obj,
@@ -322,8 +327,7 @@ static fsal_status_t fake_lease_op2(struct fsal_obj_handle *obj,
 {
 	(void)owner;
 	(void)deleg;
-	fake_record(__func__, obj, NULL, state);
-	return fake_next_status;
+	return fake_answer(__func__, obj, NULL, state);
 }
 
 static fsal_status_t fake_open2(struct fsal_obj_handle *obj,
@@ -354,15 +358,13 @@ static fsal_status_t fake_commit2(struct fsal_obj_handle *obj, off_t offset,
 {
 	(void)offset;
 	(void)len;
-	fake_record(__func__, obj, NULL, NULL);
-	return fake_next_status;
+	return fake_answer(__func__, obj, NULL, NULL);
 }
 
 static fsal_status_t fake_close2(struct fsal_obj_handle *obj,
 				 struct state_t *state)
 {
-	fake_record(__func__, obj, NULL, state);
-	return fake_next_status;
+	return fake_answer(__func__, obj, NULL, state);
 }
 
 static void fake_io(const char *op, struct fsal_obj_handle *obj,
@@ -412,8 +414,7 @@ static fsal_status_t fake_getxattrs(struct fsal_obj_handle *obj,
 				    xattrkey4 *name, xattrvalue4 *value)
 {
 	(void)value;
-	fake_record(__func__, obj, NULL, name);
-	return fake_next_status;
+	return fake_answer(__func__, obj, NULL, name);
 }
 
 static fsal_status_t fake_setxattrs(struct fsal_obj_handle *obj,
@@ -422,15 +423,13 @@ static fsal_status_t fake_setxattrs(struct fsal_obj_handle *obj,
 {
 	(void)option;
 	(void)value;
-	fake_record(__func__, obj, NULL, name);
-	return fake_next_status;
+	return fake_answer(__func__, obj, NULL, name);
 }
 
 static fsal_status_t fake_removexattrs(struct fsal_obj_handle *obj,
 				       xattrkey4 *name)
 {
-	fake_record(__func__, obj, NULL, name);
-	return fake_next_status;
+	return fake_answer(__func__, obj, NULL, name);
 }
 
 static fsal_status_t fake_listxattrs(struct fsal_obj_handle *obj,

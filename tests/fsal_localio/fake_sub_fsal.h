@@ -83,6 +83,10 @@ void fake_complete_io(fsal_status_t status);
 /* Records a call as every fake op does (for version_ops_ganesha<major>.c). */
 void fake_record(const char *op, struct fsal_obj_handle *obj,
 		 struct fsal_obj_handle *obj2, const void *arg);
+/* Records the call and returns fake_next_status: a fake op that makes
+ * nothing. */
+fsal_status_t fake_answer(const char *op, struct fsal_obj_handle *obj,
+			  struct fsal_obj_handle *obj2, const void *arg);
 
 /* Ganesha-version-specific parts (version_ops_ganesha<major>.c): the fake
  * ops of one version only, and the test of LOCALIO's ops of that version. */

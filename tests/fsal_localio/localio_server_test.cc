@@ -66,18 +66,13 @@ class LocalioServerTest : public ::testing::Test {
     return p;
   }
 
-  // Starts on <shm>/map; fails the test otherwise.
+  // Starts on <shm>/map and opens map_ on it; fails the test otherwise.
   void Start() {
     const localio_server_params p = Params(shm_.Path("map"));
     char err[256] = "";
     ASSERT_EQ(0, localio_server_start(&p, err, sizeof err)) << err;
-  }
-
-  std::unique_ptr<MapReader> Reader() {
-    std::unique_ptr<MapReader> r;
-    Status st = MapReader::Open(shm_.Path("map"), &r);
-    EXPECT_TRUE(st.ok()) << st.message;
-    return r;
+    Status st = MapReader::Open(shm_.Path("map"), &map_);
+    ASSERT_TRUE(st.ok()) << st.message;
   }
 
   // Adds kExport over <root_>, resolving VFS handles from the kernel.
@@ -89,6 +84,11 @@ class LocalioServerTest : public ::testing::Test {
     d.anon_uid = d.anon_gid = LOCALIO_DEFAULT_ANON_ID;
     d.resolver = resolver;
     ASSERT_EQ(0, localio_server_add_export(&d));
+  }
+  // A started server with kExport added.
+  void StartWithExport(localio_resolver resolver = LOCALIO_RESOLVER_VFS) {
+    Start();
+    AddExport(resolver);
   }
 
   // A real object under the export root, described as the FSAL would.
@@ -112,10 +112,14 @@ class LocalioServerTest : public ::testing::Test {
     o.obj.type = static_cast<localio_obj_type>(MapObjectTypeOfMode(st.st_mode));
     return o;
   }
+  // A new file at rel (and the directories to it).
+  Object NewFile(const std::string& rel) {
+    EXPECT_TRUE(root_.MakeFile(rel)) << rel;
+    return Describe(rel);
+  }
   // A new file at rel, published as a handle going to a client would be.
   Object PublishFile(const std::string& rel) {
-    EXPECT_TRUE(root_.MakeFile(rel)) << rel;
-    Object o = Describe(rel);
+    Object o = NewFile(rel);
     localio_publish_wire(kExport, o.opaque.data(), o.opaque.size());
     return o;
   }
@@ -125,15 +129,13 @@ class LocalioServerTest : public ::testing::Test {
     Object root, dir, file;
   };
   Tree StartWithTree() {
-    Start();
-    AddExport(LOCALIO_RESOLVER_NONE);
+    StartWithExport(LOCALIO_RESOLVER_NONE);
     EXPECT_TRUE(root_.MakeFile("dir/file"));
     return {Describe(""), Describe("dir"), Describe("dir/file")};
   }
   // A started server, kExport without a resolver, its root published.
   Object StartWithRoot() {
-    Start();
-    AddExport(LOCALIO_RESOLVER_NONE);
+    StartWithExport(LOCALIO_RESOLVER_NONE);
     Object root = Describe("");
     localio_publish_root(kExport, &root.obj);
     return root;
@@ -147,20 +149,21 @@ class LocalioServerTest : public ::testing::Test {
     return {reinterpret_cast<const uint8_t*>(o.opaque.data()), o.opaque.size()};
   }
   // The path the map holds for o, or "<absent>".
-  std::string MapPath(const MapReader& r, const Object& o, uint16_t id = kExport) {
+  std::string MapPath(const Object& o, uint16_t id = kExport) {
     MapEntry e;
-    const int rc = r.Lookup(id, Key(o), &e);
+    const int rc = map_->Lookup(id, Key(o), &e);
     return rc == 0 ? std::string(e.path()) : "<absent rc=" + std::to_string(rc) + ">";
   }
-  uint64_t Entries(const MapReader& r) {
+  uint64_t Entries() {
     uint64_t n = 0;
-    r.ForEachEntry([&](const MapEntry&) { ++n; });
+    map_->ForEachEntry([&](const MapEntry&) { ++n; });
     return n;
   }
 
   TempTree shm_{"localio-server-test", "/dev/shm"};
   TempTree root_{"localio-server-export"};
   std::string map_path_;
+  std::unique_ptr<MapReader> map_;  // as a client reads the map, from Start()
 };
 
 TEST_F(LocalioServerTest, StartCreatesTheMapWithTheListenersPort) {
@@ -170,10 +173,8 @@ TEST_F(LocalioServerTest, StartCreatesTheMapWithTheListenersPort) {
   EXPECT_TRUE(localio_server_running());
   const uint16_t port = localio_server_port();
   EXPECT_GT(port, 0);
-  auto r = Reader();
-  ASSERT_TRUE(r);
   MapHeaderSnapshot h;
-  ASSERT_TRUE(r->ReadHeader(&h));
+  ASSERT_TRUE(map_->ReadHeader(&h));
   EXPECT_EQ(h.port, port);
   EXPECT_TRUE(h.alive);
   EXPECT_EQ(h.server_pid, static_cast<uint32_t>(getpid()));
@@ -209,16 +210,14 @@ TEST_F(LocalioServerTest, OutOfMemoryInACallIsAnErrnoNotAnException) {
   EXPECT_TRUE(localio_server_running());
   AddExport();
   localio_publish_root(kExport, &o.obj);
-  EXPECT_EQ(MapPath(*Reader(), o), "");
+  EXPECT_EQ(MapPath(o), "");
 }
 
 TEST_F(LocalioServerTest, TheHeartbeatAdvancesWhileRunning) {
   Start();
-  auto r = Reader();
-  ASSERT_TRUE(r);
-  const uint64_t first = r->HeartbeatMs();
+  const uint64_t first = map_->HeartbeatMs();
   usleep(1300 * 1000);
-  EXPECT_GT(r->HeartbeatMs(), first);
+  EXPECT_GT(map_->HeartbeatMs(), first);
 }
 
 TEST_F(LocalioServerTest, ASecondStartIsRefusedAndKeepsTheFirst) {
@@ -238,13 +237,11 @@ TEST_F(LocalioServerTest, ASecondStartIsRefusedAndKeepsTheFirst) {
 TEST_F(LocalioServerTest, StopMarksTheMapDeadAndIsIdempotent) {
   Start();
   const uint16_t port = localio_server_port();
-  auto r = Reader();
-  ASSERT_TRUE(r);
-  ASSERT_TRUE(r->Alive());
+  ASSERT_TRUE(map_->Alive());
   localio_server_stop();
   EXPECT_FALSE(localio_server_running());
   EXPECT_EQ(localio_server_port(), 0);
-  EXPECT_FALSE(r->Alive());
+  EXPECT_FALSE(map_->Alive());
   Status s = rpc::LocalioCaller().Null("127.0.0.1", port);
   EXPECT_FALSE(s.ok());  // the listener is closed
   localio_server_stop();
@@ -256,20 +253,16 @@ TEST_F(LocalioServerTest, StopMarksTheMapDeadAndIsIdempotent) {
 
 TEST_F(LocalioServerTest, StartsAgainAfterStopWithANewInstance) {
   Start();
-  InstanceId first = Reader()->instance_id();
+  InstanceId first = map_->instance_id();
   localio_server_stop();
   Start();
-  auto r = Reader();
-  ASSERT_TRUE(r);
-  EXPECT_TRUE(r->Alive());
-  EXPECT_NE(r->instance_id(), first);
+  EXPECT_TRUE(map_->Alive());
+  EXPECT_NE(map_->instance_id(), first);
 }
 
 TEST_F(LocalioServerTest, ExportRowCarriesTheExportsAccess) {
   Start();
-  auto r = Reader();
-  ASSERT_TRUE(r);
-  const uint64_t epoch = r->Epoch();
+  const uint64_t epoch = map_->Epoch();
   localio_export_desc d{};
   d.export_id = kExport;
   d.server_root = root_.path().c_str();
@@ -280,7 +273,7 @@ TEST_F(LocalioServerTest, ExportRowCarriesTheExportsAccess) {
   d.anon_gid = 5678;
   d.resolver = LOCALIO_RESOLVER_VFS;
   ASSERT_EQ(0, localio_server_add_export(&d));
-  auto row = r->FindExport(kExport);
+  auto row = map_->FindExport(kExport);
   ASSERT_TRUE(row.has_value());
   EXPECT_EQ(row->server_root, root_.path());
   EXPECT_EQ(row->client_root, "/mnt/client");
@@ -288,20 +281,20 @@ TEST_F(LocalioServerTest, ExportRowCarriesTheExportsAccess) {
   EXPECT_EQ(row->squash, MapSquash::kAllSquash);
   EXPECT_EQ(row->anon_uid, 1234u);
   EXPECT_EQ(row->anon_gid, 5678u);
-  EXPECT_GT(r->Epoch(), epoch);
+  EXPECT_GT(map_->Epoch(), epoch);
 
   // Changing the row bumps the epoch again; no Client_Root = the same path.
-  const uint64_t epoch2 = r->Epoch();
+  const uint64_t epoch2 = map_->Epoch();
   d.client_root = nullptr;
   d.read_only = false;
   d.squash = LOCALIO_SQUASH_ROOT_ID;
   ASSERT_EQ(0, localio_server_add_export(&d));
-  row = r->FindExport(kExport);
+  row = map_->FindExport(kExport);
   ASSERT_TRUE(row.has_value());
   EXPECT_FALSE(row->read_only);
   EXPECT_EQ(row->squash, MapSquash::kRootIdSquash);
   EXPECT_EQ(row->client_root, root_.path());
-  EXPECT_GT(r->Epoch(), epoch2);
+  EXPECT_GT(map_->Epoch(), epoch2);
 }
 
 TEST_F(LocalioServerTest, ExportRootIsStoredCanonical) {
@@ -313,7 +306,7 @@ TEST_F(LocalioServerTest, ExportRootIsStoredCanonical) {
   d.export_id = kExport;
   d.server_root = alias.c_str();
   ASSERT_EQ(0, localio_server_add_export(&d));
-  auto row = Reader()->FindExport(kExport);
+  auto row = map_->FindExport(kExport);
   ASSERT_TRUE(row.has_value());
   EXPECT_EQ(row->server_root, root_.Path("real"));
 }
@@ -327,7 +320,7 @@ TEST_F(LocalioServerTest, AddExportNeedsARunningServerAndAnExistingRoot) {
   const std::string missing = root_.Path("missing");
   d.server_root = missing.c_str();
   EXPECT_EQ(-ENOENT, localio_server_add_export(&d));
-  EXPECT_FALSE(Reader()->FindExport(kExport).has_value());
+  EXPECT_FALSE(map_->FindExport(kExport).has_value());
 }
 
 TEST_F(LocalioServerTest, PublishRootAndChildrenAreVisible) {
@@ -336,20 +329,18 @@ TEST_F(LocalioServerTest, PublishRootAndChildrenAreVisible) {
   localio_publish_root(kExport, &root.obj);
   PublishChild(root, "dir", dir);
   PublishChild(dir, "file", file);
-  auto r = Reader();
-  ASSERT_TRUE(r);
-  EXPECT_EQ(MapPath(*r, root), "");
-  EXPECT_EQ(MapPath(*r, dir), "dir");
-  EXPECT_EQ(MapPath(*r, file), "dir/file");
+  EXPECT_EQ(MapPath(root), "");
+  EXPECT_EQ(MapPath(dir), "dir");
+  EXPECT_EQ(MapPath(file), "dir/file");
   MapEntry e;
-  ASSERT_EQ(0, r->Lookup(kExport, Key(file), &e));
+  ASSERT_EQ(0, map_->Lookup(kExport, Key(file), &e));
   EXPECT_EQ(e.ino, file.obj.ino);
   EXPECT_EQ(e.dev, file.obj.dev);
   EXPECT_EQ(e.type, MapObjectType::kRegular);
-  ASSERT_EQ(0, r->Lookup(kExport, Key(dir), &e));
+  ASSERT_EQ(0, map_->Lookup(kExport, Key(dir), &e));
   EXPECT_EQ(e.type, MapObjectType::kDirectory);
   // Another export id knows none of it.
-  EXPECT_NE(MapPath(*r, file, kExport + 1), "dir/file");
+  EXPECT_NE(MapPath(file, kExport + 1), "dir/file");
 }
 
 MapInodeStamp StampOf(const std::string& path) {
@@ -377,45 +368,35 @@ TEST_F(LocalioServerTest, FilesCarryTheirInodeStampWhereHandlesAreNotKernelHandl
     PublishChild(dir, "file", file);
   };
   publish();
-  auto r = Reader();
-  ASSERT_TRUE(r);
   MapEntry e;
-  ASSERT_EQ(0, r->Lookup(kExport, Key(file), &e));
+  ASSERT_EQ(0, map_->Lookup(kExport, Key(file), &e));
   EXPECT_EQ(e.stamp, want);
-  ASSERT_EQ(0, r->Lookup(kExport, Key(dir), &e));
+  ASSERT_EQ(0, map_->Lookup(kExport, Key(dir), &e));
   EXPECT_EQ(e.stamp, MapInodeStamp{}) << "directories are never opened by clients";
 
   localio_server_stop();
-  Start();
-  AddExport(LOCALIO_RESOLVER_VFS);
+  StartWithExport(LOCALIO_RESOLVER_VFS);
   publish();
-  r = Reader();
-  ASSERT_TRUE(r);
-  ASSERT_EQ(0, r->Lookup(kExport, Key(file), &e));
+  ASSERT_EQ(0, map_->Lookup(kExport, Key(file), &e));
   EXPECT_EQ(e.stamp, MapInodeStamp{});
 }
 
 TEST_F(LocalioServerTest, APathThatNamesAnotherObjectByNowIsNotPublished) {
   const Object root = StartWithRoot();
-  ASSERT_TRUE(root_.MakeFile("a"));
+  const Object a = NewFile("a");
   ASSERT_TRUE(root_.MakeFile("b"));
-  const Object a = Describe("a");
   ASSERT_EQ(0, rename(root_.Path("b").c_str(), root_.Path("a").c_str()));
   PublishChild(root, "a", a);
-  auto r = Reader();
-  ASSERT_TRUE(r);
-  EXPECT_EQ(MapPath(*r, a), "<absent rc=" + std::to_string(-ENOENT) + ">");
+  EXPECT_EQ(MapPath(a), "<absent rc=" + std::to_string(-ENOENT) + ">");
 }
 
 // A stamp is handed out only for what the map holds, and goes stale as
 // soon as an entry leaves the map; the next wire publish then asks again.
 TEST_F(LocalioServerTest, APublishStampHoldsUntilAnEntryLeavesTheMap) {
-  Start();
-  AddExport();
-  ASSERT_TRUE(root_.MakeFile("d/f"));
+  StartWithExport();
+  const Object f = NewFile("d/f");
   const Object root = Describe("");
   const Object d = Describe("d");
-  const Object f = Describe("d/f");
   EXPECT_NE(localio_publish_root(kExport, &root.obj), 0u);
   const uint64_t stamp = localio_publish_child(kExport, root.opaque.data(), root.opaque.size(),
                                                "d", &d.obj);
@@ -427,9 +408,7 @@ TEST_F(LocalioServerTest, APublishStampHoldsUntilAnEntryLeavesTheMap) {
   EXPECT_NE(localio_map_stamp(), stamp);
   const uint64_t again = localio_publish_wire(kExport, f.opaque.data(), f.opaque.size());
   EXPECT_EQ(again, localio_map_stamp());
-  auto r = Reader();
-  ASSERT_TRUE(r);
-  EXPECT_EQ(MapPath(*r, f), "d/f");
+  EXPECT_EQ(MapPath(f), "d/f");
   EXPECT_EQ(PublishChild(f, "x", d), 0u)
       << "a regular file is no directory: nothing published";
   localio_server_stop();
@@ -440,219 +419,177 @@ TEST_F(LocalioServerTest, APublishStampHoldsUntilAnEntryLeavesTheMap) {
 // A handle the kernel cannot resolve is not tried again at once: READDIR
 // and GETATTR storms of a removed file cost one open_by_handle_at.
 TEST_F(LocalioServerTest, AnUnresolvableHandleIsNotTriedAgainAtOnce) {
-  Start();
-  AddExport();
-  ASSERT_TRUE(root_.MakeFile("gone"));
-  const Object gone = Describe("gone");
+  StartWithExport();
+  const Object gone = NewFile("gone");
   ASSERT_EQ(0, unlink(root_.Path("gone").c_str()));
   const uint64_t before = localio_server_kernel_resolutions();
   for (int i = 0; i < 100; ++i)
     EXPECT_EQ(localio_publish_wire(kExport, gone.opaque.data(), gone.opaque.size()), 0u);
   EXPECT_EQ(localio_server_kernel_resolutions(), before + 1);
-  ASSERT_TRUE(root_.MakeFile("here"));
-  const Object here = Describe("here");
+  const Object here = NewFile("here");
   EXPECT_NE(localio_publish_wire(kExport, here.opaque.data(), here.opaque.size()), 0u);
   EXPECT_EQ(localio_server_kernel_resolutions(), before + 2) << "another handle is tried";
 }
 
 TEST_F(LocalioServerTest, NamesThatAreNotOneComponentAreNotPublished) {
   const Object root = StartWithRoot();
-  ASSERT_TRUE(root_.MakeFile("f"));
-  const Object f = Describe("f");
-  auto r = Reader();
-  ASSERT_TRUE(r);
+  const Object f = NewFile("f");
   for (const char* name : {"", ".", "..", "a/b", "/abs"}) {
     localio_publish_child(kExport, root.opaque.data(), root.opaque.size(), name, &f.obj);
-    EXPECT_EQ(MapPath(*r, f).rfind("<absent", 0), 0u) << "name '" << name << "'";
+    EXPECT_EQ(MapPath(f).rfind("<absent", 0), 0u) << "name '" << name << "'";
   }
   localio_publish_child(kExport, root.opaque.data(), root.opaque.size(), nullptr, &f.obj);
-  EXPECT_EQ(Entries(*r), 1u);  // the root only
+  EXPECT_EQ(Entries(), 1u);  // the root only
 }
 
 TEST_F(LocalioServerTest, AChildOfAnUnknownParentWaitsWithoutAResolver) {
-  Start();
-  AddExport(LOCALIO_RESOLVER_NONE);
-  ASSERT_TRUE(root_.MakeFile("d/f"));
+  StartWithExport(LOCALIO_RESOLVER_NONE);
+  const Object f = NewFile("d/f");
   const Object d = Describe("d");
-  const Object f = Describe("d/f");
   PublishChild(d, "f", f);
-  EXPECT_EQ(Entries(*Reader()), 0u);
+  EXPECT_EQ(Entries(), 0u);
 }
 
 TEST_F(LocalioServerTest, AnUnknownParentIsResolvedFromTheKernel) {
-  Start();
-  AddExport();
-  ASSERT_TRUE(root_.MakeFile("x/y/f"));
+  StartWithExport();
+  const Object f = NewFile("x/y/f");
   const Object y = Describe("x/y");
-  const Object f = Describe("x/y/f");
   PublishChild(y, "f", f);
-  auto r = Reader();
-  ASSERT_TRUE(r);
-  EXPECT_EQ(MapPath(*r, y), "x/y");
-  EXPECT_EQ(MapPath(*r, f), "x/y/f");
+  EXPECT_EQ(MapPath(y), "x/y");
+  EXPECT_EQ(MapPath(f), "x/y/f");
 }
 
 TEST_F(LocalioServerTest, PublishWireResolvesAnUnknownHandleOnce) {
-  Start();
-  AddExport();
+  StartWithExport();
   const Object c = PublishFile("a/b/c.txt");
-  auto r = Reader();
-  ASSERT_TRUE(r);
   MapEntry e;
-  ASSERT_EQ(0, r->Lookup(kExport, Key(c), &e));
+  ASSERT_EQ(0, map_->Lookup(kExport, Key(c), &e));
   EXPECT_EQ(e.path(), "a/b/c.txt");
   EXPECT_EQ(e.ino, c.obj.ino);
   EXPECT_EQ(e.dev, c.obj.dev);
   EXPECT_EQ(e.type, MapObjectType::kRegular);
   const uint64_t generation = e.generation;
-  const uint64_t epoch = r->Epoch();
+  const uint64_t epoch = map_->Epoch();
   // Known now: another wire send changes nothing.
   localio_publish_wire(kExport, c.opaque.data(), c.opaque.size());
-  ASSERT_EQ(0, r->Lookup(kExport, Key(c), &e));
+  ASSERT_EQ(0, map_->Lookup(kExport, Key(c), &e));
   EXPECT_EQ(e.generation, generation);
-  EXPECT_EQ(r->Epoch(), epoch);
-  EXPECT_EQ(Entries(*r), 1u);
+  EXPECT_EQ(map_->Epoch(), epoch);
+  EXPECT_EQ(Entries(), 1u);
 }
 
 TEST_F(LocalioServerTest, PublishWireLeavesOutWhatIsNotBelowTheRoot) {
   Start();
   ASSERT_TRUE(root_.MakeDir("export"));
-  ASSERT_TRUE(root_.MakeFile("elsewhere"));
+  const Object out = NewFile("elsewhere");
   localio_export_desc d{};
   d.export_id = kExport;
   const std::string export_root = root_.Path("export");
   d.server_root = export_root.c_str();
   d.resolver = LOCALIO_RESOLVER_VFS;
   ASSERT_EQ(0, localio_server_add_export(&d));
-  const Object out = Describe("elsewhere");
   localio_publish_wire(kExport, out.opaque.data(), out.opaque.size());
   localio_publish_wire(kExport, "\xff\xff\xff\xff", 4);  // not VFS's
   localio_publish_wire(kExport + 1, out.opaque.data(), out.opaque.size());  // no export
-  EXPECT_EQ(Entries(*Reader()), 0u);
+  EXPECT_EQ(Entries(), 0u);
 }
 
 TEST_F(LocalioServerTest, UnpublishDropsTheEntry) {
-  Start();
-  AddExport();
+  StartWithExport();
   const Object f = PublishFile("f");
-  auto r = Reader();
-  ASSERT_TRUE(r);
-  ASSERT_EQ(MapPath(*r, f), "f");
+  ASSERT_EQ(MapPath(f), "f");
   localio_unpublish(kExport, f.opaque.data(), f.opaque.size());
   MapEntry e;
-  EXPECT_EQ(-ENOENT, r->Lookup(kExport, Key(f), &e));
+  EXPECT_EQ(-ENOENT, map_->Lookup(kExport, Key(f), &e));
 }
 
 TEST_F(LocalioServerTest, ARenamedFileMovesItsEntry) {
-  Start();
-  AddExport();
-  ASSERT_TRUE(root_.MakeFile("from/f"));
+  StartWithExport();
+  const Object f = NewFile("from/f");
   ASSERT_TRUE(root_.MakeDir("to"));
-  const Object f = Describe("from/f");
   const Object to = Describe("to");
   localio_publish_wire(kExport, f.opaque.data(), f.opaque.size());
   localio_publish_wire(kExport, to.opaque.data(), to.opaque.size());
   ASSERT_EQ(0, rename(root_.Path("from/f").c_str(), root_.Path("to/g").c_str()));
   localio_renamed(kExport, &f.obj, to.opaque.data(), to.opaque.size(), "g");
-  auto r = Reader();
-  ASSERT_TRUE(r);
-  EXPECT_EQ(MapPath(*r, f), "to/g");
-  EXPECT_EQ(Entries(*r), 2u);
+  EXPECT_EQ(MapPath(f), "to/g");
+  EXPECT_EQ(Entries(), 2u);
 }
 
 TEST_F(LocalioServerTest, ARenamedDirectoryTakesItsEntriesAlong) {
-  Start();
-  AddExport();
-  ASSERT_TRUE(root_.MakeFile("d/f"));
-  ASSERT_TRUE(root_.MakeFile("d/sub/g"));
-  ASSERT_TRUE(root_.MakeFile("dx/keep"));  // shares the prefix, stays
+  StartWithExport();
+  const Object f = NewFile("d/f");
+  const Object g = NewFile("d/sub/g");
+  const Object keep = NewFile("dx/keep");  // shares the prefix, stays
   ASSERT_TRUE(root_.MakeDir("n"));
   const Object d = Describe("d");
-  const Object f = Describe("d/f");
   const Object sub = Describe("d/sub");
-  const Object g = Describe("d/sub/g");
-  const Object keep = Describe("dx/keep");
   const Object n = Describe("n");
   for (const Object* o : {&d, &f, &sub, &g, &keep, &n})
     localio_publish_wire(kExport, o->opaque.data(), o->opaque.size());
-  auto r = Reader();
-  ASSERT_TRUE(r);
-  ASSERT_EQ(MapPath(*r, g), "d/sub/g");
+  ASSERT_EQ(MapPath(g), "d/sub/g");
   ASSERT_EQ(0, rename(root_.Path("d").c_str(), root_.Path("n/e").c_str()));
   localio_renamed(kExport, &d.obj, n.opaque.data(), n.opaque.size(), "e");
-  EXPECT_EQ(MapPath(*r, d), "n/e");
-  EXPECT_EQ(MapPath(*r, f), "n/e/f");
-  EXPECT_EQ(MapPath(*r, sub), "n/e/sub");
-  EXPECT_EQ(MapPath(*r, g), "n/e/sub/g");
-  EXPECT_EQ(MapPath(*r, keep), "dx/keep");
-  EXPECT_EQ(MapPath(*r, n), "n");
+  EXPECT_EQ(MapPath(d), "n/e");
+  EXPECT_EQ(MapPath(f), "n/e/f");
+  EXPECT_EQ(MapPath(sub), "n/e/sub");
+  EXPECT_EQ(MapPath(g), "n/e/sub/g");
+  EXPECT_EQ(MapPath(keep), "dx/keep");
+  EXPECT_EQ(MapPath(n), "n");
 }
 
 TEST_F(LocalioServerTest, ARenameIntoAnUnnamedPlaceDropsTheEntry) {
   const Object root = StartWithRoot();
-  ASSERT_TRUE(root_.MakeFile("f"));
+  const Object f = NewFile("f");
   ASSERT_TRUE(root_.MakeDir("to"));
-  const Object f = Describe("f");
   const Object to = Describe("to");
   PublishChild(root, "f", f);
-  auto r = Reader();
-  ASSERT_TRUE(r);
-  ASSERT_EQ(MapPath(*r, f), "f");
+  ASSERT_EQ(MapPath(f), "f");
   // "to" is not in the map and cannot be resolved: "f" must not stay.
   localio_renamed(kExport, &f.obj, to.opaque.data(), to.opaque.size(), "g");
   MapEntry e;
-  EXPECT_EQ(-ENOENT, r->Lookup(kExport, Key(f), &e));
+  EXPECT_EQ(-ENOENT, map_->Lookup(kExport, Key(f), &e));
 }
 
 TEST_F(LocalioServerTest, ARenameToANameTheMapCannotHoldDropsTheEntry) {
   const Object root = StartWithRoot();
-  ASSERT_TRUE(root_.MakeFile("f"));
-  const Object f = Describe("f");
+  const Object f = NewFile("f");
   PublishChild(root, "f", f);
-  auto r = Reader();
-  ASSERT_TRUE(r);
-  ASSERT_EQ(MapPath(*r, f), "f");
+  ASSERT_EQ(MapPath(f), "f");
   // Longer than the map's path field: the old path must not stay behind.
   const std::string long_name(kMapMaxPathLen + 1, 'n');
   localio_renamed(kExport, &f.obj, root.opaque.data(), root.opaque.size(), long_name.c_str());
   MapEntry e;
-  EXPECT_EQ(-ENOENT, r->Lookup(kExport, Key(f), &e));
+  EXPECT_EQ(-ENOENT, map_->Lookup(kExport, Key(f), &e));
 }
 
 TEST_F(LocalioServerTest, RemoveExportDropsItsEntriesAndBumpsTheEpoch) {
-  Start();
-  AddExport();
+  StartWithExport();
   localio_export_desc other{};
   other.export_id = kExport + 1;
   other.server_root = root_.path().c_str();
   other.resolver = LOCALIO_RESOLVER_VFS;
   ASSERT_EQ(0, localio_server_add_export(&other));
-  ASSERT_TRUE(root_.MakeFile("a"));
-  ASSERT_TRUE(root_.MakeFile("b"));
-  const Object a = Describe("a");
-  const Object b = Describe("b");
+  const Object a = NewFile("a");
+  const Object b = NewFile("b");
   localio_publish_wire(kExport, a.opaque.data(), a.opaque.size());
   localio_publish_wire(kExport, b.opaque.data(), b.opaque.size());
   localio_publish_wire(kExport + 1, a.opaque.data(), a.opaque.size());
-  auto r = Reader();
-  ASSERT_TRUE(r);
-  ASSERT_EQ(Entries(*r), 3u);
-  const uint64_t epoch = r->Epoch();
+  ASSERT_EQ(Entries(), 3u);
+  const uint64_t epoch = map_->Epoch();
   localio_server_remove_export(kExport);
-  EXPECT_GT(r->Epoch(), epoch);
-  EXPECT_FALSE(r->FindExport(kExport).has_value());
-  EXPECT_TRUE(r->FindExport(kExport + 1).has_value());
-  EXPECT_EQ(Entries(*r), 1u);
-  EXPECT_EQ(MapPath(*r, a, kExport + 1), "a");
+  EXPECT_GT(map_->Epoch(), epoch);
+  EXPECT_FALSE(map_->FindExport(kExport).has_value());
+  EXPECT_TRUE(map_->FindExport(kExport + 1).has_value());
+  EXPECT_EQ(Entries(), 1u);
+  EXPECT_EQ(MapPath(a, kExport + 1), "a");
   // Its handles are no longer resolved either.
   localio_publish_wire(kExport, a.opaque.data(), a.opaque.size());
-  EXPECT_EQ(Entries(*r), 1u);
+  EXPECT_EQ(Entries(), 1u);
 }
 
 TEST_F(LocalioServerTest, UuidIsLocalConfirmsTheClientsNonce) {
   Start();
-  auto r = Reader();
-  ASSERT_TRUE(r);
   std::unique_ptr<HelloClient> hello;
   Status st = HelloClient::Open(shm_.Path("map.hello"), &hello);
   ASSERT_TRUE(st.ok()) << st.message;
@@ -676,7 +613,7 @@ TEST_F(LocalioServerTest, UuidIsLocalConfirmsTheClientsNonce) {
           .UuidIsLocal("127.0.0.1", localio_server_port(), nonce);
   ASSERT_TRUE(s.ok()) << s.message;
   ASSERT_EQ(1, hello->ReadConfirmation(&instance));
-  EXPECT_EQ(instance, r->instance_id());
+  EXPECT_EQ(instance, map_->instance_id());
 }
 
 // A bad Map_Path: the start fails naming it and leaves nothing running.

@@ -33,6 +33,14 @@ static struct fsal_obj_handle *root;	/* LOCALIO handle of the root */
 		assert_int_equal((st).major, (want));			\
 	} while (0)
 
+/* ... with `arg` as the argument to check, and st is its status `want`. */
+#define assert_passed_with(name, arg_, st, want)			\
+	do {								\
+		assert_passed(name);					\
+		assert_ptr_equal(fake_last.arg, (arg_));		\
+		assert_status(st, want);				\
+	} while (0)
+
 static int fake_id(struct fsal_obj_handle *sub)
 {
 	return container_of(sub, struct fake_handle, obj)->id;
@@ -63,13 +71,13 @@ static int setup(void **state)
 	struct fsal_attrlist attrs = { 0 };
 	fsal_status_t st;
 
-	(void)state;
 	fake_reset();
 	st = test_create_export("FSAL { Name = LOCALIO; Client_Root = /mnt/data;\n"
 				"  FSAL { Name = " FAKE_SUB_NAME "; } }",
 				&lio_exp);
 	if (FSAL_IS_ERROR(st) || lio_exp == NULL)
 		return -1;
+	*state = lio_exp;	/* for test_reset */
 	sub_exp = &fake_last_export->export;
 	st = lio_exp->exp_ops.lookup_path(lio_exp, TEST_EXPORT_PATH, &root, &attrs);
 	return FSAL_IS_ERROR(st) ? -1 : 0;
@@ -79,13 +87,6 @@ static int teardown(void **state)
 {
 	(void)state;
 	test_release_export(lio_exp, root);
-	return 0;
-}
-
-static int reset(void **state)
-{
-	(void)state;
-	test_reset_on(lio_exp);
 	return 0;
 }
 
@@ -149,9 +150,7 @@ static void export_ops_pass_through(void **state)
 	assert_passed("fake_fs_maxread");
 
 	st = lio_exp->exp_ops.create_handle(lio_exp, &key, &obj, &attrs);
-	assert_passed("fake_create_handle");
-	assert_ptr_equal(fake_last.arg, &key);
-	assert_status(st, ERR_FSAL_NO_ERROR);
+	assert_passed_with("fake_create_handle", &key, st, ERR_FSAL_NO_ERROR);
 	assert_wraps(obj, 5);
 	assert_int_equal(attrs.filesize, FAKE_FILESIZE);
 	release_handle(obj);
@@ -266,9 +265,7 @@ static void close2_passes_state(void **state)
 	(void)state;
 	fake_next_status = fsalstat(ERR_FSAL_BADHANDLE, 0);
 	st = root->obj_ops->close2(root, &open_state);
-	assert_passed("fake_close2");
-	assert_ptr_equal(fake_last.arg, &open_state);
-	assert_status(st, ERR_FSAL_BADHANDLE);
+	assert_passed_with("fake_close2", &open_state, st, ERR_FSAL_BADHANDLE);
 }
 
 /* What the upper layer's I/O callback saw. */
@@ -360,16 +357,12 @@ static void getattrs_and_setattr2_pass_through(void **state)
 
 	(void)state;
 	st = root->obj_ops->getattrs(root, &attrs);
-	assert_passed("fake_getattrs");
-	assert_ptr_equal(fake_last.arg, &attrs);
-	assert_status(st, ERR_FSAL_NO_ERROR);
+	assert_passed_with("fake_getattrs", &attrs, st, ERR_FSAL_NO_ERROR);
 	assert_int_equal(attrs.filesize, FAKE_FILESIZE);
 
 	fake_next_status = fsalstat(ERR_FSAL_PERM, EPERM);
 	st = root->obj_ops->setattr2(root, false, &open_state, &attrs);
-	assert_passed("fake_setattr2");
-	assert_ptr_equal(fake_last.arg, &open_state);
-	assert_status(st, ERR_FSAL_PERM);
+	assert_passed_with("fake_setattr2", &open_state, st, ERR_FSAL_PERM);
 }
 
 static void rename_and_unlink_get_sub_handles(void **state)
@@ -434,9 +427,8 @@ static void readdir_wraps_each_entry(void **state)
 	memset(&upper_dir, 0, sizeof(upper_dir));
 	st = root->obj_ops->readdir(root, &whence, &upper_dir, upper_dirent,
 				    ATTR_SIZE, &eof);
-	assert_passed("fake_readdir");
-	assert_ptr_equal(fake_last.arg, &whence);
-	assert_status(st, ERR_FSAL_NO_ERROR);	/* fake checks its op_ctx */
+	/* (the fake fails if the callback left op_ctx changed) */
+	assert_passed_with("fake_readdir", &whence, st, ERR_FSAL_NO_ERROR);
 	assert_true(eof);
 	assert_int_equal(upper_dir.calls, 2);
 	assert_true(upper_dir.ctx_was_localio);
@@ -496,9 +488,8 @@ static void lease_op2_passes_state(void **state)
 
 	(void)state;
 	st = root->obj_ops->lease_op2(root, &deleg_state, NULL, FSAL_DELEG_RD);
-	assert_passed("fake_lease_op2");
-	assert_ptr_equal(fake_last.arg, &deleg_state);
-	assert_status(st, ERR_FSAL_NO_ERROR);
+	assert_passed_with("fake_lease_op2", &deleg_state, st,
+			   ERR_FSAL_NO_ERROR);
 	fake_next_status = fsalstat(ERR_FSAL_SHARE_DENIED, 0);
 	st = root->obj_ops->lease_op2(root, &deleg_state, NULL, FSAL_DELEG_WR);
 	assert_status(st, ERR_FSAL_SHARE_DENIED);
@@ -516,21 +507,16 @@ static void xattr_ops_pass_through(void **state)
 	(void)state;
 	fake_next_status = fsalstat(ERR_FSAL_NOENT, ENODATA);
 	st = root->obj_ops->getxattrs(root, &key, &value);
-	assert_passed("fake_getxattrs");
-	assert_ptr_equal(fake_last.arg, &key);
-	assert_status(st, ERR_FSAL_NOENT);
+	assert_passed_with("fake_getxattrs", &key, st, ERR_FSAL_NOENT);
 	assert_int_equal(st.minor, ENODATA);
 
 	fake_next_status = fsalstat(ERR_FSAL_ACCESS, EACCES);
 	st = root->obj_ops->setxattrs(root, SETXATTR4_CREATE, &key, &value);
-	assert_passed("fake_setxattrs");
-	assert_status(st, ERR_FSAL_ACCESS);
+	assert_passed_with("fake_setxattrs", &key, st, ERR_FSAL_ACCESS);
 
 	fake_next_status = FSAL_OK;
 	st = root->obj_ops->removexattrs(root, &key);
-	assert_passed("fake_removexattrs");
-	assert_ptr_equal(fake_last.arg, &key);
-	assert_status(st, ERR_FSAL_NO_ERROR);
+	assert_passed_with("fake_removexattrs", &key, st, ERR_FSAL_NO_ERROR);
 
 	st = root->obj_ops->listxattrs(root, 4096, &cookie, &eof, &names);
 	assert_passed("fake_listxattrs");
@@ -570,28 +556,28 @@ static void no_op_is_left_at_ganesha_default(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(export_is_stacked_over_the_sub_export, reset),
-		cmocka_unit_test_setup(export_ops_pass_through, reset),
-		cmocka_unit_test_setup(lookup_wraps_the_sub_handle, reset),
-		cmocka_unit_test_setup(lookup_error_passes_through, reset),
-		cmocka_unit_test_setup(mkdir_wraps_and_fails_through, reset),
-		cmocka_unit_test_setup(open2_create_wraps_and_uses_the_given_state, reset),
-		cmocka_unit_test_setup(close2_passes_state, reset),
-		cmocka_unit_test_setup(read2_completes_inline_with_localio_view, reset),
-		cmocka_unit_test_setup(write2_completes_later_with_localio_view, reset),
-		cmocka_unit_test_setup(commit2_status_passes_through, reset),
-		cmocka_unit_test_setup(getattrs_and_setattr2_pass_through, reset),
-		cmocka_unit_test_setup(rename_and_unlink_get_sub_handles, reset),
-		cmocka_unit_test_setup(readdir_wraps_each_entry, reset),
-		cmocka_unit_test_setup(handle_to_wire_gives_the_sub_bytes, reset),
-		cmocka_unit_test_setup(merge_passes_both_sub_handles, reset),
-		cmocka_unit_test_setup(lease_op2_passes_state, reset),
-		cmocka_unit_test_setup(xattr_ops_pass_through, reset),
-		cmocka_unit_test_setup(version_only_ops_pass_through_, reset),
-		cmocka_unit_test_setup(no_op_is_left_at_ganesha_default, reset),
+		cmocka_unit_test_setup(export_is_stacked_over_the_sub_export, test_reset),
+		cmocka_unit_test_setup(export_ops_pass_through, test_reset),
+		cmocka_unit_test_setup(lookup_wraps_the_sub_handle, test_reset),
+		cmocka_unit_test_setup(lookup_error_passes_through, test_reset),
+		cmocka_unit_test_setup(mkdir_wraps_and_fails_through, test_reset),
+		cmocka_unit_test_setup(open2_create_wraps_and_uses_the_given_state, test_reset),
+		cmocka_unit_test_setup(close2_passes_state, test_reset),
+		cmocka_unit_test_setup(read2_completes_inline_with_localio_view, test_reset),
+		cmocka_unit_test_setup(write2_completes_later_with_localio_view, test_reset),
+		cmocka_unit_test_setup(commit2_status_passes_through, test_reset),
+		cmocka_unit_test_setup(getattrs_and_setattr2_pass_through, test_reset),
+		cmocka_unit_test_setup(rename_and_unlink_get_sub_handles, test_reset),
+		cmocka_unit_test_setup(readdir_wraps_each_entry, test_reset),
+		cmocka_unit_test_setup(handle_to_wire_gives_the_sub_bytes, test_reset),
+		cmocka_unit_test_setup(merge_passes_both_sub_handles, test_reset),
+		cmocka_unit_test_setup(lease_op2_passes_state, test_reset),
+		cmocka_unit_test_setup(xattr_ops_pass_through, test_reset),
+		cmocka_unit_test_setup(version_only_ops_pass_through_, test_reset),
+		cmocka_unit_test_setup(no_op_is_left_at_ganesha_default, test_reset),
 		/* these create exports of their own; keep them last */
-		cmocka_unit_test_setup(sub_create_export_failure_passes_through, reset),
-		cmocka_unit_test_setup(bad_export_block_never_reaches_the_sub_fsal, reset),
+		cmocka_unit_test_setup(sub_create_export_failure_passes_through, test_reset),
+		cmocka_unit_test_setup(bad_export_block_never_reaches_the_sub_fsal, test_reset),
 	};
 
 	test_env_init();

@@ -142,6 +142,21 @@ static struct fsal_obj_handle *lookup(struct fsal_obj_handle *dir,
 	return obj;
 }
 
+/* Makes rel (a directory for t == DIRECTORY, else a file) and gets its
+ * handle through a lookup of its last component in dir. */
+static struct fsal_obj_handle *lookup_new(struct fsal_obj_handle *dir,
+					  const char *rel, struct object *o,
+					  object_file_type_t t)
+{
+	const char *slash = strrchr(rel, '/');
+
+	if (t == DIRECTORY)
+		make_dir(rel, o);
+	else
+		make_file(rel, o);
+	return lookup(dir, slash != NULL ? slash + 1 : rel, o, t);
+}
+
 static int start_server(void)
 {
 	struct localio_server_params params = {
@@ -169,7 +184,6 @@ static int setup(void **state)
 	struct object root_obj;
 	fsal_status_t st;
 
-	(void)state;
 	fake_reset();
 	map_dir = test_make_tree("/dev/shm", "fsal-publish-map");
 	export_root = test_make_tree("/tmp", "fsal-publish-export");
@@ -186,6 +200,7 @@ static int setup(void **state)
 				&lio_exp);
 	if (FSAL_IS_ERROR(st) || lio_exp == NULL)
 		return -1;
+	*state = lio_exp;	/* for test_reset */
 	describe("", &root_obj);
 	queue(&root_obj, DIRECTORY);
 	st = lio_exp->exp_ops.lookup_path(lio_exp, export_root, &root, &attrs);
@@ -199,13 +214,6 @@ static int teardown(void **state)
 	localio_server_stop();
 	test_remove_tree(export_root);
 	test_remove_tree(map_dir);
-	return 0;
-}
-
-static int reset(void **state)
-{
-	(void)state;
-	test_reset_on(lio_exp);
 	return 0;
 }
 
@@ -304,11 +312,9 @@ static void lookup_publishes_the_child_under_its_parent(void **state)
 	struct test_map_entry e;
 
 	(void)state;
-	make_dir("look", &d);
-	make_file("look/file", &f);
-	dh = lookup(root, "look", &d, DIRECTORY);
+	dh = lookup_new(root, "look", &d, DIRECTORY);
 	assert_published(&d, "look");
-	fh = lookup(dh, "file", &f, NO_FILE_TYPE);
+	fh = lookup_new(dh, "look/file", &f, NO_FILE_TYPE);
 	assert_published(&f, "look/file");
 	assert_int_equal(test_map_entry_of(map_path, TEST_EXPORT_ID, f.opaque,
 					   f.len, &e), 0);
@@ -331,12 +337,9 @@ static void a_lookup_takes_the_wire_form_once(void **state)
 	uint64_t stamp;
 
 	(void)state;
-	make_dir("once", &d);
-	make_file("once/file", &f);
-	dh = lookup(root, "once", &d, DIRECTORY);
-	fake_reset();
-	op_ctx->fsal_export = lio_exp;
-	fh = lookup(dh, "file", &f, NO_FILE_TYPE);
+	dh = lookup_new(root, "once", &d, DIRECTORY);
+	test_reset_on(lio_exp);
+	fh = lookup_new(dh, "once/file", &f, NO_FILE_TYPE);
 	assert_int_equal(fake_wire_calls, 1);
 	assert_published(&f, "once/file");
 	stamp = localio_handle_of(fh)->map_stamp;
@@ -364,8 +367,7 @@ static void lookup_of_dot_dot_publishes_nothing(void **state)
 	long before;
 
 	(void)state;
-	make_dir("dots", &d);
-	dh = lookup(root, "dots", &d, DIRECTORY);
+	dh = lookup_new(root, "dots", &d, DIRECTORY);
 	before = test_map_entry_count(map_path);
 	up = lookup(dh, "..", &d, DIRECTORY);	/* the name must not stick */
 	assert_published(&d, "dots");
@@ -438,10 +440,9 @@ static void readdir_publishes_an_entry_when_its_handle_goes_out(void **state)
 	uint64_t resolutions;
 
 	(void)state;
-	make_dir("listed", &d);
+	dh = lookup_new(root, "listed", &d, DIRECTORY);
 	make_file("listed/a", &a);	/* the fake lists "a" then "b" */
 	make_file("listed/b", &b);
-	dh = lookup(root, "listed", &d, DIRECTORY);
 	queue(&a, NO_FILE_TYPE);
 	queue(&b, NO_FILE_TYPE);
 	ndirents = 0;
@@ -473,10 +474,8 @@ static void rename_moves_the_entry(void **state)
 	fsal_status_t st;
 
 	(void)state;
-	make_file("moving", &f);
-	make_dir("dest", &to);
-	fh = lookup(root, "moving", &f, NO_FILE_TYPE);
-	toh = lookup(root, "dest", &to, DIRECTORY);
+	fh = lookup_new(root, "moving", &f, NO_FILE_TYPE);
+	toh = lookup_new(root, "dest", &to, DIRECTORY);
 	assert_published(&f, "moving");
 	rename_on_disk("moving", "dest/moved");
 	st = root->obj_ops->rename(fh, root, "moving", toh, "moved" LOCALIO_NO_DIR_ATTRS LOCALIO_NO_DIR_ATTRS);
@@ -493,12 +492,9 @@ static void rename_of_a_directory_moves_its_entries(void **state)
 	fsal_status_t st;
 
 	(void)state;
-	make_dir("tree", &d);
-	make_dir("tree/sub", &sub);
-	make_file("tree/sub/leaf", &f);
-	dh = lookup(root, "tree", &d, DIRECTORY);
-	sh = lookup(dh, "sub", &sub, DIRECTORY);
-	fh = lookup(sh, "leaf", &f, NO_FILE_TYPE);
+	dh = lookup_new(root, "tree", &d, DIRECTORY);
+	sh = lookup_new(dh, "tree/sub", &sub, DIRECTORY);
+	fh = lookup_new(sh, "tree/sub/leaf", &f, NO_FILE_TYPE);
 	rename_on_disk("tree", "grove");
 	st = root->obj_ops->rename(dh, root, "tree", root, "grove" LOCALIO_NO_DIR_ATTRS LOCALIO_NO_DIR_ATTRS);
 	assert_false(FSAL_IS_ERROR(st));
@@ -518,8 +514,7 @@ static void unlink_removes_the_entry(void **state)
 	fsal_status_t st;
 
 	(void)state;
-	make_file("doomed", &f);
-	fh = lookup(root, "doomed", &f, NO_FILE_TYPE);
+	fh = lookup_new(root, "doomed", &f, NO_FILE_TYPE);
 	assert_published(&f, "doomed");
 	full_path("doomed", path, sizeof(path));
 	assert_int_equal(unlink(path), 0);
@@ -541,8 +536,7 @@ static void handle_to_wire_of_a_known_object_changes_nothing(void **state)
 	fsal_status_t st;
 
 	(void)state;
-	make_file("wired", &f);
-	fh = lookup(root, "wired", &f, NO_FILE_TYPE);
+	fh = lookup_new(root, "wired", &f, NO_FILE_TYPE);
 	assert_int_equal(test_map_entry_of(map_path, TEST_EXPORT_ID, f.opaque,
 					   f.len, &before), 0);
 	count = test_map_entry_count(map_path);
@@ -594,10 +588,8 @@ static void failing_sub_ops_publish_nothing(void **state)
 
 	(void)state;
 	make_file("never", &n);
-	make_dir("kept", &d);
-	make_file("kept/f", &f);
-	dh = lookup(root, "kept", &d, DIRECTORY);
-	fh = lookup(dh, "f", &f, NO_FILE_TYPE);
+	dh = lookup_new(root, "kept", &d, DIRECTORY);
+	fh = lookup_new(dh, "kept/f", &f, NO_FILE_TYPE);
 	count = test_map_entry_count(map_path);
 
 	queue(&n, NO_FILE_TYPE);
@@ -812,26 +804,26 @@ static void release_of_an_export_drops_its_entries(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(lookup_path_publishes_the_export_root, reset),
-		cmocka_unit_test_setup(the_published_format_parses_ganeshas_handles, reset),
-		cmocka_unit_test_setup(vfs_opaques_follow_ganeshas_fsid_sizes, reset),
-		cmocka_unit_test_setup(lookup_publishes_the_child_under_its_parent, reset),
-		cmocka_unit_test_setup(a_lookup_takes_the_wire_form_once, reset),
-		cmocka_unit_test_setup(lookup_of_dot_dot_publishes_nothing, reset),
-		cmocka_unit_test_setup(mkdir_and_open2_create_publish, reset),
-		cmocka_unit_test_setup(readdir_publishes_an_entry_when_its_handle_goes_out, reset),
-		cmocka_unit_test_setup(rename_moves_the_entry, reset),
-		cmocka_unit_test_setup(rename_of_a_directory_moves_its_entries, reset),
-		cmocka_unit_test_setup(unlink_removes_the_entry, reset),
-		cmocka_unit_test_setup(handle_to_wire_of_a_known_object_changes_nothing, reset),
-		cmocka_unit_test_setup(an_unnamed_handle_stays_out_without_a_resolver, reset),
-		cmocka_unit_test_setup(failing_sub_ops_publish_nothing, reset),
-		cmocka_unit_test_setup(export_row_defaults_are_restrictive, reset),
-		cmocka_unit_test_setup(export_row_client_blocks_restrict_it, reset),
-		cmocka_unit_test_setup(export_row_read_only_root_squash, reset),
-		cmocka_unit_test_setup(export_row_all_squash_keeps_an_explicit_expiry, reset),
-		cmocka_unit_test_setup(export_row_no_root_squash_read_write, reset),
-		cmocka_unit_test_setup(release_of_an_export_drops_its_entries, reset),
+		cmocka_unit_test_setup(lookup_path_publishes_the_export_root, test_reset),
+		cmocka_unit_test_setup(the_published_format_parses_ganeshas_handles, test_reset),
+		cmocka_unit_test_setup(vfs_opaques_follow_ganeshas_fsid_sizes, test_reset),
+		cmocka_unit_test_setup(lookup_publishes_the_child_under_its_parent, test_reset),
+		cmocka_unit_test_setup(a_lookup_takes_the_wire_form_once, test_reset),
+		cmocka_unit_test_setup(lookup_of_dot_dot_publishes_nothing, test_reset),
+		cmocka_unit_test_setup(mkdir_and_open2_create_publish, test_reset),
+		cmocka_unit_test_setup(readdir_publishes_an_entry_when_its_handle_goes_out, test_reset),
+		cmocka_unit_test_setup(rename_moves_the_entry, test_reset),
+		cmocka_unit_test_setup(rename_of_a_directory_moves_its_entries, test_reset),
+		cmocka_unit_test_setup(unlink_removes_the_entry, test_reset),
+		cmocka_unit_test_setup(handle_to_wire_of_a_known_object_changes_nothing, test_reset),
+		cmocka_unit_test_setup(an_unnamed_handle_stays_out_without_a_resolver, test_reset),
+		cmocka_unit_test_setup(failing_sub_ops_publish_nothing, test_reset),
+		cmocka_unit_test_setup(export_row_defaults_are_restrictive, test_reset),
+		cmocka_unit_test_setup(export_row_client_blocks_restrict_it, test_reset),
+		cmocka_unit_test_setup(export_row_read_only_root_squash, test_reset),
+		cmocka_unit_test_setup(export_row_all_squash_keeps_an_explicit_expiry, test_reset),
+		cmocka_unit_test_setup(export_row_no_root_squash_read_write, test_reset),
+		cmocka_unit_test_setup(release_of_an_export_drops_its_entries, test_reset),
 	};
 
 	test_env_init();

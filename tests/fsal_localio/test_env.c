@@ -94,29 +94,38 @@ static struct config_item test_perm_items[] = {
 	CONFIG_EOL
 };
 
-static struct config_block test_perm_block = {
+/* An EXPORT block; test_load_export_block gives it its items. */
+static struct config_block test_export_block = {
 	.blk_desc.name = "EXPORT",
 	.blk_desc.type = CONFIG_BLOCK,
 	.blk_desc.u.blk.init = noop_conf_init,
-	.blk_desc.u.blk.params = test_perm_items,
 	.blk_desc.u.blk.commit = noop_conf_commit
 };
 
-int test_env_parse_export_perms(const char *items)
+/* Parses "EXPORT { <items> }" by the table params into self, as Ganesha
+ * parses an EXPORT block; 1 if the parser found errors, else 0. */
+static int test_load_export_block(struct config_item *params,
+				  const char *items, void *self)
 {
 	struct config_error_type err;
-	char text[1024];
+	char text[2048];
 	config_file_t root;
 	int errors;
 
-	memset(&export.export_perms, 0, sizeof(export.export_perms));
 	snprintf(text, sizeof(text), "EXPORT {\n%s\n}\n", items);
 	root = test_parse(text, &err);
-	errors = load_config_from_parse(root, &test_perm_block, &export, true,
+	test_export_block.blk_desc.u.blk.params = params;
+	errors = load_config_from_parse(root, &test_export_block, self, true,
 					&err) < 0 || !config_error_is_harmless(&err);
 	config_Free(root);
 	test_err_text(&err);
 	return errors;
+}
+
+int test_env_parse_export_perms(const char *items)
+{
+	memset(&export.export_perms, 0, sizeof(export.export_perms));
+	return test_load_export_block(test_perm_items, items, &export);
 }
 
 #if FSAL_MAJOR_VERSION == 11
@@ -230,14 +239,6 @@ static struct config_item test_export_items[] = {
 	CONFIG_EOL
 };
 
-static struct config_block test_export_block = {
-	.blk_desc.name = "EXPORT",
-	.blk_desc.type = CONFIG_BLOCK,
-	.blk_desc.u.blk.init = noop_conf_init,
-	.blk_desc.u.blk.params = test_export_items,
-	.blk_desc.u.blk.commit = noop_conf_commit
-};
-
 void test_release_export(struct fsal_export *lio_exp,
 			 struct fsal_obj_handle *root)
 {
@@ -254,22 +255,20 @@ void test_reset_on(struct fsal_export *lio_exp)
 	op_ctx->fsal_export = lio_exp;
 }
 
+int test_reset(void **state)
+{
+	test_reset_on(*state);
+	return 0;
+}
+
 fsal_status_t test_create_export(const char *fsal_block,
 				 struct fsal_export **exp)
 {
 	struct test_export_args args = { { 0 } };
-	struct config_error_type err;
-	char text[2048];
-	config_file_t root;
 
-	snprintf(text, sizeof(text), "EXPORT {\n%s\n}\n", fsal_block);
-	root = test_parse(text, &err);
 	created = fsalstat(ERR_FSAL_INVAL, 0);
 	op_ctx->fsal_export = NULL;
-	(void)load_config_from_parse(root, &test_export_block, &args, true,
-				     &err);
-	config_Free(root);
-	test_err_text(&err);
+	(void)test_load_export_block(test_export_items, fsal_block, &args);
 	*exp = FSAL_IS_ERROR(created) ? NULL : op_ctx->fsal_export;
 	return created;
 }

@@ -33,6 +33,9 @@ void test_release_export(struct fsal_export *lio_exp,
 /* A test's setup: forgets what the fake sub-FSAL recorded and points
  * op_ctx at lio_exp, as a Ganesha worker's call into LOCALIO would. */
 void test_reset_on(struct fsal_export *lio_exp);
+/* The same as each test's CMocka setup, in a group whose setup left its
+ * LOCALIO export in *state (which CMocka hands every test of the group). */
+int test_reset(void **state);
 
 /* The gsh_export op_ctx names (export id, export_perms). */
 struct gsh_export *test_env_export(void);

@@ -206,36 +206,36 @@ TEST_F(ResolveVfsHandleTest, ASymlinkIsTheLinkNotItsTarget) {
   EXPECT_NE(obj.ino, Lstat(tree_.Path("target")).st_ino);
 }
 
-TEST_F(ResolveVfsHandleTest, AnUnlinkedFileIsStale) {
-  ASSERT_TRUE(tree_.MakeFile("gone"));
-  const auto opaque = OpaqueOf("gone");
-  ASSERT_EQ(0, unlink(tree_.Path("gone").c_str()));
+// A removed object's handle is stale, also while an open fd keeps its inode
+// alive (open_by_handle_at still opens it then).
+struct RemovedCase {
+  const char* name;
+  bool directory;
+  bool held_open;
+};
+
+class ResolveRemovedVfsHandle : public ResolveVfsHandleTest,
+                                public ::testing::WithParamInterface<RemovedCase> {};
+
+TEST_P(ResolveRemovedVfsHandle, IsStale) {
+  const RemovedCase& c = GetParam();
+  const std::string path = tree_.Path(c.name);
+  ASSERT_TRUE(c.directory ? tree_.MakeDir(c.name) : tree_.MakeFile(c.name));
+  const auto opaque = OpaqueOf(c.name);
+  const int fd = c.held_open ? open(path.c_str(), O_RDONLY | O_CLOEXEC) : -1;
+  ASSERT_TRUE(fd >= 0 || !c.held_open);
+  ASSERT_EQ(0, c.directory ? rmdir(path.c_str()) : unlink(path.c_str()));
   ResolvedObject obj;
   EXPECT_EQ(-ESTALE, Resolve(opaque, &obj));
   EXPECT_TRUE(obj.relpath.empty());
+  if (fd >= 0) close(fd);
 }
 
-TEST_F(ResolveVfsHandleTest, AnUnlinkedButOpenFileIsStale) {
-  ASSERT_TRUE(tree_.MakeFile("held"));
-  const auto opaque = OpaqueOf("held");
-  const int fd = open(tree_.Path("held").c_str(), O_RDONLY | O_CLOEXEC);
-  ASSERT_GE(fd, 0);
-  ASSERT_EQ(0, unlink(tree_.Path("held").c_str()));
-  ResolvedObject obj;
-  EXPECT_EQ(-ESTALE, Resolve(opaque, &obj));
-  close(fd);
-}
-
-TEST_F(ResolveVfsHandleTest, ARemovedDirectoryIsStale) {
-  ASSERT_TRUE(tree_.MakeDir("rmd"));
-  const auto opaque = OpaqueOf("rmd");
-  const int fd = open(tree_.Path("rmd").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  ASSERT_GE(fd, 0);  // keeps the inode alive: the handle still opens
-  ASSERT_EQ(0, rmdir(tree_.Path("rmd").c_str()));
-  ResolvedObject obj;
-  EXPECT_EQ(-ESTALE, Resolve(opaque, &obj));
-  close(fd);
-}
+INSTANTIATE_TEST_SUITE_P(FileOrDirectory, ResolveRemovedVfsHandle,
+                         ::testing::Values(RemovedCase{"AnUnlinkedFile", false, false},
+                                           RemovedCase{"AnUnlinkedButOpenFile", false, true},
+                                           RemovedCase{"ARemovedOpenDirectory", true, true}),
+                         [](const auto& param) { return std::string(param.param.name); });
 
 TEST_F(ResolveVfsHandleTest, AFileOutsideTheRootIsRefused) {
   // The export is <tree>/export; its sibling (and the tree itself) are out.

@@ -87,8 +87,8 @@ class LocalioServerTest : public ::testing::Test {
   }
   // A started server with kExport added.
   void StartWithExport(localio_resolver resolver = LOCALIO_RESOLVER_VFS) {
-    Start();
-    AddExport(resolver);
+    ASSERT_NO_FATAL_FAILURE(Start());
+    ASSERT_NO_FATAL_FAILURE(AddExport(resolver));
   }
 
   // A real object under the export root, described as the FSAL would.
@@ -169,7 +169,7 @@ class LocalioServerTest : public ::testing::Test {
 TEST_F(LocalioServerTest, StartCreatesTheMapWithTheListenersPort) {
   ASSERT_FALSE(localio_server_running());
   EXPECT_EQ(localio_server_port(), 0);
-  Start();
+  ASSERT_NO_FATAL_FAILURE(Start());
   EXPECT_TRUE(localio_server_running());
   const uint16_t port = localio_server_port();
   EXPECT_GT(port, 0);
@@ -191,7 +191,7 @@ TEST_F(LocalioServerTest, StartCreatesTheMapWithTheListenersPort) {
 // Out of memory inside a call is a logged failure and an errno: the server
 // and the map go on.
 TEST_F(LocalioServerTest, OutOfMemoryInACallIsAnErrnoNotAnException) {
-  Start();
+  ASSERT_NO_FATAL_FAILURE(Start());
   localio_export_desc d{};
   d.export_id = kExport;
   d.server_root = root_.path().c_str();
@@ -208,20 +208,20 @@ TEST_F(LocalioServerTest, OutOfMemoryInACallIsAnErrnoNotAnException) {
   harness::FailAllocations(false);
   EXPECT_EQ(rc, -ENOMEM);
   EXPECT_TRUE(localio_server_running());
-  AddExport();
+  ASSERT_NO_FATAL_FAILURE(AddExport());
   localio_publish_root(kExport, &o.obj);
   EXPECT_EQ(MapPath(o), "");
 }
 
 TEST_F(LocalioServerTest, TheHeartbeatAdvancesWhileRunning) {
-  Start();
+  ASSERT_NO_FATAL_FAILURE(Start());
   const uint64_t first = map_->HeartbeatMs();
   usleep(1300 * 1000);
   EXPECT_GT(map_->HeartbeatMs(), first);
 }
 
 TEST_F(LocalioServerTest, ASecondStartIsRefusedAndKeepsTheFirst) {
-  Start();
+  ASSERT_NO_FATAL_FAILURE(Start());
   const uint16_t port = localio_server_port();
   TempTree other("localio-server-other", "/dev/shm");
   const std::string other_map = other.Path("map");
@@ -235,7 +235,7 @@ TEST_F(LocalioServerTest, ASecondStartIsRefusedAndKeepsTheFirst) {
 }
 
 TEST_F(LocalioServerTest, StopMarksTheMapDeadAndIsIdempotent) {
-  Start();
+  ASSERT_NO_FATAL_FAILURE(Start());
   const uint16_t port = localio_server_port();
   ASSERT_TRUE(map_->Alive());
   localio_server_stop();
@@ -252,16 +252,16 @@ TEST_F(LocalioServerTest, StopMarksTheMapDeadAndIsIdempotent) {
 }
 
 TEST_F(LocalioServerTest, StartsAgainAfterStopWithANewInstance) {
-  Start();
+  ASSERT_NO_FATAL_FAILURE(Start());
   InstanceId first = map_->instance_id();
   localio_server_stop();
-  Start();
+  ASSERT_NO_FATAL_FAILURE(Start());
   EXPECT_TRUE(map_->Alive());
   EXPECT_NE(map_->instance_id(), first);
 }
 
 TEST_F(LocalioServerTest, ExportRowCarriesTheExportsAccess) {
-  Start();
+  ASSERT_NO_FATAL_FAILURE(Start());
   const uint64_t epoch = map_->Epoch();
   localio_export_desc d{};
   d.export_id = kExport;
@@ -298,7 +298,7 @@ TEST_F(LocalioServerTest, ExportRowCarriesTheExportsAccess) {
 }
 
 TEST_F(LocalioServerTest, ExportRootIsStoredCanonical) {
-  Start();
+  ASSERT_NO_FATAL_FAILURE(Start());
   ASSERT_TRUE(root_.MakeDir("real"));
   ASSERT_TRUE(root_.MakeSymlink("alias", "real"));
   const std::string alias = root_.Path("alias/");
@@ -316,7 +316,7 @@ TEST_F(LocalioServerTest, AddExportNeedsARunningServerAndAnExistingRoot) {
   d.export_id = kExport;
   d.server_root = root_.path().c_str();
   EXPECT_EQ(-ENOTCONN, localio_server_add_export(&d));
-  Start();
+  ASSERT_NO_FATAL_FAILURE(Start());
   const std::string missing = root_.Path("missing");
   d.server_root = missing.c_str();
   EXPECT_EQ(-ENOENT, localio_server_add_export(&d));
@@ -375,7 +375,7 @@ TEST_F(LocalioServerTest, FilesCarryTheirInodeStampWhereHandlesAreNotKernelHandl
   EXPECT_EQ(e.stamp, MapInodeStamp{}) << "directories are never opened by clients";
 
   localio_server_stop();
-  StartWithExport(LOCALIO_RESOLVER_VFS);
+  ASSERT_NO_FATAL_FAILURE(StartWithExport(LOCALIO_RESOLVER_VFS));
   publish();
   ASSERT_EQ(0, map_->Lookup(kExport, Key(file), &e));
   EXPECT_EQ(e.stamp, MapInodeStamp{});
@@ -393,7 +393,7 @@ TEST_F(LocalioServerTest, APathThatNamesAnotherObjectByNowIsNotPublished) {
 // A stamp is handed out only for what the map holds, and goes stale as
 // soon as an entry leaves the map; the next wire publish then asks again.
 TEST_F(LocalioServerTest, APublishStampHoldsUntilAnEntryLeavesTheMap) {
-  StartWithExport();
+  ASSERT_NO_FATAL_FAILURE(StartWithExport());
   const Object f = NewFile("d/f");
   const Object root = Describe("");
   const Object d = Describe("d");
@@ -419,7 +419,7 @@ TEST_F(LocalioServerTest, APublishStampHoldsUntilAnEntryLeavesTheMap) {
 // A handle the kernel cannot resolve is not tried again at once: READDIR
 // and GETATTR storms of a removed file cost one open_by_handle_at.
 TEST_F(LocalioServerTest, AnUnresolvableHandleIsNotTriedAgainAtOnce) {
-  StartWithExport();
+  ASSERT_NO_FATAL_FAILURE(StartWithExport());
   const Object gone = NewFile("gone");
   ASSERT_EQ(0, unlink(root_.Path("gone").c_str()));
   const uint64_t before = localio_server_kernel_resolutions();
@@ -443,7 +443,7 @@ TEST_F(LocalioServerTest, NamesThatAreNotOneComponentAreNotPublished) {
 }
 
 TEST_F(LocalioServerTest, AChildOfAnUnknownParentWaitsWithoutAResolver) {
-  StartWithExport(LOCALIO_RESOLVER_NONE);
+  ASSERT_NO_FATAL_FAILURE(StartWithExport(LOCALIO_RESOLVER_NONE));
   const Object f = NewFile("d/f");
   const Object d = Describe("d");
   PublishChild(d, "f", f);
@@ -451,7 +451,7 @@ TEST_F(LocalioServerTest, AChildOfAnUnknownParentWaitsWithoutAResolver) {
 }
 
 TEST_F(LocalioServerTest, AnUnknownParentIsResolvedFromTheKernel) {
-  StartWithExport();
+  ASSERT_NO_FATAL_FAILURE(StartWithExport());
   const Object f = NewFile("x/y/f");
   const Object y = Describe("x/y");
   PublishChild(y, "f", f);
@@ -460,7 +460,7 @@ TEST_F(LocalioServerTest, AnUnknownParentIsResolvedFromTheKernel) {
 }
 
 TEST_F(LocalioServerTest, PublishWireResolvesAnUnknownHandleOnce) {
-  StartWithExport();
+  ASSERT_NO_FATAL_FAILURE(StartWithExport());
   const Object c = PublishFile("a/b/c.txt");
   MapEntry e;
   ASSERT_EQ(0, map_->Lookup(kExport, Key(c), &e));
@@ -479,7 +479,7 @@ TEST_F(LocalioServerTest, PublishWireResolvesAnUnknownHandleOnce) {
 }
 
 TEST_F(LocalioServerTest, PublishWireLeavesOutWhatIsNotBelowTheRoot) {
-  Start();
+  ASSERT_NO_FATAL_FAILURE(Start());
   ASSERT_TRUE(root_.MakeDir("export"));
   const Object out = NewFile("elsewhere");
   localio_export_desc d{};
@@ -495,7 +495,7 @@ TEST_F(LocalioServerTest, PublishWireLeavesOutWhatIsNotBelowTheRoot) {
 }
 
 TEST_F(LocalioServerTest, UnpublishDropsTheEntry) {
-  StartWithExport();
+  ASSERT_NO_FATAL_FAILURE(StartWithExport());
   const Object f = PublishFile("f");
   ASSERT_EQ(MapPath(f), "f");
   localio_unpublish(kExport, f.opaque.data(), f.opaque.size());
@@ -504,7 +504,7 @@ TEST_F(LocalioServerTest, UnpublishDropsTheEntry) {
 }
 
 TEST_F(LocalioServerTest, ARenamedFileMovesItsEntry) {
-  StartWithExport();
+  ASSERT_NO_FATAL_FAILURE(StartWithExport());
   const Object f = NewFile("from/f");
   ASSERT_TRUE(root_.MakeDir("to"));
   const Object to = Describe("to");
@@ -517,7 +517,7 @@ TEST_F(LocalioServerTest, ARenamedFileMovesItsEntry) {
 }
 
 TEST_F(LocalioServerTest, ARenamedDirectoryTakesItsEntriesAlong) {
-  StartWithExport();
+  ASSERT_NO_FATAL_FAILURE(StartWithExport());
   const Object f = NewFile("d/f");
   const Object g = NewFile("d/sub/g");
   const Object keep = NewFile("dx/keep");  // shares the prefix, stays
@@ -564,7 +564,7 @@ TEST_F(LocalioServerTest, ARenameToANameTheMapCannotHoldDropsTheEntry) {
 }
 
 TEST_F(LocalioServerTest, RemoveExportDropsItsEntriesAndBumpsTheEpoch) {
-  StartWithExport();
+  ASSERT_NO_FATAL_FAILURE(StartWithExport());
   localio_export_desc other{};
   other.export_id = kExport + 1;
   other.server_root = root_.path().c_str();
@@ -589,7 +589,7 @@ TEST_F(LocalioServerTest, RemoveExportDropsItsEntriesAndBumpsTheEpoch) {
 }
 
 TEST_F(LocalioServerTest, UuidIsLocalConfirmsTheClientsNonce) {
-  Start();
+  ASSERT_NO_FATAL_FAILURE(Start());
   std::unique_ptr<HelloClient> hello;
   Status st = HelloClient::Open(shm_.Path("map.hello"), &hello);
   ASSERT_TRUE(st.ok()) << st.message;
@@ -627,7 +627,7 @@ class LocalioServerBadMapPath : public LocalioServerTest {
     EXPECT_FALSE(localio_server_running());
     EXPECT_EQ(localio_server_port(), 0);
     // Nothing was left half-started: a good start works afterwards.
-    Start();
+    ASSERT_NO_FATAL_FAILURE(Start());
     EXPECT_TRUE(localio_server_running());
     localio_server_stop();
   }

@@ -96,6 +96,19 @@ class LocalioClientIntegration
 
   localio_config Config() const { return ConfigWithMap(server_->map_path()); }
 
+  // Attaches with the server's map: the client must be local.
+  void AttachLocal() {
+    ASSERT_NO_FATAL_FAILURE(Attach(Config()));
+    ASSERT_EQ(localio_is_local(ctx_), 1) << localio_get_error(ctx_);
+  }
+
+  // Creates the export's file `name` afresh and opens it read-write.
+  void Create(const std::string& name, nfsfh** fh) {
+    fs::remove(InExport(name));
+    ASSERT_EQ(localio_open(ctx_, ("/" + name).c_str(), O_CREAT | O_RDWR, fh), 0)
+        << localio_get_error(ctx_);
+  }
+
   // Writes all of `data` at `offset`, in pieces libnfs can send when the
   // call may go over NFSv4 RPC.
   void WriteAll(nfsfh* fh, uint64_t offset, const uint8_t* data, uint64_t len, bool rpc) {
@@ -176,14 +189,11 @@ TEST_P(LocalioClientIntegration, LocalClientBypassesRpcAndKeepsTheDataExact) {
   constexpr uint64_t kSpan = 32ull << 20;
   constexpr uint64_t kMaxIo = 1ull << 20;
   constexpr int kOps = 160;
-  ASSERT_NO_FATAL_FAILURE(Attach(Config()));
-  ASSERT_EQ(localio_is_local(ctx_), 1) << localio_get_error(ctx_);
+  ASSERT_NO_FATAL_FAILURE(AttachLocal());
 
   const std::string name = Name("bypass");
-  fs::remove(InExport(name));
   nfsfh* fh = nullptr;
-  ASSERT_EQ(localio_open(ctx_, ("/" + name).c_str(), O_CREAT | O_RDWR, &fh), 0)
-      << localio_get_error(ctx_);
+  ASSERT_NO_FATAL_FAILURE(Create(name, &fh));
   Model model{std::vector<uint8_t>(kSpan), 0};
   // The slot's counters before our I/O (a reused slot starts where its last
   // owner left it).
@@ -256,10 +266,8 @@ TEST_P(LocalioClientIntegration, DisabledClientWorksOverRpcAndTheMetersSeeTheDat
       << localio_get_error(ctx_);
 
   const std::string name = Name("rpc");
-  fs::remove(InExport(name));
   nfsfh* fh = nullptr;
-  ASSERT_EQ(localio_open(ctx_, ("/" + name).c_str(), O_CREAT | O_RDWR, &fh), 0)
-      << localio_get_error(ctx_);
+  ASSERT_NO_FATAL_FAILURE(Create(name, &fh));
   Model model{std::vector<uint8_t>(kSpan), 0};
   const int sock = nfs_get_fd(nfs_);
   const uint64_t lo_before = LoopbackBytes();
@@ -302,10 +310,8 @@ TEST_P(LocalioClientIntegration, MissingMapAttachesAtOnceNotLocalAndStillWorks) 
   EXPECT_LT(attach_time, milliseconds(2000));
 
   const std::string name = Name("nomap");
-  fs::remove(InExport(name));
   nfsfh* fh = nullptr;
-  ASSERT_EQ(localio_open(ctx_, ("/" + name).c_str(), O_CREAT | O_RDWR, &fh), 0)
-      << localio_get_error(ctx_);
+  ASSERT_NO_FATAL_FAILURE(Create(name, &fh));
   const std::string text = "written over RPC by a client without a map\n";
   WriteAll(fh, 0, reinterpret_cast<const uint8_t*>(text.data()), text.size(), true);
   std::vector<char> back(text.size());
@@ -320,13 +326,10 @@ TEST_P(LocalioClientIntegration, MissingMapAttachesAtOnceNotLocalAndStillWorks) 
 // A local read or write that fails is the call's -errno, and its sentence
 // names the call, the failed local operation, where, and the errno.
 TEST_P(LocalioClientIntegration, AFailedLocalReadOrWriteSaysWhatFailedAndWhere) {
-  ASSERT_NO_FATAL_FAILURE(Attach(Config()));
-  ASSERT_EQ(localio_is_local(ctx_), 1) << localio_get_error(ctx_);
+  ASSERT_NO_FATAL_FAILURE(AttachLocal());
   const std::string name = Name("failing");
-  fs::remove(InExport(name));
   nfsfh* fh = nullptr;
-  ASSERT_EQ(localio_open(ctx_, ("/" + name).c_str(), O_CREAT | O_RDWR, &fh), 0)
-      << localio_get_error(ctx_);
+  ASSERT_NO_FATAL_FAILURE(Create(name, &fh));
   char buf[4] = {'a', 'b', 'c', 'd'};
   ASSERT_EQ(localio_pwrite(ctx_, fh, 0, sizeof buf, buf), 4) << localio_get_error(ctx_);
   // Beyond what off_t holds: the local file refuses it.
@@ -515,8 +518,7 @@ void AsyncRoundTrip(LocalioClientIntegration* t, localio_context* ctx, nfs_conte
 }
 
 TEST_P(LocalioClientIntegration, AsyncCallsBypassKeepTheDataExactAndCompleteFromService) {
-  ASSERT_NO_FATAL_FAILURE(Attach(Config()));
-  ASSERT_EQ(localio_is_local(ctx_), 1) << localio_get_error(ctx_);
+  ASSERT_NO_FATAL_FAILURE(AttachLocal());
   uint64_t calls = 0;
   ASSERT_NO_FATAL_FAILURE(AsyncRoundTrip(this, ctx_, nfs_, "/" + Name("async"),
                                          InExport(Name("async")), 64 << 10, 64, &calls));
@@ -567,13 +569,10 @@ void RecordError(int err, nfs_context*, void* data, void* private_data) {
 // sentence), and localio_get_error during the callback; a callback still
 // waiting when the context is detached runs once, with -EINTR.
 TEST_P(LocalioClientIntegration, AsyncErrorsComeThroughTheCallbackAndDetachCancels) {
-  ASSERT_NO_FATAL_FAILURE(Attach(Config()));
-  ASSERT_EQ(localio_is_local(ctx_), 1) << localio_get_error(ctx_);
+  ASSERT_NO_FATAL_FAILURE(AttachLocal());
   const std::string name = Name("async-error");
-  fs::remove(InExport(name));
   nfsfh* fh = nullptr;
-  ASSERT_EQ(localio_open(ctx_, ("/" + name).c_str(), O_CREAT | O_RDWR, &fh), 0)
-      << localio_get_error(ctx_);
+  ASSERT_NO_FATAL_FAILURE(Create(name, &fh));
   ErrorSeen seen;
   seen.ctx = ctx_;
   seen.in_call = true;

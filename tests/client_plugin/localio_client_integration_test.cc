@@ -121,14 +121,24 @@ class LocalioClientIntegration
     }
   }
 
+  // What a RandomIo run moved: the bytes read and written, and the bytes
+  // the loopback interface and the NFS connection carried meanwhile.
+  struct Traffic {
+    uint64_t moved = 0;
+    uint64_t loopback = 0;
+    uint64_t connection = 0;
+  };
+
   // Random preads and pwrites of 1 .. max_io bytes at random offsets below
-  // `span`, each read checked against the model. Returns the bytes read and
-  // written (a read past the end moves fewer than asked).
-  uint64_t RandomIo(nfsfh* fh, Model* model, uint64_t span, uint64_t max_io, int ops,
-                    uint64_t seed, bool rpc) {
+  // `span`, each read checked against the model, then an fsync; *t is what
+  // they moved (a read past the end moves fewer bytes than asked).
+  void RandomIo(nfsfh* fh, Model* model, uint64_t span, uint64_t max_io, int ops, uint64_t seed,
+                bool rpc, Traffic* t) {
+    const int sock = nfs_get_fd(nfs_);
+    const uint64_t lo_before = LoopbackBytes();
+    const uint64_t conn_before = ConnectionBytes(sock);
     std::mt19937_64 rng(seed);
     std::vector<uint8_t> buf(max_io);
-    uint64_t moved = 0;
     for (int i = 0; i < ops && !HasFatalFailure(); ++i) {
       const uint64_t len = 1 + rng() % max_io;
       const uint64_t offset = rng() % (span - len + 1);
@@ -147,12 +157,20 @@ class LocalioClientIntegration
         EXPECT_TRUE(std::equal(buf.begin(), buf.begin() + std::max(rc, 0),
                                model->bytes.begin() + static_cast<ptrdiff_t>(offset)))
             << "pread " << len << " at " << offset << " differs from the model";
-        moved += static_cast<uint64_t>(std::max(rc, 0));
+        t->moved += static_cast<uint64_t>(std::max(rc, 0));
         continue;
       }
-      moved += len;
+      t->moved += len;
     }
-    return moved;
+    ASSERT_FALSE(HasFatalFailure());
+    ASSERT_EQ(localio_fsync(ctx_, fh), 0) << localio_get_error(ctx_);
+    t->loopback = LoopbackBytes() - lo_before;
+    t->connection = ConnectionBytes(sock) - conn_before;
+    std::printf("NFSv%d %s: %llu bytes read+written, loopback moved %llu, the NFS "
+                "connection %llu\n",
+                Version(), rpc ? "RPC" : "bypass", static_cast<unsigned long long>(t->moved),
+                static_cast<unsigned long long>(t->loopback),
+                static_cast<unsigned long long>(t->connection));
   }
 
   // Reads the whole file sequentially (localio_read: the current offset)
@@ -202,14 +220,8 @@ TEST_P(LocalioClientIntegration, LocalClientBypassesRpcAndKeepsTheDataExact) {
   ASSERT_EQ(slots.size(), 1u) << "one client, one slot";
   const HelloSlotView slot_before = slots[0];
 
-  const int sock = nfs_get_fd(nfs_);
-  const uint64_t lo_before = LoopbackBytes();
-  const uint64_t conn_before = ConnectionBytes(sock);
-  const uint64_t moved = RandomIo(fh, &model, kSpan, kMaxIo, kOps, 42 + Version(), false);
-  ASSERT_FALSE(HasFatalFailure());
-  ASSERT_EQ(localio_fsync(ctx_, fh), 0) << localio_get_error(ctx_);
-  const uint64_t lo_delta = LoopbackBytes() - lo_before;
-  const uint64_t conn_delta = ConnectionBytes(sock) - conn_before;
+  Traffic t;
+  ASSERT_NO_FATAL_FAILURE(RandomIo(fh, &model, kSpan, kMaxIo, kOps, 42 + Version(), false, &t));
 
   // Close-to-open coherence: the server sees the size the bypass wrote.
   nfs_stat_64 st{};
@@ -231,13 +243,8 @@ TEST_P(LocalioClientIntegration, LocalClientBypassesRpcAndKeepsTheDataExact) {
   EXPECT_EQ(slots[0].write_ops - slot_before.write_ops, c.write_ops);
   EXPECT_EQ(slots[0].write_bytes - slot_before.write_bytes, c.write_bytes);
 
-  std::printf("NFSv%d bypass: %llu bytes read+written, loopback moved %llu, the NFS "
-              "connection %llu\n",
-              Version(), static_cast<unsigned long long>(moved),
-              static_cast<unsigned long long>(lo_delta),
-              static_cast<unsigned long long>(conn_delta));
-  EXPECT_LT(conn_delta, moved / 20) << "the data went through the NFS connection";
-  EXPECT_LT(lo_delta, moved / 20) << "the data went over loopback";
+  EXPECT_LT(t.connection, t.moved / 20) << "the data went through the NFS connection";
+  EXPECT_LT(t.loopback, t.moved / 20) << "the data went over loopback";
 
   ASSERT_EQ(localio_close(ctx_, fh), 0) << localio_get_error(ctx_);
   EXPECT_EQ(Sha256(InExport(name)), ModelSha(model, name + ".model"))
@@ -269,21 +276,10 @@ TEST_P(LocalioClientIntegration, DisabledClientWorksOverRpcAndTheMetersSeeTheDat
   nfsfh* fh = nullptr;
   ASSERT_NO_FATAL_FAILURE(Create(name, &fh));
   Model model{std::vector<uint8_t>(kSpan), 0};
-  const int sock = nfs_get_fd(nfs_);
-  const uint64_t lo_before = LoopbackBytes();
-  const uint64_t conn_before = ConnectionBytes(sock);
-  const uint64_t moved = RandomIo(fh, &model, kSpan, kMaxIo, kOps, 7 + Version(), true);
-  ASSERT_FALSE(HasFatalFailure());
-  ASSERT_EQ(localio_fsync(ctx_, fh), 0) << localio_get_error(ctx_);
-  const uint64_t lo_delta = LoopbackBytes() - lo_before;
-  const uint64_t conn_delta = ConnectionBytes(sock) - conn_before;
-  std::printf("NFSv%d RPC: %llu bytes read+written, loopback moved %llu, the NFS "
-              "connection %llu\n",
-              Version(), static_cast<unsigned long long>(moved),
-              static_cast<unsigned long long>(lo_delta),
-              static_cast<unsigned long long>(conn_delta));
-  EXPECT_GT(conn_delta, moved) << "the connection meter missed the data";
-  EXPECT_GT(lo_delta, moved) << "the loopback meter missed the data";
+  Traffic t;
+  ASSERT_NO_FATAL_FAILURE(RandomIo(fh, &model, kSpan, kMaxIo, kOps, 7 + Version(), true, &t));
+  EXPECT_GT(t.connection, t.moved) << "the connection meter missed the data";
+  EXPECT_GT(t.loopback, t.moved) << "the loopback meter missed the data";
 
   localio_counters c{};
   ASSERT_EQ(localio_get_counters(ctx_, &c), 0);

@@ -570,7 +570,7 @@ bool Client::QueueLocally(const IoCall& call, CompletionQueue* queue, NfsCb cb,
   Completion c(cb, private_data, static_cast<int>(result));
   if (!write) {
     if (result >= 0) {
-      c.buffer = buffer;
+      c.buffer.reset(buffer);
       c.buffer_size = size;
     } else {
       queue->buffers().Give(buffer, size);

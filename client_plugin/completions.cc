@@ -21,29 +21,6 @@ uint64_t CoarseMs() {
 
 }  // namespace
 
-Completion::Completion(Completion&& other) noexcept
-    : cb(other.cb),
-      private_data(other.private_data),
-      status(other.status),
-      buffer(std::exchange(other.buffer, nullptr)),
-      buffer_size(other.buffer_size),
-      error(std::move(other.error)) {}
-
-Completion& Completion::operator=(Completion&& other) noexcept {
-  if (this != &other) {
-    std::free(buffer);
-    cb = other.cb;
-    private_data = other.private_data;
-    status = other.status;
-    buffer = std::exchange(other.buffer, nullptr);
-    buffer_size = other.buffer_size;
-    error = std::move(other.error);
-  }
-  return *this;
-}
-
-Completion::~Completion() { std::free(buffer); }
-
 BufferPool::~BufferPool() {
   for (const Spare& s : spares_) std::free(s.buffer);
 }
@@ -97,7 +74,7 @@ bool CompletionQueue::Push(Completion c) noexcept {
 }
 
 void CompletionQueue::Deliver(nfs_context* nfs, Completion& c, PublishError publish, void* arg) {
-  void* data = c.buffer;
+  void* data = c.buffer.get();
   if (c.status < 0) {
     publish(nfs, arg, c.error);
     data = const_cast<char*>(c.error.c_str());
@@ -117,7 +94,7 @@ bool CompletionQueue::Run(nfs_context* nfs, PublishError publish, void* arg) {
       if (outer != nullptr) *outer = false;
       return false;
     }
-    buffers_.Give(std::exchange(c.buffer, nullptr), c.buffer_size);
+    buffers_.Give(c.buffer.release(), c.buffer_size);
   }
   alive_ = outer;
   return true;

@@ -12,7 +12,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <deque>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -20,24 +22,24 @@
 
 namespace localio::client {
 
+// Frees what malloc gave (the read buffers of BufferPool::Take).
+struct FreeDeleter {
+  void operator()(void* p) const noexcept { std::free(p); }
+};
+
 // A served call's result, delivered later as libnfs would: the callback
 // gets `status`, and as data the read buffer (status >= 0) or the error
-// sentence (status < 0).
+// sentence (status < 0). Move-only.
 struct Completion {
   NfsCb cb = nullptr;
   void* private_data = nullptr;
   int status = 0;
-  void* buffer = nullptr;  // malloc'ed read data, freed after the callback
-  size_t buffer_size = 0;  // bytes allocated at buffer
+  std::unique_ptr<void, FreeDeleter> buffer;  // read data, freed with it
+  size_t buffer_size = 0;                     // bytes allocated at buffer
   std::string error;
 
   Completion() = default;
   Completion(NfsCb callback, void* priv, int result) : cb(callback), private_data(priv), status(result) {}
-  Completion(Completion&& other) noexcept;
-  Completion& operator=(Completion&& other) noexcept;
-  Completion(const Completion&) = delete;
-  Completion& operator=(const Completion&) = delete;
-  ~Completion();
 
   // Fails it with `result` (< 0) and a copy of `why`; without memory for
   // the copy the status alone says what failed.

@@ -69,39 +69,45 @@ TEST(CApiBoundary, OutOfMemoryInAttachIsEnomemNotAnException) {
   nfs_destroy_context(nfs);
 }
 
+// Every call that needs an nfs_context, made with `ctx`: each is -EINVAL,
+// localio_get_error(ctx) is "<call>: <why>", and no callback runs.
+void ExpectEveryNfsCallRefused(localio_context* ctx, const std::string& why) {
+  char buf[16] = {};
+  nfsfh* fh = nullptr;
+  nfs_stat_64 st{};
+  const auto expect = [ctx, &why](int rc, const char* call) {
+    EXPECT_EQ(rc, -EINVAL) << call;
+    EXPECT_EQ(std::string(localio_get_error(ctx)), std::string(call) + ": " + why);
+  };
+  expect(localio_open(ctx, "/x", 0, &fh), "localio_open");
+  expect(localio_pread(ctx, fh, 0, sizeof buf, buf), "localio_pread");
+  expect(localio_pwrite(ctx, fh, 0, sizeof buf, buf), "localio_pwrite");
+  expect(localio_read(ctx, fh, sizeof buf, buf), "localio_read");
+  expect(localio_write(ctx, fh, sizeof buf, buf), "localio_write");
+  expect(localio_fsync(ctx, fh), "localio_fsync");
+  expect(localio_fstat64(ctx, fh, &st), "localio_fstat64");
+  expect(localio_close(ctx, fh), "localio_close");
+  int called = 0;
+  const localio_cb cb = [](int, nfs_context*, void*, void* p) { ++*static_cast<int*>(p); };
+  expect(localio_pread_async(ctx, fh, 0, sizeof buf, cb, &called), "localio_pread_async");
+  expect(localio_pwrite_async(ctx, fh, 0, sizeof buf, buf, cb, &called), "localio_pwrite_async");
+  expect(localio_read_async(ctx, fh, sizeof buf, cb, &called), "localio_read_async");
+  expect(localio_write_async(ctx, fh, sizeof buf, buf, cb, &called), "localio_write_async");
+  expect(localio_fsync_async(ctx, fh, cb, &called), "localio_fsync_async");
+  expect(localio_get_fd(ctx), "localio_get_fd");
+  expect(localio_which_events(ctx), "localio_which_events");
+  expect(localio_service(ctx, 0), "localio_service");
+  EXPECT_EQ(called, 0) << "a refused call's callback ran";
+}
+
 // Each call with a NULL context: -EINVAL, and localio_get_error(NULL)
 // names that call (the thread's last call without a context).
 TEST(CApiBoundary, ANullContextIsNamedByTheCallThatGotIt) {
-  char buf[16] = {};
-  nfsfh* fh = nullptr;
+  ExpectEveryNfsCallRefused(nullptr, "no localio context (NULL)");
   localio_counters c{};
-  nfs_stat_64 st{};
-  const auto expect = [](int rc, const char* call) {
-    EXPECT_EQ(rc, -EINVAL) << call;
-    EXPECT_EQ(std::string(localio_get_error(nullptr)),
-              std::string(call) + ": no localio context (NULL)");
-  };
-  expect(localio_open(nullptr, "/x", 0, &fh), "localio_open");
-  expect(localio_pread(nullptr, fh, 0, sizeof buf, buf), "localio_pread");
-  expect(localio_pwrite(nullptr, fh, 0, sizeof buf, buf), "localio_pwrite");
-  expect(localio_read(nullptr, fh, sizeof buf, buf), "localio_read");
-  expect(localio_write(nullptr, fh, sizeof buf, buf), "localio_write");
-  expect(localio_fsync(nullptr, fh), "localio_fsync");
-  expect(localio_fstat64(nullptr, fh, &st), "localio_fstat64");
-  expect(localio_close(nullptr, fh), "localio_close");
-  expect(localio_get_counters(nullptr, &c), "localio_get_counters");
-  int called = 0;
-  const localio_cb cb = [](int, nfs_context*, void*, void* p) { ++*static_cast<int*>(p); };
-  expect(localio_pread_async(nullptr, fh, 0, sizeof buf, cb, &called), "localio_pread_async");
-  expect(localio_pwrite_async(nullptr, fh, 0, sizeof buf, buf, cb, &called),
-         "localio_pwrite_async");
-  expect(localio_read_async(nullptr, fh, sizeof buf, cb, &called), "localio_read_async");
-  expect(localio_write_async(nullptr, fh, sizeof buf, buf, cb, &called), "localio_write_async");
-  expect(localio_fsync_async(nullptr, fh, cb, &called), "localio_fsync_async");
-  expect(localio_get_fd(nullptr), "localio_get_fd");
-  expect(localio_which_events(nullptr), "localio_which_events");
-  expect(localio_service(nullptr, 0), "localio_service");
-  EXPECT_EQ(called, 0) << "a refused call's callback ran";
+  EXPECT_EQ(localio_get_counters(nullptr, &c), -EINVAL);
+  EXPECT_EQ(std::string(localio_get_error(nullptr)),
+            "localio_get_counters: no localio context (NULL)");
   EXPECT_EQ(localio_attach(nullptr, nullptr, nullptr), -EINVAL);
   EXPECT_NE(std::string(localio_get_error(nullptr)).find("localio_attach"), std::string::npos);
 }
@@ -112,31 +118,7 @@ TEST(CApiBoundary, AContextWithoutAnNfsContextIsEinvalWithASentence) {
   localio_context* ctx = nullptr;
   ASSERT_EQ(localio_attach(nullptr, nullptr, &ctx), 0);
   ASSERT_NE(ctx, nullptr);
-  char buf[16] = {};
-  nfsfh* fh = nullptr;
-  nfs_stat_64 st{};
-  const auto expect = [ctx](int rc, const char* call) {
-    EXPECT_EQ(rc, -EINVAL) << call;
-    EXPECT_EQ(std::string(localio_get_error(ctx)),
-              std::string(call) + ": the context has no nfs_context (attached with NULL)");
-  };
-  expect(localio_open(ctx, "/x", 0, &fh), "localio_open");
-  expect(localio_pread(ctx, fh, 0, sizeof buf, buf), "localio_pread");
-  expect(localio_pwrite(ctx, fh, 0, sizeof buf, buf), "localio_pwrite");
-  expect(localio_read(ctx, fh, sizeof buf, buf), "localio_read");
-  expect(localio_write(ctx, fh, sizeof buf, buf), "localio_write");
-  expect(localio_fsync(ctx, fh), "localio_fsync");
-  expect(localio_fstat64(ctx, fh, &st), "localio_fstat64");
-  expect(localio_close(ctx, fh), "localio_close");
-  const localio_cb cb = [](int, nfs_context*, void*, void*) {};
-  expect(localio_pread_async(ctx, fh, 0, sizeof buf, cb, nullptr), "localio_pread_async");
-  expect(localio_pwrite_async(ctx, fh, 0, sizeof buf, buf, cb, nullptr), "localio_pwrite_async");
-  expect(localio_read_async(ctx, fh, sizeof buf, cb, nullptr), "localio_read_async");
-  expect(localio_write_async(ctx, fh, sizeof buf, buf, cb, nullptr), "localio_write_async");
-  expect(localio_fsync_async(ctx, fh, cb, nullptr), "localio_fsync_async");
-  expect(localio_get_fd(ctx), "localio_get_fd");
-  expect(localio_which_events(ctx), "localio_which_events");
-  expect(localio_service(ctx, 0), "localio_service");
+  ExpectEveryNfsCallRefused(ctx, "the context has no nfs_context (attached with NULL)");
   localio_detach(ctx);
 }
 

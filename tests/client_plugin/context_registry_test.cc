@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <thread>
+#include <utility>
 
 namespace localio::preload {
 namespace {
@@ -53,25 +54,19 @@ TEST(ContextRegistry, TheMemoBelongsToOneRegistry) {
 
 TEST(BufferPool, AKeptBufferIsHandedOutAgainWhenLargeEnough) {
   client::BufferPool pool;
-  size_t size = 0;
-  void* a = pool.Take(4096, &size);
-  ASSERT_NE(a, nullptr);
+  // Takes `want` bytes and gives them straight back: the buffer and its size.
+  const auto cycle = [&pool](size_t want) {
+    size_t got = 0;
+    void* buffer = pool.Take(want, &got);
+    EXPECT_NE(buffer, nullptr) << want;
+    pool.Give(buffer, got);
+    return std::pair(buffer, got);
+  };
+  const auto [a, size] = cycle(4096);
   EXPECT_EQ(size, 4096u);
-  pool.Give(a, size);
-  size_t again = 0;
-  EXPECT_EQ(pool.Take(100, &again), a);
-  EXPECT_EQ(again, 4096u);
-  pool.Give(a, again);
-  size_t bigger = 0;
-  void* b = pool.Take(8192, &bigger);
-  ASSERT_NE(b, nullptr);
-  EXPECT_EQ(bigger, 8192u);
-  pool.Give(b, bigger);
-  size_t zero = 0;
-  void* c = pool.Take(0, &zero);
-  EXPECT_NE(c, nullptr);
-  EXPECT_GE(zero, 1u);
-  pool.Give(c, zero);
+  EXPECT_EQ(cycle(100), std::pair(a, size));  // the kept one, whole
+  EXPECT_EQ(cycle(8192).second, 8192u);       // the kept one is too small
+  EXPECT_GE(cycle(0).second, 1u);
 }
 
 }  // namespace

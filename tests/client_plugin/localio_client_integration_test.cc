@@ -96,6 +96,19 @@ class LocalioClientIntegration
 
   localio_config Config() const { return ConfigWithMap(server_->map_path()); }
 
+  // Attaches with the server's map: the client must be local.
+  void AttachLocal() {
+    ASSERT_NO_FATAL_FAILURE(Attach(Config()));
+    ASSERT_EQ(localio_is_local(ctx_), 1) << localio_get_error(ctx_);
+  }
+
+  // Creates the export's file `name` afresh and opens it read-write.
+  void Create(const std::string& name, nfsfh** fh) {
+    fs::remove(InExport(name));
+    ASSERT_EQ(localio_open(ctx_, ("/" + name).c_str(), O_CREAT | O_RDWR, fh), 0)
+        << localio_get_error(ctx_);
+  }
+
   // Writes all of `data` at `offset`, in pieces libnfs can send when the
   // call may go over NFSv4 RPC.
   void WriteAll(nfsfh* fh, uint64_t offset, const uint8_t* data, uint64_t len, bool rpc) {
@@ -108,14 +121,24 @@ class LocalioClientIntegration
     }
   }
 
+  // What a RandomIo run moved: the bytes read and written, and the bytes
+  // the loopback interface and the NFS connection carried meanwhile.
+  struct Traffic {
+    uint64_t moved = 0;
+    uint64_t loopback = 0;
+    uint64_t connection = 0;
+  };
+
   // Random preads and pwrites of 1 .. max_io bytes at random offsets below
-  // `span`, each read checked against the model. Returns the bytes read and
-  // written (a read past the end moves fewer than asked).
-  uint64_t RandomIo(nfsfh* fh, Model* model, uint64_t span, uint64_t max_io, int ops,
-                    uint64_t seed, bool rpc) {
+  // `span`, each read checked against the model, then an fsync; *t is what
+  // they moved (a read past the end moves fewer bytes than asked).
+  void RandomIo(nfsfh* fh, Model* model, uint64_t span, uint64_t max_io, int ops, uint64_t seed,
+                bool rpc, Traffic* t) {
+    const int sock = nfs_get_fd(nfs_);
+    const uint64_t lo_before = LoopbackBytes();
+    const uint64_t conn_before = ConnectionBytes(sock);
     std::mt19937_64 rng(seed);
     std::vector<uint8_t> buf(max_io);
-    uint64_t moved = 0;
     for (int i = 0; i < ops && !HasFatalFailure(); ++i) {
       const uint64_t len = 1 + rng() % max_io;
       const uint64_t offset = rng() % (span - len + 1);
@@ -134,12 +157,20 @@ class LocalioClientIntegration
         EXPECT_TRUE(std::equal(buf.begin(), buf.begin() + std::max(rc, 0),
                                model->bytes.begin() + static_cast<ptrdiff_t>(offset)))
             << "pread " << len << " at " << offset << " differs from the model";
-        moved += static_cast<uint64_t>(std::max(rc, 0));
+        t->moved += static_cast<uint64_t>(std::max(rc, 0));
         continue;
       }
-      moved += len;
+      t->moved += len;
     }
-    return moved;
+    ASSERT_FALSE(HasFatalFailure());
+    ASSERT_EQ(localio_fsync(ctx_, fh), 0) << localio_get_error(ctx_);
+    t->loopback = LoopbackBytes() - lo_before;
+    t->connection = ConnectionBytes(sock) - conn_before;
+    std::printf("NFSv%d %s: %llu bytes read+written, loopback moved %llu, the NFS "
+                "connection %llu\n",
+                Version(), rpc ? "RPC" : "bypass", static_cast<unsigned long long>(t->moved),
+                static_cast<unsigned long long>(t->loopback),
+                static_cast<unsigned long long>(t->connection));
   }
 
   // Reads the whole file sequentially (localio_read: the current offset)
@@ -176,14 +207,11 @@ TEST_P(LocalioClientIntegration, LocalClientBypassesRpcAndKeepsTheDataExact) {
   constexpr uint64_t kSpan = 32ull << 20;
   constexpr uint64_t kMaxIo = 1ull << 20;
   constexpr int kOps = 160;
-  ASSERT_NO_FATAL_FAILURE(Attach(Config()));
-  ASSERT_EQ(localio_is_local(ctx_), 1) << localio_get_error(ctx_);
+  ASSERT_NO_FATAL_FAILURE(AttachLocal());
 
   const std::string name = Name("bypass");
-  fs::remove(InExport(name));
   nfsfh* fh = nullptr;
-  ASSERT_EQ(localio_open(ctx_, ("/" + name).c_str(), O_CREAT | O_RDWR, &fh), 0)
-      << localio_get_error(ctx_);
+  ASSERT_NO_FATAL_FAILURE(Create(name, &fh));
   Model model{std::vector<uint8_t>(kSpan), 0};
   // The slot's counters before our I/O (a reused slot starts where its last
   // owner left it).
@@ -192,14 +220,8 @@ TEST_P(LocalioClientIntegration, LocalClientBypassesRpcAndKeepsTheDataExact) {
   ASSERT_EQ(slots.size(), 1u) << "one client, one slot";
   const HelloSlotView slot_before = slots[0];
 
-  const int sock = nfs_get_fd(nfs_);
-  const uint64_t lo_before = LoopbackBytes();
-  const uint64_t conn_before = ConnectionBytes(sock);
-  const uint64_t moved = RandomIo(fh, &model, kSpan, kMaxIo, kOps, 42 + Version(), false);
-  ASSERT_FALSE(HasFatalFailure());
-  ASSERT_EQ(localio_fsync(ctx_, fh), 0) << localio_get_error(ctx_);
-  const uint64_t lo_delta = LoopbackBytes() - lo_before;
-  const uint64_t conn_delta = ConnectionBytes(sock) - conn_before;
+  Traffic t;
+  ASSERT_NO_FATAL_FAILURE(RandomIo(fh, &model, kSpan, kMaxIo, kOps, 42 + Version(), false, &t));
 
   // Close-to-open coherence: the server sees the size the bypass wrote.
   nfs_stat_64 st{};
@@ -221,13 +243,8 @@ TEST_P(LocalioClientIntegration, LocalClientBypassesRpcAndKeepsTheDataExact) {
   EXPECT_EQ(slots[0].write_ops - slot_before.write_ops, c.write_ops);
   EXPECT_EQ(slots[0].write_bytes - slot_before.write_bytes, c.write_bytes);
 
-  std::printf("NFSv%d bypass: %llu bytes read+written, loopback moved %llu, the NFS "
-              "connection %llu\n",
-              Version(), static_cast<unsigned long long>(moved),
-              static_cast<unsigned long long>(lo_delta),
-              static_cast<unsigned long long>(conn_delta));
-  EXPECT_LT(conn_delta, moved / 20) << "the data went through the NFS connection";
-  EXPECT_LT(lo_delta, moved / 20) << "the data went over loopback";
+  EXPECT_LT(t.connection, t.moved / 20) << "the data went through the NFS connection";
+  EXPECT_LT(t.loopback, t.moved / 20) << "the data went over loopback";
 
   ASSERT_EQ(localio_close(ctx_, fh), 0) << localio_get_error(ctx_);
   EXPECT_EQ(Sha256(InExport(name)), ModelSha(model, name + ".model"))
@@ -256,26 +273,13 @@ TEST_P(LocalioClientIntegration, DisabledClientWorksOverRpcAndTheMetersSeeTheDat
       << localio_get_error(ctx_);
 
   const std::string name = Name("rpc");
-  fs::remove(InExport(name));
   nfsfh* fh = nullptr;
-  ASSERT_EQ(localio_open(ctx_, ("/" + name).c_str(), O_CREAT | O_RDWR, &fh), 0)
-      << localio_get_error(ctx_);
+  ASSERT_NO_FATAL_FAILURE(Create(name, &fh));
   Model model{std::vector<uint8_t>(kSpan), 0};
-  const int sock = nfs_get_fd(nfs_);
-  const uint64_t lo_before = LoopbackBytes();
-  const uint64_t conn_before = ConnectionBytes(sock);
-  const uint64_t moved = RandomIo(fh, &model, kSpan, kMaxIo, kOps, 7 + Version(), true);
-  ASSERT_FALSE(HasFatalFailure());
-  ASSERT_EQ(localio_fsync(ctx_, fh), 0) << localio_get_error(ctx_);
-  const uint64_t lo_delta = LoopbackBytes() - lo_before;
-  const uint64_t conn_delta = ConnectionBytes(sock) - conn_before;
-  std::printf("NFSv%d RPC: %llu bytes read+written, loopback moved %llu, the NFS "
-              "connection %llu\n",
-              Version(), static_cast<unsigned long long>(moved),
-              static_cast<unsigned long long>(lo_delta),
-              static_cast<unsigned long long>(conn_delta));
-  EXPECT_GT(conn_delta, moved) << "the connection meter missed the data";
-  EXPECT_GT(lo_delta, moved) << "the loopback meter missed the data";
+  Traffic t;
+  ASSERT_NO_FATAL_FAILURE(RandomIo(fh, &model, kSpan, kMaxIo, kOps, 7 + Version(), true, &t));
+  EXPECT_GT(t.connection, t.moved) << "the connection meter missed the data";
+  EXPECT_GT(t.loopback, t.moved) << "the loopback meter missed the data";
 
   localio_counters c{};
   ASSERT_EQ(localio_get_counters(ctx_, &c), 0);
@@ -302,10 +306,8 @@ TEST_P(LocalioClientIntegration, MissingMapAttachesAtOnceNotLocalAndStillWorks) 
   EXPECT_LT(attach_time, milliseconds(2000));
 
   const std::string name = Name("nomap");
-  fs::remove(InExport(name));
   nfsfh* fh = nullptr;
-  ASSERT_EQ(localio_open(ctx_, ("/" + name).c_str(), O_CREAT | O_RDWR, &fh), 0)
-      << localio_get_error(ctx_);
+  ASSERT_NO_FATAL_FAILURE(Create(name, &fh));
   const std::string text = "written over RPC by a client without a map\n";
   WriteAll(fh, 0, reinterpret_cast<const uint8_t*>(text.data()), text.size(), true);
   std::vector<char> back(text.size());
@@ -320,13 +322,10 @@ TEST_P(LocalioClientIntegration, MissingMapAttachesAtOnceNotLocalAndStillWorks) 
 // A local read or write that fails is the call's -errno, and its sentence
 // names the call, the failed local operation, where, and the errno.
 TEST_P(LocalioClientIntegration, AFailedLocalReadOrWriteSaysWhatFailedAndWhere) {
-  ASSERT_NO_FATAL_FAILURE(Attach(Config()));
-  ASSERT_EQ(localio_is_local(ctx_), 1) << localio_get_error(ctx_);
+  ASSERT_NO_FATAL_FAILURE(AttachLocal());
   const std::string name = Name("failing");
-  fs::remove(InExport(name));
   nfsfh* fh = nullptr;
-  ASSERT_EQ(localio_open(ctx_, ("/" + name).c_str(), O_CREAT | O_RDWR, &fh), 0)
-      << localio_get_error(ctx_);
+  ASSERT_NO_FATAL_FAILURE(Create(name, &fh));
   char buf[4] = {'a', 'b', 'c', 'd'};
   ASSERT_EQ(localio_pwrite(ctx_, fh, 0, sizeof buf, buf), 4) << localio_get_error(ctx_);
   // Beyond what off_t holds: the local file refuses it.
@@ -515,8 +514,7 @@ void AsyncRoundTrip(LocalioClientIntegration* t, localio_context* ctx, nfs_conte
 }
 
 TEST_P(LocalioClientIntegration, AsyncCallsBypassKeepTheDataExactAndCompleteFromService) {
-  ASSERT_NO_FATAL_FAILURE(Attach(Config()));
-  ASSERT_EQ(localio_is_local(ctx_), 1) << localio_get_error(ctx_);
+  ASSERT_NO_FATAL_FAILURE(AttachLocal());
   uint64_t calls = 0;
   ASSERT_NO_FATAL_FAILURE(AsyncRoundTrip(this, ctx_, nfs_, "/" + Name("async"),
                                          InExport(Name("async")), 64 << 10, 64, &calls));
@@ -567,13 +565,10 @@ void RecordError(int err, nfs_context*, void* data, void* private_data) {
 // sentence), and localio_get_error during the callback; a callback still
 // waiting when the context is detached runs once, with -EINTR.
 TEST_P(LocalioClientIntegration, AsyncErrorsComeThroughTheCallbackAndDetachCancels) {
-  ASSERT_NO_FATAL_FAILURE(Attach(Config()));
-  ASSERT_EQ(localio_is_local(ctx_), 1) << localio_get_error(ctx_);
+  ASSERT_NO_FATAL_FAILURE(AttachLocal());
   const std::string name = Name("async-error");
-  fs::remove(InExport(name));
   nfsfh* fh = nullptr;
-  ASSERT_EQ(localio_open(ctx_, ("/" + name).c_str(), O_CREAT | O_RDWR, &fh), 0)
-      << localio_get_error(ctx_);
+  ASSERT_NO_FATAL_FAILURE(Create(name, &fh));
   ErrorSeen seen;
   seen.ctx = ctx_;
   seen.in_call = true;

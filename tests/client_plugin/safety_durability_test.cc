@@ -60,6 +60,12 @@ class SafetyDurability : public LocalAndPlainTest<SafetyDurability> {
     return out;
   }
 
+  // The file's size as a fresh stat through the plain client sees it.
+  uint64_t PlainSize(const std::string& name) {
+    nfs_stat_64 st{};
+    EXPECT_EQ(nfs_stat64(plain_->context(), ("/" + name).c_str(), &st), 0) << plain_->Error();
+    return st.nfs_size;
+  }
 };
 
 TEST_P(SafetyDurability, SyncOpensWriteThroughALocalFdOpenedTheSameWay) {
@@ -161,9 +167,7 @@ TEST_P(SafetyDurability, APlainClientSeesTheNewSizeAndDataRightAfterClose) {
   const std::string old_data = Pattern("old " + name, 4000);
   ASSERT_TRUE(WriteLocalFile(InExport(name), old_data).ok());
   // The plain client knows the old file: attributes and data.
-  nfs_stat_64 st{};
-  ASSERT_EQ(nfs_stat64(plain_->context(), ("/" + name).c_str(), &st), 0) << plain_->Error();
-  ASSERT_EQ(st.nfs_size, old_data.size());
+  ASSERT_EQ(PlainSize(name), old_data.size());
   ASSERT_TRUE(PlainRead(name) == (ReadOutcome{0, old_data}));
 
   nfsfh* fh = nullptr;
@@ -177,8 +181,7 @@ TEST_P(SafetyDurability, APlainClientSeesTheNewSizeAndDataRightAfterClose) {
   EXPECT_EQ(c.write_bytes, before.write_bytes + new_data.size()) << "not bypassed: " << Describe(c);
 
   // Right after the close: a fresh stat and a fresh open see it all.
-  ASSERT_EQ(nfs_stat64(plain_->context(), ("/" + name).c_str(), &st), 0) << plain_->Error();
-  EXPECT_EQ(st.nfs_size, new_data.size()) << "the plain client sees a stale size";
+  EXPECT_EQ(PlainSize(name), new_data.size()) << "the plain client sees a stale size";
   const ReadOutcome seen = PlainRead(name);
   EXPECT_EQ(seen.rc, 0);
   EXPECT_EQ(seen.data.size(), new_data.size());
@@ -192,11 +195,10 @@ TEST_P(SafetyDurability, TheSizeIsSeenAfterFsyncAndByTheWriterBeforeIt) {
   const std::string name = Name("fsync-coherence");
   const std::string old_data = Pattern("old " + name, 3000);
   ASSERT_TRUE(WriteLocalFile(InExport(name), old_data).ok());
-  nfs_stat_64 st{};
-  ASSERT_EQ(nfs_stat64(plain_->context(), ("/" + name).c_str(), &st), 0) << plain_->Error();
-  ASSERT_EQ(st.nfs_size, old_data.size());
+  ASSERT_EQ(PlainSize(name), old_data.size());
 
   nfsfh* fh = nullptr;
+  nfs_stat_64 st{};
   ASSERT_EQ(localio_open(mount_->ctx(), ("/" + name).c_str(), O_RDWR, &fh), 0) << mount_->Error();
   ASSERT_EQ(localio_fstat64(mount_->ctx(), fh, &st), 0) << mount_->Error();
   ASSERT_EQ(st.nfs_size, old_data.size());
@@ -215,8 +217,7 @@ TEST_P(SafetyDurability, TheSizeIsSeenAfterFsyncAndByTheWriterBeforeIt) {
             static_cast<int>(last.size()))
       << mount_->Error();
   ASSERT_EQ(localio_fsync(mount_->ctx(), fh), 0) << mount_->Error();
-  ASSERT_EQ(nfs_stat64(plain_->context(), ("/" + name).c_str(), &st), 0) << plain_->Error();
-  EXPECT_EQ(st.nfs_size, old_data.size() + more.size() + last.size())
+  EXPECT_EQ(PlainSize(name), old_data.size() + more.size() + last.size())
       << "the plain client sees a stale size after the writer's fsync";
   ASSERT_EQ(localio_close(mount_->ctx(), fh), 0) << mount_->Error();
 }

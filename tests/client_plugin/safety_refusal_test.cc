@@ -71,6 +71,11 @@ class SafetyRefusal : public SuiteServerTest<SafetyRefusal, ::testing::TestWithP
     Status s = LocalioMount::Attach(server_->Url(id, Version(), ""), cfg, &mount_);
     ASSERT_TRUE(s.ok()) << s.message;
   }
+  // Mounts with server A's own map: the client must be local.
+  void MountLocal(uint16_t id) {
+    ASSERT_NO_FATAL_FAILURE(Mount(id, ConfigWithMap(server_->map_path())));
+    ASSERT_EQ(localio_is_local(mount_->ctx()), 1) << mount_->Error();
+  }
   void MountPlain(uint16_t id) {
     Status s = NfsSession::Mount(server_->Url(id, Version(), ""), &plain_);
     ASSERT_TRUE(s.ok()) << s.message;
@@ -117,8 +122,7 @@ TEST_P(SafetyRefusal, AnotherServersMapIsNotConfirmedAndRpcCarriesTheIo) {
   ASSERT_TRUE(WriteLocalFile(InExport(kRw, name), data).ok());
   // Control: with its own server's map the same mount is local, so what
   // follows fails because of the map and nothing else.
-  ASSERT_NO_FATAL_FAILURE(Mount(kRw, ConfigWithMap(server_->map_path())));
-  ASSERT_EQ(localio_is_local(mount_->ctx()), 1) << mount_->Error();
+  ASSERT_NO_FATAL_FAILURE(MountLocal(kRw));
   mount_.reset();
 
   ASSERT_NO_FATAL_FAILURE(Mount(kRw, ConfigWithMap(other_->map_path())));
@@ -144,8 +148,7 @@ TEST_P(SafetyRefusal, ReadOnlyExportBypassesReadsAndRefusesWritesAsRpcDoes) {
   const std::string name = Name("readonly");
   const std::string data = Pattern(name, 20000);
   ASSERT_TRUE(WriteLocalFile(InExport(kRo, name), data).ok());
-  ASSERT_NO_FATAL_FAILURE(Mount(kRo, ConfigWithMap(server_->map_path())));
-  ASSERT_EQ(localio_is_local(mount_->ctx()), 1) << mount_->Error();
+  ASSERT_NO_FATAL_FAILURE(MountLocal(kRo));
   ASSERT_NO_FATAL_FAILURE(MountPlain(kRo));
   localio_context* ctx = mount_->ctx();
   nfs_context* plain = plain_->context();
@@ -216,8 +219,7 @@ TEST_P(SafetyRefusal, RootSquashOpensAsTheAnonymousUserAndNeverReadsMore) {
   ASSERT_TRUE(WriteLocalFile(InExport(kSquash, secret), secret_data, 0600).ok());
   ASSERT_TRUE(WriteLocalFile(InExport(kSquash, later), secret_data, 0644).ok());
   ASSERT_TRUE(WriteLocalFile(InExport(kSquash, anon), pub_data, 0644, kAnon, kAnon).ok());
-  ASSERT_NO_FATAL_FAILURE(Mount(kSquash, ConfigWithMap(server_->map_path())));
-  ASSERT_EQ(localio_is_local(mount_->ctx()), 1) << mount_->Error();
+  ASSERT_NO_FATAL_FAILURE(MountLocal(kSquash));
   ASSERT_NO_FATAL_FAILURE(MountPlain(kSquash));
   localio_context* ctx = mount_->ctx();
   nfs_context* plain = plain_->context();

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <ostream>
 #include <string>
 
 namespace localio::preload {
@@ -67,6 +68,9 @@ struct BadCase {
   const char* name;
   const char* value;
 };
+// The ctest entries' names (gtest_discover_tests appends the printed value;
+// by default the struct's bytes, pointers that change with every build).
+void PrintTo(const BadCase& c, std::ostream* os) { *os << c.name << '=' << c.value; }
 
 class PreloadEnvBad : public ::testing::TestWithParam<BadCase> {};
 

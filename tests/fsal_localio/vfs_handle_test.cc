@@ -11,6 +11,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <ostream>
 #include <random>
 #include <string>
 #include <vector>
@@ -42,6 +43,11 @@ struct FsidCase {
   uint8_t fsid_type;
   size_t fsid_len;
 };
+// How a case is named in ctest (gtest_discover_tests appends the printed
+// value: by default the struct's bytes, padding included, which vary).
+void PrintTo(const FsidCase& c, std::ostream* os) {
+  *os << "type" << int{c.fsid_type} << "_len" << c.fsid_len;
+}
 
 class ParseVfsOpaqueFsid : public ::testing::TestWithParam<FsidCase> {};
 
@@ -213,6 +219,7 @@ struct RemovedCase {
   bool directory;
   bool held_open;
 };
+void PrintTo(const RemovedCase& c, std::ostream* os) { *os << c.name; }
 
 class ResolveRemovedVfsHandle : public ResolveVfsHandleTest,
                                 public ::testing::WithParamInterface<RemovedCase> {};
@@ -234,8 +241,7 @@ TEST_P(ResolveRemovedVfsHandle, IsStale) {
 INSTANTIATE_TEST_SUITE_P(FileOrDirectory, ResolveRemovedVfsHandle,
                          ::testing::Values(RemovedCase{"AnUnlinkedFile", false, false},
                                            RemovedCase{"AnUnlinkedButOpenFile", false, true},
-                                           RemovedCase{"ARemovedOpenDirectory", true, true}),
-                         [](const auto& param) { return std::string(param.param.name); });
+                                           RemovedCase{"ARemovedOpenDirectory", true, true}));
 
 TEST_F(ResolveVfsHandleTest, AFileOutsideTheRootIsRefused) {
   // The export is <tree>/export; its sibling (and the tree itself) are out.

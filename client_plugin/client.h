@@ -53,6 +53,8 @@ class Client {
   bool local() const { return session_.has_value(); }
   const std::string& error() const { return error_; }
   void SetError(std::string error) { error_ = std::move(error); }
+  // libnfs's sentence for the call that just failed on this context.
+  std::string WireError() const;
 
   // The application changed the AUTH_SYS identity (nfs_set_uid/gid after
   // Attach): local files opened as the old one are flushed and closed, and
@@ -147,8 +149,6 @@ class Client {
   // After a kRead/kWrite served locally: the file's offset moves past the
   // bytes moved. `result`, or -errno (error()) when libnfs did not move it.
   int64_t Advance(nfsfh* fh, uint64_t offset, int64_t result);
-  // libnfs's sentence for the call that just failed.
-  std::string WireError() const;
   // The local half of fsync, and the server told of the writes.
   // *commit_by_rpc: the caller must nfs_fsync too (some writes went by RPC,
   // or none went locally). 0 or -errno (error()).

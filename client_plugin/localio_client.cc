@@ -70,10 +70,7 @@ namespace {
 
 // libnfs's message for a failed call, kept as ours.
 int WireResult(localio_context* ctx, int rc) {
-  if (rc < 0) {
-    const char* why = nfs_get_error(ctx->nfs);
-    ctx->core.SetError(why != nullptr ? why : "libnfs call failed");
-  }
+  if (rc < 0) ctx->core.SetError(ctx->core.WireError());
   return rc;
 }
 

@@ -608,6 +608,50 @@ TEST_P(LocalioClientIntegration, AsyncErrorsComeThroughTheCallbackAndDetachCance
   fs::remove(InExport(name));
 }
 
+struct LibnfsErrorSeen {
+  int calls = 0;
+  int err = 1;
+  std::string sentence;  // nfs_get_error inside the callback
+};
+
+void RecordLibnfsError(int err, nfs_context* nfs, void*, void* private_data) {
+  auto* seen = static_cast<LibnfsErrorSeen*>(private_data);
+  ++seen->calls;
+  seen->err = err;
+  seen->sentence = nfs_get_error(nfs);
+}
+
+// An async call that goes to libnfs fails as libnfs reports it, completed
+// from localio_service: err < 0 and nfs_get_error's sentence (libnfs 4.0's
+// NFSv3 READ gives -EFAULT and its reply as data, not a sentence).
+TEST_P(LocalioClientIntegration, AsyncLibnfsErrorsComeThroughTheCallback) {
+  localio_config cfg = Config();
+  cfg.disable = 1;
+  ASSERT_NO_FATAL_FAILURE(Attach(cfg));
+  const std::string name = Name("async-rpc-error");
+  nfsfh* fh = nullptr;
+  ASSERT_NO_FATAL_FAILURE(Create(name, &fh));
+  LibnfsErrorSeen seen;
+  // Past the largest offset the server takes: NFS3ERR_FBIG / NFS4ERR_FBIG.
+  ASSERT_EQ(localio_pread_async(ctx_, fh, 1ull << 63, 16, RecordLibnfsError, &seen), 0)
+      << localio_get_error(ctx_);
+  EXPECT_EQ(seen.calls, 0) << "completed inside the call";
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (seen.calls == 0 && std::chrono::steady_clock::now() < deadline) {
+    pollfd pfd{localio_get_fd(ctx_), static_cast<short>(localio_which_events(ctx_)), 0};
+    ASSERT_GE(poll(&pfd, 1, 100), 0);
+    ASSERT_GE(localio_service(ctx_, pfd.revents), 0) << localio_get_error(ctx_);
+  }
+  ASSERT_EQ(seen.calls, 1);
+  EXPECT_LT(seen.err, 0);
+  EXPECT_NE(seen.sentence.find("ERR_FBIG"), std::string::npos) << seen.sentence;
+  localio_counters c{};
+  ASSERT_EQ(localio_get_counters(ctx_, &c), 0);
+  EXPECT_EQ(c.fallbacks[LOCALIO_FALLBACK_NOT_LOCAL], 1u) << "the read went by RPC";
+  ASSERT_EQ(localio_close(ctx_, fh), 0) << localio_get_error(ctx_);
+  fs::remove(InExport(name));
+}
+
 INSTANTIATE_TEST_SUITE_P(Versions, LocalioClientIntegration, ::testing::Values(3, 4),
                          [](const ::testing::TestParamInfo<int>& param) {
                            return "NFSv" + std::to_string(param.param);

@@ -140,8 +140,11 @@ typedef void (*localio_cb)(int err, struct nfs_context *nfs, void *data,
 /* The async forms, with libnfs's callback convention (nfs_cb):
  * cb(err, nfs, data, private_data), err the byte count (0 for fsync) or
  * -errno; data the bytes read (pread/read; valid during the callback
- * only), or the error sentence when err < 0 (also localio_get_error(ctx)
- * during the callback when the call was served locally). Each returns 0
+ * only). When err < 0 and the call was served locally, data is the error
+ * sentence, also localio_get_error(ctx) during the callback; a call that
+ * went to libnfs fails as libnfs reports it: nfs_get_error(nfs) has the
+ * sentence (libnfs 4.0's NFSv3 READ and WRITE give -EFAULT, and data is
+ * then not a sentence). Each returns 0
  * when the call was taken (cb then runs exactly once), or -errno (cb never
  * runs; localio_get_error says why). A call served from the local file is
  * done at once, but its callback never runs inside the *_async call: it

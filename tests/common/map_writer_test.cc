@@ -38,6 +38,14 @@ class MapFixture : public ::testing::Test {
     w = MustCreate(ConfigIn(dir, max_entries));
     r = MustOpen(w->path());
   }
+  // Publishes `handle` and returns the entry the reader then finds.
+  MapEntry Published(uint16_t export_id, std::span<const uint8_t> handle, std::string_view path,
+                     uint64_t ino, uint64_t dev, MapObjectType type = MapObjectType::kRegular) {
+    EXPECT_EQ(w->Publish(export_id, handle, path, ino, dev, type), 0);
+    MapEntry e;
+    EXPECT_EQ(r->Lookup(export_id, handle, &e), 0);
+    return e;
+  }
 
   TempDir dir;
   std::unique_ptr<MapWriter> w;
@@ -329,9 +337,7 @@ TEST_F(MapWriterExports, RefusesBadRootsAndAFullTable) {
 TEST_F(MapWriterEntries, PublishLookupUnpublish) {
   Open();
   const auto h = HandleFor(1);
-  ASSERT_EQ(w->Publish(7, h, "a/b/file", 1234, 56, MapObjectType::kRegular), 0);
-  MapEntry e;
-  ASSERT_EQ(r->Lookup(7, h, &e), 0);
+  MapEntry e = Published(7, h, "a/b/file", 1234, 56);
   EXPECT_EQ(e.path(), "a/b/file");
   EXPECT_EQ(e.ino, 1234u);
   EXPECT_EQ(e.dev, 56u);
@@ -354,29 +360,18 @@ TEST_F(MapWriterEntries, PublishLookupUnpublish) {
 
 TEST_F(MapWriterEntries, ExportRootHasTheEmptyPath) {
   Open();
-  ASSERT_EQ(w->Publish(1, HandleFor(1), "", 2, 3, MapObjectType::kDirectory), 0);
-  MapEntry e;
-  ASSERT_EQ(r->Lookup(1, HandleFor(1), &e), 0);
-  EXPECT_EQ(e.path(), "");
+  EXPECT_EQ(Published(1, HandleFor(1), "", 2, 3, MapObjectType::kDirectory).path(), "");
 }
 
 TEST_F(MapWriterEntries, UnchangedRepublishKeepsTheGenerationAChangeBumpsIt) {
   Open();
   const auto h = HandleFor(5);
-  ASSERT_EQ(w->Publish(1, h, "x", 10, 1, MapObjectType::kRegular), 0);
-  MapEntry e;
-  ASSERT_EQ(r->Lookup(1, h, &e), 0);
-  const uint64_t gen = e.generation;
-  ASSERT_EQ(w->Publish(1, h, "x", 10, 1, MapObjectType::kRegular), 0);
-  ASSERT_EQ(r->Lookup(1, h, &e), 0);
-  EXPECT_EQ(e.generation, gen);
-  ASSERT_EQ(w->Publish(1, h, "y", 10, 1, MapObjectType::kRegular), 0);
-  ASSERT_EQ(r->Lookup(1, h, &e), 0);
-  EXPECT_EQ(e.generation, gen + 1);
-  EXPECT_EQ(e.path(), "y");
-  ASSERT_EQ(w->Publish(1, h, "y", 11, 1, MapObjectType::kRegular), 0);
-  ASSERT_EQ(r->Lookup(1, h, &e), 0);
-  EXPECT_EQ(e.generation, gen + 2);
+  const uint64_t gen = Published(1, h, "x", 10, 1).generation;
+  EXPECT_EQ(Published(1, h, "x", 10, 1).generation, gen);
+  const MapEntry moved = Published(1, h, "y", 10, 1);
+  EXPECT_EQ(moved.generation, gen + 1);
+  EXPECT_EQ(moved.path(), "y");
+  EXPECT_EQ(Published(1, h, "y", 11, 1).generation, gen + 2);
   EXPECT_EQ(w->Stats().entries_used, 1u);
 }
 
@@ -393,11 +388,7 @@ TEST_F(MapWriterEntries, RefusesWhatDoesNotFit) {
   EXPECT_EQ(w->Stats().entries_used, 0u);
   // The largest of both fits.
   const std::string longest(kMapMaxPathLen, 'p');
-  const auto big = HandleFor(2, kMapMaxHandleLen);
-  ASSERT_EQ(w->Publish(1, big, longest, 1, 1, MapObjectType::kRegular), 0);
-  MapEntry e;
-  ASSERT_EQ(r->Lookup(1, big, &e), 0);
-  EXPECT_EQ(e.path(), longest);
+  EXPECT_EQ(Published(1, HandleFor(2, kMapMaxHandleLen), longest, 1, 1).path(), longest);
 }
 
 TEST_F(MapWriterEntries, PublishChildBuildsThePathFromTheParentsEntry) {

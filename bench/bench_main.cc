@@ -17,6 +17,8 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "bench_case.h"
@@ -79,6 +81,19 @@ struct Options {
   std::string map_path, export_dir, path_map, file = "localio-bench.dat";
   std::string preload = LOCALIO_PRELOAD_LIBRARY;
   std::string child_case;  // internal: run one async case under the shim
+};
+
+// The options whose value is kept as given.
+using TextOption = std::pair<std::string_view, std::string Options::*>;
+constexpr TextOption kTextOptions[] = {
+    {"--csv", &Options::csv},
+    {"--png", &Options::png},
+    {"--map", &Options::map_path},
+    {"--export-dir", &Options::export_dir},
+    {"--path-map", &Options::path_map},
+    {"--file", &Options::file},
+    {"--preload", &Options::preload},
+    {"--child-case", &Options::child_case},
 };
 
 // The round with the median rate; a round that failed wins (its error is
@@ -168,24 +183,11 @@ std::string ParseOptions(int argc, char** argv, Options* o) {
       o->size_bytes = static_cast<uint64_t>(mib) << 20;
     } else if (a == "--size-bytes") {
       o->size_bytes = std::strtoull(v.c_str(), nullptr, 10);
-    } else if (a == "--csv") {
-      o->csv = v;
-    } else if (a == "--png") {
-      o->png = v;
     } else if (a == "--url") {
       o->urls.push_back(v);
-    } else if (a == "--map") {
-      o->map_path = v;
-    } else if (a == "--export-dir") {
-      o->export_dir = v;
-    } else if (a == "--path-map") {
-      o->path_map = v;
-    } else if (a == "--file") {
-      o->file = v;
-    } else if (a == "--preload") {
-      o->preload = v;
-    } else if (a == "--child-case") {
-      o->child_case = v;
+    } else if (const auto text = std::ranges::find(kTextOptions, a, &TextOption::first);
+               text != std::end(kTextOptions)) {
+      o->*text->second = v;
     } else {
       return "unknown option " + a + " (see --help)";
     }

@@ -47,6 +47,20 @@ class HelloTest : public ::testing::Test {
     EXPECT_TRUE(st.ok()) << st.message;
     return c;
   }
+  // A client holding a slot, with the nonce of `seed` set.
+  std::unique_ptr<HelloClient> ClientWithNonce(uint8_t seed) {
+    auto c = Client();
+    EXPECT_EQ(c->Claim(), 0);
+    EXPECT_EQ(c->SetNonce(NonceOf(seed)), 0);
+    return c;
+  }
+  // The slots in use, as the tools read them.
+  std::vector<HelloSlotView> SlotsInUse() {
+    std::vector<HelloSlotView> slots;
+    const Status st = ReadHelloSlots(server_->hello_path(), &slots);
+    EXPECT_TRUE(st.ok()) << st.message;
+    return slots;
+  }
   // Sets the lease of slot `i` to long ago, as a dead client leaves it.
   void AgeSlot(int i) {
     SharedFile f;
@@ -73,9 +87,7 @@ TEST_F(HelloTest, ClaimNonceConfirmHandsTheClientTheServersInstance) {
 }
 
 TEST_F(HelloTest, ANonceConfirmsOnlyOnceAndIsConsumed) {
-  auto c = Client();
-  ASSERT_EQ(c->Claim(), 0);
-  ASSERT_EQ(c->SetNonce(NonceOf(2)), 0);
+  auto c = ClientWithNonce(2);
   EXPECT_TRUE(server_->ConfirmNonce(NonceOf(2)));
   EXPECT_FALSE(server_->ConfirmNonce(NonceOf(2))) << "replayed nonce";
   std::vector<uint8_t> bytes = test::ReadFile(server_->hello_path());
@@ -168,9 +180,7 @@ TEST_F(HelloTest, ConfirmationsRacingReleasesLeakNoSlotAndConfirmNoOneElse) {
   server.join();
   EXPECT_EQ(failure, "");
   EXPECT_EQ(wrong, 0u) << "a confirmation of one nonce was taken for another";
-  std::vector<HelloSlotView> slots;
-  ASSERT_TRUE(ReadHelloSlots(server_->hello_path(), &slots).ok());
-  EXPECT_TRUE(slots.empty()) << slots.size() << " slots left in use after every client released";
+  EXPECT_EQ(SlotsInUse().size(), 0u) << "slots left in use after every client released";
   std::printf("%d rounds: %" PRIu64 " confirmations, %" PRIu64 " accepted by the client\n", kRounds,
               confirmed.load(), accepted);
 }
@@ -202,17 +212,13 @@ TEST_F(HelloTest, EverySlotLiveMeansBusyAStaleSlotIsReclaimed) {
 }
 
 TEST_F(HelloTest, CountersAreVisibleToTools) {
-  auto c = Client();
-  ASSERT_EQ(c->Claim(), 0);
-  ASSERT_EQ(c->SetNonce(NonceOf(1)), 0);
+  auto c = ClientWithNonce(1);
   c->CountRead(4096);
   c->CountRead(100);
   c->CountWrite(512);
   c->CountFallback(2);
   c->CountFallback(kHelloFallbackReasons);  // out of range: ignored
-  std::vector<HelloSlotView> slots;
-  Status st = ReadHelloSlots(server_->hello_path(), &slots);
-  ASSERT_TRUE(st.ok()) << st.message;
+  const std::vector<HelloSlotView> slots = SlotsInUse();
   ASSERT_EQ(slots.size(), 1u);
   const HelloSlotView& v = slots[0];
   EXPECT_EQ(v.index, static_cast<uint32_t>(c->slot()));
@@ -227,9 +233,7 @@ TEST_F(HelloTest, CountersAreVisibleToTools) {
 }
 
 TEST_F(HelloTest, AReusedSlotStartsWithZeroCounters) {
-  auto first = Client();
-  ASSERT_EQ(first->Claim(), 0);
-  ASSERT_EQ(first->SetNonce(NonceOf(1)), 0);
+  auto first = ClientWithNonce(1);
   first->CountRead(4096);
   first->CountWrite(512);
   for (uint32_t r = 0; r < kHelloFallbackReasons; ++r) first->CountFallback(r);
@@ -240,9 +244,7 @@ TEST_F(HelloTest, AReusedSlotStartsWithZeroCounters) {
   auto second = Client();
   ASSERT_EQ(second->Claim(), 0);
   ASSERT_EQ(second->slot(), slot);
-  std::vector<HelloSlotView> slots;
-  Status st = ReadHelloSlots(server_->hello_path(), &slots);
-  ASSERT_TRUE(st.ok()) << st.message;
+  std::vector<HelloSlotView> slots = SlotsInUse();
   ASSERT_EQ(slots.size(), 1u);
   const HelloSlotView& v = slots[0];
   EXPECT_EQ(v.handshakes, 0u);
@@ -265,7 +267,7 @@ TEST_F(HelloTest, AReusedSlotStartsWithZeroCounters) {
   auto third = Client();
   ASSERT_EQ(third->Claim(), 0);
   ASSERT_EQ(third->slot(), slot);
-  ASSERT_TRUE(ReadHelloSlots(server_->hello_path(), &slots).ok());
+  slots = SlotsInUse();
   bool found = false;
   for (const HelloSlotView& s : slots) {
     if (s.index != static_cast<uint32_t>(slot)) continue;
@@ -278,9 +280,7 @@ TEST_F(HelloTest, AReusedSlotStartsWithZeroCounters) {
 }
 
 TEST_F(HelloTest, AHostileOrTruncatedHelloFileNeverCrashesTheServer) {
-  auto c = Client();
-  ASSERT_EQ(c->Claim(), 0);
-  ASSERT_EQ(c->SetNonce(NonceOf(1)), 0);
+  auto c = ClientWithNonce(1);
   {
     SharedFile f;
     ASSERT_TRUE(OpenSharedFile(server_->hello_path(), true, &f).ok());

@@ -31,6 +31,29 @@ std::unique_ptr<MapReader> MustOpen(const std::string& path) {
   return r;
 }
 
+// A fresh map, opened by Open(): its writer `w` and a reader `r` of it.
+class MapFixture : public ::testing::Test {
+ protected:
+  void Open(uint64_t max_entries = 1024) {
+    w = MustCreate(ConfigIn(dir, max_entries));
+    r = MustOpen(w->path());
+  }
+  // Publishes `handle` and returns the entry the reader then finds.
+  MapEntry Published(uint16_t export_id, std::span<const uint8_t> handle, std::string_view path,
+                     uint64_t ino, uint64_t dev, MapObjectType type = MapObjectType::kRegular) {
+    EXPECT_EQ(w->Publish(export_id, handle, path, ino, dev, type), 0);
+    MapEntry e;
+    EXPECT_EQ(r->Lookup(export_id, handle, &e), 0);
+    return e;
+  }
+
+  TempDir dir;
+  std::unique_ptr<MapWriter> w;
+  std::unique_ptr<MapReader> r;
+};
+using MapWriterExports = MapFixture;
+using MapWriterEntries = MapFixture;
+
 // Rewrites fields of the header of the map at `path` (as another server
 // would have left them).
 void PokeHeader(const std::string& path, uint32_t pid, uint32_t flags, uint64_t heartbeat_ms) {
@@ -235,10 +258,8 @@ MapExport Export(uint16_t id) {
   return e;
 }
 
-TEST(MapWriterExports, AddChangeRemoveBumpTheEpoch) {
-  TempDir dir;
-  auto w = MustCreate(ConfigIn(dir));
-  auto r = MustOpen(w->path());
+TEST_F(MapWriterExports, AddChangeRemoveBumpTheEpoch) {
+  Open();
   EXPECT_EQ(r->Epoch(), 1u);
   ASSERT_TRUE(w->SetExport(Export(10)).ok());
   EXPECT_EQ(r->Epoch(), 2u);
@@ -266,10 +287,8 @@ TEST(MapWriterExports, AddChangeRemoveBumpTheEpoch) {
 // A reload withdraws a row until the export's new access is known: the
 // entries stay for the row that comes back; removing the export then
 // drops them too.
-TEST(MapWriterExports, ASuspendedExportKeepsItsEntriesUntilRemoved) {
-  TempDir dir;
-  auto w = MustCreate(ConfigIn(dir));
-  auto r = MustOpen(w->path());
+TEST_F(MapWriterExports, ASuspendedExportKeepsItsEntriesUntilRemoved) {
+  Open();
   ASSERT_TRUE(w->SetExport(Export(10)).ok());
   const std::vector<uint8_t> h = {1, 2, 3, 4};
   ASSERT_EQ(w->Publish(10, h, "a/b", 7, 8, MapObjectType::kRegular), 0);
@@ -291,18 +310,16 @@ TEST(MapWriterExports, ASuspendedExportKeepsItsEntriesUntilRemoved) {
   EXPECT_EQ(r->Lookup(10, h, &entry), -ENOENT);
 }
 
-TEST(MapWriterExports, EmptyClientRootMeansTheServerRoot) {
-  TempDir dir;
-  auto w = MustCreate(ConfigIn(dir));
+TEST_F(MapWriterExports, EmptyClientRootMeansTheServerRoot) {
+  Open();
   MapExport e = Export(3);
   e.client_root.clear();
   ASSERT_TRUE(w->SetExport(e).ok());
-  EXPECT_EQ(MustOpen(w->path())->FindExport(3)->client_root, e.server_root);
+  EXPECT_EQ(r->FindExport(3)->client_root, e.server_root);
 }
 
-TEST(MapWriterExports, RefusesBadRootsAndAFullTable) {
-  TempDir dir;
-  auto w = MustCreate(ConfigIn(dir));
+TEST_F(MapWriterExports, RefusesBadRootsAndAFullTable) {
+  Open();
   MapExport e = Export(1);
   e.server_root = "relative";
   EXPECT_EQ(w->SetExport(e).code, -EINVAL);
@@ -313,19 +330,14 @@ TEST(MapWriterExports, RefusesBadRootsAndAFullTable) {
     ASSERT_TRUE(w->SetExport(Export(static_cast<uint16_t>(id))).ok());
   EXPECT_EQ(w->SetExport(Export(999)).code, -ENOSPC);
   EXPECT_TRUE(w->SetExport(Export(5)).ok()) << "replacing an existing row needs no room";
-  auto r = MustOpen(w->path());
   for (uint32_t id = 0; id < kMapExportRows; ++id)
     EXPECT_TRUE(r->FindExport(static_cast<uint16_t>(id))) << id;
 }
 
-TEST(MapWriterEntries, PublishLookupUnpublish) {
-  TempDir dir;
-  auto w = MustCreate(ConfigIn(dir));
-  auto r = MustOpen(w->path());
+TEST_F(MapWriterEntries, PublishLookupUnpublish) {
+  Open();
   const auto h = HandleFor(1);
-  ASSERT_EQ(w->Publish(7, h, "a/b/file", 1234, 56, MapObjectType::kRegular), 0);
-  MapEntry e;
-  ASSERT_EQ(r->Lookup(7, h, &e), 0);
+  MapEntry e = Published(7, h, "a/b/file", 1234, 56);
   EXPECT_EQ(e.path(), "a/b/file");
   EXPECT_EQ(e.ino, 1234u);
   EXPECT_EQ(e.dev, 56u);
@@ -346,40 +358,25 @@ TEST(MapWriterEntries, PublishLookupUnpublish) {
   EXPECT_EQ(w->Stats().entries_used, 0u);
 }
 
-TEST(MapWriterEntries, ExportRootHasTheEmptyPath) {
-  TempDir dir;
-  auto w = MustCreate(ConfigIn(dir));
-  ASSERT_EQ(w->Publish(1, HandleFor(1), "", 2, 3, MapObjectType::kDirectory), 0);
-  MapEntry e;
-  ASSERT_EQ(MustOpen(w->path())->Lookup(1, HandleFor(1), &e), 0);
-  EXPECT_EQ(e.path(), "");
+TEST_F(MapWriterEntries, ExportRootHasTheEmptyPath) {
+  Open();
+  EXPECT_EQ(Published(1, HandleFor(1), "", 2, 3, MapObjectType::kDirectory).path(), "");
 }
 
-TEST(MapWriterEntries, UnchangedRepublishKeepsTheGenerationAChangeBumpsIt) {
-  TempDir dir;
-  auto w = MustCreate(ConfigIn(dir));
-  auto r = MustOpen(w->path());
+TEST_F(MapWriterEntries, UnchangedRepublishKeepsTheGenerationAChangeBumpsIt) {
+  Open();
   const auto h = HandleFor(5);
-  ASSERT_EQ(w->Publish(1, h, "x", 10, 1, MapObjectType::kRegular), 0);
-  MapEntry e;
-  ASSERT_EQ(r->Lookup(1, h, &e), 0);
-  const uint64_t gen = e.generation;
-  ASSERT_EQ(w->Publish(1, h, "x", 10, 1, MapObjectType::kRegular), 0);
-  ASSERT_EQ(r->Lookup(1, h, &e), 0);
-  EXPECT_EQ(e.generation, gen);
-  ASSERT_EQ(w->Publish(1, h, "y", 10, 1, MapObjectType::kRegular), 0);
-  ASSERT_EQ(r->Lookup(1, h, &e), 0);
-  EXPECT_EQ(e.generation, gen + 1);
-  EXPECT_EQ(e.path(), "y");
-  ASSERT_EQ(w->Publish(1, h, "y", 11, 1, MapObjectType::kRegular), 0);
-  ASSERT_EQ(r->Lookup(1, h, &e), 0);
-  EXPECT_EQ(e.generation, gen + 2);
+  const uint64_t gen = Published(1, h, "x", 10, 1).generation;
+  EXPECT_EQ(Published(1, h, "x", 10, 1).generation, gen);
+  const MapEntry moved = Published(1, h, "y", 10, 1);
+  EXPECT_EQ(moved.generation, gen + 1);
+  EXPECT_EQ(moved.path(), "y");
+  EXPECT_EQ(Published(1, h, "y", 11, 1).generation, gen + 2);
   EXPECT_EQ(w->Stats().entries_used, 1u);
 }
 
-TEST(MapWriterEntries, RefusesWhatDoesNotFit) {
-  TempDir dir;
-  auto w = MustCreate(ConfigIn(dir));
+TEST_F(MapWriterEntries, RefusesWhatDoesNotFit) {
+  Open();
   EXPECT_EQ(w->Publish(1, HandleFor(1, kMapMaxHandleLen + 1), "a", 1, 1, MapObjectType::kRegular),
             -EMSGSIZE);
   EXPECT_EQ(w->Publish(1, {}, "a", 1, 1, MapObjectType::kRegular), -EMSGSIZE);
@@ -391,17 +388,11 @@ TEST(MapWriterEntries, RefusesWhatDoesNotFit) {
   EXPECT_EQ(w->Stats().entries_used, 0u);
   // The largest of both fits.
   const std::string longest(kMapMaxPathLen, 'p');
-  const auto big = HandleFor(2, kMapMaxHandleLen);
-  ASSERT_EQ(w->Publish(1, big, longest, 1, 1, MapObjectType::kRegular), 0);
-  MapEntry e;
-  ASSERT_EQ(MustOpen(w->path())->Lookup(1, big, &e), 0);
-  EXPECT_EQ(e.path(), longest);
+  EXPECT_EQ(Published(1, HandleFor(2, kMapMaxHandleLen), longest, 1, 1).path(), longest);
 }
 
-TEST(MapWriterEntries, PublishChildBuildsThePathFromTheParentsEntry) {
-  TempDir dir;
-  auto w = MustCreate(ConfigIn(dir));
-  auto r = MustOpen(w->path());
+TEST_F(MapWriterEntries, PublishChildBuildsThePathFromTheParentsEntry) {
+  Open();
   MapEntry e;
   EXPECT_EQ(w->PublishChild(1, HandleFor(1), "f", HandleFor(2), 2, 1, MapObjectType::kRegular),
             -ENOENT)
@@ -438,9 +429,8 @@ TEST(MapWriterEntries, PublishChildBuildsThePathFromTheParentsEntry) {
 // The stamp a publish reports holds while no entry leaves the map: an
 // unpublish, an eviction or a removed export moves it; republishing,
 // renaming or suspending an export does not.
-TEST(MapWriterEntries, RemovalsMoveOnlyWhenAnEntryLeavesTheMap) {
-  TempDir dir;
-  auto w = MustCreate(ConfigIn(dir, 8));  // one bucket of 8
+TEST_F(MapWriterEntries, RemovalsMoveOnlyWhenAnEntryLeavesTheMap) {
+  Open(8);  // one bucket of 8
   uint64_t seen = 0;
   ASSERT_EQ(w->Publish(1, HandleFor(1), "a", 1, 1, MapObjectType::kDirectory, {}, &seen), 0);
   EXPECT_EQ(seen, w->Removals());
@@ -470,10 +460,8 @@ TEST(MapWriterEntries, RemovalsMoveOnlyWhenAnEntryLeavesTheMap) {
 // longest): long paths fill it before the slots are full, and the writer
 // then evicts in slot order and compacts. Whatever it holds afterwards
 // reads back whole, and what it evicted is gone.
-TEST(MapWriterEntries, AFullArenaEvictsAndCompactsAndKeepsEveryHeldEntryWhole) {
-  TempDir dir;
-  auto w = MustCreate(ConfigIn(dir, 64));
-  auto r = MustOpen(w->path());
+TEST_F(MapWriterEntries, AFullArenaEvictsAndCompactsAndKeepsEveryHeldEntryWhole) {
+  Open(64);
   auto path_of = [](uint64_t n, int version) {
     return "d" + std::to_string(version) + "/" + std::string(60 + (n * 37) % 300, 'a' + n % 26) +
            "/f" + std::to_string(n);
@@ -520,17 +508,15 @@ TEST(MapWriterEntries, AFullArenaEvictsAndCompactsAndKeepsEveryHeldEntryWhole) {
   EXPECT_EQ(found, w->Stats().entries_used);
 }
 
-TEST(MapWriterEntries, AnotherMapNeverReportsTheSameStamp) {
+TEST_F(MapWriterEntries, AnotherMapNeverReportsTheSameStamp) {
   TempDir a, b;
   auto first = MustCreate(ConfigIn(a));
   auto second = MustCreate(ConfigIn(b));
   EXPECT_NE(first->Removals(), second->Removals());
 }
 
-TEST(MapWriterEntries, RenamePrefixMovesTheDirectoryAndEverythingBelow) {
-  TempDir dir;
-  auto w = MustCreate(ConfigIn(dir));
-  auto r = MustOpen(w->path());
+TEST_F(MapWriterEntries, RenamePrefixMovesTheDirectoryAndEverythingBelow) {
+  Open();
   ASSERT_EQ(w->Publish(1, HandleFor(1), "a", 1, 1, MapObjectType::kDirectory), 0);
   ASSERT_EQ(w->Publish(1, HandleFor(2), "a/f", 2, 1, MapObjectType::kRegular), 0);
   ASSERT_EQ(w->Publish(1, HandleFor(3), "a/sub/g", 3, 1, MapObjectType::kRegular), 0);
@@ -552,20 +538,18 @@ TEST(MapWriterEntries, RenamePrefixMovesTheDirectoryAndEverythingBelow) {
   EXPECT_EQ(w->RenamePrefix(1, "z", "../x"), -EINVAL);
 }
 
-TEST(MapWriterEntries, RenamePrefixDropsEntriesWhosePathWouldNotFit) {
-  TempDir dir;
-  auto w = MustCreate(ConfigIn(dir));
+TEST_F(MapWriterEntries, RenamePrefixDropsEntriesWhosePathWouldNotFit) {
+  Open();
   const std::string tail(kMapMaxPathLen - 4, 't');
   ASSERT_EQ(w->Publish(1, HandleFor(1), "a/" + tail, 1, 1, MapObjectType::kRegular), 0);
   EXPECT_EQ(w->RenamePrefix(1, "a", "longer"), 1);
   MapEntry e;
-  EXPECT_EQ(MustOpen(w->path())->Lookup(1, HandleFor(1), &e), -ENOENT);
+  EXPECT_EQ(r->Lookup(1, HandleFor(1), &e), -ENOENT);
   EXPECT_EQ(w->Stats().entries_used, 0u);
 }
 
-TEST(MapWriterEntries, RemoveExportDropsItsEntriesOnly) {
-  TempDir dir;
-  auto w = MustCreate(ConfigIn(dir));
+TEST_F(MapWriterEntries, RemoveExportDropsItsEntriesOnly) {
+  Open();
   ASSERT_TRUE(w->SetExport(Export(1)).ok());
   ASSERT_TRUE(w->SetExport(Export(2)).ok());
   for (uint64_t n = 0; n < 50; ++n)
@@ -573,17 +557,14 @@ TEST(MapWriterEntries, RemoveExportDropsItsEntriesOnly) {
                          n, 1, MapObjectType::kRegular),
               0);
   ASSERT_EQ(w->RemoveExport(1), 0);
-  auto r = MustOpen(w->path());
   MapEntry e;
   for (uint64_t n = 0; n < 50; ++n)
     EXPECT_EQ(r->Lookup(static_cast<uint16_t>(1 + n % 2), HandleFor(n), &e), n % 2 ? 0 : -ENOENT);
   EXPECT_EQ(w->Stats().entries_used, 25u);
 }
 
-TEST(MapWriterEntries, AFullBucketEvictsItsLeastRecentlyPublishedEntry) {
-  TempDir dir;
-  auto w = MustCreate(ConfigIn(dir, 8));  // one bucket of 8 slots
-  auto r = MustOpen(w->path());
+TEST_F(MapWriterEntries, AFullBucketEvictsItsLeastRecentlyPublishedEntry) {
+  Open(8);  // one bucket of 8 slots
   ASSERT_EQ(r->capacity(), 8u);
   for (uint64_t n = 0; n < 8; ++n)
     ASSERT_EQ(w->Publish(1, HandleFor(n), "f" + std::to_string(n), n, 1, MapObjectType::kRegular), 0);
@@ -603,9 +584,8 @@ TEST(MapWriterEntries, AFullBucketEvictsItsLeastRecentlyPublishedEntry) {
   EXPECT_EQ(snap.entries_used, 8u);
 }
 
-TEST(MapWriterEntries, CapacityFiguresMatchTheConfiguration) {
-  TempDir dir;
-  auto w = MustCreate(ConfigIn(dir, 100000));
+TEST_F(MapWriterEntries, CapacityFiguresMatchTheConfiguration) {
+  Open(100000);
   EXPECT_EQ(w->Stats().capacity, 131072u);
   for (uint64_t n = 0; n < 20000; ++n)
     ASSERT_EQ(w->Publish(1, HandleFor(n), "f" + std::to_string(n), n, 1, MapObjectType::kRegular), 0);
@@ -613,7 +593,7 @@ TEST(MapWriterEntries, CapacityFiguresMatchTheConfiguration) {
   EXPECT_EQ(s.entries_used + s.evictions, 20000u);
   EXPECT_LT(s.evictions, 20u) << "a table 15% full should hardly ever evict";
   size_t seen = 0;
-  MustOpen(w->path())->ForEachEntry([&](const MapEntry& e) {
+  r->ForEachEntry([&](const MapEntry& e) {
     EXPECT_EQ(e.path(), "f" + std::to_string(e.ino));
     ++seen;
   });

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
 
 #include "harness/free_port.h"
 #include "harness/nfs_url.h"
@@ -33,20 +34,20 @@ ExportOptions Export(uint16_t id, Fsal fsal) {
   return WithDefaults(e, "/tmp/t");
 }
 
+// Renders `o` with Layout() and expects each of `parts` in the text.
+void ExpectRendered(const ServerOptions& o, std::initializer_list<const char*> parts) {
+  std::string text;
+  ASSERT_TRUE(RenderGaneshaConfig(o, Layout(), &text).ok());
+  for (const char* part : parts) EXPECT_NE(text.find(part), std::string::npos) << part;
+}
+
 TEST(ServerConfig, CoreParamsBindLoopbackWithChosenPortsAndPluginDir) {
   ServerOptions o;
   o.exports = {Export(1, Fsal::kVfs)};
-  std::string text;
-  ASSERT_TRUE(RenderGaneshaConfig(o, Layout(), &text).ok());
-  EXPECT_NE(text.find("NFS_Port = 20490;"), std::string::npos);
-  EXPECT_NE(text.find("MNT_Port = 20491;"), std::string::npos);
-  EXPECT_NE(text.find("Bind_addr = 127.0.0.1;"), std::string::npos);
-  EXPECT_NE(text.find("Enable_UDP = false;"), std::string::npos);
-  EXPECT_NE(text.find("Enable_NLM = false;"), std::string::npos);
-  EXPECT_NE(text.find("Enable_RQUOTA = false;"), std::string::npos);
-  EXPECT_NE(text.find("Plugins_Dir = \"/tmp/t/plugins\";"), std::string::npos);
-  EXPECT_NE(text.find("Graceless = true;"), std::string::npos);
-  EXPECT_NE(text.find("RecoveryRoot = \"/tmp/t/recovery\";"), std::string::npos);
+  ExpectRendered(o, {"NFS_Port = 20490;", "MNT_Port = 20491;", "Bind_addr = 127.0.0.1;",
+                     "Enable_UDP = false;", "Enable_NLM = false;", "Enable_RQUOTA = false;",
+                     "Plugins_Dir = \"/tmp/t/plugins\";", "Graceless = true;",
+                     "RecoveryRoot = \"/tmp/t/recovery\";"});
 }
 
 TEST(ServerConfig, LocalioExportStacksOverVfsAndVfsExportDoesNot) {
@@ -92,13 +93,8 @@ TEST(ServerConfig, LocalioBlockCarriesTheMapPathOnlyWhenAnExportUsesLocalio) {
 TEST(ServerConfig, ExportDefaultsAreRwNoRootSquashTcpSysV3V4) {
   ServerOptions o;
   o.exports = {Export(7, Fsal::kVfs)};
-  std::string text;
-  ASSERT_TRUE(RenderGaneshaConfig(o, Layout(), &text).ok());
-  EXPECT_NE(text.find("Access_Type = RW;"), std::string::npos);
-  EXPECT_NE(text.find("Squash = No_Root_Squash;"), std::string::npos);
-  EXPECT_NE(text.find("Transports = TCP;"), std::string::npos);
-  EXPECT_NE(text.find("SecType = sys;"), std::string::npos);
-  EXPECT_NE(text.find("    Protocols = 3, 4;\n    Transports"), std::string::npos);
+  ExpectRendered(o, {"Access_Type = RW;", "Squash = No_Root_Squash;", "Transports = TCP;",
+                     "SecType = sys;", "    Protocols = 3, 4;\n    Transports"});
 }
 
 TEST(ServerConfig, ReadOnlySquashAndExtraTextAreRendered) {
@@ -107,11 +103,7 @@ TEST(ServerConfig, ReadOnlySquashAndExtraTextAreRendered) {
   o.exports[0].access = Access::kReadOnly;
   o.exports[0].squash = "Root_Squash";
   o.extra_config = "LOCALIO { Port = 0; }";
-  std::string text;
-  ASSERT_TRUE(RenderGaneshaConfig(o, Layout(), &text).ok());
-  EXPECT_NE(text.find("Access_Type = RO;"), std::string::npos);
-  EXPECT_NE(text.find("Squash = Root_Squash;"), std::string::npos);
-  EXPECT_NE(text.find("\nLOCALIO { Port = 0; }\n"), std::string::npos);
+  ExpectRendered(o, {"Access_Type = RO;", "Squash = Root_Squash;", "\nLOCALIO { Port = 0; }\n"});
 }
 
 TEST(ServerConfig, RejectsWhatGaneshaWouldMisparse) {

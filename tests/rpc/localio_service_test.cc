@@ -21,6 +21,12 @@ using testing::RawCall;
 using testing::RawPeer;
 using testing::SampleNonce;
 
+// UUID_IS_LOCAL's arguments: SampleNonce().
+std::vector<uint8_t> SampleNonceArgs() {
+  const Nonce nonce = SampleNonce();
+  return {nonce.begin(), nonce.end()};
+}
+
 class LocalioServiceTest : public ::testing::Test {
  protected:
   // `wrote`: WROTE's callback (none: WROTE is PROC_UNAVAIL).
@@ -96,8 +102,7 @@ TEST_F(LocalioServiceTest, AuthNoneAndAuthSysAreBothAccepted) {
   StartService();
   RawCall raw;
   raw.proc = kLocalioProcUuidIsLocal;
-  const Nonce nonce = SampleNonce();
-  raw.args.assign(nonce.begin(), nonce.end());
+  raw.args = SampleNonceArgs();
   auto reply = Exchange(raw);
   ASSERT_TRUE(reply);
   EXPECT_EQ(reply->accept_stat, AcceptStat::kSuccess);
@@ -111,34 +116,50 @@ TEST_F(LocalioServiceTest, AuthNoneAndAuthSysAreBothAccepted) {
   EXPECT_EQ(Nonces().size(), 2u);
 }
 
-TEST_F(LocalioServiceTest, WrongProgramIsProgUnavail) {
+// A call the service refuses from its header alone (`edit` makes it from a
+// valid NULL call), and its whole reply as DescribeReply says it: the reply,
+// accept or reject stat and any mismatch range.
+struct RefusedCall {
+  const char* name;
+  void (*edit)(RawCall&);
+  const char* reply;
+};
+
+void PrintTo(const RefusedCall& call, std::ostream* os) { *os << call.name; }
+
+class LocalioServiceRefusalTest : public LocalioServiceTest,
+                                  public ::testing::WithParamInterface<RefusedCall> {};
+
+TEST_P(LocalioServiceRefusalTest, RepliesWithTheErrorAndNeverReachesTheCallback) {
   StartService();
   RawCall raw;
-  raw.prog = 100003;
+  GetParam().edit(raw);
   const auto reply = Exchange(raw);
   ASSERT_TRUE(reply);
-  EXPECT_EQ(reply->accept_stat, AcceptStat::kProgUnavail);
+  EXPECT_EQ(DescribeReply(*reply), GetParam().reply);
+  EXPECT_TRUE(Nonces().empty());
 }
 
-TEST_F(LocalioServiceTest, WrongVersionIsProgMismatchOneToOne) {
-  StartService();
-  RawCall raw;
-  raw.vers = 2;
-  const auto reply = Exchange(raw);
-  ASSERT_TRUE(reply);
-  EXPECT_EQ(reply->accept_stat, AcceptStat::kProgMismatch);
-  EXPECT_EQ(reply->mismatch_low, 1u);
-  EXPECT_EQ(reply->mismatch_high, 1u);
-}
-
-TEST_F(LocalioServiceTest, UnknownProcedureIsProcUnavail) {
-  StartService();
-  RawCall raw;
-  raw.proc = 2;
-  const auto reply = Exchange(raw);
-  ASSERT_TRUE(reply);
-  EXPECT_EQ(reply->accept_stat, AcceptStat::kProcUnavail);
-}
+INSTANTIATE_TEST_SUITE_P(
+    Header, LocalioServiceRefusalTest,
+    ::testing::Values(
+        RefusedCall{"WrongProgramIsProgUnavail", [](RawCall& c) { c.prog = 100003; },
+                    "PROG_UNAVAIL"},
+        RefusedCall{"WrongVersionIsProgMismatchOneToOne", [](RawCall& c) { c.vers = 2; },
+                    "PROG_MISMATCH 1..1"},
+        RefusedCall{"UnknownProcedureIsProcUnavail", [](RawCall& c) { c.proc = 2; },
+                    "PROC_UNAVAIL"},
+        RefusedCall{"OtherRpcVersionIsDeniedWithRpcMismatch", [](RawCall& c) { c.rpcvers = 4; },
+                    "MSG_DENIED RPC_MISMATCH 2..2"},
+        RefusedCall{"UnknownFlavourIsDeniedWithBadCred",
+                    [](RawCall& c) {
+                      c.proc = kLocalioProcUuidIsLocal;
+                      c.cred_flavor = 6;  // RPCSEC_GSS
+                      c.cred_body = {0, 0, 0, 1};
+                      c.args = SampleNonceArgs();
+                    },
+                    "MSG_DENIED AUTH_ERROR AUTH_BADCRED"}),
+    [](const auto& param) { return std::string(param.param.name); });
 
 TEST_F(LocalioServiceTest, WroteHandsEveryHandleToTheCallbackAndReturnsItsResult) {
   std::vector<std::pair<uint16_t, std::vector<uint8_t>>> seen;
@@ -246,22 +267,6 @@ TEST_F(LocalioServiceTest, ShortOrLongNonceIsGarbageArgsAndNeverReachesTheCallba
   EXPECT_TRUE(Nonces().empty());
 }
 
-TEST_F(LocalioServiceTest, UnknownFlavourIsDeniedWithBadCred) {
-  StartService();
-  RawCall raw;
-  raw.proc = kLocalioProcUuidIsLocal;
-  raw.cred_flavor = 6;  // RPCSEC_GSS
-  raw.cred_body = {0, 0, 0, 1};
-  const Nonce nonce = SampleNonce();
-  raw.args.assign(nonce.begin(), nonce.end());
-  const auto reply = Exchange(raw);
-  ASSERT_TRUE(reply);
-  EXPECT_EQ(reply->reply_stat, ReplyStat::kDenied);
-  EXPECT_EQ(reply->reject_stat, RejectStat::kAuthError);
-  EXPECT_EQ(reply->auth_stat, AuthStat::kBadCred);
-  EXPECT_TRUE(Nonces().empty());
-}
-
 TEST_F(LocalioServiceTest, RequiredAuthSysMakesAuthNoneTooWeakForUuidIsLocalOnly) {
   LocalioServiceOptions options;
   options.require_auth_sys = true;
@@ -272,16 +277,6 @@ TEST_F(LocalioServiceTest, RequiredAuthSysMakesAuthNoneTooWeakForUuidIsLocalOnly
   EXPECT_TRUE(LocalioCaller().Null("127.0.0.1", service_->port()).ok());
   EXPECT_TRUE(LocalioCaller(ProcessAuthSys()).UuidIsLocal("127.0.0.1", service_->port(), SampleNonce()).ok());
   EXPECT_EQ(Nonces().size(), 1u);
-}
-
-TEST_F(LocalioServiceTest, OtherRpcVersionIsDeniedWithRpcMismatch) {
-  StartService();
-  RawCall raw;
-  raw.rpcvers = 4;
-  const auto reply = Exchange(raw);
-  ASSERT_TRUE(reply);
-  EXPECT_EQ(reply->reject_stat, RejectStat::kRpcMismatch);
-  EXPECT_EQ(reply->mismatch_low, 2u);
 }
 
 TEST_F(LocalioServiceTest, UnparsableRecordClosesTheConnection) {
@@ -344,8 +339,7 @@ TEST_F(LocalioServiceTest, ServiceSurvivesTwoThousandMalformedRecords) {
     raw.proc = kLocalioProcUuidIsLocal;
     raw.cred_flavor = 1;
     raw.cred_body = testing::AuthSysBody(testing::SampleAuthSys());
-    const Nonce nonce = SampleNonce();
-    raw.args.assign(nonce.begin(), nonce.end());
+    raw.args = SampleNonceArgs();
     return raw.Bytes();
   }();
   int sent = 0;

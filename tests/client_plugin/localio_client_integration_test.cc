@@ -451,9 +451,9 @@ void Drive(AsyncRun* run) {
 // them back with chained pread_async, rewrites chunk 1 with write_async at
 // the file offset and reads it with read_async, fsync_async, and checks
 // the server's file. Returns the I/O calls made.
-void AsyncRoundTrip(LocalioClientIntegration* t, localio_context* ctx, nfs_context* nfs,
-                    const std::string& path_in_export, const std::string& server_path,
-                    uint64_t chunk, uint64_t chunks, uint64_t* calls) {
+void AsyncRoundTrip(localio_context* ctx, nfs_context* nfs, const std::string& path_in_export,
+                    const std::string& server_path, uint64_t chunk, uint64_t chunks,
+                    uint64_t* calls) {
   AsyncRun run;
   run.ctx = ctx;
   run.nfs = nfs;
@@ -510,13 +510,12 @@ void AsyncRoundTrip(LocalioClientIntegration* t, localio_context* ctx, nfs_conte
   EXPECT_EQ(std::memcmp(got.data(), run.model.data(), got.size()), 0)
       << "the server's file differs from the model";
   *calls = 2 * chunks + 2;
-  (void)t;
 }
 
 TEST_P(LocalioClientIntegration, AsyncCallsBypassKeepTheDataExactAndCompleteFromService) {
   ASSERT_NO_FATAL_FAILURE(AttachLocal());
   uint64_t calls = 0;
-  ASSERT_NO_FATAL_FAILURE(AsyncRoundTrip(this, ctx_, nfs_, "/" + Name("async"),
+  ASSERT_NO_FATAL_FAILURE(AsyncRoundTrip(ctx_, nfs_, "/" + Name("async"),
                                          InExport(Name("async")), 64 << 10, 64, &calls));
   localio_counters c{};
   ASSERT_EQ(localio_get_counters(ctx_, &c), 0);
@@ -533,7 +532,7 @@ TEST_P(LocalioClientIntegration, AsyncCallsWithoutTheBypassGoThroughLibnfsAndKee
   ASSERT_EQ(localio_is_local(ctx_), 0);
   uint64_t calls = 0;
   const uint64_t chunk = Version() == 4 ? std::min<uint64_t>(kMaxV4RpcWrite, 64 << 10) : 64 << 10;
-  ASSERT_NO_FATAL_FAILURE(AsyncRoundTrip(this, ctx_, nfs_, "/" + Name("async-rpc"),
+  ASSERT_NO_FATAL_FAILURE(AsyncRoundTrip(ctx_, nfs_, "/" + Name("async-rpc"),
                                          InExport(Name("async-rpc")), chunk, 32, &calls));
   localio_counters c{};
   ASSERT_EQ(localio_get_counters(ctx_, &c), 0);

@@ -30,8 +30,10 @@ std::vector<uint8_t> HandleFor(uint64_t n, size_t len = 24);
 // The path the stress test publishes for handle n: it encodes n.
 std::string PathFor(uint64_t n, uint64_t version = 0);
 
+// The tests' map capacity, unless a test needs another.
+inline constexpr uint64_t kTestMaxEntries = 1024;
 // A MapConfig writing into `dir`.
-MapConfig ConfigIn(const TempDir& dir, uint64_t max_entries = 1024);
+MapConfig ConfigIn(const TempDir& dir, uint64_t max_entries = kTestMaxEntries);
 
 // Writes `bytes` as the whole content of `path`.
 void WriteFile(const std::string& path, const std::vector<uint8_t>& bytes);

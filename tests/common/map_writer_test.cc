@@ -34,7 +34,7 @@ std::unique_ptr<MapReader> MustOpen(const std::string& path) {
 // A fresh map, opened by Open(): its writer `w` and a reader `r` of it.
 class MapFixture : public ::testing::Test {
  protected:
-  void Open(uint64_t max_entries = 1024) {
+  void Open(uint64_t max_entries = test::kTestMaxEntries) {
     w = MustCreate(ConfigIn(dir, max_entries));
     r = MustOpen(w->path());
   }

@@ -38,11 +38,19 @@ EXPORT {
     FSAL { Name = LOCALIO; FSAL { Name = VFS; } }
 }
 EOF
+ganesha_pid=""
 rpcbind -f -w &
 rpcbind_pid=$!
+trap 'kill $ganesha_pid $rpcbind_pid 2>/dev/null || true; wait 2>/dev/null || true' EXIT
+# Backgrounded, rpcbind may not listen yet: the FSAL's SET of 400122 would
+# then be refused (the image's `rpcbind -w` returns once it listens).
+for _ in $(seq 50); do
+  rpcinfo -p 127.0.0.1 >/dev/null 2>&1 && break
+  sleep 0.1
+done
+rpcinfo -p 127.0.0.1 >/dev/null 2>&1 || fail "rpcbind does not answer"
 ganesha.nfsd -F -L /tmp/pkg/ganesha.log -f /tmp/pkg/ganesha.conf -p /tmp/pkg/ganesha.pid &
 ganesha_pid=$!
-trap 'kill $ganesha_pid $rpcbind_pid 2>/dev/null || true; wait 2>/dev/null || true' EXIT
 
 for _ in $(seq 100); do
   nfs-ls "nfs://127.0.0.1/srv/data?nfsport=2049&mountport=20048" >/dev/null 2>&1 && break

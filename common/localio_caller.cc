@@ -118,8 +118,6 @@ int ErrnoForReply(const DecodedReply& reply) {
 RpcConnection::RpcConnection(std::string address, uint16_t port)
     : address_(std::move(address)), port_(port) {}
 
-RpcConnection::~RpcConnection() { Close(); }
-
 void RpcConnection::Close() { fd_.reset(); }
 
 Status RpcConnection::Call(CallHeader call, std::span<const uint8_t> args,

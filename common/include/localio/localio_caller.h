@@ -45,7 +45,6 @@ Status CallOverTcp(const std::string& address, uint16_t port, CallHeader call,
 class RpcConnection {
  public:
   RpcConnection(std::string address, uint16_t port);
-  ~RpcConnection();
   RpcConnection(const RpcConnection&) = delete;
   RpcConnection& operator=(const RpcConnection&) = delete;
 

@@ -23,6 +23,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <random>
 #include <string>
@@ -435,15 +436,21 @@ void FsyncDone(int err, nfs_context*, void* data, void* private_data) {
                           (err < 0 ? static_cast<const char*>(data) : ""));
 }
 
+// Services the context, as an application's loop does, until `done` (or
+// 30 s passed).
+void ServiceUntil(localio_context* ctx, const std::function<bool()>& done) {
+  const auto deadline = steady_clock::now() + std::chrono::seconds(30);
+  while (!done() && steady_clock::now() < deadline) {
+    pollfd pfd{localio_get_fd(ctx), static_cast<short>(localio_which_events(ctx)), 0};
+    ASSERT_GE(pfd.fd, 0) << localio_get_error(ctx);
+    ASSERT_GE(poll(&pfd, 1, 100), 0);
+    ASSERT_GE(localio_service(ctx, pfd.revents), 0) << localio_get_error(ctx);
+  }
+}
+
 // Services the context until no callback is pending (or 30 s passed).
 void Drive(AsyncRun* run) {
-  const auto deadline = steady_clock::now() + std::chrono::seconds(30);
-  while (run->pending > 0 && steady_clock::now() < deadline) {
-    pollfd pfd{localio_get_fd(run->ctx), static_cast<short>(localio_which_events(run->ctx)), 0};
-    ASSERT_GE(pfd.fd, 0) << localio_get_error(run->ctx);
-    ASSERT_GE(poll(&pfd, 1, 100), 0);
-    ASSERT_GE(localio_service(run->ctx, pfd.revents), 0) << localio_get_error(run->ctx);
-  }
+  ASSERT_NO_FATAL_FAILURE(ServiceUntil(run->ctx, [run] { return run->pending == 0; }));
   ASSERT_EQ(run->pending, 0) << "callbacks still pending after 30 s";
 }
 
@@ -635,12 +642,7 @@ TEST_P(LocalioClientIntegration, AsyncLibnfsErrorsComeThroughTheCallback) {
   ASSERT_EQ(localio_pread_async(ctx_, fh, 1ull << 63, 16, RecordLibnfsError, &seen), 0)
       << localio_get_error(ctx_);
   EXPECT_EQ(seen.calls, 0) << "completed inside the call";
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (seen.calls == 0 && std::chrono::steady_clock::now() < deadline) {
-    pollfd pfd{localio_get_fd(ctx_), static_cast<short>(localio_which_events(ctx_)), 0};
-    ASSERT_GE(poll(&pfd, 1, 100), 0);
-    ASSERT_GE(localio_service(ctx_, pfd.revents), 0) << localio_get_error(ctx_);
-  }
+  ASSERT_NO_FATAL_FAILURE(ServiceUntil(ctx_, [&seen] { return seen.calls > 0; }));
   ASSERT_EQ(seen.calls, 1);
   EXPECT_LT(seen.err, 0);
   EXPECT_NE(seen.sentence.find("ERR_FBIG"), std::string::npos) << seen.sentence;

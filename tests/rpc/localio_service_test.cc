@@ -158,8 +158,7 @@ INSTANTIATE_TEST_SUITE_P(
                       c.cred_body = {0, 0, 0, 1};
                       c.args = SampleNonceArgs();
                     },
-                    "MSG_DENIED AUTH_ERROR AUTH_BADCRED"}),
-    [](const auto& param) { return std::string(param.param.name); });
+                    "MSG_DENIED AUTH_ERROR AUTH_BADCRED"}));
 
 TEST_F(LocalioServiceTest, WroteHandsEveryHandleToTheCallbackAndReturnsItsResult) {
   std::vector<std::pair<uint16_t, std::vector<uint8_t>>> seen;

@@ -41,6 +41,15 @@ std::string ReadAll(const std::string& path) {
   return s.str();
 }
 
+bool LogShowsWithin(const GaneshaServer& s, const std::string& text, milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  do {
+    if (ReadAll(s.log_path()).find(text) != std::string::npos) return true;
+    std::this_thread::sleep_for(milliseconds(50));
+  } while (std::chrono::steady_clock::now() < deadline);
+  return false;
+}
+
 class GaneshaServerTest : public ::testing::Test {
  protected:
   void TearDown() override { PrintLogTailIfFailed(server_.get()); }
@@ -56,7 +65,11 @@ TEST_F(GaneshaServerTest, StartsAnsweringAndStopRemovesEverything) {
                                          std::to_string(server_->nfs_port()));
   const std::string conf = ReadAll(server_->config_path());
   EXPECT_NE(conf.find("NFS_Port = " + std::to_string(server_->nfs_port()) + ";"), std::string::npos);
-  EXPECT_NE(server_->LogTail().find("NFS SERVER INITIALIZED"), std::string::npos);
+  // Ganesha serves RPC before it logs that it is initialised (nfs_start
+  // starts the service threads, then logs), so the line may come a moment
+  // after Start returns.
+  EXPECT_TRUE(LogShowsWithin(*server_, "NFS SERVER INITIALIZED", milliseconds(10000)))
+      << server_->LogTail();
 
   const pid_t pid = server_->pid();
   const std::string dir = server_->dir();

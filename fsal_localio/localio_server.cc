@@ -75,13 +75,23 @@ class Server {
   int Publish(uint16_t id, std::span<const uint8_t> opaque, const std::string& path,
               uint64_t ino, uint64_t dev, MapObjectType type, uint64_t* stamp = nullptr);
   void HeartbeatLoop();
+  // Keeps 400122 registered with rpcbind while the server runs: registers it
+  // when the SET at start failed (rpcbind was not listening yet) or when
+  // rpcbind lost it (restarted without its state). Never takes the program
+  // from another process that registered it since. Heartbeat thread only.
+  void KeepRegistered();
+  // UNSET, if rpcbind still maps 400122 to this server's port.
+  void Unregister();
 
   // Shared by publishers, exclusive for start/stop and export changes.
   std::shared_mutex mu_;
   bool running_ = false;
   std::unique_ptr<MapWriter> map_;
   std::unique_ptr<rpc::LocalioService> service_;
-  bool registered_ = false;
+  // Written by Start before the heartbeat thread starts, then by that
+  // thread alone, read by Stop after joining it.
+  enum class Rpcbind { kNotWanted, kUnregistered, kRegistered, kTakenByOther };
+  Rpcbind rpcbind_ = Rpcbind::kNotWanted;
   std::map<uint16_t, ExportState> exports_;
 
   struct Unresolvable {
@@ -97,6 +107,15 @@ class Server {
   bool beat_stop_ = false;
   std::thread beat_;
 };
+
+// The heartbeat thread checks rpcbind's mapping every this many beats,
+// waiting at most kRpcbindCheckTimeout per call. A check makes up to three
+// calls (GETPORT, then UNSET and SET), and the next beat waits for them: the
+// gap between two beats stays well under the staleness clients go by.
+constexpr unsigned kRpcbindCheckBeats = 5;
+constexpr std::chrono::milliseconds kRpcbindCheckTimeout{300};
+static_assert(kRpcbindCheckTimeout.count() * 3 + LOCALIO_HEARTBEAT_PERIOD_MS <
+              LOCALIO_HEARTBEAT_STALE_MS * 2 / 3);
 
 std::span<const uint8_t> Bytes(const void* p, size_t n) {
   return {static_cast<const uint8_t*>(p), n};
@@ -155,15 +174,19 @@ int Server::Start(const localio_server_params& p, std::string* err) {
   map->SetPort(service->port(), p.nfs_port);
   map->Heartbeat();
 
-  registered_ = false;
+  rpcbind_ = Rpcbind::kNotWanted;
   if (p.register_rpcbind) {
     Status rs = rpc::RegisterWithRpcbind(service->port());
     if (rs.ok()) {
-      registered_ = true;
+      rpcbind_ = Rpcbind::kRegistered;
     } else {
-      // Not fatal: clients also find the port in the map's header.
-      ServerLog(LOCALIO_SERVER_LOG_WARN, "LOCALIO: rpcbind registration failed (" + rs.message +
-                              "); clients will use the port in the map");
+      // Not fatal: clients also find the port in the map's header, and the
+      // heartbeat thread tries again.
+      rpcbind_ = Rpcbind::kUnregistered;
+      ServerLog(LOCALIO_SERVER_LOG_WARN,
+                "LOCALIO: rpcbind registration failed (" + rs.message +
+                    "); clients will use the port in the map, and registration is retried every " +
+                    std::to_string(kRpcbindCheckBeats * LOCALIO_HEARTBEAT_PERIOD_MS / 1000) + " s");
     }
   }
   map_ = std::move(map);
@@ -179,11 +202,55 @@ int Server::Start(const localio_server_params& p, std::string* err) {
 
 void Server::HeartbeatLoop() {
   std::unique_lock lock(beat_mu_);
-  while (!beat_stop_) {
+  for (unsigned beat = 1; !beat_stop_; ++beat) {
     beat_cv_.wait_for(lock, std::chrono::milliseconds(LOCALIO_HEARTBEAT_PERIOD_MS));
     if (beat_stop_) break;
     map_->Heartbeat();
+    if (beat % kRpcbindCheckBeats == 0 && rpcbind_ != Rpcbind::kNotWanted) {
+      // Unlocked, so that Stop does not wait for rpcbind.
+      lock.unlock();
+      KeepRegistered();
+      lock.lock();
+    }
   }
+}
+
+void Server::KeepRegistered() {
+  const rpc::PortmapOptions options{.timeout = kRpcbindCheckTimeout};
+  const uint16_t ours = service_->port();
+  const std::string program = "program " + std::to_string(rpc::kLocalioProgram) + " v" +
+                              std::to_string(rpc::kLocalioVersion) + " TCP port " +
+                              std::to_string(ours);
+  if (rpcbind_ == Rpcbind::kRegistered || rpcbind_ == Rpcbind::kTakenByOther) {
+    uint16_t port = 0;
+    if (!rpc::PortmapClient(options).GetPort(rpc::kLocalioProgram, rpc::kLocalioVersion, &port).ok())
+      return;  // rpcbind not answering: nothing to mend until it does
+    if (port == ours || (port != 0 && rpcbind_ == Rpcbind::kTakenByOther)) return;
+    if (port != 0) {
+      ServerLog(LOCALIO_SERVER_LOG_WARN,
+                "LOCALIO: rpcbind maps program 400122 to port " + std::to_string(port) +
+                    ", another server's; left to it (clients of this one use the port in the map)");
+      rpcbind_ = Rpcbind::kTakenByOther;
+      return;
+    }
+    ServerLog(LOCALIO_SERVER_LOG_WARN, "LOCALIO: rpcbind lost the LOCALIO program; registering " +
+                                           program + " again");
+  }
+  // Unregistered, or rpcbind no longer maps the program at all.
+  if (!rpc::RegisterWithRpcbind(ours, options).ok()) {
+    rpcbind_ = Rpcbind::kUnregistered;
+    return;  // said at start or just above; tried again at the next check
+  }
+  rpcbind_ = Rpcbind::kRegistered;
+  ServerLog(LOCALIO_SERVER_LOG_WARN, "LOCALIO: registered " + program + " with rpcbind");
+}
+
+void Server::Unregister() {
+  uint16_t port = 0;
+  Status g = rpc::PortmapClient().GetPort(rpc::kLocalioProgram, rpc::kLocalioVersion, &port);
+  if (g.ok() && port != service_->port()) return;  // not ours (any more)
+  Status rs = g.ok() ? rpc::UnregisterFromRpcbind() : g;
+  if (!rs.ok()) ServerLog(LOCALIO_SERVER_LOG_WARN, "LOCALIO: rpcbind unregistration failed: " + rs.message);
 }
 
 void Server::Stop() {
@@ -196,11 +263,8 @@ void Server::Stop() {
   }
   beat_cv_.notify_all();
   if (beat_.joinable()) beat_.join();
-  if (registered_) {
-    Status rs = rpc::UnregisterFromRpcbind();
-    if (!rs.ok()) ServerLog(LOCALIO_SERVER_LOG_WARN, "LOCALIO: rpcbind unregistration failed: " + rs.message);
-    registered_ = false;
-  }
+  if (rpcbind_ == Rpcbind::kRegistered) Unregister();
+  rpcbind_ = Rpcbind::kNotWanted;
   service_->Stop();
   service_.reset();
   map_->MarkDead();

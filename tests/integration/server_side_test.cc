@@ -24,6 +24,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "harness/libnfs_limits.h"
@@ -153,6 +154,64 @@ TEST_F(LocalioServer, RpcbindListsTheLocalioPortTheMapShows) {
   EXPECT_EQ(port, view.port);
   localio::Status null = rpc::LocalioCaller().Null(kHost, view.port, seconds(2));
   EXPECT_TRUE(null.ok()) << null.message;
+}
+
+// Polls until `seen()` holds, for longer than the FSAL's rpcbind check
+// period (5 heartbeats).
+template <typename Pred>
+bool WithinRpcbindCheck(Pred seen) {
+  const auto deadline = std::chrono::steady_clock::now() + seconds(12);
+  do {
+    if (seen()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  } while (std::chrono::steady_clock::now() < deadline);
+  return false;
+}
+
+uint16_t LocalioPortInRpcbind() {
+  uint16_t port = 0;
+  localio::Status s = rpc::PortmapClient().GetPort(rpc::kLocalioProgram, rpc::kLocalioVersion, &port);
+  EXPECT_TRUE(s.ok()) << s.message;
+  return port;
+}
+
+// The FSAL keeps its mapping: rpcbind that lost it (restarted without its
+// state, or a SET at start that came before rpcbind listened) gets it again
+// from the heartbeat thread; a mapping another server made since is left to
+// that server until it goes.
+TEST_F(LocalioServer, RpcbindGetsTheProgramBackAfterLosingItAndAnotherServersIsLeftAlone) {
+  const uint16_t ours = View().port;
+  ASSERT_NE(ours, 0);
+  const auto log_has = [](const std::string& text) {
+    std::ifstream in(server_->log_path());
+    const std::string log((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    return log.find(text) != std::string::npos;
+  };
+  const rpc::PortmapClient portmap;
+  bool done = false;
+  ASSERT_TRUE(portmap.Unset(rpc::kLocalioProgram, rpc::kLocalioVersion, &done).ok());
+  ASSERT_TRUE(done) << "rpcbind had no LOCALIO mapping to remove";
+  EXPECT_TRUE(WithinRpcbindCheck([&] { return LocalioPortInRpcbind() == ours; }))
+      << "the FSAL did not register again" << server_->LogTail();
+  EXPECT_TRUE(log_has("LOCALIO: rpcbind lost the LOCALIO program; registering program 400122 v1 "
+                      "TCP port " + std::to_string(ours) + " again"))
+      << server_->LogTail();
+
+  // Another server's mapping (a port no one listens on) stays.
+  const uint16_t other = ours == 1 ? 2 : 1;
+  ASSERT_TRUE(portmap.Unset(rpc::kLocalioProgram, rpc::kLocalioVersion, &done).ok());
+  ASSERT_TRUE(portmap.Set(rpc::kLocalioProgram, rpc::kLocalioVersion, other, &done).ok());
+  ASSERT_TRUE(done);
+  EXPECT_TRUE(WithinRpcbindCheck([&] {
+    return log_has("LOCALIO: rpcbind maps program 400122 to port " + std::to_string(other) +
+                   ", another server's");
+  })) << server_->LogTail();
+  EXPECT_EQ(LocalioPortInRpcbind(), other) << "the FSAL took another server's mapping";
+
+  // Once that one is gone, the FSAL registers again.
+  ASSERT_TRUE(portmap.Unset(rpc::kLocalioProgram, rpc::kLocalioVersion, &done).ok());
+  EXPECT_TRUE(WithinRpcbindCheck([&] { return LocalioPortInRpcbind() == ours; }))
+      << server_->LogTail();
 }
 
 // Every entry names, under the export dir, the object with the entry's

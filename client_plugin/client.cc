@@ -70,6 +70,7 @@ Client::Client(nfs_context* nfs, const LibnfsCalls& libnfs, ClientOptions option
 }
 
 Client::~Client() {
+  if (alive_) *alive_ = nullptr;
   try {
     DropSession("detached");
   } catch (...) {
@@ -200,6 +201,7 @@ void Client::DropSession(const std::string& why) {
   // Opens made before may mean nothing to the next server instance (NFSv4
   // state is gone after a restart): the wire decides for them again.
   for (auto& [fh, f] : files_) f.needs_wire_proof = true;
+  ++sessions_lost_;
   seen_map_ = {session_->map->dev(), session_->map->ino()};
   session_.reset();  // releases the hello slot
   lost_session_ = true;
@@ -242,6 +244,7 @@ void Client::Opened(nfsfh* fh, int flags) {
   CloseLocal(&f);
   f = OpenFile{};
   f.flags = flags;
+  f.serial = ++opens_;
 }
 
 int Client::Closing(nfsfh* fh) {
@@ -467,6 +470,29 @@ void Client::ServedByRpc(nfsfh* fh) {
   if (it != files_.end()) it->second.needs_wire_proof = false;
 }
 
+NfsCb Client::ProvingCallback(nfsfh* fh, NfsCb cb, void** private_data) {
+  const auto it = files_.find(fh);
+  if (it == files_.end() || !it->second.needs_wire_proof) return cb;
+  try {
+    if (!alive_) alive_ = std::make_shared<Client*>(this);
+    *private_data = new WireProof{alive_, fh, it->second.serial, sessions_lost_, cb, *private_data};
+    return WireProofDone;
+  } catch (const std::bad_alloc&) {
+    return cb;  // not proven by this call: the file stays on RPC meanwhile
+  }
+}
+
+void Client::WireProofDone(int err, nfs_context* nfs, void* data, void* private_data) {
+  const std::unique_ptr<WireProof> proof(static_cast<WireProof*>(private_data));
+  if (Client* client = *proof->alive; client != nullptr && err >= 0 &&
+                                      client->sessions_lost_ == proof->sessions_lost) {
+    const auto it = client->files_.find(proof->fh);
+    if (it != client->files_.end() && it->second.serial == proof->open_serial)
+      it->second.needs_wire_proof = false;
+  }
+  proof->cb(err, nfs, data, proof->private_data);
+}
+
 int Client::LocalFsync(nfsfh* fh, bool* commit_by_rpc) {
   auto it = files_.find(fh);
   if (it == files_.end()) {
@@ -590,23 +616,28 @@ bool Client::QueueLocally(const IoCall& call, CompletionQueue* queue, NfsCb cb,
 int Client::IoAsync(const IoCall& call, CompletionQueue* queue, NfsCb cb, void* private_data) {
   if (QueueLocally(call, queue, cb, private_data)) return 0;
   if (IsWrite(call.op)) WroteByRpc(call.fh);
+  void* data = private_data;
+  const NfsCb done = ProvingCallback(call.fh, cb, &data);
   int rc = 0;
   switch (call.op) {
     case IoOp::kPread:
-      rc = libnfs_.pread_async(nfs_, call.fh, call.offset, call.count, cb, private_data);
+      rc = libnfs_.pread_async(nfs_, call.fh, call.offset, call.count, done, data);
       break;
     case IoOp::kPwrite:
-      rc = libnfs_.pwrite_async(nfs_, call.fh, call.offset, call.count, call.buf, cb,
-                                private_data);
+      rc = libnfs_.pwrite_async(nfs_, call.fh, call.offset, call.count, call.buf, done, data);
       break;
     case IoOp::kRead:
-      rc = libnfs_.read_async(nfs_, call.fh, call.count, cb, private_data);
+      rc = libnfs_.read_async(nfs_, call.fh, call.count, done, data);
       break;
     case IoOp::kWrite:
-      rc = libnfs_.write_async(nfs_, call.fh, call.count, call.buf, cb, private_data);
+      rc = libnfs_.write_async(nfs_, call.fh, call.count, call.buf, done, data);
       break;
   }
-  if (rc < 0) error_ = WireError();
+  if (rc < 0) {
+    // Not sent: libnfs will not run the callback.
+    if (done != cb) delete static_cast<WireProof*>(data);
+    error_ = WireError();
+  }
   return rc;
 }
 

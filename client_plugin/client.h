@@ -121,6 +121,7 @@ class Client {
     int pending_error = 0;  // a flush failed while dropping the fd
     int failed_reason = -1; // last local open failed (until retry_at_ms)
     bool needs_wire_proof = false;  // opened before the last session ended
+    uint64_t serial = 0;  // Opened's count: tells a reused nfsfh* apart
     uint64_t retry_at_ms = 0;
     // Written locally since the server was last told (WROTE); the handle
     // it is told by is the one the local file was opened for.
@@ -158,9 +159,28 @@ class Client {
   void WroteByRpc(nfsfh* fh) noexcept;
   // A read or write of `fh` went through libnfs and succeeded: the server
   // honours this open. After a session ends, a file opened before may
-  // bypass again only once this was said of it (async RPCs never say it:
-  // such files stay on RPC, which is always safe).
+  // bypass again only once this was said of it: by Io for a sync call, by
+  // WireProofDone for an async one.
   void ServedByRpc(nfsfh* fh);
+  // An async read or write through libnfs of an open that waits for that
+  // proof goes with this in place of the caller's callback and data
+  // (ProvingCallback): its success proves the open, unless the open or the
+  // session changed since the call was sent. `alive` may outlive the
+  // Client (~Client clears it): libnfs runs the callback later, or cancels
+  // it from nfs_destroy_context.
+  struct WireProof {
+    std::shared_ptr<Client*> alive;
+    nfsfh* fh;
+    uint64_t open_serial;
+    uint64_t sessions_lost;
+    NfsCb cb;
+    void* private_data;
+  };
+  static void WireProofDone(int err, nfs_context* nfs, void* data, void* private_data);
+  // IoAsync's callback for libnfs: `cb` itself (*private_data kept), or
+  // WireProofDone with a new WireProof (*private_data replaced) when `fh`
+  // waits for its proof and the memory is there.
+  NfsCb ProvingCallback(nfsfh* fh, NfsCb cb, void** private_data);
 
   void Handshake();
   bool MapReplaced(uint64_t now);
@@ -220,6 +240,9 @@ class Client {
   OpenFile* last_file_ = nullptr;
   std::map<uint16_t, ExportView> exports_;
   bool unannounced_ = false;  // some OpenFile::unannounced may be set
+  uint64_t opens_ = 0;          // Opened calls so far (OpenFile::serial)
+  uint64_t sessions_lost_ = 0;  // DropSession calls that ended a session
+  std::shared_ptr<Client*> alive_;  // this, for WireProofs (made at the first)
   bool rpc_write_unrecorded_ = false;  // WroteByRpc ran out of memory
   localio_counters counters_{};
 };

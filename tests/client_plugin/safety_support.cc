@@ -2,11 +2,13 @@
 #include "safety_support.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -71,6 +73,10 @@ std::string Describe(const localio_counters& c) {
   return s;
 }
 
+void PrintTo(const ReadOutcome& r, std::ostream* os) {
+  *os << "rc " << r.rc << ", " << r.data.size() << " bytes";
+}
+
 namespace {
 
 template <class Pread>
@@ -94,6 +100,44 @@ ReadOutcome ReadAll(Pread&& pread_at) {
 ReadOutcome ReadThroughLocalio(localio_context* ctx, nfsfh* fh) {
   return ReadAll([&](uint64_t off, uint64_t n, char* buf) {
     return localio_pread(ctx, fh, off, n, buf);
+  });
+}
+
+ReadOutcome ReadThroughLocalioAsync(localio_context* ctx, nfsfh* fh) {
+  struct Call {
+    bool done = false;
+    int err = 0;
+    char* buf = nullptr;
+  };
+  return ReadAll([&](uint64_t off, uint64_t n, char* buf) {
+    // On the heap: a call that does not complete in time may still do so
+    // later, and then finds this (with nowhere to copy to).
+    auto* call = new Call{false, 0, buf};
+    const int rc = localio_pread_async(
+        ctx, fh, off, n,
+        [](int err, nfs_context*, void* data, void* private_data) {
+          auto* c = static_cast<Call*>(private_data);
+          c->done = true;
+          c->err = err;
+          if (err > 0 && c->buf != nullptr) std::memcpy(c->buf, data, static_cast<size_t>(err));
+        },
+        call);
+    if (rc < 0) {
+      delete call;
+      return rc;
+    }
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (!call->done && std::chrono::steady_clock::now() < deadline) {
+      pollfd pfd{localio_get_fd(ctx), static_cast<short>(localio_which_events(ctx)), 0};
+      if (pfd.fd < 0 || poll(&pfd, 1, 100) < 0 || localio_service(ctx, pfd.revents) < 0) break;
+    }
+    if (!call->done) {
+      call->buf = nullptr;
+      return -ETIMEDOUT;
+    }
+    const int err = call->err;
+    delete call;
+    return err;
   });
 }
 

@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <ostream>
 #include <string>
 
 #include "harness/ganesha_server.h"
@@ -103,10 +104,15 @@ struct ReadOutcome {
   std::string data;
   bool operator==(const ReadOutcome&) const = default;
 };
+// For gtest's messages: "rc -5, 0 bytes".
+void PrintTo(const ReadOutcome& r, std::ostream* os);
 // From offset 0 to end of file, through the bypass (localio_pread) or
 // plain libnfs (nfs_pread).
 ReadOutcome ReadThroughLocalio(localio_context* ctx, nfsfh* fh);
 ReadOutcome ReadThroughRpc(nfs_context* nfs, nfsfh* fh);
+// The same through localio_pread_async, each call completed (by
+// localio_service) before the next; -ETIMEDOUT when one is not in 30 s.
+ReadOutcome ReadThroughLocalioAsync(localio_context* ctx, nfsfh* fh);
 
 // Writes all of `data` at `offset` through localio_pwrite, in pieces RPC
 // can carry. 0 or the first -errno.

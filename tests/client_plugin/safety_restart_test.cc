@@ -36,31 +36,49 @@ class SafetyRestart : public OneExportServerTest {
   void RestartUnderAClient(int v);
   // The same for a client that only reads with localio_pread_async.
   void RestartUnderAnAsyncClient(int v);
+
+  // A LOCALIO client, and a plain client with the same file open: what the
+  // wire says after the restart (NFSv4 opens do not survive it: libnfs 4.0
+  // reclaims nothing).
+  struct Clients {
+    std::unique_ptr<LocalioMount> m;
+    std::unique_ptr<NfsSession> plain;
+    nfsfh* fh = nullptr;
+    nfsfh* pfh = nullptr;
+    localio_counters before{};  // after the first read, which bypassed
+  };
+  // Writes `data` to export file `name`, mounts both clients (NFS version
+  // `v`), opens it in each (`flags` for the LOCALIO one), and reads it all
+  // once through the bypass (localio_pread, or localio_pread_async).
+  void OpenBypassing(const std::string& name, const std::string& data, int v, int flags,
+                     bool async, Clients* c);
 };
+
+void SafetyRestart::OpenBypassing(const std::string& name, const std::string& data, int v,
+                                  int flags, bool async, Clients* c) {
+  ASSERT_TRUE(WriteLocalFile(server_->ExportDir(kExport) + "/" + name, data).ok());
+  Status s = MountLocalAndPlain(*server_, kExport, v, &c->m, &c->plain);
+  ASSERT_TRUE(s.ok()) << s.message;
+  ASSERT_EQ(localio_open(c->m->ctx(), ("/" + name).c_str(), flags, &c->fh), 0) << c->m->Error();
+  ASSERT_EQ(nfs_open(c->plain->context(), ("/" + name).c_str(), O_RDONLY, &c->pfh), 0);
+  const ReadOutcome got = async ? ReadThroughLocalioAsync(c->m->ctx(), c->fh)
+                                : ReadThroughLocalio(c->m->ctx(), c->fh);
+  ASSERT_EQ(got, (ReadOutcome{0, data})) << c->m->Error();
+  c->before = c->m->Counters();
+  ASSERT_GE(c->before.read_ops, 1u) << "not bypassing before the restart: " << Describe(c->before);
+}
 
 void SafetyRestart::RestartUnderAClient(int v) {
   const std::string name = "restart-v" + std::to_string(v);
   const std::string path = server_->ExportDir(kExport) + "/" + name;
   const std::string data = Pattern(name, 50000);
-  ASSERT_TRUE(WriteLocalFile(path, data).ok());
-  // A LOCALIO client, and a plain client with the same file open: what the
-  // wire says after the restart (NFSv4 opens do not survive it: libnfs 4.0
-  // reclaims nothing).
-  std::unique_ptr<LocalioMount> m;
-  std::unique_ptr<NfsSession> plain;
-  Status s = MountLocalAndPlain(*server_, kExport, v, &m, &plain);
-  ASSERT_TRUE(s.ok()) << s.message;
-  nfsfh* fh = nullptr;
-  nfsfh* pfh = nullptr;
-  ASSERT_EQ(localio_open(m->ctx(), ("/" + name).c_str(), O_RDWR, &fh), 0) << m->Error();
-  ASSERT_EQ(nfs_open(plain->context(), ("/" + name).c_str(), O_RDONLY, &pfh), 0);
-  ASSERT_TRUE(ReadThroughLocalio(m->ctx(), fh) == (ReadOutcome{0, data})) << m->Error();
-  const localio_counters before = m->Counters();
-  ASSERT_GE(before.read_ops, 1u) << "not bypassing before the restart: " << Describe(before);
+  Clients clients;
+  ASSERT_NO_FATAL_FAILURE(OpenBypassing(name, data, v, O_RDWR, /*async=*/false, &clients));
+  auto& [m, plain, fh, pfh, before] = clients;
 
   const auto kill_at = steady_clock::now();
   server_->Kill9();
-  s = server_->Restart();
+  Status s = server_->Restart();
   ASSERT_TRUE(s.ok()) << s.message;
   const long long restart_ms = MsSince(kill_at);
 
@@ -161,21 +179,12 @@ void SafetyRestart::RestartUnderAClient(int v) {
 void SafetyRestart::RestartUnderAnAsyncClient(int v) {
   const std::string name = "restart-async-v" + std::to_string(v);
   const std::string data = Pattern(name, 50000);
-  ASSERT_TRUE(WriteLocalFile(server_->ExportDir(kExport) + "/" + name, data).ok());
-  std::unique_ptr<LocalioMount> m;
-  std::unique_ptr<NfsSession> plain;
-  Status s = MountLocalAndPlain(*server_, kExport, v, &m, &plain);
-  ASSERT_TRUE(s.ok()) << s.message;
-  nfsfh* fh = nullptr;
-  nfsfh* pfh = nullptr;
-  ASSERT_EQ(localio_open(m->ctx(), ("/" + name).c_str(), O_RDONLY, &fh), 0) << m->Error();
-  ASSERT_EQ(nfs_open(plain->context(), ("/" + name).c_str(), O_RDONLY, &pfh), 0);
-  ASSERT_TRUE(ReadThroughLocalioAsync(m->ctx(), fh) == (ReadOutcome{0, data})) << m->Error();
-  const localio_counters before = m->Counters();
-  ASSERT_GE(before.read_ops, 1u) << "not bypassing before the restart: " << Describe(before);
+  Clients clients;
+  ASSERT_NO_FATAL_FAILURE(OpenBypassing(name, data, v, O_RDONLY, /*async=*/true, &clients));
+  auto& [m, plain, fh, pfh, before] = clients;
 
   server_->Kill9();
-  s = server_->Restart();
+  Status s = server_->Restart();
   ASSERT_TRUE(s.ok()) << s.message;
 
   // Until the client notices, reads may come from the old local fd (the

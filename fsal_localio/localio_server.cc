@@ -17,6 +17,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <new>
 #include <shared_mutex>
 #include <span>
 #include <string>
@@ -209,7 +210,13 @@ void Server::HeartbeatLoop() {
     if (beat % kRpcbindCheckBeats == 0 && rpcbind_ != Rpcbind::kNotWanted) {
       // Unlocked, so that Stop does not wait for rpcbind.
       lock.unlock();
-      KeepRegistered();
+      try {
+        KeepRegistered();
+      } catch (const std::bad_alloc&) {
+        // Out of memory (its RPCs and messages allocate): tried again at
+        // the next check; an exception must not end this thread (and the
+        // server with it).
+      }
       lock.lock();
     }
   }

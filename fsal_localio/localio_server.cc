@@ -78,8 +78,8 @@ class Server {
   void HeartbeatLoop();
   // Keeps 400122 registered with rpcbind while the server runs: registers it
   // when the SET at start failed (rpcbind was not listening yet) or when
-  // rpcbind lost it (restarted without its state). Never takes the program
-  // from another process that registered it since. Heartbeat thread only.
+  // rpcbind lost it (restarted without its state). A mapping another server
+  // made meanwhile is left to it. Heartbeat thread only.
   void KeepRegistered();
   // UNSET, if rpcbind still maps 400122 to this server's port.
   void Unregister();
@@ -226,30 +226,32 @@ void Server::KeepRegistered() {
   const rpc::PortmapOptions options{.timeout = kRpcbindCheckTimeout};
   const uint16_t ours = service_->port();
   const std::string program = "program " + std::to_string(rpc::kLocalioProgram) + " v" +
-                              std::to_string(rpc::kLocalioVersion) + " TCP port " +
-                              std::to_string(ours);
-  if (rpcbind_ == Rpcbind::kRegistered || rpcbind_ == Rpcbind::kTakenByOther) {
-    uint16_t port = 0;
-    if (!rpc::PortmapClient(options).GetPort(rpc::kLocalioProgram, rpc::kLocalioVersion, &port).ok())
-      return;  // rpcbind not answering: nothing to mend until it does
-    if (port == ours || (port != 0 && rpcbind_ == Rpcbind::kTakenByOther)) return;
-    if (port != 0) {
-      ServerLog(LOCALIO_SERVER_LOG_WARN,
-                "LOCALIO: rpcbind maps program 400122 to port " + std::to_string(port) +
-                    ", another server's; left to it (clients of this one use the port in the map)");
-      rpcbind_ = Rpcbind::kTakenByOther;
-      return;
-    }
-    ServerLog(LOCALIO_SERVER_LOG_WARN, "LOCALIO: rpcbind lost the LOCALIO program; registering " +
-                                           program + " again");
+                              std::to_string(rpc::kLocalioVersion);
+  uint16_t port = 0;
+  if (!rpc::PortmapClient(options).GetPort(rpc::kLocalioProgram, rpc::kLocalioVersion, &port).ok())
+    return;  // rpcbind not answering (yet): nothing to do until it does
+  if (port == ours) {
+    rpcbind_ = Rpcbind::kRegistered;
+    return;
   }
-  // Unregistered, or rpcbind no longer maps the program at all.
+  if (port != 0) {
+    if (rpcbind_ != Rpcbind::kTakenByOther)
+      ServerLog(LOCALIO_SERVER_LOG_WARN,
+                "LOCALIO: rpcbind maps " + program + " to port " + std::to_string(port) +
+                    ", another server's; left to it (clients of this one use the port in the map)");
+    rpcbind_ = Rpcbind::kTakenByOther;
+    return;
+  }
+  if (rpcbind_ == Rpcbind::kRegistered)
+    ServerLog(LOCALIO_SERVER_LOG_WARN,
+              "LOCALIO: rpcbind lost " + program + "; registering it again");
   if (!rpc::RegisterWithRpcbind(ours, options).ok()) {
     rpcbind_ = Rpcbind::kUnregistered;
-    return;  // said at start or just above; tried again at the next check
+    return;  // tried again at the next check
   }
   rpcbind_ = Rpcbind::kRegistered;
-  ServerLog(LOCALIO_SERVER_LOG_WARN, "LOCALIO: registered " + program + " with rpcbind");
+  ServerLog(LOCALIO_SERVER_LOG_WARN,
+            "LOCALIO: registered " + program + " TCP port " + std::to_string(ours) + " with rpcbind");
 }
 
 void Server::Unregister() {

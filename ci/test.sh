@@ -105,9 +105,12 @@ if [ "$sanitizers" != 0 ]; then
     count fail
   fi
 
-  section "AddressSanitizer + UndefinedBehaviorSanitizer: unit tests of common/ and client_plugin/"
+  section "AddressSanitizer + UndefinedBehaviorSanitizer: unit tests of common/ and client_plugin/, the C API against the real server"
   # The map reader, the RPC codec and the client core parse what other
   # processes wrote: run their unit tests with ASan+UBSan, every UB report fatal.
+  # Then the C API's integration tests (sync, async, a server restart, a
+  # detach with calls in flight), against ganesha.nfsd with the FSAL of the
+  # normal build.
   asan_build=$build-asan
   asan_flags="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
   # LOCALIO_WERROR=OFF: GCC 12's flow warnings (-Wstringop-overflow) misfire on
@@ -115,10 +118,12 @@ if [ "$sanitizers" != 0 ]; then
   cmake -S "$here" -B "$asan_build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLOCALIO_BUILD_FSAL=OFF \
     -DLOCALIO_WERROR=OFF -DCMAKE_C_FLAGS="$asan_flags" -DCMAKE_CXX_FLAGS="$asan_flags" \
     -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" \
-    -DCMAKE_SHARED_LINKER_FLAGS="-fsanitize=address,undefined" >/dev/null
+    -DCMAKE_SHARED_LINKER_FLAGS="-fsanitize=address,undefined" \
+    -DLOCALIO_TEST_FSAL_LIBRARY="$build/fsal_localio/libfsallocalio.so" >/dev/null
   asan_targets="wire_handle_test map_layout_test map_writer_test map_reader_test hello_area_test
     map_stress_test rpc_unit_test path_map_test credentials_test client_options_test
-    local_file_test handshake_test preload_env_test preload_abi_test"
+    local_file_test handshake_test preload_env_test preload_abi_test completions_test
+    c_api_boundary_test localio_client_integration_test safety_restart_test"
   # shellcheck disable=SC2086  # one word per target
   if cmake --build "$asan_build" -j"$jobs" --target $asan_targets; then
     for dir in tests/common tests/rpc tests/client_plugin; do
@@ -130,6 +135,14 @@ if [ "$sanitizers" != 0 ]; then
         echo "asan: unit tests in $dir FAILED"; count fail
       fi
     done
+    if ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+        LSAN_OPTIONS=suppressions="$here/tests/client_plugin/lsan.supp" \
+        ctest --test-dir "$asan_build/tests/client_plugin" --output-on-failure --timeout 600 \
+        -R '^integration\.client_(plugin|safety_restart)$'; then
+      count ok
+    else
+      echo "asan: the C API's integration tests FAILED"; count fail
+    fi
   else
     count fail
   fi

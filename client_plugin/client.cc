@@ -95,6 +95,7 @@ void Client::Handshake() {
   req.map_path = options_.map_path;
   req.uid = options_.uid;
   req.gid = options_.gid;
+  req.server_uid = options_.server_uid;
   req.timeout = options_.probe_timeout;
   Status st = PeerAddressOf(libnfs_.get_fd(nfs_), &req.server_address, &req.server_nfs_port);
   Session s;

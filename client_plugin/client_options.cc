@@ -2,10 +2,14 @@
 #include "client_options.h"
 
 #include <cerrno>
+#include <cstring>
 
 namespace localio::client {
 
 namespace {
+
+// The id setfsuid and chown read as "none": never a real one.
+constexpr uint64_t kNoId = 0xffffffffULL;
 
 // An id as AUTH_SYS carries it: -1 = default, else 0 .. 2^32-2.
 bool ResolveId(long value, uint32_t fallback, uint32_t* out) {
@@ -13,7 +17,7 @@ bool ResolveId(long value, uint32_t fallback, uint32_t* out) {
     *out = fallback;
     return true;
   }
-  if (value < 0 || static_cast<unsigned long>(value) >= 0xffffffffUL) return false;
+  if (value < 0 || static_cast<unsigned long>(value) >= kNoId) return false;
   *out = static_cast<uint32_t>(value);
   return true;
 }
@@ -25,6 +29,18 @@ Status Bad(ClientOptions* out, const std::string& what) {
 
 }  // namespace
 
+bool ParseId(const char* text, uint32_t* out) {
+  if (text == nullptr || *text == '\0' || std::strlen(text) > 10) return false;
+  uint64_t value = 0;
+  for (const char* p = text; *p != '\0'; ++p) {
+    if (*p < '0' || *p > '9') return false;
+    value = value * 10 + static_cast<uint64_t>(*p - '0');
+  }
+  if (value >= kNoId) return false;
+  *out = static_cast<uint32_t>(value);
+  return true;
+}
+
 Status ResolveOptions(const localio_config* cfg, const OptionDefaults& defaults,
                       ClientOptions* out) {
   *out = ClientOptions{};
@@ -32,6 +48,11 @@ Status ResolveOptions(const localio_config* cfg, const OptionDefaults& defaults,
   out->gid = defaults.gid;
   if (defaults.env_map_path != nullptr && defaults.env_map_path[0] != '\0')
     out->map_path = defaults.env_map_path;
+  const bool server_uid_given = cfg != nullptr && cfg->server_uid != -1;
+  if (!server_uid_given && defaults.env_server_uid != nullptr &&
+      !ParseId(defaults.env_server_uid, &out->server_uid))
+    return Bad(out, std::string("LOCALIO_SERVER_UID=\"") + defaults.env_server_uid +
+                        "\" is not a uid (0..4294967294)");
   if (cfg == nullptr) return Status::Ok();
 
   if (cfg->log_level < LOCALIO_CLIENT_LOG_OFF || cfg->log_level > LOCALIO_CLIENT_LOG_DEBUG)
@@ -50,6 +71,9 @@ Status ResolveOptions(const localio_config* cfg, const OptionDefaults& defaults,
     return Bad(out, "uid " + std::to_string(cfg->uid) + " is not -1 or a 32-bit id");
   if (!ResolveId(cfg->gid, defaults.gid, &out->gid))
     return Bad(out, "gid " + std::to_string(cfg->gid) + " is not -1 or a 32-bit id");
+  if (server_uid_given && !ResolveId(cfg->server_uid, 0, &out->server_uid))
+    return Bad(out, "server_uid " + std::to_string(cfg->server_uid) +
+                        " is not -1 or a 32-bit id");
   if (cfg->probe_timeout_ms < 0 || cfg->probe_timeout_ms > LOCALIO_MAX_PROBE_TIMEOUT_MS)
     return Bad(out, "probe_timeout_ms " + std::to_string(cfg->probe_timeout_ms) +
                         " is not 0.." + std::to_string(LOCALIO_MAX_PROBE_TIMEOUT_MS));

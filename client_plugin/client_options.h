@@ -23,6 +23,7 @@ struct ClientOptions {
   int log_level = LOCALIO_CLIENT_LOG_ERROR;
   uint32_t uid = 0;  // the identity the nfs_context sends
   uint32_t gid = 0;
+  uint32_t server_uid = LOCALIO_DEFAULT_SERVER_UID;  // whom the client trusts
   std::chrono::milliseconds probe_timeout{LOCALIO_DEFAULT_PROBE_TIMEOUT_MS};
 };
 
@@ -31,7 +32,12 @@ struct OptionDefaults {
   const char* env_map_path = nullptr;  // $LOCALIO_MAP
   uint32_t uid = 0;                    // libnfs 4.0: getuid()
   uint32_t gid = 0;                    // libnfs 4.0: getgid()
+  const char* env_server_uid = nullptr;  // $LOCALIO_SERVER_UID
 };
+
+// An id as AUTH_SYS carries it, written in decimal: 0 .. 2^32-2 (2^32-1
+// is the "no id" of setfsuid and chown), nothing but digits.
+bool ParseId(const char* text, uint32_t* out);
 
 // Fills `out` from `cfg` (NULL: all defaults). On a bad value `out` still
 // holds usable values with disable = true, and the error names the field.

@@ -26,6 +26,9 @@ struct HandshakeRequest {
   uint16_t server_nfs_port = 0; // and its port (0: unknown)
   uint32_t uid = 0;           // AUTH_SYS identity for the LOCALIO calls
   uint32_t gid = 0;
+  // The uid the server runs as: the only owner of the map, the hello file
+  // and the LOCALIO listener that the client trusts.
+  uint32_t server_uid = LOCALIO_DEFAULT_SERVER_UID;
   std::chrono::milliseconds timeout{LOCALIO_DEFAULT_PROBE_TIMEOUT_MS};  // per RPC
   uint16_t rpcbind_port = LOCALIO_RPCBIND_PORT;
 };

@@ -154,6 +154,7 @@ void localio_config_init(struct localio_config* cfg) noexcept {
   cfg->uid = -1;
   cfg->gid = -1;
   cfg->probe_timeout_ms = LOCALIO_DEFAULT_PROBE_TIMEOUT_MS;
+  cfg->server_uid = -1;
 }
 
 const char* localio_fallback_reason_name(int reason) noexcept {
@@ -175,6 +176,7 @@ int localio_attach(struct nfs_context* nfs, const struct localio_config* cfg,
   try {
     localio::client::OptionDefaults defaults;
     defaults.env_map_path = std::getenv("LOCALIO_MAP");
+    defaults.env_server_uid = std::getenv("LOCALIO_SERVER_UID");
     // libnfs 4.0 sends AUTH_SYS with the real uid/gid (authunix default).
     defaults.uid = static_cast<uint32_t>(getuid());
     defaults.gid = static_cast<uint32_t>(getgid());

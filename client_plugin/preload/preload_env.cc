@@ -38,6 +38,7 @@ localio_config EnvConfig::ToConfig() const {
   cfg.path_map = path_map.empty() ? nullptr : path_map.c_str();
   cfg.disable = disable ? 1 : 0;
   cfg.log_level = log_level;
+  cfg.server_uid = server_uid;
   return cfg;
 }
 
@@ -63,6 +64,12 @@ Status ReadEnvConfig(const GetEnv& getenv, EnvConfig* out) {
     if (Status st = client::ParsePathMap(v, &parsed); !st.ok())
       return Bad(out, "LOCALIO_PATH_MAP=" + Quoted(v) + ": " + st.message);
     out->path_map = v;
+  }
+  if (const char* v = getenv("LOCALIO_SERVER_UID"); v != nullptr) {
+    uint32_t uid = 0;
+    if (!client::ParseId(v, &uid))
+      return Bad(out, "LOCALIO_SERVER_UID=" + Quoted(v) + " is not a uid (0..4294967294)");
+    out->server_uid = uid;
   }
   return Status::Ok();
 }

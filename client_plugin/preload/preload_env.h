@@ -5,6 +5,8 @@
 //   LOCALIO_PATH_MAP  "server_root=client_root[,...]"
 //   LOCALIO_DISABLE   1: never bypass; 0 or unset: bypass when local
 //   LOCALIO_LOG       0 off, 1 errors (default), 2 info, 3 debug
+//   LOCALIO_SERVER_UID the uid the server runs as (default 0): the only
+//                     owner of a map and a LOCALIO listener the shim trusts
 // A bad value is one error naming the variable; the shim then stays off.
 #ifndef LOCALIO_PRELOAD_ENV_H
 #define LOCALIO_PRELOAD_ENV_H
@@ -23,6 +25,7 @@ struct EnvConfig {
   std::string path_map;   // "" = none
   bool disable = false;
   int log_level = LOCALIO_CLIENT_LOG_ERROR;
+  long server_uid = -1;   // -1 = the default
 
   // A localio_config pointing into this object (keep it alive meanwhile),
   // with the process's uid/gid left at -1 (the caller fills them in).

@@ -12,6 +12,7 @@ localio_config Config() {
   cfg.gid = -1;
   cfg.log_level = 1;
   cfg.probe_timeout_ms = 200;
+  cfg.server_uid = -1;
   return cfg;
 }
 
@@ -27,6 +28,46 @@ TEST(ClientOptions, DefaultsComeFromTheEnvironmentAndTheProcess) {
   EXPECT_EQ(o.map_path, "/dev/shm/other");
   ASSERT_TRUE(ResolveOptions(nullptr, {"", 0, 0}, &o).ok());
   EXPECT_EQ(o.map_path, LOCALIO_DEFAULT_MAP_PATH);
+}
+
+TEST(ClientOptions, TheServerUidIsRootUnlessTheConfigOrTheEnvironmentSaysOtherwise) {
+  const localio_config cfg = Config();
+  ClientOptions o;
+  OptionDefaults defaults;
+  ASSERT_TRUE(ResolveOptions(&cfg, defaults, &o).ok());
+  EXPECT_EQ(o.server_uid, LOCALIO_DEFAULT_SERVER_UID);
+  defaults.env_server_uid = "107";
+  ASSERT_TRUE(ResolveOptions(&cfg, defaults, &o).ok());
+  EXPECT_EQ(o.server_uid, 107u);
+  ASSERT_TRUE(ResolveOptions(nullptr, defaults, &o).ok());
+  EXPECT_EQ(o.server_uid, 107u);
+  localio_config explicit_uid = Config();
+  explicit_uid.server_uid = 0;
+  ASSERT_TRUE(ResolveOptions(&explicit_uid, defaults, &o).ok());
+  EXPECT_EQ(o.server_uid, 0u);
+}
+
+TEST(ClientOptions, ABadLocalioServerUidIsOneErrorNamingIt) {
+  for (const char* bad : {"", "-1", "root", "4294967295", "12x", "99999999999"}) {
+    OptionDefaults defaults;
+    defaults.env_server_uid = bad;
+    const localio_config cfg = Config();
+    ClientOptions o;
+    const Status st = ResolveOptions(&cfg, defaults, &o);
+    EXPECT_EQ(st.code, -EINVAL) << bad;
+    EXPECT_NE(st.message.find("LOCALIO_SERVER_UID"), std::string::npos) << st.message;
+    EXPECT_TRUE(o.disable) << bad;
+  }
+}
+
+TEST(ClientOptions, ParseIdTakesDecimalIdsBelowTheNoIdValue) {
+  uint32_t id = 7;
+  EXPECT_TRUE(ParseId("0", &id));
+  EXPECT_EQ(id, 0u);
+  EXPECT_TRUE(ParseId("4294967294", &id));
+  EXPECT_EQ(id, 4294967294u);
+  for (const char* bad : {"", " 1", "1 ", "+1", "-0", "0x10", "4294967295", "10000000000"})
+    EXPECT_FALSE(ParseId(bad, &id)) << bad;
 }
 
 TEST(ClientOptions, ExplicitValuesWin) {
@@ -58,6 +99,7 @@ TEST(ClientOptions, EachBadValueIsOneErrorNamingItAndTurnsTheBypassOff) {
       {"path map", [](localio_config* c) { c->path_map = "relative=/x"; }},
       {"uid", [](localio_config* c) { c->uid = -2; }},
       {"gid", [](localio_config* c) { c->gid = 1L << 40; }},
+      {"server_uid", [](localio_config* c) { c->server_uid = -7; }},
       {"probe_timeout_ms", [](localio_config* c) { c->probe_timeout_ms = -5; }},
   };
   for (const Case& c : cases) {

@@ -40,7 +40,14 @@ TEST(PreloadEnv, NothingSetGivesTheDefaults) {
   EXPECT_EQ(c.disable, 0);
   EXPECT_EQ(c.uid, -1);
   EXPECT_EQ(c.gid, -1);
+  EXPECT_EQ(c.server_uid, -1);
   EXPECT_GT(c.probe_timeout_ms, 0);
+}
+
+TEST(PreloadEnv, LocalioServerUidNamesTheTrustedOwner) {
+  EnvConfig cfg;
+  ASSERT_TRUE(ReadEnvConfig(FakeEnv().Set("LOCALIO_SERVER_UID", "107").Get(), &cfg).ok());
+  EXPECT_EQ(cfg.ToConfig().server_uid, 107);
 }
 
 TEST(PreloadEnv, ValidValuesReachTheConfig) {
@@ -91,7 +98,9 @@ INSTANTIATE_TEST_SUITE_P(
                       BadCase{"LOCALIO_DISABLE", ""}, BadCase{"LOCALIO_LOG", "4"},
                       BadCase{"LOCALIO_LOG", "-1"}, BadCase{"LOCALIO_LOG", "10"},
                       BadCase{"LOCALIO_MAP", ""}, BadCase{"LOCALIO_PATH_MAP", "relative=/x"},
-                      BadCase{"LOCALIO_PATH_MAP", "/a"}, BadCase{"LOCALIO_PATH_MAP", "/a=/b/../c"}));
+                      BadCase{"LOCALIO_PATH_MAP", "/a"}, BadCase{"LOCALIO_PATH_MAP", "/a=/b/../c"},
+                      BadCase{"LOCALIO_SERVER_UID", "nobody"},
+                      BadCase{"LOCALIO_SERVER_UID", "-1"}));
 
 }  // namespace
 }  // namespace localio::preload

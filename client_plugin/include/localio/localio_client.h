@@ -53,6 +53,10 @@ struct localio_config {
 	long uid;
 	long gid;
 	int probe_timeout_ms;	/* per handshake RPC; 0: 200 */
+	/* The uid the NFS server runs as: the only owner of a map, a hello
+	 * file and their directory this client trusts, and of the LOCALIO
+	 * listener it talks to. -1: $LOCALIO_SERVER_UID, else 0 (root). */
+	long server_uid;
 };
 
 /* Fills in the defaults described above. */

@@ -13,6 +13,11 @@
 #define LOCALIO_DEFAULT_MAP_PATH "/dev/shm/ganesha-localio"
 #define LOCALIO_HELLO_SUFFIX ".hello"
 
+/* The uid a client trusts to own the map, the hello file and their
+ * directory, and to hold the LOCALIO listener (the client's server_uid,
+ * $LOCALIO_SERVER_UID): the uid ganesha.nfsd runs as. */
+#define LOCALIO_DEFAULT_SERVER_UID 0u
+
 /* Map_Mode: the map's permission bits (clients only read it); the hello file
  * adds group write to the bits the map gives its group. */
 #define LOCALIO_DEFAULT_MAP_MODE 0640

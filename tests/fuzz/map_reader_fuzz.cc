@@ -129,6 +129,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     out.write(reinterpret_cast<const char*>(image.data()), static_cast<std::streamsize>(image.size()));
   }
   std::unique_ptr<MapReader> r;
-  if (MapReader::Open(s.file, &r).ok()) Exercise(*r, data, size);
+  if (MapReader::Open(s.file, geteuid(), &r).ok()) Exercise(*r, data, size);
   return 0;
 }

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cinttypes>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <sstream>
 #include <thread>
@@ -13,6 +14,7 @@
 
 #include "harness/process.h"
 #include "localio/hello_area.h"
+#include "localio/trusted_dir.h"
 
 namespace localio::bench {
 
@@ -28,12 +30,19 @@ void Finish(ModeResult* r) {
   r->mib_per_s = static_cast<double>(r->bytes) / kMiB / r->seconds;
 }
 
+// The uid the shim trusts to own the hello file (its $LOCALIO_SERVER_UID).
+uint32_t ServerUid() {
+  uint32_t uid = LOCALIO_DEFAULT_SERVER_UID;
+  if (const char* v = std::getenv("LOCALIO_SERVER_UID"); v != nullptr) ParseId(v, &uid);
+  return uid;
+}
+
 // Bypassed operations and fallbacks of this process, from the hello slots
 // the shim's contexts hold (the shim keeps its counters there, where
 // localio-stat reads them too).
 std::string CountFromHello(const std::string& map_path, ModeResult* r) {
   std::vector<HelloSlotView> slots;
-  const Status st = ReadHelloSlots(map_path + ".hello", &slots);
+  const Status st = ReadHelloSlots(map_path + ".hello", ServerUid(), &slots);
   if (!st.ok()) return "hello area: " + st.message;
   for (const HelloSlotView& s : slots) {
     if (s.client_pid != static_cast<uint32_t>(getpid())) continue;

@@ -16,13 +16,17 @@
 #      copy is identical and bypassed (its loopback share, measured in the
 #      pod's network namespace, under 1%), the server is ready, the map and
 #      its hello file fit the memory volume's sizeLimit for the image's
-#      Max_Entries; then a long-lived client in the pod (localio-fault-client,
-#      NFSv3) bypasses, the server container is killed and started again,
-#      the client falls back to RPC, handshakes again, shows its counters in
+#      Max_Entries, the map's directory is root's and 0755 and the map and
+#      hello file 0640/0660 root:localio; then a long-lived client in the pod
+#      (localio-fault-client, NFSv3) bypasses, the map's directory is opened
+#      to all (0777, as Kubernetes makes an emptyDir) and given a file of uid
+#      1000, the server container is killed and started again (its entry
+#      point takes the directory back and removes that file), the client
+#      falls back to RPC, handshakes again, shows its counters in
 #      localio-stat, and every block it verifies (written and fsynced before
 #      and after the kill) is intact;
 #   5. docker-compose up on config/docker-compose.yml, unmodified: the same
-#      copy checks, and the tmpfs volume's size;
+#      copy checks, the tmpfs volume's size, and the map's modes;
 #   6. removes the pods, containers and volumes it made, by name, and the
 #      images, by name and by id (every image that was not there before).
 # Ends with "N passed, M failed". Run as root. Safe to run twice.
@@ -91,6 +95,12 @@ wait_for() {
 # The example client's report: its loopback share (percent) below 1.
 share_under_1() { awk '/of the data/ { s = $(NF - 3); sub("%", "", s); found = 1 }
                        END { exit !(found && s + 0 < 1) }' "$1"; }
+# map_modes_are CONTAINER: the map's directory, the map and its hello file
+# have the owners and modes clients trust.
+map_modes_are() {
+  [ "$(podman exec "$1" stat -c '%U:%G %a' /run/localio /run/localio/map /run/localio/map.hello |
+       tr '\n' ' ')" = "root:root 755 root:localio 640 root:localio 660 " ]
+}
 container_exit() { podman inspect -f '{{.State.ExitCode}}' "$1" 2>/dev/null; }
 container_done() { [ "$(podman inspect -f '{{.State.Status}}' "$1" 2>/dev/null)" = exited ]; }
 
@@ -110,6 +120,9 @@ run_pod() {
   podman logs nfs-localio-ganesha >"$work/pod-server-$v.log" 2>&1
   check "Debian $v pod: the server loaded LOCALIO and stacked the export" \
     grep -q 'LOCALIO: export 10 (/srv/data) stacked over VFS' "$work/pod-server-$v.log"
+
+  check "Debian $v pod: the map's directory is root's (755), the map 640 and its hello file 660 root:localio" \
+    map_modes_are nfs-localio-ganesha
 
   # The map and its hello file against the memory volume's sizeLimit.
   local limit_mi entries map_bytes
@@ -143,6 +156,11 @@ restart_under_a_client() {
   podman exec nfs-localio-ganesha localio-stat --json /run/localio/map >"$stat_json"
   check "Debian $v restart: localio-stat shows the client's bypassed writes" \
     grep -Eq '"write_ops": *[1-9]' "$stat_json"
+  # The server's next start finds the directory as Kubernetes makes an
+  # emptyDir (0777), with a file another uid put there meanwhile: its entry
+  # point takes the directory back, or it would not publish the map there.
+  podman exec nfs-localio-ganesha chmod 0777 /run/localio
+  podman exec nfs-localio-restart-client touch /run/localio/left-by-uid-1000
   # Times on the kernel's monotonic clock, as the client's events are.
   local killed_ms
   killed_ms=$(awk '{ printf "%d", $1 * 1000 }' /proc/uptime)
@@ -154,6 +172,10 @@ restart_under_a_client() {
   check "Debian $v restart: the server is ready again" \
     wait_for 60 podman exec nfs-localio-ganesha /usr/local/bin/localio-server-ready
   say "the server was ready again $(awk -v k="$killed_ms" '{ printf "%d", $1 * 1000 - k }' /proc/uptime) ms after the kill"
+  check "Debian $v restart: the entry point made the map's directory root's and 755 again" \
+    map_modes_are nfs-localio-ganesha
+  check "Debian $v restart: and removed what uid 1000 left in it" \
+    podman exec nfs-localio-ganesha test ! -e /run/localio/left-by-uid-1000
   check "Debian $v restart: the client handshakes again and bypasses" \
     wait_for 60 log_has '^event bypass_again'
   # The bypass decides at the start of a call; the RPC it then sends waits
@@ -198,6 +220,8 @@ run_compose() {
   size_kib=$(podman exec localio-compose_ganesha_1 df -k /run/localio | awk 'NR == 2 { print $2 }')
   say "map volume: a tmpfs of $size_kib KiB"
   check "Debian $v compose: the map is on a 64 MiB tmpfs" test "$size_kib" = 65536
+  check "Debian $v compose: the map's directory is root's (755), the map 640 and its hello file 660 root:localio" \
+    map_modes_are localio-compose_ganesha_1
   (cd "$here/config" && docker-compose -p localio-compose down -v) >/dev/null 2>&1
   unset DOCKER_HOST
 }

@@ -2,14 +2,10 @@
 #include "client_options.h"
 
 #include <cerrno>
-#include <cstring>
 
 namespace localio::client {
 
 namespace {
-
-// The id setfsuid and chown read as "none": never a real one.
-constexpr uint64_t kNoId = 0xffffffffULL;
 
 // An id as AUTH_SYS carries it: -1 = default, else 0 .. 2^32-2.
 bool ResolveId(long value, uint32_t fallback, uint32_t* out) {
@@ -17,7 +13,7 @@ bool ResolveId(long value, uint32_t fallback, uint32_t* out) {
     *out = fallback;
     return true;
   }
-  if (value < 0 || static_cast<unsigned long>(value) >= kNoId) return false;
+  if (value < 0 || static_cast<unsigned long>(value) >= kNoneId) return false;
   *out = static_cast<uint32_t>(value);
   return true;
 }
@@ -28,18 +24,6 @@ Status Bad(ClientOptions* out, const std::string& what) {
 }
 
 }  // namespace
-
-bool ParseId(const char* text, uint32_t* out) {
-  if (text == nullptr || *text == '\0' || std::strlen(text) > 10) return false;
-  uint64_t value = 0;
-  for (const char* p = text; *p != '\0'; ++p) {
-    if (*p < '0' || *p > '9') return false;
-    value = value * 10 + static_cast<uint64_t>(*p - '0');
-  }
-  if (value >= kNoId) return false;
-  *out = static_cast<uint32_t>(value);
-  return true;
-}
 
 Status ResolveOptions(const localio_config* cfg, const OptionDefaults& defaults,
                       ClientOptions* out) {

@@ -12,6 +12,7 @@
 #include "localio/defaults.h"
 #include "localio/localio_client.h"
 #include "localio/status.h"
+#include "localio/trusted_dir.h"  // ParseId
 #include "path_map.h"
 
 namespace localio::client {
@@ -34,10 +35,6 @@ struct OptionDefaults {
   uint32_t gid = 0;                    // libnfs 4.0: getgid()
   const char* env_server_uid = nullptr;  // $LOCALIO_SERVER_UID
 };
-
-// An id as AUTH_SYS carries it, written in decimal: 0 .. 2^32-2 (2^32-1
-// is the "no id" of setfsuid and chown), nothing but digits.
-bool ParseId(const char* text, uint32_t* out);
 
 // Fills `out` from `cfg` (NULL: all defaults). On a bad value `out` still
 // holds usable values with disable = true, and the error names the field.

@@ -81,7 +81,7 @@ Status PeerAddressOf(int fd, std::string* out, uint16_t* port) {
 
 Status Handshake(const HandshakeRequest& req, Session* out) {
   Session s;
-  Status st = MapReader::Open(req.map_path, &s.map);
+  Status st = MapReader::Open(req.map_path, req.server_uid, &s.map);
   if (!st.ok()) return NotLocal(st.code, st.message);
   MapHeaderSnapshot header;
   if (!s.map->ReadHeader(&header))
@@ -99,7 +99,7 @@ Status Handshake(const HandshakeRequest& req, Session* out) {
                                   std::to_string(req.server_nfs_port));
 
   const std::string hello_path = req.map_path + LOCALIO_HELLO_SUFFIX;
-  st = HelloClient::Open(hello_path, &s.hello);
+  st = HelloClient::Open(hello_path, req.server_uid, &s.hello);
   if (!st.ok()) return NotLocal(st.code, st.message);
   if (int rc = s.hello->Claim(); rc != 0)
     return NotLocal(rc, hello_path + ": no free handshake slot");

@@ -47,7 +47,9 @@ struct Session {
   std::unique_ptr<rpc::RpcConnection> wrote_connection;
 };
 
-// Maps and checks the map (magic, layout, alive, fresh heartbeat). A map
+// Maps and checks the map (owned by `server_uid` in a directory only it or
+// root may write, as is the hello file: MapReader::Open, HelloClient::Open;
+// magic, layout, alive, fresh heartbeat). A map
 // whose header names another NFS port than the mount's connection belongs
 // to another server: not local. Then claims a hello slot, publishes a
 // random nonce and calls UUID_IS_LOCAL at `server_address` on the map

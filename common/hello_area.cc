@@ -47,13 +47,19 @@ void ResetCounters(HelloSlot* s) {
   for (uint64_t& reason : s->fallbacks) SharedStore(&reason, uint64_t{0});
 }
 
+SharedFileTrust HelloTrust(uid_t server_uid) {
+  return {ServerUidOwner(server_uid), "hello file", LOCALIO_HELLO_FORBIDDEN_WRITE};
+}
+
 }  // namespace
 
 // ---- client ----
 
-Status HelloClient::Open(const std::string& path, std::unique_ptr<HelloClient>* out) {
+Status HelloClient::Open(const std::string& path, uid_t server_uid,
+                         std::unique_ptr<HelloClient>* out) {
   SharedFile file;
-  Status st = OpenSharedFile(path, /*writable=*/true, &file);
+  const SharedFileTrust trust = HelloTrust(server_uid);
+  Status st = OpenSharedFile(path, /*writable=*/true, &trust, &file);
   if (!st.ok()) return st;
   if (file.size() < sizeof(HelloHeader))
     return Status::Error(-EPROTO, path + ": file is shorter than a hello header");
@@ -200,10 +206,10 @@ void HelloClient::CountFallback(uint32_t reason) {
 
 // ---- server ----
 
-Status HelloServer::Create(const std::string& path, mode_t mode, int64_t gid,
-                              std::unique_ptr<HelloServer>* out) {
+Status HelloServer::Create(int dirfd, const std::string& name, const std::string& path,
+                           mode_t mode, int64_t gid, std::unique_ptr<HelloServer>* out) {
   SharedFile file;
-  Status st = CreateSharedFile(path, kHelloTotalSize, mode, gid,
+  Status st = CreateSharedFile(dirfd, name, path, kHelloTotalSize, mode, gid,
                                   [](uint8_t* base) {
                                     auto* h = reinterpret_cast<HelloHeader*>(base);
                                     std::memcpy(h->magic, kHelloMagic, sizeof h->magic);
@@ -252,9 +258,11 @@ bool HelloServer::Confirm(const Nonce& nonce, const InstanceId& instance) {
 
 // ---- tools ----
 
-Status ReadHelloSlots(const std::string& path, std::vector<HelloSlotView>* out) {
+Status ReadHelloSlots(const std::string& path, uid_t server_uid,
+                      std::vector<HelloSlotView>* out) {
   SharedFile file;
-  Status st = OpenSharedFile(path, /*writable=*/false, &file);
+  const SharedFileTrust trust = HelloTrust(server_uid);
+  Status st = OpenSharedFile(path, /*writable=*/false, &trust, &file);
   if (!st.ok()) return st;
   file.Unmap();
   std::vector<uint8_t> bytes(kHelloTotalSize);

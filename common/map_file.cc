@@ -55,11 +55,9 @@ void SharedFile::Unmap() {
   base_ = nullptr;
 }
 
-Status CheckSharedFilePath(const std::string& path) {
-  if (path.empty() || path.back() == '/')
-    return Status::Error(-EINVAL, "shared file path '" + path + "' names no file");
+Status CheckSharedFileName(int dirfd, const std::string& name, const std::string& path) {
   struct stat st;
-  if (lstat(path.c_str(), &st) != 0) {
+  if (fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
     if (errno == ENOENT) return Status::Ok();
     return Status::Error(-errno, Why("cannot stat", path, errno));
   }
@@ -70,20 +68,22 @@ Status CheckSharedFilePath(const std::string& path) {
   return Status::Ok();
 }
 
-Status CreateSharedFile(const std::string& path, uint64_t size, mode_t mode,
-                           int64_t gid, const std::function<void(uint8_t*)>& init,
-                           SharedFile* out) {
-  Status st = CheckSharedFilePath(path);
+Status CreateSharedFile(int dirfd, const std::string& name, const std::string& path,
+                        uint64_t size, mode_t mode, int64_t gid,
+                        const std::function<void(uint8_t*)>& init, SharedFile* out) {
+  Status st = CheckSharedFileName(dirfd, name, path);
   if (!st.ok()) return st;
-  const std::string tmp = path + ".tmp." + std::to_string(getpid());
-  unlink(tmp.c_str());  // a leftover of this pid's earlier crash; O_EXCL below
-  int fd = open(tmp.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0) return Status::Error(-errno, Why("cannot create", tmp, errno));
+  const std::string suffix = ".tmp." + std::to_string(getpid());
+  const std::string tmp = name + suffix;
+  // A leftover of this pid's earlier crash; O_EXCL below.
+  unlinkat(dirfd, tmp.c_str(), 0);
+  int fd = openat(dirfd, tmp.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) return Status::Error(-errno, Why("cannot create", path + suffix, errno));
   SharedFile file(fd, nullptr, 0);
   auto fail = [&](const std::string& what) {
     int err = errno;
-    unlink(tmp.c_str());
-    return Status::Error(-err, Why(what, tmp, err));
+    unlinkat(dirfd, tmp.c_str(), 0);
+    return Status::Error(-err, Why(what, path + suffix, err));
   };
   if (gid >= 0 && fchown(fd, static_cast<uid_t>(-1), static_cast<gid_t>(gid)) != 0)
     return fail("cannot set group " + std::to_string(gid) + " on");
@@ -97,25 +97,35 @@ Status CreateSharedFile(const std::string& path, uint64_t size, mode_t mode,
   // SIGBUS.
   GuardMapping(base, size, PROT_READ | PROT_WRITE);
   init(file.base());
-  if (rename(tmp.c_str(), path.c_str()) != 0) {
+  if (renameat(dirfd, tmp.c_str(), dirfd, name.c_str()) != 0) {
     int err = errno;
-    unlink(tmp.c_str());
-    return Status::Error(-err, Why("cannot rename " + tmp + " to", path, err));
+    unlinkat(dirfd, tmp.c_str(), 0);
+    return Status::Error(-err, Why("cannot rename " + path + suffix + " to", path, err));
   }
   *out = std::move(file);
   return Status::Ok();
 }
 
-Status OpenSharedFile(const std::string& path, bool writable, SharedFile* out) {
-  int fd = open(path.c_str(), (writable ? O_RDWR : O_RDONLY) | O_NOFOLLOW | O_CLOEXEC);
+Status OpenSharedFileAt(int dirfd, const std::string& name, const std::string& path,
+                        bool writable, const SharedFileTrust* trust, SharedFile* out) {
+  const std::string what = trust != nullptr ? std::string(trust->kind) + " " + path : path;
+  int fd = openat(dirfd, name.c_str(),
+                  (writable ? O_RDWR : O_RDONLY) | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) {
+    if (errno == ELOOP && trust != nullptr)
+      return Status::Error(kNotTrusted, what + " is a symbolic link, expected a regular file: "
+                                               "not trusted");
     if (errno == ELOOP)
       return Status::Error(-ELOOP, "refusing " + path + ": it is a symbolic link");
-    return Status::Error(-errno, Why("cannot open", path, errno));
+    return Status::Error(-errno, Why("cannot open", what, errno));
   }
   SharedFile file(fd, nullptr, 0);
   struct stat st;
-  if (fstat(fd, &st) != 0) return Status::Error(-errno, Why("cannot stat", path, errno));
+  if (fstat(fd, &st) != 0) return Status::Error(-errno, Why("cannot stat", what, errno));
+  if (trust != nullptr) {
+    if (const auto doubt = DoubtAboutFile(st, *trust))
+      return Status::Error(kNotTrusted, what + " " + *doubt + ": not trusted");
+  }
   if (!S_ISREG(st.st_mode))
     return Status::Error(-EINVAL, "refusing " + path + ": not a regular file");
   if (st.st_size <= 0) return Status::Error(-ENODATA, path + " is empty");
@@ -129,6 +139,22 @@ Status OpenSharedFile(const std::string& path, bool writable, SharedFile* out) {
   GuardMapping(base, size, writable ? PROT_READ | PROT_WRITE : PROT_READ);
   *out = std::move(file);
   return Status::Ok();
+}
+
+Status OpenSharedFile(const std::string& path, bool writable, const SharedFileTrust* trust,
+                      SharedFile* out) {
+  std::string dir, name;
+  if (!SplitSharedFilePath(path, &dir, &name))
+    return Status::Error(-EINVAL, "shared file path '" + path + "' names no file");
+  UniqueFd dirfd;
+  if (trust != nullptr) {
+    Status st = OpenTrustedDir(dir, trust->owner, std::string(trust->kind) + " " + path, &dirfd);
+    if (!st.ok()) return st;
+  } else {
+    dirfd.reset(open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!dirfd.valid()) return Status::Error(-errno, Why("cannot open the directory of", path, errno));
+  }
+  return OpenSharedFileAt(dirfd.get(), name, path, writable, trust, out);
 }
 
 bool MapServerLockFree(int fd, uint32_t flags) {

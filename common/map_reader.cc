@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "localio/defaults.h"
 #include "localio/map_atomic.h"
 #include "localio/wire_handle.h"
 
@@ -57,9 +58,20 @@ bool RootIsValid(const char* bytes, uint16_t len) {
 
 }  // namespace
 
-Status MapReader::Open(const std::string& path, std::unique_ptr<MapReader>* out) {
+Status MapReader::Open(const std::string& path, uid_t server_uid,
+                       std::unique_ptr<MapReader>* out) {
+  const SharedFileTrust trust{ServerUidOwner(server_uid), "map", LOCALIO_MAP_FORBIDDEN_WRITE};
+  return OpenWith(path, &trust, out);
+}
+
+Status MapReader::OpenUntrusted(const std::string& path, std::unique_ptr<MapReader>* out) {
+  return OpenWith(path, nullptr, out);
+}
+
+Status MapReader::OpenWith(const std::string& path, const SharedFileTrust* trust,
+                           std::unique_ptr<MapReader>* out) {
   SharedFile file;
-  Status st = OpenSharedFile(path, /*writable=*/false, &file);
+  Status st = OpenSharedFile(path, /*writable=*/false, trust, &file);
   if (st.code == -ENODATA) return Unusable(path, "file is empty");
   if (!st.ok()) return st;
   if (file.size() < sizeof(MapHeader)) return Unusable(path, "file is shorter than a header");

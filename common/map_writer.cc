@@ -2,6 +2,7 @@
 #include "localio/map_writer.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -9,16 +10,18 @@
 #include <cstring>
 
 #include "localio/map_atomic.h"
+#include "localio/trusted_dir.h"
 #include "localio/wire_handle.h"
 
 namespace localio {
 
 namespace {
 
-// Decides whether an existing file at the map path may be replaced.
-Status CheckExistingMap(const MapConfig& config) {
+// Decides whether an existing file `name` in the map's directory may be
+// replaced.
+Status CheckExistingMap(int dirfd, const std::string& name, const MapConfig& config) {
   SharedFile old;
-  Status st = OpenSharedFile(config.path, /*writable=*/false, &old);
+  Status st = OpenSharedFileAt(dirfd, name, config.path, /*writable=*/false, nullptr, &old);
   if (st.code == -ENOENT) return Status::Ok();
   if (st.code == -ENODATA)
     return Status::Error(-EEXIST, config.path + " exists, is empty and is not a LOCALIO "
@@ -49,15 +52,70 @@ Status CheckExistingMap(const MapConfig& config) {
 // Clears ALIVE in the map being replaced (its server is gone): clients that
 // still have it mapped notice on their next I/O, not only when its
 // heartbeat goes stale or they look for a replaced file. Best effort.
-void MarkReplacedMapDead(const std::string& path) {
+void MarkReplacedMapDead(int dirfd, const std::string& name, const std::string& path) {
   SharedFile old;
-  if (!OpenSharedFile(path, /*writable=*/true, &old).ok() || old.size() < sizeof(MapHeader))
+  if (!OpenSharedFileAt(dirfd, name, path, /*writable=*/true, nullptr, &old).ok() ||
+      old.size() < sizeof(MapHeader))
     return;
   auto* h = reinterpret_cast<MapHeader*>(old.base());
   if (std::memcmp(h->magic, kMapMagic, sizeof kMapMagic) != 0) return;
   SeqlockWriteBegin(&h->header_seq);
   SharedStoreRelease(&h->flags, SharedLoad(&h->flags) & ~kMapAlive);
   SeqlockWriteEnd(&h->header_seq);
+}
+
+// What a refusal of the map's directory tells the administrator to do.
+constexpr char kUseATrustedDir[] =
+    "use a directory only the server's uid may write, in directories no other uid may "
+    "change, e.g. " LOCALIO_DEFAULT_MAP_DIR;
+
+// Opens the map's directory `dir` (a refusal starts with "its directory
+// ..."), creating it with mode 0755 when it is missing and the directory
+// above it could not be changed by another uid. Refuses a directory that
+// another uid than this server's (or root) could have written, or
+// rename away or replace (trusted_dir.h): clients would not trust what it
+// holds, and files another uid put there first are not this server's.
+Status OpenMapDir(const std::string& dir, UniqueFd* out) {
+  const uid_t euid = geteuid();
+  const TrustedOwner me{euid, "this server's uid " + std::to_string(euid)};
+  UniqueFd fd(open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!fd.valid() && errno == ENOENT) {
+    std::string parent, leaf;
+    if (!SplitSharedFilePath(dir, &parent, &leaf))
+      return Status::Error(-ENOENT, "its directory " + dir + " is missing");
+    UniqueFd up(open(parent.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!up.valid())
+      return Status::Error(-errno, "its directory " + dir + " is missing, and " + parent +
+                                       " cannot be opened to create it: " + std::strerror(errno));
+    if (const auto doubt = DoubtAboutDir(up.get(), parent, me, /*holds_files=*/false))
+      return Status::Error(kNotTrusted, "its directory " + dir + " is missing, and directory " +
+                                            doubt->dir + (doubt->above ? " above it " : " ") +
+                                            doubt->why + ": " + kUseATrustedDir);
+    const bool made = mkdirat(up.get(), leaf.c_str(), 0755) == 0;
+    if (!made && errno != EEXIST)
+      return Status::Error(-errno, "cannot create its directory " + dir + ": " +
+                                       std::strerror(errno));
+    fd.reset(openat(up.get(), leaf.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    // mkdir applied the umask; clients of other uids must be able to
+    // search it.
+    if (made && fd.valid() && fchmod(fd.get(), 0755) != 0)
+      return Status::Error(-errno, "cannot set mode 0755 on its directory " + dir + ": " +
+                                       std::strerror(errno));
+  }
+  if (!fd.valid())
+    return Status::Error(-errno, "cannot open its directory " + dir + ": " + std::strerror(errno));
+  if (const auto doubt = DoubtAboutDir(fd.get(), dir, me)) {
+    if (doubt->above)
+      return Status::Error(kNotTrusted, "directory " + doubt->dir + " above its directory " +
+                                            dir + " " + doubt->why +
+                                            ": another uid could replace the map's directory; " +
+                                            kUseATrustedDir);
+    return Status::Error(kNotTrusted, "its directory " + doubt->dir + " " + doubt->why +
+                                          ": another uid could have placed files there; " +
+                                          kUseATrustedDir);
+  }
+  *out = std::move(fd);
+  return Status::Ok();
 }
 
 Status CheckConfig(const MapConfig& config) {
@@ -68,6 +126,13 @@ Status CheckConfig(const MapConfig& config) {
                                                         kMapSlotsPerBucket));
   if (!FhFormatIsSane(config.fh_format))
     return Status::Error(-EINVAL, "the file-handle format descriptor is not usable");
+  if (config.mode & LOCALIO_MAP_FORBIDDEN_WRITE)
+    return Status::Error(-EINVAL, "Map_Mode " + ModeText(config.mode) +
+                                      " lets group or others write the map; clients trust only "
+                                      "a map no one but the server may write");
+  if (config.hello_mode & LOCALIO_HELLO_FORBIDDEN_WRITE)
+    return Status::Error(-EINVAL, "the hello file's mode " + ModeText(config.hello_mode) +
+                                      " lets others write it; clients do not trust such a file");
   return Status::Ok();
 }
 
@@ -98,10 +163,18 @@ Status MapWriter::Create(const MapConfig& config, std::unique_ptr<MapWriter>* ou
   Status st = CheckConfig(config);
   if (!st.ok()) return st;
   const std::string hello_path = config.path + LOCALIO_HELLO_SUFFIX;
-  if (!(st = CheckSharedFilePath(config.path)).ok()) return st;
-  if (!(st = CheckSharedFilePath(hello_path)).ok()) return st;
-  if (!(st = CheckExistingMap(config)).ok()) return st;
-  MarkReplacedMapDead(config.path);
+  std::string dir, name;
+  if (!SplitSharedFilePath(config.path, &dir, &name))
+    return Status::Error(-EINVAL, "Map_Path " + config.path + " names no file");
+  const std::string hello_name = name + LOCALIO_HELLO_SUFFIX;
+  // Everything from here is relative to the directory opened and checked
+  // once: no path is resolved again.
+  UniqueFd dirfd;
+  if (!(st = OpenMapDir(dir, &dirfd)).ok()) return st;
+  if (!(st = CheckSharedFileName(dirfd.get(), name, config.path)).ok()) return st;
+  if (!(st = CheckSharedFileName(dirfd.get(), hello_name, hello_path)).ok()) return st;
+  if (!(st = CheckExistingMap(dirfd.get(), name, config)).ok()) return st;
+  MarkReplacedMapDead(dirfd.get(), name, config.path);
 
   std::unique_ptr<MapWriter> w(new MapWriter());
   w->path_ = config.path;
@@ -110,12 +183,14 @@ Status MapWriter::Create(const MapConfig& config, std::unique_ptr<MapWriter>* ou
   if (!FillRandom(w->instance_id_.data(), w->instance_id_.size()))
     return Status::Error(-EIO, "no random bytes for the server instance id");
   // The hello file first: once a client sees the new map, its hello exists.
-  if (!(st = HelloServer::Create(hello_path, config.hello_mode, config.gid, &w->hello_)).ok())
+  if (!(st = HelloServer::Create(dirfd.get(), hello_name, hello_path, config.hello_mode,
+                                 config.gid, &w->hello_))
+           .ok())
     return st;
   const MapGeometry& g = w->geometry_;
   const InstanceId& id = w->instance_id_;
   st = CreateSharedFile(
-      config.path, g.total_size, config.mode, config.gid,
+      dirfd.get(), name, config.path, g.total_size, config.mode, config.gid,
       [&](uint8_t* base) {
         auto* h = reinterpret_cast<MapHeader*>(base);
         std::memcpy(h->magic, kMapMagic, sizeof h->magic);

@@ -61,6 +61,22 @@ bool localio_map_path_valid(const char *path, const char **why)
 	return localio_absolute_path_valid(path, why);
 }
 
+bool localio_map_mode_valid(uint32_t mode, const char **why)
+{
+	if (mode > 0777) {
+		*why = "has bits beyond 0777 (permission bits only)";
+		return false;
+	}
+	/* Clients refuse a map another uid than the server's may write
+	 * (localio/trusted_dir.h); the hello file takes group write from the
+	 * map's group read by itself. */
+	if (mode & LOCALIO_MAP_FORBIDDEN_WRITE) {
+		*why = "lets group or others write the map, and clients trust only a map no one but the server may write (give the group read: the hello file then gets group write)";
+		return false;
+	}
+	return true;
+}
+
 int localio_map_group_resolve(const char *name, gid_t *gid)
 {
 	long hint = sysconf(_SC_GETGR_R_SIZE_MAX);

@@ -36,6 +36,11 @@ bool localio_client_root_valid(const char *path, const char **why);
  * contract as localio_client_root_valid. */
 bool localio_map_path_valid(const char *path, const char **why);
 
+/* Checks a Map_Mode value: permission bits only, and no write bit for
+ * group or others (LOCALIO_MAP_FORBIDDEN_WRITE). Same contract as
+ * localio_client_root_valid. */
+bool localio_map_mode_valid(uint32_t mode, const char **why);
+
 /* Resolves a Map_Group name to its gid with getgrnam_r. Returns 0 and sets
  * *gid, -ENOENT if no such group exists, or another negative errno if the
  * group database could not be read. */

@@ -78,10 +78,9 @@ static int localio_module_config_commit(void *node, void *link_mem,
 	}
 	/* Ranges are checked here rather than by the config_item so the
 	 * message names the parameter (Ganesha's says only "out of range"). */
-	if (cfg->map_mode > 0777) {
-		localio_config_error(err_type,
-			"Map_Mode 0%o has bits beyond 0777 (permission bits only)",
-			(unsigned int)cfg->map_mode);
+	if (!localio_map_mode_valid(cfg->map_mode, &why)) {
+		localio_config_error(err_type, "Map_Mode 0%o %s",
+				     (unsigned int)cfg->map_mode, why);
 		errors++;
 	}
 	if (cfg->max_entries < LOCALIO_MIN_MAX_ENTRIES ||

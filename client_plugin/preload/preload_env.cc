@@ -67,7 +67,7 @@ Status ReadEnvConfig(const GetEnv& getenv, EnvConfig* out) {
   }
   if (const char* v = getenv("LOCALIO_SERVER_UID"); v != nullptr) {
     uint32_t uid = 0;
-    if (!client::ParseId(v, &uid))
+    if (!ParseId(v, &uid))
       return Bad(out, "LOCALIO_SERVER_UID=" + Quoted(v) + " is not a uid (0..4294967294)");
     out->server_uid = uid;
   }

@@ -15,6 +15,7 @@
 
 #include "localio/localio_service.h"
 #include "localio/map_writer.h"
+#include "localio/trusted_dir.h"
 #include "map_test_util.h"
 
 namespace localio::client {
@@ -58,7 +59,7 @@ class HandshakeTest : public ::testing::Test {
   // Claimed (non-free) hello slots, as a tool would see them.
   size_t LiveSlots() {
     std::vector<HelloSlotView> slots;
-    EXPECT_TRUE(ReadHelloSlots(writer_->hello_path(), &slots).ok());
+    EXPECT_TRUE(ReadHelloSlots(writer_->hello_path(), geteuid(), &slots).ok());
     return slots.size();
   }
 
@@ -150,6 +151,39 @@ TEST_F(HandshakeTest, ANonMapFileIsNotLocal) {
   const Status st = Handshake(request_, &s);
   EXPECT_LT(st.code, 0);
   EXPECT_NE(st.message.find("not usable"), std::string::npos) << st.message;
+}
+
+// A neighbour's files at the map's path: its listener would confirm, but
+// the client never gets that far (the squatting of issue 22; the files are
+// given to uid 1001 with chown, as the tests run as root).
+TEST_F(HandshakeTest, AMapOfAnotherUidIsNotLocalEvenWhenItsListenerWouldConfirm) {
+  ASSERT_EQ(chown(writer_->path().c_str(), 1001, static_cast<gid_t>(-1)), 0);
+  Session s;
+  const Status st = Handshake(request_, &s);
+  EXPECT_EQ(st.code, kNotTrusted);
+  EXPECT_EQ(st.message, "map " + writer_->path() +
+                            " is owned by uid 1001, not by the server's uid 0 "
+                            "(LOCALIO_SERVER_UID): not trusted");
+  EXPECT_EQ(LiveSlots(), 0u) << "refused before claiming a slot";
+}
+
+TEST_F(HandshakeTest, AHelloFileOfAnotherUidIsNotLocal) {
+  ASSERT_EQ(chown(writer_->hello_path().c_str(), 1001, static_cast<gid_t>(-1)), 0);
+  Session s;
+  const Status st = Handshake(request_, &s);
+  EXPECT_EQ(st.code, kNotTrusted);
+  EXPECT_NE(st.message.find("hello file " + writer_->hello_path() + " is owned by uid 1001"),
+            std::string::npos)
+      << st.message;
+}
+
+TEST_F(HandshakeTest, TheRequestsServerUidIsTheOneTrusted) {
+  request_.server_uid = 1001;  // this map is root's, not that server's
+  Session s;
+  const Status st = Handshake(request_, &s);
+  EXPECT_EQ(st.code, kNotTrusted);
+  EXPECT_NE(st.message.find("is owned by uid 0, not by the server's uid 1001"), std::string::npos)
+      << st.message;
 }
 
 TEST(PeerAddress, NamesTheIpv4PeerOfAConnectedSocket) {

@@ -217,7 +217,7 @@ TEST_P(LocalioClientIntegration, LocalClientBypassesRpcAndKeepsTheDataExact) {
   // The slot's counters before our I/O (a reused slot starts where its last
   // owner left it).
   std::vector<HelloSlotView> slots;
-  ASSERT_TRUE(ReadHelloSlots(server_->map_path() + ".hello", &slots).ok());
+  ASSERT_TRUE(ReadHelloSlots(server_->map_path() + ".hello", LOCALIO_DEFAULT_SERVER_UID, &slots).ok());
   ASSERT_EQ(slots.size(), 1u) << "one client, one slot";
   const HelloSlotView slot_before = slots[0];
 
@@ -236,7 +236,7 @@ TEST_P(LocalioClientIntegration, LocalClientBypassesRpcAndKeepsTheDataExact) {
     EXPECT_EQ(c.fallbacks[r], 0u) << localio_fallback_reason_name(r);
   EXPECT_EQ(c.handshakes_ok, 1u);
   // The same counters in the hello slot, as tools read them.
-  ASSERT_TRUE(ReadHelloSlots(server_->map_path() + ".hello", &slots).ok());
+  ASSERT_TRUE(ReadHelloSlots(server_->map_path() + ".hello", LOCALIO_DEFAULT_SERVER_UID, &slots).ok());
   ASSERT_EQ(slots.size(), 1u);
   EXPECT_EQ(slots[0].index, slot_before.index);
   EXPECT_EQ(slots[0].read_ops - slot_before.read_ops, c.read_ops);
@@ -257,7 +257,7 @@ TEST_P(LocalioClientIntegration, LocalClientBypassesRpcAndKeepsTheDataExact) {
 
   mount_->Detach();
   ctx_ = nullptr;
-  ASSERT_TRUE(ReadHelloSlots(server_->map_path() + ".hello", &slots).ok());
+  ASSERT_TRUE(ReadHelloSlots(server_->map_path() + ".hello", LOCALIO_DEFAULT_SERVER_UID, &slots).ok());
   EXPECT_TRUE(slots.empty()) << "detach frees the handshake slot";
   fs::remove(InExport(name));
 }

@@ -139,7 +139,7 @@ TEST_P(SafetyRefusal, AnotherServersMapIsNotConfirmedAndRpcCarriesTheIo) {
   // Server B never saw the nonce: nothing in its hello area is confirmed
   // (a failed handshake also gives its slot back).
   std::vector<HelloSlotView> slots;
-  ASSERT_TRUE(ReadHelloSlots(other_->map_path() + ".hello", &slots).ok());
+  ASSERT_TRUE(ReadHelloSlots(other_->map_path() + ".hello", LOCALIO_DEFAULT_SERVER_UID, &slots).ok());
   for (const HelloSlotView& s : slots) EXPECT_NE(s.state, kHelloConfirmed) << "slot " << s.index;
   ExpectIoWorksOverRpc(mount_.get(), name, InExport(kRw, name), data);
 }

@@ -77,7 +77,7 @@ class SafetyReload : public ServerTest<::testing::TestWithParam<int>> {
     // a few ms after it: ask the LOCALIO client once it is back, so that
     // what is tested is the new row, not the gap.
     std::unique_ptr<MapReader> map;
-    ASSERT_TRUE(MapReader::Open(server_->map_path(), &map).ok());
+    ASSERT_TRUE(MapReader::Open(server_->map_path(), LOCALIO_DEFAULT_SERVER_UID, &map).ok());
     while (!map->FindExport(kExport)) {
       ASSERT_LT(steady_clock::now() - t0, std::chrono::seconds(20))
           << "the export's row never came back";

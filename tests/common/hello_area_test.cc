@@ -43,7 +43,7 @@ class HelloTest : public ::testing::Test {
   }
   std::unique_ptr<HelloClient> Client() {
     std::unique_ptr<HelloClient> c;
-    Status st = HelloClient::Open(server_->hello_path(), &c);
+    Status st = HelloClient::Open(server_->hello_path(), geteuid(), &c);
     EXPECT_TRUE(st.ok()) << st.message;
     return c;
   }
@@ -57,14 +57,14 @@ class HelloTest : public ::testing::Test {
   // The slots in use, as the tools read them.
   std::vector<HelloSlotView> SlotsInUse() {
     std::vector<HelloSlotView> slots;
-    const Status st = ReadHelloSlots(server_->hello_path(), &slots);
+    const Status st = ReadHelloSlots(server_->hello_path(), geteuid(), &slots);
     EXPECT_TRUE(st.ok()) << st.message;
     return slots;
   }
   // Sets the lease of slot `i` to long ago, as a dead client leaves it.
   void AgeSlot(int i) {
     SharedFile f;
-    ASSERT_TRUE(OpenSharedFile(server_->hello_path(), true, &f).ok());
+    ASSERT_TRUE(OpenSharedFile(server_->hello_path(), true, nullptr, &f).ok());
     auto* s = reinterpret_cast<HelloSlot*>(f.base() + sizeof(HelloHeader)) + i;
     s->lease_ms = MapMonotonicMs() - 2 * kHelloLeaseMs;
   }
@@ -283,7 +283,7 @@ TEST_F(HelloTest, AHostileOrTruncatedHelloFileNeverCrashesTheServer) {
   auto c = ClientWithNonce(1);
   {
     SharedFile f;
-    ASSERT_TRUE(OpenSharedFile(server_->hello_path(), true, &f).ok());
+    ASSERT_TRUE(OpenSharedFile(server_->hello_path(), true, nullptr, &f).ok());
     auto* slots = reinterpret_cast<HelloSlot*>(f.base() + sizeof(HelloHeader));
     for (uint32_t i = 0; i < kHelloSlots; ++i)
       if (static_cast<int>(i) != c->slot()) std::memset(&slots[i], 0xff, sizeof slots[i]);
@@ -298,16 +298,16 @@ TEST_F(HelloTest, AHostileOrTruncatedHelloFileNeverCrashesTheServer) {
   ASSERT_EQ(truncate(server_->hello_path().c_str(), 0), 0);
   EXPECT_FALSE(server_->ConfirmNonce(NonceOf(1)));
   std::unique_ptr<HelloClient> late;
-  EXPECT_FALSE(HelloClient::Open(server_->hello_path(), &late).ok());
+  EXPECT_FALSE(HelloClient::Open(server_->hello_path(), geteuid(), &late).ok());
   std::vector<HelloSlotView> v;
-  EXPECT_FALSE(ReadHelloSlots(server_->hello_path(), &v).ok());
+  EXPECT_FALSE(ReadHelloSlots(server_->hello_path(), geteuid(), &v).ok());
 }
 
 TEST_F(HelloTest, AFileThatIsNotAHelloAreaIsRefused) {
   const std::string bogus = dir_.File("bogus.hello");
   test::WriteFile(bogus, std::vector<uint8_t>(kHelloTotalSize, 0x5a));
   std::unique_ptr<HelloClient> c;
-  Status st = HelloClient::Open(bogus, &c);
+  Status st = HelloClient::Open(bogus, geteuid(), &c);
   EXPECT_EQ(st.code, -EPROTO);
   EXPECT_NE(st.message.find("bad magic"), std::string::npos) << st.message;
 }

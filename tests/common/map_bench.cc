@@ -112,7 +112,7 @@ int main(int argc, char** argv) {
   const double publish_new = NsPerOp(t, n_keys);
 
   std::unique_ptr<MapReader> r;
-  st = MapReader::Open(w->path(), &r);
+  st = MapReader::Open(w->path(), geteuid(), &r);
   if (!st.ok()) {
     std::fprintf(stderr, "map_bench: %s\n", st.message.c_str());
     return 1;

@@ -45,7 +45,7 @@ class MapReaderTest : public ::testing::Test {
   Status OpenBytes(const std::vector<uint8_t>& bytes, std::unique_ptr<MapReader>* r = nullptr) {
     test::WriteFile(copy_, bytes);
     std::unique_ptr<MapReader> local;
-    return MapReader::Open(copy_, r ? r : &local);
+    return MapReader::Open(copy_, geteuid(), r ? r : &local);
   }
 
   template <class T>
@@ -150,7 +150,7 @@ TEST_F(MapReaderTest, EmptyShortAndTruncatedFilesAreUnusable) {
   EXPECT_EQ(st.code, -EPROTO);
   EXPECT_NE(st.message.find("header claims"), std::string::npos) << st.message;
   std::unique_ptr<MapReader> r;
-  EXPECT_EQ(MapReader::Open(dir_.File("missing"), &r).code, -ENOENT);
+  EXPECT_EQ(MapReader::Open(dir_.File("missing"), geteuid(), &r).code, -ENOENT);
 }
 
 TEST_F(MapReaderTest, RandomBytesAreUnusable) {
@@ -170,9 +170,9 @@ TEST_F(MapReaderTest, RandomBytesAreUnusable) {
 TEST_F(MapReaderTest, HostileEntriesAreRefusedNotFollowed) {
   test::WriteFile(copy_, good_);
   std::unique_ptr<MapReader> r;
-  ASSERT_TRUE(MapReader::Open(copy_, &r).ok());
+  ASSERT_TRUE(MapReader::Open(copy_, geteuid(), &r).ok());
   SharedFile f;
-  ASSERT_TRUE(OpenSharedFile(copy_, true, &f).ok());
+  ASSERT_TRUE(OpenSharedFile(copy_, true, nullptr, &f).ok());
   MapEntry e;
   SetPath(&f, SlotOf(&f, 0), 0, "../../etc/shadow");
   EXPECT_EQ(r->Lookup(4, HandleFor(0), &e), -EBADMSG);
@@ -207,10 +207,10 @@ TEST_F(MapReaderTest, HostileEntriesAreRefusedNotFollowed) {
 TEST_F(MapReaderTest, HostileExportRowsAndHeaderSeqlockAreRefused) {
   test::WriteFile(copy_, good_);
   std::unique_ptr<MapReader> r;
-  ASSERT_TRUE(MapReader::Open(copy_, &r).ok());
+  ASSERT_TRUE(MapReader::Open(copy_, geteuid(), &r).ok());
   ASSERT_TRUE(r->FindExport(4));
   SharedFile f;
-  ASSERT_TRUE(OpenSharedFile(copy_, true, &f).ok());
+  ASSERT_TRUE(OpenSharedFile(copy_, true, nullptr, &f).ok());
   const MapGeometry g = MapGeometryForEntries(64);
   auto* row = reinterpret_cast<MapExportRow*>(f.base() + g.export_rows_offset);
   row->server_root[0] = 'x';
@@ -238,7 +238,7 @@ TEST_F(MapReaderTest, HostileExportRowsAndHeaderSeqlockAreRefused) {
 
 TEST_F(MapReaderTest, RefreshNoticesAReplacedOrShrunkMap) {
   std::unique_ptr<MapReader> r;
-  ASSERT_TRUE(MapReader::Open(writer_->path(), &r).ok());
+  ASSERT_TRUE(MapReader::Open(writer_->path(), geteuid(), &r).ok());
   EXPECT_TRUE(r->Refresh().ok());
   writer_.reset();  // marks dead
   EXPECT_FALSE(r->Alive());
@@ -275,7 +275,7 @@ TEST(MapReaderServerGone, AKilledServersMapIsRefusedAtOnce) {
   ASSERT_EQ(read(to_parent[0], &ok, 1), 1);
   ASSERT_EQ(ok, 'y');
   std::unique_ptr<MapReader> r;
-  ASSERT_TRUE(MapReader::Open(config.path, &r).ok());
+  ASSERT_TRUE(MapReader::Open(config.path, geteuid(), &r).ok());
   EXPECT_TRUE(r->Refresh().ok()) << "a live server's lock is held";
   ASSERT_EQ(write(to_child[1], "k", 1), 1);
   int status = 0;

@@ -69,7 +69,7 @@ void Churn(std::string (*path_for)(uint64_t, uint64_t), MapStats* stats) {
 
   auto reader = [&](unsigned seed) {
     std::unique_ptr<MapReader> r;
-    if (!MapReader::Open(w->path(), &r).ok()) {
+    if (!MapReader::Open(w->path(), geteuid(), &r).ok()) {
       torn++;
       return;
     }
@@ -105,7 +105,7 @@ void Churn(std::string (*path_for)(uint64_t, uint64_t), MapStats* stats) {
   };
   auto walker = [&] {
     std::unique_ptr<MapReader> r;
-    if (!MapReader::Open(w->path(), &r).ok()) {
+    if (!MapReader::Open(w->path(), geteuid(), &r).ok()) {
       torn++;
       return;
     }

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "localio/map_reader.h"
+#include "localio/trusted_dir.h"
 #include "map_test_util.h"
 
 namespace localio {
@@ -26,7 +27,7 @@ std::unique_ptr<MapWriter> MustCreate(const MapConfig& config) {
 
 std::unique_ptr<MapReader> MustOpen(const std::string& path) {
   std::unique_ptr<MapReader> r;
-  Status st = MapReader::Open(path, &r);
+  Status st = MapReader::Open(path, geteuid(), &r);
   EXPECT_TRUE(st.ok()) << st.message;
   return r;
 }
@@ -58,7 +59,7 @@ using MapWriterEntries = MapFixture;
 // would have left them).
 void PokeHeader(const std::string& path, uint32_t pid, uint32_t flags, uint64_t heartbeat_ms) {
   SharedFile f;
-  ASSERT_TRUE(OpenSharedFile(path, true, &f).ok());
+  ASSERT_TRUE(OpenSharedFile(path, true, nullptr, &f).ok());
   auto* h = reinterpret_cast<MapHeader*>(f.base());
   h->server_pid = pid;
   h->flags = flags;
@@ -69,14 +70,151 @@ TEST(MapWriterCreate, CreatesMapAndHelloWithTheConfiguredModes) {
   TempDir dir;
   MapConfig c = ConfigIn(dir);
   c.mode = 0604;
-  c.hello_mode = 0666;
+  c.hello_mode = 0664;
   auto w = MustCreate(c);
   struct stat st;
   ASSERT_EQ(stat(c.path.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 07777, 0604u);
   ASSERT_EQ(stat((c.path + ".hello").c_str(), &st), 0);
-  EXPECT_EQ(st.st_mode & 07777, 0666u);
+  EXPECT_EQ(st.st_mode & 07777, 0664u);
   EXPECT_EQ(access((c.path + ".tmp." + std::to_string(getpid())).c_str(), F_OK), -1);
+}
+
+TEST(MapWriterCreate, TheHelloFileGetsGroupWriteIffTheMapGivesGroupReadAndNeverOtherWrite) {
+  EXPECT_EQ(MapHelloMode(0640), 0660u);
+  EXPECT_EQ(MapHelloMode(0600), 0600u);
+  EXPECT_EQ(MapHelloMode(0644), 0664u);
+  EXPECT_EQ(MapHelloMode(0604), 0604u);
+  EXPECT_EQ(MapHelloMode(0404), 0404u);
+  for (mode_t m = 0; m <= 0777; ++m) {
+    EXPECT_EQ(MapHelloMode(m) & 0002, 0u) << std::oct << m;
+    EXPECT_EQ((MapHelloMode(m) & 0020) != 0, (m & 0040) != 0) << std::oct << m;
+  }
+}
+
+TEST(MapWriterCreate, RefusesModesThatLetAnotherUidWriteWhatClientsTrust) {
+  TempDir dir;
+  std::unique_ptr<MapWriter> w;
+  MapConfig c = ConfigIn(dir);
+  for (mode_t bad : {0660, 0642, 0666}) {
+    c.mode = bad;
+    c.hello_mode = MapHelloMode(bad);
+    Status st = MapWriter::Create(c, &w);
+    EXPECT_EQ(st.code, -EINVAL) << std::oct << bad;
+    EXPECT_NE(st.message.find("Map_Mode"), std::string::npos) << st.message;
+  }
+  c = ConfigIn(dir);
+  c.hello_mode = 0662;
+  Status st = MapWriter::Create(c, &w);
+  EXPECT_EQ(st.code, -EINVAL);
+  EXPECT_NE(st.message.find("hello file"), std::string::npos) << st.message;
+  EXPECT_EQ(access(c.path.c_str(), F_OK), -1) << "nothing is created";
+}
+
+// The map's directory (trusted_dir.h): the server refuses one that another
+// uid could have written or could replace, so clients never get a map it
+// did not make, and creates a missing one.
+class MapWriterDirectory : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(geteuid(), 0u) << "needs root: it chowns directories to another uid";
+    ASSERT_EQ(mkdir(above_.c_str(), 0755), 0);
+  }
+  Status Create(const std::string& dir) {
+    MapConfig c = ConfigIn(tmp_);
+    c.path = dir + "/map";
+    return MapWriter::Create(c, &w_);
+  }
+  static void Chmod(const std::string& path, mode_t mode) {
+    ASSERT_EQ(chmod(path.c_str(), mode), 0) << path;
+  }
+
+  TempDir tmp_;
+  std::string above_ = tmp_.File("above");
+  std::string dir_ = above_ + "/dir";
+  std::unique_ptr<MapWriter> w_;
+};
+
+TEST_F(MapWriterDirectory, ADirectoryOthersMayWriteIsRefusedWithWhatToDo) {
+  ASSERT_EQ(mkdir(dir_.c_str(), 0755), 0);
+  Chmod(dir_, 01777);  // as /dev/shm
+  const Status st = Create(dir_);
+  EXPECT_EQ(st.code, kNotTrusted);
+  EXPECT_EQ(st.message, "its directory " + dir_ +
+                            " is writable by group and others (mode 1777), expected a "
+                            "directory only this server's uid 0 or root may write: another "
+                            "uid could have placed files there; use a directory only the "
+                            "server's uid may write, in directories no other uid may change, "
+                            "e.g. /run/localio");
+  EXPECT_EQ(access((dir_ + "/map").c_str(), F_OK), -1) << "nothing is created there";
+  EXPECT_EQ(access((dir_ + "/map.hello").c_str(), F_OK), -1);
+  Chmod(dir_, 0770);
+  EXPECT_EQ(Create(dir_).code, kNotTrusted);
+}
+
+TEST_F(MapWriterDirectory, ADirectoryOfAnotherUidIsRefused) {
+  ASSERT_EQ(mkdir(dir_.c_str(), 0755), 0);
+  ASSERT_EQ(chown(dir_.c_str(), 1001, 1001), 0);
+  const Status st = Create(dir_);
+  EXPECT_EQ(st.code, kNotTrusted);
+  EXPECT_NE(st.message.find("its directory " + dir_ + " is owned by uid 1001"),
+            std::string::npos)
+      << st.message;
+}
+
+TEST_F(MapWriterDirectory, ADirectoryAnotherUidCouldReplaceIsRefused) {
+  ASSERT_EQ(mkdir(dir_.c_str(), 0755), 0);
+  Chmod(above_, 0777);
+  const Status st = Create(dir_);
+  EXPECT_EQ(st.code, kNotTrusted);
+  EXPECT_NE(st.message.find("directory " + above_ + " above its directory " + dir_ +
+                            " is writable by group and others (mode 0777) and not sticky"),
+            std::string::npos)
+      << st.message;
+  Chmod(above_, 01777);  // sticky: nobody else may rename dir_
+  EXPECT_TRUE(Create(dir_).ok());
+}
+
+TEST_F(MapWriterDirectory, AMissingDirectoryIsCreatedMode0755) {
+  const mode_t old_umask = umask(077);  // what the server's umask says does not matter
+  const Status st = Create(dir_);
+  umask(old_umask);
+  ASSERT_TRUE(st.ok()) << st.message;
+  struct stat sb;
+  ASSERT_EQ(lstat(dir_.c_str(), &sb), 0);
+  EXPECT_TRUE(S_ISDIR(sb.st_mode));
+  EXPECT_EQ(sb.st_mode & 07777, 0755u);
+  EXPECT_EQ(sb.st_uid, geteuid());
+  EXPECT_TRUE(MustOpen(dir_ + "/map"));
+}
+
+TEST_F(MapWriterDirectory, AMissingDirectoryIsNotCreatedWhereAnotherUidCouldReplaceIt) {
+  Chmod(above_, 0777);
+  const Status st = Create(dir_);
+  EXPECT_EQ(st.code, kNotTrusted);
+  EXPECT_NE(st.message.find("its directory " + dir_ + " is missing, and directory " + above_ +
+                            " is writable by group and others (mode 0777) and not sticky"),
+            std::string::npos)
+      << st.message;
+  EXPECT_EQ(access(dir_.c_str(), F_OK), -1);
+  Chmod(above_, 01777);  // sticky, as /dev/shm: created, and root's
+  EXPECT_TRUE(Create(dir_).ok());
+}
+
+TEST_F(MapWriterDirectory, ADirectoryAnotherUidMadeFirstIsNotAdopted) {
+  Chmod(above_, 01777);
+  ASSERT_EQ(mkdir(dir_.c_str(), 0755), 0);  // the neighbour was first
+  ASSERT_EQ(chown(dir_.c_str(), 1001, 1001), 0);
+  EXPECT_EQ(Create(dir_).code, kNotTrusted);
+}
+
+TEST_F(MapWriterDirectory, ASymlinkedDirectoryIsTheDirectoryItLeadsTo) {
+  ASSERT_EQ(mkdir(dir_.c_str(), 0755), 0);
+  const std::string link = tmp_.File("link");
+  ASSERT_EQ(symlink(dir_.c_str(), link.c_str()), 0);
+  const Status st = Create(link);
+  ASSERT_TRUE(st.ok()) << st.message;
+  EXPECT_TRUE(MustOpen(dir_ + "/map"));
 }
 
 TEST(MapWriterCreate, HeaderRoundTripsThroughTheReader) {
@@ -184,7 +322,7 @@ TEST(MapWriterCreate, ReplacesADeadMapOfTheLayoutBeforeAndRefusesOthers) {
   const MapConfig c = ConfigIn(dir);
   auto set_version = [&](uint32_t version) {
     SharedFile f;
-    ASSERT_TRUE(OpenSharedFile(c.path, true, &f).ok());
+    ASSERT_TRUE(OpenSharedFile(c.path, true, nullptr, &f).ok());
     reinterpret_cast<MapHeader*>(f.base())->layout_version = version;
   };
   {

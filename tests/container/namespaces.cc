@@ -76,7 +76,9 @@ Status Volumes::Create() {
     std::filesystem::create_directories(d, ec);
     if (ec) return Status::Error(-ec.value(), "cannot create " + d + ": " + ec.message());
   }
-  if (mount("localio-map", map_dir_.c_str(), "tmpfs", 0, "size=64m,mode=1777") != 0) {
+  // As the deployments mount it: root's, writable by no one else, or
+  // neither the server nor its clients would trust what it holds.
+  if (mount("localio-map", map_dir_.c_str(), "tmpfs", 0, "size=64m,mode=0755") != 0) {
     const int err = errno;
     return Status::Error(-err, "mount tmpfs on " + map_dir_ + ": " + std::strerror(err));
   }

@@ -39,7 +39,7 @@ class Volumes {
   const std::string& volume() const { return volume_; }
   const std::string& map_dir() const { return map_dir_; }
   const std::string& scratch() const { return scratch_; }
-  std::string map_path() const { return map_dir_ + "/ganesha-localio"; }
+  std::string map_path() const { return map_dir_ + "/map"; }
 
  private:
   harness::TempDir tmp_;

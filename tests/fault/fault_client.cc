@@ -201,7 +201,7 @@ int Runner::RunReadWrite() {
 std::optional<uint64_t> Runner::InodeOfHandle(nfsfh* fh) {
   if (!fh_format_) {
     std::unique_ptr<localio::MapReader> map;
-    if (!localio::MapReader::Open(a_.map, &map).ok()) return std::nullopt;
+    if (!localio::MapReader::Open(a_.map, LOCALIO_DEFAULT_SERVER_UID, &map).ok()) return std::nullopt;
     fh_format_ = map->fh_format();
   }
   const nfs_fh* wire = nfs_get_fh(fh);

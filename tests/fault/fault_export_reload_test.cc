@@ -64,7 +64,7 @@ TEST_F(FaultExportReload, RemovedExportStopsBypassingOthersGoOn) {
   }
   const std::string removed_dir = server_->ExportDir(kRemoved);
   std::unique_ptr<MapReader> map;
-  ASSERT_TRUE(MapReader::Open(server_->map_path(), &map).ok());
+  ASSERT_TRUE(MapReader::Open(server_->map_path(), LOCALIO_DEFAULT_SERVER_UID, &map).ok());
   const uint64_t epoch = map->Epoch();
   ASSERT_TRUE(map->FindExport(kRemoved));
   ASSERT_GT(EntriesOf(*map, kRemoved), 0u);

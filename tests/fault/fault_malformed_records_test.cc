@@ -66,7 +66,7 @@ TEST_F(FaultMalformed, ListenerNfsAndBypassSurviveThousandsOfBadRecords) {
   });
 
   std::unique_ptr<MapReader> map;
-  ASSERT_TRUE(MapReader::Open(server_->map_path(), &map).ok());
+  ASSERT_TRUE(MapReader::Open(server_->map_path(), LOCALIO_DEFAULT_SERVER_UID, &map).ok());
   MapHeaderSnapshot header;
   ASSERT_TRUE(map->ReadHeader(&header));
   ASSERT_NE(header.port, 0);

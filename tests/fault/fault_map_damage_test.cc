@@ -91,7 +91,7 @@ TEST_F(FaultMapDamage, RandomBytesInHeaderAndEntries) {
 TEST_F(FaultMapDamage, TruncatedMapAndHelloFile) {
   // A reader of our own, to prove the guard turns the lost pages to zeros.
   std::unique_ptr<MapReader> reader;
-  ASSERT_TRUE(MapReader::Open(server_->map_path(), &reader).ok());
+  ASSERT_TRUE(MapReader::Open(server_->map_path(), LOCALIO_DEFAULT_SERVER_UID, &reader).ok());
   size_t before = 0;
   reader->ForEachEntry([&](const MapEntry&) { ++before; });
   ASSERT_GT(before, 0u);

@@ -61,7 +61,7 @@ static void release(enum block which, union loaded *out)
 /* What the module takes where no LOCALIO block says otherwise. */
 static void assert_module_defaults(const struct localio_module_config *cfg)
 {
-	assert_string_equal(cfg->map_path, "/dev/shm/ganesha-localio");
+	assert_string_equal(cfg->map_path, "/run/localio/map");
 	assert_int_equal(cfg->map_mode, 0640);
 	assert_null(cfg->map_group);
 	assert_int_equal(cfg->max_entries, 262144);
@@ -136,6 +136,10 @@ static void module_bad_values_are_rejected(void **state)
 		{ "Max_Entries = 67108865;", "Max_Entries" },
 		{ "Port = 70000;", "Config File" },
 		{ "Map_Mode = 07777;", "Map_Mode" },
+		/* Clients would not trust a map others may write. */
+		{ "Map_Mode = 0660;", "Map_Mode" },
+		{ "Map_Mode = 0642;", "Map_Mode" },
+		{ "Map_Mode = 0666;", "Map_Mode" },
 		{ "Max_Entries = 4294967296;", "Config File" },
 	};
 

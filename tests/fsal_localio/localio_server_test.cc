@@ -71,7 +71,7 @@ class LocalioServerTest : public ::testing::Test {
     const localio_server_params p = Params(shm_.Path("map"));
     char err[256] = "";
     ASSERT_EQ(0, localio_server_start(&p, err, sizeof err)) << err;
-    Status st = MapReader::Open(shm_.Path("map"), &map_);
+    Status st = MapReader::Open(shm_.Path("map"), LOCALIO_DEFAULT_SERVER_UID, &map_);
     ASSERT_TRUE(st.ok()) << st.message;
   }
 
@@ -591,7 +591,7 @@ TEST_F(LocalioServerTest, RemoveExportDropsItsEntriesAndBumpsTheEpoch) {
 TEST_F(LocalioServerTest, UuidIsLocalConfirmsTheClientsNonce) {
   ASSERT_NO_FATAL_FAILURE(Start());
   std::unique_ptr<HelloClient> hello;
-  Status st = HelloClient::Open(shm_.Path("map.hello"), &hello);
+  Status st = HelloClient::Open(shm_.Path("map.hello"), LOCALIO_DEFAULT_SERVER_UID, &hello);
   ASSERT_TRUE(st.ok()) << st.message;
   ASSERT_EQ(0, hello->Claim());
   Nonce nonce;
@@ -681,7 +681,7 @@ TEST_F(LocalioServerTest, APortInUseFailsAndLeavesTheMapDead) {
   close(s);
   // A map created before the listener failed must not look alive.
   std::unique_ptr<MapReader> r;
-  if (MapReader::Open(shm_.Path("map"), &r).ok()) {
+  if (MapReader::Open(shm_.Path("map"), LOCALIO_DEFAULT_SERVER_UID, &r).ok()) {
     EXPECT_FALSE(r->Alive());
   }
 }

@@ -25,7 +25,7 @@ namespace {
 using localio::MapReader;
 
 int OpenMap(const char* map_path, std::unique_ptr<MapReader>* out) {
-  localio::Status st = MapReader::Open(map_path, out);
+  localio::Status st = MapReader::Open(map_path, LOCALIO_DEFAULT_SERVER_UID, out);
   if (!st.ok()) std::fprintf(stderr, "map probe: %s\n", st.message.c_str());
   return st.ok() ? 0 : (st.code != 0 ? st.code : -EINVAL);
 }

@@ -8,6 +8,7 @@
 // one-bucket map with an export and entries, so that the fuzzer reaches the
 // export, lookup and walk code behind a header that validates.
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdint>
@@ -128,7 +129,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::ofstream out(s.file, std::ios::binary | std::ios::trunc);
     out.write(reinterpret_cast<const char*>(image.data()), static_cast<std::streamsize>(image.size()));
   }
+  // A map others may write is refused before it is read (trusted_dir.h),
+  // whatever the umask made of it.
+  chmod(s.file.c_str(), 0600);
   std::unique_ptr<MapReader> r;
-  if (MapReader::Open(s.file, &r).ok()) Exercise(*r, data, size);
+  if (MapReader::Open(s.file, geteuid(), &r).ok()) Exercise(*r, data, size);
   return 0;
 }

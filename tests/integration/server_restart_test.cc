@@ -57,7 +57,7 @@ TEST_F(LocalioRestart, HandleWithoutANameIsResolvedFromTheKernelAfterRestart) {
   const std::vector<uint8_t> wire = NfsSession::WireHandle(fh);
 
   std::unique_ptr<MapReader> before;
-  ASSERT_TRUE(MapReader::Open(server_->map_path(), &before).ok());
+  ASSERT_TRUE(MapReader::Open(server_->map_path(), LOCALIO_DEFAULT_SERVER_UID, &before).ok());
   const std::optional<WireHandle> parsed = ParseWireHandle(wire, before->fh_format());
   ASSERT_TRUE(parsed.has_value());
   ASSERT_EQ(parsed->export_id, kLocalio);
@@ -68,7 +68,7 @@ TEST_F(LocalioRestart, HandleWithoutANameIsResolvedFromTheKernelAfterRestart) {
   ASSERT_TRUE(r.ok()) << r.message;
 
   std::unique_ptr<MapReader> after;
-  ASSERT_TRUE(MapReader::Open(server_->map_path(), &after).ok());
+  ASSERT_TRUE(MapReader::Open(server_->map_path(), LOCALIO_DEFAULT_SERVER_UID, &after).ok());
   ASSERT_NE(after->instance_id(), before->instance_id()) << "the map was not re-created";
   ASSERT_TRUE(after->Alive());
   MapEntry entry;

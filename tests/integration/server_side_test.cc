@@ -97,7 +97,7 @@ class LocalioServer : public SuiteServerTest<LocalioServer> {
   }
   static std::unique_ptr<MapReader> Reader() {
     std::unique_ptr<MapReader> r;
-    Status st = MapReader::Open(server_->map_path(), &r);
+    Status st = MapReader::Open(server_->map_path(), LOCALIO_DEFAULT_SERVER_UID, &r);
     EXPECT_TRUE(st.ok()) << st.message;
     return r;
   }
@@ -302,8 +302,8 @@ TEST_F(LocalioServer, HandshakeThroughTheHelloAreaConfirmsOnlyAFreshNonce) {
 
   const std::string hello_path = server_->map_path() + ".hello";
   std::unique_ptr<HelloClient> client, other;
-  ASSERT_TRUE(HelloClient::Open(hello_path, &client).ok());
-  ASSERT_TRUE(HelloClient::Open(hello_path, &other).ok());
+  ASSERT_TRUE(HelloClient::Open(hello_path, LOCALIO_DEFAULT_SERVER_UID, &client).ok());
+  ASSERT_TRUE(HelloClient::Open(hello_path, LOCALIO_DEFAULT_SERVER_UID, &other).ok());
   ASSERT_EQ(client->Claim(), 0);
   ASSERT_EQ(other->Claim(), 0);
   Nonce nonce, unknown, other_nonce, rearmed;
@@ -486,7 +486,7 @@ TEST_F(LocalioServer, MalformedRecordsLeaveTheListenerAndNfsServing) {
 
   // A handshake still works, and NFS still serves files.
   std::unique_ptr<HelloClient> client;
-  ASSERT_TRUE(HelloClient::Open(server_->map_path() + ".hello", &client).ok());
+  ASSERT_TRUE(HelloClient::Open(server_->map_path() + ".hello", LOCALIO_DEFAULT_SERVER_UID, &client).ok());
   ASSERT_EQ(client->Claim(), 0);
   Nonce nonce;
   ASSERT_TRUE(FillRandom(nonce.data(), nonce.size()));
@@ -540,7 +540,7 @@ void ChangeBehindTheServer(uint16_t id, const std::string& rel, const std::strin
   OverwriteInPlace(full, after);
   if (tell == Tell::kWrote) {
     std::unique_ptr<MapReader> reader;
-    const Status r = MapReader::Open(map_path, &reader);
+    const Status r = MapReader::Open(map_path, LOCALIO_DEFAULT_SERVER_UID, &reader);
     ASSERT_TRUE(r.ok()) << r.message;
     MapHeaderSnapshot header;
     ASSERT_TRUE(reader->ReadHeader(&header));

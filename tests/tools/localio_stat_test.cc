@@ -187,7 +187,7 @@ TEST_F(LocalioStat, JsonKeepsOddPathsAndReplacesBytesThatAreNotUtf8) {
 
 TEST_F(LocalioStat, JsonShowsHelloSlotsWithTheConfirmedInstance) {
   std::unique_ptr<HelloClient> client;
-  ASSERT_TRUE(HelloClient::Open(writer_->hello_path(), &client).ok());
+  ASSERT_TRUE(HelloClient::Open(writer_->hello_path(), geteuid(), &client).ok());
   ASSERT_EQ(client->Claim(), 0);
   Nonce nonce{};
   nonce.fill(0x5a);
@@ -264,6 +264,49 @@ TEST_F(LocalioStat, MissingHelloFileIsReportedButNotFatal) {
   EXPECT_FALSE(StringAt(json::parse(r.out).at("hello"), "error").empty());
 }
 
+TEST_F(LocalioStat, JsonSaysTheMapIsTrustedByItsServersUid) {
+  const json trust = StatJson(MapPath()).at("trust");
+  EXPECT_TRUE(BoolAt(trust, "trusted"));
+  EXPECT_EQ(UintAt(trust, "server_uid"), 0u);
+  EXPECT_TRUE(trust.at("reason").is_null());
+}
+
+// A map clients would refuse (here: a neighbour's, given to uid 1001) is
+// shown all the same, with why it is not trusted, and exit status 1.
+TEST_F(LocalioStat, AMapOfAnotherUidIsShownAsNotTrustedAndExitsOne) {
+  ASSERT_EQ(chown(MapPath().c_str(), 1001, static_cast<gid_t>(-1)), 0);
+  const std::string why = "map " + MapPath() +
+                          " is owned by uid 1001, not by the server's uid 0 "
+                          "(LOCALIO_SERVER_UID): not trusted";
+  StatRun r = Stat({"--json", MapPath()});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err, "localio-stat: " + MapPath() + ": " + why + "\n");
+  const json doc = json::parse(r.out);
+  EXPECT_FALSE(BoolAt(doc.at("trust"), "trusted"));
+  EXPECT_EQ(StringAt(doc.at("trust"), "reason"), why);
+  EXPECT_EQ(StringAt(doc.at("header"), "instance_id"),
+            HexBytes(writer_->instance_id().data(), writer_->instance_id().size()));
+  r = Stat({MapPath()});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.out.rfind("NOT TRUSTED " + why + "\n", 0), 0u) << r.out;
+  // The server of uid 1001 would own its hello file too.
+  ASSERT_EQ(chown(writer_->hello_path().c_str(), 1001, static_cast<gid_t>(-1)), 0);
+  r = Stat({"--json", "--server-uid", "1001", MapPath()});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(BoolAt(json::parse(r.out).at("trust"), "trusted"));
+  EXPECT_EQ(UintAt(json::parse(r.out).at("trust"), "server_uid"), 1001u);
+}
+
+TEST_F(LocalioStat, AnUntrustedHelloFileIsReportedButNotShown) {
+  ASSERT_EQ(chmod(writer_->hello_path().c_str(), 0666), 0);
+  StatRun r = Stat({"--json", MapPath()});
+  EXPECT_EQ(r.status, 0) << "the map itself is trusted";
+  const json hello = json::parse(r.out).at("hello");
+  EXPECT_NE(StringAt(hello, "error").find("is writable by others (mode 0666)"), std::string::npos)
+      << r.out;
+  EXPECT_TRUE(hello.at("slots").empty());
+}
+
 // Exit 1 and "localio-stat: MAP: <reason>" for a file that is not a usable
 // map, in-process and from the binary.
 void ExpectUnusable(const std::string& map, const std::string& reason_part) {
@@ -317,6 +360,11 @@ TEST(LocalioStatErrors, BadUsageExitsTwo) {
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("unknown option --frobnicate"), std::string::npos) << r.err;
   r = Stat({"a", "b"});
+  EXPECT_EQ(r.status, 2);
+  r = Stat({"--server-uid", "root", "a"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("--server-uid \"root\" is not a uid"), std::string::npos) << r.err;
+  r = Stat({"--server-uid"});
   EXPECT_EQ(r.status, 2);
 }
 

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: LGPL-3.0-or-later
 #include "stat_cli.h"
 
+#include <cstdlib>
+
 #include "localio/defaults.h"
+#include "localio/trusted_dir.h"
 #include "stat_render.h"
 #include "stat_report.h"
 
@@ -10,11 +13,14 @@ namespace localio::tools {
 namespace {
 
 constexpr char kUsage[] =
-    "usage: localio-stat [--json] [--entries] [MAP]\n"
+    "usage: localio-stat [--json] [--entries] [--server-uid UID] [MAP]\n"
     "  Shows what a LOCALIO map holds: server, exports, entries, hello slots.\n"
-    "  MAP       the map file (default " LOCALIO_DEFAULT_MAP_PATH ")\n"
-    "  --json    one JSON object, entries included\n"
-    "  --entries list every entry in the table output\n";
+    "  MAP              the map file (default " LOCALIO_DEFAULT_MAP_PATH ")\n"
+    "  --json           one JSON object, entries included\n"
+    "  --entries        list every entry in the table output\n"
+    "  --server-uid UID the uid the server runs as, whom clients trust to own the\n"
+    "                   map (default $LOCALIO_SERVER_UID, else 0); a map they would\n"
+    "                   not trust is shown with why, and the exit status is 1\n";
 
 }  // namespace
 
@@ -22,8 +28,22 @@ int RunLocalioStat(const std::vector<std::string>& args, std::ostream& out, std:
   bool json = false;
   bool entries = false;
   std::string map_path;
-  for (const std::string& a : args) {
-    if (a == "--json") {
+  uint32_t server_uid = LOCALIO_DEFAULT_SERVER_UID;
+  const char* env_uid = std::getenv("LOCALIO_SERVER_UID");
+  bool uid_given = env_uid != nullptr;
+  std::string uid_text = uid_given ? env_uid : "";
+  std::string uid_from = "LOCALIO_SERVER_UID";
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--server-uid") {
+      if (i + 1 == args.size()) {
+        err << "localio-stat: --server-uid needs a uid\n" << kUsage;
+        return 2;
+      }
+      uid_text = args[++i];
+      uid_from = "--server-uid";
+      uid_given = true;
+    } else if (a == "--json") {
       json = true;
     } else if (a == "--entries") {
       entries = true;
@@ -41,18 +61,25 @@ int RunLocalioStat(const std::vector<std::string>& args, std::ostream& out, std:
     }
   }
   if (map_path.empty()) map_path = LOCALIO_DEFAULT_MAP_PATH;
+  if (uid_given && !ParseId(uid_text.c_str(), &server_uid)) {
+    err << "localio-stat: " << uid_from << " \"" << uid_text
+        << "\" is not a uid (0..4294967294)\n";
+    return 2;
+  }
 
   StatReport report;
-  if (Status st = CollectStatReport(map_path, json || entries, &report); !st.ok()) {
+  if (Status st = CollectStatReport(map_path, server_uid, json || entries, &report); !st.ok()) {
     err << "localio-stat: " << map_path << ": " << st.message << "\n";
     return 1;
   }
+  if (!report.trust_error.empty())
+    err << "localio-stat: " << map_path << ": " << report.trust_error << "\n";
   if (!report.hello_error.empty()) {
     err << "localio-stat: " << report.hello_path << ": " << report.hello_error << "\n";
   }
   out << (json ? RenderStatJson(report) : RenderStatText(report));
   out.flush();
-  return 0;
+  return report.trust_error.empty() ? 0 : 1;
 }
 
 }  // namespace localio::tools

@@ -128,6 +128,9 @@ std::string Printable(std::string_view path) {
 
 std::string RenderStatJson(const StatReport& r) {
   Json doc = {{"map", r.map_path},
+              {"trust", {{"server_uid", r.server_uid},
+                         {"trusted", r.trust_error.empty()},
+                         {"reason", r.trust_error.empty() ? Json(nullptr) : Json(r.trust_error)}}},
               {"header", Header(r)},
               {"entry_count", r.header.entries_used},
               {"capacity", r.header.capacity},
@@ -146,6 +149,10 @@ std::string RenderStatText(const StatReport& r) {
   const MapHeaderSnapshot& h = r.header;
   const localio_fh_format& f = h.fh_format;
   std::ostringstream o;
+  if (!r.trust_error.empty())
+    o << "NOT TRUSTED " << r.trust_error << "\n"
+      << "            clients of a server running as uid " << r.server_uid
+      << " do not use this map; what it holds is shown as found\n";
   o << "map         " << r.map_path << "\n";
   o << "instance    " << HexOf(h.instance_id.data(), h.instance_id.size()) << "\n";
   o << "server      pid " << h.server_pid << ", " << (h.alive ? "alive" : "DEAD")

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-3.0-or-later */
 // localio-stat's two outputs for one StatReport: a table for people and one
 // JSON object for programs. The JSON shape (stable; tests read it):
-//   {"map", "header": {"instance_id" (hex), "server_pid", "alive",
+//   {"map", "trust": {"server_uid", "trusted", "reason" (null or why
+//    clients would not trust the map)}, "header": {"instance_id" (hex), "server_pid", "alive",
 //    "heartbeat_ms", "heartbeat_age_ms", "epoch", "port", "fh_format": {...}},
 //    "entry_count", "capacity", "evictions", "arena_bytes",
 //    "arena_used_bytes" (the record arena's size and its bytes in live

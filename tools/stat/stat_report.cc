@@ -51,11 +51,19 @@ const char* HelloStateName(HelloState state) {
   return "unknown";
 }
 
-Status CollectStatReport(const std::string& map_path, bool with_entries, StatReport* out) {
-  std::unique_ptr<MapReader> reader;
-  if (Status st = MapReader::Open(map_path, &reader); !st.ok()) return st;
+Status CollectStatReport(const std::string& map_path, uint32_t server_uid, bool with_entries,
+                         StatReport* out) {
   StatReport r;
   r.map_path = map_path;
+  r.server_uid = server_uid;
+  std::unique_ptr<MapReader> reader;
+  Status st = MapReader::Open(map_path, server_uid, &reader);
+  if (st.code == kNotTrusted) {
+    // A person debugging wants to see it all the same, told plainly.
+    r.trust_error = st.message;
+    st = MapReader::OpenUntrusted(map_path, &reader);
+  }
+  if (!st.ok()) return st;
   if (!reader->ReadHeader(&r.header)) {
     return Status::Error(-EAGAIN, "map " + map_path +
                                       " is not usable: its header kept changing while read");
@@ -79,8 +87,8 @@ Status CollectStatReport(const std::string& map_path, bool with_entries, StatRep
   }
 
   r.hello_path = map_path + ".hello";
-  if (Status st = ReadHelloSlots(r.hello_path, &r.hello_slots); !st.ok()) {
-    r.hello_error = st.message;
+  if (Status hst = ReadHelloSlots(r.hello_path, server_uid, &r.hello_slots); !hst.ok()) {
+    r.hello_error = hst.message;
     r.hello_slots.clear();
   }
   *out = std::move(r);

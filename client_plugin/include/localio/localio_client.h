@@ -38,7 +38,7 @@ struct nfs_stat_64;
 struct localio_context;
 
 struct localio_config {
-	/* The server's map; NULL: $LOCALIO_MAP, else /dev/shm/ganesha-localio.
+	/* The server's map; NULL: $LOCALIO_MAP, else /run/localio/map.
 	 * The hello file is map_path + ".hello". */
 	const char *map_path;
 	/* "server_root=client_root[,...]": where this client sees an export

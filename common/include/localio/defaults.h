@@ -9,8 +9,12 @@
 #define LOCALIO_DEFAULTS_H
 
 /* The map file (Map_Path, the client's map_path and $LOCALIO_MAP); the
- * hello file is the map's path with LOCALIO_HELLO_SUFFIX. */
-#define LOCALIO_DEFAULT_MAP_PATH "/dev/shm/ganesha-localio"
+ * hello file is the map's path with LOCALIO_HELLO_SUFFIX. Their directory
+ * must be one only the server's uid (or root) may write, in directories
+ * no other uid can rename (localio/trusted_dir.h): /run is root's, so no
+ * one else can take the name first; the server creates the directory. */
+#define LOCALIO_DEFAULT_MAP_DIR "/run/localio"
+#define LOCALIO_DEFAULT_MAP_PATH LOCALIO_DEFAULT_MAP_DIR "/map"
 #define LOCALIO_HELLO_SUFFIX ".hello"
 
 /* The uid a client trusts to own the map, the hello file and their
@@ -19,8 +23,13 @@
 #define LOCALIO_DEFAULT_SERVER_UID 0u
 
 /* Map_Mode: the map's permission bits (clients only read it); the hello file
- * adds group write to the bits the map gives its group. */
+ * adds group write when the map gives its group read. Write bits that a map
+ * and a hello file must not have, or clients do not trust them: only the
+ * server writes the map; clients of its group write nonces into the hello
+ * file, others never. */
 #define LOCALIO_DEFAULT_MAP_MODE 0640
+#define LOCALIO_MAP_FORBIDDEN_WRITE 0022
+#define LOCALIO_HELLO_FORBIDDEN_WRITE 0002
 
 /* Max_Entries: the map's capacity, rounded up to whole buckets. */
 #define LOCALIO_DEFAULT_MAX_ENTRIES 262144u

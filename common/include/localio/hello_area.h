@@ -99,8 +99,13 @@ inline constexpr uint64_t kHelloTotalSize =
 // Client side: maps the file read-write and owns at most one slot.
 class HelloClient {
  public:
-  // Maps `path` and checks its header against the file's size.
-  static Status Open(const std::string& path, std::unique_ptr<HelloClient>* out);
+  // Maps `path` when it is trusted to be the server's: a regular file owned
+  // by `server_uid`, not writable by others (group write is how clients of
+  // the map's group write nonces), in a directory trusted_dir.h trusts for
+  // that uid (else kNotTrusted, with a sentence); then checks its header
+  // against the file's size.
+  static Status Open(const std::string& path, uid_t server_uid,
+                     std::unique_ptr<HelloClient>* out);
   ~HelloClient();  // releases the slot
 
   // Takes a free slot, or else one whose lease is older than
@@ -142,10 +147,11 @@ class HelloClient {
 // Server side: creates the file and confirms nonces through its fd only.
 class HelloServer {
  public:
-  // Creates (or replaces) the hello file at `path` with `mode` and group
-  // `gid` (-1: unchanged), via a temp file and rename.
-  static Status Create(const std::string& path, mode_t mode, int64_t gid,
-                          std::unique_ptr<HelloServer>* out);
+  // Creates (or replaces) the hello file `name` in the directory open as
+  // `dirfd` (`path` names it in sentences) with `mode` and group `gid` (-1:
+  // unchanged), via a temp file and rename (CreateSharedFile).
+  static Status Create(int dirfd, const std::string& name, const std::string& path, mode_t mode,
+                       int64_t gid, std::unique_ptr<HelloServer>* out);
 
   // Finds a slot in NONCE_SET holding exactly `nonce` (never all zeroes),
   // writes `instance` into it, zeroes the nonce and writes the slot's
@@ -174,8 +180,10 @@ struct HelloSlotView {
 };
 
 // Reads every non-free slot of the hello file at `path` with pread (never
-// maps it). Bad header -> an error naming the problem.
-Status ReadHelloSlots(const std::string& path, std::vector<HelloSlotView>* out);
+// maps it), when it is trusted as HelloClient::Open trusts it (else
+// kNotTrusted). Bad header -> an error naming the problem.
+Status ReadHelloSlots(const std::string& path, uid_t server_uid,
+                      std::vector<HelloSlotView>* out);
 
 }  // namespace localio
 

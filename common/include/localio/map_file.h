@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-3.0-or-later */
 // Files shared through tmpfs: created without following symlinks, built in a
 // temp file and renamed into place so nobody ever sees a half-written one,
-// and mapped. Used by the map writer and the hello area.
+// and mapped, always relative to their directory's descriptor; opened by
+// readers only when trusted (trusted_dir.h). Used by the map writer and
+// reader and the hello area.
 #ifndef LOCALIO_MAP_FILE_H
 #define LOCALIO_MAP_FILE_H
 
@@ -13,6 +15,7 @@
 #include <string>
 
 #include "localio/map_types.h"
+#include "localio/trusted_dir.h"
 #include "localio/unique_fd.h"
 
 namespace localio {
@@ -41,26 +44,42 @@ class SharedFile {
   size_t size_ = 0;
 };
 
-// Refuses a `path` whose final component is a symlink or exists as anything
-// but a regular file. A missing file is fine.
-Status CheckSharedFilePath(const std::string& path);
+// Refuses `name` in the directory open as `dirfd` (`path` names it in
+// sentences) when it is a symlink or exists as anything but a regular file.
+// A missing file is fine.
+Status CheckSharedFileName(int dirfd, const std::string& name, const std::string& path);
 
-// Creates `path` as a regular file of `size` zero bytes with permission
-// `mode` (umask does not apply) and group `gid` (-1: the creator's), mapped
-// read-write; `init` fills the mapping before the file is renamed into place
-// over any existing one. The temp file is `<path>.tmp.<pid>` in the same
-// directory, opened O_CREAT|O_EXCL|O_NOFOLLOW; removed on failure. The
-// mapping is guarded against truncation like OpenSharedFile's.
-Status CreateSharedFile(const std::string& path, uint64_t size, mode_t mode,
-                           int64_t gid, const std::function<void(uint8_t*)>& init,
-                           SharedFile* out);
+// Creates `name` in the directory open as `dirfd` (`path` names it in
+// sentences) as a regular file of `size` zero bytes with permission `mode`
+// (umask does not apply) and group `gid` (-1: the creator's), mapped
+// read-write; `init` fills the mapping before the file is renamed into
+// place over any existing one. The temp file is `<name>.tmp.<pid>` in the
+// same directory, opened O_CREAT|O_EXCL|O_NOFOLLOW; removed on failure.
+// Everything is relative to `dirfd` (openat, renameat): no path is
+// resolved again. The mapping is guarded against truncation like
+// OpenSharedFile's.
+Status CreateSharedFile(int dirfd, const std::string& name, const std::string& path,
+                        uint64_t size, mode_t mode, int64_t gid,
+                        const std::function<void(uint8_t*)>& init, SharedFile* out);
 
-// Opens an existing `path` without following a symlink in its final
-// component and maps all of it (its size at open, which must be > 0);
-// `writable` maps it read-write. Refuses non-regular and empty files. The
-// mapping is guarded (mapping_guard.h): if the file is truncated later, a
-// touch past its end reads zeros instead of raising SIGBUS.
-Status OpenSharedFile(const std::string& path, bool writable, SharedFile* out);
+// Opens the existing `name` in the directory open as `dirfd` (`path` names
+// it in sentences) with O_NOFOLLOW|O_NONBLOCK (never a symlink, never
+// waits on a FIFO) and maps all of it (its size at open, which must be >
+// 0); `writable` maps it read-write. With `trust`, a file that is not what
+// it asks (DoubtAboutFile, checked on the opened file before mapping) is
+// refused with kNotTrusted; without, any regular file is mapped. Refuses
+// non-regular and empty files. The mapping is guarded (mapping_guard.h): if
+// the file is truncated later, a touch past its end reads zeros instead of
+// raising SIGBUS.
+Status OpenSharedFileAt(int dirfd, const std::string& name, const std::string& path,
+                        bool writable, const SharedFileTrust* trust, SharedFile* out);
+
+// OpenSharedFileAt of `path`: with `trust`, in its directory as
+// OpenTrustedDir opens and checks it (a refusal is kNotTrusted); without
+// (a tool that shows any file and says itself whether it is trusted, or a
+// test), in its directory however it is.
+Status OpenSharedFile(const std::string& path, bool writable, const SharedFileTrust* trust,
+                      SharedFile* out);
 
 // True when a map's header `flags` say its server holds the map lock
 // (kMapLocked) and the lock on the file open as `fd` is free: that server is

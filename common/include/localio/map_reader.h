@@ -35,10 +35,17 @@ namespace localio {
 
 class MapReader {
  public:
-  // Maps `path` read-only and validates magic, layout version, every size,
-  // offset and count against the file size, and the fh format. Any problem
-  // -> an error naming it ("not usable"), `*out` untouched.
-  static Status Open(const std::string& path, std::unique_ptr<MapReader>* out);
+  // Maps `path` read-only when it is trusted to be the server's: a regular
+  // file owned by `server_uid` and writable by neither group nor others, in
+  // a directory trusted_dir.h trusts for that uid (else kNotTrusted, with a
+  // sentence naming the file, what was found and what is expected). Then
+  // validates magic, layout version, every size, offset and count against
+  // the file size, and the fh format. Any problem -> an error naming it
+  // ("not usable"), `*out` untouched.
+  static Status Open(const std::string& path, uid_t server_uid, std::unique_ptr<MapReader>* out);
+  // The same for any owner, for tools that show a map that is not trusted
+  // (after Open refused it, saying so); never for deciding to bypass.
+  static Status OpenUntrusted(const std::string& path, std::unique_ptr<MapReader>* out);
 
   // 0 while the mapped file is still the one at the path, still as large as
   // its header claims, and its header's fixed fields (magic, layout, sizes,
@@ -77,6 +84,8 @@ class MapReader {
 
  private:
   MapReader() = default;
+  static Status OpenWith(const std::string& path, const SharedFileTrust* trust,
+                         std::unique_ptr<MapReader>* out);
   // Copies slot `index` if it is valid and (when handle is non-empty) holds
   // that key. Same return values as Lookup.
   int ReadSlot(uint32_t index, uint16_t export_id, std::span<const uint8_t> handle,

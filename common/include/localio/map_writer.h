@@ -26,9 +26,12 @@
 
 namespace localio {
 
-// The hello file's mode for a map of mode map_mode: clients write it, so
-// whoever may read the map (group, others) may also write the hello file.
-constexpr mode_t MapHelloMode(mode_t map_mode) { return map_mode | ((map_mode & 0044) >> 1); }
+// The hello file's mode for a map of mode map_mode: clients write their
+// nonces into it, so the group gets write when it may read the map; others
+// never write it (clients would not trust it: trusted_dir.h).
+constexpr mode_t MapHelloMode(mode_t map_mode) {
+  return (map_mode & ~mode_t{LOCALIO_MAP_FORBIDDEN_WRITE}) | ((map_mode & 0040) >> 1);
+}
 
 struct MapConfig {
   std::string path = LOCALIO_DEFAULT_MAP_PATH;  // hello: path + LOCALIO_HELLO_SUFFIX
@@ -44,11 +47,20 @@ struct MapConfig {
 
 class MapWriter {
  public:
-  // Creates the map at config.path and the hello file beside it. An existing
-  // map is replaced only when its server is dead (ALIVE flag clear, pid gone
-  // or heartbeat older than stale_after_ms); a live one, a symlink, or a file
-  // that is not a map is refused with an error naming the problem. Readers
-  // never see a half-initialised map (temp file + rename).
+  // Creates the map at config.path and the hello file beside it, in a
+  // directory clients can trust (trusted_dir.h): owned by this process's
+  // euid or root, writable by neither group nor others, below directories
+  // no other uid can rename it out of (else kNotTrusted, with a sentence
+  // that starts "its directory ..." and says what to do). A missing
+  // directory is created with mode 0755 when the one above it passes that
+  // check. An existing map is replaced only when its server is dead (ALIVE
+  // flag clear, pid gone or heartbeat older than stale_after_ms); a live
+  // one, a symlink, or a file that is not a map is refused with an error
+  // naming the problem. A mode with a write bit clients refuse
+  // (LOCALIO_MAP_FORBIDDEN_WRITE, LOCALIO_HELLO_FORBIDDEN_WRITE) is
+  // -EINVAL. Files are made relative to the directory opened once
+  // (openat, renameat), and readers never see a half-initialised map
+  // (temp file + rename).
   static Status Create(const MapConfig& config, std::unique_ptr<MapWriter>* out);
   // Marks the map dead and unmaps it; the files stay for tools to inspect.
   ~MapWriter();

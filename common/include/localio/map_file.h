@@ -50,7 +50,7 @@ Status CheckSharedFilePath(const std::string& path);
 // read-write; `init` fills the mapping before the file is renamed into place
 // over any existing one. The temp file is `<path>.tmp.<pid>` in the same
 // directory, opened O_CREAT|O_EXCL|O_NOFOLLOW; removed on failure. The
-// mapping is guarded against truncation like OpenSharedFile's.
+// mapping is guarded against truncation like OpenSharedFile's (or an error).
 Status CreateSharedFile(const std::string& path, uint64_t size, mode_t mode,
                            int64_t gid, const std::function<void(uint8_t*)>& init,
                            SharedFile* out);
@@ -59,7 +59,8 @@ Status CreateSharedFile(const std::string& path, uint64_t size, mode_t mode,
 // component and maps all of it (its size at open, which must be > 0);
 // `writable` maps it read-write. Refuses non-regular and empty files. The
 // mapping is guarded (mapping_guard.h): if the file is truncated later, a
-// touch past its end reads zeros instead of raising SIGBUS.
+// touch past its end reads zeros instead of raising SIGBUS. A mapping that
+// cannot be guarded is an error, never returned.
 Status OpenSharedFile(const std::string& path, bool writable, SharedFile* out);
 
 // True when a map's header `flags` say its server holds the map lock

@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: LGPL-3.0-or-later
 # Installs what is missing, builds, and runs every test: unit, integration
 # and fault (real ganesha.nfsd + rpcbind on 127.0.0.1), the demo's copies,
-# the map stress test under ThreadSanitizer, the unit tests of common/ and
-# client_plugin/ under AddressSanitizer + UndefinedBehaviorSanitizer, and the
-# fuzz targets for a bounded time. On Debian 12 it then runs the same suite
+# the map and hello stress tests under ThreadSanitizer, the unit tests of
+# common/ and client_plugin/ under AddressSanitizer +
+# UndefinedBehaviorSanitizer, and the fuzz targets for a bounded time. On Debian 12 it then runs the same suite
 # (without the sanitizer and fuzz stages) inside a Debian 13 root
 # (ci/test-debian13.sh), and each release's FSAL module and shim against
 # the other release's server and nfs-cp (ctest label cross), builds the
@@ -93,14 +93,16 @@ else
 fi
 
 if [ "$sanitizers" != 0 ]; then
-  section "ThreadSanitizer: map stress"
+  section "ThreadSanitizer: map and hello stress"
   tsan_build=$build-tsan
   cmake -S "$here" -B "$tsan_build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLOCALIO_BUILD_FSAL=OFF \
     -DCMAKE_C_FLAGS=-fsanitize=thread -DCMAKE_CXX_FLAGS=-fsanitize=thread \
     -DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread >/dev/null
-  if cmake --build "$tsan_build" -j"$jobs" --target map_stress_test; then
+  if cmake --build "$tsan_build" -j"$jobs" --target map_stress_test hello_stress_test; then
     # TSan needs a non-randomised address space on recent kernels.
-    if setarch "$(uname -m)" -R "$tsan_build/tests/common/map_stress_test"; then count ok; else count fail; fi
+    for t in map_stress_test hello_stress_test; do
+      if setarch "$(uname -m)" -R "$tsan_build/tests/common/$t"; then count ok; else count fail; fi
+    done
   else
     count fail
   fi
@@ -120,10 +122,10 @@ if [ "$sanitizers" != 0 ]; then
     -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" \
     -DCMAKE_SHARED_LINKER_FLAGS="-fsanitize=address,undefined" \
     -DLOCALIO_TEST_FSAL_LIBRARY="$build/fsal_localio/libfsallocalio.so" >/dev/null
-  asan_targets="wire_handle_test map_layout_test map_writer_test map_reader_test hello_area_test trusted_dir_test
-    map_stress_test rpc_unit_test path_map_test credentials_test client_options_test
-    local_file_test handshake_test preload_env_test preload_abi_test completions_test
-    c_api_boundary_test localio_client_integration_test safety_restart_test"
+  asan_targets="wire_handle_test map_layout_test map_writer_test map_reader_test hello_area_test
+    trusted_dir_test map_stress_test hello_stress_test rpc_unit_test path_map_test credentials_test
+    client_options_test local_file_test handshake_test preload_env_test preload_abi_test
+    completions_test c_api_boundary_test localio_client_integration_test safety_restart_test"
   # shellcheck disable=SC2086  # one word per target
   if cmake --build "$asan_build" -j"$jobs" --target $asan_targets; then
     for dir in tests/common tests/rpc tests/client_plugin; do

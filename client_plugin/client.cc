@@ -91,6 +91,9 @@ void Client::Attach() {
 
 void Client::Handshake() {
   ++counters_.handshakes;
+  // The map this attempt finds at the path: another one there later is a
+  // new server's (MapReplaced).
+  seen_map_ = MapFileAtPath();
   HandshakeRequest req;
   req.map_path = options_.map_path;
   req.uid = options_.uid;
@@ -102,9 +105,13 @@ void Client::Handshake() {
   if (st.ok()) st = client::Handshake(req, &s);
   if (!st.ok()) {
     error_ = st.message;
-    // A map that is missing or dead may come (back) later; a server that
-    // answered and did not confirm is not on this host.
-    may_retry_ = may_retry_ || st.code != -EREMOTE;
+    // Any failure may pass: a map missing or dead (the server starts), a
+    // server that did not answer in time (stopped, busy, flooded), a hello
+    // file a client damaged (the server repairs it), no free slot. Tried
+    // again after the backoff, and at once when a new map appears.
+    may_retry_ = true;
+    retry_at_ms_ = MapMonotonicMs() + backoff_ms_;
+    backoff_ms_ = std::min(backoff_ms_ * 2, kMaxBackoffMs);
     log_.Info("not local: " + error_);
     return;
   }
@@ -124,13 +131,7 @@ void Client::Handshake() {
 void Client::MaybeRehandshake() {
   if (!may_retry_ || !config_ok_ || options_.disable) return;
   const uint64_t now = MapMonotonicMs();
-  if (now >= retry_at_ms_) {
-    seen_map_ = MapFileAtPath();
-  } else if (!MapReplaced(now)) {
-    return;
-  }
-  retry_at_ms_ = now + backoff_ms_;
-  backoff_ms_ = std::min(backoff_ms_ * 2, kMaxBackoffMs);
+  if (now < retry_at_ms_ && !MapReplaced(now)) return;
   Handshake();
 }
 

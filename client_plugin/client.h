@@ -35,7 +35,8 @@ namespace localio::client {
 
 class Client {
  public:
-  // The first wait between handshake attempts after a loss (it doubles).
+  // The first wait between handshake attempts after a failure or a lost
+  // session (it doubles up to a minute).
   static constexpr uint64_t kFirstBackoffMs = 1000;
 
   // `config_error` (from ResolveOptions) is reported and keeps the bypass
@@ -224,15 +225,15 @@ class Client {
   uint64_t epoch_ = 0;
   uint64_t touched_ms_ = 0;
   uint64_t refreshed_ms_ = 0;  // last check that the map file is still current
-  // Re-handshakes: only after a session was lost or the map was missing,
-  // at most every backoff_ms_ (doubling up to a minute), and at once when
-  // another map file appears at the path (MapReplaced).
+  // Re-handshakes: after any failed handshake or a lost session, at most
+  // every backoff_ms_ (doubling up to a minute), and at once when another
+  // map file appears at the path (MapReplaced).
   bool may_retry_ = false;
   bool lost_session_ = false;  // a session ended (not: never had one)
   uint64_t retry_at_ms_ = 0;
   uint64_t backoff_ms_ = kFirstBackoffMs;
-  // The map file (device, inode) of the lost session or the last failed
-  // handshake, and when the path was last looked at.
+  // The map file (device, inode) of the lost session or the last
+  // handshake attempt, and when the path was last looked at.
   std::pair<dev_t, ino_t> seen_map_{0, 0};
   uint64_t map_checked_ms_ = 0;
   std::unordered_map<const nfsfh*, OpenFile> files_;

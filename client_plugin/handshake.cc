@@ -114,7 +114,7 @@ Status Handshake(const HandshakeRequest& req, Session* out) {
   Nonce nonce;
   if (!FillRandom(nonce.data(), nonce.size()))
     return NotLocal(-EAGAIN, "no random bytes for a nonce");
-  if (int rc = s.hello->SetNonce(nonce); rc != 0)
+  if (int rc = s.hello->SetNonce(&nonce); rc != 0)
     return NotLocal(rc, hello_path + ": lost the handshake slot");
   st = caller.UuidIsLocal(req.server_address, port, nonce, req.timeout);
   if (!st.ok()) return NotLocal(-EREMOTE, "not local: " + st.message);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-3.0-or-later
 #include "localio/hello_area.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -19,6 +20,22 @@ bool IsZero(const uint8_t* p, size_t n) {
   uint8_t acc = 0;
   for (size_t i = 0; i < n; ++i) acc |= p[i];
   return acc == 0;
+}
+
+// The header the server writes, and Repair puts back.
+HelloHeader ExpectedHeader() {
+  HelloHeader h = {};
+  std::memcpy(h.magic, kHelloMagic, sizeof h.magic);
+  h.layout_version = kHelloLayoutVersion;
+  h.header_size = sizeof(HelloHeader);
+  h.slot_count = kHelloSlots;
+  h.slot_size = sizeof(HelloSlot);
+  h.total_size = kHelloTotalSize;
+  return h;
+}
+
+off_t SlotOffset(uint32_t i) {
+  return static_cast<off_t>(sizeof(HelloHeader) + uint64_t{i} * sizeof(HelloSlot));
 }
 
 Status CheckHeader(const HelloHeader& h, uint64_t file_size, const std::string& path) {
@@ -88,8 +105,10 @@ int HelloClient::Claim(uint64_t stale_after_ms) {
       if (pass == 0 && StateOf(word) != kHelloFree) continue;
       if (pass == 1) {
         const uint64_t lease = SharedLoad(&s->lease_ms);
-        // A lease from the future belongs to a client that just claimed.
-        if (lease > now || now - lease < stale_after_ms) continue;
+        // A lease from the near future belongs to a client that just
+        // claimed; one further ahead was never written by an honest client.
+        if (!HelloLeaseImplausible(lease, now) && (lease > now || now - lease < stale_after_ms))
+          continue;
       }
       const uint32_t mine = Word((word >> 8) + 1, kHelloClaimed);
       if (!__atomic_compare_exchange_n(&s->state, &word, mine, false, __ATOMIC_ACQ_REL,
@@ -106,8 +125,12 @@ int HelloClient::Claim(uint64_t stale_after_ms) {
   return -EBUSY;
 }
 
-int HelloClient::SetNonce(const Nonce& nonce) {
-  if (slot_ < 0 || IsZero(nonce.data(), nonce.size())) return -EINVAL;
+int HelloClient::SetNonce(Nonce* named) {
+  if (slot_ < 0) return -EINVAL;
+  (*named)[0] = static_cast<uint8_t>(slot_ >> 8);
+  (*named)[1] = static_cast<uint8_t>(slot_);
+  const Nonce& nonce = *named;
+  if (IsZero(nonce.data(), nonce.size())) return -EINVAL;
   HelloSlot* s = Slot(static_cast<uint32_t>(slot_));
   // Back to CLAIMED while the nonce changes, so the server never matches a
   // half-written one; then NONCE_SET.
@@ -211,13 +234,8 @@ Status HelloServer::Create(int dirfd, const std::string& name, const std::string
   SharedFile file;
   Status st = CreateSharedFile(dirfd, name, path, kHelloTotalSize, mode, gid,
                                   [](uint8_t* base) {
-                                    auto* h = reinterpret_cast<HelloHeader*>(base);
-                                    std::memcpy(h->magic, kHelloMagic, sizeof h->magic);
-                                    h->layout_version = kHelloLayoutVersion;
-                                    h->header_size = sizeof(HelloHeader);
-                                    h->slot_count = kHelloSlots;
-                                    h->slot_size = sizeof(HelloSlot);
-                                    h->total_size = kHelloTotalSize;
+                                    const HelloHeader h = ExpectedHeader();
+                                    std::memcpy(base, &h, sizeof h);
                                   },
                                   &file);
   if (!st.ok()) return st;
@@ -228,32 +246,87 @@ Status HelloServer::Create(int dirfd, const std::string& name, const std::string
 
 bool HelloServer::Confirm(const Nonce& nonce, const InstanceId& instance) {
   if (IsZero(nonce.data(), nonce.size())) return false;
+  const uint32_t index = HelloNonceSlot(nonce);
+  if (index >= kHelloSlots) return false;
   std::lock_guard<std::mutex> lock(mu_);
-  std::vector<HelloSlot> slots(kHelloSlots);
-  const size_t want = slots.size() * sizeof(HelloSlot);
-  ssize_t got = pread(file_.fd(), slots.data(), want, sizeof(HelloHeader));
-  if (got <= 0) return false;
-  // A client may have shortened the file: only whole slots that were read.
-  const size_t n = static_cast<size_t>(got) / sizeof(HelloSlot);
-  for (size_t i = 0; i < n; ++i) {
-    const HelloSlot& s = slots[i];
-    if (StateOf(s.state) != kHelloNonceSet) continue;
-    if (std::memcmp(s.nonce, nonce.data(), 16) != 0) continue;
-    const off_t at = static_cast<off_t>(sizeof(HelloHeader) + i * sizeof(HelloSlot));
-    uint8_t proof[32] = {};  // zeroed nonce, then the instance id
-    std::memcpy(proof + 16, instance.data(), 16);
-    if (pwrite(file_.fd(), proof, sizeof proof, at + offsetof(HelloSlot, nonce)) !=
-        static_cast<ssize_t>(sizeof proof))
-      return false;
-    // After the instance id (pwrites reach the page in order): the claim
-    // and nonce this answers. If the client released or lost the slot
-    // meanwhile, the next claim's number differs and it ignores this.
-    const uint64_t confirmation = HelloConfirmation(s.state, s.nonce);
-    return pwrite(file_.fd(), &confirmation, sizeof confirmation,
-                  at + offsetof(HelloSlot, confirmation)) ==
-           static_cast<ssize_t>(sizeof confirmation);
+  // The state word, pid, lease and nonce: all this call reads.
+  struct {
+    uint32_t state;
+    uint32_t client_pid;
+    uint64_t lease_ms;
+    uint8_t nonce[16];
+  } head;
+  static_assert(sizeof head == offsetof(HelloSlot, confirmed_instance));
+  const off_t at = SlotOffset(index);
+  // A client may have shortened the file: only a whole head counts.
+  if (pread(file_.fd(), &head, sizeof head, at) != static_cast<ssize_t>(sizeof head))
+    return false;
+  if (StateOf(head.state) != kHelloNonceSet) return false;
+  if (std::memcmp(head.nonce, nonce.data(), 16) != 0) return false;
+  uint8_t proof[32] = {};  // zeroed nonce, then the instance id
+  std::memcpy(proof + 16, instance.data(), 16);
+  if (pwrite(file_.fd(), proof, sizeof proof, at + offsetof(HelloSlot, nonce)) !=
+      static_cast<ssize_t>(sizeof proof))
+    return false;
+  // After the instance id (pwrites reach the page in order): the claim
+  // and nonce this answers. If the client released or lost the slot
+  // meanwhile, the next claim's number differs and it ignores this.
+  const uint64_t confirmation = HelloConfirmation(head.state, head.nonce);
+  return pwrite(file_.fd(), &confirmation, sizeof confirmation,
+                at + offsetof(HelloSlot, confirmation)) ==
+         static_cast<ssize_t>(sizeof confirmation);
+}
+
+std::string HelloServer::Repair() {
+  std::lock_guard<std::mutex> lock(mu_);
+  const int fd = file_.fd();
+  std::string done;
+  const auto note = [&done](const std::string& what) {
+    done += (done.empty() ? "" : "; ") + what;
+  };
+  struct stat st;
+  if (fstat(fd, &st) != 0) return "cannot stat it: " + std::string(std::strerror(errno));
+  if (static_cast<uint64_t>(st.st_size) != kHelloTotalSize) {
+    if (ftruncate(fd, static_cast<off_t>(kHelloTotalSize)) == 0)
+      note("size " + std::to_string(st.st_size) + " set back to " +
+           std::to_string(kHelloTotalSize));
+    else
+      note("cannot set its size back: " + std::string(std::strerror(errno)));
   }
-  return false;
+  const HelloHeader want = ExpectedHeader();
+  HelloHeader got;
+  if (pread(fd, &got, sizeof got, 0) != static_cast<ssize_t>(sizeof got) ||
+      std::memcmp(&got, &want, sizeof got) != 0) {
+    if (pwrite(fd, &want, sizeof want, 0) == static_cast<ssize_t>(sizeof want))
+      note("header rewritten");
+    else
+      note("cannot rewrite its header: " + std::string(std::strerror(errno)));
+  }
+  std::vector<HelloSlot> slots(kHelloSlots);
+  const ssize_t got_slots =
+      pread(fd, slots.data(), slots.size() * sizeof(HelloSlot), SlotOffset(0));
+  const size_t n = got_slots > 0 ? static_cast<size_t>(got_slots) / sizeof(HelloSlot) : 0;
+  const uint64_t now = MapMonotonicMs();
+  uint32_t expired = 0;
+  for (uint32_t i = 0; i < n; ++i) {
+    if (!HelloLeaseImplausible(slots[i].lease_ms, now)) continue;
+    // Again just before writing, so that a claim since (a new state word
+    // and soon its own lease) keeps its lease; see the races above.
+    struct {
+      uint32_t state;
+      uint32_t client_pid;
+      uint64_t lease_ms;
+    } again;
+    if (pread(fd, &again, sizeof again, SlotOffset(i)) != static_cast<ssize_t>(sizeof again) ||
+        again.state != slots[i].state || again.lease_ms != slots[i].lease_ms)
+      continue;
+    const uint64_t zero = 0;
+    if (pwrite(fd, &zero, sizeof zero, SlotOffset(i) + offsetof(HelloSlot, lease_ms)) ==
+        static_cast<ssize_t>(sizeof zero))
+      ++expired;
+  }
+  if (expired > 0) note(std::to_string(expired) + " implausible lease(s) expired");
+  return done;
 }
 
 // ---- tools ----

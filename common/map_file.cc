@@ -28,6 +28,12 @@ std::string Why(const std::string& what, const std::string& path, int err) {
   return what + " " + path + ": " + std::strerror(err);
 }
 
+Status Unguarded(const std::string& path, const Status& guard) {
+  return Status::Error(guard.code, "not mapping " + path +
+                                       ": it could not be guarded against truncation (" +
+                                       guard.message + ")");
+}
+
 }  // namespace
 
 SharedFile::SharedFile(SharedFile&& other) noexcept
@@ -94,8 +100,11 @@ Status CreateSharedFile(int dirfd, const std::string& name, const std::string& p
   file.SetMapping(static_cast<uint8_t*>(base), size);
   // The owner may truncate the live file (docs/DESIGN.md, "Threat model"):
   // the writer then scribbles on private zero pages instead of dying of
-  // SIGBUS.
-  GuardMapping(base, size, PROT_READ | PROT_WRITE);
+  // SIGBUS. A mapping that cannot be guarded is not used.
+  if (Status guard = GuardMapping(base, size, PROT_READ | PROT_WRITE); !guard.ok()) {
+    unlink(tmp.c_str());
+    return Unguarded(tmp, guard);
+  }
   init(file.base());
   if (renameat(dirfd, tmp.c_str(), dirfd, name.c_str()) != 0) {
     int err = errno;
@@ -136,7 +145,10 @@ Status OpenSharedFileAt(int dirfd, const std::string& name, const std::string& p
   file.SetMapping(static_cast<uint8_t*>(base), size);
   // Whoever else can write the file can also truncate it under us: make
   // that a page of zeros (an invalid header, empty slots) instead of SIGBUS.
-  GuardMapping(base, size, writable ? PROT_READ | PROT_WRITE : PROT_READ);
+  // A mapping that cannot be guarded is not used.
+  if (Status guard = GuardMapping(base, size, writable ? PROT_READ | PROT_WRITE : PROT_READ);
+      !guard.ok())
+    return Unguarded(path, guard);
   *out = std::move(file);
   return Status::Ok();
 }

@@ -693,6 +693,8 @@ bool MapWriter::ConfirmNonce(const Nonce& nonce) {
   return hello_->Confirm(nonce, instance_id_);
 }
 
+std::string MapWriter::RepairHello() { return hello_->Repair(); }
+
 MapStats MapWriter::Stats() const {
   std::lock_guard<std::mutex> lock(mu_);
   return {entries_used_, geometry_.capacity, evictions_, geometry_.arena_units * kMapUnit,

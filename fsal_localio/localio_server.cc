@@ -76,6 +76,11 @@ class Server {
   int Publish(uint16_t id, std::span<const uint8_t> opaque, const std::string& path,
               uint64_t ino, uint64_t dev, MapObjectType type, uint64_t* stamp = nullptr);
   void HeartbeatLoop();
+  // Repairs the hello file a client damaged (MapWriter::RepairHello), every
+  // beat: damage stops new handshakes for one beat at most. One log line
+  // per repair, at most one a minute while a client keeps damaging it (the
+  // next one counts the repairs in between). Heartbeat thread only.
+  void RepairHello();
   // Keeps 400122 registered with rpcbind while the server runs: registers it
   // when the SET at start failed (rpcbind was not listening yet) or when
   // rpcbind lost it (restarted without its state). A mapping another server
@@ -93,6 +98,9 @@ class Server {
   // thread alone, read by Stop after joining it.
   enum class Rpcbind { kNotWanted, kUnregistered, kRegistered, kTakenByOther };
   Rpcbind rpcbind_ = Rpcbind::kNotWanted;
+  // RepairHello's log: when it last logged, and the repairs since.
+  uint64_t hello_logged_ms_ = 0;
+  uint64_t hello_repairs_unlogged_ = 0;
   std::map<uint16_t, ExportState> exports_;
 
   struct Unresolvable {
@@ -207,6 +215,7 @@ void Server::HeartbeatLoop() {
     beat_cv_.wait_for(lock, std::chrono::milliseconds(LOCALIO_HEARTBEAT_PERIOD_MS));
     if (beat_stop_) break;
     map_->Heartbeat();
+    RepairHello();
     if (beat % kRpcbindCheckBeats == 0 && rpcbind_ != Rpcbind::kNotWanted) {
       // Unlocked, so that Stop does not wait for rpcbind.
       lock.unlock();
@@ -219,6 +228,28 @@ void Server::HeartbeatLoop() {
       }
       lock.lock();
     }
+  }
+}
+
+void Server::RepairHello() {
+  constexpr uint64_t kLogEveryMs = 60000;
+  try {
+    const std::string done = map_->RepairHello();
+    if (done.empty()) return;
+    const uint64_t now = MapMonotonicMs();
+    if (hello_logged_ms_ != 0 && now - hello_logged_ms_ < kLogEveryMs) {
+      ++hello_repairs_unlogged_;
+      return;
+    }
+    std::string also;
+    if (hello_repairs_unlogged_ > 0)
+      also = " (and " + std::to_string(hello_repairs_unlogged_) + " repairs since the last message)";
+    ServerLog(LOCALIO_SERVER_LOG_WARN, "LOCALIO: hello file " + map_->hello_path() +
+                                           " was damaged by a client; repaired: " + done + also);
+    hello_logged_ms_ = now;
+    hello_repairs_unlogged_ = 0;
+  } catch (const std::bad_alloc&) {
+    // Tried again at the next beat; an exception must not end this thread.
   }
 }
 

@@ -12,6 +12,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <vector>
 
 #include "localio/localio_service.h"
 #include "localio/map_writer.h"
@@ -184,6 +185,26 @@ TEST_F(HandshakeTest, TheRequestsServerUidIsTheOneTrusted) {
   EXPECT_EQ(st.code, kNotTrusted);
   EXPECT_NE(st.message.find("is owned by uid 0, not by the server's uid 1001"), std::string::npos)
       << st.message;
+}
+
+// Many contexts in one process, each session holding two mappings (the map
+// and the hello file), when a client truncates both files: every session
+// reads zeros (a dead map, a lost slot) and the process lives. A fixed
+// table of guarded mappings ran out at 33 sessions.
+TEST_F(HandshakeTest, HundredsOfSessionsSurviveTruncatedFiles) {
+  constexpr int kSessions = 200;
+  std::vector<Session> sessions(kSessions);
+  for (Session& s : sessions) {
+    const Status st = Handshake(request_, &s);
+    ASSERT_TRUE(st.ok()) << st.message;
+  }
+  ASSERT_EQ(truncate(writer_->hello_path().c_str(), 0), 0);
+  ASSERT_EQ(truncate(writer_->path().c_str(), 0), 0);
+  for (Session& s : sessions) {
+    InstanceId instance;
+    EXPECT_EQ(s.hello->ReadConfirmation(&instance), -ESTALE);
+    EXPECT_FALSE(s.map->Alive());
+  }
 }
 
 TEST(PeerAddress, NamesTheIpv4PeerOfAConnectedSocket) {

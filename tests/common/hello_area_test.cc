@@ -28,10 +28,13 @@ Nonce NonceOf(uint8_t seed) {
   return n;
 }
 
-// A nonce no other seed gives (the seed in its first 8 bytes).
-Nonce UniqueNonce(uint64_t seed) {
+// A nonce no other seed gives (the seed in the 8 bytes after the slot's
+// index, which names `slot`).
+Nonce UniqueNonce(uint64_t seed, uint32_t slot = 0) {
   Nonce n{};
-  std::memcpy(n.data(), &seed, sizeof seed);
+  n[0] = static_cast<uint8_t>(slot >> 8);
+  n[1] = static_cast<uint8_t>(slot);
+  std::memcpy(n.data() + kHelloNonceSlotBytes, &seed, sizeof seed);
   n[15] = 0x5a;
   return n;
 }
@@ -47,11 +50,19 @@ class HelloTest : public ::testing::Test {
     EXPECT_TRUE(st.ok()) << st.message;
     return c;
   }
-  // A client holding a slot, with the nonce of `seed` set.
-  std::unique_ptr<HelloClient> ClientWithNonce(uint8_t seed) {
+  // Publishes `nonce` in c's slot; the nonce as the client sends it (its
+  // first bytes naming the slot).
+  static Nonce Publish(HelloClient* c, Nonce nonce) {
+    EXPECT_EQ(c->SetNonce(&nonce), 0);
+    return nonce;
+  }
+  // A client holding a slot, with the nonce of `seed` set (*sent: as sent).
+  std::unique_ptr<HelloClient> ClientWithNonce(uint8_t seed, Nonce* sent = nullptr) {
     auto c = Client();
+    if (c == nullptr) return c;
     EXPECT_EQ(c->Claim(), 0);
-    EXPECT_EQ(c->SetNonce(NonceOf(seed)), 0);
+    const Nonce n = Publish(c.get(), NonceOf(seed));
+    if (sent != nullptr) *sent = n;
     return c;
   }
   // The slots in use, as the tools read them.
@@ -79,36 +90,48 @@ TEST_F(HelloTest, ClaimNonceConfirmHandsTheClientTheServersInstance) {
   EXPECT_GE(c->slot(), 0);
   InstanceId got{};
   EXPECT_EQ(c->ReadConfirmation(&got), 0);
-  ASSERT_EQ(c->SetNonce(NonceOf(1)), 0);
+  const Nonce sent = Publish(c.get(), NonceOf(1));
+  EXPECT_EQ(HelloNonceSlot(sent), static_cast<uint32_t>(c->slot())) << "the nonce names its slot";
   EXPECT_EQ(c->ReadConfirmation(&got), 0) << "not confirmed before the server saw it";
-  EXPECT_TRUE(server_->ConfirmNonce(NonceOf(1)));
+  EXPECT_TRUE(server_->ConfirmNonce(sent));
   ASSERT_EQ(c->ReadConfirmation(&got), 1);
   EXPECT_EQ(got, server_->instance_id());
 }
 
 TEST_F(HelloTest, ANonceConfirmsOnlyOnceAndIsConsumed) {
-  auto c = ClientWithNonce(2);
-  EXPECT_TRUE(server_->ConfirmNonce(NonceOf(2)));
-  EXPECT_FALSE(server_->ConfirmNonce(NonceOf(2))) << "replayed nonce";
+  Nonce sent;
+  auto c = ClientWithNonce(2, &sent);
+  EXPECT_TRUE(server_->ConfirmNonce(sent));
+  EXPECT_FALSE(server_->ConfirmNonce(sent)) << "replayed nonce";
   std::vector<uint8_t> bytes = test::ReadFile(server_->hello_path());
   const auto* s = reinterpret_cast<const HelloSlot*>(bytes.data() + sizeof(HelloHeader)) + c->slot();
   EXPECT_EQ(std::memcmp(s->nonce, Nonce{}.data(), 16), 0) << "nonce zeroed after use";
   // A new handshake on the same slot needs a new nonce.
-  ASSERT_EQ(c->SetNonce(NonceOf(3)), 0);
+  const Nonce again = Publish(c.get(), NonceOf(3));
   InstanceId got;
   EXPECT_EQ(c->ReadConfirmation(&got), 0);
-  EXPECT_TRUE(server_->ConfirmNonce(NonceOf(3)));
+  EXPECT_TRUE(server_->ConfirmNonce(again));
   EXPECT_EQ(c->ReadConfirmation(&got), 1);
 }
 
 TEST_F(HelloTest, UnknownAndZeroNoncesConfirmNothing) {
   auto c = Client();
   ASSERT_EQ(c->Claim(), 0);
-  EXPECT_FALSE(server_->ConfirmNonce(NonceOf(9))) << "slot claimed but no nonce set";
-  ASSERT_EQ(c->SetNonce(NonceOf(4)), 0);
-  EXPECT_FALSE(server_->ConfirmNonce(NonceOf(5)));
+  Nonce unset = NonceOf(9);
+  unset[0] = 0;
+  unset[1] = static_cast<uint8_t>(c->slot());
+  EXPECT_FALSE(server_->ConfirmNonce(unset)) << "slot claimed but no nonce set";
+  const Nonce sent = Publish(c.get(), NonceOf(4));
+  Nonce other = NonceOf(5);
+  std::memcpy(other.data(), sent.data(), kHelloNonceSlotBytes);  // the same slot
+  EXPECT_FALSE(server_->ConfirmNonce(other));
   EXPECT_FALSE(server_->ConfirmNonce(Nonce{}));
-  EXPECT_EQ(c->SetNonce(Nonce{}), -EINVAL);
+  // A nonce naming another slot, or none, with this slot's random bytes.
+  Nonce elsewhere = sent;
+  elsewhere[1] ^= 1;
+  EXPECT_FALSE(server_->ConfirmNonce(elsewhere));
+  elsewhere[0] = 0xff;
+  EXPECT_FALSE(server_->ConfirmNonce(elsewhere)) << "a slot past the last";
   InstanceId got;
   EXPECT_EQ(c->ReadConfirmation(&got), 0);
 }
@@ -117,13 +140,14 @@ TEST_F(HelloTest, AReleasedSlotCannotBeConfirmedAndIsFreeAgain) {
   auto a = Client();
   ASSERT_EQ(a->Claim(), 0);
   const int slot = a->slot();
-  ASSERT_EQ(a->SetNonce(NonceOf(6)), 0);
+  const Nonce sent = Publish(a.get(), NonceOf(6));
   a->Release();
-  EXPECT_FALSE(server_->ConfirmNonce(NonceOf(6)));
+  EXPECT_FALSE(server_->ConfirmNonce(sent));
   auto b = Client();
   ASSERT_EQ(b->Claim(), 0);
   EXPECT_EQ(b->slot(), slot);
-  EXPECT_EQ(a->SetNonce(NonceOf(7)), -EINVAL) << "a no longer holds a slot";
+  Nonce late = NonceOf(7);
+  EXPECT_EQ(a->SetNonce(&late), -EINVAL) << "a no longer holds a slot";
 }
 
 // Clients that give up (release) while the server confirms their nonce:
@@ -135,11 +159,12 @@ TEST_F(HelloTest, ConfirmationsRacingReleasesLeakNoSlotAndConfirmNoOneElse) {
   auto c = Client();
   std::atomic<bool> stop{false};
   std::atomic<uint64_t> latest{0};  // seed of the nonce last set
+  std::atomic<uint32_t> slot{0};    // and the slot it names
   std::atomic<uint64_t> confirmed{0};
   std::thread server([&] {
     while (!stop.load()) {
       const uint64_t seed = latest.load();
-      if (seed != 0 && server_->ConfirmNonce(UniqueNonce(seed))) ++confirmed;
+      if (seed != 0 && server_->ConfirmNonce(UniqueNonce(seed, slot.load()))) ++confirmed;
     }
   });
   // Waits `us` microseconds (busy: the race is at that scale).
@@ -160,13 +185,16 @@ TEST_F(HelloTest, ConfirmationsRacingReleasesLeakNoSlotAndConfirmNoOneElse) {
     // Two nonces per claim: a confirmation of the first must not count for
     // the second.
     const uint64_t seed = 2 * static_cast<uint64_t>(i);  // never used twice
-    if (c->SetNonce(UniqueNonce(seed)) != 0) failure = "round " + std::to_string(i) + ": SetNonce";
+    Nonce first = UniqueNonce(seed);
+    if (c->SetNonce(&first) != 0) failure = "round " + std::to_string(i) + ": SetNonce";
+    slot.store(HelloNonceSlot(first));
     latest.store(seed);
-    wait_us(static_cast<int>(rng() % 40));  // about one Confirm, which reads every slot
+    wait_us(static_cast<int>(rng() % 40));  // about one Confirm
     InstanceId got;
     if (i % 3 == 0) {
       // The server never touches the state: a second nonce always goes in.
-      if (c->SetNonce(UniqueNonce(seed + 1)) != 0)
+      Nonce second = UniqueNonce(seed + 1);
+      if (c->SetNonce(&second) != 0)
         failure = "round " + std::to_string(i) + ": the server's answer took the slot";
       wait_us(static_cast<int>(rng() % 40));
       if (c->ReadConfirmation(&got) == 1) ++wrong;  // nobody confirms the second
@@ -194,18 +222,19 @@ TEST_F(HelloTest, EverySlotLiveMeansBusyAStaleSlotIsReclaimed) {
   auto late = Client();
   EXPECT_EQ(late->Claim(), -EBUSY);
   // Client 17 died mid-handshake: its lease runs out.
-  ASSERT_EQ(clients[17]->SetNonce(NonceOf(17)), 0);
+  const Nonce old = Publish(clients[17].get(), NonceOf(17));
   AgeSlot(clients[17]->slot());
   ASSERT_EQ(late->Claim(), 0);
   EXPECT_EQ(late->slot(), clients[17]->slot());
   // The old owner's claim is gone: it can neither set a nonce nor be
   // confirmed by its old nonce.
-  EXPECT_FALSE(server_->ConfirmNonce(NonceOf(17)));
-  EXPECT_EQ(clients[17]->SetNonce(NonceOf(18)), -ESTALE);
+  EXPECT_FALSE(server_->ConfirmNonce(old));
+  Nonce refused = NonceOf(18);
+  EXPECT_EQ(clients[17]->SetNonce(&refused), -ESTALE);
   InstanceId got;
   EXPECT_EQ(clients[17]->ReadConfirmation(&got), -ESTALE);
-  ASSERT_EQ(late->SetNonce(NonceOf(19)), 0);
-  EXPECT_TRUE(server_->ConfirmNonce(NonceOf(19)));
+  const Nonce fresh = Publish(late.get(), NonceOf(19));
+  EXPECT_TRUE(server_->ConfirmNonce(fresh));
   EXPECT_EQ(late->ReadConfirmation(&got), 1);
   clients[17]->Release();  // must not free the slot it lost
   EXPECT_EQ(late->ReadConfirmation(&got), 1);
@@ -280,7 +309,8 @@ TEST_F(HelloTest, AReusedSlotStartsWithZeroCounters) {
 }
 
 TEST_F(HelloTest, AHostileOrTruncatedHelloFileNeverCrashesTheServer) {
-  auto c = ClientWithNonce(1);
+  Nonce sent;
+  auto c = ClientWithNonce(1, &sent);
   {
     SharedFile f;
     ASSERT_TRUE(OpenSharedFile(server_->hello_path(), true, nullptr, &f).ok());
@@ -294,13 +324,143 @@ TEST_F(HelloTest, AHostileOrTruncatedHelloFileNeverCrashesTheServer) {
   const off_t cut = static_cast<off_t>(sizeof(HelloHeader) + c->slot() * sizeof(HelloSlot) + 8);
   c.reset();  // its mapping would fault now; drop it first
   ASSERT_EQ(truncate(server_->hello_path().c_str(), cut), 0);
-  EXPECT_FALSE(server_->ConfirmNonce(NonceOf(1)));
+  EXPECT_FALSE(server_->ConfirmNonce(sent));
   ASSERT_EQ(truncate(server_->hello_path().c_str(), 0), 0);
-  EXPECT_FALSE(server_->ConfirmNonce(NonceOf(1)));
+  EXPECT_FALSE(server_->ConfirmNonce(sent));
   std::unique_ptr<HelloClient> late;
   EXPECT_FALSE(HelloClient::Open(server_->hello_path(), geteuid(), &late).ok());
   std::vector<HelloSlotView> v;
   EXPECT_FALSE(ReadHelloSlots(server_->hello_path(), geteuid(), &v).ok());
+}
+
+// UUID_IS_LOCAL costs one slot's read: the server looks only in the slot
+// the nonce names, never for the nonce elsewhere.
+TEST_F(HelloTest, ConfirmReadsOnlyTheSlotTheNonceNames) {
+  auto a = Client();
+  ASSERT_EQ(a->Claim(), 0);
+  const Nonce sent = Publish(a.get(), NonceOf(1));
+  const uint32_t named = HelloNonceSlot(sent);
+  ASSERT_EQ(named, static_cast<uint32_t>(a->slot()));
+  Publish(a.get(), NonceOf(2));  // the named slot moves on
+  // The same bytes, ready to confirm, in another slot.
+  const uint32_t other = (named + 5) % kHelloSlots;
+  {
+    SharedFile f;
+    ASSERT_TRUE(OpenSharedFile(server_->hello_path(), true, nullptr, &f).ok());
+    auto* s = reinterpret_cast<HelloSlot*>(f.base() + sizeof(HelloHeader)) + other;
+    s->lease_ms = MapMonotonicMs();
+    std::memcpy(s->nonce, sent.data(), sizeof s->nonce);
+    __atomic_store_n(&s->state, uint32_t{1} << 8 | kHelloNonceSet, __ATOMIC_RELEASE);
+  }
+  EXPECT_FALSE(server_->ConfirmNonce(sent)) << "confirmed in a slot the nonce does not name";
+  std::vector<uint8_t> bytes = test::ReadFile(server_->hello_path());
+  const auto* s = reinterpret_cast<const HelloSlot*>(bytes.data() + sizeof(HelloHeader)) + other;
+  EXPECT_EQ(s->confirmation, 0u);
+}
+
+TEST_F(HelloTest, AClaimTakesASlotWhoseLeaseLiesFurtherAheadThanAnyClientWrites) {
+  {
+    SharedFile f;
+    ASSERT_TRUE(OpenSharedFile(server_->hello_path(), true, nullptr, &f).ok());
+    auto* slots = reinterpret_cast<HelloSlot*>(f.base() + sizeof(HelloHeader));
+    for (uint32_t i = 0; i < kHelloSlots; ++i) {
+      slots[i].state = uint32_t{7} << 8 | kHelloClaimed;
+      slots[i].lease_ms = uint64_t{1} << 63;  // "mine forever"
+    }
+    // One slot claimed a moment ago by an honest client whose clock read
+    // came a little after ours: its lease is in the near future, and live.
+    slots[3].lease_ms = MapMonotonicMs() + kHelloLeaseMs / 2;
+  }
+  std::vector<std::unique_ptr<HelloClient>> clients;
+  for (uint32_t i = 0; i + 1 < kHelloSlots; ++i) {
+    clients.push_back(Client());
+    ASSERT_EQ(clients.back()->Claim(), 0) << "claim " << i;
+    EXPECT_NE(clients.back()->slot(), 3) << "took a live slot";
+  }
+  auto last = Client();
+  EXPECT_EQ(last->Claim(), -EBUSY) << "only the live slot is left";
+}
+
+// The file as the server sees it (never through a mapping).
+std::vector<uint8_t> Bytes(const std::string& path) { return test::ReadFile(path); }
+
+TEST_F(HelloTest, RepairLeavesAnIntactFileAlone) {
+  auto c = ClientWithNonce(1);
+  const std::vector<uint8_t> before = Bytes(server_->hello_path());
+  EXPECT_EQ(server_->RepairHello(), "");
+  EXPECT_EQ(Bytes(server_->hello_path()), before);
+}
+
+TEST_F(HelloTest, RepairRewritesAScribbledOrZeroedHeader) {
+  for (const uint8_t fill : {uint8_t{0x00}, uint8_t{0xa5}}) {
+    {
+      SharedFile f;
+      ASSERT_TRUE(OpenSharedFile(server_->hello_path(), true, nullptr, &f).ok());
+      std::memset(f.base(), fill, sizeof(HelloHeader));
+    }
+    std::unique_ptr<HelloClient> refused;
+    ASSERT_FALSE(HelloClient::Open(server_->hello_path(), geteuid(), &refused).ok());
+    const std::string done = server_->RepairHello();
+    EXPECT_NE(done.find("header rewritten"), std::string::npos) << done;
+    Nonce sent;
+    auto c = ClientWithNonce(1, &sent);
+    ASSERT_NE(c, nullptr);
+    EXPECT_TRUE(server_->ConfirmNonce(sent));
+    InstanceId got;
+    EXPECT_EQ(c->ReadConfirmation(&got), 1);
+  }
+}
+
+TEST_F(HelloTest, RepairSetsATruncatedOrGrownFileBackToItsSize) {
+  for (const off_t size : {off_t{0}, off_t{100}, static_cast<off_t>(kHelloTotalSize / 2),
+                           static_cast<off_t>(kHelloTotalSize * 3)}) {
+    ASSERT_EQ(truncate(server_->hello_path().c_str(), size), 0);
+    const std::string done = server_->RepairHello();
+    EXPECT_NE(done.find("set back to " + std::to_string(kHelloTotalSize)), std::string::npos)
+        << size << ": " << done;
+    EXPECT_EQ(Bytes(server_->hello_path()).size(), kHelloTotalSize);
+    EXPECT_EQ(SlotsInUse().size(), 0u);  // and a valid header
+    Nonce sent;
+    auto c = ClientWithNonce(1, &sent);
+    ASSERT_NE(c, nullptr);
+    EXPECT_TRUE(server_->ConfirmNonce(sent)) << size;
+    c.reset();
+  }
+}
+
+TEST_F(HelloTest, RepairExpiresOnlyLeasesNoHonestClientWrote) {
+  auto live = Client();
+  ASSERT_EQ(live->Claim(), 0);
+  const uint64_t now = MapMonotonicMs();
+  const uint64_t live_lease = SlotsInUse().at(0).lease_ms;
+  {
+    SharedFile f;
+    ASSERT_TRUE(OpenSharedFile(server_->hello_path(), true, nullptr, &f).ok());
+    auto* slots = reinterpret_cast<HelloSlot*>(f.base() + sizeof(HelloHeader));
+    for (uint32_t i = 0; i < kHelloSlots; ++i) {
+      if (static_cast<int>(i) == live->slot()) continue;
+      slots[i].state = uint32_t{9} << 8 | kHelloNonceSet;
+      slots[i].lease_ms = i % 2 ? uint64_t{1} << 63 : now + 2 * kHelloLeaseMs + i;
+    }
+    slots[10].lease_ms = now + kHelloLeaseMs / 2;  // a claim of a moment ago
+  }
+  const std::string done = server_->RepairHello();
+  EXPECT_NE(done.find(std::to_string(kHelloSlots - 2) + " implausible lease(s) expired"),
+            std::string::npos)
+      << done;
+  const std::vector<HelloSlotView> slots = SlotsInUse();
+  ASSERT_EQ(slots.size(), kHelloSlots);
+  for (const HelloSlotView& v : slots) {
+    if (static_cast<int>(v.index) == live->slot()) {
+      EXPECT_EQ(v.lease_ms, live_lease) << "the live client's lease was touched";
+    } else if (v.index == 10) {
+      EXPECT_EQ(v.lease_ms, now + kHelloLeaseMs / 2) << "a plausible lease was expired";
+    } else {
+      EXPECT_EQ(v.lease_ms, 0u) << "slot " << v.index;
+      EXPECT_EQ(v.state, kHelloNonceSet) << "the server never writes the state";
+    }
+  }
+  EXPECT_EQ(server_->RepairHello(), "") << "expired once";
 }
 
 TEST_F(HelloTest, AFileThatIsNotAHelloAreaIsRefused) {

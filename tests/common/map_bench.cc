@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-3.0-or-later
 // Prints what the map costs at 1M entries: its shared memory per entry,
-// lookup (random hit, hot set, miss), publish (new, unchanged) and a
-// directory rename. A program that
+// lookup (random hit, hot set, miss), publish (new, unchanged), a
+// UUID_IS_LOCAL that confirms nothing, and a directory rename. A program that
 // prints figures, not a test: nothing here asserts on time.
 //   map_bench [entries] [passes]   (defaults 1048576 and 5; map in /dev/shm)
 // Each lookup and re-publish figure is the median of `passes` passes, with
@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "localio/hello_area.h"
 #include "localio/map_reader.h"
 #include "localio/map_writer.h"
 #include "map_test_util.h"
@@ -160,6 +161,20 @@ int main(int argc, char** argv) {
     return NsPerOp(start, absent.size());
   });
 
+  // What a UUID_IS_LOCAL call costs the listener when it confirms nothing
+  // (a flood's call): the nonce names slot 0, which holds no nonce.
+  const Figure uuid_is_local = Measure(passes, [&] {
+    constexpr uint64_t kCalls = 100000;
+    Nonce nonce{};
+    nonce[kHelloNonceSlotBytes] = 1;
+    const auto start = Clock::now();
+    for (uint64_t i = 0; i < kCalls; ++i) {
+      nonce[kHelloNonceSlotBytes + 1] = static_cast<uint8_t>(i);
+      w->ConfirmNonce(nonce);
+    }
+    return NsPerOp(start, kCalls);
+  });
+
   t = Clock::now();
   const int renamed = w->RenamePrefix(1, "dir7", "dir7-renamed");
   const double rename_ms = NsPerOp(t, 1) / 1e6;
@@ -188,6 +203,7 @@ int main(int argc, char** argv) {
         "(" + std::to_string(held.size()) + " held keys, random order)");
   Print("lookup hit, hot", lookup_hot, "(" + std::to_string(hot) + " distinct keys)");
   Print("lookup miss", lookup_miss, "(absent keys)");
+  Print("UUID_IS_LOCAL", uuid_is_local, "(a nonce no slot holds: one slot's head read)");
   std::printf("  rename prefix       %8.2f ms     (%d entries moved, full-table scan)\n",
               rename_ms, renamed);
   std::printf("  reference: one dependent random memory read over a buffer the size of "

@@ -5,6 +5,7 @@
 #include "localio/mapping_guard.h"
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -16,6 +17,9 @@
 #include <functional>
 #include <string>
 #include <thread>
+#include <vector>
+
+#include "localio/map_file.h"
 
 namespace localio {
 namespace {
@@ -49,7 +53,7 @@ std::string Describe(int status) {
 
 void GuardSomething() {
   void* p = mmap(nullptr, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (p == MAP_FAILED || !GuardMapping(p, 4096, PROT_READ)) _exit(3);
+  if (p == MAP_FAILED || !GuardMapping(p, 4096, PROT_READ).ok()) _exit(3);
 }
 
 TEST(MappingGuard, AnUnrelatedSigbusStillKillsTheProcess) {
@@ -121,11 +125,97 @@ TEST(MappingGuard, ATruncatedGuardedMappingReadsAsZeros) {
     unlink(path);
     if (fd < 0 || ftruncate(fd, 8192) != 0) _exit(4);
     auto* q = static_cast<volatile char*>(mmap(nullptr, 8192, PROT_READ, MAP_SHARED, fd, 0));
-    if (q == MAP_FAILED || !GuardMapping(const_cast<char*>(q), 8192, PROT_READ)) _exit(5);
+    if (q == MAP_FAILED || !GuardMapping(const_cast<char*>(q), 8192, PROT_READ).ok()) _exit(5);
     if (ftruncate(fd, 0) != 0) _exit(6);
     if (q[4096] != 0 || GuardedFaults() != 1) _exit(7);
   });
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << Describe(status);
+}
+
+// A temp file of `pages` pages, unlinked; its fd (exits the child on failure).
+int TempFile(size_t pages, std::string* path) {
+  char name[] = "/tmp/localio-guard-XXXXXX";
+  const int fd = mkstemp(name);
+  if (fd < 0 || ftruncate(fd, static_cast<off_t>(pages * 4096)) != 0) _exit(4);
+  *path = name;
+  return fd;
+}
+
+// Many clients in one process (two mappings per session: the map and the
+// hello file): far more mappings than any fixed table, each of which reads
+// zeros once a hostile client truncated the file. Mapped and unmapped in
+// waves, so that freed ranges are used again too.
+TEST(MappingGuard, HundredsOfMappingsOfATruncatedFileAllReadAsZeros) {
+  constexpr int kMappings = 600;
+  const int status = InChild([] {
+    std::string path;
+    const int fd = TempFile(2, &path);
+    std::vector<SharedFile> files(kMappings);
+    for (int round = 0; round < 2; ++round) {
+      for (SharedFile& f : files)
+        if (!OpenSharedFile(path, /*writable=*/round == 1, nullptr, &f).ok()) _exit(5);
+      if (round == 0) files.resize(kMappings / 3);  // unmapped: their ranges are free
+      files.resize(kMappings);
+    }
+    for (SharedFile& f : files)
+      if (f.base()[4096] != 0) _exit(6);  // touched while the file is whole
+    if (ftruncate(fd, 0) != 0) _exit(7);
+    unlink(path.c_str());
+    for (SharedFile& f : files)
+      if (f.base()[4096] != 0 || f.base()[0] != 0) _exit(8);
+    if (GuardedFaults() != 2 * kMappings) _exit(9);
+  });
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << Describe(status);
+}
+
+// Reads the process's mapped size in pages from /proc/self/statm, without
+// allocating (the test limits the address space right after).
+long MappedPages() {
+  const int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+  char text[128] = {};
+  const ssize_t n = fd < 0 ? -1 : read(fd, text, sizeof text - 1);
+  if (fd >= 0) close(fd);
+  return n > 0 ? std::strtol(text, nullptr, 10) : -1;
+}
+
+// When the guard has no room for another range (its chunks are full and no
+// memory is left for another), the file is not used: OpenSharedFile fails
+// and says why, instead of handing out a mapping that a truncation would
+// turn into SIGBUS.
+TEST(MappingGuard, AMappingThatCannotBeGuardedIsNotUsed) {
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  const int status = InChild([&] {
+    close(fds[0]);
+    std::string path;
+    TempFile(1, &path);
+    // Every range of the first chunk in use.
+    std::vector<SharedFile> files(kGuardChunkRanges);
+    for (SharedFile& f : files)
+      if (!OpenSharedFile(path, false, nullptr, &f).ok()) _exit(5);
+    // Room for the file's page, not for the guard's next chunk.
+    const long pages = MappedPages();
+    if (pages <= 0) _exit(6);
+    const rlim_t limit = static_cast<rlim_t>(pages + 1) * 4096 + 2048;
+    const struct rlimit as = {limit, limit};
+    if (setrlimit(RLIMIT_AS, &as) != 0) _exit(7);
+    SharedFile one_more;
+    const Status st = OpenSharedFile(path, false, nullptr, &one_more);
+    const struct rlimit unlimited = {RLIM_INFINITY, RLIM_INFINITY};
+    setrlimit(RLIMIT_AS, &unlimited);
+    unlink(path.c_str());
+    const std::string report = std::to_string(st.code) + " " + st.message;
+    (void)!write(fds[1], report.data(), report.size());
+    _exit(st.ok() || one_more.base() != nullptr ? 8 : 0);
+  });
+  close(fds[1]);
+  std::string report;
+  char c;
+  while (read(fds[0], &c, 1) == 1) report.push_back(c);
+  close(fds[0]);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << Describe(status) << ": " << report;
+  EXPECT_NE(report.find("could not be guarded against truncation"), std::string::npos) << report;
+  EXPECT_EQ(report.rfind(std::to_string(-ENOMEM) + " ", 0), 0u) << report;
 }
 
 }  // namespace

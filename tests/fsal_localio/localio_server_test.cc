@@ -598,7 +598,7 @@ TEST_F(LocalioServerTest, UuidIsLocalConfirmsTheClientsNonce) {
   std::random_device rd;
   for (auto& b : nonce) b = static_cast<uint8_t>(rd());
   nonce[0] |= 1;  // never all zero
-  ASSERT_EQ(0, hello->SetNonce(nonce));
+  ASSERT_EQ(0, hello->SetNonce(&nonce));
   InstanceId instance{};
   ASSERT_EQ(0, hello->ReadConfirmation(&instance));
 

@@ -309,8 +309,8 @@ TEST_F(LocalioServer, HandshakeThroughTheHelloAreaConfirmsOnlyAFreshNonce) {
   Nonce nonce, unknown, other_nonce, rearmed;
   for (Nonce* n : {&nonce, &unknown, &other_nonce, &rearmed})
     ASSERT_TRUE(FillRandom(n->data(), n->size()));
-  ASSERT_EQ(client->SetNonce(nonce), 0);
-  ASSERT_EQ(other->SetNonce(other_nonce), 0);
+  ASSERT_EQ(client->SetNonce(&nonce), 0);
+  ASSERT_EQ(other->SetNonce(&other_nonce), 0);
 
   const rpc::LocalioCaller caller(rpc::ProcessAuthSys());
   // An unknown nonce is received but confirms nothing.
@@ -331,7 +331,7 @@ TEST_F(LocalioServer, HandshakeThroughTheHelloAreaConfirmsOnlyAFreshNonce) {
 
   // Replaying the consumed nonce confirms nothing: the slot, re-armed with
   // a fresh nonce, stays unconfirmed until that one is sent.
-  ASSERT_EQ(client->SetNonce(rearmed), 0);
+  ASSERT_EQ(client->SetNonce(&rearmed), 0);
   st = caller.UuidIsLocal(kHost, header.port, nonce, seconds(2));
   ASSERT_TRUE(st.ok()) << st.message;
   EXPECT_EQ(client->ReadConfirmation(&got), 0) << "a consumed nonce was accepted again";
@@ -490,7 +490,7 @@ TEST_F(LocalioServer, MalformedRecordsLeaveTheListenerAndNfsServing) {
   ASSERT_EQ(client->Claim(), 0);
   Nonce nonce;
   ASSERT_TRUE(FillRandom(nonce.data(), nonce.size()));
-  ASSERT_EQ(client->SetNonce(nonce), 0);
+  ASSERT_EQ(client->SetNonce(&nonce), 0);
   s = rpc::LocalioCaller().UuidIsLocal(kHost, header.port, nonce, seconds(5));
   ASSERT_TRUE(s.ok()) << s.message;
   InstanceId got{};

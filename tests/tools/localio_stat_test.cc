@@ -191,7 +191,7 @@ TEST_F(LocalioStat, JsonShowsHelloSlotsWithTheConfirmedInstance) {
   ASSERT_EQ(client->Claim(), 0);
   Nonce nonce{};
   nonce.fill(0x5a);
-  ASSERT_EQ(client->SetNonce(nonce), 0);
+  ASSERT_EQ(client->SetNonce(&nonce), 0);
   ASSERT_TRUE(writer_->ConfirmNonce(nonce));
   InstanceId confirmed;
   ASSERT_EQ(client->ReadConfirmation(&confirmed), 1);  // the client marks it confirmed

@@ -93,7 +93,9 @@ struct localio_counters {
  * usable context in *out unless out of memory (-ENOMEM): when the server
  * is not local or the configuration is bad, the bypass is off (see
  * localio_is_local and localio_get_error) and every call goes to libnfs.
- * A failed probe returns within a few ms when nothing listens, and at
+ * A handshake that failed (not a bad configuration) is tried again from
+ * later reads and writes: after 1 s, doubling up to a minute, and at once
+ * when a new map appears at the path. A failed probe returns within a few ms when nothing listens, and at
  * worst after 2 * probe_timeout_ms. 0 or -ENOMEM. */
 int localio_attach(struct nfs_context *nfs, const struct localio_config *cfg,
 		   struct localio_context **out) LOCALIO_NOEXCEPT;

@@ -8,7 +8,36 @@
 // Trust: every byte here may have been written by any client. The server
 // never maps this file: it reads and writes it with pread/pwrite, so a client
 // that scribbles on or truncates the file can make a handshake fail but
-// cannot crash the server (no SIGBUS, no out-of-bounds read).
+// cannot crash the server (no SIGBUS, no out-of-bounds read). Nor can it
+// make handshakes fail for long: the server's heartbeat thread repairs the
+// file every beat (HelloServer::Repair: its size, its header, and leases no
+// honest client wrote), and a nonce names its slot, so UUID_IS_LOCAL reads
+// one slot, whatever a flood of calls asks.
+//
+// Who writes what, and the races that leaves (the server never writes the
+// state word: only clients change it, by compare-and-swap):
+// - Confirm writes a slot's nonce (zeroed), confirmed_instance and then
+//   confirmation, after reading the slot in NONCE_SET with that nonce. The
+//   slot may be released or claimed again in between: its next claim has
+//   another claim number, and a new nonce another tag, so the answer is
+//   ignored (HelloConfirmation).
+// - Repair rewrites the header (clients read it only in Open: an Open that
+//   saw the damage failed, and the client tries again later) and sets the
+//   size back with ftruncate. Pages the truncation took from a client that
+//   touched them meanwhile stay private zero pages in that client
+//   (mapping_guard.h): its claim or nonce there is never seen by the server,
+//   so its handshake fails and is retried with a fresh mapping. The slots
+//   come back zeroed: free, claim number 0. A client whose claim was lost
+//   that way may share a claim number with a new one; each still accepts
+//   only the answer to its own nonce.
+// - Repair expires an implausible lease (HelloLeaseImplausible): it reads
+//   the slot's state word and lease again just before it writes 0 over the
+//   lease, and writes nothing if either changed. A claim whose compare-and-
+//   swap and lease store both land in between keeps an expired lease until
+//   its next Touch; only when no slot is free can another client take the
+//   slot over (Claim), and the owner then sees -ESTALE and handshakes again.
+// - Pwrites past a truncated end extend the file sparsely; the next Repair
+//   sets its size back.
 #ifndef LOCALIO_HELLO_AREA_H
 #define LOCALIO_HELLO_AREA_H
 
@@ -31,11 +60,20 @@ namespace localio {
 
 inline constexpr char kHelloMagic[8] = {'L', 'O', 'C', 'A', 'L', 'H', 'L', 'O'};
 // 2: the server confirms in HelloSlot::confirmation, never in the state.
-inline constexpr uint32_t kHelloLayoutVersion = 2;
+// 3: a nonce names its slot (HelloNonceSlot).
+inline constexpr uint32_t kHelloLayoutVersion = 3;
 inline constexpr uint32_t kHelloSlots = 256;
 inline constexpr uint32_t kHelloFallbackReasons = 8;
 // A slot whose lease is older than this may be taken by another client.
 inline constexpr uint64_t kHelloLeaseMs = LOCALIO_HELLO_LEASE_MS;
+
+// A lease no honest client wrote: every process on the host reads the same
+// CLOCK_MONOTONIC, and a client writes its own now, so a lease more than a
+// lease period ahead of anyone's now was scribbled (or claimed "forever").
+// Clients take such a slot as stale; the server expires its lease.
+inline bool HelloLeaseImplausible(uint64_t lease_ms, uint64_t now_ms) {
+  return lease_ms > now_ms + kHelloLeaseMs;
+}
 
 // Slot states: the low 8 bits of HelloSlot::state. The high 24 bits count
 // claims, so every compare-and-swap names the claim it acts on and a slow
@@ -80,16 +118,26 @@ struct HelloSlot {
   uint8_t reserved[96];
 };
 static_assert(sizeof(HelloSlot) == 256);
+static_assert(offsetof(HelloSlot, lease_ms) == 8);
 static_assert(offsetof(HelloSlot, nonce) == 16);
 static_assert(offsetof(HelloSlot, confirmed_instance) == 32);
 static_assert(offsetof(HelloSlot, confirmation) % 8 == 0);
 
+// A nonce's first kHelloNonceSlotBytes name the slot it was written to
+// (big-endian); the other 14 bytes are random (112 bits). The server reads
+// only that slot for UUID_IS_LOCAL; the wire form stays one 16-byte opaque.
+inline constexpr size_t kHelloNonceSlotBytes = 2;
+inline uint32_t HelloNonceSlot(const Nonce& nonce) {
+  return uint32_t{nonce[0]} << 8 | nonce[1];
+}
+static_assert(kHelloSlots <= 0x10000, "a slot index fits in kHelloNonceSlotBytes");
+
 // The server's answer for the slot state `claim_word` (its claim number;
 // the state bits are ignored) holding `nonce`: the claim in the low half,
-// the nonce's first 4 bytes in the high half, never 0.
+// the first 4 random bytes of the nonce in the high half, never 0.
 inline uint64_t HelloConfirmation(uint32_t claim_word, const uint8_t* nonce) {
   uint32_t tag;
-  std::memcpy(&tag, nonce, sizeof tag);
+  std::memcpy(&tag, nonce + kHelloNonceSlotBytes, sizeof tag);
   return uint64_t{tag} << 32 | ((claim_word & ~0xffu) | kHelloConfirmed);
 }
 
@@ -109,13 +157,14 @@ class HelloClient {
   ~HelloClient();  // releases the slot
 
   // Takes a free slot, or else one whose lease is older than
-  // `stale_after_ms`, with its counters zeroed. 0, or -EBUSY when every
-  // slot is live.
+  // `stale_after_ms` or implausible (HelloLeaseImplausible), with its
+  // counters zeroed. 0, or -EBUSY when every slot is live.
   int Claim(uint64_t stale_after_ms = kHelloLeaseMs);
-  // Publishes a fresh `nonce` in the claimed slot for the server to confirm.
-  // 0; -EINVAL without a slot or with an all-zero nonce; -ESTALE when the
-  // slot was taken over (claim again).
-  int SetNonce(const Nonce& nonce);
+  // Names the claimed slot in `*nonce` (its first kHelloNonceSlotBytes; the
+  // caller filled the rest with random bytes) and publishes it there for
+  // the server to confirm. 0; -EINVAL without a slot or with an all-zero
+  // nonce; -ESTALE when the slot was taken over (claim again).
+  int SetNonce(Nonce* nonce);
   // 1 and `*instance` set when the server confirmed the last nonce, 0 while
   // not (yet) confirmed, -ESTALE when the slot was lost, -EINVAL without one.
   int ReadConfirmation(InstanceId* instance);
@@ -153,16 +202,24 @@ class HelloServer {
   static Status Create(int dirfd, const std::string& name, const std::string& path, mode_t mode,
                        int64_t gid, std::unique_ptr<HelloServer>* out);
 
-  // Finds a slot in NONCE_SET holding exactly `nonce` (never all zeroes),
+  // Reads the one slot `nonce` names (HelloNonceSlot; none past the last);
+  // when it is in NONCE_SET holding exactly `nonce` (never all zeroes),
   // writes `instance` into it, zeroes the nonce and writes the slot's
-  // confirmation (the state is the client's). True if a slot was
-  // confirmed; the same nonce never confirms twice.
+  // confirmation (the state is the client's). True if it was confirmed;
+  // the same nonce never confirms twice.
   bool Confirm(const Nonce& nonce, const InstanceId& instance);
+
+  // Puts right what a client may have damaged, in place: the file's size
+  // (ftruncate back to kHelloTotalSize), its header (rewritten), and leases
+  // no honest client wrote (HelloLeaseImplausible: set to 0, expired). What
+  // it did, as a phrase for a log line ("" when nothing was wrong). The
+  // heartbeat thread calls it every beat.
+  std::string Repair();
 
  private:
   explicit HelloServer(SharedFile file) : file_(std::move(file)) {}
 
-  std::mutex mu_;  // one confirmation at a time
+  std::mutex mu_;  // one confirmation or repair at a time
   SharedFile file_;  // fd only; never mapped by the server
 };
 

@@ -57,7 +57,7 @@ Status CheckSharedFileName(int dirfd, const std::string& name, const std::string
 // same directory, opened O_CREAT|O_EXCL|O_NOFOLLOW; removed on failure.
 // Everything is relative to `dirfd` (openat, renameat): no path is
 // resolved again. The mapping is guarded against truncation like
-// OpenSharedFile's.
+// OpenSharedFile's (or an error).
 Status CreateSharedFile(int dirfd, const std::string& name, const std::string& path,
                         uint64_t size, mode_t mode, int64_t gid,
                         const std::function<void(uint8_t*)>& init, SharedFile* out);
@@ -70,7 +70,8 @@ Status CreateSharedFile(int dirfd, const std::string& name, const std::string& p
 // refused with kNotTrusted; without, any regular file is mapped. Refuses
 // non-regular and empty files. The mapping is guarded (mapping_guard.h): if
 // the file is truncated later, a touch past its end reads zeros instead of
-// raising SIGBUS.
+// raising SIGBUS. A mapping that cannot be guarded is an error, never
+// returned.
 Status OpenSharedFileAt(int dirfd, const std::string& name, const std::string& path,
                         bool writable, const SharedFileTrust* trust, SharedFile* out);
 

@@ -138,6 +138,9 @@ class MapWriter {
   // UUID_IS_LOCAL: true when a client of this host put `nonce` in the hello
   // area; that slot is then confirmed with this server's instance id.
   bool ConfirmNonce(const Nonce& nonce);
+  // Repairs the hello file a client damaged (HelloServer::Repair): what was
+  // done, for a log line, or "".
+  std::string RepairHello();
 
   MapStats Stats() const;
 

@@ -13,22 +13,30 @@
 // for SA_RESETHAND, as Ganesha's crash handler does). A program that
 // installs its own SIGBUS handler afterwards without chaining turns the
 // guard off.
+//
+// The guarded ranges have no fixed limit: they live in chunks of
+// kGuardChunkRanges, the first static, the others allocated (mmap) when
+// every range of the chunks before is in use and never freed, so the
+// handler walks them without a lock; a range freed by UnguardMapping is
+// used again. Registrations take a mutex; the handler only reads.
 #ifndef LOCALIO_MAPPING_GUARD_H
 #define LOCALIO_MAPPING_GUARD_H
 
 #include <cstddef>
 #include <cstdint>
 
+#include "localio/status.h"
+
 namespace localio {
 
-// At most this many mappings are guarded at once (a client holds two per
-// session); past it GuardMapping fails and the mapping stays unguarded.
-inline constexpr int kMaxGuardedMappings = 64;
+// Guarded ranges per chunk of the registry (one page each).
+inline constexpr size_t kGuardChunkRanges = 127;
 
 // Guards [base, base + size) (page-aligned base, as mmap returns), whose
 // pages have protection `prot` (PROT_READ, PROT_READ | PROT_WRITE).
-// False when the table is full or the handler could not be installed.
-bool GuardMapping(void* base, size_t size, int prot);
+// An error (-ENOMEM: no memory for another chunk; or the handler could not
+// be installed) leaves the mapping unguarded: the caller must not use it.
+Status GuardMapping(void* base, size_t size, int prot);
 
 // Forgets the mapping at `base`; call before munmap. No-op if unknown.
 void UnguardMapping(void* base);

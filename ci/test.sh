@@ -120,7 +120,7 @@ if [ "$sanitizers" != 0 ]; then
     -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" \
     -DCMAKE_SHARED_LINKER_FLAGS="-fsanitize=address,undefined" \
     -DLOCALIO_TEST_FSAL_LIBRARY="$build/fsal_localio/libfsallocalio.so" >/dev/null
-  asan_targets="wire_handle_test map_layout_test map_writer_test map_reader_test hello_area_test
+  asan_targets="wire_handle_test map_layout_test map_writer_test map_reader_test hello_area_test socket_owner_test
     map_stress_test rpc_unit_test path_map_test credentials_test client_options_test
     local_file_test handshake_test preload_env_test preload_abi_test completions_test
     c_api_boundary_test localio_client_integration_test safety_restart_test"

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: LGPL-3.0-or-later
 // The handshake against an in-process server side (MapWriter + the LOCALIO
-// listener), on 127.0.0.1 with no rpcbind entry: the client must fall back
-// to the map header's port.
+// listener), on 127.0.0.1 with no rpcbind entry: the client uses the map
+// header's port and proves the listener's owner from its own socket
+// (sock_diag), and refuses a listener of another uid there (run as
+// uid 1001 by harness/hostile_peer.h when this test runs as root).
 #include "handshake.h"
 
 #include <gtest/gtest.h>
@@ -13,6 +15,7 @@
 #include <chrono>
 #include <memory>
 
+#include "harness/hostile_peer.h"
 #include "localio/localio_service.h"
 #include "localio/map_writer.h"
 #include "map_test_util.h"
@@ -52,7 +55,9 @@ class HandshakeTest : public ::testing::Test {
     writer_->SetPort(service_->port());
     request_.map_path = writer_->path();
     request_.server_address = "127.0.0.1";
-    request_.rpcbind_port = ClosedPort();  // no rpcbind: the header's port
+    request_.server_uid = geteuid();  // the listener above is this process's
+    // The listener is in this network namespace: rpcbind is never asked.
+    request_.rpcbind_port = ClosedPort();
   }
 
   // Claimed (non-free) hello slots, as a tool would see them.
@@ -100,6 +105,65 @@ TEST_F(HandshakeTest, AMapOfTheMountsNfsPortUsesItsOwnListener) {
   const Status st = Handshake(request_, &s);
   ASSERT_TRUE(st.ok()) << st.message;
   EXPECT_EQ(s.port, service_->port());
+}
+
+TEST_F(HandshakeTest, AListenerNotOfTheServersUidIsNotLocal) {
+  request_.server_uid = geteuid() + 1;
+  Session s;
+  const Status st = Handshake(request_, &s);
+  EXPECT_EQ(st.code, -EPERM);
+  EXPECT_NE(st.message.find("the LOCALIO listener at 127.0.0.1:" + std::to_string(service_->port()) +
+                            " is held by uid " + std::to_string(geteuid()) +
+                            ", not by the server's uid " + std::to_string(geteuid() + 1) +
+                            " (server_uid, LOCALIO_SERVER_UID)"),
+            std::string::npos)
+      << st.message;
+  EXPECT_EQ(service_->counters().uuid_is_local_calls, 0u) << "the nonce went out";
+  EXPECT_EQ(LiveSlots(), 0u);
+}
+
+class HostileListenerTest : public HandshakeTest {
+ protected:
+  void SetUp() override {
+    if (geteuid() != 0) GTEST_SKIP() << "needs root to run a listener as uid " << harness::HostilePeer::kUid;
+    HandshakeTest::SetUp();
+  }
+  // The sentence the client gives for a listener of uid 1001 at `port`.
+  std::string Refusal(uint16_t port) const {
+    return "not local: the LOCALIO listener at 127.0.0.1:" + std::to_string(port) +
+           " is held by uid 1001, not by the server's uid 0 (server_uid, LOCALIO_SERVER_UID)";
+  }
+};
+
+// A map naming another uid's listener (the map's own trust is checked
+// apart): refused before the nonce is sent.
+TEST_F(HostileListenerTest, AListenerOfAnotherUidOnTheMapsPortIsRefusedAndGetsNoNonce) {
+  harness::HostilePeer hostile;
+  const Status started = hostile.Listen({});
+  ASSERT_TRUE(started.ok()) << started.message;
+  writer_->SetPort(hostile.port());
+  Session s;
+  const Status st = Handshake(request_, &s);
+  EXPECT_EQ(st.code, -EPERM);
+  EXPECT_EQ(st.message, Refusal(hostile.port()));
+  EXPECT_EQ(LiveSlots(), 0u);
+  EXPECT_EQ(harness::HostilePeer::Field(hostile.Stop(), "uuid_is_local"), 0);
+}
+
+// The server's listener stopped (the map still names its port) and uid
+// 1001 bound that port.
+TEST_F(HostileListenerTest, AListenerOfAnotherUidOnTheStoppedServersPortIsRefused) {
+  const uint16_t port = service_->port();
+  service_->Stop();
+  harness::HostilePeer hostile;
+  const Status started = hostile.Listen({"--port", std::to_string(port)});
+  ASSERT_TRUE(started.ok()) << started.message;
+  ASSERT_EQ(hostile.port(), port);
+  Session s;
+  const Status st = Handshake(request_, &s);
+  EXPECT_EQ(st.code, -EPERM);
+  EXPECT_EQ(st.message, Refusal(port));
+  EXPECT_EQ(harness::HostilePeer::Field(hostile.Stop(), "uuid_is_local"), 0);
 }
 
 TEST_F(HandshakeTest, AServerThatDoesNotConfirmIsNotLocalAndTheSlotIsFreed) {

@@ -22,6 +22,20 @@ bool DecodeMapping(XdrDecoder* in, RpcbMapping* m) {
 
 }  // namespace
 
+bool DecodeRpcbindDump(std::span<const uint8_t> results, std::vector<RpcbMapping>* mappings) {
+  XdrDecoder in(results);
+  std::vector<RpcbMapping> found;
+  bool more = false;
+  while (in.Bool(&more) && more) {
+    RpcbMapping m;
+    if (!DecodeMapping(&in, &m)) return false;
+    found.push_back(std::move(m));
+  }
+  if (!in.ok() || in.remaining() != 0) return false;
+  *mappings = std::move(found);
+  return true;
+}
+
 std::string RpcbindOwnerOf(uint32_t uid) {
   return uid == 0 ? "superuser" : std::to_string(uid);
 }
@@ -97,17 +111,8 @@ Status RpcbindClient::Dump(std::vector<RpcbMapping>* mappings) const {
   std::vector<uint8_t> results;
   Status status = Call(kRpcbindProcDump, {}, &results);
   if (!status.ok()) return status;
-  XdrDecoder in(results);
-  std::vector<RpcbMapping> found;
-  bool more = false;
-  while (in.Bool(&more) && more) {
-    RpcbMapping m;
-    if (!DecodeMapping(&in, &m)) break;
-    found.push_back(std::move(m));
-  }
-  if (!in.ok() || in.remaining() != 0)
+  if (!DecodeRpcbindDump(results, mappings))
     return Status::Error(-EPROTO, Describe() + ": malformed DUMP reply");
-  *mappings = std::move(found);
   return Status::Ok();
 }
 

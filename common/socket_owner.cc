@@ -114,9 +114,12 @@ int SocketOwners::PeerUid(int fd, uint32_t* uid) {
       if (errno == EINTR) continue;
       return errno == EAGAIN || errno == EWOULDBLOCK ? -ETIMEDOUT : -errno;
     }
-    int left = static_cast<int>(n);
-    for (auto* h = reinterpret_cast<nlmsghdr*>(buffer); NLMSG_OK(h, left);
-         h = NLMSG_NEXT(h, left)) {
+    // NLMSG_OK/NLMSG_NEXT, without their mixed-sign comparisons.
+    const size_t got = static_cast<size_t>(n);
+    for (size_t at = 0; at + sizeof(nlmsghdr) <= got;) {
+      const auto* h = reinterpret_cast<const nlmsghdr*>(buffer + at);
+      if (h->nlmsg_len < sizeof(nlmsghdr) || h->nlmsg_len > got - at) return -EPROTO;
+      at += NLMSG_ALIGN(h->nlmsg_len);
       if (h->nlmsg_seq != seq) continue;  // a late answer to an earlier call
       if (h->nlmsg_type == NLMSG_ERROR) {
         if (h->nlmsg_len < NLMSG_LENGTH(sizeof(nlmsgerr))) return -EPROTO;

@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,6 +47,11 @@ struct RpcbMapping {
   std::string addr;   // universal address
   std::string owner;  // see RpcbindOwnerOf
 };
+
+// The mappings in the results of a DUMP reply (an XDR rpcblist_ptr, each
+// string at most 255 bytes). False when they are malformed or followed by
+// anything: hostile input (tests/fuzz/rpcbind_dump_fuzz.cc).
+bool DecodeRpcbindDump(std::span<const uint8_t> results, std::vector<RpcbMapping>* mappings);
 
 struct RpcbindOptions {
   // rpcbind's local socket (an absolute path), or a numeric IPv4/IPv6

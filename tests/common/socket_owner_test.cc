@@ -131,6 +131,23 @@ TEST(SocketOwners, AListenerOfThisProcessIsOwnedByThisUidBeforeAndAfterAccept) {
   EXPECT_EQ(uid, geteuid());
 }
 
+TEST(SocketOwners, AnIpv6ConnectionIsLookedUpToo) {
+  UniqueFd listener(socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in6 a{};
+  a.sin6_family = AF_INET6;
+  a.sin6_addr = in6addr_loopback;
+  socklen_t len = sizeof a;
+  if (bind(listener.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) != 0)
+    GTEST_SKIP() << "no IPv6 loopback here";
+  ASSERT_EQ(listen(listener.get(), 8), 0);
+  ASSERT_EQ(getsockname(listener.get(), reinterpret_cast<sockaddr*>(&a), &len), 0);
+  UniqueFd client(socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  ASSERT_EQ(connect(client.get(), reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  uint32_t uid = 12345;
+  ASSERT_EQ(PeerUidOf(client.get(), &uid), 0);
+  EXPECT_EQ(uid, geteuid());
+}
+
 TEST(SocketOwners, SocketsThatAreNotConnectedHaveNoPeer) {
   uint16_t port = 0;
   UniqueFd listener = Listener(&port);

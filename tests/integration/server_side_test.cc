@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -161,6 +162,14 @@ Registration LocalioRegistration() {
   return r;
 }
 uint16_t LocalioPortInRpcbind() { return LocalioRegistration().port; }
+// rpcbind's mappings of LOCALIO on every netid.
+size_t LocalioMappingCount() {
+  std::vector<rpc::RpcbMapping> all;
+  EXPECT_TRUE(rpc::RpcbindClient().Dump(&all).ok());
+  return static_cast<size_t>(std::count_if(all.begin(), all.end(), [](const rpc::RpcbMapping& m) {
+    return m.prog == rpc::kLocalioProgram && m.vers == rpc::kLocalioVersion;
+  }));
+}
 
 TEST_F(LocalioServer, RpcbindListsTheLocalioPortTheMapShowsAsRegisteredByRoot) {
   const MapView view = View();
@@ -231,27 +240,26 @@ TEST_F(LocalioServer, RpcbindGetsTheProgramBackAfterLosingItAndAnotherServersIsL
       << server_->LogTail();
 }
 
-// A process of uid 1001 takes program 400122 (over rpcbind's local socket)
-// for a listener of its own while rpcbind has lost the server's mapping:
-// the FSAL removes it at its next check, registers itself, and names the
-// squatter in its log; a client of the server never sends it a nonce.
+// A process of uid 1001 registers program 400122 (over rpcbind's local
+// socket, on tcp6: the server holds tcp) for a listener of its own: the
+// FSAL removes it at its next check, keeps its own, and names the squatter
+// in its log; a client of the server never sends it a nonce.
 TEST_F(LocalioServer, ASquatterOfAnotherUidInRpcbindIsRemovedAndNeverCalled) {
   const uint16_t ours = View().port;
   ASSERT_NE(ours, 0);
-  bool done = false;
-  ASSERT_TRUE(rpc::RpcbindClient().Unset(rpc::kLocalioProgram, rpc::kLocalioVersion, "", &done).ok());
   HostilePeer squatter;
-  localio::Status s = squatter.Listen({"--register", "local"});
+  localio::Status s = squatter.Listen({"--register", "local", "--netid", "tcp6"});
   ASSERT_TRUE(s.ok()) << s.message;
   ASSERT_TRUE(squatter.registered());
+  EXPECT_TRUE(WithinRpcbindCheck([&] {
+    return LogHas("(tcp6 port " + std::to_string(squatter.port()) + ") for owner \"1001\"") &&
+           LogHas("removed it");
+  })) << server_->LogTail();
   EXPECT_TRUE(WithinRpcbindCheck([&] {
     const Registration r = LocalioRegistration();
     return r.port == ours && r.owner == "superuser";
   })) << server_->LogTail();
-  EXPECT_TRUE(WithinRpcbindCheck([&] {
-    return LogHas("(tcp port " + std::to_string(squatter.port()) + ") for owner \"1001\"") &&
-           LogHas("removed it");
-  })) << server_->LogTail();
+  EXPECT_EQ(LocalioMappingCount(), 1u) << "the squatter's mapping is still there";
 
   const CommandResult probe =
       Exec({LOCALIO_HANDSHAKE_PROBE, server_->map_path(), kHost, std::to_string(geteuid())});

@@ -166,6 +166,20 @@ TEST_F(HostileListenerTest, AListenerOfAnotherUidOnTheStoppedServersPortIsRefuse
   EXPECT_EQ(harness::HostilePeer::Field(hostile.Stop(), "uuid_is_local"), 0);
 }
 
+// Root of a user namespace of its own is still uid 1001 to the kernel, and
+// to a client outside that namespace.
+TEST_F(HostileListenerTest, AListenerOfAnotherUidAsRootOfItsOwnUserNamespaceIsRefused) {
+  harness::HostilePeer hostile;
+  const Status started = hostile.Listen({}, /*as_root_of_own_user_namespace=*/true);
+  ASSERT_TRUE(started.ok()) << started.message;
+  writer_->SetPort(hostile.port());
+  Session s;
+  const Status st = Handshake(request_, &s);
+  EXPECT_EQ(st.code, -EPERM);
+  EXPECT_EQ(st.message, Refusal(hostile.port()));
+  EXPECT_EQ(harness::HostilePeer::Field(hostile.Stop(), "uuid_is_local"), 0);
+}
+
 TEST_F(HandshakeTest, AServerThatDoesNotConfirmIsNotLocalAndTheSlotIsFreed) {
   confirm_ = false;
   Session s;

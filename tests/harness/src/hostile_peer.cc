@@ -10,20 +10,23 @@
 
 namespace localio::harness {
 
-Status HostilePeer::Start(const std::vector<std::string>& args) {
+Status HostilePeer::Start(const std::vector<std::string>& args, bool user_namespace) {
   if (Status s = dir_.Create("localio-hostile"); !s.ok()) return s;
   output_ = dir_.path() + "/output";
   std::vector<std::string> argv = {"setpriv", "--reuid=" + std::to_string(kUid),
-                                   "--regid=" + std::to_string(kUid), "--clear-groups", "--",
-                                   LOCALIO_HOSTILE_PEER};
+                                   "--regid=" + std::to_string(kUid), "--clear-groups", "--"};
+  if (user_namespace)
+    argv.insert(argv.end(), {"unshare", "--user", "--map-root-user", "--"});
+  argv.push_back(LOCALIO_HOSTILE_PEER);
   argv.insert(argv.end(), args.begin(), args.end());
   return process_.Spawn(argv, output_);
 }
 
-Status HostilePeer::Listen(const std::vector<std::string>& args) {
+Status HostilePeer::Listen(const std::vector<std::string>& args,
+                           bool as_root_of_own_user_namespace) {
   std::vector<std::string> all = {"listen"};
   all.insert(all.end(), args.begin(), args.end());
-  if (Status s = Start(all); !s.ok()) return s;
+  if (Status s = Start(all, as_root_of_own_user_namespace); !s.ok()) return s;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (std::chrono::steady_clock::now() < deadline) {
     const std::string line = LastLine();

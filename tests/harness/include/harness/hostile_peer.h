@@ -24,7 +24,9 @@ class HostilePeer {
 
   // `localio_hostile_peer listen ARGS...` as kUid; returns once it has
   // printed its port (and whether it registered), or with what failed.
-  Status Listen(const std::vector<std::string>& args);
+  // `as_root_of_own_user_namespace`: run it through `unshare --user
+  // --map-root-user`, where kUid is uid 0.
+  Status Listen(const std::vector<std::string>& args, bool as_root_of_own_user_namespace = false);
   // `localio_hostile_peer flood PORT CONNECTIONS SECONDS [DEPTH]` as kUid;
   // returns once started.
   Status Flood(uint16_t port, int connections, int seconds, int depth = 16);
@@ -40,7 +42,7 @@ class HostilePeer {
   static long long Field(const std::string& line, const std::string& key);
 
  private:
-  Status Start(const std::vector<std::string>& args);
+  Status Start(const std::vector<std::string>& args, bool user_namespace = false);
   std::string LastLine() const;
 
   TempDir dir_;

@@ -389,6 +389,9 @@ void LocalioService::Loop::Accept() {
 }
 
 void LocalioService::Loop::Unpark() {
+  if (std::none_of(connections.begin(), connections.end(),
+                   [](const auto& c) { return c->parked; }))
+    return;
   const LocalioServiceOptions& limits = service->options_;
   std::map<Peer, Held> held = Holdings();
   size_t served = 0;

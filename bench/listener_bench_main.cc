@@ -85,10 +85,12 @@ void Print(const char* name, Phase phase) {
     return phase.ms.empty() ? 0.0 : phase.ms[std::min(phase.ms.size() - 1,
                                                       static_cast<size_t>(q * phase.ms.size()))];
   };
-  std::printf("%-8s %5zu ok %4zu failed   ms: min %7.3f  median %7.3f  p90 %7.3f  p99 %7.3f  max %7.3f\n",
+  std::printf("%-8s %5zu ok %4zu failed   ms: min %7.3f  median %7.3f  p90 %7.3f  p99 %7.3f"
+              "  max %7.3f\n",
               name, phase.ms.size(), phase.failures.size(), at(0), at(0.5), at(0.9), at(0.99),
               phase.ms.empty() ? 0.0 : phase.ms.back());
-  if (!phase.failures.empty()) std::printf("         first failure: %s\n", phase.failures[0].c_str());
+  if (!phase.failures.empty())
+    std::printf("         first failure: %s\n", phase.failures[0].c_str());
 }
 
 int Run(const Options& o) {

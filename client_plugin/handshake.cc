@@ -46,7 +46,8 @@ Status RegisteredByServerUid(const HandshakeRequest& req, uint16_t port, const s
   for (const rpc::RpcbMapping& m : mappings) {
     uint16_t registered = 0;
     if (m.prog != rpc::kLocalioProgram || m.vers != rpc::kLocalioVersion ||
-        (m.netid != "tcp" && m.netid != "tcp6") || !rpc::PortOfUniversalAddress(m.addr, &registered))
+        (m.netid != "tcp" && m.netid != "tcp6") ||
+        !rpc::PortOfUniversalAddress(m.addr, &registered))
       continue;
     if (registered == port && m.owner == owner) return Status::Ok();
     others += (others.empty() ? "" : ", ") + m.netid + " port " + std::to_string(registered) +
@@ -142,7 +143,8 @@ Status Handshake(const HandshakeRequest& req, Session* out) {
   // that server's: the NFS ports matched above, and the listener's owner is
   // proven below on the very connection the nonce then goes over.
   const uint16_t port = header.port;
-  if (port == 0) return NotLocal(-ENOENT, "map " + req.map_path + ": no LOCALIO port in its header");
+  if (port == 0)
+    return NotLocal(-ENOENT, "map " + req.map_path + ": no LOCALIO port in its header");
   rpc::RpcConnection connection(req.server_address, port);
   st = connection.Connect(req.timeout);
   if (!st.ok()) return NotLocal(-EREMOTE, "not local: LOCALIO " + st.message);

@@ -12,7 +12,8 @@
 
 int main(int argc, char** argv) {
   if (argc < 4) {
-    std::fprintf(stderr, "usage: localio_handshake_probe MAP SERVER_ADDRESS SERVER_UID [RPCBIND_PORT]\n");
+    std::fprintf(stderr,
+                 "usage: localio_handshake_probe MAP SERVER_ADDRESS SERVER_UID [RPCBIND_PORT]\n");
     return 2;
   }
   localio::client::HandshakeRequest request;

@@ -112,8 +112,9 @@ TEST_F(HandshakeTest, AListenerNotOfTheServersUidIsNotLocal) {
   Session s;
   const Status st = Handshake(request_, &s);
   EXPECT_EQ(st.code, -EPERM);
-  EXPECT_NE(st.message.find("the LOCALIO listener at 127.0.0.1:" + std::to_string(service_->port()) +
-                            " is held by uid " + std::to_string(geteuid()) +
+  EXPECT_NE(st.message.find("the LOCALIO listener at 127.0.0.1:" +
+                            std::to_string(service_->port()) + " is held by uid " +
+                            std::to_string(geteuid()) +
                             ", not by the server's uid " + std::to_string(geteuid() + 1) +
                             " (server_uid, LOCALIO_SERVER_UID)"),
             std::string::npos)
@@ -125,7 +126,8 @@ TEST_F(HandshakeTest, AListenerNotOfTheServersUidIsNotLocal) {
 class HostileListenerTest : public HandshakeTest {
  protected:
   void SetUp() override {
-    if (geteuid() != 0) GTEST_SKIP() << "needs root to run a listener as uid " << harness::HostilePeer::kUid;
+    if (geteuid() != 0)
+      GTEST_SKIP() << "needs root to run a listener as uid " << harness::HostilePeer::kUid;
     HandshakeTest::SetUp();
   }
   // The sentence the client gives for a listener of uid 1001 at `port`.

@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <memory>
@@ -79,10 +80,12 @@ TEST(ListenerFlood, EveryHonestHandshakeSucceedsWhileThreeProcessesOfAnotherUidF
     if (!st.ok()) failures.push_back(st.message);
   }
   const rpc::LocalioServiceCounters c = service.counters();
-  for (auto& flooder : flooders) {
-    const std::string line = flooder->Stop();
-    EXPECT_GT(HostilePeer::Field(line, "calls"), 0) << line;
-  }
+  // One peer (uid 1001) for the listener: one process may have had all its
+  // connections parked, so only their sum says the flood was answered.
+  long long flood_replies = 0;
+  for (auto& flooder : flooders)
+    flood_replies += std::max(0LL, HostilePeer::Field(flooder->Stop(), "calls"));
+  EXPECT_GT(flood_replies, 0);
   beating = false;
   heartbeat.join();
   EXPECT_TRUE(failures.empty()) << failures.size() << " of " << kHonestHandshakes

@@ -94,7 +94,8 @@ std::string Describe(const std::vector<rpc::RpcbMapping>& mappings) {
   for (const rpc::RpcbMapping& m : mappings) {
     uint16_t port = 0;
     rpc::PortOfUniversalAddress(m.addr, &port);
-    text += (text.empty() ? "" : ", ") + m.netid + " port " + std::to_string(port) + " by " + m.owner;
+    text += (text.empty() ? "" : ", ") + m.netid + " port " + std::to_string(port) + " by " +
+            m.owner;
   }
   return text.empty() ? "none" : text;
 }
@@ -198,7 +199,8 @@ class RpcbindRegistration : public ::testing::Test {
   // A client handshake in this namespace: "local port=P\n" or "not local...".
   std::string ProbeHere() {
     harness::CommandResult probe;
-    harness::RunCommand({LOCALIO_HANDSHAKE_PROBE, map_path_, "127.0.0.1", "0"}, seconds(30), &probe);
+    harness::RunCommand({LOCALIO_HANDSHAKE_PROBE, map_path_, "127.0.0.1", "0"}, seconds(30),
+                        &probe);
     return probe.out;
   }
 
@@ -320,7 +322,8 @@ class OtherNamespaceClient : public RpcbindRegistration {
                         seconds(10), &ip);
     if (!ip.Succeeded()) return "ip link add: " + ip.Describe();
     for (const std::vector<std::string>& cmd :
-         {std::vector<std::string>{"ip", "addr", "add", std::string(kServerSide) + "/24", "dev", "lio-s"},
+         {std::vector<std::string>{"ip", "addr", "add", std::string(kServerSide) + "/24", "dev",
+                                   "lio-s"},
           std::vector<std::string>{"ip", "link", "set", "lio-s", "up"}}) {
       harness::RunCommand(cmd, seconds(10), &ip);
       if (!ip.Succeeded()) return cmd[1] + ": " + ip.Describe();
@@ -363,7 +366,8 @@ TEST_F(OtherNamespaceClient, TrustsTheListenerOnlyFromARegistrationByTheServersU
     EXPECT_NE(probe.find("not local (-1): "), std::string::npos) << probe;
     EXPECT_NE(probe.find("it lists tcp port " + port + " by \"1001\""), std::string::npos) << probe;
     bool done = false;
-    ASSERT_TRUE(rpc::RpcbindClient().Unset(rpc::kLocalioProgram, rpc::kLocalioVersion, "", &done).ok());
+    ASSERT_TRUE(
+        rpc::RpcbindClient().Unset(rpc::kLocalioProgram, rpc::kLocalioVersion, "", &done).ok());
   }
 
   // Registered by root over the local socket, as the server does.

@@ -57,7 +57,8 @@ int Listen(int argc, char** argv) {
   for (int i = 2; i + 1 < argc; i += 2) {
     if (std::strcmp(argv[i], "--register") == 0) transport = argv[i + 1];
     else if (std::strcmp(argv[i], "--netid") == 0) netid = argv[i + 1];
-    else if (std::strcmp(argv[i], "--port") == 0) options.port = static_cast<uint16_t>(std::atoi(argv[i + 1]));
+    else if (std::strcmp(argv[i], "--port") == 0)
+      options.port = static_cast<uint16_t>(std::atoi(argv[i + 1]));
     else if (std::strcmp(argv[i], "--register-port") == 0) register_port = std::atoi(argv[i + 1]);
     else return Usage();
   }
@@ -74,7 +75,8 @@ int Listen(int argc, char** argv) {
     bool done = false;
     rpcbind.Unset(kLocalioProgram, kLocalioVersion, netid, &done);
     const std::string host = netid == "tcp6" || netid == "udp6" ? "::" : "0.0.0.0";
-    const uint16_t port = register_port >= 0 ? static_cast<uint16_t>(register_port) : service.port();
+    const uint16_t port =
+        register_port >= 0 ? static_cast<uint16_t>(register_port) : service.port();
     const Status st = rpcbind.Set(kLocalioProgram, kLocalioVersion, netid,
                                   UniversalAddress(host, port), &registered);
     if (!st.ok()) std::fprintf(stderr, "%s\n", st.message.c_str());

@@ -121,7 +121,8 @@ TEST_F(RpcbindClientTest, SetOverTheLocalSocketIsOwnedBySuperuserListedAndUnset)
 
 TEST_F(RpcbindClientTest, SetOverTcpHasNoKnownOwnerAndAnyoneOverTcpMayUnsetIt) {
   bool done = false;
-  ASSERT_TRUE(RpcbindClient(OverTcp()).Set(prog_, 1, "tcp6", UniversalAddress("::", port_), &done).ok());
+  ASSERT_TRUE(
+      RpcbindClient(OverTcp()).Set(prog_, 1, "tcp6", UniversalAddress("::", port_), &done).ok());
   ASSERT_TRUE(done);
   const std::optional<RpcbMapping> m = Find(prog_, "tcp6");
   ASSERT_TRUE(m);

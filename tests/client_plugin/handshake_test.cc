@@ -8,7 +8,9 @@
 
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -123,6 +125,21 @@ TEST_F(HandshakeTest, AListenerNotOfTheServersUidIsNotLocal) {
   EXPECT_EQ(LiveSlots(), 0u);
 }
 
+// Whether a process of the hostile uid can unshare a user namespace here.
+bool OtherUidMayMakeAUserNamespace() {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const uid_t uid = harness::HostilePeer::kUid;
+    _exit(setresgid(uid, uid, uid) == 0 && setresuid(uid, uid, uid) == 0 &&
+                  unshare(CLONE_NEWUSER) == 0
+              ? 0
+              : 1);
+  }
+  int status = 0;
+  return pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+         WEXITSTATUS(status) == 0;
+}
+
 class HostileListenerTest : public HandshakeTest {
  protected:
   void SetUp() override {
@@ -171,6 +188,8 @@ TEST_F(HostileListenerTest, AListenerOfAnotherUidOnTheStoppedServersPortIsRefuse
 // Root of a user namespace of its own is still uid 1001 to the kernel, and
 // to a client outside that namespace.
 TEST_F(HostileListenerTest, AListenerOfAnotherUidAsRootOfItsOwnUserNamespaceIsRefused) {
+  if (!OtherUidMayMakeAUserNamespace())
+    GTEST_SKIP() << "uid 1001 may not make a user namespace here (a chroot, or disabled)";
   harness::HostilePeer hostile;
   const Status started = hostile.Listen({}, /*as_root_of_own_user_namespace=*/true);
   ASSERT_TRUE(started.ok()) << started.message;

@@ -123,9 +123,10 @@ if [ "$sanitizers" != 0 ]; then
     -DCMAKE_SHARED_LINKER_FLAGS="-fsanitize=address,undefined" \
     -DLOCALIO_TEST_FSAL_LIBRARY="$build/fsal_localio/libfsallocalio.so" >/dev/null
   asan_targets="wire_handle_test map_layout_test map_writer_test map_reader_test hello_area_test
-    trusted_dir_test map_stress_test hello_stress_test rpc_unit_test path_map_test credentials_test
-    client_options_test local_file_test handshake_test preload_env_test preload_abi_test
-    completions_test c_api_boundary_test localio_client_integration_test safety_restart_test"
+    trusted_dir_test socket_owner_test map_stress_test hello_stress_test rpc_unit_test path_map_test
+    credentials_test client_options_test local_file_test handshake_test preload_env_test
+    preload_abi_test completions_test c_api_boundary_test localio_client_integration_test
+    safety_restart_test"
   # shellcheck disable=SC2086  # one word per target
   if cmake --build "$asan_build" -j"$jobs" --target $asan_targets; then
     for dir in tests/common tests/rpc tests/client_plugin; do

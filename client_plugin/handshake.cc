@@ -7,11 +7,14 @@
 
 #include <cerrno>
 #include <cstring>
+#include <thread>
+#include <vector>
 
 #include "localio/localio_caller.h"
 #include "localio/localio_proto.h"
 #include "localio/map_file.h"
-#include "localio/portmap_client.h"
+#include "localio/rpcbind_client.h"
+#include "localio/socket_owner.h"
 
 namespace localio::client {
 
@@ -27,28 +30,34 @@ namespace {
 
 Status NotLocal(int code, const std::string& why) { return Status::Error(code, why); }
 
-// The port to ask. The map's own server always confirms its map, so the
-// port must belong to the server this mount talks NFS to:
-// - when the map names its server's NFS port and the mount's connection goes
-//   to that port at this address, the map is that server's, and so is the
-//   LOCALIO port in its header;
-// - otherwise, the port rpcbind at the server's address gives, as for any
-//   RPC program, and the header's only when rpcbind has none.
-// 0: none.
-uint16_t LocalioPort(const HandshakeRequest& req, const MapHeaderSnapshot& header,
-                     std::string* rpcbind_error) {
-  if (header.nfs_port != 0 && header.nfs_port == req.server_nfs_port && header.port != 0)
-    return header.port;
-  const uint16_t header_port = header.port;
-  rpc::PortmapOptions options;
-  options.address = req.server_address;
-  options.port = req.rpcbind_port;
-  options.timeout = req.timeout;
-  uint16_t registered = 0;
-  const Status st =
-      rpc::PortmapClient(options).GetPort(rpc::kLocalioProgram, rpc::kLocalioVersion, &registered);
-  if (!st.ok()) *rpcbind_error = st.message;
-  return registered != 0 ? registered : header_port;
+std::string Trusted(uint32_t server_uid) {
+  return "the server's uid " + std::to_string(server_uid) + " (server_uid, LOCALIO_SERVER_UID)";
+}
+
+// (b) of ProveListenerOwner: what rpcbind at the server's address says.
+Status RegisteredByServerUid(const HandshakeRequest& req, uint16_t port, const std::string& why) {
+  const rpc::RpcbindClient rpcbind(
+      {.address = req.server_address, .port = req.rpcbind_port, .timeout = req.timeout});
+  std::vector<rpc::RpcbMapping> mappings;
+  const Status st = rpcbind.Dump(&mappings);
+  if (!st.ok()) return Status::Error(st.code, why + ", and " + st.message);
+  const std::string owner = rpc::RpcbindOwnerOf(req.server_uid);
+  std::string others;
+  for (const rpc::RpcbMapping& m : mappings) {
+    uint16_t registered = 0;
+    if (m.prog != rpc::kLocalioProgram || m.vers != rpc::kLocalioVersion ||
+        (m.netid != "tcp" && m.netid != "tcp6") ||
+        !rpc::PortOfUniversalAddress(m.addr, &registered))
+      continue;
+    if (registered == port && m.owner == owner) return Status::Ok();
+    others += (others.empty() ? "" : ", ") + m.netid + " port " + std::to_string(registered) +
+              " by \"" + m.owner + "\"";
+  }
+  return Status::Error(-EPERM, why + ", and " + rpcbind.Describe() + " lists no registration of " +
+                                   "program " + std::to_string(rpc::kLocalioProgram) +
+                                   " at port " + std::to_string(port) + " by " +
+                                   Trusted(req.server_uid) + " (owner \"" + owner + "\")" +
+                                   (others.empty() ? "" : "; it lists " + others));
 }
 
 }  // namespace
@@ -79,6 +88,32 @@ Status PeerAddressOf(int fd, std::string* out, uint16_t* port) {
   return Status::Ok();
 }
 
+Status ProveListenerOwner(const HandshakeRequest& req, const rpc::RpcConnection& connection) {
+  const std::string listener = "the LOCALIO listener at " + connection.peer();
+  uint16_t port = 0;
+  std::string unused;
+  if (Status st = PeerAddressOf(connection.fd(), &unused, &port); !st.ok()) return st;
+  SocketOwners owners;
+  uint32_t uid = 0;
+  int rc;
+  // The kernel names no owner until the listener's end has completed the
+  // TCP handshake, which follows our connect at once.
+  const auto deadline = std::chrono::steady_clock::now() + req.timeout;
+  while ((rc = owners.PeerUid(connection.fd(), &uid)) == -EAGAIN &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  if (rc == 0) {
+    if (uid == req.server_uid) return Status::Ok();
+    return Status::Error(-EPERM, listener + " is held by uid " + std::to_string(uid) +
+                                     ", not by " + Trusted(req.server_uid));
+  }
+  return RegisteredByServerUid(
+      req, port,
+      listener + (rc == -ENOENT ? " is not in this network namespace"
+                                : std::string(" has no owner the kernel reports (") +
+                                      std::strerror(-rc) + ")"));
+}
+
 Status Handshake(const HandshakeRequest& req, Session* out) {
   Session s;
   Status st = MapReader::Open(req.map_path, req.server_uid, &s.map);
@@ -104,19 +139,24 @@ Status Handshake(const HandshakeRequest& req, Session* out) {
   if (int rc = s.hello->Claim(); rc != 0)
     return NotLocal(rc, hello_path + ": no free handshake slot");
 
-  std::string rpcbind_error;
-  const uint16_t port = LocalioPort(req, header, &rpcbind_error);
+  // The map's own server always confirms its map, so the port must be
+  // that server's: the NFS ports matched above, and the listener's owner is
+  // proven below on the very connection the nonce then goes over.
+  const uint16_t port = header.port;
   if (port == 0)
-    return NotLocal(-ENOENT, "no LOCALIO port at " + req.server_address +
-                                 (rpcbind_error.empty() ? "" : " (" + rpcbind_error + ")") +
-                                 " and none in the map");
+    return NotLocal(-ENOENT, "map " + req.map_path + ": no LOCALIO port in its header");
+  rpc::RpcConnection connection(req.server_address, port);
+  st = connection.Connect(req.timeout);
+  if (!st.ok()) return NotLocal(-EREMOTE, "not local: LOCALIO " + st.message);
+  st = ProveListenerOwner(req, connection);
+  if (!st.ok()) return NotLocal(st.code, "not local: " + st.message);
   const rpc::LocalioCaller caller(AuthSysAs(req.uid, req.gid));
   Nonce nonce;
   if (!FillRandom(nonce.data(), nonce.size()))
     return NotLocal(-EAGAIN, "no random bytes for a nonce");
   if (int rc = s.hello->SetNonce(&nonce); rc != 0)
     return NotLocal(rc, hello_path + ": lost the handshake slot");
-  st = caller.UuidIsLocal(req.server_address, port, nonce, req.timeout);
+  st = caller.UuidIsLocal(&connection, nonce, req.timeout);
   if (!st.ok()) return NotLocal(-EREMOTE, "not local: " + st.message);
   InstanceId instance;
   const int confirmed = s.hello->ReadConfirmation(&instance);

@@ -30,6 +30,8 @@ struct HandshakeRequest {
   // and the LOCALIO listener that the client trusts.
   uint32_t server_uid = LOCALIO_DEFAULT_SERVER_UID;
   std::chrono::milliseconds timeout{LOCALIO_DEFAULT_PROBE_TIMEOUT_MS};  // per RPC
+  // rpcbind at server_address, asked who registered the LOCALIO program
+  // only when the listener's socket is not in this network namespace.
   uint16_t rpcbind_port = LOCALIO_RPCBIND_PORT;
 };
 
@@ -51,14 +53,23 @@ struct Session {
 // root may write, as is the hello file: MapReader::Open, HelloClient::Open;
 // magic, layout, alive, fresh heartbeat). A map
 // whose header names another NFS port than the mount's connection belongs
-// to another server: not local. Then claims a hello slot, publishes a
-// random nonce and calls UUID_IS_LOCAL at `server_address` on the map
-// header's LOCALIO port when the NFS ports match, else on the port rpcbind
-// gives (the header's only when rpcbind has none: the map's own server
-// would confirm for a client of any server); local when the slot is
-// confirmed with the map's instance id. Error (code < 0, message)
+// to another server: not local. Then claims a hello slot, connects to
+// `server_address` on the LOCALIO port the map header names and proves
+// that the listener there is server_uid's (ProveListenerOwner), publishes a
+// random nonce and calls UUID_IS_LOCAL on that connection; local when the
+// slot is confirmed with the map's instance id. Error (code < 0, message)
 // otherwise; the slot is then released.
 Status Handshake(const HandshakeRequest& request, Session* out);
+
+// Ok when a process of request.server_uid holds the far end of
+// `connection` (connected to the LOCALIO port): the kernel's owner of that
+// very socket when it is in this network namespace (SocketOwners); else a
+// registration of the LOCALIO program at that port by server_uid, in the
+// DUMP of rpcbind at server_address:rpcbind_port (rpcbind records who set
+// a mapping over its local socket). Otherwise an error whose sentence names
+// what failed: -EPERM when another uid holds it or registered it, the
+// rpcbind call's error when rpcbind does not answer.
+Status ProveListenerOwner(const HandshakeRequest& request, const rpc::RpcConnection& connection);
 
 // The numeric address of the peer of connected socket `fd` ("127.0.0.1",
 // "::1"); IPv4-mapped IPv6 addresses come back as IPv4. `port` (may be

@@ -7,10 +7,12 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 #include <ctime>
 #include <random>
@@ -46,16 +48,19 @@ int WaitFor(int fd, short events, Clock::time_point deadline) {
   }
 }
 
-int Connect(const sockaddr_storage& peer, socklen_t peer_len,
-            Clock::time_point deadline, int* fd_out) {
+int ConnectSocket(const sockaddr_storage& peer, socklen_t peer_len,
+                  Clock::time_point deadline, int* fd_out) {
   const int fd = socket(peer.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return -errno;
   *fd_out = fd;
-  const int one = 1;
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (peer.ss_family != AF_UNIX) {
+    const int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  }
   if (connect(fd, reinterpret_cast<const sockaddr*>(&peer), peer_len) == 0)
     return 0;
-  if (errno != EINPROGRESS) return -errno;
+  // A Unix socket whose backlog is full says EAGAIN: wait as for TCP.
+  if (errno != EINPROGRESS && errno != EAGAIN) return -errno;
   if (int rc = WaitFor(fd, POLLOUT, deadline); rc < 0) return rc;
   int error = 0;
   socklen_t len = sizeof error;
@@ -113,6 +118,33 @@ int ErrnoForReply(const DecodedReply& reply) {
   return -EPROTO;
 }
 
+// The socket address of `address` (numeric IP, or an absolute path) and
+// `port`; false when it is neither.
+bool PeerAddress(const std::string& address, uint16_t port, sockaddr_storage* peer,
+                 socklen_t* peer_len) {
+  *peer = {};
+  if (!address.empty() && address[0] == '/') {
+    auto* un = reinterpret_cast<sockaddr_un*>(peer);
+    if (address.size() >= sizeof un->sun_path) return false;
+    un->sun_family = AF_UNIX;
+    std::memcpy(un->sun_path, address.c_str(), address.size() + 1);
+    *peer_len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + address.size() + 1);
+    return true;
+  }
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+  addrinfo* found = nullptr;
+  if (getaddrinfo(address.c_str(), std::to_string(port).c_str(), &hints, &found) != 0 ||
+      found == nullptr)
+    return false;
+  *peer_len = found->ai_addrlen;
+  std::memcpy(peer, found->ai_addr, found->ai_addrlen);
+  freeaddrinfo(found);
+  return true;
+}
+
 }  // namespace
 
 RpcConnection::RpcConnection(std::string address, uint16_t port)
@@ -120,13 +152,39 @@ RpcConnection::RpcConnection(std::string address, uint16_t port)
 
 void RpcConnection::Close() { fd_.reset(); }
 
+std::string RpcConnection::peer() const {
+  if (!address_.empty() && address_[0] == '/') return address_;
+  const std::string host =
+      address_.find(':') != std::string::npos ? "[" + address_ + "]" : address_;
+  return host + ":" + std::to_string(port_);
+}
+
+Status RpcConnection::Open(std::chrono::milliseconds timeout) {
+  sockaddr_storage peer_addr;
+  socklen_t peer_len = 0;
+  if (!PeerAddress(address_, port_, &peer_addr, &peer_len))
+    return Status::Error(-EINVAL, "address is not a numeric IPv4/IPv6 address or a socket path");
+  int fd = -1;
+  const int rc = ConnectSocket(peer_addr, peer_len, Clock::now() + timeout, &fd);
+  fd_.reset(fd);
+  if (rc == 0) return Status::Ok();
+  Close();
+  return Status::Error(rc, std::string("connect: ") + std::strerror(-rc));
+}
+
+Status RpcConnection::Connect(std::chrono::milliseconds timeout) {
+  if (fd_.valid()) return Status::Ok();
+  Status st = Open(timeout);
+  if (!st.ok()) st.message = peer() + ": " + st.message;
+  return st;
+}
+
 Status RpcConnection::Call(CallHeader call, std::span<const uint8_t> args,
                            std::chrono::milliseconds timeout,
                            std::vector<uint8_t>* results) {
   const std::string what = "RPC program " + std::to_string(call.prog) + " v" +
                            std::to_string(call.vers) + " proc " +
-                           std::to_string(call.proc) + " at " + address_ + ":" +
-                           std::to_string(port_);
+                           std::to_string(call.proc) + " at " + peer();
   // Every failure closes the connection: no half-read reply is left behind.
   const auto fail = [this, &what](int code, const std::string& why) {
     Close();
@@ -142,25 +200,11 @@ Status RpcConnection::Call(CallHeader call, std::span<const uint8_t> args,
   std::vector<uint8_t> wire;
   FrameRecord(message.bytes(), &wire);
 
-  int rc;
   if (!fd_.valid()) {
-    addrinfo hints{};
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
-    addrinfo* found = nullptr;
-    if (getaddrinfo(address_.c_str(), std::to_string(port_).c_str(), &hints,
-                    &found) != 0 || found == nullptr)
-      return fail(-EINVAL, "address is not a numeric IPv4/IPv6 address");
-    sockaddr_storage peer{};
-    const socklen_t peer_len = found->ai_addrlen;
-    std::memcpy(&peer, found->ai_addr, found->ai_addrlen);
-    freeaddrinfo(found);
-    int fd = -1;
-    rc = Connect(peer, peer_len, deadline, &fd);
-    fd_.reset(fd);
-    if (rc < 0) return fail(rc, std::string("connect: ") + std::strerror(-rc));
+    const Status opened = Open(timeout);
+    if (!opened.ok()) return fail(opened.code, opened.message);
   }
+  int rc;
   if ((rc = SendAll(fd_.get(), wire, deadline)) < 0)
     return fail(rc, std::string("send: ") + std::strerror(-rc));
   RecordReassembler reassembler(kMaxReplyRecord);
@@ -208,12 +252,17 @@ Status LocalioCaller::Null(const std::string& address, uint16_t port,
 Status LocalioCaller::UuidIsLocal(const std::string& address, uint16_t port,
                                   const Nonce& nonce,
                                   std::chrono::milliseconds timeout) const {
+  RpcConnection connection(address, port);
+  return UuidIsLocal(&connection, nonce, timeout);
+}
+
+Status LocalioCaller::UuidIsLocal(RpcConnection* connection, const Nonce& nonce,
+                                  std::chrono::milliseconds timeout) const {
   CallHeader call{0, kLocalioProgram, kLocalioVersion, kLocalioProcUuidIsLocal,
                   cred_};
   XdrEncoder args;
   EncodeUuidIsLocalArgs(nonce, &args);
-  return CallOverTcp(address, port, std::move(call), args.bytes(), timeout,
-                     nullptr);
+  return connection->Call(std::move(call), args.bytes(), timeout, nullptr);
 }
 
 Status LocalioCaller::Wrote(RpcConnection* connection, uint16_t export_id,

@@ -5,15 +5,19 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
+#include <map>
 #include <thread>
 #include <vector>
 
+#include "localio/socket_owner.h"
 #include "localio/unique_fd.h"
 
 namespace localio::rpc {
@@ -21,24 +25,63 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Reads per connection per poll round, so one busy peer cannot starve the
-// others.
-constexpr int kReadsPerRound = 8;
+// Bytes one read takes from a connection: a few calls' worth.
+constexpr size_t kReadChunk = 4096;
 constexpr int kAcceptPauseMs = 100;
 
+// Whom a connection counts against: the uid of the connecting socket when
+// the kernel shows it here, else its source address.
+struct Peer {
+  bool by_uid = false;
+  uint32_t uid = 0;
+  std::array<uint8_t, 16> address{};
+
+  auto operator<=>(const Peer&) const = default;
+};
+
+Peer PeerOf(int fd, SocketOwners* owners) {
+  Peer peer;
+  if (owners->PeerUid(fd, &peer.uid) == 0) {
+    peer.by_uid = true;
+    return peer;
+  }
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  if (getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return peer;
+  if (ss.ss_family == AF_INET) {
+    std::memcpy(peer.address.data(), &reinterpret_cast<sockaddr_in*>(&ss)->sin_addr, 4);
+  } else if (ss.ss_family == AF_INET6) {
+    std::memcpy(peer.address.data(), &reinterpret_cast<sockaddr_in6*>(&ss)->sin6_addr, 16);
+  }
+  return peer;
+}
+
 struct Connection {
-  Connection(int socket, size_t max_record)
-      : fd(socket), records(max_record), last_active(Clock::now()) {}
+  Connection(int socket, size_t max_record, Peer from)
+      : fd(socket), records(max_record), last_active(Clock::now()), peer(from) {}
 
   void Close() { fd.reset(); }
   bool open() const { return fd.valid(); }
   size_t unsent() const { return out.size() - sent; }
+  // Received bytes not yet fed to `records` (left by the per-round limit).
+  bool pending() const { return used < in.size(); }
 
   UniqueFd fd;
   RecordReassembler records;
+  std::vector<uint8_t> in;  // one read; in[used..] not yet consumed
+  size_t used = 0;
   std::vector<uint8_t> out;  // framed replies; out[sent..] still to send
   size_t sent = 0;
   Clock::time_point last_active;
+  Peer peer;
+  // Held open but neither polled nor read (see Accept).
+  bool parked = false;
+};
+
+// How many connections a peer has served and parked.
+struct Held {
+  size_t served = 0;
+  size_t parked = 0;
 };
 
 std::string BindError(uint16_t port, const std::string& address, int error) {
@@ -58,8 +101,17 @@ struct LocalioService::Loop {
 
   void Run();
   void Accept();
-  void Evict();
+  std::map<Peer, Held> Holdings() const;
+  // Parks the least recently active served connection of `peer`, or of the
+  // peer serving the most when `peer` is null.
+  void Park(const Peer* peer, std::map<Peer, Held>* held);
+  // Closes the oldest parked connection of the peer holding the most parked.
+  void CloseParked(std::map<Peer, Held>* held);
+  // Serves parked connections again while served ones are fewer than the
+  // limits allow, oldest first.
+  void Unpark();
   void Read(Connection* conn);
+  void ServeRound(Connection* conn);
   bool Serve(Connection* conn, std::span<const uint8_t> record);
   void Dispatch(const DecodedCall& call, XdrEncoder* reply, bool* success);
   void ServeWrote(const DecodedCall& call, XdrEncoder* reply, bool* success);
@@ -69,6 +121,7 @@ struct LocalioService::Loop {
 
   LocalioService* service;
   std::vector<std::unique_ptr<Connection>> connections;
+  SocketOwners owners;  // keeps its netlink socket across accepts
   // Out of descriptors: the listener stays readable, so stop polling it
   // for a moment instead of spinning.
   Clock::time_point accept_paused_until{};
@@ -80,6 +133,10 @@ LocalioService::LocalioService(LocalioServiceOptions options,
       on_nonce_(std::move(on_nonce)),
       on_wrote_(std::move(on_wrote)) {
   options_.max_connections = std::max<size_t>(options_.max_connections, 1);
+  options_.max_connections_per_peer =
+      std::clamp<size_t>(options_.max_connections_per_peer, 1, options_.max_connections);
+  options_.records_per_round = std::max<size_t>(options_.records_per_round, 1);
+  max_parked_ = options_.max_parked_connections;
   options_.max_record_size = std::max<size_t>(options_.max_record_size, 64);
 }
 
@@ -112,7 +169,10 @@ Status LocalioService::Start() {
   const int bound = bind(fd, found->ai_addr, found->ai_addrlen);
   const int bind_errno = errno;
   freeaddrinfo(found);
-  if (bound < 0 || listen(fd, 64) < 0) {
+  // A deep backlog: under a flood of connections an honest one waits in
+  // it for a few rounds instead of having its SYN dropped (and resent a
+  // second later).
+  if (bound < 0 || listen(fd, SOMAXCONN) < 0) {
     const int error = bound < 0 ? bind_errno : errno;
     close(fd);
     return Status::Error(-error, BindError(options_.port, options_.bind_address, error));
@@ -132,6 +192,10 @@ Status LocalioService::Start() {
     return Status::Error(-error, std::string("LOCALIO listener eventfd: ") +
                                      std::strerror(error));
   }
+  // Parked connections hold descriptors: a few per cent of this process's.
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur != RLIM_INFINITY)
+    max_parked_ = std::min<size_t>(options_.max_parked_connections, files.rlim_cur / 16);
   listen_fd_ = fd;
   loop_ = std::make_unique<Loop>(this);
   thread_ = std::thread([this] { loop_->Run(); });
@@ -150,6 +214,7 @@ void LocalioService::Stop() {
   }
   loop_.reset();  // closes every connection
   counters_.open_connections = 0;
+  counters_.parked_connections = 0;
   if (listen_fd_ >= 0) close(listen_fd_);
   if (wake_fd_ >= 0) close(wake_fd_);
   listen_fd_ = wake_fd_ = -1;
@@ -160,6 +225,7 @@ LocalioServiceCounters LocalioService::counters() const {
   c.connections = counters_.connections.load();
   c.connections_evicted = counters_.connections_evicted.load();
   c.open_connections = counters_.open_connections.load();
+  c.parked_connections = counters_.parked_connections.load();
   c.calls = counters_.calls.load();
   c.uuid_is_local_calls = counters_.uuid_is_local_calls.load();
   c.wrote_calls = counters_.wrote_calls.load();
@@ -169,14 +235,29 @@ LocalioServiceCounters LocalioService::counters() const {
 
 void LocalioService::Loop::Run() {
   std::vector<pollfd> fds;
+  std::vector<Connection*> polled;
   for (;;) {
     fds.clear();
+    polled.clear();
     fds.push_back({service->wake_fd_, POLLIN, 0});
     const bool accepting = Clock::now() >= accept_paused_until;
     fds.push_back({service->listen_fd_, static_cast<short>(accepting ? POLLIN : 0), 0});
-    for (const auto& conn : connections)
-      fds.push_back({conn->fd.get(), static_cast<short>(POLLIN | (conn->unsent() ? POLLOUT : 0)), 0});
-    int timeout = PollTimeout(Clock::now());
+    bool more_to_serve = false;
+    for (const auto& conn : connections) {
+      if (conn->parked) continue;
+      // Replies first; then what is left of the last read; then a new read.
+      short events = 0;
+      if (conn->unsent() > 0) {
+        events = POLLOUT;
+      } else if (conn->pending()) {
+        more_to_serve = true;
+      } else {
+        events = POLLIN;
+      }
+      fds.push_back({conn->fd.get(), events, 0});
+      polled.push_back(conn.get());
+    }
+    int timeout = more_to_serve ? 0 : PollTimeout(Clock::now());
     if (!accepting && (timeout < 0 || timeout > kAcceptPauseMs)) timeout = kAcceptPauseMs;
     const int n = poll(fds.data(), fds.size(), timeout);
     if (n < 0) {
@@ -187,18 +268,23 @@ void LocalioService::Loop::Run() {
     }
     if (fds[0].revents) break;
 
-    // Connections first: Accept() may evict and reorder them.
-    const size_t polled = connections.size();
-    for (size_t i = 0; n > 0 && i < polled; ++i) {
-      Connection* conn = connections[i].get();
+    for (size_t i = 0; i < polled.size(); ++i) {
+      Connection* conn = polled[i];
       const short revents = fds[2 + i].revents;
-      if (revents & (POLLIN | POLLHUP | POLLERR)) Read(conn);
-      if (conn->open() && (revents & POLLOUT)) Flush(conn);
+      if (conn->unsent() > 0) {
+        if (revents) Flush(conn);  // POLLERR/POLLHUP end in a failed send
+        if (!conn->open() || conn->unsent() > 0) continue;
+      }
+      if (!conn->pending() && (revents & (POLLIN | POLLHUP | POLLERR))) Read(conn);
+      if (conn->open() && conn->pending()) ServeRound(conn);
     }
     std::erase_if(connections, [](const auto& c) { return !c->open(); });
-    if (n > 0 && fds[1].revents) Accept();
+    if (fds[1].revents) Accept();
     ExpireIdle(Clock::now());
+    Unpark();
     service->counters_.open_connections = connections.size();
+    service->counters_.parked_connections = static_cast<uint64_t>(std::count_if(
+        connections.begin(), connections.end(), [](const auto& c) { return c->parked; }));
   }
   connections.clear();
 }
@@ -219,16 +305,64 @@ void LocalioService::Loop::ExpireIdle(Clock::time_point now) {
   });
 }
 
-void LocalioService::Loop::Evict() {
-  auto oldest = std::min_element(
-      connections.begin(), connections.end(),
-      [](const auto& a, const auto& b) { return a->last_active < b->last_active; });
+std::map<Peer, Held> LocalioService::Loop::Holdings() const {
+  std::map<Peer, Held> held;
+  for (const auto& conn : connections) {
+    Held& h = held[conn->peer];
+    ++(conn->parked ? h.parked : h.served);
+  }
+  return held;
+}
+
+void LocalioService::Loop::Park(const Peer* peer, std::map<Peer, Held>* held) {
+  Peer busiest;
+  if (peer == nullptr) {
+    size_t most = 0;
+    for (const auto& [who, h] : *held)
+      if (h.served > most) most = h.served, busiest = who;
+    peer = &busiest;
+  }
+  Connection* idlest = nullptr;
+  for (const auto& conn : connections)
+    if (!conn->parked && conn->peer == *peer &&
+        (idlest == nullptr || conn->last_active < idlest->last_active))
+      idlest = conn.get();
+  if (idlest == nullptr) return;
+  idlest->parked = true;
+  Held& h = (*held)[*peer];
+  --h.served;
+  ++h.parked;
+}
+
+void LocalioService::Loop::CloseParked(std::map<Peer, Held>* held) {
+  Peer busiest;
+  size_t most = 0;
+  for (const auto& [who, h] : *held)
+    if (h.parked > most) most = h.parked, busiest = who;
+  const auto oldest = std::min_element(
+      connections.begin(), connections.end(), [&](const auto& a, const auto& b) {
+        const bool a_in = a->parked && a->peer == busiest;
+        const bool b_in = b->parked && b->peer == busiest;
+        if (a_in != b_in) return a_in;
+        return a->last_active < b->last_active;
+      });
+  if (oldest == connections.end() || !(*oldest)->parked || (*oldest)->peer != busiest) return;
   connections.erase(oldest);
+  --(*held)[busiest].parked;
   ++service->counters_.connections_evicted;
 }
 
+// Every new connection is served at once, so an honest client's one call
+// never waits behind a peer's backlog; room is made by parking, not
+// closing, so that a flooding peer has nothing to reconnect.
 void LocalioService::Loop::Accept() {
-  for (;;) {
+  const LocalioServiceOptions& limits = service->options_;
+  std::map<Peer, Held> held = Holdings();
+  size_t served = 0, parked = 0;
+  for (const auto& [who, h] : held) served += h.served, parked += h.parked;
+  // At most max_connections a round, so that serving goes on while peers
+  // open connections faster than they can be taken.
+  for (size_t taken = 0; taken < limits.max_connections; ++taken) {
     const int fd = accept4(service->listen_fd_, nullptr, nullptr,
                            SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
@@ -237,38 +371,87 @@ void LocalioService::Loop::Accept() {
       return;  // EAGAIN, or a connection reset before we got to it
     }
     ++service->counters_.connections;
-    if (connections.size() >= service->options_.max_connections) Evict();
-    connections.push_back(
-        std::make_unique<Connection>(fd, service->options_.max_record_size));
+    const Peer peer = PeerOf(fd, &owners);
+    if (held[peer].served >= limits.max_connections_per_peer) {
+      Park(&peer, &held);
+      --served, ++parked;
+    } else if (served >= limits.max_connections) {
+      Park(nullptr, &held);
+      --served, ++parked;
+    }
+    connections.push_back(std::make_unique<Connection>(fd, limits.max_record_size, peer));
+    ++held[peer].served, ++served;
+    if (parked > service->max_parked_) {
+      CloseParked(&held);
+      --parked;
+    }
   }
 }
 
+void LocalioService::Loop::Unpark() {
+  if (std::none_of(connections.begin(), connections.end(),
+                   [](const auto& c) { return c->parked; }))
+    return;
+  const LocalioServiceOptions& limits = service->options_;
+  std::map<Peer, Held> held = Holdings();
+  size_t served = 0;
+  for (const auto& [who, h] : held) served += h.served;
+  while (served < limits.max_connections) {
+    Connection* oldest = nullptr;
+    for (const auto& conn : connections)
+      if (conn->parked && held[conn->peer].served < limits.max_connections_per_peer &&
+          (oldest == nullptr || conn->last_active < oldest->last_active))
+        oldest = conn.get();
+    if (oldest == nullptr) return;
+    oldest->parked = false;
+    oldest->last_active = Clock::now();
+    Held& h = held[oldest->peer];
+    --h.parked;
+    ++h.served;
+    ++served;
+  }
+}
+
+// One read, when everything read before was served.
 void LocalioService::Loop::Read(Connection* conn) {
-  uint8_t buffer[4096];
-  for (int round = 0; round < kReadsPerRound && conn->open(); ++round) {
-    const ssize_t n = recv(conn->fd.get(), buffer, sizeof buffer, 0);
-    if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
-    if (n <= 0) {  // EOF (a truncated record is dropped with it) or error
-      if (n == 0 && conn->records.InRecord()) ++service->counters_.rejected_records;
+  conn->in.resize(kReadChunk);
+  conn->used = 0;
+  const ssize_t n = recv(conn->fd.get(), conn->in.data(), conn->in.size(), 0);
+  conn->in.resize(n > 0 ? static_cast<size_t>(n) : 0);
+  if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+  if (n <= 0) {  // EOF (a truncated record is dropped with it) or error
+    if (n == 0 && conn->records.InRecord()) ++service->counters_.rejected_records;
+    conn->Close();
+    return;
+  }
+  conn->last_active = Clock::now();
+}
+
+// Serves at most records_per_round records of what was read, then sends.
+void LocalioService::Loop::ServeRound(Connection* conn) {
+  for (size_t served = 0; served < service->options_.records_per_round && conn->pending();) {
+    size_t used = 0;
+    const auto result = conn->records.Consume(
+        std::span<const uint8_t>(conn->in).subspan(conn->used), &used);
+    conn->used += used;
+    if (result == RecordReassembler::Result::kTooLarge) {
+      ++service->counters_.rejected_records;
       conn->Close();
       return;
     }
-    conn->last_active = Clock::now();
-    std::span<const uint8_t> data(buffer, static_cast<size_t>(n));
-    while (!data.empty() && conn->open()) {
-      size_t used = 0;
-      const auto result = conn->records.Consume(data, &used);
-      data = data.subspan(used);
-      if (result == RecordReassembler::Result::kTooLarge) {
-        ++service->counters_.rejected_records;
+    if (result == RecordReassembler::Result::kRecord) {
+      ++served;
+      if (!Serve(conn, conn->records.record())) {
         conn->Close();
-      } else if (result == RecordReassembler::Result::kRecord &&
-                 !Serve(conn, conn->records.record())) {
-        conn->Close();
+        return;
       }
     }
-    if (conn->open()) Flush(conn);
   }
+  if (!conn->pending()) {
+    conn->in.clear();
+    conn->used = 0;
+  }
+  Flush(conn);
 }
 
 // Answers one record; false when the connection must close.
@@ -293,8 +476,7 @@ bool LocalioService::Loop::Serve(Connection* conn, std::span<const uint8_t> reco
   ++service->counters_.calls;
   if (!success) ++service->counters_.rejected_records;
   FrameRecord(reply.bytes(), &conn->out);
-  // A peer that sends calls but does not read the replies.
-  return conn->unsent() <= service->options_.max_output_bytes;
+  return true;
 }
 
 void LocalioService::Loop::Dispatch(const DecodedCall& call, XdrEncoder* reply,

@@ -22,10 +22,11 @@
 #include <span>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "localio/localio_service.h"
 #include "localio/map_writer.h"
-#include "localio/portmap_client.h"
+#include "localio/rpcbind_registration.h"
 #include "localio_server_log.h"
 #include "vfs_handle.h"
 
@@ -81,23 +82,19 @@ class Server {
   // per repair, at most one a minute while a client keeps damaging it (the
   // next one counts the repairs in between). Heartbeat thread only.
   void RepairHello();
-  // Keeps 400122 registered with rpcbind while the server runs: registers it
-  // when the SET at start failed (rpcbind was not listening yet) or when
-  // rpcbind lost it (restarted without its state). A mapping another server
-  // made meanwhile is left to it. Heartbeat thread only.
+  // Keeps 400122 registered with rpcbind while the server runs
+  // (rpc::LocalioRegistration::Check) and logs what changed. Heartbeat
+  // thread only.
   void KeepRegistered();
-  // UNSET, if rpcbind still maps 400122 to this server's port.
-  void Unregister();
 
   // Shared by publishers, exclusive for start/stop and export changes.
   std::shared_mutex mu_;
   bool running_ = false;
   std::unique_ptr<MapWriter> map_;
   std::unique_ptr<rpc::LocalioService> service_;
-  // Written by Start before the heartbeat thread starts, then by that
-  // thread alone, read by Stop after joining it.
-  enum class Rpcbind { kNotWanted, kUnregistered, kRegistered, kTakenByOther };
-  Rpcbind rpcbind_ = Rpcbind::kNotWanted;
+  // Made by Start before the heartbeat thread starts (when registering is
+  // wanted), then used by that thread alone, and by Stop after joining it.
+  std::unique_ptr<rpc::LocalioRegistration> rpcbind_;
   // RepairHello's log: when it last logged, and the repairs since.
   uint64_t hello_logged_ms_ = 0;
   uint64_t hello_repairs_unlogged_ = 0;
@@ -119,7 +116,7 @@ class Server {
 
 // The heartbeat thread checks rpcbind's mapping every this many beats,
 // waiting at most kRpcbindCheckTimeout per call. A check makes up to three
-// calls (GETPORT, then UNSET and SET), and the next beat waits for them: the
+// calls (DUMP, then UNSET and SET), and the next beat waits for them: the
 // gap between two beats stays well under the staleness clients go by.
 constexpr unsigned kRpcbindCheckBeats = 5;
 constexpr std::chrono::milliseconds kRpcbindCheckTimeout{300};
@@ -183,20 +180,21 @@ int Server::Start(const localio_server_params& p, std::string* err) {
   map->SetPort(service->port(), p.nfs_port);
   map->Heartbeat();
 
-  rpcbind_ = Rpcbind::kNotWanted;
+  rpcbind_.reset();
   if (p.register_rpcbind) {
-    Status rs = rpc::RegisterWithRpcbind(service->port());
-    if (rs.ok()) {
-      rpcbind_ = Rpcbind::kRegistered;
-    } else {
-      // Not fatal: clients also find the port in the map's header, and the
-      // heartbeat thread tries again.
-      rpcbind_ = Rpcbind::kUnregistered;
+    rpcbind_ = std::make_unique<rpc::LocalioRegistration>(
+        service->port(), opts.bind_address, rpc::RpcbindOptions{.timeout = kRpcbindCheckTimeout});
+    std::vector<std::string> log;
+    Status rs = rpcbind_->Register(&log);
+    for (const std::string& line : log) ServerLog(LOCALIO_SERVER_LOG_WARN, "LOCALIO: " + line);
+    // Not fatal: clients in this network namespace check the listener's
+    // owner themselves, and the heartbeat thread tries again.
+    if (!rs.ok())
       ServerLog(LOCALIO_SERVER_LOG_WARN,
                 "LOCALIO: rpcbind registration failed (" + rs.message +
-                    "); clients will use the port in the map, and registration is retried every " +
+                    "); clients in another network namespace will not find a registration they "
+                    "trust, and registration is retried every " +
                     std::to_string(kRpcbindCheckBeats * LOCALIO_HEARTBEAT_PERIOD_MS / 1000) + " s");
-    }
   }
   map_ = std::move(map);
   service_ = std::move(service);
@@ -216,7 +214,7 @@ void Server::HeartbeatLoop() {
     if (beat_stop_) break;
     map_->Heartbeat();
     RepairHello();
-    if (beat % kRpcbindCheckBeats == 0 && rpcbind_ != Rpcbind::kNotWanted) {
+    if (beat % kRpcbindCheckBeats == 0 && rpcbind_) {
       // Unlocked, so that Stop does not wait for rpcbind.
       lock.unlock();
       try {
@@ -254,43 +252,9 @@ void Server::RepairHello() {
 }
 
 void Server::KeepRegistered() {
-  const rpc::PortmapOptions options{.timeout = kRpcbindCheckTimeout};
-  const uint16_t ours = service_->port();
-  const std::string program = "program " + std::to_string(rpc::kLocalioProgram) + " v" +
-                              std::to_string(rpc::kLocalioVersion);
-  uint16_t port = 0;
-  if (!rpc::PortmapClient(options).GetPort(rpc::kLocalioProgram, rpc::kLocalioVersion, &port).ok())
-    return;  // rpcbind not answering (yet): nothing to do until it does
-  if (port == ours) {
-    rpcbind_ = Rpcbind::kRegistered;
-    return;
-  }
-  if (port != 0) {
-    if (rpcbind_ != Rpcbind::kTakenByOther)
-      ServerLog(LOCALIO_SERVER_LOG_WARN,
-                "LOCALIO: rpcbind maps " + program + " to port " + std::to_string(port) +
-                    ", another server's; left to it (clients of this one use the port in the map)");
-    rpcbind_ = Rpcbind::kTakenByOther;
-    return;
-  }
-  if (rpcbind_ == Rpcbind::kRegistered)
-    ServerLog(LOCALIO_SERVER_LOG_WARN,
-              "LOCALIO: rpcbind lost " + program + "; registering it again");
-  if (!rpc::RegisterWithRpcbind(ours, options).ok()) {
-    rpcbind_ = Rpcbind::kUnregistered;
-    return;  // tried again at the next check
-  }
-  rpcbind_ = Rpcbind::kRegistered;
-  ServerLog(LOCALIO_SERVER_LOG_WARN,
-            "LOCALIO: registered " + program + " TCP port " + std::to_string(ours) + " with rpcbind");
-}
-
-void Server::Unregister() {
-  uint16_t port = 0;
-  Status g = rpc::PortmapClient().GetPort(rpc::kLocalioProgram, rpc::kLocalioVersion, &port);
-  if (g.ok() && port != service_->port()) return;  // not ours (any more)
-  Status rs = g.ok() ? rpc::UnregisterFromRpcbind() : g;
-  if (!rs.ok()) ServerLog(LOCALIO_SERVER_LOG_WARN, "LOCALIO: rpcbind unregistration failed: " + rs.message);
+  std::vector<std::string> log;
+  rpcbind_->Check(&log);
+  for (const std::string& line : log) ServerLog(LOCALIO_SERVER_LOG_WARN, "LOCALIO: " + line);
 }
 
 void Server::Stop() {
@@ -303,8 +267,12 @@ void Server::Stop() {
   }
   beat_cv_.notify_all();
   if (beat_.joinable()) beat_.join();
-  if (rpcbind_ == Rpcbind::kRegistered) Unregister();
-  rpcbind_ = Rpcbind::kNotWanted;
+  if (rpcbind_ && rpcbind_->registered()) {
+    Status rs = rpcbind_->Unregister();
+    if (!rs.ok())
+      ServerLog(LOCALIO_SERVER_LOG_WARN, "LOCALIO: rpcbind unregistration failed: " + rs.message);
+  }
+  rpcbind_.reset();
   service_->Stop();
   service_.reset();
   map_->MarkDead();

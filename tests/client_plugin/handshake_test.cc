@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: LGPL-3.0-or-later
 // The handshake against an in-process server side (MapWriter + the LOCALIO
-// listener), on 127.0.0.1 with no rpcbind entry: the client must fall back
-// to the map header's port.
+// listener), on 127.0.0.1 with no rpcbind entry: the client uses the map
+// header's port and proves the listener's owner from its own socket
+// (sock_diag), and refuses a listener of another uid there (run as
+// uid 1001 by harness/hostile_peer.h when this test runs as root).
 #include "handshake.h"
 
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -14,6 +18,7 @@
 #include <memory>
 #include <vector>
 
+#include "harness/hostile_peer.h"
 #include "localio/localio_service.h"
 #include "localio/map_writer.h"
 #include "localio/trusted_dir.h"
@@ -54,13 +59,15 @@ class HandshakeTest : public ::testing::Test {
     writer_->SetPort(service_->port());
     request_.map_path = writer_->path();
     request_.server_address = "127.0.0.1";
-    request_.rpcbind_port = ClosedPort();  // no rpcbind: the header's port
+    request_.server_uid = geteuid();  // the listener above is this process's
+    // The listener is in this network namespace: rpcbind is never asked.
+    request_.rpcbind_port = ClosedPort();
   }
 
   // Claimed (non-free) hello slots, as a tool would see them.
   size_t LiveSlots() {
     std::vector<HelloSlotView> slots;
-    EXPECT_TRUE(ReadHelloSlots(writer_->hello_path(), geteuid(), &slots).ok());
+    EXPECT_TRUE(ReadHelloSlots(writer_->hello_path(), request_.server_uid, &slots).ok());
     return slots.size();
   }
 
@@ -102,6 +109,101 @@ TEST_F(HandshakeTest, AMapOfTheMountsNfsPortUsesItsOwnListener) {
   const Status st = Handshake(request_, &s);
   ASSERT_TRUE(st.ok()) << st.message;
   EXPECT_EQ(s.port, service_->port());
+}
+
+TEST_F(HandshakeTest, AListenerNotOfTheServersUidIsNotLocal) {
+  // The shared files are that uid's (so they are trusted), the listener is not.
+  request_.server_uid = geteuid() + 1;
+  for (const std::string& file : {writer_->path(), writer_->hello_path()})
+    ASSERT_EQ(chown(file.c_str(), request_.server_uid, static_cast<gid_t>(-1)), 0) << file;
+  Session s;
+  const Status st = Handshake(request_, &s);
+  EXPECT_EQ(st.code, -EPERM);
+  EXPECT_NE(st.message.find("the LOCALIO listener at 127.0.0.1:" +
+                            std::to_string(service_->port()) + " is held by uid " +
+                            std::to_string(geteuid()) +
+                            ", not by the server's uid " + std::to_string(geteuid() + 1) +
+                            " (server_uid, LOCALIO_SERVER_UID)"),
+            std::string::npos)
+      << st.message;
+  EXPECT_EQ(service_->counters().uuid_is_local_calls, 0u) << "the nonce went out";
+  EXPECT_EQ(LiveSlots(), 0u);
+}
+
+// Whether a process of the hostile uid can unshare a user namespace here.
+bool OtherUidMayMakeAUserNamespace() {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const uid_t uid = harness::HostilePeer::kUid;
+    _exit(setresgid(uid, uid, uid) == 0 && setresuid(uid, uid, uid) == 0 &&
+                  unshare(CLONE_NEWUSER) == 0
+              ? 0
+              : 1);
+  }
+  int status = 0;
+  return pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+         WEXITSTATUS(status) == 0;
+}
+
+class HostileListenerTest : public HandshakeTest {
+ protected:
+  void SetUp() override {
+    if (geteuid() != 0)
+      GTEST_SKIP() << "needs root to run a listener as uid " << harness::HostilePeer::kUid;
+    HandshakeTest::SetUp();
+  }
+  // The sentence the client gives for a listener of uid 1001 at `port`.
+  std::string Refusal(uint16_t port) const {
+    return "not local: the LOCALIO listener at 127.0.0.1:" + std::to_string(port) +
+           " is held by uid 1001, not by the server's uid 0 (server_uid, LOCALIO_SERVER_UID)";
+  }
+};
+
+// A map naming another uid's listener (the map's own trust is checked
+// apart): refused before the nonce is sent.
+TEST_F(HostileListenerTest, AListenerOfAnotherUidOnTheMapsPortIsRefusedAndGetsNoNonce) {
+  harness::HostilePeer hostile;
+  const Status started = hostile.Listen({});
+  ASSERT_TRUE(started.ok()) << started.message;
+  writer_->SetPort(hostile.port());
+  Session s;
+  const Status st = Handshake(request_, &s);
+  EXPECT_EQ(st.code, -EPERM);
+  EXPECT_EQ(st.message, Refusal(hostile.port()));
+  EXPECT_EQ(LiveSlots(), 0u);
+  EXPECT_EQ(harness::HostilePeer::Field(hostile.Stop(), "uuid_is_local"), 0);
+}
+
+// The server's listener stopped (the map still names its port) and uid
+// 1001 bound that port.
+TEST_F(HostileListenerTest, AListenerOfAnotherUidOnTheStoppedServersPortIsRefused) {
+  const uint16_t port = service_->port();
+  service_->Stop();
+  harness::HostilePeer hostile;
+  const Status started = hostile.Listen({"--port", std::to_string(port)});
+  ASSERT_TRUE(started.ok()) << started.message;
+  ASSERT_EQ(hostile.port(), port);
+  Session s;
+  const Status st = Handshake(request_, &s);
+  EXPECT_EQ(st.code, -EPERM);
+  EXPECT_EQ(st.message, Refusal(port));
+  EXPECT_EQ(harness::HostilePeer::Field(hostile.Stop(), "uuid_is_local"), 0);
+}
+
+// Root of a user namespace of its own is still uid 1001 to the kernel, and
+// to a client outside that namespace.
+TEST_F(HostileListenerTest, AListenerOfAnotherUidAsRootOfItsOwnUserNamespaceIsRefused) {
+  if (!OtherUidMayMakeAUserNamespace())
+    GTEST_SKIP() << "uid 1001 may not make a user namespace here (a chroot, or disabled)";
+  harness::HostilePeer hostile;
+  const Status started = hostile.Listen({}, /*as_root_of_own_user_namespace=*/true);
+  ASSERT_TRUE(started.ok()) << started.message;
+  writer_->SetPort(hostile.port());
+  Session s;
+  const Status st = Handshake(request_, &s);
+  EXPECT_EQ(st.code, -EPERM);
+  EXPECT_EQ(st.message, Refusal(hostile.port()));
+  EXPECT_EQ(harness::HostilePeer::Field(hostile.Stop(), "uuid_is_local"), 0);
 }
 
 TEST_F(HandshakeTest, AServerThatDoesNotConfirmIsNotLocalAndTheSlotIsFreed) {

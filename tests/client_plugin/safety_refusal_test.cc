@@ -33,9 +33,9 @@ constexpr uid_t kAnon = 65534;
 class SafetyRefusal : public SuiteServerTest<SafetyRefusal, ::testing::TestWithParam<int>> {
  protected:
   static void SetUpTestSuite() {
-    // Server B first: the LOCALIO program's one rpcbind entry then belongs
-    // to server A, the server the clients mount (as on a host with one
-    // server per address).
+    // Server B first, then A, the server the clients mount. (The handshake
+    // takes the LOCALIO port from the map, so which of them holds the
+    // program's one rpcbind entry does not matter.)
     other_ = std::make_unique<GaneshaServer>(OneExport());
     start_ = other_->Start();
     if (!start_.ok()) return;

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -30,6 +31,7 @@
 #include "harness/libnfs_limits.h"
 #include "harness/fsal_paths.h"
 #include "harness/gtest_support.h"
+#include "harness/hostile_peer.h"
 #include "harness/malformed_rpc.h"
 #include "harness/nfs_session.h"
 #include "harness/process.h"
@@ -37,7 +39,7 @@
 #include "localio/localio_caller.h"
 #include "localio/map_file.h"
 #include "localio/map_reader.h"
-#include "localio/portmap_client.h"
+#include "localio/rpcbind_client.h"
 #include "localio/wire_handle.h"
 #include "server_probe.h"
 
@@ -114,6 +116,11 @@ class LocalioServer : public SuiteServerTest<LocalioServer> {
     return Exec(argv);
   }
   static std::string Local(const std::string& name) { return scratch_->path() + "/" + name; }
+  static bool LogHas(const std::string& text) {
+    std::ifstream in(server_->log_path());
+    const std::string log((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    return log.find(text) != std::string::npos;
+  }
 };
 
 class LocalioServerByVersion : public LocalioServer,
@@ -138,7 +145,33 @@ TEST_F(LocalioServer, TheLogShowsTheFsalLoadedAndTheExportStacked) {
   EXPECT_EQ(log.find("was built for nfs-ganesha"), std::string::npos) << log;
 }
 
-TEST_F(LocalioServer, RpcbindListsTheLocalioPortTheMapShows) {
+// rpcbind's registration of LOCALIO on tcp ("" owner and port 0 when none).
+struct Registration {
+  uint16_t port = 0;
+  std::string owner;
+};
+Registration LocalioRegistration() {
+  std::vector<rpc::RpcbMapping> all;
+  localio::Status s = rpc::RpcbindClient().Dump(&all);
+  EXPECT_TRUE(s.ok()) << s.message;
+  Registration r;
+  for (const rpc::RpcbMapping& m : all)
+    if (m.prog == rpc::kLocalioProgram && m.vers == rpc::kLocalioVersion && m.netid == "tcp" &&
+        rpc::PortOfUniversalAddress(m.addr, &r.port))
+      r.owner = m.owner;
+  return r;
+}
+uint16_t LocalioPortInRpcbind() { return LocalioRegistration().port; }
+// rpcbind's mappings of LOCALIO on every netid.
+size_t LocalioMappingCount() {
+  std::vector<rpc::RpcbMapping> all;
+  EXPECT_TRUE(rpc::RpcbindClient().Dump(&all).ok());
+  return static_cast<size_t>(std::count_if(all.begin(), all.end(), [](const rpc::RpcbMapping& m) {
+    return m.prog == rpc::kLocalioProgram && m.vers == rpc::kLocalioVersion;
+  }));
+}
+
+TEST_F(LocalioServer, RpcbindListsTheLocalioPortTheMapShowsAsRegisteredByRoot) {
   const MapView view = View();
   EXPECT_TRUE(view.alive);
   ASSERT_NE(view.port, 0) << "map header has no LOCALIO port";
@@ -148,10 +181,10 @@ TEST_F(LocalioServer, RpcbindListsTheLocalioPortTheMapShows) {
   ASSERT_TRUE(s.ok()) << s.message;
   EXPECT_EQ(RpcbindTcpPorts(mappings, rpc::kLocalioProgram, rpc::kLocalioVersion),
             std::vector<uint16_t>{view.port});
-  uint16_t port = 0;
-  localio::Status g = rpc::PortmapClient().GetPort(rpc::kLocalioProgram, rpc::kLocalioVersion, &port);
-  ASSERT_TRUE(g.ok()) << g.message;
-  EXPECT_EQ(port, view.port);
+  // Set over rpcbind's local socket: rpcbind knows the server's uid.
+  const Registration r = LocalioRegistration();
+  EXPECT_EQ(r.port, view.port);
+  EXPECT_EQ(r.owner, "superuser");
   localio::Status null = rpc::LocalioCaller().Null(kHost, view.port, seconds(2));
   EXPECT_TRUE(null.ok()) << null.message;
 }
@@ -168,54 +201,70 @@ bool WithinRpcbindCheck(Pred seen) {
   return false;
 }
 
-uint16_t LocalioPortInRpcbind() {
-  uint16_t port = 0;
-  localio::Status s = rpc::PortmapClient().GetPort(rpc::kLocalioProgram, rpc::kLocalioVersion, &port);
-  EXPECT_TRUE(s.ok()) << s.message;
-  return port;
-}
-
 // The FSAL keeps its mapping: rpcbind that lost it (restarted without its
 // state, or a SET at start that came before rpcbind listened) gets it again
-// from the heartbeat thread; a mapping another server made since is left to
-// that server until it goes.
+// from the heartbeat thread; a mapping another server of its uid made since
+// is left to that server until it goes.
 TEST_F(LocalioServer, RpcbindGetsTheProgramBackAfterLosingItAndAnotherServersIsLeftAlone) {
   const uint16_t ours = View().port;
   ASSERT_NE(ours, 0);
-  const auto log_has = [](const std::string& text) {
-    std::ifstream in(server_->log_path());
-    const std::string log((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    return log.find(text) != std::string::npos;
-  };
-  const rpc::PortmapClient portmap;
+  const rpc::RpcbindClient rpcbind;  // as root over the local socket, as a server of this uid
   bool done = false;
-  ASSERT_TRUE(portmap.Unset(rpc::kLocalioProgram, rpc::kLocalioVersion, &done).ok());
+  ASSERT_TRUE(rpcbind.Unset(rpc::kLocalioProgram, rpc::kLocalioVersion, "", &done).ok());
   ASSERT_TRUE(done) << "rpcbind had no LOCALIO mapping to remove";
   EXPECT_TRUE(WithinRpcbindCheck([&] { return LocalioPortInRpcbind() == ours; }))
       << "the FSAL did not register again" << server_->LogTail();
-  EXPECT_TRUE(log_has("LOCALIO: rpcbind lost program 400122 v1; registering it again"))
+  EXPECT_TRUE(LogHas("LOCALIO: rpcbind lost program 400122 v1; registering it again"))
       << server_->LogTail();
   // Logged just after the SET that the poll above may have seen first.
   EXPECT_TRUE(WithinRpcbindCheck([&] {
-    return log_has("LOCALIO: registered program 400122 v1 TCP port " + std::to_string(ours) +
-                   " with rpcbind");
+    return LogHas("LOCALIO: registered program 400122 v1 tcp port " + std::to_string(ours) +
+                  " with rpcbind at " LOCALIO_RPCBIND_SOCKET " as owner \"superuser\"");
   })) << server_->LogTail();
 
   // Another server's mapping (a port no one listens on) stays.
   const uint16_t other = ours == 1 ? 2 : 1;
-  ASSERT_TRUE(portmap.Unset(rpc::kLocalioProgram, rpc::kLocalioVersion, &done).ok());
-  ASSERT_TRUE(portmap.Set(rpc::kLocalioProgram, rpc::kLocalioVersion, other, &done).ok());
+  ASSERT_TRUE(rpcbind.Unset(rpc::kLocalioProgram, rpc::kLocalioVersion, "", &done).ok());
+  ASSERT_TRUE(rpcbind.Set(rpc::kLocalioProgram, rpc::kLocalioVersion, "tcp",
+                          rpc::UniversalAddress("0.0.0.0", other), &done).ok());
   ASSERT_TRUE(done);
   EXPECT_TRUE(WithinRpcbindCheck([&] {
-    return log_has("LOCALIO: rpcbind maps program 400122 v1 to port " + std::to_string(other) +
-                   ", another server's");
+    return LogHas("LOCALIO: rpcbind maps program 400122 v1 to tcp port " + std::to_string(other) +
+                  ", another server's of this uid");
   })) << server_->LogTail();
   EXPECT_EQ(LocalioPortInRpcbind(), other) << "the FSAL took another server's mapping";
 
   // Once that one is gone, the FSAL registers again.
-  ASSERT_TRUE(portmap.Unset(rpc::kLocalioProgram, rpc::kLocalioVersion, &done).ok());
+  ASSERT_TRUE(rpcbind.Unset(rpc::kLocalioProgram, rpc::kLocalioVersion, "", &done).ok());
   EXPECT_TRUE(WithinRpcbindCheck([&] { return LocalioPortInRpcbind() == ours; }))
       << server_->LogTail();
+}
+
+// A process of uid 1001 registers program 400122 (over rpcbind's local
+// socket, on tcp6: the server holds tcp) for a listener of its own: the
+// FSAL removes it at its next check, keeps its own, and names the squatter
+// in its log; a client of the server never sends it a nonce.
+TEST_F(LocalioServer, ASquatterOfAnotherUidInRpcbindIsRemovedAndNeverCalled) {
+  const uint16_t ours = View().port;
+  ASSERT_NE(ours, 0);
+  HostilePeer squatter;
+  localio::Status s = squatter.Listen({"--register", "local", "--netid", "tcp6"});
+  ASSERT_TRUE(s.ok()) << s.message;
+  ASSERT_TRUE(squatter.registered());
+  EXPECT_TRUE(WithinRpcbindCheck([&] {
+    return LogHas("(tcp6 port " + std::to_string(squatter.port()) + ") for owner \"1001\"") &&
+           LogHas("removed it");
+  })) << server_->LogTail();
+  EXPECT_TRUE(WithinRpcbindCheck([&] {
+    const Registration r = LocalioRegistration();
+    return r.port == ours && r.owner == "superuser";
+  })) << server_->LogTail();
+  EXPECT_EQ(LocalioMappingCount(), 1u) << "the squatter's mapping is still there";
+
+  const CommandResult probe =
+      Exec({LOCALIO_HANDSHAKE_PROBE, server_->map_path(), kHost, std::to_string(geteuid())});
+  EXPECT_EQ(probe.out, "local port=" + std::to_string(ours) + "\n") << probe.Describe();
+  EXPECT_EQ(HostilePeer::Field(squatter.Stop(), "uuid_is_local"), 0);
 }
 
 // Every entry names, under the export dir, the object with the entry's
@@ -293,10 +342,7 @@ TEST_F(LocalioServer, HandshakeThroughTheHelloAreaConfirmsOnlyAFreshNonce) {
   ASSERT_NE(reader, nullptr);
   MapHeaderSnapshot header;
   ASSERT_TRUE(reader->ReadHeader(&header));
-  uint16_t rpcbind_port = 0;
-  localio::Status g =
-      rpc::PortmapClient().GetPort(rpc::kLocalioProgram, rpc::kLocalioVersion, &rpcbind_port);
-  ASSERT_TRUE(g.ok()) << g.message;
+  const uint16_t rpcbind_port = LocalioPortInRpcbind();
   ASSERT_NE(header.port, 0);
   EXPECT_EQ(rpcbind_port, header.port) << "rpcbind and the map disagree on the LOCALIO port";
 

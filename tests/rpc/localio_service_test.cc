@@ -2,6 +2,7 @@
 #include "localio/localio_service.h"
 
 #include <gtest/gtest.h>
+#include <poll.h>
 
 #include <cerrno>
 #include <mutex>
@@ -63,6 +64,15 @@ class LocalioServiceTest : public ::testing::Test {
       EXPECT_EQ(reply->xid, raw.xid);
     }
     return reply;
+  }
+
+  // A new connection, once the service has accepted its `n`th in all;
+  // null when it could not connect or was not accepted.
+  std::unique_ptr<RawPeer> Accepted(uint64_t n) {
+    auto peer = std::make_unique<RawPeer>(service_->port());
+    if (!peer->connected() || !Eventually([&] { return service_->counters().connections == n; }))
+      return nullptr;
+    return peer;
   }
 
   // Waits (bounded) until `done` holds; the service works on its own thread.
@@ -316,17 +326,43 @@ TEST_F(LocalioServiceTest, PipelinedCallsAreAnsweredInOrder) {
   }
 }
 
-TEST_F(LocalioServiceTest, UnreadRepliesBeyondTheOutputBoundCloseTheConnection) {
-  LocalioServiceOptions options;
-  options.max_output_bytes = 64;  // two NULL replies
-  StartService(options);
-  RawPeer peer(service_->port());
+// A peer that pipelines calls and reads no replies: once its replies fill
+// the socket, the listener stops reading it (rather than holding its
+// replies, or closing it), others are served meanwhile, and once it reads,
+// every call it sent is answered, in order.
+TEST_F(LocalioServiceTest, APeerThatReadsNoRepliesIsNotReadUntilItDoesAndLosesNoCall) {
+  StartService();
+  RawPeer slow(service_->port(), 4096);  // its replies back up soon
+  ASSERT_TRUE(slow.connected());
   std::vector<uint8_t> wire;
-  for (int i = 0; i < 20; ++i) FrameRecord(RawCall().Bytes(), &wire);
-  ASSERT_TRUE(peer.Send(wire));
-  int replies = 0;
-  while (peer.ReceiveRecord()) ++replies;
-  EXPECT_LT(replies, 20);
+  size_t record_size = 0;
+  for (uint32_t xid = 0; xid < 400000; ++xid) {
+    RawCall raw;
+    raw.xid = xid;
+    const size_t before = wire.size();
+    FrameRecord(raw.Bytes(), &wire);
+    record_size = wire.size() - before;
+  }
+  // Sends until the listener takes no more (for a second) or gives up.
+  size_t sent = 0;
+  while (sent < wire.size()) {
+    sent += slow.SendWithoutBlocking(std::span(wire).subspan(sent));
+    pollfd p{slow.fd(), POLLOUT, 0};
+    if (poll(&p, 1, 1000) <= 0 || (p.revents & (POLLERR | POLLHUP))) break;
+  }
+  ASSERT_LT(sent, wire.size()) << "the listener read every call while none was answered";
+  const size_t calls = sent / record_size;  // the last one may be cut
+  ASSERT_GT(calls, 1000u);
+
+  EXPECT_TRUE(LocalioCaller().Null("127.0.0.1", service_->port(), 2000ms).ok());
+
+  for (uint32_t xid = 0; xid < calls; ++xid) {
+    const auto bytes = slow.ReceiveRecord();
+    ASSERT_TRUE(bytes) << "reply " << xid << " of " << calls << " never came";
+    const auto reply = DecodeReply(*bytes);
+    ASSERT_TRUE(reply);
+    ASSERT_EQ(reply->xid, xid);
+  }
 }
 
 TEST_F(LocalioServiceTest, ServiceSurvivesTwoThousandMalformedRecords) {
@@ -386,27 +422,77 @@ TEST_F(LocalioServiceTest, ServiceSurvivesTwoThousandMalformedRecords) {
   ASSERT_EQ(Nonces().size(), nonces_before + 1);
   EXPECT_EQ(Nonces().back(), SampleNonce());
   EXPECT_GT(service_->counters().rejected_records, 100u);
-  EXPECT_TRUE(Eventually([&] { return service_->counters().open_connections <= 64; }));
+  const LocalioServiceCounters c = service_->counters();
+  EXPECT_LE(c.open_connections - c.parked_connections, 64u);
 }
 
-TEST_F(LocalioServiceTest, ConnectionLimitEvictsTheLeastRecentlyActive) {
+// A NULL call on `peer`, answered?
+bool Answered(RawPeer* peer, uint32_t xid) {
+  RawCall raw;
+  raw.xid = xid;
+  if (!peer->SendRecord(raw.Bytes())) return false;
+  const auto bytes = peer->ReceiveRecord();
+  const auto reply = bytes ? DecodeReply(*bytes) : std::nullopt;
+  return reply && reply->xid == xid;
+}
+
+// A peer's new connection is served at once; its least recently active one
+// is parked (held, not read) and served again once a slot frees.
+TEST_F(LocalioServiceTest, APeerBeyondItsLimitHasItsIdlestConnectionParkedUntilASlotFrees) {
+  LocalioServiceOptions options;
+  options.max_connections = 8;
+  options.max_connections_per_peer = 2;  // this process's uid is one peer
+  StartService(options);
+  std::unique_ptr<RawPeer> first = Accepted(1), second = Accepted(2), third = Accepted(3);
+  ASSERT_TRUE(first && second && third);
+  ASSERT_TRUE(Eventually([&] { return service_->counters().parked_connections == 1; }));
+  EXPECT_TRUE(Answered(third.get(), 3)) << "the newest connection is served";
+  EXPECT_TRUE(Answered(second.get(), 2));
+  RawCall raw;
+  raw.xid = 1;
+  ASSERT_TRUE(first->SendRecord(raw.Bytes()));  // parked: waits
+  third.reset();  // a served one closes
+  const auto bytes = first->ReceiveRecord();
+  ASSERT_TRUE(bytes) << "the parked connection was never served again";
+  EXPECT_EQ(DecodeReply(*bytes)->xid, 1u);
+  EXPECT_EQ(service_->counters().connections_evicted, 0u) << "nothing is closed for the limits";
+}
+
+// Beyond max_connections the peer serving the most has one parked, even
+// when another peer's connection is older and idler.
+TEST_F(LocalioServiceTest, BeyondTheLimitThePeerServingTheMostHasOneParked) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to connect as another uid";
   LocalioServiceOptions options;
   options.max_connections = 4;
   StartService(options);
+  std::unique_ptr<RawPeer> first = Accepted(1);  // this uid's, oldest and idle
+  ASSERT_TRUE(first);
+  testing::ConnectionsOfAnotherUid others(1001, service_->port(), 5);
+  ASSERT_TRUE(others.connected());
+  ASSERT_TRUE(Eventually([&] { return service_->counters().connections == 6; }));
+  ASSERT_TRUE(Eventually([&] { return service_->counters().parked_connections == 2; }));
+  EXPECT_TRUE(Answered(first.get(), 7)) << "the idlest connection was parked, but its peer has one";
+}
+
+// Parked connections are bounded: beyond, the peer holding the most parked
+// loses its oldest.
+TEST_F(LocalioServiceTest, BeyondTheParkedLimitTheOldestParkedConnectionCloses) {
+  LocalioServiceOptions options;
+  options.max_connections = 1;
+  options.max_parked_connections = 2;
+  StartService(options);
   std::vector<std::unique_ptr<RawPeer>> peers;
-  for (uint64_t i = 1; i <= 6; ++i) {
-    peers.push_back(std::make_unique<RawPeer>(service_->port()));
-    ASSERT_TRUE(peers.back()->connected());
-    ASSERT_TRUE(Eventually([&] { return service_->counters().connections == i; }));
-    EXPECT_LE(service_->counters().open_connections, 4u);
+  for (uint64_t i = 1; i <= 5; ++i) {
+    peers.push_back(Accepted(i));
+    ASSERT_TRUE(peers.back());
   }
-  EXPECT_EQ(service_->counters().connections_evicted, 2u);
+  ASSERT_TRUE(Eventually([&] { return service_->counters().connections_evicted == 2; }));
   EXPECT_TRUE(peers[0]->ClosedByServer());
   EXPECT_TRUE(peers[1]->ClosedByServer());
-  EXPECT_FALSE(peers[5]->ClosedByServer(50));
-  // A prober still gets through.
-  EXPECT_TRUE(LocalioCaller().Null("127.0.0.1", service_->port()).ok());
-  EXPECT_LE(service_->counters().open_connections, 4u);
+  EXPECT_FALSE(peers[2]->ClosedByServer(50));
+  EXPECT_EQ(service_->counters().open_connections, 3u);
+  EXPECT_EQ(service_->counters().parked_connections, 2u);
+  EXPECT_TRUE(Answered(peers[4].get(), 5));
 }
 
 TEST_F(LocalioServiceTest, IdleConnectionsAreClosed) {

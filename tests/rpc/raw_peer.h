@@ -5,11 +5,14 @@
 #define LOCALIO_TESTS_RPC_RAW_PEER_H
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -23,8 +26,11 @@ namespace localio::rpc::testing {
 class RawPeer {
  public:
   // Connects to 127.0.0.1:port; connected() says whether it worked.
-  explicit RawPeer(uint16_t port) {
+  // `receive_buffer` > 0 sets SO_RCVBUF first (the kernel doubles it).
+  explicit RawPeer(uint16_t port, int receive_buffer = 0) {
     fd_.reset(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (receive_buffer > 0)
+      setsockopt(fd_.get(), SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(port);
@@ -33,6 +39,7 @@ class RawPeer {
   }
 
   bool connected() const { return fd_.valid(); }
+  int fd() const { return fd_.get(); }
 
   // False when the peer closed (EPIPE / ECONNRESET) before all was sent.
   bool Send(std::span<const uint8_t> bytes) {
@@ -42,6 +49,19 @@ class RawPeer {
       bytes = bytes.subspan(static_cast<size_t>(n));
     }
     return true;
+  }
+
+  // Sends as much of `bytes` as the socket takes without blocking; how
+  // much that was.
+  size_t SendWithoutBlocking(std::span<const uint8_t> bytes) {
+    size_t sent = 0;
+    while (sent < bytes.size()) {
+      const ssize_t n = send(fd_.get(), bytes.data() + sent, bytes.size() - sent,
+                             MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n <= 0) break;
+      sent += static_cast<size_t>(n);
+    }
+    return sent;
   }
 
   bool SendRecord(std::span<const uint8_t> record) {
@@ -86,6 +106,56 @@ class RawPeer {
   UniqueFd fd_;
   RecordReassembler records_{1 << 20};
   std::vector<uint8_t> pending_;
+};
+
+// `count` connections to 127.0.0.1:port made by a child process of `uid`
+// (needs root), held open until this object goes.
+class ConnectionsOfAnotherUid {
+ public:
+  ConnectionsOfAnotherUid(uid_t uid, uint16_t port, int count) {
+    int report[2], hold[2];
+    if (pipe2(report, O_CLOEXEC) != 0 || pipe2(hold, O_CLOEXEC) != 0) return;
+    pid_ = fork();
+    if (pid_ == 0) {
+      // Nothing of the parent's but the two pipe ends: a copy of a socket
+      // the listener closes would keep that connection open.
+      const int keep_low = std::min(report[1], hold[0]), keep_high = std::max(report[1], hold[0]);
+      close_range(0, keep_low - 1, 0);
+      close_range(keep_low + 1, keep_high - 1, 0);
+      close_range(keep_high + 1, ~0u, 0);
+      if (setresgid(uid, uid, uid) != 0 || setresuid(uid, uid, uid) != 0) _exit(1);
+      std::vector<UniqueFd> held;
+      char ok = 1;
+      for (int i = 0; i < count && ok; ++i) {
+        RawPeer peer(port);
+        ok = peer.connected();
+        held.push_back(UniqueFd(dup(peer.fd())));
+        // One at a time, in order: the listener sees each before the next.
+        usleep(20000);
+      }
+      if (write(report[1], &ok, 1) != 1) _exit(1);
+      char byte;
+      while (read(hold[0], &byte, 1) > 0) {
+      }
+      _exit(0);
+    }
+    close(report[1]);
+    close(hold[0]);
+    hold_.reset(hold[1]);
+    char ok = 0;
+    connected_ = pid_ > 0 && read(report[0], &ok, 1) == 1 && ok == 1;
+    close(report[0]);
+  }
+  ~ConnectionsOfAnotherUid() {
+    hold_.reset();
+    if (pid_ > 0) waitpid(pid_, nullptr, 0);
+  }
+  bool connected() const { return connected_; }
+
+ private:
+  pid_t pid_ = -1;
+  UniqueFd hold_;
+  bool connected_ = false;
 };
 
 }  // namespace localio::rpc::testing

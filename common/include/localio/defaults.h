@@ -38,8 +38,12 @@
 
 /* The LOCALIO listener's Port; 0 = ephemeral, registered with rpcbind. */
 #define LOCALIO_DEFAULT_PORT 0
-/* Where a client asks rpcbind for the LOCALIO program. */
+/* rpcbind's port, where a client in another network namespace than the
+ * server's asks who registered the LOCALIO program. */
 #define LOCALIO_RPCBIND_PORT 111
+/* rpcbind's local socket, where the server registers the LOCALIO program so
+ * that rpcbind records the server's uid as its owner. */
+#define LOCALIO_RPCBIND_SOCKET "/run/rpcbind.sock"
 
 /* The anonymous uid and gid where an export sets none (Ganesha's). */
 #define LOCALIO_DEFAULT_ANON_ID 65534u

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: LGPL-3.0-or-later */
-// Client side of the LOCALIO program, and the RPC over TCP that it and the
-// portmap client share. A probe (CallOverTcp) opens a fresh connection,
-// sends one record, reads one reply and closes: probes are rare and must
-// never hang a mount, so every step runs under one deadline (non-blocking
-// connect + poll); "connection refused" returns at once. WROTE, sent at
-// every close of a written file, keeps its connection (RpcConnection).
+// Client side of the LOCALIO program, and the RPC over a stream socket (TCP,
+// or rpcbind's Unix socket) that it and the rpcbind client share. A probe
+// (CallOverTcp) opens a fresh connection, sends one record, reads one reply
+// and closes: probes are rare and must never hang a mount, so every step
+// runs under one deadline (non-blocking connect + poll); "connection
+// refused" returns at once. The handshake and WROTE, sent at every close of
+// a written file, keep their connection (RpcConnection).
 #ifndef LOCALIO_LOCALIO_CALLER_H
 #define LOCALIO_LOCALIO_CALLER_H
 
@@ -39,23 +40,34 @@ Status CallOverTcp(const std::string& address, uint16_t port, CallHeader call,
                    std::chrono::milliseconds timeout,
                    std::vector<uint8_t>* results);
 
-// One TCP connection to an RPC server, kept across calls made one after
+// One connection to an RPC server, kept across calls made one after
 // another, each under its own deadline (connecting when there is none). A
-// call that fails closes it, so the next call connects afresh.
+// call that fails closes it, so the next call connects afresh. `address` is
+// a numeric IPv4 or IPv6 address (TCP to `port`), or the absolute path of a
+// Unix stream socket (`port` unused), such as rpcbind's local socket.
 class RpcConnection {
  public:
   RpcConnection(std::string address, uint16_t port);
   RpcConnection(const RpcConnection&) = delete;
   RpcConnection& operator=(const RpcConnection&) = delete;
 
+  // Connects now (a no-op when connected), so that the caller can look at
+  // the socket (fd()) before the first call. Errors as CallOverTcp's.
+  Status Connect(std::chrono::milliseconds timeout);
   // As CallOverTcp, on this connection.
   Status Call(CallHeader call, std::span<const uint8_t> args,
               std::chrono::milliseconds timeout, std::vector<uint8_t>* results);
   bool connected() const { return fd_.valid(); }
-  std::string peer() const { return address_ + ":" + std::to_string(port_); }
+  // The connected socket, -1 when not connected. Still owned by this.
+  int fd() const { return fd_.get(); }
+  // "127.0.0.1:40123", "[::1]:40123" or the socket's path.
+  std::string peer() const;
   void Close();
 
  private:
+  // Connects; the error says what failed ("connect: ...").
+  Status Open(std::chrono::milliseconds timeout);
+
   std::string address_;
   uint16_t port_;
   UniqueFd fd_;
@@ -78,6 +90,9 @@ class LocalioCaller {
   // whether it is local is learnt from the hello area, not from the reply.
   Status UuidIsLocal(const std::string& address, uint16_t port,
                      const Nonce& nonce,
+                     std::chrono::milliseconds timeout = kDefaultProbeTimeout) const;
+  // The same on `connection` (kept for the next call).
+  Status UuidIsLocal(RpcConnection* connection, const Nonce& nonce,
                      std::chrono::milliseconds timeout = kDefaultProbeTimeout) const;
 
   // LOCALIO WROTE(export_id, handles) on `connection` (kept for the next

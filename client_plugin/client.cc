@@ -305,7 +305,7 @@ int Client::OpenLocal(nfsfh* fh, OpenFile* f, bool write) {
   int flags = writable ? access : O_RDONLY;
   if (f->flags >= 0) flags |= f->flags & (O_SYNC | O_DSYNC);
 
-  const Identity as = SquashedIdentity(view->exp, {options_.uid, options_.gid});
+  const Identity as = SquashedIdentity(view->exp, {options_.uid, options_.gid, {}});
   int fd;
   {
     ScopedFsIdentity identity(as);

@@ -10,9 +10,9 @@
 //   ids UID GID        -> "ids" (nfs_set_uid, nfs_set_gid)
 //   auth UID GID GROUPS -> "auth" (nfs_set_auth of an AUTH_SYS credential;
 //                         GROUPS: "-" for none, else "G1,G2,...")
-//   chown PATH UID GID MODE -> "chown <rc>": nfs_chown then nfs_chmod
-//                         (octal MODE) through a second context on the same
-//                         URL acting as root, so the server sees the change
+//   chmod PATH MODE    -> "chmod <rc>": nfs_chmod (octal MODE) through a
+//                         second context on the same URL acting as root, so
+//                         the server sees the change
 //   close              -> "close <rc>"
 // rc is libnfs's result (bytes, 0, or -errno; -EBADF when no file is
 // open). Exit 0 when every
@@ -40,7 +40,7 @@ namespace {
 
 int Usage() {
   std::fputs("usage: identity_client <export-root-url> [open PATH r|w|rw|cw | read | "
-             "write DATA | ids UID GID | auth UID GID GROUPS | chown PATH UID GID MODE | "
+             "write DATA | ids UID GID | auth UID GID GROUPS | chmod PATH MODE | "
              "close]...\n",
              stderr);
   return 2;
@@ -58,12 +58,12 @@ std::vector<uint32_t> Groups(const std::string& text) {
   return groups;
 }
 
-// The root context of ChownAsRoot, once made.
+// The root context of ChmodAsRoot, once made.
 nfs_context* admin = nullptr;
 
-// PATH's owner and mode changed by root through the server (a context of
-// its own, mounted from `url` at the first call).
-int ChownAsRoot(const char* url, const char* path, int uid, int gid, int mode) {
+// PATH's mode changed by root through the server (a context of its own,
+// mounted from `url` at the first call).
+int ChmodAsRoot(const char* url, const char* path, int mode) {
   if (admin == nullptr) {
     admin = nfs_init_context();
     nfs_url* u = admin == nullptr ? nullptr : nfs_parse_url_dir(admin, url);
@@ -79,8 +79,7 @@ int ChownAsRoot(const char* url, const char* path, int uid, int gid, int mode) {
     nfs_destroy_url(u);
     if (rc != 0) return rc;
   }
-  const int rc = nfs_chown(admin, path, uid, gid);
-  return rc != 0 ? rc : nfs_chmod(admin, path, mode);
+  return nfs_chmod(admin, path, mode);
 }
 
 std::string ReadAll(nfs_context* nfs, nfsfh* fh, int* rc) {
@@ -145,12 +144,10 @@ int main(int argc, char** argv) {
                                                groups.data()));
       std::printf("auth\n");
       i += 3;
-    } else if (op == "chown" && i + 4 < argc) {
-      std::printf("chown %d\n",
-                  ChownAsRoot(argv[1], argv[i + 1], std::atoi(argv[i + 2]),
-                              std::atoi(argv[i + 3]),
-                              static_cast<int>(std::strtol(argv[i + 4], nullptr, 8))));
-      i += 4;
+    } else if (op == "chmod" && i + 2 < argc) {
+      std::printf("chmod %d\n", ChmodAsRoot(argv[1], argv[i + 1],
+                                             static_cast<int>(std::strtol(argv[i + 2], nullptr, 8))));
+      i += 2;
     } else if (op == "close") {
       std::printf("close %d\n", nfs_close(nfs, fh));
       fh = nullptr;

@@ -105,21 +105,21 @@ class PreloadIdentity : public SuiteServerTest<PreloadIdentity, ::testing::TestW
   }
 };
 
-// The URL makes root uid 1000: a write to a file taken from uid 1000 after
-// the open is refused by RPC and not made locally.
+// The URL makes root uid 1000: a write to a root file whose write
+// permission is taken from others after the open is refused by RPC and not
+// made locally.
 TEST_P(PreloadIdentity, TheUrlsUidIsTheIdentityOfLocalWrites) {
   const std::string data = "ORIGINAL-CONTENT";
   const auto name = [this](const std::string& run) { return Name("url-write-" + run); };
   const CommandResult r = RunBoth(
-      AsUser(), [&](const std::string& run) { Place(name(run), data, kUser, 0644); },
+      AsUser(), [&](const std::string& run) { Place(name(run), data, 0, 0666); },
       [&](const std::string& run) {
         const std::string path = "/" + name(run);
         std::vector<std::string> ops = {"open", path, "rw"};
-        // libnfs 4.0's NFSv4 open for writing fails for any user but root
+        // libnfs's NFSv4 open for writing fails for any user but root
         // (safety_identity_test.cc): there it opens as root and goes back.
-        if (LOCALIO_LIBNFS_VERSION_MAJOR < 5 && GetParam() == 4)
-          ops = {"ids", "0", "0", "open", path, "rw", "ids", "1000", "1000"};
-        ops.insert(ops.end(), {"chown", path, "0", "0", "644", "write", "NEWDATA!", "close"});
+        if (GetParam() == 4) ops = {"ids", "0", "0", "open", path, "rw", "ids", "1000", "1000"};
+        ops.insert(ops.end(), {"chmod", path, "644", "write", "NEWDATA!", "close"});
         return ops;
       });
   EXPECT_NE(r.out.find("write -"), std::string::npos) << "RPC let uid 1000 write";
@@ -128,7 +128,8 @@ TEST_P(PreloadIdentity, TheUrlsUidIsTheIdentityOfLocalWrites) {
                                                     << r.err;
 }
 
-// uid 1000's own 0600 file is read locally; root's 0600 file is not.
+// uid 1000's own 0600 file is read locally; root's file made 0600 after
+// the open is not.
 TEST_P(PreloadIdentity, TheUrlsUidIsTheIdentityOfLocalReads) {
   const auto mine = [this](const std::string& run) { return Name("url-mine-" + run); };
   const auto taken = [this](const std::string& run) { return Name("url-taken-" + run); };
@@ -136,11 +137,11 @@ TEST_P(PreloadIdentity, TheUrlsUidIsTheIdentityOfLocalReads) {
       AsUser(),
       [&](const std::string& run) {
         Place(mine(run), "MINE", kUser, 0600);
-        Place(taken(run), "TAKEN", kUser, 0644);
+        Place(taken(run), "TAKEN", 0, 0644);
       },
       [&](const std::string& run) -> std::vector<std::string> {
         return {"open", "/" + mine(run), "r", "read", "close", "open", "/" + taken(run), "r",
-                "chown", "/" + taken(run), "0", "0", "600", "read", "close"};
+                "chmod", "/" + taken(run), "600", "read", "close"};
       });
   EXPECT_NE(r.out.find("read 4 MINE\n"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("read -"), std::string::npos) << "RPC let uid 1000 read root's 0600 file";

@@ -126,7 +126,7 @@ if [ "$sanitizers" != 0 ]; then
     trusted_dir_test socket_owner_test map_stress_test hello_stress_test rpc_unit_test path_map_test
     credentials_test client_options_test local_file_test handshake_test preload_env_test
     preload_abi_test completions_test c_api_boundary_test localio_client_integration_test
-    safety_restart_test"
+    safety_restart_test rpc_credential_test safety_identity_test"
   # shellcheck disable=SC2086  # one word per target
   if cmake --build "$asan_build" -j"$jobs" --target $asan_targets; then
     for dir in tests/common tests/rpc tests/client_plugin; do
@@ -141,7 +141,7 @@ if [ "$sanitizers" != 0 ]; then
     if ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
         LSAN_OPTIONS=suppressions="$here/tests/client_plugin/lsan.supp" \
         ctest --test-dir "$asan_build/tests/client_plugin" --output-on-failure --timeout 600 \
-        -R '^integration\.client_(plugin|safety_restart)$'; then
+        -R '^integration\.client_(plugin|safety_restart|safety_identity)$'; then
       count ok
     else
       echo "asan: the C API's integration tests FAILED"; count fail

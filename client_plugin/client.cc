@@ -62,7 +62,8 @@ Client::Client(nfs_context* nfs, const LibnfsCalls& libnfs, ClientOptions option
       libnfs_(libnfs),
       options_(std::move(options)),
       log_(options_.log_level),
-      config_ok_(config_error.ok()) {
+      config_ok_(config_error.ok()),
+      credential_(libnfs, nfs) {
   if (!config_ok_) {
     error_ = config_error.message;
     log_.Error(error_);
@@ -86,7 +87,37 @@ void Client::Attach() {
     log_.Info(error_);
     return;
   }
+  ReadIdentity();
   Handshake();
+  if (local() && !identity_ok_) error_ = identity_error_;
+}
+
+void Client::ReadIdentity() {
+  Identity now;
+  const Status st = credential_.Read(&now);
+  if (st.ok() && identity_ok_ && now == identity_) return;  // only the AUTH was made again
+  DropLocalFiles();
+  identity_ok_ = st.ok();
+  identity_ = std::move(now);
+  if (!identity_ok_) {
+    identity_error_ = "local I/O cannot act as this context's RPC identity (" + st.message +
+                      "): its reads and writes go through RPC";
+    error_ = identity_error_;
+    log_.Error(error_);
+    return;
+  }
+  std::string groups;
+  for (uint32_t g : identity_.groups) groups += " " + std::to_string(g);
+  log_.Debug("RPC identity: uid " + std::to_string(identity_.uid) + " gid " +
+             std::to_string(identity_.gid) + " groups" + (groups.empty() ? " none" : groups));
+}
+
+uint32_t Client::CallUid() const {
+  return identity_ok_ ? identity_.uid : static_cast<uint32_t>(getuid());
+}
+
+uint32_t Client::CallGid() const {
+  return identity_ok_ ? identity_.gid : static_cast<uint32_t>(getgid());
 }
 
 void Client::Handshake() {
@@ -96,8 +127,8 @@ void Client::Handshake() {
   seen_map_ = MapFileAtPath();
   HandshakeRequest req;
   req.map_path = options_.map_path;
-  req.uid = options_.uid;
-  req.gid = options_.gid;
+  req.uid = CallUid();
+  req.gid = CallGid();
   req.server_uid = options_.server_uid;
   req.timeout = options_.probe_timeout;
   Status st = PeerAddressOf(libnfs_.get_fd(nfs_), &req.server_address, &req.server_nfs_port);
@@ -234,13 +265,6 @@ void Client::DropLocalFiles() {
   exports_.clear();
 }
 
-void Client::SetIdentity(uint32_t uid, uint32_t gid) {
-  if (uid == options_.uid && gid == options_.gid) return;
-  options_.uid = uid;
-  options_.gid = gid;
-  DropLocalFiles();
-}
-
 void Client::Opened(nfsfh* fh, int flags) {
   OpenFile& f = files_[fh];
   CloseLocal(&f);
@@ -306,7 +330,7 @@ int Client::OpenLocal(nfsfh* fh, OpenFile* f, bool write) {
   int flags = writable ? access : O_RDONLY;
   if (f->flags >= 0) flags |= f->flags & (O_SYNC | O_DSYNC);
 
-  const Identity as = SquashedIdentity(view->exp, {options_.uid, options_.gid});
+  const Identity as = SquashedIdentity(view->exp, identity_);
   int fd;
   {
     ScopedFsIdentity identity(as);
@@ -341,6 +365,11 @@ Client::OpenFile* Client::Prepare(nfsfh* fh, bool write) {
   if (!session_) MaybeRehandshake();
   if (!session_ || !SessionValid()) {
     Fallback(lost_session_ ? LOCALIO_FALLBACK_SERVER_CHANGED : LOCALIO_FALLBACK_NOT_LOCAL);
+    return nullptr;
+  }
+  if (!credential_.Current()) ReadIdentity();
+  if (!identity_ok_) {
+    Fallback(LOCALIO_FALLBACK_CREDENTIALS);
     return nullptr;
   }
   OpenFile& f = FileOf(fh);
@@ -688,7 +717,7 @@ void Client::Announce(std::span<OpenFile* const> files, bool drop_on_failure) {
   std::vector<OpenFile*> order(files.begin(), files.end());
   std::sort(order.begin(), order.end(),
             [](const OpenFile* a, const OpenFile* b) { return a->export_id < b->export_id; });
-  const rpc::LocalioCaller caller(AuthSysAs(options_.uid, options_.gid));
+  const rpc::LocalioCaller caller(AuthSysAs(CallUid(), CallGid()));
   std::vector<std::span<const uint8_t>> handles;
   for (size_t i = 0; i < order.size();) {
     const uint16_t export_id = order[i]->export_id;

@@ -30,6 +30,7 @@
 #include "handshake.h"
 #include "libnfs_calls.h"
 #include "localio/localio_client.h"
+#include "rpc_credential.h"
 
 namespace localio::client {
 
@@ -56,11 +57,6 @@ class Client {
   void SetError(std::string error) { error_ = std::move(error); }
   // libnfs's sentence for the call that just failed on this context.
   std::string WireError() const;
-
-  // The application changed the AUTH_SYS identity (nfs_set_uid/gid after
-  // Attach): local files opened as the old one are flushed and closed, and
-  // reopened as the new one at their next I/O.
-  void SetIdentity(uint32_t uid, uint32_t gid);
 
   // nfs_open succeeded for `fh` with `flags`; forgets stale state for a
   // reused pointer.
@@ -184,6 +180,15 @@ class Client {
   NfsCb ProvingCallback(nfsfh* fh, NfsCb cb, void** private_data);
 
   void Handshake();
+  // Reads the context's RPC identity (RpcCredential) after it changed:
+  // local files opened as another identity are closed (they reopen as this
+  // one at their next I/O). No AUTH_SYS identity: every read and write
+  // goes through RPC (CREDENTIALS), and error() and the log say why.
+  void ReadIdentity();
+  // The AUTH_SYS ids of the LOCALIO calls (UUID_IS_LOCAL, WROTE): the
+  // context's, else the process's real ones (libnfs's default).
+  uint32_t CallUid() const;
+  uint32_t CallGid() const;
   bool MapReplaced(uint64_t now);
   // (device, inode) of the file at the map path; (0, 0) when there is none.
   std::pair<dev_t, ino_t> MapFileAtPath() const;
@@ -221,6 +226,12 @@ class Client {
   Logger log_;
   bool config_ok_;
   std::string error_;
+  // The identity the context's RPCs carry, as last read (identity_ok_), or
+  // why there is none (identity_error_).
+  RpcCredential credential_;
+  Identity identity_;
+  bool identity_ok_ = false;
+  std::string identity_error_;
   std::optional<Session> session_;
   uint64_t epoch_ = 0;
   uint64_t touched_ms_ = 0;

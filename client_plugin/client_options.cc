@@ -28,8 +28,6 @@ Status Bad(ClientOptions* out, const std::string& what) {
 Status ResolveOptions(const localio_config* cfg, const OptionDefaults& defaults,
                       ClientOptions* out) {
   *out = ClientOptions{};
-  out->uid = defaults.uid;
-  out->gid = defaults.gid;
   if (defaults.env_map_path != nullptr && defaults.env_map_path[0] != '\0')
     out->map_path = defaults.env_map_path;
   const bool server_uid_given = cfg != nullptr && cfg->server_uid != -1;
@@ -51,10 +49,6 @@ Status ResolveOptions(const localio_config* cfg, const OptionDefaults& defaults,
     if (Status st = ParsePathMap(cfg->path_map, &out->path_map); !st.ok())
       return Bad(out, st.message);
   }
-  if (!ResolveId(cfg->uid, defaults.uid, &out->uid))
-    return Bad(out, "uid " + std::to_string(cfg->uid) + " is not -1 or a 32-bit id");
-  if (!ResolveId(cfg->gid, defaults.gid, &out->gid))
-    return Bad(out, "gid " + std::to_string(cfg->gid) + " is not -1 or a 32-bit id");
   if (server_uid_given && !ResolveId(cfg->server_uid, 0, &out->server_uid))
     return Bad(out, "server_uid " + std::to_string(cfg->server_uid) +
                         " is not -1 or a 32-bit id");

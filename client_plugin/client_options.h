@@ -22,8 +22,6 @@ struct ClientOptions {
   PathMap path_map;
   bool disable = false;
   int log_level = LOCALIO_CLIENT_LOG_ERROR;
-  uint32_t uid = 0;  // the identity the nfs_context sends
-  uint32_t gid = 0;
   uint32_t server_uid = LOCALIO_DEFAULT_SERVER_UID;  // whom the client trusts
   std::chrono::milliseconds probe_timeout{LOCALIO_DEFAULT_PROBE_TIMEOUT_MS};
 };
@@ -31,13 +29,13 @@ struct ClientOptions {
 // The process's defaults for fields the config leaves at -1/NULL/0.
 struct OptionDefaults {
   const char* env_map_path = nullptr;  // $LOCALIO_MAP
-  uint32_t uid = 0;                    // libnfs 4.0: getuid()
-  uint32_t gid = 0;                    // libnfs 4.0: getgid()
   const char* env_server_uid = nullptr;  // $LOCALIO_SERVER_UID
 };
 
 // Fills `out` from `cfg` (NULL: all defaults). On a bad value `out` still
 // holds usable values with disable = true, and the error names the field.
+// cfg->uid and cfg->gid are not read: local I/O acts as the identity the
+// context's RPCs carry (rpc_credential.h).
 Status ResolveOptions(const localio_config* cfg, const OptionDefaults& defaults,
                       ClientOptions* out);
 

@@ -10,21 +10,22 @@
 
 namespace localio::client {
 
-Identity SquashedIdentity(const MapExport& exp, Identity caller) {
+Identity SquashedIdentity(const MapExport& exp, const Identity& caller) {
   Identity out = caller;
   switch (exp.squash) {
+    case MapSquash::kNone:
+      return out;
     case MapSquash::kAllSquash:
-      return {exp.anon_uid, exp.anon_gid};
+      return {exp.anon_uid, exp.anon_gid, {}};
     case MapSquash::kRootSquash:
-      if (caller.uid == 0) return {exp.anon_uid, exp.anon_gid};
+      if (caller.uid == 0) return {exp.anon_uid, exp.anon_gid, {}};
       break;
     case MapSquash::kRootIdSquash:
       if (caller.uid == 0) out.uid = exp.anon_uid;
       break;
-    case MapSquash::kNone:
-      return out;
   }
-  if (caller.gid == 0) out.gid = exp.anon_gid;
+  if (out.gid == 0) out.gid = exp.anon_gid;
+  std::replace(out.groups.begin(), out.groups.end(), 0u, exp.anon_gid);
   return out;
 }
 
@@ -40,13 +41,18 @@ int ThreadSetGroups(const std::vector<gid_t>& groups) {
   return syscall(SYS_setgroups, groups.size(), groups.data()) == 0 ? 0 : -errno;
 }
 
-bool GroupsWithin(const std::vector<gid_t>& groups, gid_t gid) {
-  return std::all_of(groups.begin(), groups.end(), [gid](gid_t g) { return g == gid; });
+// {gid} and `groups` as a sorted set.
+std::vector<gid_t> Membership(gid_t gid, const std::vector<gid_t>& groups) {
+  std::vector<gid_t> all(groups);
+  all.push_back(gid);
+  std::sort(all.begin(), all.end());
+  all.erase(std::unique(all.begin(), all.end()), all.end());
+  return all;
 }
 
 }  // namespace
 
-ScopedFsIdentity::ScopedFsIdentity(Identity target) {
+ScopedFsIdentity::ScopedFsIdentity(const Identity& target) {
   old_uid_ = CurrentFsUid();
   old_gid_ = CurrentFsGid();
   const int n = getgroups(0, nullptr);
@@ -59,13 +65,14 @@ ScopedFsIdentity::ScopedFsIdentity(Identity target) {
     status_ = -EAGAIN;
     return;
   }
+  const std::vector<gid_t> groups(target.groups.begin(), target.groups.end());
   if (old_uid_ == target.uid && old_gid_ == target.gid &&
-      (target.uid == 0 || GroupsWithin(old_groups_, target.gid)))
+      (target.uid == 0 || Membership(old_gid_, old_groups_) == Membership(target.gid, groups)))
     return;
 
   switched_ = true;
   // Groups and gid first: once the fsuid is dropped we may lack the right.
-  if (ThreadSetGroups({}) != 0) {
+  if (ThreadSetGroups(groups) != 0) {
     status_ = -EPERM;
     return;
   }

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: LGPL-3.0-or-later */
 // Acting as the user the RPC path would act as. The server applies the
-// export's squash to the AUTH_SYS identity the libnfs context sends; the
-// bypass opens local files as that same (uid, gid, no supplementary groups:
-// libnfs 4.0 sends none), so it never grants more than the wire would.
+// export's squash to the AUTH_SYS credential the libnfs context sends
+// (rpc_credential.h reads it) and its VFS acts as the result: uid, gid and
+// that group list. The bypass opens local files as that same identity, so
+// the kernel checks what Ganesha would and it never grants more than the
+// wire.
 #ifndef LOCALIO_CLIENT_CREDENTIALS_H
 #define LOCALIO_CLIENT_CREDENTIALS_H
 
@@ -15,26 +17,41 @@
 
 namespace localio::client {
 
+// An AUTH_SYS identity: uid, gid and the supplementary groups (at most 16
+// on the wire; the order is the sender's).
 struct Identity {
   uint32_t uid = 0;
   uint32_t gid = 0;
+  std::vector<uint32_t> groups;
   bool operator==(const Identity&) const = default;
 };
 
-// The identity Ganesha 4.3 (nfs_creds.c) gives a request from `caller` on
-// `exp`: all_squash -> anon uid/gid; root_squash and uid 0 -> anon uid/gid;
-// root_id_squash and uid 0 -> anon uid; under root_squash or
-// root_id_squash a gid of 0 (left after the above) -> anon gid.
-Identity SquashedIdentity(const MapExport& exp, Identity caller);
+// The identity Ganesha (nfs_creds.c, nfs_req_creds, 4.3 and 6.5) gives a
+// request from `caller` on `exp`:
+// - all_squash, and root_squash of uid 0: anon uid and gid, no groups;
+// - root_id_squash of uid 0: anon uid, gid and groups kept;
+// - then, under any squash type, a gid 0 and each 0 in the groups become
+//   the anon gid;
+// - no squash: the caller as sent.
+// Exports with Manage_Gids (the server's own group database) have no row
+// in the map (fsal_localio/export_config.c), so the groups are the caller's.
+Identity SquashedIdentity(const MapExport& exp, const Identity& caller);
 
-// The thread's filesystem identity switched to `target` (setfsuid,
-// setfsgid and a per-thread SYS_setgroups to no groups) for the lifetime of
+// The thread's filesystem identity switched to `target` (a per-thread
+// SYS_setgroups to target.groups, setfsgid, setfsuid) for the lifetime of
 // the object, and restored after. Nothing is switched when the thread
-// already acts as `target` with no supplementary group that `target` lacks
-// (root needs none: it passes DAC checks anyway).
+// already acts as `target`: its fsuid and fsgid are target's, and its
+// group membership ({fsgid} and its supplementary groups) is exactly
+// target's ({gid} and groups). Equal, not a subset: fewer groups can grant
+// more (a file of group G, mode 0604, is readable by a non-member through
+// "other" and not by a member). A target of uid 0 is met by fsuid 0 and
+// the same fsgid whatever the groups: the server lets uid 0 read and write
+// any regular file (access_check.c, is_superuser), so the local open can at
+// most match it (without CAP_DAC_OVERRIDE it may get less, and then RPC
+// serves the I/O).
 class ScopedFsIdentity {
  public:
-  explicit ScopedFsIdentity(Identity target);
+  explicit ScopedFsIdentity(const Identity& target);
   ~ScopedFsIdentity();
   ScopedFsIdentity(const ScopedFsIdentity&) = delete;
   ScopedFsIdentity& operator=(const ScopedFsIdentity&) = delete;

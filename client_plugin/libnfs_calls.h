@@ -12,6 +12,8 @@
 struct nfs_context;
 struct nfsfh;
 struct nfs_fh;
+struct rpc_context;
+struct AUTH;
 
 namespace localio::client {
 
@@ -42,6 +44,14 @@ struct LibnfsCalls {
   // The event loop (CompletionQueue::WhichEvents and Service).
   int (*which_events)(nfs_context*) = nullptr;
   int (*service)(nfs_context*, int) = nullptr;
+  // The AUTH_SYS credential the context's RPCs carry (rpc_credential.h):
+  // its rpc_context, and what the probe of struct AUTH's place in it uses.
+  rpc_context* (*get_rpc_context)(nfs_context*) = nullptr;
+  rpc_context* (*rpc_init_context)() = nullptr;
+  void (*rpc_destroy_context)(rpc_context*) = nullptr;
+  void (*rpc_set_auth)(rpc_context*, AUTH*) = nullptr;
+  // libnfs_authunix_create (libnfs-zdr.h names it authunix_create by a macro).
+  AUTH* (*authsys_create)(const char*, uint32_t, uint32_t, uint32_t, uint32_t*) = nullptr;
 };
 
 }  // namespace localio::client

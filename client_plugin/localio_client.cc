@@ -52,6 +52,11 @@ localio::client::LibnfsCalls Libnfs() {
   c.lseek = nfs_lseek;
   c.which_events = nfs_which_events;
   c.service = nfs_service;
+  c.get_rpc_context = nfs_get_rpc_context;
+  c.rpc_init_context = rpc_init_context;
+  c.rpc_destroy_context = rpc_destroy_context;
+  c.rpc_set_auth = rpc_set_auth;
+  c.authsys_create = libnfs_authunix_create;
   return c;
 }
 
@@ -177,9 +182,6 @@ int localio_attach(struct nfs_context* nfs, const struct localio_config* cfg,
     localio::client::OptionDefaults defaults;
     defaults.env_map_path = std::getenv("LOCALIO_MAP");
     defaults.env_server_uid = std::getenv("LOCALIO_SERVER_UID");
-    // libnfs 4.0 sends AUTH_SYS with the real uid/gid (authunix default).
-    defaults.uid = static_cast<uint32_t>(getuid());
-    defaults.gid = static_cast<uint32_t>(getgid());
     localio::client::ClientOptions options;
     localio::Status st = localio::client::ResolveOptions(cfg, defaults, &options);
     if (nfs == nullptr && st.ok()) st = localio::Status::Error(-EINVAL, "no nfs_context given");

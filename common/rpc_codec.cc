@@ -23,21 +23,6 @@ bool EncodeAuthSysBody(const AuthSys& sys, XdrEncoder* out) {
   return true;
 }
 
-// The body must be exactly one authsys_parms: trailing bytes mean the
-// sender and we disagree on the layout.
-bool DecodeAuthSysBody(std::span<const uint8_t> body, AuthSys* sys) {
-  XdrDecoder in(body);
-  uint32_t count = 0;
-  in.U32(&sys->stamp);
-  in.String(kMaxMachineName, &sys->machine_name);
-  in.U32(&sys->uid);
-  in.U32(&sys->gid);
-  if (!in.U32(&count) || count > kMaxAuthSysGids) return false;
-  sys->gids.resize(count);
-  for (uint32_t& gid : sys->gids) in.U32(&gid);
-  return in.ok() && in.remaining() == 0;
-}
-
 void EncodeReplyStart(uint32_t xid, ReplyStat stat, XdrEncoder* out) {
   out->U32(xid);
   out->U32(static_cast<uint32_t>(MsgType::kReply));
@@ -69,6 +54,22 @@ const char* AuthStatName(AuthStat stat) {
 }
 
 }  // namespace
+
+// The body must be exactly one authsys_parms: trailing bytes mean the
+// sender and we disagree on the layout.
+bool DecodeAuthSysBody(std::span<const uint8_t> body, AuthSys* sys) {
+  if (body.size() > kMaxAuthBody) return false;
+  XdrDecoder in(body);
+  uint32_t count = 0;
+  in.U32(&sys->stamp);
+  in.String(kMaxMachineName, &sys->machine_name);
+  in.U32(&sys->uid);
+  in.U32(&sys->gid);
+  if (!in.U32(&count) || count > kMaxAuthSysGids) return false;
+  sys->gids.resize(count);
+  for (uint32_t& gid : sys->gids) in.U32(&gid);
+  return in.ok() && in.remaining() == 0;
+}
 
 bool EncodeCall(const CallHeader& call, XdrEncoder* out) {
   out->U32(call.xid);

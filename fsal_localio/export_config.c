@@ -376,6 +376,7 @@ fsal_status_t localio_update_export(struct fsal_module *fsal_hdl,
 struct access_rule {
 	bool read;
 	bool write;
+	bool manage_gids;
 	enum localio_squash squash;
 	uint32_t anon_uid;
 	uint32_t anon_gid;
@@ -397,6 +398,7 @@ static void localio_rule_of(const struct export_perms *p,
 		  (options & EXPORT_OPTION_READ_ACCESS);
 	r->write = (set & EXPORT_OPTION_WRITE_ACCESS) &&
 		   (options & EXPORT_OPTION_WRITE_ACCESS);
+	r->manage_gids = (options & EXPORT_OPTION_MANAGE_GIDS) != 0;
 	squash = options & EXPORT_OPTION_SQUASH_TYPES;
 	if (!(set & EXPORT_OPTION_SQUASH_TYPES))
 		r->squash = LOCALIO_SQUASH_ROOT;
@@ -440,8 +442,11 @@ static int localio_squash_strength(enum localio_squash s)
  * bypassing client matches over RPC), so that the bypass never grants any
  * client more than RPC does: writes only if every rule writes, the
  * strongest squash. NULL when the bypass cannot match RPC: a rule without
- * read access (Access_Type None or MDONLY), or squashing rules with
- * different anonymous ids. Caller holds the export's lock. */
+ * read access (Access_Type None or MDONLY), squashing rules with
+ * different anonymous ids, or a rule with Manage_Gids (the server takes a
+ * caller's groups from its own database, which a client cannot see; the
+ * bypass acts as the groups the credential carries). Caller holds the
+ * export's lock. */
 static const char *localio_export_access(const struct gsh_export *gexp,
 					 struct localio_export_desc *desc)
 {
@@ -455,6 +460,7 @@ static const char *localio_export_access(const struct gsh_export *gexp,
 				&r);
 		all.read = all.read && r.read;
 		all.write = all.write && r.write;
+		all.manage_gids = all.manage_gids || r.manage_gids;
 		if (r.squash != LOCALIO_SQUASH_NONE &&
 		    all.squash != LOCALIO_SQUASH_NONE &&
 		    (r.anon_uid != all.anon_uid || r.anon_gid != all.anon_gid))
@@ -470,6 +476,8 @@ static const char *localio_export_access(const struct gsh_export *gexp,
 		return "its Access_Type (or a CLIENT block's) gives no read access, or is not set in the export";
 	if (squashing_ids_differ)
 		return "its CLIENT blocks squash to different anonymous ids";
+	if (all.manage_gids)
+		return "it (or a CLIENT block) sets Manage_Gids: the server takes the groups from its own database, which the bypass cannot see";
 	desc->read_only = !all.write;
 	desc->squash = all.squash;
 	desc->anon_uid = all.anon_uid;

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: LGPL-3.0-or-later */
-// What the shim keeps per nfs_context: the identity the application set,
-// the attached core Client, and the completions of bypassed async calls
-// waiting for the application's next nfs_service() (completions.h). A registry maps
-// contexts to that state for every thread (one mutex, and a per-thread
-// memo of the last answer so that a hot loop takes no lock; a context
-// itself is used by one thread at a time, as libnfs requires).
+// What the shim keeps per nfs_context: the attached core Client, and the
+// completions of bypassed async calls waiting for the application's next
+// nfs_service() (completions.h). A registry maps contexts to that state
+// for every thread (one mutex, and a per-thread memo of the last answer so
+// that a hot loop takes no lock; a context itself is used by one thread at
+// a time, as libnfs requires).
 #ifndef LOCALIO_PRELOAD_CONTEXT_REGISTRY_H
 #define LOCALIO_PRELOAD_CONTEXT_REGISTRY_H
 
@@ -12,7 +12,6 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
-#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -24,8 +23,6 @@ namespace localio::preload {
 
 struct ContextState {
   uint64_t id = 0;                 // unique per state: a reused pointer is a new context
-  std::optional<long> uid;         // from nfs_set_uid / nfs_set_gid
-  std::optional<long> gid;
   std::unique_ptr<client::Client> client;  // set once mounted (and active)
   // Completions of bypassed async calls; outlives a Client replaced by a
   // remount.

@@ -20,32 +20,30 @@
 #define LOCALIO_PRELOAD_ENTRY_POINTS(X) \
 	X(0, nfs_mount_async)           \
 	X(1, nfs_destroy_context)       \
-	X(2, nfs_set_uid)               \
-	X(3, nfs_set_gid)               \
-	X(4, nfs_open2_async)           \
-	X(5, nfs_create_async)          \
-	X(6, nfs_close_async)           \
-	X(7, nfs_pread)                 \
-	X(8, nfs_pwrite)                \
-	X(9, nfs_read)                  \
-	X(10, nfs_write)                \
-	X(11, nfs_fsync)                \
-	X(12, nfs_pread_async)          \
-	X(13, nfs_pwrite_async)         \
-	X(14, nfs_read_async)           \
-	X(15, nfs_write_async)          \
-	X(16, nfs_fsync_async)          \
-	X(17, nfs_which_events)         \
-	X(18, nfs_service)              \
-	X(19, nfs_stat_async)           \
-	X(20, nfs_stat64_async)         \
-	X(21, nfs_lstat64_async)        \
-	X(22, nfs_fstat_async)          \
-	X(23, nfs_fstat64_async)        \
-	X(24, nfs_lseek_async)          \
-	X(25, nfs_opendir_async)
+	X(2, nfs_open2_async)           \
+	X(3, nfs_create_async)          \
+	X(4, nfs_close_async)           \
+	X(5, nfs_pread)                 \
+	X(6, nfs_pwrite)                \
+	X(7, nfs_read)                  \
+	X(8, nfs_write)                 \
+	X(9, nfs_fsync)                 \
+	X(10, nfs_pread_async)          \
+	X(11, nfs_pwrite_async)         \
+	X(12, nfs_read_async)           \
+	X(13, nfs_write_async)          \
+	X(14, nfs_fsync_async)          \
+	X(15, nfs_which_events)         \
+	X(16, nfs_service)              \
+	X(17, nfs_stat_async)           \
+	X(18, nfs_stat64_async)         \
+	X(19, nfs_lstat64_async)        \
+	X(20, nfs_fstat_async)          \
+	X(21, nfs_fstat64_async)        \
+	X(22, nfs_lseek_async)          \
+	X(23, nfs_opendir_async)
 
-#define LOCALIO_PRELOAD_ENTRY_COUNT 26
+#define LOCALIO_PRELOAD_ENTRY_COUNT 24
 
 #ifndef __ASSEMBLER__
 #ifdef __cplusplus

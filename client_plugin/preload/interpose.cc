@@ -39,7 +39,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
-#include <optional>
 #include <string>
 #include <utility>
 
@@ -138,22 +137,12 @@ const LibnfsCalls& CoreCalls() {
   return calls;
 }
 
-// The identity the context's AUTH_SYS sends (libnfs 4.0: the process's
-// real ids unless the application set others).
-void IdentityOf(const ContextState& s, long* uid, long* gid) {
-  *uid = s.uid.value_or(static_cast<long>(getuid()));
-  *gid = s.gid.value_or(static_cast<long>(getgid()));
-}
-
 // After a successful mount: a Client for the context, with the handshake.
 void AttachClient(nfs_context* nfs) {
   const auto& rt = GetRuntime();
   ContextState* s = Contexts().FindOrCreate(nfs);
-  localio_config cfg = rt.env.ToConfig();
-  IdentityOf(*s, &cfg.uid, &cfg.gid);
-  localio::client::OptionDefaults defaults;
-  defaults.uid = static_cast<uint32_t>(getuid());
-  defaults.gid = static_cast<uint32_t>(getgid());
+  const localio_config cfg = rt.env.ToConfig();
+  const localio::client::OptionDefaults defaults;
   localio::client::ClientOptions options;
   const Status st = localio::client::ResolveOptions(&cfg, defaults, &options);
   s->client.reset();  // a remount: flush what the old session opened
@@ -234,23 +223,6 @@ int OpenLike(int (*real)(nfs_context*, const char*, int, int, NfsCb, void*), nfs
   return rc;
 }
 
-// After nfs_set_uid/nfs_set_gid: records the context's AUTH_SYS identity
-// and hands it to the client, so that local opens act as the wire would.
-void IdentityChanged(nfs_context* nfs, const std::optional<int>& uid,
-                     const std::optional<int>& gid) noexcept {
-  try {
-    ContextState* s = Contexts().FindOrCreate(nfs);
-    if (uid) s->uid = *uid;
-    if (gid) s->gid = *gid;
-    long u, g;
-    IdentityOf(*s, &u, &g);
-    if (s->client) s->client->SetIdentity(static_cast<uint32_t>(u), static_cast<uint32_t>(g));
-  } catch (...) {
-    // Unrecorded, the bypass would act as the old identity: stop it.
-    if (ContextState* s = Contexts().Find(nfs)) s->client.reset();
-  }
-}
-
 // No C++ exception reaches the program: a wrapper that fails inside (out
 // of memory) returns -ENOMEM with libnfs's error text set, as libnfs does.
 template <class Body>
@@ -292,16 +264,6 @@ void nfs_destroy_context(nfs_context* nfs) noexcept {
     // The context goes anyway; what is left of ours is freed with it.
   }
   Real().destroy_context(nfs);
-}
-
-void nfs_set_uid(nfs_context* nfs, int uid) noexcept {
-  Real().set_uid(nfs, uid);
-  IdentityChanged(nfs, uid, std::nullopt);
-}
-
-void nfs_set_gid(nfs_context* nfs, int gid) noexcept {
-  Real().set_gid(nfs, gid);
-  IdentityChanged(nfs, std::nullopt, gid);
 }
 
 int nfs_open2_async(nfs_context* nfs, const char* path, int flags, int mode,

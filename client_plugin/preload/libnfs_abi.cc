@@ -20,8 +20,6 @@ RealLibnfs ResolveRealLibnfs(std::string* missing) {
   RealLibnfs r;
   Resolve("nfs_mount_async", &r.mount_async, true, missing);
   Resolve("nfs_destroy_context", &r.destroy_context, true, missing);
-  Resolve("nfs_set_uid", &r.set_uid, true, missing);
-  Resolve("nfs_set_gid", &r.set_gid, true, missing);
   Resolve("nfs_open2_async", &r.open2_async, true, missing);
   Resolve("nfs_create_async", &r.create_async, true, missing);
   Resolve("nfs_close_async", &r.close_async, true, missing);
@@ -47,6 +45,11 @@ RealLibnfs ResolveRealLibnfs(std::string* missing) {
   Resolve("nfs_opendir_async", &r.opendir_async, true, missing);
   Resolve("nfs_get_fd", &r.get_fd, true, missing);
   Resolve("nfs_get_fh", &r.get_fh, true, missing);
+  Resolve("nfs_get_rpc_context", &r.get_rpc_context, true, missing);
+  Resolve("rpc_init_context", &r.rpc_init_context, true, missing);
+  Resolve("rpc_destroy_context", &r.rpc_destroy_context, true, missing);
+  Resolve("rpc_set_auth", &r.rpc_set_auth, true, missing);
+  Resolve("libnfs_authunix_create", &r.authsys_create, true, missing);
   Resolve("nfs_get_error", &r.get_error, false, missing);
   Resolve("nfs_set_error", &r.set_error, false, missing);
   return r;

@@ -27,8 +27,6 @@ using NfsCb = client::NfsCb;
 struct RealLibnfs : client::LibnfsCalls {
   int (*mount_async)(nfs_context*, const char*, const char*, NfsCb, void*) = nullptr;
   void (*destroy_context)(nfs_context*) = nullptr;
-  void (*set_uid)(nfs_context*, int) = nullptr;
-  void (*set_gid)(nfs_context*, int) = nullptr;
   int (*open2_async)(nfs_context*, const char*, int, int, NfsCb, void*) = nullptr;
   int (*create_async)(nfs_context*, const char*, int, int, NfsCb, void*) = nullptr;
   int (*close_async)(nfs_context*, nfsfh*, NfsCb, void*) = nullptr;

@@ -27,8 +27,8 @@ struct EnvConfig {
   int log_level = LOCALIO_CLIENT_LOG_ERROR;
   long server_uid = -1;   // -1 = the default
 
-  // A localio_config pointing into this object (keep it alive meanwhile),
-  // with the process's uid/gid left at -1 (the caller fills them in).
+  // A localio_config pointing into this object (keep it alive meanwhile);
+  // its unused uid/gid are -1, as localio_config_init leaves them.
   localio_config ToConfig() const;
 };
 

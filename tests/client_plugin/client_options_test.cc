@@ -16,18 +16,30 @@ localio_config Config() {
   return cfg;
 }
 
-TEST(ClientOptions, DefaultsComeFromTheEnvironmentAndTheProcess) {
+TEST(ClientOptions, DefaultsComeFromTheEnvironment) {
   ClientOptions o;
   const localio_config cfg = Config();
-  ASSERT_TRUE(ResolveOptions(&cfg, {nullptr, 1000, 100}, &o).ok());
+  ASSERT_TRUE(ResolveOptions(&cfg, {}, &o).ok());
   EXPECT_EQ(o.map_path, LOCALIO_DEFAULT_MAP_PATH);
-  EXPECT_EQ(o.uid, 1000u);
-  EXPECT_EQ(o.gid, 100u);
   EXPECT_FALSE(o.disable);
-  ASSERT_TRUE(ResolveOptions(&cfg, {"/dev/shm/other", 0, 0}, &o).ok());
+  ASSERT_TRUE(ResolveOptions(&cfg, {"/dev/shm/other"}, &o).ok());
   EXPECT_EQ(o.map_path, "/dev/shm/other");
-  ASSERT_TRUE(ResolveOptions(nullptr, {"", 0, 0}, &o).ok());
+  ASSERT_TRUE(ResolveOptions(nullptr, {""}, &o).ok());
   EXPECT_EQ(o.map_path, LOCALIO_DEFAULT_MAP_PATH);
+}
+
+// The identity local I/O acts as is the one the context's RPCs carry
+// (rpc_credential.h): the config's uid and gid choose nothing, whatever
+// they hold.
+TEST(ClientOptions, TheConfigsUidAndGidAreIgnored) {
+  for (long id : {-1L, -2L, 0L, 1000L, 1L << 40}) {
+    localio_config cfg = Config();
+    cfg.uid = id;
+    cfg.gid = id;
+    ClientOptions o;
+    EXPECT_TRUE(ResolveOptions(&cfg, {}, &o).ok()) << id;
+    EXPECT_FALSE(o.disable) << id;
+  }
 }
 
 TEST(ClientOptions, TheServerUidIsRootUnlessTheConfigOrTheEnvironmentSaysOtherwise) {
@@ -74,16 +86,12 @@ TEST(ClientOptions, ExplicitValuesWin) {
   localio_config cfg = Config();
   cfg.map_path = "/x/map";
   cfg.path_map = "/srv=/mnt";
-  cfg.uid = 5;
-  cfg.gid = 6;
   cfg.probe_timeout_ms = 0;  // the default
   cfg.disable = 1;
   ClientOptions o;
-  ASSERT_TRUE(ResolveOptions(&cfg, {"/env/map", 0, 0}, &o).ok());
+  ASSERT_TRUE(ResolveOptions(&cfg, {"/env/map"}, &o).ok());
   EXPECT_EQ(o.map_path, "/x/map");
   ASSERT_EQ(o.path_map.size(), 1u);
-  EXPECT_EQ(o.uid, 5u);
-  EXPECT_EQ(o.gid, 6u);
   EXPECT_EQ(o.probe_timeout.count(), LOCALIO_DEFAULT_PROBE_TIMEOUT_MS);
   EXPECT_TRUE(o.disable);
 }
@@ -97,8 +105,6 @@ TEST(ClientOptions, EachBadValueIsOneErrorNamingItAndTurnsTheBypassOff) {
       {"log_level", [](localio_config* c) { c->log_level = 7; }},
       {"map_path", [](localio_config* c) { c->map_path = ""; }},
       {"path map", [](localio_config* c) { c->path_map = "relative=/x"; }},
-      {"uid", [](localio_config* c) { c->uid = -2; }},
-      {"gid", [](localio_config* c) { c->gid = 1L << 40; }},
       {"server_uid", [](localio_config* c) { c->server_uid = -7; }},
       {"probe_timeout_ms", [](localio_config* c) { c->probe_timeout_ms = -5; }},
   };

@@ -741,6 +741,30 @@ static void export_row_client_blocks_restrict_it(void **state)
 				    "Access_Type = RW;", NULL });
 }
 
+/* Manage_Gids: the server takes the caller's groups from its own database,
+ * which the bypass cannot see; set by the export or by any CLIENT block. */
+static void export_row_manage_gids_gets_no_row(void **state)
+{
+	static const char *const none[] = { NULL };
+	static const char *const managed[] = { "Manage_Gids = true;", NULL };
+	static const char *const unmanaged[] = { "Manage_Gids = false;", NULL };
+	const char *rw = "Access_Type = RW; Squash = no_root_squash;";
+
+	(void)state;
+	check_no_export_row("Access_Type = RW; Manage_Gids = true;", none);
+	check_no_export_row(rw, managed);
+	/* A CLIENT block that leaves it unset takes the export's. */
+	check_no_export_row("Access_Type = RW; Manage_Gids = true;",
+			    (const char *const[]){ "Access_Type = RO;", NULL });
+	/* Set to false, or unset: the row is there. */
+	check_export_row("Access_Type = RW; Squash = no_root_squash;"
+			 " Manage_Gids = false;",
+			 false, LOCALIO_SQUASH_NONE, 65534, 65534);
+	assert_int_equal(test_env_add_client(unmanaged[0]), 0);
+	check_export_row(rw, false, LOCALIO_SQUASH_NONE, 65534, 65534);
+	test_env_clear_clients();
+}
+
 static void export_row_read_only_root_squash(void **state)
 {
 	(void)state;
@@ -820,6 +844,7 @@ int main(void)
 		cmocka_unit_test_setup(failing_sub_ops_publish_nothing, test_reset),
 		cmocka_unit_test_setup(export_row_defaults_are_restrictive, test_reset),
 		cmocka_unit_test_setup(export_row_client_blocks_restrict_it, test_reset),
+		cmocka_unit_test_setup(export_row_manage_gids_gets_no_row, test_reset),
 		cmocka_unit_test_setup(export_row_read_only_root_squash, test_reset),
 		cmocka_unit_test_setup(export_row_all_squash_keeps_an_explicit_expiry, test_reset),
 		cmocka_unit_test_setup(export_row_no_root_squash_read_write, test_reset),

@@ -47,9 +47,15 @@ struct localio_config {
 	const char *path_map;
 	int disable;		/* 1: never bypass (plain libnfs) */
 	int log_level;		/* 0 off, 1 errors, 2 info, 3 debug; to stderr */
-	/* The AUTH_SYS identity the nfs_context sends; -1: libnfs 4.0's
-	 * default, the process's real uid/gid (getuid/getgid). Set these when
-	 * the application called nfs_set_uid/nfs_set_gid. */
+	/* Unused, kept for the ABI (localio_config_init sets -1; any value is
+	 * ignored). Local I/O acts as the AUTH_SYS identity the nfs_context's
+	 * RPCs carry at that moment: uid, gid and groups, however they were
+	 * set (the URL's ?uid=&gid=, nfs_set_uid/nfs_set_gid,
+	 * nfs_set_auxiliary_gids, nfs_set_auth; libnfs's default is the
+	 * process's real uid and gid, no groups), squashed as the export
+	 * squashes them. A context whose identity cannot be read (AUTH_NONE,
+	 * another flavor) sends every read and write through RPC
+	 * (LOCALIO_FALLBACK_CREDENTIALS; localio_get_error says why). */
 	long uid;
 	long gid;
 	int probe_timeout_ms;	/* per handshake RPC; 0: 200 */

@@ -71,6 +71,12 @@ struct Credential {
   static Credential Sys(AuthSys sys) { return {AuthFlavor::kSys, std::move(sys)}; }
 };
 
+// Decodes an AUTH_SYS credential body (authsys_parms, RFC 5531 section
+// 14): at most kMaxAuthBody bytes, within the RFC bounds, and nothing
+// after it (trailing bytes mean the sender and we disagree on the
+// layout). False, *sys then unspecified, otherwise.
+bool DecodeAuthSysBody(std::span<const uint8_t> body, AuthSys* sys);
+
 struct CallHeader {
   uint32_t xid = 0;
   uint32_t prog = 0;

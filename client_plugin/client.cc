@@ -726,17 +726,19 @@ void Client::Announce(std::span<OpenFile* const> files, bool drop_on_failure) {
            handles.size() < rpc::kWroteMaxHandles;
          ++i)
       handles.emplace_back(order[i]->opaque.data(), order[i]->opaque_len);
-    if (!session_->wrote_connection)
-      session_->wrote_connection =
-          std::make_unique<rpc::RpcConnection>(session_->address, session_->port);
-    rpc::RpcConnection* connection = session_->wrote_connection.get();
     uint32_t result = rpc::kWroteOk;
     // A kept connection the server closed (idle), or a SYN lost under load:
     // WROTE is idempotent, and a second try on a fresh connection gets
-    // through.
-    Status st = caller.Wrote(connection, export_id, handles, &result, options_.probe_timeout);
-    if (!st.ok() && st.code != -EOPNOTSUPP)
-      st = caller.Wrote(connection, export_id, handles, &result, options_.probe_timeout);
+    // through. Every new connection is proven to be the server's first: the
+    // handles must not go to whoever took the port.
+    const auto wrote = [&]() {
+      rpc::RpcConnection* connection = nullptr;
+      const Status proven = ProvenConnection(&*session_, &connection);
+      if (!proven.ok()) return proven;
+      return caller.Wrote(connection, export_id, handles, &result, options_.probe_timeout);
+    };
+    Status st = wrote();
+    if (!st.ok() && st.code != -EOPNOTSUPP) st = wrote();
     if (st.code == -EOPNOTSUPP) {
       // A server that does not take WROTE does not cache what it would say.
       session_->takes_wrote = false;

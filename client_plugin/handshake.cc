@@ -62,6 +62,22 @@ Status RegisteredByServerUid(const HandshakeRequest& req, uint16_t port, const s
 
 }  // namespace
 
+Status ProvenConnection(Session* session, rpc::RpcConnection** out) {
+  if (!session->connection)
+    session->connection = std::make_unique<rpc::RpcConnection>(session->address, session->port);
+  rpc::RpcConnection* connection = session->connection.get();
+  if (!connection->connected()) {
+    Status st = connection->Connect(session->request.timeout);
+    if (st.ok()) st = ProveListenerOwner(session->request, *connection);
+    if (!st.ok()) {
+      connection->Close();
+      return st;
+    }
+  }
+  *out = connection;
+  return Status::Ok();
+}
+
 Status PeerAddressOf(int fd, std::string* out, uint16_t* port) {
   if (fd < 0) return Status::Error(-ENOTCONN, "the nfs_context has no connection (not mounted)");
   sockaddr_storage ss{};
@@ -145,10 +161,10 @@ Status Handshake(const HandshakeRequest& req, Session* out) {
   const uint16_t port = header.port;
   if (port == 0)
     return NotLocal(-ENOENT, "map " + req.map_path + ": no LOCALIO port in its header");
-  rpc::RpcConnection connection(req.server_address, port);
-  st = connection.Connect(req.timeout);
+  auto connection = std::make_unique<rpc::RpcConnection>(req.server_address, port);
+  st = connection->Connect(req.timeout);
   if (!st.ok()) return NotLocal(-EREMOTE, "not local: LOCALIO " + st.message);
-  st = ProveListenerOwner(req, connection);
+  st = ProveListenerOwner(req, *connection);
   if (!st.ok()) return NotLocal(st.code, "not local: " + st.message);
   const rpc::LocalioCaller caller(AuthSysAs(req.uid, req.gid));
   Nonce nonce;
@@ -156,7 +172,7 @@ Status Handshake(const HandshakeRequest& req, Session* out) {
     return NotLocal(-EAGAIN, "no random bytes for a nonce");
   if (int rc = s.hello->SetNonce(&nonce); rc != 0)
     return NotLocal(rc, hello_path + ": lost the handshake slot");
-  st = caller.UuidIsLocal(&connection, nonce, req.timeout);
+  st = caller.UuidIsLocal(connection.get(), nonce, req.timeout);
   if (!st.ok()) return NotLocal(-EREMOTE, "not local: " + st.message);
   InstanceId instance;
   const int confirmed = s.hello->ReadConfirmation(&instance);
@@ -164,6 +180,8 @@ Status Handshake(const HandshakeRequest& req, Session* out) {
     s.instance = instance;
     s.port = port;
     s.address = req.server_address;
+    s.connection = std::move(connection);
+    s.request = req;
     *out = std::move(s);
     return Status::Ok();
   }

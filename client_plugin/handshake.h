@@ -45,8 +45,10 @@ struct Session {
   std::string address;  // and at which address (the NFS server's)
   uint16_t port = 0;    // where the LOCALIO program answered
   bool takes_wrote = true;  // false once it answered WROTE with PROC_UNAVAIL
-  // WROTE's connection to address:port, made at the first WROTE.
-  std::unique_ptr<rpc::RpcConnection> wrote_connection;
+  // The handshake's connection to address:port, its far end proven to be
+  // the server's uid's; kept for WROTE (ProvenConnection).
+  std::unique_ptr<rpc::RpcConnection> connection;
+  HandshakeRequest request;  // what the handshake was asked (to prove again)
 };
 
 // Maps and checks the map (owned by `server_uid` in a directory only it or
@@ -70,6 +72,13 @@ Status Handshake(const HandshakeRequest& request, Session* out);
 // what failed: -EPERM when another uid holds it or registered it, the
 // rpcbind call's error when rpcbind does not answer.
 Status ProveListenerOwner(const HandshakeRequest& request, const rpc::RpcConnection& connection);
+
+// The session's connection to its listener, for calls after the handshake
+// (WROTE): the handshake's own while it stays open; a new one, after the
+// server or an error closed it, is proven again (ProveListenerOwner) before
+// anything is sent on it, since another process may hold the port by then.
+// Ok and *out set, or the error of the connect or of the proof.
+Status ProvenConnection(Session* session, rpc::RpcConnection** out);
 
 // The numeric address of the peer of connected socket `fd` ("127.0.0.1",
 // "::1"); IPv4-mapped IPv6 addresses come back as IPv4. `port` (may be

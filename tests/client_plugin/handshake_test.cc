@@ -190,6 +190,34 @@ TEST_F(HostileListenerTest, AListenerOfAnotherUidOnTheStoppedServersPortIsRefuse
   EXPECT_EQ(harness::HostilePeer::Field(hostile.Stop(), "uuid_is_local"), 0);
 }
 
+// After the handshake, the session's connection (WROTE's) is reused while
+// it stays open; once the server's listener is gone and uid 1001 took its
+// port, a new connection is refused before anything is sent on it.
+TEST_F(HostileListenerTest, ASessionsNewConnectionIsProvenBeforeWroteGoesOverIt) {
+  Session s;
+  const Status ok = Handshake(request_, &s);
+  ASSERT_TRUE(ok.ok()) << ok.message;
+  rpc::RpcConnection* first = nullptr;
+  ASSERT_TRUE(ProvenConnection(&s, &first).ok());
+  rpc::RpcConnection* again = nullptr;
+  ASSERT_TRUE(ProvenConnection(&s, &again).ok());
+  EXPECT_EQ(again, first);
+  EXPECT_EQ(again->fd(), first->fd()) << "an open connection is kept";
+
+  const uint16_t port = service_->port();
+  service_->Stop();  // closes the session's connection too
+  harness::HostilePeer hostile;
+  const Status started = hostile.Listen({"--port", std::to_string(port)});
+  ASSERT_TRUE(started.ok()) << started.message;
+  first->Close();
+  rpc::RpcConnection* taken = nullptr;
+  const Status st = ProvenConnection(&s, &taken);
+  EXPECT_EQ(st.code, -EPERM);
+  EXPECT_EQ("not local: " + st.message, Refusal(port));
+  EXPECT_FALSE(s.connection->connected());
+  EXPECT_EQ(harness::HostilePeer::Field(hostile.Stop(), "calls"), 0);
+}
+
 // Root of a user namespace of its own is still uid 1001 to the kernel, and
 // to a client outside that namespace.
 TEST_F(HostileListenerTest, AListenerOfAnotherUidAsRootOfItsOwnUserNamespaceIsRefused) {

@@ -306,7 +306,7 @@ int Client::OpenLocal(nfsfh* fh, OpenFile* f, bool write) {
   if (f->flags >= 0) flags |= f->flags & (O_SYNC | O_DSYNC);
 
   const Identity as = SquashedIdentity(view->exp, {options_.uid, options_.gid});
-  int fd;
+  LocalOpen opened;
   {
     ScopedFsIdentity identity(as);
     if (identity.status() != 0) {
@@ -314,20 +314,19 @@ int Client::OpenLocal(nfsfh* fh, OpenFile* f, bool write) {
                  std::to_string(as.gid) + ": " + Errno(identity.status()));
       return LOCALIO_FALLBACK_CREDENTIALS;
     }
-    fd = OpenBeneath(view->root_fd, std::string(entry.path()), flags);
+    opened = OpenObjectBeneath(view->root_fd, std::string(entry.path()), flags, entry,
+                               view->exp.kernel_handles ? handle->opaque
+                                                        : std::span<const uint8_t>());
   }
-  if (fd < 0) {
-    log_.Debug("cannot open " + std::string(entry.path()) + " locally: " + Errno(fd));
+  if (opened.error < 0) {
+    log_.Debug("cannot open " + std::string(entry.path()) + " locally: " + Errno(opened.error));
     return LOCALIO_FALLBACK_OPEN;
   }
-  struct statx sx;
-  if (statx(fd, "", AT_EMPTY_PATH, kMapIdentityStatxMask, &sx) != 0 || !IsSameObject(entry, fd, sx) ||
-      (view->exp.kernel_handles && !IsHandlesObject(handle->opaque, fd))) {
-    close(fd);
+  if (opened.fd < 0) {
     log_.Debug(std::string(entry.path()) + " is not the object its handle names");
     return LOCALIO_FALLBACK_IDENTITY;
   }
-  f->fd = fd;
+  f->fd = opened.fd;
   f->fd_writable = writable;
   f->export_id = export_id;
   f->opaque_len = static_cast<uint8_t>(handle->opaque.size());

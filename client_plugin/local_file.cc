@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <ctime>
 
 #include "localio/unique_fd.h"
 #include "localio/vfs_opaque.h"
@@ -83,6 +84,20 @@ LocalOpen OpenObjectBeneath(int root_fd, const std::string& relpath, int flags,
   }
   out.fd = fd.release();
   return out;
+}
+
+uint64_t CtimeNs(const struct statx& sx) {
+  if (!(sx.stx_mask & STATX_CTIME) || sx.stx_ctime.tv_sec < 0) return 0;
+  return static_cast<uint64_t>(sx.stx_ctime.tv_sec) * 1'000'000'000 + sx.stx_ctime.tv_nsec;
+}
+
+uint64_t SettledCtimeNs(const struct statx& sx) {
+  const uint64_t ctime = CtimeNs(sx);
+  struct timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  const uint64_t now_ns =
+      now.tv_sec < 0 ? 0 : static_cast<uint64_t>(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
+  return ctime != 0 && ctime + kCtimeSettleNs <= now_ns ? ctime : 0;
 }
 
 }  // namespace localio::client

@@ -71,6 +71,16 @@ bool IsSameObject(const MapEntry& entry, int fd, const struct statx& sx);
 // a handle the inode number of another object.
 bool IsHandlesObject(std::span<const uint8_t> vfs_opaque, int fd);
 
+// The ctime of `sx` in ns since the epoch; 0 when statx gave none.
+uint64_t CtimeNs(const struct statx& sx);
+// How old a ctime must be before a re-check may trust that any later
+// change of the file moves it: a change within the same timestamp granule
+// (a clock tick; a second or two on some filesystems) leaves it as it is.
+inline constexpr uint64_t kCtimeSettleNs = 2'000'000'000;
+// CtimeNs(sx) when it is at least kCtimeSettleNs old by the realtime clock
+// now; 0 (re-open at the next check) when it is younger.
+uint64_t SettledCtimeNs(const struct statx& sx);
+
 }  // namespace localio::client
 
 #endif  // LOCALIO_CLIENT_LOCAL_FILE_H

@@ -204,6 +204,7 @@ TEST_F(LocalFile, OpensTheEntrysRegularFileForBlockingIo) {
   EXPECT_EQ(flags & O_NONBLOCK, 0) << "O_NONBLOCK is for the open only";
   EXPECT_TRUE(fcntl(o.fd, F_GETFD) & FD_CLOEXEC);
   EXPECT_EQ(o.sx.stx_ino, e.ino);
+  EXPECT_NE(CtimeNs(o.sx), 0u) << "the re-check needs the ctime";
   char buf[8] = {};
   EXPECT_EQ(pread(o.fd, buf, sizeof buf, 0), 4);
   EXPECT_STREQ(buf, "data");
@@ -271,6 +272,30 @@ TEST_F(LocalFile, AFifoAtTheEntrysPathIsNeverOpened) {
           << "the FIFO was opened or an error reported (flags " << flags << ")";
     }
   }
+}
+
+// A ctime is trusted to move at the next change only once it is older
+// than kCtimeSettleNs by the realtime clock (a change within its timestamp
+// granule would leave it as it is).
+TEST(LocalFileCtime, OnlyAnOldEnoughCtimeIsSettled) {
+  struct timespec now;
+  ASSERT_EQ(clock_gettime(CLOCK_REALTIME, &now), 0);
+  struct statx sx {};
+  sx.stx_mask = STATX_CTIME;
+  sx.stx_ctime.tv_sec = now.tv_sec - 3;
+  sx.stx_ctime.tv_nsec = 5;
+  const uint64_t old = CtimeNs(sx);
+  EXPECT_EQ(old, static_cast<uint64_t>(now.tv_sec - 3) * 1'000'000'000 + 5);
+  EXPECT_EQ(SettledCtimeNs(sx), old);
+  sx.stx_ctime.tv_sec = now.tv_sec - 1;
+  EXPECT_NE(CtimeNs(sx), 0u);
+  EXPECT_EQ(SettledCtimeNs(sx), 0u) << "a second-old ctime may not have moved yet";
+  sx.stx_ctime.tv_sec = now.tv_sec + 60;
+  EXPECT_EQ(SettledCtimeNs(sx), 0u) << "a ctime ahead of the clock";
+  sx.stx_ctime.tv_sec = now.tv_sec - 3;
+  sx.stx_mask = 0;
+  EXPECT_EQ(CtimeNs(sx), 0u) << "statx gave no ctime";
+  EXPECT_EQ(SettledCtimeNs(sx), 0u);
 }
 
 }  // namespace

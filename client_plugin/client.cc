@@ -186,25 +186,25 @@ bool Client::SessionValid() {
     DropLocalFiles();
     epoch_ = epoch;
   }
-  if (const uint64_t access = map.AccessEpoch(); access != access_epoch_) {
-    // The server changed who may open some file: each local file is
-    // re-opened as RPC's identity at its next I/O, and one refused then
-    // goes to RPC, which refuses too.
-    log_.Debug("map access epoch " + std::to_string(access_epoch_) + " -> " +
-               std::to_string(access) + ": re-opening local files");
-    for (auto& [fh, f] : files_) {
-      f.ctime_ns = 0;
-      f.recheck_at_ms = 0;
-      f.failed_reason = -1;
-    }
-    access_epoch_ = access;
-  }
+  if (const uint64_t access = map.AccessEpoch(); access != access_epoch_) [[unlikely]]
+    AccessChanged(access);
   io_ms_ = now;
   if (now - touched_ms_ > kTouchEveryMs) {
     session_->hello->Touch();
     touched_ms_ = now;
   }
   return true;
+}
+
+void Client::AccessChanged(uint64_t access_epoch) {
+  log_.Debug("map access epoch " + std::to_string(access_epoch_) + " -> " +
+             std::to_string(access_epoch) + ": re-opening local files");
+  for (auto& [fh, f] : files_) {
+    f.ctime_ns = 0;
+    f.recheck_at_ms = 0;
+    f.failed_reason = -1;
+  }
+  access_epoch_ = access_epoch;
 }
 
 void Client::DropSession(const std::string& why) {

@@ -199,6 +199,10 @@ class Client {
   // local file re-open at its next I/O. Sets io_ms_. False: the session is
   // gone (dropped here).
   bool SessionValid();
+  // The server changed who may open some file (the map's access epoch is
+  // now `access_epoch`): every local file is re-opened, as RPC's identity,
+  // at its next I/O; one refused then goes to RPC, which refuses too.
+  [[gnu::cold, gnu::noinline]] void AccessChanged(uint64_t access_epoch);
   void DropSession(const std::string& why);
   void DropLocalFiles();
   void CloseLocal(OpenFile* f);

@@ -148,6 +148,7 @@ void Client::Handshake() {
   }
   ++counters_.handshakes_ok;
   epoch_ = s.map->Epoch();
+  access_epoch_ = s.map->AccessEpoch();
   touched_ms_ = IoClockMs();
   refreshed_ms_ = touched_ms_;
   log_.Info("local: server " + req.server_address + " confirmed on LOCALIO port " +
@@ -217,11 +218,25 @@ bool Client::SessionValid() {
     DropLocalFiles();
     epoch_ = epoch;
   }
+  if (const uint64_t access = map.AccessEpoch(); access != access_epoch_) [[unlikely]]
+    AccessChanged(access);
+  io_ms_ = now;
   if (now - touched_ms_ > kTouchEveryMs) {
     session_->hello->Touch();
     touched_ms_ = now;
   }
   return true;
+}
+
+void Client::AccessChanged(uint64_t access_epoch) {
+  log_.Debug("map access epoch " + std::to_string(access_epoch_) + " -> " +
+             std::to_string(access_epoch) + ": re-opening local files");
+  for (auto& [fh, f] : files_) {
+    f.ctime_ns = 0;
+    f.recheck_at_ms = 0;
+    f.failed_reason = -1;
+  }
+  access_epoch_ = access_epoch;
 }
 
 void Client::DropSession(const std::string& why) {
@@ -331,7 +346,7 @@ int Client::OpenLocal(nfsfh* fh, OpenFile* f, bool write) {
   if (f->flags >= 0) flags |= f->flags & (O_SYNC | O_DSYNC);
 
   const Identity as = SquashedIdentity(view->exp, identity_);
-  int fd;
+  LocalOpen opened;
   {
     ScopedFsIdentity identity(as);
     if (identity.status() != 0) {
@@ -339,21 +354,22 @@ int Client::OpenLocal(nfsfh* fh, OpenFile* f, bool write) {
                  std::to_string(as.gid) + ": " + Errno(identity.status()));
       return LOCALIO_FALLBACK_CREDENTIALS;
     }
-    fd = OpenBeneath(view->root_fd, std::string(entry.path()), flags);
+    opened = OpenObjectBeneath(view->root_fd, std::string(entry.path()), flags, entry,
+                               view->exp.kernel_handles ? handle->opaque
+                                                        : std::span<const uint8_t>());
   }
-  if (fd < 0) {
-    log_.Debug("cannot open " + std::string(entry.path()) + " locally: " + Errno(fd));
+  if (opened.error < 0) {
+    log_.Debug("cannot open " + std::string(entry.path()) + " locally: " + Errno(opened.error));
     return LOCALIO_FALLBACK_OPEN;
   }
-  struct statx sx;
-  if (statx(fd, "", AT_EMPTY_PATH, kMapIdentityStatxMask, &sx) != 0 || !IsSameObject(entry, fd, sx) ||
-      (view->exp.kernel_handles && !IsHandlesObject(handle->opaque, fd))) {
-    close(fd);
+  if (opened.fd < 0) {
     log_.Debug(std::string(entry.path()) + " is not the object its handle names");
     return LOCALIO_FALLBACK_IDENTITY;
   }
-  f->fd = fd;
+  f->fd = opened.fd;
   f->fd_writable = writable;
+  f->ctime_ns = SettledCtimeNs(opened.sx);
+  f->recheck_at_ms = io_ms_ + LOCALIO_ACCESS_RECHECK_MS;
   f->export_id = export_id;
   f->opaque_len = static_cast<uint8_t>(handle->opaque.size());
   std::memcpy(f->opaque.data(), handle->opaque.data(), handle->opaque.size());
@@ -383,7 +399,8 @@ Client::OpenFile* Client::Prepare(nfsfh* fh, bool write) {
     Fallback(LOCALIO_FALLBACK_UNSUPPORTED);
     return nullptr;
   }
-  if (f.fd >= 0 && (!write || f.fd_writable)) {
+  if (f.fd >= 0 && (!write || f.fd_writable) &&
+      (io_ms_ < f.recheck_at_ms || UnchangedSinceCheck(&f))) {
     if (write && f.flags >= 0 && (f.flags & O_APPEND)) {
       Fallback(LOCALIO_FALLBACK_UNSUPPORTED);
       return nullptr;
@@ -400,8 +417,9 @@ Client::OpenFile* Client::Prepare(nfsfh* fh, bool write) {
     Fallback(f.failed_reason);
     return nullptr;
   }
-  if (f.fd >= 0) CloseLocal(&f);  // read-only fd, a write needs more
-  const int reason = OpenLocal(fh, &f, write);
+  // A first open, a read-only fd a write needs more than, or a file
+  // changed since its fd was opened or last checked.
+  const int reason = Reopen(fh, &f, write || f.fd_writable);
   if (reason >= 0) {
     // A handle not yet in the map may be published any moment: retry it
     // on the next I/O; other failures once a second.
@@ -412,6 +430,29 @@ Client::OpenFile* Client::Prepare(nfsfh* fh, bool write) {
   }
   f.failed_reason = -1;
   return &f;
+}
+
+int Client::Reopen(nfsfh* fh, OpenFile* f, bool write) {
+  const int old_fd = std::exchange(f->fd, -1);
+  const int reason = OpenLocal(fh, f, write);
+  if (old_fd >= 0) {
+    if (reason < 0) {
+      close(old_fd);
+    } else {
+      f->fd = old_fd;
+      CloseLocal(f);
+    }
+  }
+  return reason;
+}
+
+bool Client::UnchangedSinceCheck(OpenFile* f) {
+  struct statx sx;
+  if (f->ctime_ns == 0 || statx(f->fd, "", AT_EMPTY_PATH, STATX_CTIME, &sx) != 0 ||
+      CtimeNs(sx) != f->ctime_ns)
+    return false;
+  f->recheck_at_ms = io_ms_ + LOCALIO_ACCESS_RECHECK_MS;
+  return true;
 }
 
 bool Client::LocalRead(nfsfh* fh, uint64_t offset, uint64_t count, void* buf, int64_t* result) {

@@ -118,6 +118,12 @@ class Client {
     int pending_error = 0;  // a flush failed while dropping the fd
     int failed_reason = -1; // last local open failed (until retry_at_ms)
     bool needs_wire_proof = false;  // opened before the last session ended
+    // The re-check of fd (Prepare, UnchangedSinceCheck): the first I/O at
+    // or after recheck_at_ms (IoClockMs) compares the file's ctime with
+    // ctime_ns, settled when fd was opened or last checked (0: re-open at
+    // the next I/O, as after a change of the map's access epoch).
+    uint64_t recheck_at_ms = 0;
+    uint64_t ctime_ns = 0;
     uint64_t serial = 0;  // Opened's count: tells a reused nfsfh* apart
     uint64_t retry_at_ms = 0;
     // Written locally since the server was last told (WROTE); the handle
@@ -195,9 +201,14 @@ class Client {
   void MaybeRehandshake();
   // Per-I/O: the server is alive, beating, its map not replaced (checked
   // every kRefreshEveryMs), and the epoch unchanged (on an epoch change the
-  // local fds are dropped and reopened). False: the session is gone
-  // (dropped here).
+  // local fds are dropped and reopened); a new access epoch makes every
+  // local file re-open at its next I/O. Sets io_ms_. False: the session is
+  // gone (dropped here).
   bool SessionValid();
+  // The server changed who may open some file (the map's access epoch is
+  // now `access_epoch`): every local file is re-opened, as RPC's identity,
+  // at its next I/O; one refused then goes to RPC, which refuses too.
+  [[gnu::cold, gnu::noinline]] void AccessChanged(uint64_t access_epoch);
   void DropSession(const std::string& why);
   void DropLocalFiles();
   void CloseLocal(OpenFile* f);
@@ -206,6 +217,14 @@ class Client {
   OpenFile* Prepare(nfsfh* fh, bool write);
   // Opens f's local file; a fallback reason on failure, -1 on success.
   int OpenLocal(nfsfh* fh, OpenFile* f, bool write);
+  // OpenLocal in place of f's local fd, if any: the old fd is closed
+  // unflushed when the new one is open (the same object: its writes are
+  // the new fd's to flush), else flushed and closed (CloseLocal).
+  int Reopen(nfsfh* fh, OpenFile* f, bool write);
+  // f's fd is due for its re-check: true when the file's ctime is the one
+  // settled at the last open or check (the next check is then
+  // LOCALIO_ACCESS_RECHECK_MS away); false: re-open it, as RPC's identity.
+  bool UnchangedSinceCheck(OpenFile* f);
   const ExportView* ExportFor(uint16_t export_id);
   // files_[fh], remembering the last one: a loop of I/Os on one file then
   // skips the hash lookup.
@@ -234,6 +253,8 @@ class Client {
   std::string identity_error_;
   std::optional<Session> session_;
   uint64_t epoch_ = 0;
+  uint64_t access_epoch_ = 0;  // the map's access epoch the local files were checked at
+  uint64_t io_ms_ = 0;         // IoClockMs of the current I/O's SessionValid
   uint64_t touched_ms_ = 0;
   uint64_t refreshed_ms_ = 0;  // last check that the map file is still current
   // Re-handshakes: after any failed handshake or a lost session, at most

@@ -148,6 +148,7 @@ bool MapReader::ReadHeader(MapHeaderSnapshot* out) const {
 }
 
 uint64_t MapReader::Epoch() const { return SharedLoadAcquire(&Header()->epoch); }
+uint64_t MapReader::AccessEpoch() const { return SharedLoadAcquire(&Header()->access_epoch); }
 uint64_t MapReader::HeartbeatMs() const { return SharedLoad(&Header()->heartbeat_ms); }
 bool MapReader::Alive() const { return (SharedLoadAcquire(&Header()->flags) & kMapAlive) != 0; }
 

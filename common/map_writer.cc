@@ -287,6 +287,10 @@ void MapWriter::MarkDead() {
   SeqlockWriteEnd(&h->header_seq);
 }
 
+void MapWriter::BumpAccessEpoch() {
+  __atomic_fetch_add(&Header()->access_epoch, uint64_t{1}, __ATOMIC_RELEASE);
+}
+
 void MapWriter::BumpEpoch() {
   MapHeader* h = Header();
   SeqlockWriteBegin(&h->header_seq);

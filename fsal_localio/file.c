@@ -142,12 +142,28 @@ fsal_status_t localio_lease_op2(struct fsal_obj_handle *obj_hdl,
 	return LOCALIO_SUB_OBJ_CALL(obj_hdl, lease_op2, state, owner, deleg);
 }
 
+/* The attributes that decide who may open a file: a change of any tells
+ * clients to re-open their local files (docs/DESIGN.md, "Revocation"). An
+ * open2 never sets them on a file that existed before (VFS sets a new
+ * file's attributes on its own handle, and only when it created it). */
+#define LOCALIO_ACCESS_ATTRS                                              \
+	(ATTR_MODE | ATTR_OWNER | ATTR_GROUP | ATTR_ACL | ATTR4_SEC_LABEL)
+
 fsal_status_t localio_setattr2(struct fsal_obj_handle *obj_hdl, bool bypass,
 			       struct state_t *state,
 			       struct fsal_attrlist *attrib_set)
 {
-	return LOCALIO_SUB_OBJ_CALL(obj_hdl, setattr2, bypass, state,
-				    attrib_set);
+	/* The mask is read before the call (the sub-FSAL may change it), and
+	 * clients are told whatever the call returns: VFS changes the mode
+	 * before the owner, so a call that failed may have changed one. */
+	bool access = FSAL_TEST_MASK(attrib_set->valid_mask,
+				     LOCALIO_ACCESS_ATTRS) != 0;
+	fsal_status_t status = LOCALIO_SUB_OBJ_CALL(obj_hdl, setattr2, bypass,
+						    state, attrib_set);
+
+	if (access)
+		localio_pub_access_changed(obj_hdl);
+	return status;
 }
 
 fsal_status_t localio_close2(struct fsal_obj_handle *obj_hdl,

@@ -85,6 +85,11 @@ void localio_pub_renamed(struct localio_export *exp,
 			 struct fsal_obj_handle *obj,
 			 struct fsal_obj_handle *newdir,
 			 const char *new_name);
+/* A call that changes who may open obj (its mode, owner, group, ACL or
+ * an extended attribute) was made: when obj is a regular file, clients
+ * re-open their local files before their next I/O (localio_server.h,
+ * localio_access_changed). Other objects are nothing to an open file. */
+void localio_pub_access_changed(struct fsal_obj_handle *obj);
 
 struct localio_handle {
 	struct fsal_obj_handle obj_handle;

@@ -57,6 +57,7 @@ class Server {
   uint64_t PublishWire(uint16_t id, std::span<const uint8_t> opaque);
   uint64_t kernel_resolutions() const { return resolutions_.load(std::memory_order_relaxed); }
   void Unpublish(uint16_t id, std::span<const uint8_t> opaque);
+  void AccessChanged();
   void Renamed(uint16_t id, const localio_object& obj,
                std::span<const uint8_t> new_parent, const char* new_name);
 
@@ -446,6 +447,11 @@ void Server::Unpublish(uint16_t id, std::span<const uint8_t> opaque) {
   map_->Unpublish(id, opaque);
 }
 
+void Server::AccessChanged() {
+  std::shared_lock lock(mu_);
+  if (running_) map_->BumpAccessEpoch();
+}
+
 void Server::Renamed(uint16_t id, const localio_object& obj,
                      std::span<const uint8_t> new_parent, const char* new_name) {
   std::shared_lock lock(mu_);
@@ -572,6 +578,10 @@ uint64_t localio_publish_wire(uint16_t export_id, const void* opaque,
                               size_t opaque_len) noexcept {
   return Guarded("publishing a handle", uint64_t{0},
                  [&] { return TheServer().PublishWire(export_id, Bytes(opaque, opaque_len)); });
+}
+
+void localio_access_changed(void) noexcept {
+  GuardedVoid("bumping the access epoch", [] { TheServer().AccessChanged(); });
 }
 
 uint64_t localio_server_kernel_resolutions(void) noexcept {

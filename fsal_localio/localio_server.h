@@ -132,6 +132,13 @@ uint64_t localio_publish_child(uint16_t export_id, const void *parent_opaque,
 uint64_t localio_publish_wire(uint16_t export_id, const void *opaque,
 			      size_t opaque_len) LOCALIO_SERVER_NOEXCEPT;
 
+/* The mode, owner, group or ACL of a regular file was changed (or a call
+ * that may have changed them was made): bumps the map's access epoch, so
+ * that every client re-opens its local files, as the identity RPC acts as,
+ * before its next I/O ("Revocation" in docs/DESIGN.md). One atomic add,
+ * no lock of the map. */
+void localio_access_changed(void) LOCALIO_SERVER_NOEXCEPT;
+
 /* How many times a handle was resolved from the kernel (open_by_handle_at),
  * successfully or not, since the process started: a statistic. */
 uint64_t localio_server_kernel_resolutions(void) LOCALIO_SERVER_NOEXCEPT;

@@ -244,6 +244,12 @@ void localio_pub_removed(struct localio_export *exp,
 	}
 }
 
+void localio_pub_access_changed(struct fsal_obj_handle *obj)
+{
+	if (obj->type == REGULAR_FILE)
+		localio_access_changed();
+}
+
 void localio_pub_renamed(struct localio_export *exp,
 			 struct fsal_obj_handle *lio,
 			 struct fsal_obj_handle *newdir,

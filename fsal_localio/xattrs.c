@@ -1,7 +1,19 @@
 /* SPDX-License-Identifier: LGPL-3.0-or-later */
 /* FSAL_LOCALIO extended attributes: the NFSv4.2 xattr ops (not wrapped by
- * FSAL_NULL) and the older *_ext_attr(s) ops. */
+ * FSAL_NULL) and the older *_ext_attr(s) ops. Extended attributes can
+ * decide who may open a file (system.posix_acl_access, security.*; 9P
+ * names any), so a change of one is a change of access for clients
+ * (localio_pub_access_changed). */
 #include "localio_methods.h"
+
+/* Yields `status`, after telling clients of a change made to obj. */
+static fsal_status_t localio_xattr_changed(struct fsal_obj_handle *obj_hdl,
+					   fsal_status_t status)
+{
+	if (!FSAL_IS_ERROR(status))
+		localio_pub_access_changed(obj_hdl);
+	return status;
+}
 
 fsal_status_t localio_getxattrs(struct fsal_obj_handle *obj_hdl,
 				xattrkey4 *xa_name, xattrvalue4 *xa_value)
@@ -13,14 +25,19 @@ fsal_status_t localio_setxattrs(struct fsal_obj_handle *obj_hdl,
 				setxattr_option4 option, xattrkey4 *xa_name,
 				xattrvalue4 *xa_value)
 {
-	return LOCALIO_SUB_OBJ_CALL(obj_hdl, setxattrs, option, xa_name,
-				    xa_value);
+	fsal_status_t status = LOCALIO_SUB_OBJ_CALL(obj_hdl, setxattrs, option,
+						    xa_name, xa_value);
+
+	return localio_xattr_changed(obj_hdl, status);
 }
 
 fsal_status_t localio_removexattrs(struct fsal_obj_handle *obj_hdl,
 				   xattrkey4 *xa_name)
 {
-	return LOCALIO_SUB_OBJ_CALL(obj_hdl, removexattrs, xa_name);
+	fsal_status_t status = LOCALIO_SUB_OBJ_CALL(obj_hdl, removexattrs,
+						    xa_name);
+
+	return localio_xattr_changed(obj_hdl, status);
 }
 
 fsal_status_t localio_listxattrs(struct fsal_obj_handle *obj_hdl,
@@ -76,8 +93,11 @@ fsal_status_t localio_setextattr_value(struct fsal_obj_handle *obj_hdl,
 				       void *buffer_addr, size_t buffer_size,
 				       int create)
 {
-	return LOCALIO_SUB_OBJ_CALL(obj_hdl, setextattr_value, xattr_name,
-				    buffer_addr, buffer_size, create);
+	fsal_status_t status = LOCALIO_SUB_OBJ_CALL(obj_hdl, setextattr_value,
+						    xattr_name, buffer_addr,
+						    buffer_size, create);
+
+	return localio_xattr_changed(obj_hdl, status);
 }
 
 fsal_status_t localio_setextattr_value_by_id(struct fsal_obj_handle *obj_hdl,
@@ -85,19 +105,27 @@ fsal_status_t localio_setextattr_value_by_id(struct fsal_obj_handle *obj_hdl,
 					     void *buffer_addr,
 					     size_t buffer_size)
 {
-	return LOCALIO_SUB_OBJ_CALL(obj_hdl, setextattr_value_by_id, xattr_id,
-				    buffer_addr, buffer_size);
+	fsal_status_t status = LOCALIO_SUB_OBJ_CALL(
+		obj_hdl, setextattr_value_by_id, xattr_id, buffer_addr,
+		buffer_size);
+
+	return localio_xattr_changed(obj_hdl, status);
 }
 
 fsal_status_t localio_remove_extattr_by_id(struct fsal_obj_handle *obj_hdl,
 					   unsigned int xattr_id)
 {
-	return LOCALIO_SUB_OBJ_CALL(obj_hdl, remove_extattr_by_id, xattr_id);
+	fsal_status_t status = LOCALIO_SUB_OBJ_CALL(
+		obj_hdl, remove_extattr_by_id, xattr_id);
+
+	return localio_xattr_changed(obj_hdl, status);
 }
 
 fsal_status_t localio_remove_extattr_by_name(struct fsal_obj_handle *obj_hdl,
 					     const char *xattr_name)
 {
-	return LOCALIO_SUB_OBJ_CALL(obj_hdl, remove_extattr_by_name,
-				    xattr_name);
+	fsal_status_t status = LOCALIO_SUB_OBJ_CALL(
+		obj_hdl, remove_extattr_by_name, xattr_name);
+
+	return localio_xattr_changed(obj_hdl, status);
 }

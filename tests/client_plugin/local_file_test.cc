@@ -7,10 +7,15 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "localio/vfs_opaque.h"
@@ -182,6 +187,115 @@ TEST_F(LocalFile, AReusedInodeNumberIsAnotherObject) {
   EXPECT_TRUE(IsSameObject(without, now.fd, now.sx)) << "the inode check alone cannot tell";
   EXPECT_FALSE(IsSameObject(with, now.fd, now.sx));
   EXPECT_FALSE(IsHandlesObject(opaque, now.fd));
+}
+
+MapEntry EntryOf(const std::string& path, bool with_stamp) {
+  const Opened f(path);
+  return EntryFor(f, with_stamp);
+}
+
+TEST_F(LocalFile, OpensTheEntrysRegularFileForBlockingIo) {
+  const std::string path = top_ + "/export/dir/file";
+  const MapEntry e = EntryOf(path, /*with_stamp=*/true);
+  const LocalOpen o = OpenObjectBeneath(root_, "dir/file", O_RDWR, e, OpaqueOf(path));
+  ASSERT_GE(o.fd, 0) << strerror(-o.error);
+  const int flags = fcntl(o.fd, F_GETFL);
+  EXPECT_EQ(flags & O_ACCMODE, O_RDWR);
+  EXPECT_EQ(flags & O_NONBLOCK, 0) << "O_NONBLOCK is for the open only";
+  EXPECT_TRUE(fcntl(o.fd, F_GETFD) & FD_CLOEXEC);
+  EXPECT_EQ(o.sx.stx_ino, e.ino);
+  EXPECT_NE(CtimeNs(o.sx), 0u) << "the re-check needs the ctime";
+  char buf[8] = {};
+  EXPECT_EQ(pread(o.fd, buf, sizeof buf, 0), 4);
+  EXPECT_STREQ(buf, "data");
+  close(o.fd);
+}
+
+TEST_F(LocalFile, OpenFailuresAreErrorsNotAnotherObject) {
+  const MapEntry e = EntryOf(top_ + "/export/dir/file", /*with_stamp=*/false);
+  EXPECT_EQ(OpenObjectBeneath(root_, "link", O_RDONLY, e, {}).error, -ELOOP);
+  EXPECT_EQ(OpenObjectBeneath(root_, "dirlink/file", O_RDONLY, e, {}).error, -ELOOP);
+  EXPECT_EQ(OpenObjectBeneath(root_, "../outside", O_RDONLY, e, {}).error, -EXDEV);
+  EXPECT_EQ(OpenObjectBeneath(root_, "missing", O_RDONLY, e, {}).error, -ENOENT);
+}
+
+TEST_F(LocalFile, APathNamingAnotherFileOpensNothing) {
+  const std::string path = top_ + "/export/dir/file";
+  const MapEntry e = EntryOf(path, /*with_stamp=*/false);
+  const std::vector<uint8_t> opaque = OpaqueOf(path);
+  LocalOpen o = OpenObjectBeneath(root_, "dir/file", O_RDONLY, e, OpaqueOf(top_ + "/outside"));
+  EXPECT_EQ(o.fd, -1) << "another file's kernel handle";
+  EXPECT_EQ(o.error, 0);
+  std::ofstream(top_ + "/export/dir/other") << "other";
+  ASSERT_EQ(rename((top_ + "/export/dir/other").c_str(), path.c_str()), 0);
+  o = OpenObjectBeneath(root_, "dir/file", O_RDONLY, e, {});
+  EXPECT_EQ(o.fd, -1) << "another inode at the entry's path";
+  EXPECT_EQ(o.error, 0);
+  o = OpenObjectBeneath(root_, "dir/file", O_RDONLY, e, opaque);
+  EXPECT_EQ(o.fd, -1);
+  EXPECT_EQ(o.error, 0);
+}
+
+// Whatever stands at the path by now (a FIFO a user put there), the open
+// never blocks and opens nothing: run in a child, so that an open that
+// blocks fails the test instead of hanging it.
+TEST_F(LocalFile, AFifoAtTheEntrysPathIsNeverOpened) {
+  const std::string path = top_ + "/export/dir/file";
+  const MapEntry e = EntryOf(path, /*with_stamp=*/false);
+  ASSERT_EQ(rename(path.c_str(), (path + ".away").c_str()), 0);
+  ASSERT_EQ(mkfifo(path.c_str(), 0666), 0);
+  struct stat fifo;
+  ASSERT_EQ(stat(path.c_str(), &fifo), 0);
+  MapEntry names_the_fifo = e;  // an entry that names the FIFO's own inode
+  names_the_fifo.ino = fifo.st_ino;
+  for (const MapEntry& entry : {e, names_the_fifo}) {
+    for (const int flags : {O_RDONLY, O_WRONLY, O_RDWR}) {
+      const pid_t pid = fork();
+      ASSERT_GE(pid, 0);
+      if (pid == 0) {
+        const LocalOpen o = OpenObjectBeneath(root_, "dir/file", flags, entry, {});
+        _exit(o.fd == -1 && o.error == 0 ? 0 : 1);
+      }
+      int status = 0;
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+      pid_t done = 0;
+      while ((done = waitpid(pid, &status, WNOHANG)) == 0 &&
+             std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      if (done == 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+        ADD_FAILURE() << "the open blocked on the FIFO (flags " << flags << ")";
+        continue;
+      }
+      EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+          << "the FIFO was opened or an error reported (flags " << flags << ")";
+    }
+  }
+}
+
+// A ctime is trusted to move at the next change only once it is older
+// than kCtimeSettleNs by the realtime clock (a change within its timestamp
+// granule would leave it as it is).
+TEST(LocalFileCtime, OnlyAnOldEnoughCtimeIsSettled) {
+  struct timespec now;
+  ASSERT_EQ(clock_gettime(CLOCK_REALTIME, &now), 0);
+  struct statx sx {};
+  sx.stx_mask = STATX_CTIME;
+  sx.stx_ctime.tv_sec = now.tv_sec - 3;
+  sx.stx_ctime.tv_nsec = 5;
+  const uint64_t old = CtimeNs(sx);
+  EXPECT_EQ(old, static_cast<uint64_t>(now.tv_sec - 3) * 1'000'000'000 + 5);
+  EXPECT_EQ(SettledCtimeNs(sx), old);
+  sx.stx_ctime.tv_sec = now.tv_sec - 1;
+  EXPECT_NE(CtimeNs(sx), 0u);
+  EXPECT_EQ(SettledCtimeNs(sx), 0u) << "a second-old ctime may not have moved yet";
+  sx.stx_ctime.tv_sec = now.tv_sec + 60;
+  EXPECT_EQ(SettledCtimeNs(sx), 0u) << "a ctime ahead of the clock";
+  sx.stx_ctime.tv_sec = now.tv_sec - 3;
+  sx.stx_mask = 0;
+  EXPECT_EQ(CtimeNs(sx), 0u) << "statx gave no ctime";
+  EXPECT_EQ(SettledCtimeNs(sx), 0u);
 }
 
 }  // namespace

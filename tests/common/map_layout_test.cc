@@ -32,6 +32,18 @@ TEST(MapLayout, SectionsAreAlignedOrderedAndInsideTheFile) {
   }
 }
 
+// access_epoch came after layout 3 shipped: it takes reserved bytes (zero
+// in every map written before, ignored by every reader before) and moves
+// nothing, so the layout version stays.
+TEST(MapLayout, TheAccessEpochTakesReservedBytesOfTheSameLayout) {
+  EXPECT_EQ(kMapLayoutVersion, 3u);
+  EXPECT_EQ(sizeof(MapHeader), 256u);
+  EXPECT_EQ(offsetof(MapHeader, access_epoch), offsetof(MapHeader, arena_used) + 8);
+  EXPECT_EQ(offsetof(MapHeader, access_epoch) % 8, 0u);
+  EXPECT_EQ(offsetof(MapHeader, reserved), offsetof(MapHeader, access_epoch) + 8);
+  EXPECT_EQ(offsetof(MapHeader, reserved) + sizeof(MapHeader::reserved), sizeof(MapHeader));
+}
+
 TEST(MapLayout, CapacityIsTheSmallestPowerOfTwoBucketCountHoldingMaxEntries) {
   EXPECT_EQ(MapGeometryForEntries(1).capacity, 8u);
   EXPECT_EQ(MapGeometryForEntries(8).capacity, 8u);

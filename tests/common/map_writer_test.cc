@@ -422,6 +422,26 @@ TEST_F(MapWriterExports, AddChangeRemoveBumpTheEpoch) {
   EXPECT_EQ(r->Epoch(), 4u);
 }
 
+// The access epoch (the server changed a file's mode, owner, group or ACL)
+// moves on its own: only BumpAccessEpoch moves it, and it moves nothing
+// else; a reader sees each bump at once.
+TEST_F(MapWriterExports, TheAccessEpochMovesOnlyWhenBumped) {
+  Open();
+  EXPECT_EQ(r->AccessEpoch(), 0u);
+  ASSERT_TRUE(w->SetExport(Export(10)).ok());
+  EXPECT_EQ(w->RemoveExport(10), 0);
+  EXPECT_EQ(r->AccessEpoch(), 0u) << "an export change is not an access change";
+  const uint64_t epoch = r->Epoch();
+  w->BumpAccessEpoch();
+  EXPECT_EQ(r->AccessEpoch(), 1u);
+  w->BumpAccessEpoch();
+  EXPECT_EQ(r->AccessEpoch(), 2u);
+  EXPECT_EQ(r->Epoch(), epoch);
+  MapHeaderSnapshot h;
+  ASSERT_TRUE(r->ReadHeader(&h));
+  EXPECT_TRUE(h.alive);
+}
+
 // A reload withdraws a row until the export's new access is known: the
 // entries stay for the row that comes back; removing the export then
 // drops them too.

@@ -426,6 +426,40 @@ static fsal_status_t fake_setxattrs(struct fsal_obj_handle *obj,
 	return fake_answer(__func__, obj, NULL, name);
 }
 
+/* The 9P extended attribute ops (the name or id is the checked argument). */
+static fsal_status_t fake_setextattr_value(struct fsal_obj_handle *obj,
+					   const char *name, void *buf,
+					   size_t size, int create)
+{
+	(void)buf;
+	(void)size;
+	(void)create;
+	return fake_answer(__func__, obj, NULL, name);
+}
+
+static fsal_status_t fake_setextattr_value_by_id(struct fsal_obj_handle *obj,
+						 unsigned int id, void *buf,
+						 size_t size)
+{
+	(void)id;
+	(void)buf;
+	(void)size;
+	return fake_answer(__func__, obj, NULL, NULL);
+}
+
+static fsal_status_t fake_remove_extattr_by_id(struct fsal_obj_handle *obj,
+					       unsigned int id)
+{
+	(void)id;
+	return fake_answer(__func__, obj, NULL, NULL);
+}
+
+static fsal_status_t fake_remove_extattr_by_name(struct fsal_obj_handle *obj,
+						 const char *name)
+{
+	return fake_answer(__func__, obj, NULL, name);
+}
+
 static fsal_status_t fake_removexattrs(struct fsal_obj_handle *obj,
 				       xattrkey4 *name)
 {
@@ -559,6 +593,10 @@ void fake_sub_register(void)
 	fake_obj_ops.setxattrs = fake_setxattrs;
 	fake_obj_ops.removexattrs = fake_removexattrs;
 	fake_obj_ops.listxattrs = fake_listxattrs;
+	fake_obj_ops.setextattr_value = fake_setextattr_value;
+	fake_obj_ops.setextattr_value_by_id = fake_setextattr_value_by_id;
+	fake_obj_ops.remove_extattr_by_id = fake_remove_extattr_by_id;
+	fake_obj_ops.remove_extattr_by_name = fake_remove_extattr_by_name;
 	fake_version_obj_ops_init(&fake_obj_ops);
 	fake_reset();
 }

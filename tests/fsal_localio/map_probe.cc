@@ -110,6 +110,11 @@ uint64_t test_map_epoch(const char* map_path) {
   return OpenMap(map_path, &r) == 0 ? r->Epoch() : 0;
 }
 
+uint64_t test_map_access_epoch(const char* map_path) {
+  std::unique_ptr<MapReader> r;
+  return OpenMap(map_path, &r) == 0 ? r->AccessEpoch() : 0;
+}
+
 int test_vfs_opaque(const char* path, void* buf, size_t buflen) {
   const int fd = open(path, O_PATH | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) return -errno;

@@ -50,6 +50,8 @@ long test_map_entry_count(const char *map_path);
 
 /* The map header's epoch, or 0 when the map is not usable. */
 uint64_t test_map_epoch(const char *map_path);
+/* The map header's access epoch, or 0 when the map is not usable. */
+uint64_t test_map_access_epoch(const char *map_path);
 
 /* Parses the whole NFS handle `wire` with the wire-handle format the map's
  * header publishes: its export id, and where its opaque is in `wire`. 0,

@@ -554,6 +554,77 @@ static void handle_to_wire_of_a_known_object_changes_nothing(void **state)
 	release(fh);
 }
 
+/* A change of who may open a regular file (mode, owner, group, ACL, label;
+ * an extended attribute) bumps the map's access epoch, even when the
+ * sub-FSAL fails (it may have changed the mode before failing at the
+ * owner); a size or time change, a directory's mode or a failed xattr
+ * change does not. */
+static void access_changes_bump_the_access_epoch(void **state)
+{
+	static const attrmask_t access[] = { ATTR_MODE, ATTR_OWNER, ATTR_GROUP,
+					     ATTR_ACL, ATTR4_SEC_LABEL };
+	struct object f, d;
+	struct fsal_obj_handle *fh, *dh;
+	struct fsal_attrlist attrs = { 0 };
+	xattrkey4 key = { 0 };
+	xattrvalue4 value = { 0 };
+	uint64_t epoch;
+	fsal_status_t st;
+	size_t i;
+
+	(void)state;
+	fh = lookup_new(root, "guarded", &f, NO_FILE_TYPE);
+	dh = lookup_new(root, "guarded-dir", &d, DIRECTORY);
+	epoch = test_map_access_epoch(map_path);
+	for (i = 0; i < sizeof(access) / sizeof(access[0]); ++i) {
+		attrs.valid_mask = access[i] | ATTR_SIZE;
+		st = fh->obj_ops->setattr2(fh, false, NULL, &attrs);
+		assert_false(FSAL_IS_ERROR(st));
+		assert_int_equal(test_map_access_epoch(map_path), ++epoch);
+	}
+	attrs.valid_mask = ATTR_MODE;
+	fake_next_status = fsalstat(ERR_FSAL_PERM, EPERM);
+	st = fh->obj_ops->setattr2(fh, false, NULL, &attrs);
+	assert_int_equal(st.major, ERR_FSAL_PERM);
+	assert_int_equal(test_map_access_epoch(map_path), ++epoch);
+	fake_next_status = fsalstat(ERR_FSAL_NO_ERROR, 0);
+
+	attrs.valid_mask = ATTR_SIZE | ATTR_ATIME | ATTR_MTIME;
+	st = fh->obj_ops->setattr2(fh, false, NULL, &attrs);
+	assert_false(FSAL_IS_ERROR(st));
+	attrs.valid_mask = ATTR_MODE | ATTR_OWNER;
+	st = dh->obj_ops->setattr2(dh, false, NULL, &attrs);
+	assert_false(FSAL_IS_ERROR(st));
+	assert_int_equal(test_map_access_epoch(map_path), epoch);
+
+	st = fh->obj_ops->setxattrs(fh, SETXATTR4_EITHER, &key, &value);
+	assert_false(FSAL_IS_ERROR(st));
+	assert_int_equal(test_map_access_epoch(map_path), ++epoch);
+	st = fh->obj_ops->removexattrs(fh, &key);
+	assert_false(FSAL_IS_ERROR(st));
+	assert_int_equal(test_map_access_epoch(map_path), ++epoch);
+	st = fh->obj_ops->setextattr_value(fh, "system.posix_acl_access",
+					   NULL, 0, 0);
+	assert_false(FSAL_IS_ERROR(st));
+	assert_int_equal(test_map_access_epoch(map_path), ++epoch);
+	st = fh->obj_ops->setextattr_value_by_id(fh, 1, NULL, 0);
+	assert_false(FSAL_IS_ERROR(st));
+	assert_int_equal(test_map_access_epoch(map_path), ++epoch);
+	st = fh->obj_ops->remove_extattr_by_id(fh, 1);
+	assert_false(FSAL_IS_ERROR(st));
+	assert_int_equal(test_map_access_epoch(map_path), ++epoch);
+	st = fh->obj_ops->remove_extattr_by_name(fh, "system.posix_acl_access");
+	assert_false(FSAL_IS_ERROR(st));
+	assert_int_equal(test_map_access_epoch(map_path), ++epoch);
+	fake_next_status = fsalstat(ERR_FSAL_ACCESS, EACCES);
+	st = fh->obj_ops->setxattrs(fh, SETXATTR4_EITHER, &key, &value);
+	assert_int_equal(st.major, ERR_FSAL_ACCESS);
+	fake_next_status = fsalstat(ERR_FSAL_NO_ERROR, 0);
+	assert_int_equal(test_map_access_epoch(map_path), epoch);
+	release(fh);
+	release(dh);
+}
+
 static void an_unnamed_handle_stays_out_without_a_resolver(void **state)
 {
 	struct object f;
@@ -840,6 +911,7 @@ int main(void)
 		cmocka_unit_test_setup(rename_of_a_directory_moves_its_entries, test_reset),
 		cmocka_unit_test_setup(unlink_removes_the_entry, test_reset),
 		cmocka_unit_test_setup(handle_to_wire_of_a_known_object_changes_nothing, test_reset),
+		cmocka_unit_test_setup(access_changes_bump_the_access_epoch, test_reset),
 		cmocka_unit_test_setup(an_unnamed_handle_stays_out_without_a_resolver, test_reset),
 		cmocka_unit_test_setup(failing_sub_ops_publish_nothing, test_reset),
 		cmocka_unit_test_setup(export_row_defaults_are_restrictive, test_reset),

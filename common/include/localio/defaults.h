@@ -59,6 +59,15 @@
  * client; owners renew it at a third of it. */
 #define LOCALIO_HELLO_LEASE_MS 30000u
 
+/* A client re-checks each local file it holds open at the file's first I/O
+ * after this long: when the file's ctime moved since it was opened or last
+ * checked (a chmod, chown or setfacl on the export's filesystem, behind the
+ * server's back), it re-opens the file as the identity RPC acts as. So such
+ * a change stops the bypassed I/O the new permissions refuse within this
+ * bound; one made through the server stops it at the next I/O (the map's
+ * access epoch). docs/DESIGN.md, "Revocation". */
+#define LOCALIO_ACCESS_RECHECK_MS 1000u
+
 /* The client's handshake RPCs: each waits this long for its reply by
  * default (probe_timeout_ms 0), at most LOCALIO_MAX_PROBE_TIMEOUT_MS. */
 #define LOCALIO_DEFAULT_PROBE_TIMEOUT_MS 200

@@ -75,8 +75,8 @@ inline constexpr off_t kMapLockLength = 1;
 
 // The header. Fields above header_seq are written once, before the file is
 // renamed into place; readers copy them at open. epoch, port and flags change
-// under header_seq (a seqlock); heartbeat_ms, entries_used and evictions are
-// single atomic words.
+// under header_seq (a seqlock); heartbeat_ms, entries_used, evictions and
+// access_epoch are single atomic words.
 struct MapHeader {
   char magic[8];
   uint32_t layout_version;
@@ -106,7 +106,13 @@ struct MapHeader {
   uint64_t arena_offset;         // arena_units units of kMapUnit bytes
   uint64_t arena_units;          // MapGeometryFor(bucket_count).arena_units
   uint64_t arena_used;           // informational: units in live records
-  uint8_t reserved[80];
+  // Bumped by the server after it changed the mode, owner, group or ACL of
+  // a regular file: clients re-open their local files before the next I/O
+  // ("Revocation" in docs/DESIGN.md). A single atomic word. Taken from the
+  // reserved bytes without a new layout version: readers that predate it
+  // ignore it, and a server that predates it leaves it 0.
+  uint64_t access_epoch;
+  uint8_t reserved[72];
 };
 static_assert(sizeof(MapHeader) == 256);
 static_assert(offsetof(MapHeader, instance_id) == 80);
@@ -117,6 +123,7 @@ static_assert(offsetof(MapHeader, flags) == 120);
 static_assert(offsetof(MapHeader, fh_format) == 128);
 static_assert(offsetof(MapHeader, entries_used) == 136);
 static_assert(offsetof(MapHeader, arena_offset) == 152);
+static_assert(offsetof(MapHeader, access_epoch) == 176);
 
 // Export key array: one u32 per row so FindExport scans 1 KiB, not 256 rows.
 // 0 = row free; kMapExportKeyUsed | export id = row in use.

@@ -60,6 +60,9 @@ class MapReader {
   bool ReadHeader(MapHeaderSnapshot* out) const;
   // Single atomic loads for the per-I/O check.
   uint64_t Epoch() const;
+  // MapHeader::access_epoch: moves when the server changed a file's mode,
+  // owner, group or ACL (0 from a server that predates it).
+  uint64_t AccessEpoch() const;
   uint64_t HeartbeatMs() const;
   bool Alive() const;
   const InstanceId& instance_id() const { return instance_id_; }

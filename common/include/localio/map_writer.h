@@ -76,6 +76,10 @@ class MapWriter {
   void Heartbeat();
   // Clears ALIVE: clients stop using the map. Idempotent.
   void MarkDead();
+  // Bumps the header's access_epoch (no lock: one atomic add): call after
+  // changing a file's mode, owner, group or ACL; every client re-opens its
+  // local files, as the identity RPC acts as, before its next I/O.
+  void BumpAccessEpoch();
 
   // Adds or replaces the row of export.export_id; bumps the epoch when the
   // row is new or changed. -ENOSPC when every row is taken, -EINVAL for a

@@ -38,7 +38,7 @@ static void localio_export_release(struct fsal_export *exp_hdl)
 	struct fsal_export *sub = exp->export.sub_export;
 	struct fsal_module *sub_fsal = sub->fsal;
 
-	if (exp->published)
+	if (__atomic_load_n(&exp->published, __ATOMIC_ACQUIRE))
 		localio_server_remove_export(exp_hdl->export_id);
 	LOCALIO_SUBCALL(exp, sub->exp_ops.release(sub));
 	/* The reference subfsal_commit took when the export was parsed. */

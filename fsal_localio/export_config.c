@@ -485,6 +485,50 @@ static const char *localio_export_access(const struct gsh_export *gexp,
 	return NULL;
 }
 
+/* Why `r` (one request's rule) gets less than `row`, or NULL. */
+static const char *localio_row_exceeds(const struct localio_row_access *row,
+				       const struct access_rule *r)
+{
+	if (!r->read)
+		return "gives it no read access";
+	if (!row->read_only && !r->write)
+		return "gives it no write access";
+	if (r->manage_gids)
+		return "sets Manage_Gids (the server takes the groups from its own database)";
+	if (localio_squash_strength(r->squash) >
+	    localio_squash_strength(row->squash))
+		return "squashes it more";
+	if (r->squash != LOCALIO_SQUASH_NONE &&
+	    (r->anon_uid != row->anon_uid || r->anon_gid != row->anon_gid))
+		return "squashes it to other anonymous ids";
+	return NULL;
+}
+
+void localio_export_check_request(struct localio_export *exp)
+{
+	struct access_rule request;
+	struct localio_row_access row;
+	const char *why;
+
+	if (op_ctx == NULL ||
+	    !__atomic_load_n(&exp->published, __ATOMIC_ACQUIRE))
+		return;
+	/* Ganesha's own operations run with full access (root_op_export_*):
+	 * only a client's request can be given less than the row. */
+	localio_rule_of(&op_ctx->export_perms, NULL, &request);
+	row = exp->row;
+	why = localio_row_exceeds(&row, &request);
+	if (why == NULL ||
+	    !__atomic_exchange_n(&exp->published, false, __ATOMIC_ACQ_REL))
+		return;
+	localio_server_suspend_export(exp->export.export_id);
+	LogWarn(COMPONENT_FSAL,
+		"LOCALIO: export %u served without the bypass until it is next updated: a client's request %s than the map's row (%s, squash %d, anon %u:%u) allows; EXPORT_DEFAULTS, which the FSAL cannot read, may set it",
+		(unsigned int)exp->export.export_id, why,
+		row.read_only ? "read-only" : "read-write", (int)row.squash,
+		row.anon_uid, row.anon_gid);
+}
+
 int localio_export_publish_row(struct localio_export *exp, uint64_t generation,
 			       const uint64_t *admin_count)
 {
@@ -528,7 +572,11 @@ int localio_export_publish_row(struct localio_export *exp, uint64_t generation,
 			strerror(-rc));
 		return rc;
 	}
-	exp->published = true;
+	exp->row.read_only = desc.read_only;
+	exp->row.squash = desc.squash;
+	exp->row.anon_uid = desc.anon_uid;
+	exp->row.anon_gid = desc.anon_gid;
+	__atomic_store_n(&exp->published, true, __ATOMIC_RELEASE);
 	LogInfo(COMPONENT_FSAL,
 		"LOCALIO: export %u in the map: %s, squash %d, anon %u:%u",
 		(unsigned int)desc.export_id,

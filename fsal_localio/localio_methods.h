@@ -14,6 +14,7 @@
 #include "config_parsing.h"
 #include "localio_config.h"
 #include "localio/fh_format.h"
+#include "localio/map_enums.h"
 #include "nfs_fh.h"
 
 /* The FSAL's name: Ganesha loads it from <Plugins_Dir>/libfsallocalio.so */
@@ -27,11 +28,23 @@ struct localio_fsal_module {
 
 extern struct localio_fsal_module LOCALIO;
 
+/* The access an export's row in the map advertises (localio_export_access). */
+struct localio_row_access {
+	bool read_only;
+	enum localio_squash squash;
+	uint32_t anon_uid;
+	uint32_t anon_gid;
+};
+
 struct localio_export {
 	struct fsal_export export;
 	char *client_root;	/* where clients see Path; NULL = same path */
 	char *name;		/* "LOCALIO/<sub-FSAL name>" for get_name */
-	bool published;		/* the export is in the shared map */
+	/* The export is in the shared map, with `row`'s access: set (release)
+	 * after `row` is written, read with acquire (atomics: worker threads
+	 * read it while the republish job or a withdrawal writes it). */
+	bool published;
+	struct localio_row_access row;
 	bool kernel_handles;	/* over FSAL_VFS: handles resolve from the kernel */
 };
 
@@ -55,6 +68,14 @@ uint32_t localio_export_wrote(uint16_t export_id, const void *opaque,
  * (-EAGAIN when an export update came since). 0 or a negative errno. */
 int localio_export_publish_row(struct localio_export *exp, uint64_t generation,
 			       const uint64_t *admin_count);
+
+/* The request in op_ctx was given less than the export's row advertises
+ * (by EXPORT_DEFAULTS, which an FSAL cannot read, or anything else the row
+ * missed): the row is withdrawn until the export is next updated, with a
+ * log line, so that no client bypasses with more than RPC gives it. Called
+ * for every handle that goes to a client (localio_pub_wire); a few
+ * compares. */
+void localio_export_check_request(struct localio_export *exp);
 
 /* The layout of Ganesha's wire handles, taken from its headers (nfs_fh.h):
  * the descriptor the map publishes for clients (publish.c). */

@@ -64,7 +64,8 @@ struct localio_fh_format localio_ganesha_fh_format(void)
 
 static bool localio_publishing(const struct localio_export *exp)
 {
-	return exp->published && localio_server_running();
+	return __atomic_load_n(&exp->published, __ATOMIC_ACQUIRE) &&
+	       localio_server_running();
 }
 
 static enum localio_obj_type localio_obj_type_of(object_file_type_t type)
@@ -196,6 +197,7 @@ void localio_pub_wire(struct localio_export *exp, struct fsal_obj_handle *lio,
 
 	if (!localio_publishing(exp))
 		return;
+	localio_export_check_request(exp);
 	known = __atomic_load_n(&hdl->map_stamp, __ATOMIC_RELAXED);
 	if (known != 0 && known == localio_map_stamp())
 		return;	/* nothing has left the map since it held this */

@@ -143,7 +143,12 @@ void Client::Handshake() {
     may_retry_ = true;
     retry_at_ms_ = MapMonotonicMs() + backoff_ms_;
     backoff_ms_ = std::min(backoff_ms_ * 2, kMaxBackoffMs);
-    log_.Info("not local: " + error_);
+    // -EPERM: a map, hello file or listener of another uid than the
+    // server's (a neighbour squatting them) says so at the default level.
+    if (st.code == -EPERM)
+      log_.Error("not local: " + error_);
+    else
+      log_.Info("not local: " + error_);
     return;
   }
   ++counters_.handshakes_ok;

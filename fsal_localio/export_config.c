@@ -371,7 +371,7 @@ fsal_status_t localio_update_export(struct fsal_module *fsal_hdl,
 /* What one access rule grants: an export's options, or a CLIENT block's
  * with what it leaves unset taken from the export's (as Ganesha's
  * export_check_access does). Options neither sets are taken at Ganesha's
- * restrictive defaults (no access, root_squash, anonymous 65534): the
+ * restrictive defaults (no access, root_squash, anonymous -2): the
  * EXPORT_DEFAULTS block is not visible to an FSAL. */
 struct access_rule {
 	bool read;
@@ -381,6 +381,10 @@ struct access_rule {
 	uint32_t anon_uid;
 	uint32_t anon_gid;
 };
+
+_Static_assert((uint32_t)ANON_UID == LOCALIO_DEFAULT_ANON_ID &&
+		       (uint32_t)ANON_GID == LOCALIO_DEFAULT_ANON_ID,
+	       "Ganesha's default anonymous ids are not LOCALIO_DEFAULT_ANON_ID");
 
 static void localio_rule_of(const struct export_perms *p,
 			    const struct export_perms *under,

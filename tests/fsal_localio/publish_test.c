@@ -796,11 +796,11 @@ static void export_row_client_blocks_restrict_it(void **state)
 
 	(void)state;
 	assert_int_equal(test_env_add_client(ro[0]), 0);
-	check_export_row(rw, true, LOCALIO_SQUASH_NONE, 65534, 65534);
+	check_export_row(rw, true, LOCALIO_SQUASH_NONE, LOCALIO_DEFAULT_ANON_ID, LOCALIO_DEFAULT_ANON_ID);
 	test_env_clear_clients();
 
 	assert_int_equal(test_env_add_client(squash[0]), 0);
-	check_export_row(rw, false, LOCALIO_SQUASH_ROOT, 65534, 65534);
+	check_export_row(rw, false, LOCALIO_SQUASH_ROOT, LOCALIO_DEFAULT_ANON_ID, LOCALIO_DEFAULT_ANON_ID);
 	test_env_clear_clients();
 
 	check_no_export_row(rw, no_access);
@@ -830,9 +830,9 @@ static void export_row_manage_gids_gets_no_row(void **state)
 	/* Set to false, or unset: the row is there. */
 	check_export_row("Access_Type = RW; Squash = no_root_squash;"
 			 " Manage_Gids = false;",
-			 false, LOCALIO_SQUASH_NONE, 65534, 65534);
+			 false, LOCALIO_SQUASH_NONE, LOCALIO_DEFAULT_ANON_ID, LOCALIO_DEFAULT_ANON_ID);
 	assert_int_equal(test_env_add_client(unmanaged[0]), 0);
-	check_export_row(rw, false, LOCALIO_SQUASH_NONE, 65534, 65534);
+	check_export_row(rw, false, LOCALIO_SQUASH_NONE, LOCALIO_DEFAULT_ANON_ID, LOCALIO_DEFAULT_ANON_ID);
 	test_env_clear_clients();
 }
 
@@ -841,7 +841,7 @@ static void export_row_read_only_root_squash(void **state)
 	(void)state;
 	check_export_row("Access_Type = RO; Squash = root_squash;"
 			 " Anonymous_uid = 1234;",
-			 true, LOCALIO_SQUASH_ROOT, 1234, 65534);
+			 true, LOCALIO_SQUASH_ROOT, 1234, LOCALIO_DEFAULT_ANON_ID);
 }
 
 static void export_row_all_squash_keeps_an_explicit_expiry(void **state)
@@ -857,7 +857,7 @@ static void export_row_no_root_squash_read_write(void **state)
 {
 	(void)state;
 	check_export_row("Access_Type = RW; Squash = no_root_squash;",
-			 false, LOCALIO_SQUASH_NONE, 65534, 65534);
+			 false, LOCALIO_SQUASH_NONE, LOCALIO_DEFAULT_ANON_ID, LOCALIO_DEFAULT_ANON_ID);
 }
 
 static void release_of_an_export_drops_its_entries(void **state)

@@ -32,6 +32,10 @@ void test_env_init(void)
 	pthread_rwlock_init(LOCALIO_EXPORT_RWLOCK(&export), NULL);
 	ctx.ctx_export = &export;
 	ctx.ctx_fullpath = fullpath;
+	/* As Ganesha's init_op_context leaves an operation of its own: full
+	 * access (a client's request has its own, export_check_access's). */
+	ctx.export_perms.set = root_op_export_set;
+	ctx.export_perms.options = root_op_export_options;
 	op_ctx = &ctx;
 	fake_sub_register();
 }

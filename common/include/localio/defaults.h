@@ -45,8 +45,9 @@
  * that rpcbind records the server's uid as its owner. */
 #define LOCALIO_RPCBIND_SOCKET "/run/rpcbind.sock"
 
-/* The anonymous uid and gid where an export sets none (Ganesha's). */
-#define LOCALIO_DEFAULT_ANON_ID 65534u
+/* The anonymous uid and gid where an export sets none: Ganesha's ANON_UID
+ * and ANON_GID (-2, nfs_exports.h), which the FSAL checks at build time. */
+#define LOCALIO_DEFAULT_ANON_ID 4294967294u
 
 /* The server stamps the map's heartbeat every LOCALIO_HEARTBEAT_PERIOD_MS;
  * a heartbeat older than LOCALIO_HEARTBEAT_STALE_MS means the server is

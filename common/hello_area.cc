@@ -129,8 +129,10 @@ int HelloClient::SetNonce(Nonce* named) {
   if (slot_ < 0) return -EINVAL;
   (*named)[0] = static_cast<uint8_t>(slot_ >> 8);
   (*named)[1] = static_cast<uint8_t>(slot_);
+  uint8_t* const secret = named->data() + kHelloNonceKeyBytes;
+  if (HelloConfirmation(claim_, secret) == 0) secret[0] ^= 1;
   const Nonce& nonce = *named;
-  if (IsZero(nonce.data(), nonce.size())) return -EINVAL;
+  if (IsZero(nonce.data(), kHelloNonceKeyBytes)) return -EINVAL;
   HelloSlot* s = Slot(static_cast<uint32_t>(slot_));
   // Back to CLAIMED while the nonce changes, so the server never matches a
   // half-written one; then NONCE_SET.
@@ -140,12 +142,13 @@ int HelloClient::SetNonce(Nonce* named) {
   if (!__atomic_compare_exchange_n(&s->state, &word, claimed, false, __ATOMIC_ACQ_REL,
                                    __ATOMIC_RELAXED))
     return -ESTALE;
+  // The key only; the rest of the nonce field and the instance id zeroed.
   uint64_t words[4] = {};
-  std::memcpy(words, nonce.data(), 16);
+  std::memcpy(words, nonce.data(), kHelloNonceKeyBytes);
   SharedStore(&s->confirmation, uint64_t{0});
   SharedCopyIn(s->nonce, words, 2);
   SharedCopyIn(s->confirmed_instance, words + 2, 2);
-  expected_confirmation_ = HelloConfirmation(claim_, nonce.data());
+  expected_confirmation_ = HelloConfirmation(claim_, secret);
   __atomic_fetch_add(&s->handshakes, 1, __ATOMIC_RELAXED);
   SharedStore(&s->lease_ms, MapMonotonicMs());
   uint32_t expected = claimed;
@@ -245,7 +248,7 @@ Status HelloServer::Create(int dirfd, const std::string& name, const std::string
 }
 
 bool HelloServer::Confirm(const Nonce& nonce, const InstanceId& instance) {
-  if (IsZero(nonce.data(), nonce.size())) return false;
+  if (IsZero(nonce.data(), kHelloNonceKeyBytes)) return false;
   const uint32_t index = HelloNonceSlot(nonce);
   if (index >= kHelloSlots) return false;
   std::lock_guard<std::mutex> lock(mu_);
@@ -262,7 +265,12 @@ bool HelloServer::Confirm(const Nonce& nonce, const InstanceId& instance) {
   if (pread(file_.fd(), &head, sizeof head, at) != static_cast<ssize_t>(sizeof head))
     return false;
   if (StateOf(head.state) != kHelloNonceSet) return false;
-  if (std::memcmp(head.nonce, nonce.data(), 16) != 0) return false;
+  // The key as the client published it, and nothing where the secret
+  // would be: an honest client never writes it.
+  static constexpr uint8_t kNoSecret[kHelloNonceSecretBytes] = {};
+  if (std::memcmp(head.nonce, nonce.data(), kHelloNonceKeyBytes) != 0 ||
+      std::memcmp(head.nonce + kHelloNonceKeyBytes, kNoSecret, sizeof kNoSecret) != 0)
+    return false;
   uint8_t proof[32] = {};  // zeroed nonce, then the instance id
   std::memcpy(proof + 16, instance.data(), 16);
   if (pwrite(file_.fd(), proof, sizeof proof, at + offsetof(HelloSlot, nonce)) !=
@@ -271,7 +279,8 @@ bool HelloServer::Confirm(const Nonce& nonce, const InstanceId& instance) {
   // After the instance id (pwrites reach the page in order): the claim
   // and nonce this answers. If the client released or lost the slot
   // meanwhile, the next claim's number differs and it ignores this.
-  const uint64_t confirmation = HelloConfirmation(head.state, head.nonce);
+  const uint64_t confirmation =
+      HelloConfirmation(head.state, nonce.data() + kHelloNonceKeyBytes);
   return pwrite(file_.fd(), &confirmation, sizeof confirmation,
                 at + offsetof(HelloSlot, confirmation)) ==
          static_cast<ssize_t>(sizeof confirmation);

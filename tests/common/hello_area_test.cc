@@ -28,14 +28,16 @@ Nonce NonceOf(uint8_t seed) {
   return n;
 }
 
-// A nonce no other seed gives (the seed in the 8 bytes after the slot's
-// index, which names `slot`).
+// A nonce no other seed gives, in its key and in its secret (the seed's
+// low bytes after the slot's index, which names `slot`, and the whole seed
+// as the secret).
 Nonce UniqueNonce(uint64_t seed, uint32_t slot = 0) {
   Nonce n{};
   n[0] = static_cast<uint8_t>(slot >> 8);
   n[1] = static_cast<uint8_t>(slot);
-  std::memcpy(n.data() + kHelloNonceSlotBytes, &seed, sizeof seed);
-  n[15] = 0x5a;
+  std::memcpy(n.data() + kHelloNonceSlotBytes, &seed, kHelloNonceKeyBytes - kHelloNonceSlotBytes);
+  std::memcpy(n.data() + kHelloNonceKeyBytes, &seed, sizeof seed);
+  n[15] ^= 0x5a;
   return n;
 }
 
@@ -112,6 +114,39 @@ TEST_F(HelloTest, ANonceConfirmsOnlyOnceAndIsConsumed) {
   EXPECT_EQ(c->ReadConfirmation(&got), 0);
   EXPECT_TRUE(server_->ConfirmNonce(again));
   EXPECT_EQ(c->ReadConfirmation(&got), 1);
+}
+
+// What a neighbour who may write the hello file (a client of the map's
+// group) sees of someone else's handshake is the slot: it writes the answer
+// it can make from that, with the server's instance id (in the map, which
+// the group reads), before the server does. The secret half of the nonce
+// was never in the file, so the client takes no such answer; the server's
+// own, which comes after, it takes.
+TEST_F(HelloTest, ANeighbourWhoSeesTheSlotCannotForgeItsAnswer) {
+  Nonce sent;
+  auto c = ClientWithNonce(6, &sent);
+  {
+    SharedFile f;
+    ASSERT_TRUE(OpenSharedFile(server_->hello_path(), true, nullptr, &f).ok());
+    auto* s = reinterpret_cast<HelloSlot*>(f.base() + sizeof(HelloHeader)) + c->slot();
+    EXPECT_EQ(std::memcmp(s->nonce, sent.data(), kHelloNonceKeyBytes), 0);
+    EXPECT_NE(std::memcmp(s->nonce + kHelloNonceKeyBytes, sent.data() + kHelloNonceKeyBytes,
+                          kHelloNonceSecretBytes),
+              0)
+        << "the nonce's secret is in the shared file";
+    std::memcpy(s->confirmed_instance, server_->instance_id().data(), 16);
+    // Every answer the slot's bytes give: its second half taken as the
+    // secret, and its first (where the answer was made of before).
+    for (const uint8_t* guess : {s->nonce + kHelloNonceKeyBytes, s->nonce + kHelloNonceSlotBytes}) {
+      __atomic_store_n(&s->confirmation, HelloConfirmation(s->state, guess), __ATOMIC_RELEASE);
+      InstanceId got;
+      EXPECT_EQ(c->ReadConfirmation(&got), 0) << "took a forged answer";
+    }
+  }
+  EXPECT_TRUE(server_->ConfirmNonce(sent));
+  InstanceId got;
+  ASSERT_EQ(c->ReadConfirmation(&got), 1);
+  EXPECT_EQ(got, server_->instance_id());
 }
 
 TEST_F(HelloTest, UnknownAndZeroNoncesConfirmNothing) {

@@ -171,7 +171,7 @@ TEST(HelloStress, ClientsSurviveAHostileWriterAndHandshakeAgainAfterARepair) {
     ASSERT_TRUE(st.ok()) << st.message;
     ASSERT_EQ(c->Claim(), 0);
     Nonce nonce{};
-    nonce[15] = 1;
+    nonce[kHelloNonceKeyBytes - 1] = 1;  // a key, whatever the slot
     ASSERT_EQ(c->SetNonce(&nonce), 0);
     ASSERT_TRUE(server->Confirm(nonce, ServerInstance()));
     InstanceId got;

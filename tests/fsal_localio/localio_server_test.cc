@@ -604,7 +604,7 @@ TEST_F(LocalioServerTest, UuidIsLocalConfirmsTheClientsNonce) {
 
   // A nonce this client never wrote confirms nothing.
   Nonce stranger = nonce;
-  stranger[15] ^= 0x5A;
+  stranger[kHelloNonceKeyBytes - 1] ^= 0x5A;
   Status s = rpc::LocalioCaller().UuidIsLocal("127.0.0.1", localio_server_port(), stranger);
   ASSERT_TRUE(s.ok()) << s.message;
   EXPECT_EQ(0, hello->ReadConfirmation(&instance));
@@ -614,6 +614,17 @@ TEST_F(LocalioServerTest, UuidIsLocalConfirmsTheClientsNonce) {
   ASSERT_TRUE(s.ok()) << s.message;
   ASSERT_EQ(1, hello->ReadConfirmation(&instance));
   EXPECT_EQ(instance, map_->instance_id());
+
+  // The key it wrote with another secret (what a neighbour who read the
+  // slot could send): the server answers that secret, which the client
+  // does not take for its own.
+  nonce[kHelloNonceKeyBytes] ^= 0x5A;
+  ASSERT_EQ(0, hello->SetNonce(&nonce));
+  Nonce guessed = nonce;
+  guessed[15] ^= 0x5A;
+  s = rpc::LocalioCaller().UuidIsLocal("127.0.0.1", localio_server_port(), guessed);
+  ASSERT_TRUE(s.ok()) << s.message;
+  EXPECT_EQ(0, hello->ReadConfirmation(&instance));
 }
 
 // A bad Map_Path: the start fails naming it and leaves nothing running.

@@ -121,7 +121,7 @@ void CheckConfirmed(const std::string& path, const Nonce& nonce) {
   std::memcpy(&s, bytes.data() + at, sizeof s);
   const InstanceId id = ServerInstance();
   if (std::memcmp(s.confirmed_instance, id.data(), id.size()) != 0) abort();
-  if (s.confirmation != HelloConfirmation(s.state, nonce.data())) abort();
+  if (s.confirmation != HelloConfirmation(s.state, nonce.data() + kHelloNonceKeyBytes)) abort();
   for (uint8_t b : s.nonce)
     if (b != 0) abort();  // consumed
 }

@@ -17,10 +17,10 @@
 // Who writes what, and the races that leaves (the server never writes the
 // state word: only clients change it, by compare-and-swap):
 // - Confirm writes a slot's nonce (zeroed), confirmed_instance and then
-//   confirmation, after reading the slot in NONCE_SET with that nonce. The
-//   slot may be released or claimed again in between: its next claim has
-//   another claim number, and a new nonce another tag, so the answer is
-//   ignored (HelloConfirmation).
+//   confirmation, after reading the slot in NONCE_SET with that nonce's key.
+//   The slot may be released or claimed again in between: its next claim
+//   has another claim number, and a new nonce another secret, so the
+//   answer is ignored (HelloConfirmation).
 // - Repair rewrites the header (clients read it only in Open: an Open that
 //   saw the damage failed, and the client tries again later) and sets the
 //   size back with ftruncate. Pages the truncation took from a client that
@@ -124,21 +124,36 @@ static_assert(offsetof(HelloSlot, confirmed_instance) == 32);
 static_assert(offsetof(HelloSlot, confirmation) % 8 == 0);
 
 // A nonce's first kHelloNonceSlotBytes name the slot it was written to
-// (big-endian); the other 14 bytes are random (112 bits). The server reads
-// only that slot for UUID_IS_LOCAL; the wire form stays one 16-byte opaque.
+// (big-endian); the rest is random. The server reads only that slot for
+// UUID_IS_LOCAL; the wire form stays one 16-byte opaque.
 inline constexpr size_t kHelloNonceSlotBytes = 2;
 inline uint32_t HelloNonceSlot(const Nonce& nonce) {
   return uint32_t{nonce[0]} << 8 | nonce[1];
 }
 static_assert(kHelloSlots <= 0x10000, "a slot index fits in kHelloNonceSlotBytes");
 
+// Only a nonce's first kHelloNonceKeyBytes go into the slot (the index and
+// 48 random bits: the key the server matches); its last kHelloNonceSecretBytes
+// (64 random bits) never touch the shared file. They reach the server only
+// in the UUID_IS_LOCAL call, on the connection whose far end the client
+// proved to be the server's uid's, and the server's answer is made of them.
+// So a neighbour who may write the hello file (any client of the map's
+// group) cannot forge the answer to someone else's handshake: it never saw
+// the secret. (At worst it sends the key with a wrong secret first, and that
+// handshake fails and is tried again.)
+inline constexpr size_t kHelloNonceKeyBytes = 8;
+inline constexpr size_t kHelloNonceSecretBytes = 8;
+static_assert(kHelloNonceKeyBytes + kHelloNonceSecretBytes == sizeof(Nonce));
+
 // The server's answer for the slot state `claim_word` (its claim number;
-// the state bits are ignored) holding `nonce`: the claim in the low half,
-// the first 4 random bytes of the nonce in the high half, never 0.
-inline uint64_t HelloConfirmation(uint32_t claim_word, const uint8_t* nonce) {
-  uint32_t tag;
-  std::memcpy(&tag, nonce + kHelloNonceSlotBytes, sizeof tag);
-  return uint64_t{tag} << 32 | ((claim_word & ~0xffu) | kHelloConfirmed);
+// the state bits are ignored) to a nonce whose secret half is `secret`
+// (kHelloNonceSecretBytes): the two mixed, so it names both this claim and
+// this nonce. 0 means "no answer": a client never publishes a nonce whose
+// answer would be 0 (HelloClient::SetNonce).
+inline uint64_t HelloConfirmation(uint32_t claim_word, const uint8_t* secret) {
+  uint64_t bits;
+  std::memcpy(&bits, secret, sizeof bits);
+  return bits ^ ((claim_word & ~0xffu) | kHelloConfirmed);
 }
 
 inline constexpr uint64_t kHelloTotalSize =
@@ -161,9 +176,11 @@ class HelloClient {
   // counters zeroed. 0, or -EBUSY when every slot is live.
   int Claim(uint64_t stale_after_ms = kHelloLeaseMs);
   // Names the claimed slot in `*nonce` (its first kHelloNonceSlotBytes; the
-  // caller filled the rest with random bytes) and publishes it there for
-  // the server to confirm. 0; -EINVAL without a slot or with an all-zero
-  // nonce; -ESTALE when the slot was taken over (claim again).
+  // caller filled the rest with random bytes; a secret whose answer would
+  // be 0 gets one bit flipped) and publishes its key (kHelloNonceKeyBytes,
+  // never the secret) there for the server to confirm. 0; -EINVAL without a
+  // slot or with an all-zero key; -ESTALE when the slot was taken over
+  // (claim again).
   int SetNonce(Nonce* nonce);
   // 1 and `*instance` set when the server confirmed the last nonce, 0 while
   // not (yet) confirmed, -ESTALE when the slot was lost, -EINVAL without one.
@@ -203,10 +220,10 @@ class HelloServer {
                        int64_t gid, std::unique_ptr<HelloServer>* out);
 
   // Reads the one slot `nonce` names (HelloNonceSlot; none past the last);
-  // when it is in NONCE_SET holding exactly `nonce` (never all zeroes),
-  // writes `instance` into it, zeroes the nonce and writes the slot's
-  // confirmation (the state is the client's). True if it was confirmed;
-  // the same nonce never confirms twice.
+  // when it is in NONCE_SET holding exactly `nonce`'s key (never all
+  // zeroes, and no secret), writes `instance` into it, zeroes the nonce and
+  // writes the answer to `nonce`'s secret (HelloConfirmation; the state is
+  // the client's). True if it was confirmed; a nonce never confirms twice.
   bool Confirm(const Nonce& nonce, const InstanceId& instance);
 
   // Puts right what a client may have damaged, in place: the file's size

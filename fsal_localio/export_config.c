@@ -300,6 +300,9 @@ static void localio_schedule_republish(struct localio_export *exp)
 
 	job->export_id = exp->export.export_id;
 	job->admin_seen = __atomic_load_n(&export_admin_counter, __ATOMIC_ACQUIRE);
+	/* Requests meanwhile may carry the new options or the old: neither is
+	 * compared with a row that is being replaced. */
+	__atomic_store_n(&exp->row_live, false, __ATOMIC_RELEASE);
 	job->generation = localio_server_suspend_export(job->export_id);
 	rc = fridgethr_submit(general_fridge, localio_republish, job);
 	if (rc != 0) {
@@ -515,7 +518,7 @@ void localio_export_check_request(struct localio_export *exp)
 	const char *why;
 
 	if (op_ctx == NULL ||
-	    !__atomic_load_n(&exp->published, __ATOMIC_ACQUIRE))
+	    !__atomic_load_n(&exp->row_live, __ATOMIC_ACQUIRE))
 		return;
 	/* Ganesha's own operations run with full access (root_op_export_*):
 	 * only a client's request can be given less than the row. */
@@ -523,7 +526,7 @@ void localio_export_check_request(struct localio_export *exp)
 	row = exp->row;
 	why = localio_row_exceeds(&row, &request);
 	if (why == NULL ||
-	    !__atomic_exchange_n(&exp->published, false, __ATOMIC_ACQ_REL))
+	    !__atomic_exchange_n(&exp->row_live, false, __ATOMIC_ACQ_REL))
 		return;
 	localio_server_suspend_export(exp->export.export_id);
 	LogWarn(COMPONENT_FSAL,
@@ -580,6 +583,7 @@ int localio_export_publish_row(struct localio_export *exp, uint64_t generation,
 	exp->row.squash = desc.squash;
 	exp->row.anon_uid = desc.anon_uid;
 	exp->row.anon_gid = desc.anon_gid;
+	__atomic_store_n(&exp->row_live, true, __ATOMIC_RELEASE);
 	__atomic_store_n(&exp->published, true, __ATOMIC_RELEASE);
 	LogInfo(COMPONENT_FSAL,
 		"LOCALIO: export %u in the map: %s, squash %d, anon %u:%u",

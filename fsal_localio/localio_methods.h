@@ -40,10 +40,14 @@ struct localio_export {
 	struct fsal_export export;
 	char *client_root;	/* where clients see Path; NULL = same path */
 	char *name;		/* "LOCALIO/<sub-FSAL name>" for get_name */
-	/* The export is in the shared map, with `row`'s access: set (release)
-	 * after `row` is written, read with acquire (atomics: worker threads
-	 * read it while the republish job or a withdrawal writes it). */
+	/* The export is in the shared map (its entries, and its row unless
+	 * suspended); read and written atomically (worker threads read it
+	 * while the republish job writes it). */
 	bool published;
+	/* The map's row has `row`'s access: set (release) after `row` is
+	 * written, cleared while an update has the row suspended and when a
+	 * request withdraws it (localio_export_check_request). */
+	bool row_live;
 	struct localio_row_access row;
 	bool kernel_handles;	/* over FSAL_VFS: handles resolve from the kernel */
 };

@@ -105,11 +105,11 @@ ExportOptions ReadOnly() {
 
 // RW -> `restricted` -> RW with the file open read-write throughout.
 void SafetyReload::WriteRefusedThenBack(const ExportOptions& restricted, const std::string& tag) {
-  Start(ReadWrite());
+  ASSERT_NO_FATAL_FAILURE(Start(ReadWrite()));
   const std::string name = tag + "-v" + std::to_string(V());
   const std::string data = Pattern(name, 8192);
   ASSERT_TRUE(WriteLocalFile(Local(name), data).ok());
-  OpenBoth(name);
+  ASSERT_NO_FATAL_FAILURE(OpenBoth(name));
   const std::string head = data.substr(0, 512);
   ASSERT_EQ(localio_pwrite(mount_->ctx(), fh_, 0, head.size(), head.data()),
             static_cast<int>(head.size()))
@@ -119,10 +119,10 @@ void SafetyReload::WriteRefusedThenBack(const ExportOptions& restricted, const s
   // RPC refuses writes once the reload is in: the plain client rewrites
   // the same bytes until it is refused, so the file never changes.
   int rpc_rc = 0;
-  ReloadUntil(restricted, [&] {
+  ASSERT_NO_FATAL_FAILURE(ReloadUntil(restricted, [&] {
     rpc_rc = nfs_pwrite(plain_->context(), pfh_, 0, head.size(), head.data());
     return rpc_rc < 0;
-  });
+  }));
   const localio_counters before = mount_->Counters();
   const int rc = localio_pwrite(mount_->ctx(), fh_, 0, 5, "XXXXX");
   EXPECT_EQ(rc, rpc_rc) << "RPC: " << rpc_rc << " (" << strerror(-rpc_rc) << "), LOCALIO: " << rc
@@ -137,10 +137,10 @@ void SafetyReload::WriteRefusedThenBack(const ExportOptions& restricted, const s
               fsync_rc, rpc_fsync, Describe(mount_->Counters()).c_str());
 
   // Loosened again: RPC writes, and so does the bypass, soon.
-  ReloadUntil(ReadWrite(), [&] {
+  ASSERT_NO_FATAL_FAILURE(ReloadUntil(ReadWrite(), [&] {
     return nfs_pwrite(plain_->context(), pfh_, 0, head.size(), head.data()) ==
            static_cast<int>(head.size());
-  });
+  }));
   const std::string update = Pattern("after RW again", 1000);
   const auto t0 = steady_clock::now();
   uint64_t bypassed = mount_->Counters().write_ops;
@@ -165,24 +165,24 @@ void SafetyReload::WriteRefusedThenBack(const ExportOptions& restricted, const s
 }
 
 TEST_P(SafetyReload, ReadOnlyReloadRefusesTheNextWriteAndLooseningBringsTheBypassBack) {
-  WriteRefusedThenBack(ReadOnly(), "ro");
+  ASSERT_NO_FATAL_FAILURE(WriteRefusedThenBack(ReadOnly(), "ro"));
 }
 
 // The bypass never gives more than the client's CLIENT block gives.
 TEST_P(SafetyReload, ReadOnlyClientBlockRefusesTheNextWrite) {
   ExportOptions e = ReadWrite();
   e.export_lines = {"CLIENT { Clients = 127.0.0.1; Access_Type = RO; }"};
-  WriteRefusedThenBack(e, "client-ro");
+  ASSERT_NO_FATAL_FAILURE(WriteRefusedThenBack(e, "client-ro"));
 }
 
 // no_root_squash -> root_squash: root's next access is squashed. The file
 // is root's, mode 0600: squashed, nobody may read it.
 void SafetyReload::ReadSquashed(const ExportOptions& squashed, const std::string& tag) {
-  Start(ReadWrite());
+  ASSERT_NO_FATAL_FAILURE(Start(ReadWrite()));
   const std::string name = tag + "-v" + std::to_string(V());
   const std::string data = Pattern(name, 4096);
   ASSERT_TRUE(WriteLocalFile(Local(name), data, 0600, 0, 0).ok());
-  OpenBoth(name);
+  ASSERT_NO_FATAL_FAILURE(OpenBoth(name));
   ASSERT_TRUE(ReadThroughLocalio(mount_->ctx(), fh_) == (ReadOutcome{0, data}));
   ASSERT_GE(mount_->Counters().read_ops, 1u) << Describe(mount_->Counters());
 
@@ -191,12 +191,12 @@ void SafetyReload::ReadSquashed(const ExportOptions& squashed, const std::string
   // root_squashed root gets now.
   std::unique_ptr<NfsSession> probe;
   ASSERT_TRUE(NfsSession::Mount(server_->Url(kExport, V(), ""), &probe).ok());
-  ReloadUntil(squashed, [&] {
+  ASSERT_NO_FATAL_FAILURE(ReloadUntil(squashed, [&] {
     nfsfh* pf = nullptr;
     const int rc = nfs_open(probe->context(), ("/" + name).c_str(), O_RDONLY, &pf);
     if (rc == 0) nfs_close(probe->context(), pf);
     return rc < 0;
-  });
+  }));
   const ReadOutcome rpc = ReadThroughRpc(plain_->context(), pfh_);
   const localio_counters before = mount_->Counters();
   const ReadOutcome got = ReadThroughLocalio(mount_->ctx(), fh_);
@@ -208,13 +208,13 @@ void SafetyReload::ReadSquashed(const ExportOptions& squashed, const std::string
 }
 
 TEST_P(SafetyReload, RootSquashReloadSquashesRootsNextRead) {
-  ReadSquashed(ReadWrite("Root_Squash"), "root-squash");
+  ASSERT_NO_FATAL_FAILURE(ReadSquashed(ReadWrite("Root_Squash"), "root-squash"));
 }
 
 TEST_P(SafetyReload, RootSquashClientBlockSquashesRootsNextRead) {
   ExportOptions e = ReadWrite();
   e.export_lines = {"CLIENT { Clients = 127.0.0.1; Squash = Root_Squash; }"};
-  ReadSquashed(e, "client-root-squash");
+  ASSERT_NO_FATAL_FAILURE(ReadSquashed(e, "client-root-squash"));
 }
 
 INSTANTIATE_TEST_SUITE_P(Versions, SafetyReload, ::testing::Values(3, 4),

@@ -75,10 +75,12 @@ class LocalioServiceTest : public ::testing::Test {
     return peer;
   }
 
-  // Waits (bounded) until `done` holds; the service works on its own thread.
+  // Waits (bounded by 20 s, far beyond any wait on an idle machine, so that
+  // a loaded CI machine does not fail it) until `done` holds; the service
+  // works on its own thread.
   template <class Predicate>
   bool Eventually(Predicate done) {
-    for (int i = 0; i < 400; ++i) {
+    for (int i = 0; i < 4000; ++i) {
       if (done()) return true;
       std::this_thread::sleep_for(5ms);
     }
@@ -413,17 +415,20 @@ TEST_F(LocalioServiceTest, ServiceSurvivesTwoThousandMalformedRecords) {
     if (connection % 3 == 0) wire.resize(wire.size() - wire.size() / 3);  // cut mid-stream
     peer.Send(wire);  // the server may close early: errors are expected
   }
-  // Every malformed connection reached the service before the valid call.
-  ASSERT_TRUE(Eventually([&] { return service_->counters().connections == connections; }));
+  // Every malformed connection was served to its end (and closed) before
+  // the valid call: none of their records is still queued behind it.
+  ASSERT_TRUE(Eventually([&] {
+    const LocalioServiceCounters c = service_->counters();
+    return c.connections == connections && c.open_connections == 0;
+  }));
   // Some bent calls stay valid (a flipped stamp or nonce byte): count from here.
   const size_t nonces_before = Nonces().size();
-  const Status status = LocalioCaller(ProcessAuthSys()).UuidIsLocal("127.0.0.1", service_->port(), SampleNonce());
+  const Status status = LocalioCaller(ProcessAuthSys())
+                            .UuidIsLocal("127.0.0.1", service_->port(), SampleNonce(), 10s);
   EXPECT_TRUE(status.ok()) << status.message;
   ASSERT_EQ(Nonces().size(), nonces_before + 1);
   EXPECT_EQ(Nonces().back(), SampleNonce());
   EXPECT_GT(service_->counters().rejected_records, 100u);
-  const LocalioServiceCounters c = service_->counters();
-  EXPECT_LE(c.open_connections - c.parked_connections, 64u);
 }
 
 // A NULL call on `peer`, answered?

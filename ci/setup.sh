@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: LGPL-3.0-or-later
 # Installs every build and test dependency from Debian's packages and fetches
 # the headers of the installed nfs-ganesha from Debian's source package into
-# an ignored cache (.deps/nfs-ganesha-<version>). Run as root on Debian 12 or
-# 13. Safe to run twice: each step checks first, and a second run needs no
-# network.
+# an ignored cache (.deps/nfs-ganesha-<version>). On Debian 12 it also builds
+# fio with its libnfs engine from Debian's source package into that cache
+# (.deps/fio-<version>-nfs/bin/fio; Debian 13's fio package has the engine).
+# Run as root on Debian 12 or 13. Safe to run twice: each step checks first,
+# and a second run needs no network.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,7 +21,21 @@ packages=(
   clang libclang-rt-dev
   iproute2 procps psmisc util-linux e2fsprogs
   gnuplot-nox file
+  # qemu-img and qemu-io on nfs:// URLs: qemu-block-extra has block-nfs.so.
+  qemu-utils qemu-block-extra
 )
+
+# The Debian release decides where fio's nfs engine comes from: Debian 13's
+# fio package is built with libnfs, Debian 12's (3.33-3) is not (its
+# Build-Depends lack libnfs-dev), so there build_fio makes one from the same
+# source package, with only what fio's libaio engine and its zlib features
+# need on top of build-essential and libnfs-dev.
+release=$(. /etc/os-release && echo "${VERSION_ID:-}")
+if [ "$release" = 12 ]; then
+  packages+=(libaio-dev zlib1g-dev)
+else
+  packages+=(fio)
+fi
 
 log() { echo "setup: $*"; }
 
@@ -38,10 +54,13 @@ missing_packages() {
 }
 
 # deb-src twin of Debian's deb entries, needed for 'apt-get source'.
+# Either form counts as present, our one-line twin included (a root made by
+# debootstrap has only /etc/apt/sources.list): else every run would add it
+# again and run apt-get update.
 ensure_deb_src() {
   local src=/etc/apt/sources.list.d/debian.sources
   local twin=/etc/apt/sources.list.d/localio-deb-src.sources
-  if grep -rqs '^Types:.*deb-src' /etc/apt/sources.list.d/ ||
+  if grep -rqsE '^(Types:.*deb-src|deb-src )' /etc/apt/sources.list.d/ ||
      grep -qs '^deb-src' /etc/apt/sources.list; then
     return 1
   fi
@@ -102,6 +121,77 @@ fetch_ganesha_headers() {
   log "ganesha headers in $dest"
 }
 
+# True when the fio at $1 runs here and lists the nfs engine (built in).
+fio_has_nfs() {
+  "$1" --enghelp 2>/dev/null | grep -qx '[[:space:]]*nfs'
+}
+
+# Debian 12 only: fio with its libnfs ("nfs") engine, built from Debian's
+# source package of the fio version apt offers (Debian's patches applied,
+# Debian's hardening flags) and installed, the binary alone, into
+# .deps/fio-<version>-nfs/bin/fio, where cmake/NfsClientTools.cmake looks.
+# The downloaded source stays in the cache: a rebuild needs no network.
+build_fio() {
+  [ "$release" = 12 ] || return 0
+  local deb_version
+  deb_version=$(apt-cache policy fio | awk '$1 == "Candidate:" {print $2}')
+  if [ -z "$deb_version" ] || [ "$deb_version" = "(none)" ]; then
+    echo "setup: apt offers no fio package to take the source of" >&2
+    exit 1
+  fi
+  local file_version=${deb_version#*:}          # no epoch in file names
+  local version=${file_version%-*}              # upstream: 3.33
+  local dest=$deps_dir/fio-$version-nfs
+  if fio_has_nfs "$dest/bin/fio"; then
+    log "fio $version with the nfs engine present in $dest"
+    return
+  fi
+  mkdir -p "$deps_dir"
+  local dsc=$deps_dir/fio_$file_version.dsc
+  # The .dsc and every file it lists (orig tarball, debian tarball).
+  local have_source=0 f
+  if [ -s "$dsc" ]; then
+    have_source=1
+    for f in $(awk '/^Files:/ {on = 1; next} /^[^ ]/ {on = 0} on {print $3}' "$dsc"); do
+      [ -s "$deps_dir/$f" ] || have_source=0
+    done
+  fi
+  if [ "$have_source" = 0 ]; then
+    log "fetching fio $deb_version source"
+    (cd "$deps_dir" && apt-get source -qq --download-only "fio=$deb_version")
+  fi
+  local work=$deps_dir/fio-$version-build
+  rm -rf "$work" "$dest"
+  mkdir -p "$work"
+  # dpkg-source applies Debian's patches (one lets CPPFLAGS through).
+  if ! dpkg-source -x "$dsc" "$work/src" >"$work/build.log" 2>&1; then
+    cat "$work/build.log" >&2
+    echo "setup: unpacking $dsc failed" >&2
+    exit 1
+  fi
+  log "building fio $version with libnfs (under a minute on 2 cores; log: $work/build.log)"
+  local start=$SECONDS
+  # --enable-libnfs: configure fails instead of leaving the engine out.
+  # --disable-native: no -march=native, the binary runs on any amd64.
+  if ! (cd "$work/src" &&
+        eval "$(DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --export=sh)" &&
+        ./configure --disable-native --enable-libnfs &&
+        make -j"$(nproc)") >>"$work/build.log" 2>&1; then
+    tail -n 20 "$work/build.log" >&2
+    echo "setup: building fio failed (log: $work/build.log)" >&2
+    exit 1
+  fi
+  install -D -m 0755 "$work/src/fio" "$dest/bin/fio"
+  if ! fio_has_nfs "$dest/bin/fio"; then
+    echo "setup: the fio built in $work has no nfs engine (log: $work/build.log)" >&2
+    rm -rf "$dest"
+    exit 1
+  fi
+  rm -rf "$work"
+  log "$("$dest/bin/fio" --version) with the nfs engine in $dest ($((SECONDS - start)) s)"
+}
+
 install_packages
 fetch_ganesha_headers
+build_fio
 log "done"

@@ -13,8 +13,8 @@
 // once. The sync I/O calls are wrapped too: a bypassed call returns at once,
 // while libnfs's own wait loop would never deliver a queued completion.
 // When a sync wrapper falls back to the real call, that call reaches the
-// async wrapper: a thread-local "pass through" mark keeps it from trying
-// the bypass a second time.
+// async wrapper from libnfs's own code, which never tries the bypass a
+// second time (Bypassing).
 //
 // The calls that read a file's attributes from the server (the stat family,
 // an lseek from the end, opendir's READDIRPLUS; their sync forms funnel into
@@ -30,10 +30,9 @@
 // application's nfs_service(); nfs_which_events() adds POLLOUT while any
 // wait, so a poll on nfs_get_fd() returns at once.
 #include <fcntl.h>
+#include <nfsc/libnfs.h>
 #include <sys/time.h>
 #include <unistd.h>
-
-#include <nfsc/libnfs.h>
 
 #include <cerrno>
 #include <cstdlib>
@@ -46,6 +45,7 @@
 #include "client_options.h"
 #include "context_registry.h"
 #include "entry_points.h"
+#include "ready_contexts.h"
 #include "runtime.h"
 
 namespace {
@@ -54,24 +54,13 @@ using localio::Status;
 using localio::client::Client;
 using localio::client::CompletionQueue;
 using localio::client::LibnfsCalls;
-using localio::preload::ContextState;
 using localio::preload::Contexts;
+using localio::preload::ContextState;
 using localio::preload::GetRuntime;
 using localio::preload::NfsCb;
 using localio::preload::RealLibnfs;
 
 const RealLibnfs& Real() { return GetRuntime().real; }
-
-// Set while a sync wrapper runs the real sync call (see the file comment).
-thread_local int t_pass_through = 0;
-
-class PassThrough {
- public:
-  PassThrough() { ++t_pass_through; }
-  ~PassThrough() { --t_pass_through; }
-  PassThrough(const PassThrough&) = delete;
-  PassThrough& operator=(const PassThrough&) = delete;
-};
 
 // The context's state when a Client is attached to it, else nullptr.
 ContextState* Attached(nfs_context* nfs) {
@@ -79,9 +68,16 @@ ContextState* Attached(nfs_context* nfs) {
   return s != nullptr && s->client ? s : nullptr;
 }
 
-// As Attached, and the call may try the bypass (not inside a fallback).
-ContextState* Bypassing(nfs_context* nfs) {
-  return t_pass_through > 0 ? nullptr : Attached(nfs);
+// As Attached, and the call may try the bypass: it does not come from
+// libnfs's own code. libnfs makes its sync calls of its *_async through the
+// PLT, so they reach the wrappers: the real sync call the core falls back
+// to, or a sync call the program made past the shim (through a dlopen
+// handle of libnfs). Such a call waits for its reply in libnfs's own loop,
+// which would never deliver a completion queued by the shim: it goes to
+// libnfs as it came. `caller` is the wrapper's return address (the entry
+// points jump, so it is the caller's).
+ContextState* Bypassing(nfs_context* nfs, const void* caller) {
+  return GetRuntime().libnfs.Contains(caller) ? nullptr : Attached(nfs);
 }
 
 void SetError(nfs_context* nfs, const std::string& text) {
@@ -89,9 +85,7 @@ void SetError(nfs_context* nfs, const std::string& text) {
 }
 
 // A completion's sentence becomes libnfs's error text (CompletionQueue).
-void PublishError(nfs_context* nfs, void*, const std::string& sentence) {
-  SetError(nfs, sentence);
-}
+void PublishError(nfs_context* nfs, void*, const std::string& sentence) { SetError(nfs, sentence); }
 
 // A call the core handled: on failure its sentence becomes libnfs's error
 // text (for an RPC that failed, the same text libnfs set). Returns rc.
@@ -100,42 +94,9 @@ int Reported(nfs_context* nfs, const Client& client, int rc) {
   return rc;
 }
 
-// The sync calls the core sends through libnfs, marked "pass through":
-// the real call reaches our *_async wrapper, which must not try again.
-int PassPread(nfs_context* nfs, nfsfh* fh, uint64_t offset, uint64_t count, void* buf) {
-  PassThrough pass;
-  return Real().pread(nfs, fh, offset, count, buf);
-}
-int PassPwrite(nfs_context* nfs, nfsfh* fh, uint64_t offset, uint64_t count, const void* buf) {
-  PassThrough pass;
-  return Real().pwrite(nfs, fh, offset, count, buf);
-}
-int PassRead(nfs_context* nfs, nfsfh* fh, uint64_t count, void* buf) {
-  PassThrough pass;
-  return Real().read(nfs, fh, count, buf);
-}
-int PassWrite(nfs_context* nfs, nfsfh* fh, uint64_t count, const void* buf) {
-  PassThrough pass;
-  return Real().write(nfs, fh, count, buf);
-}
-int PassFsync(nfs_context* nfs, nfsfh* fh) {
-  PassThrough pass;
-  return Real().fsync(nfs, fh);
-}
-
-// What the core calls: the real libnfs, the sync I/O marked.
-const LibnfsCalls& CoreCalls() {
-  static const LibnfsCalls calls = [] {
-    LibnfsCalls c = Real();
-    c.pread = PassPread;
-    c.pwrite = PassPwrite;
-    c.read = PassRead;
-    c.write = PassWrite;
-    c.fsync = PassFsync;
-    return c;
-  }();
-  return calls;
-}
+// What the core calls: the real libnfs (its fallbacks to a sync call come
+// back to the async wrappers from libnfs's code: see Bypassing).
+const LibnfsCalls& CoreCalls() { return Real(); }
 
 // After a successful mount: a Client for the context, with the handshake.
 void AttachClient(nfs_context* nfs) {
@@ -223,6 +184,14 @@ int OpenLike(int (*real)(nfs_context*, const char*, int, int, NfsCb, void*), nfs
   return rc;
 }
 
+// As Reported, for an async call: one that queued its completion lets the
+// poll family answer for the context's fd from user space until it is
+// delivered (poll_interpose.cc).
+int ReportedAsync(nfs_context* nfs, ContextState* s, int rc) {
+  if (rc == 0 && !s->completions.empty()) localio::preload::t_ready_contexts.Add(nfs);
+  return Reported(nfs, *s->client, rc);
+}
+
 // No C++ exception reaches the program: a wrapper that fails inside (out
 // of memory) returns -ENOMEM with libnfs's error text set, as libnfs does.
 template <class Body>
@@ -237,7 +206,8 @@ int Shielded(nfs_context* nfs, const char* call, Body&& body) noexcept {
 
 }  // namespace
 
-// The wrappers carry libnfs's names in a namespace of their own.
+// The wrappers carry libnfs's names in a namespace of their own. Those that
+// read their return address (Bypassing) are never inlined.
 namespace localio::preload::wrap {
 
 int nfs_mount_async(nfs_context* nfs, const char* server, const char* exportname, nfs_cb cb,
@@ -253,6 +223,7 @@ int nfs_mount_async(nfs_context* nfs, const char* server, const char* exportname
 }
 
 void nfs_destroy_context(nfs_context* nfs) noexcept {
+  localio::preload::t_ready_contexts.Remove(nfs);
   try {
     if (std::unique_ptr<ContextState> s = Contexts().Remove(nfs)) {
       // As libnfs cancels the RPCs in flight: every waiting callback runs
@@ -266,15 +237,15 @@ void nfs_destroy_context(nfs_context* nfs) noexcept {
   Real().destroy_context(nfs);
 }
 
-int nfs_open2_async(nfs_context* nfs, const char* path, int flags, int mode,
-                                   nfs_cb cb, void* private_data) noexcept {
+int nfs_open2_async(nfs_context* nfs, const char* path, int flags, int mode, nfs_cb cb,
+                    void* private_data) noexcept {
   return Shielded(nfs, "nfs_open2_async", [&]() -> int {
     return OpenLike(Real().open2_async, nfs, path, flags, mode, cb, private_data);
   });
 }
 
-int nfs_create_async(nfs_context* nfs, const char* path, int flags, int mode,
-                                    nfs_cb cb, void* private_data) noexcept {
+int nfs_create_async(nfs_context* nfs, const char* path, int flags, int mode, nfs_cb cb,
+                     void* private_data) noexcept {
   return Shielded(nfs, "nfs_create_async", [&]() -> int {
     return OpenLike(Real().create_async, nfs, path, flags, mode, cb, private_data);
   });
@@ -299,46 +270,54 @@ int nfs_close_async(nfs_context* nfs, nfsfh* fh, nfs_cb cb, void* private_data) 
 
 // The sync I/O calls: the core's when attached (the bypass, else the real
 // call under the pass-through mark), else the real call.
-int nfs_pread(nfs_context* nfs, nfsfh* fh, uint64_t offset, uint64_t count,
-                             void* buf) noexcept {
+[[gnu::noinline]] int nfs_pread(nfs_context* nfs, nfsfh* fh, uint64_t offset, uint64_t count,
+                                void* buf) noexcept {
+  const void* caller = __builtin_return_address(0);
   return Shielded(nfs, "nfs_pread", [&]() -> int {
-    if (ContextState* s = Bypassing(nfs))
-      return Reported(nfs, *s->client, s->client->Io({Client::IoOp::kPread, fh, offset, count, buf}));
+    if (ContextState* s = Bypassing(nfs, caller))
+      return Reported(nfs, *s->client,
+                      s->client->Io({Client::IoOp::kPread, fh, offset, count, buf}));
     return Real().pread(nfs, fh, offset, count, buf);
   });
 }
 
-int nfs_pwrite(nfs_context* nfs, nfsfh* fh, uint64_t offset, uint64_t count,
-                              const void* buf) noexcept {
+[[gnu::noinline]] int nfs_pwrite(nfs_context* nfs, nfsfh* fh, uint64_t offset, uint64_t count,
+                                 const void* buf) noexcept {
+  const void* caller = __builtin_return_address(0);
   return Shielded(nfs, "nfs_pwrite", [&]() -> int {
-    if (ContextState* s = Bypassing(nfs))
-      return Reported(nfs, *s->client,
-                      s->client->Io({Client::IoOp::kPwrite, fh, offset, count,
-                                     const_cast<void*>(buf)}));
+    if (ContextState* s = Bypassing(nfs, caller))
+      return Reported(
+          nfs, *s->client,
+          s->client->Io({Client::IoOp::kPwrite, fh, offset, count, const_cast<void*>(buf)}));
     return Real().pwrite(nfs, fh, offset, count, buf);
   });
 }
 
-int nfs_read(nfs_context* nfs, nfsfh* fh, uint64_t count, void* buf) noexcept {
+[[gnu::noinline]] int nfs_read(nfs_context* nfs, nfsfh* fh, uint64_t count, void* buf) noexcept {
+  const void* caller = __builtin_return_address(0);
   return Shielded(nfs, "nfs_read", [&]() -> int {
-    if (ContextState* s = Bypassing(nfs))
+    if (ContextState* s = Bypassing(nfs, caller))
       return Reported(nfs, *s->client, s->client->Io({Client::IoOp::kRead, fh, 0, count, buf}));
     return Real().read(nfs, fh, count, buf);
   });
 }
 
-int nfs_write(nfs_context* nfs, nfsfh* fh, uint64_t count, const void* buf) noexcept {
+[[gnu::noinline]] int nfs_write(nfs_context* nfs, nfsfh* fh, uint64_t count,
+                                const void* buf) noexcept {
+  const void* caller = __builtin_return_address(0);
   return Shielded(nfs, "nfs_write", [&]() -> int {
-    if (ContextState* s = Bypassing(nfs))
+    if (ContextState* s = Bypassing(nfs, caller))
       return Reported(nfs, *s->client,
                       s->client->Io({Client::IoOp::kWrite, fh, 0, count, const_cast<void*>(buf)}));
     return Real().write(nfs, fh, count, buf);
   });
 }
 
-int nfs_fsync(nfs_context* nfs, nfsfh* fh) noexcept {
+[[gnu::noinline]] int nfs_fsync(nfs_context* nfs, nfsfh* fh) noexcept {
+  const void* caller = __builtin_return_address(0);
   return Shielded(nfs, "nfs_fsync", [&]() -> int {
-    if (ContextState* s = Bypassing(nfs)) return Reported(nfs, *s->client, s->client->Fsync(fh));
+    if (ContextState* s = Bypassing(nfs, caller))
+      return Reported(nfs, *s->client, s->client->Fsync(fh));
     return Real().fsync(nfs, fh);
   });
 }
@@ -346,56 +325,62 @@ int nfs_fsync(nfs_context* nfs, nfsfh* fh) noexcept {
 // The async I/O calls: the core's when attached, except inside a sync
 // call the core sent through libnfs (Bypassing: it did the bookkeeping),
 // else the real call.
-int nfs_pread_async(nfs_context* nfs, nfsfh* fh, uint64_t offset, uint64_t count,
-                                   nfs_cb cb, void* private_data) noexcept {
+[[gnu::noinline]] int nfs_pread_async(nfs_context* nfs, nfsfh* fh, uint64_t offset, uint64_t count,
+                                      nfs_cb cb, void* private_data) noexcept {
+  const void* caller = __builtin_return_address(0);
   return Shielded(nfs, "nfs_pread_async", [&]() -> int {
-    if (ContextState* s = Bypassing(nfs))
-      return Reported(nfs, *s->client,
+    if (ContextState* s = Bypassing(nfs, caller))
+      return ReportedAsync(nfs, s,
                       s->client->IoAsync({Client::IoOp::kPread, fh, offset, count, nullptr},
                                          &s->completions, cb, private_data));
     return Real().pread_async(nfs, fh, offset, count, cb, private_data);
   });
 }
 
-int nfs_read_async(nfs_context* nfs, nfsfh* fh, uint64_t count, nfs_cb cb,
-                                  void* private_data) noexcept {
+[[gnu::noinline]] int nfs_read_async(nfs_context* nfs, nfsfh* fh, uint64_t count, nfs_cb cb,
+                                     void* private_data) noexcept {
+  const void* caller = __builtin_return_address(0);
   return Shielded(nfs, "nfs_read_async", [&]() -> int {
-    if (ContextState* s = Bypassing(nfs))
-      return Reported(nfs, *s->client,
+    if (ContextState* s = Bypassing(nfs, caller))
+      return ReportedAsync(nfs, s,
                       s->client->IoAsync({Client::IoOp::kRead, fh, 0, count, nullptr},
                                          &s->completions, cb, private_data));
     return Real().read_async(nfs, fh, count, cb, private_data);
   });
 }
 
-int nfs_pwrite_async(nfs_context* nfs, nfsfh* fh, uint64_t offset, uint64_t count,
-                                    const void* buf, nfs_cb cb, void* private_data) noexcept {
+[[gnu::noinline]] int nfs_pwrite_async(nfs_context* nfs, nfsfh* fh, uint64_t offset, uint64_t count,
+                                       const void* buf, nfs_cb cb, void* private_data) noexcept {
+  const void* caller = __builtin_return_address(0);
   return Shielded(nfs, "nfs_pwrite_async", [&]() -> int {
-    if (ContextState* s = Bypassing(nfs))
-      return Reported(nfs, *s->client,
-                      s->client->IoAsync({Client::IoOp::kPwrite, fh, offset, count,
-                                          const_cast<void*>(buf)},
-                                         &s->completions, cb, private_data));
+    if (ContextState* s = Bypassing(nfs, caller))
+      return ReportedAsync(
+          nfs, s,
+          s->client->IoAsync({Client::IoOp::kPwrite, fh, offset, count, const_cast<void*>(buf)},
+                             &s->completions, cb, private_data));
     return Real().pwrite_async(nfs, fh, offset, count, buf, cb, private_data);
   });
 }
 
-int nfs_write_async(nfs_context* nfs, nfsfh* fh, uint64_t count, const void* buf,
-                                   nfs_cb cb, void* private_data) noexcept {
+[[gnu::noinline]] int nfs_write_async(nfs_context* nfs, nfsfh* fh, uint64_t count, const void* buf,
+                                      nfs_cb cb, void* private_data) noexcept {
+  const void* caller = __builtin_return_address(0);
   return Shielded(nfs, "nfs_write_async", [&]() -> int {
-    if (ContextState* s = Bypassing(nfs))
-      return Reported(nfs, *s->client,
-                      s->client->IoAsync({Client::IoOp::kWrite, fh, 0, count,
-                                          const_cast<void*>(buf)},
-                                         &s->completions, cb, private_data));
+    if (ContextState* s = Bypassing(nfs, caller))
+      return ReportedAsync(
+          nfs, s,
+          s->client->IoAsync({Client::IoOp::kWrite, fh, 0, count, const_cast<void*>(buf)},
+                             &s->completions, cb, private_data));
     return Real().write_async(nfs, fh, count, buf, cb, private_data);
   });
 }
 
-int nfs_fsync_async(nfs_context* nfs, nfsfh* fh, nfs_cb cb, void* private_data) noexcept {
+[[gnu::noinline]] int nfs_fsync_async(nfs_context* nfs, nfsfh* fh, nfs_cb cb,
+                                      void* private_data) noexcept {
+  const void* caller = __builtin_return_address(0);
   return Shielded(nfs, "nfs_fsync_async", [&]() -> int {
-    if (ContextState* s = Bypassing(nfs))
-      return Reported(nfs, *s->client,
+    if (ContextState* s = Bypassing(nfs, caller))
+      return ReportedAsync(nfs, s,
                       s->client->FsyncAsync(fh, &s->completions, cb, private_data));
     return Real().fsync_async(nfs, fh, cb, private_data);
   });
@@ -420,8 +405,7 @@ int nfs_stat64_async(nfs_context* nfs, const char* path, nfs_cb cb, void* privat
                          [&] { return Real().stat64_async(nfs, path, cb, private_data); });
 }
 
-int nfs_lstat64_async(nfs_context* nfs, const char* path, nfs_cb cb,
-                      void* private_data) noexcept {
+int nfs_lstat64_async(nfs_context* nfs, const char* path, nfs_cb cb, void* private_data) noexcept {
   return AfterAnnouncing(nfs, "nfs_lstat64_async",
                          [&] { return Real().lstat64_async(nfs, path, cb, private_data); });
 }
@@ -472,9 +456,13 @@ namespace localio::preload {
 
 // Every wrapper is noexcept: the program's C frames never see an exception.
 template <class R, class... A>
-constexpr bool IsNoexcept(R (*)(A...) noexcept) { return true; }
+constexpr bool IsNoexcept(R (*)(A...) noexcept) {
+  return true;
+}
 template <class R, class... A>
-constexpr bool IsNoexcept(R (*)(A...)) { return false; }
+constexpr bool IsNoexcept(R (*)(A...)) {
+  return false;
+}
 #define LOCALIO_WRAPPER(index, name) \
   static_assert(IsNoexcept(&wrap::name), #name " must be noexcept");
 LOCALIO_PRELOAD_ENTRY_POINTS(LOCALIO_WRAPPER)

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-3.0-or-later */
 // The shim's process-wide decision, made once, at the first call of any
-// wrapped function (entry_points.h): the real libnfs functions, whether
-// they are the libnfs this shim was built for, and the environment's
-// configuration. When anything is wrong the shim prints ONE stderr line and
+// wrapped function (entry_points.h), when the program's libnfs is loaded
+// whether it came with the program or later with dlopen: the real libnfs
+// functions, whether they are the libnfs this shim was built for, and the
+// environment's configuration. When anything is wrong the shim prints ONE stderr line and
 // every entry point jumps straight to libnfs: the program runs as it would
 // without the shim.
 #ifndef LOCALIO_PRELOAD_RUNTIME_H
@@ -15,6 +16,7 @@
 namespace localio::preload {
 
 struct Runtime {
+  LibnfsLibrary libnfs;  // the program's
   RealLibnfs real;
   bool active = false;  // the entry points run the shim's wrappers
   EnvConfig env;

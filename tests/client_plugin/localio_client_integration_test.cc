@@ -33,6 +33,7 @@
 #include "harness/loopback.h"
 #include "harness/gtest_support.h"
 #include "harness/process.h"
+#include "harness/random_file.h"
 #include "harness/temp_dir.h"
 #include "localio/hello_area.h"
 #include "localio/localio_client.h"
@@ -54,13 +55,6 @@ uint64_t ConnectionBytes(int fd) {
   socklen_t len = sizeof info;
   if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) != 0) return 0;
   return info.tcpi_bytes_acked + info.tcpi_bytes_received;
-}
-
-std::string Sha256(const std::string& path) {
-  CommandResult r;
-  Status s = RunCommand({"sha256sum", path}, std::chrono::seconds(60), &r);
-  EXPECT_TRUE(s.ok() && r.Succeeded()) << s.message << r.Describe();
-  return r.out.substr(0, r.out.find(' '));
 }
 
 // The file as it must be: contents and size.
@@ -194,7 +188,7 @@ class LocalioClientIntegration
     std::ofstream(path, std::ios::binary)
         .write(reinterpret_cast<const char*>(model.bytes.data()),
                static_cast<std::streamsize>(model.size));
-    const std::string sha = Sha256(path);
+    const std::string sha = Sha256File(path);
     fs::remove(path);
     return sha;
   }
@@ -248,7 +242,7 @@ TEST_P(LocalioClientIntegration, LocalClientBypassesRpcAndKeepsTheDataExact) {
   EXPECT_LT(t.loopback, t.moved / 20) << "the data went over loopback";
 
   ASSERT_EQ(localio_close(ctx_, fh), 0) << localio_get_error(ctx_);
-  EXPECT_EQ(Sha256(InExport(name)), ModelSha(model, name + ".model"))
+  EXPECT_EQ(Sha256File(InExport(name)), ModelSha(model, name + ".model"))
       << "the server's file differs from the model";
 
   ASSERT_EQ(localio_open(ctx_, ("/" + name).c_str(), O_RDONLY, &fh), 0);
@@ -289,7 +283,7 @@ TEST_P(LocalioClientIntegration, DisabledClientWorksOverRpcAndTheMetersSeeTheDat
   EXPECT_EQ(c.handshakes, 0u) << "a disabled client never probes";
 
   ASSERT_EQ(localio_close(ctx_, fh), 0) << localio_get_error(ctx_);
-  EXPECT_EQ(Sha256(InExport(name)), ModelSha(model, name + ".model"));
+  EXPECT_EQ(Sha256File(InExport(name)), ModelSha(model, name + ".model"));
   fs::remove(InExport(name));
 }
 

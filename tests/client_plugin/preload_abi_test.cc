@@ -49,8 +49,11 @@ TEST(PreloadAbi, IsBuiltForTheInstalledSoname) {
 // This test links the installed libnfs, so the lookup behind it finds
 // every function, in the library of the soname the shim is built for.
 TEST(PreloadAbi, ResolvesTheRealFunctionsInTheInstalledLibnfs) {
+  const LibnfsLibrary library = FindProgramLibnfs(kBuiltForLibnfs);
+  EXPECT_EQ(library.handle, RTLD_NEXT) << "a linked libnfs is in the global scope";
+  EXPECT_TRUE(IsLibraryOf(library.path, kBuiltForLibnfs)) << library.path;
   std::string missing;
-  const RealLibnfs real = ResolveRealLibnfs(&missing);
+  const RealLibnfs real = ResolveRealLibnfs(library, &missing);
   EXPECT_EQ(missing, "");
   EXPECT_NE(real.pread_async, nullptr);
   EXPECT_NE(real.service, nullptr);
@@ -58,11 +61,19 @@ TEST(PreloadAbi, ResolvesTheRealFunctionsInTheInstalledLibnfs) {
   EXPECT_EQ(real.get_fh, &nfs_get_fh);  // the very functions this program links
   EXPECT_EQ(real.get_fd, &nfs_get_fd);
   EXPECT_NE(real.set_error, nullptr);
-  EXPECT_TRUE(IsLibraryOf(LibraryPathOf(real), kBuiltForLibnfs)) << LibraryPathOf(real);
+  // Its code holds its functions, and not this program's.
+  EXPECT_TRUE(library.Contains(reinterpret_cast<const void*>(real.pread_async)));
+  EXPECT_FALSE(library.Contains(reinterpret_cast<const void*>(&IsLibraryOf)));
 }
 
-TEST(PreloadAbi, UnknownLibraryWithoutFunction) {
-  EXPECT_EQ(LibraryPathOf(RealLibnfs{}), "");
+TEST(PreloadAbi, NoLibraryHasNoFunctionAndNoCode) {
+  const LibnfsLibrary none;
+  EXPECT_EQ(none.Symbol("nfs_pread_async"), nullptr);
+  EXPECT_FALSE(none.Contains(reinterpret_cast<const void*>(&IsLibraryOf)));
+  std::string missing;
+  const RealLibnfs real = ResolveRealLibnfs(none, &missing);
+  EXPECT_EQ(missing, "nfs_mount_async");
+  EXPECT_EQ(real.pread_async, nullptr);
 }
 
 }  // namespace

@@ -32,13 +32,6 @@ constexpr uint64_t kBigFile = 256ull << 20;
 constexpr uint64_t kSmallFile = 8ull << 20;
 constexpr double kMaxBypassShare = 0.01;
 
-std::string Sha256(const std::string& path) {
-  CommandResult r;
-  const Status s = RunCommand({"sha256sum", path}, std::chrono::seconds(120), &r);
-  EXPECT_TRUE(s.ok() && r.Succeeded()) << s.message << r.Describe();
-  return r.out.substr(0, r.out.find(' '));
-}
-
 // stderr split into lines (the shim writes whole lines).
 std::vector<std::string> Lines(const std::string& text) {
   std::vector<std::string> lines;
@@ -66,8 +59,8 @@ class PreloadNfsCp : public SuiteServerTest<PreloadNfsCp> {
       small_ = scratch_->path() + "/small.bin";
       start_ = harness::WriteRandomFile(big_, kBigFile, 1);
       if (start_.ok()) start_ = harness::WriteRandomFile(small_, kSmallFile, 2);
-      big_sha_ = Sha256(big_);
-      small_sha_ = Sha256(small_);
+      big_sha_ = Sha256File(big_);
+      small_sha_ = Sha256File(small_);
     }
   }
 
@@ -154,7 +147,7 @@ TEST_F(PreloadNfsCp, AWriterSeesTheSizeItWroteBeforeClosing) {
 TEST_F(PreloadNfsCp, IntoTheExportOverV3Bypasses) {
   const Copy copy = NfsCp(ShimEnv(), big_, server_->Url(kExport, 3, "into-v3.bin"));
   ExpectBypassed("nfs-cp into the export, v3, shim", copy, kBigFile);
-  EXPECT_EQ(Sha256(Export("into-v3.bin")), big_sha_);
+  EXPECT_EQ(Sha256File(Export("into-v3.bin")), big_sha_);
   fs::remove(Export("into-v3.bin"));
 }
 
@@ -164,7 +157,7 @@ TEST_F(PreloadNfsCp, IntoTheExportOverV3Bypasses) {
 TEST_F(PreloadNfsCp, IntoTheExportOverV4Bypasses) {
   const Copy copy = NfsCp(ShimEnv(), big_, server_->Url(kExport, 4, "into-v4.bin"));
   ExpectBypassed("nfs-cp into the export, v4, shim", copy, kBigFile);
-  EXPECT_EQ(Sha256(Export("into-v4.bin")), big_sha_);
+  EXPECT_EQ(Sha256File(Export("into-v4.bin")), big_sha_);
   fs::remove(Export("into-v4.bin"));
 }
 
@@ -176,7 +169,7 @@ TEST_F(PreloadNfsCp, OutOfTheExportOverV3AndV4Bypasses) {
     const Copy copy = NfsCp(ShimEnv(), server_->Url(kExport, version, "out.bin"), local);
     ExpectBypassed("nfs-cp out of the export, v" + std::to_string(version) + ", shim", copy,
                    kBigFile);
-    EXPECT_EQ(Sha256(local), big_sha_);
+    EXPECT_EQ(Sha256File(local), big_sha_);
     fs::remove(local);
   }
   fs::remove(Export("out.bin"));
@@ -187,14 +180,14 @@ TEST_F(PreloadNfsCp, WithoutTheShimTheFileCrossesTheLoopback) {
   Report("nfs-cp into the export, v3, no shim", into, kBigFile);
   ASSERT_TRUE(into.result.Succeeded()) << into.result.Describe();
   EXPECT_GT(into.loopback, kBigFile);
-  EXPECT_EQ(Sha256(Export("plain-v3.bin")), big_sha_);
+  EXPECT_EQ(Sha256File(Export("plain-v3.bin")), big_sha_);
 
   const std::string local = scratch_->path() + "/plain-out.bin";
   const Copy out = NfsCp({}, server_->Url(kExport, 3, "plain-v3.bin"), local);
   Report("nfs-cp out of the export, v3, no shim", out, kBigFile);
   ASSERT_TRUE(out.result.Succeeded()) << out.result.Describe();
   EXPECT_GT(out.loopback, kBigFile);
-  EXPECT_EQ(Sha256(local), big_sha_);
+  EXPECT_EQ(Sha256File(local), big_sha_);
   fs::remove(local);
   fs::remove(Export("plain-v3.bin"));
 }
@@ -226,7 +219,7 @@ TEST_P(PreloadNfsCpOff, PrintsOneLineAndCopiesOverRpc) {
     EXPECT_NE(lines[0].find(c.expected), std::string::npos) << lines[0];
     EXPECT_NE(lines[0].find("disabled"), std::string::npos) << lines[0];
     EXPECT_GT(copy.loopback, kSmallFile) << "the bypass was not off";
-    EXPECT_EQ(Sha256(local), small_sha_);
+    EXPECT_EQ(Sha256File(local), small_sha_);
     fs::remove(local);
     fs::remove(Export("off.bin"));
   }

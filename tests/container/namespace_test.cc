@@ -34,6 +34,7 @@ namespace {
 namespace fs = std::filesystem;
 using harness::CommandResult;
 using harness::LoopbackBytes;
+using harness::Sha256File;
 
 constexpr uint64_t kBigFile = 64ull << 20;
 constexpr uint64_t kSmallFile = 8ull << 20;
@@ -56,13 +57,6 @@ class VolumesEnvironment : public ::testing::Environment {
   }
 };
 const auto* const kEnvironment = ::testing::AddGlobalTestEnvironment(new VolumesEnvironment);
-
-std::string Sha256(const std::string& path) {
-  CommandResult r;
-  const Status s = harness::RunCommand({"sha256sum", path}, std::chrono::seconds(60), &r);
-  EXPECT_TRUE(s.ok() && r.Succeeded()) << s.message << r.Describe();
-  return r.out.substr(0, r.out.find(' '));
-}
 
 struct ClientRun {
   CommandResult result;
@@ -148,7 +142,7 @@ class ContainerModel : public ::testing::Test {
     ASSERT_TRUE(in.result.Succeeded()) << in.result.Describe();
     EXPECT_EQ(in.result.err, "") << "the shim reported a problem";
     EXPECT_LT(static_cast<double>(in.loopback), kMaxBypassShare * kBigFile);
-    EXPECT_EQ(Sha256(OnVolume(name)), Sha256(Scratch("big.bin")));
+    EXPECT_EQ(Sha256File(OnVolume(name)), Sha256File(Scratch("big.bin")));
 
     for (int version : {3, 4}) {
       SCOPED_TRACE("NFSv" + std::to_string(version));
@@ -159,7 +153,7 @@ class ContainerModel : public ::testing::Test {
       ASSERT_TRUE(out.result.Succeeded()) << out.result.Describe();
       EXPECT_EQ(out.result.err, "");
       EXPECT_LT(static_cast<double>(out.loopback), kMaxBypassShare * kBigFile);
-      EXPECT_EQ(Sha256(local), Sha256(Scratch("big.bin")));
+      EXPECT_EQ(Sha256File(local), Sha256File(Scratch("big.bin")));
       fs::remove(local);
     }
 
@@ -171,7 +165,7 @@ class ContainerModel : public ::testing::Test {
     EXPECT_EQ(Counter(api.result.out, "local"), 1u) << api.result.out;
     EXPECT_EQ(Counter(api.result.out, "read_bytes"), kBigFile) << api.result.out;
     EXPECT_EQ(Counter(api.result.out, "fallback.open"), 0u) << api.result.out;
-    EXPECT_EQ(Sha256(Scratch("api.bin")), Sha256(Scratch("big.bin")));
+    EXPECT_EQ(Sha256File(Scratch("api.bin")), Sha256File(Scratch("big.bin")));
     fs::remove(Scratch("api.bin"));
     fs::remove(OnVolume(name));
   }
@@ -197,7 +191,7 @@ class ContainerModel : public ::testing::Test {
       Report("nfs-cp out of the export, v" + std::to_string(version) + ", " + tag, out, kSmallFile);
       ASSERT_TRUE(out.result.Succeeded()) << out.result.Describe();
       EXPECT_GT(out.loopback, kSmallFile) << "the data did not go through RPC";
-      EXPECT_EQ(Sha256(local), Sha256(OnVolume("fallback.bin")));
+      EXPECT_EQ(Sha256File(local), Sha256File(OnVolume("fallback.bin")));
       EXPECT_NE(out.result.err.find("cannot open its root " + missing_root), std::string::npos)
           << out.result.err;
       fs::remove(local);
@@ -208,7 +202,7 @@ class ContainerModel : public ::testing::Test {
     Report("nfs-cp into the export, v3, " + tag, in, kSmallFile);
     ASSERT_TRUE(in.result.Succeeded()) << in.result.Describe();
     EXPECT_GT(in.loopback, kSmallFile);
-    EXPECT_EQ(Sha256(OnVolume(in_name)), Sha256(Scratch("small.bin")));
+    EXPECT_EQ(Sha256File(OnVolume(in_name)), Sha256File(Scratch("small.bin")));
 
     ClientRun api = InClient(
         view, ApiEnv(path_map),
@@ -219,7 +213,7 @@ class ContainerModel : public ::testing::Test {
     EXPECT_EQ(Counter(line, "read_ops"), 0u) << line;
     EXPECT_GT(Counter(line, "fallback.open"), 0u) << line;
     EXPECT_EQ(Counter(line, "bytes"), kSmallFile) << line;
-    EXPECT_EQ(Sha256(Scratch("api.bin")), Sha256(OnVolume("fallback.bin")));
+    EXPECT_EQ(Sha256File(Scratch("api.bin")), Sha256File(OnVolume("fallback.bin")));
     fs::remove(Scratch("api.bin"));
     fs::remove(OnVolume("fallback.bin"));
     fs::remove(OnVolume(in_name));

@@ -7,6 +7,8 @@
 #include <random>
 #include <vector>
 
+#include "harness/process.h"
+
 namespace localio::harness {
 
 Status WriteRandomFile(const std::string& path, uint64_t size, uint64_t seed) {
@@ -21,6 +23,14 @@ Status WriteRandomFile(const std::string& path, uint64_t size, uint64_t seed) {
   }
   if (!out.flush()) return Status::Error(-EIO, "cannot write " + path);
   return Status::Ok();
+}
+
+std::string Sha256File(const std::string& path) {
+  CommandResult r;
+  const Status s = RunCommand({"sha256sum", path}, std::chrono::minutes(2), &r);
+  if (!s.ok()) return "error: " + s.message;
+  if (!r.Succeeded()) return "error: sha256sum " + path + ": " + r.Describe();
+  return r.out.substr(0, r.out.find(' '));
 }
 
 }  // namespace localio::harness

@@ -13,4 +13,8 @@ namespace localio::harness {
 // Creates or truncates `path`; an error names the path.
 Status WriteRandomFile(const std::string& path, uint64_t size, uint64_t seed);
 
+// The SHA-256 of a file in hex (sha256sum's), or "error: ..." naming the
+// failure: never equal to a checksum.
+std::string Sha256File(const std::string& path);
+
 }  // namespace localio::harness

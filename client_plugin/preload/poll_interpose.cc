@@ -38,17 +38,28 @@ struct Libc {
   int (*ppoll_chk)(pollfd*, nfds_t, const timespec*, const sigset_t*, size_t);
 };
 
+Libc Resolve() {
+  Libc l{};
+  l.poll = reinterpret_cast<decltype(l.poll)>(dlsym(RTLD_NEXT, "poll"));
+  l.ppoll = reinterpret_cast<decltype(l.ppoll)>(dlsym(RTLD_NEXT, "ppoll"));
+  l.select = reinterpret_cast<decltype(l.select)>(dlsym(RTLD_NEXT, "select"));
+  l.poll_chk = reinterpret_cast<decltype(l.poll_chk)>(dlsym(RTLD_NEXT, "__poll_chk"));
+  l.ppoll_chk = reinterpret_cast<decltype(l.ppoll_chk)>(dlsym(RTLD_NEXT, "__ppoll_chk"));
+  return l;
+}
+
+// Resolved when the shim is loaded, before the program's code runs, so
+// that a poll from a signal handler never meets dlsym; a poll from a
+// library's constructor that runs before the shim's resolves it then.
+Libc g_libc;
+[[gnu::constructor]] void ResolveAtLoad() { g_libc = Resolve(); }
+
 const Libc& Glibc() {
-  static const Libc libc = [] {
-    Libc l{};
-    l.poll = reinterpret_cast<decltype(l.poll)>(dlsym(RTLD_NEXT, "poll"));
-    l.ppoll = reinterpret_cast<decltype(l.ppoll)>(dlsym(RTLD_NEXT, "ppoll"));
-    l.select = reinterpret_cast<decltype(l.select)>(dlsym(RTLD_NEXT, "select"));
-    l.poll_chk = reinterpret_cast<decltype(l.poll_chk)>(dlsym(RTLD_NEXT, "__poll_chk"));
-    l.ppoll_chk = reinterpret_cast<decltype(l.ppoll_chk)>(dlsym(RTLD_NEXT, "__ppoll_chk"));
-    return l;
-  }();
-  return libc;
+  if (__builtin_expect(g_libc.poll == nullptr, 0)) {
+    static const Libc early = Resolve();
+    return early;
+  }
+  return g_libc;
 }
 
 // The fds of this thread's contexts with completions waiting (drops the

@@ -1,16 +1,17 @@
 # SPDX-License-Identifier: LGPL-3.0-or-later
 # localio_test(<target> SOURCES <file>... [LIBS <lib>...] [INCLUDES <dir>...]
 #              [DEFINES <def>...] [DEPENDS <target>...] LABEL <label>
-#              [NAME <ctest name> [TIMEOUT <s>] [SERIAL] [SKIP_RC <rc>]]
+#              [NAME <ctest name> [TIMEOUT <s>] [SERIAL] [PRIVATE_NET] [SKIP_RC <rc>]]
 #              [LOCK <resource>])
 # One test program, built with the project's warnings and registered:
 #  - without NAME, one ctest entry per GoogleTest case (gtest_discover_tests);
 #  - with NAME, one ctest entry for the whole program (its tests share the
 #    servers it starts; CMocka programs; programs that must run alone:
-#    SERIAL is RUN_SERIAL).
+#    SERIAL is RUN_SERIAL; PRIVATE_NET runs it in network, mount and pid
+#    namespaces of its own with its own rpcbind: tests/harness/private_net.sh).
 # LOCK names a RESOURCE_LOCK (ganesha_rpcbind: see tests/harness).
 function(localio_test target)
-  cmake_parse_arguments(PARSE_ARGV 1 t "SERIAL" "LABEL;NAME;TIMEOUT;LOCK;SKIP_RC"
+  cmake_parse_arguments(PARSE_ARGV 1 t "SERIAL;PRIVATE_NET" "LABEL;NAME;TIMEOUT;LOCK;SKIP_RC"
     "SOURCES;LIBS;INCLUDES;DEFINES;DEPENDS")
   if(NOT t_SOURCES OR NOT t_LABEL OR t_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "localio_test(${target}): needs SOURCES and LABEL"
@@ -42,6 +43,11 @@ function(localio_test target)
   if(t_SKIP_RC)
     list(APPEND props SKIP_RETURN_CODE ${t_SKIP_RC})
   endif()
-  add_test(NAME ${t_NAME} COMMAND ${target})
+  if(t_PRIVATE_NET)
+    add_test(NAME ${t_NAME}
+      COMMAND ${PROJECT_SOURCE_DIR}/tests/harness/private_net.sh $<TARGET_FILE:${target}>)
+  else()
+    add_test(NAME ${t_NAME} COMMAND ${target})
+  endif()
   set_tests_properties(${t_NAME} PROPERTIES ${props})
 endfunction()

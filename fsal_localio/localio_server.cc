@@ -44,7 +44,8 @@ class Server {
  public:
   int Start(const localio_server_params& p, std::string* err);
   void Stop();
-  bool running() const { return running_; }
+  // Without the lock: localio_server_running() asks on every publish.
+  bool running() const { return running_.load(std::memory_order_acquire); }
   uint16_t port() const { return service_ ? service_->port() : 0; }
   int AddExport(const localio_export_desc& d);
   uint64_t SuspendExport(uint16_t id);
@@ -90,7 +91,8 @@ class Server {
 
   // Shared by publishers, exclusive for start/stop and export changes.
   std::shared_mutex mu_;
-  bool running_ = false;
+  // Written under mu_ (exclusive); read under it, or alone by running().
+  std::atomic<bool> running_{false};
   std::unique_ptr<MapWriter> map_;
   std::unique_ptr<rpc::LocalioService> service_;
   // Made by Start before the heartbeat thread starts (when registering is

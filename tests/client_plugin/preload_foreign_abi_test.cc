@@ -36,6 +36,22 @@ TEST(PreloadForeignAbi, ALibnfsV2ProgramGetsItsArgumentsThroughTheShim) {
   EXPECT_EQ(shimmed.err.find('\n'), shimmed.err.size() - 1) << "one line: " << shimmed.err;
 }
 
+// The same program loaded after start, RTLD_LOCAL, with its libnfs.so.16:
+// the shim finds that libnfs at the first call, says why it stays out of
+// the way, and every call reaches it as passed.
+TEST(PreloadForeignAbi, ALateLoadedLibnfsV2ModuleGetsItsArgumentsThroughTheShim) {
+  const CommandResult plain = Exec({LOCALIO_FOREIGN_ABI_LATE_LOADER});
+  ASSERT_TRUE(plain.Succeeded()) << "the program fails on its own: " << plain.Describe();
+
+  const CommandResult shimmed = Exec(
+      {"env", std::string("LD_PRELOAD=") + LOCALIO_PRELOAD_LIBRARY, LOCALIO_FOREIGN_ABI_LATE_LOADER});
+  EXPECT_TRUE(shimmed.Succeeded()) << shimmed.Describe();
+  EXPECT_EQ(shimmed.out, plain.out);
+  EXPECT_EQ(shimmed.err.rfind("localio: this shim is built for libnfs.so.", 0), 0u) << shimmed.err;
+  EXPECT_NE(shimmed.err.find("/libnfs.so.16"), std::string::npos) << shimmed.err;
+  EXPECT_EQ(shimmed.err.find('\n'), shimmed.err.size() - 1) << "one line: " << shimmed.err;
+}
+
 TEST(PreloadForeignAbi, AProgramWithoutLibnfsStartsUnderBindNow) {
   const CommandResult r = Exec({"env", "LD_BIND_NOW=1",
                                std::string("LD_PRELOAD=") + LOCALIO_PRELOAD_LIBRARY, "/bin/echo",

@@ -2,7 +2,9 @@
 /* A program built for libnfs >= 6 (here fake_libnfs_v2.c): calls the v2
  * prototypes and checks that every argument reached its library as it
  * passed them, and every callback came back to it. Exit 0 when all did;
- * otherwise 1, naming the first difference. */
+ * otherwise 1, naming the first difference. Built with
+ * FOREIGN_ABI_MODULE, the same code is a module whose foreign_abi_run() a
+ * program loads with dlopen after start (late_loader.c). */
 #include <stdio.h>
 
 #include "libnfs_v2.h"
@@ -40,7 +42,12 @@ static void check(const char *call, int rc, char *buf, nfs_cb cb,
 	       "private_data (the 7th argument, on the stack)");
 }
 
+#ifdef FOREIGN_ABI_MODULE
+int foreign_abi_run(void);
+int foreign_abi_run(void)
+#else
 int main(void)
+#endif
 {
 	struct nfs_context *nfs = (struct nfs_context *)0x1111;
 	struct nfsfh *fh = (struct nfsfh *)0x2222;

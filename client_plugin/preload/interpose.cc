@@ -30,9 +30,10 @@
 // application's nfs_service(); nfs_which_events() adds POLLOUT while any
 // wait, so a poll on nfs_get_fd() returns at once.
 #include <fcntl.h>
-#include <nfsc/libnfs.h>
 #include <sys/time.h>
 #include <unistd.h>
+
+#include <nfsc/libnfs.h>  // after sys/time.h, which libnfs 4.0's header needs
 
 #include <cerrno>
 #include <cstdlib>
@@ -53,7 +54,6 @@ namespace {
 using localio::Status;
 using localio::client::Client;
 using localio::client::CompletionQueue;
-using localio::client::LibnfsCalls;
 using localio::preload::Contexts;
 using localio::preload::ContextState;
 using localio::preload::GetRuntime;
@@ -94,10 +94,6 @@ int Reported(nfs_context* nfs, const Client& client, int rc) {
   return rc;
 }
 
-// What the core calls: the real libnfs (its fallbacks to a sync call come
-// back to the async wrappers from libnfs's code: see Bypassing).
-const LibnfsCalls& CoreCalls() { return Real(); }
-
 // After a successful mount: a Client for the context, with the handshake.
 void AttachClient(nfs_context* nfs) {
   const auto& rt = GetRuntime();
@@ -107,7 +103,7 @@ void AttachClient(nfs_context* nfs) {
   localio::client::ClientOptions options;
   const Status st = localio::client::ResolveOptions(&cfg, defaults, &options);
   s->client.reset();  // a remount: flush what the old session opened
-  s->client = std::make_unique<Client>(nfs, CoreCalls(), std::move(options), st);
+  s->client = std::make_unique<Client>(nfs, Real(), std::move(options), st);
   s->client->Attach();
 }
 
@@ -269,7 +265,8 @@ int nfs_close_async(nfs_context* nfs, nfsfh* fh, nfs_cb cb, void* private_data) 
 }
 
 // The sync I/O calls: the core's when attached (the bypass, else the real
-// call under the pass-through mark), else the real call.
+// call, whose *_async comes back from libnfs's code: Bypassing), else the
+// real call.
 [[gnu::noinline]] int nfs_pread(nfs_context* nfs, nfsfh* fh, uint64_t offset, uint64_t count,
                                 void* buf) noexcept {
   const void* caller = __builtin_return_address(0);
@@ -322,8 +319,8 @@ int nfs_close_async(nfs_context* nfs, nfsfh* fh, nfs_cb cb, void* private_data) 
   });
 }
 
-// The async I/O calls: the core's when attached, except inside a sync
-// call the core sent through libnfs (Bypassing: it did the bookkeeping),
+// The async I/O calls: the core's when attached, except when libnfs's own
+// sync call makes them (Bypassing: the core's fallback did the bookkeeping),
 // else the real call.
 [[gnu::noinline]] int nfs_pread_async(nfs_context* nfs, nfsfh* fh, uint64_t offset, uint64_t count,
                                       nfs_cb cb, void* private_data) noexcept {
@@ -437,7 +434,7 @@ int nfs_opendir_async(nfs_context* nfs, const char* path, nfs_cb cb, void* priva
 
 int nfs_which_events(nfs_context* nfs) noexcept {
   return Shielded(nfs, "nfs_which_events", [&]() -> int {
-    if (ContextState* s = Contexts().Find(nfs)) return s->completions.WhichEvents(nfs, CoreCalls());
+    if (ContextState* s = Contexts().Find(nfs)) return s->completions.WhichEvents(nfs, Real());
     return Real().which_events(nfs);
   });
 }
@@ -445,7 +442,7 @@ int nfs_which_events(nfs_context* nfs) noexcept {
 int nfs_service(nfs_context* nfs, int revents) noexcept {
   return Shielded(nfs, "nfs_service", [&]() -> int {
     if (ContextState* s = Contexts().Find(nfs))
-      return s->completions.Service(nfs, revents, CoreCalls(), PublishError, nullptr);
+      return s->completions.Service(nfs, revents, Real(), PublishError, nullptr);
     return Real().service(nfs, revents);
   });
 }

@@ -42,12 +42,6 @@ bool InCode(const std::vector<LibnfsLibrary::Range>& code, uintptr_t address) {
   return false;
 }
 
-// "libnfs.so.N..." by file name.
-bool IsSomeLibnfs(const std::string& path) {
-  const size_t slash = path.rfind('/');
-  return path.compare(slash == std::string::npos ? 0 : slash + 1, 10, "libnfs.so.") == 0;
-}
-
 template <class Fn>
 void Resolve(const LibnfsLibrary& library, const char* name, Fn* out, bool required,
              std::string* missing) {
@@ -81,7 +75,7 @@ LibnfsLibrary FindProgramLibnfs(const std::string& preferred) {
   // Loaded RTLD_LOCAL: visible only through a handle of its own.
   const LoadedObject* pick = nullptr;
   for (const LoadedObject& object : objects) {
-    if (!IsSomeLibnfs(object.path)) continue;
+    if (!IsLibraryOf(object.path, "libnfs.so")) continue;  // any "libnfs.so.N"
     if (pick == nullptr ||
         (IsLibraryOf(object.path, preferred) && !IsLibraryOf(pick->path, preferred)))
       pick = &object;

@@ -178,18 +178,17 @@ LOCALIO_EXPORT int select(int nfds, fd_set* readfds, fd_set* writefds, fd_set* e
   const localio::preload::Ready ready = localio::preload::CollectReady();
   bool ours = false;
   bool others = ready.rpc_in_flight;
+  fd_set mine;
+  FD_ZERO(&mine);
   for (int fd = 0; fd < nfds; ++fd) {
-    const bool mine = ready.Holds(fd) && FD_ISSET(fd, writefds);
-    ours = ours || mine;
+    const bool is_mine = ready.Holds(fd) && FD_ISSET(fd, writefds);
+    if (is_mine) FD_SET(fd, &mine);
+    ours = ours || is_mine;
     if ((readfds != nullptr && FD_ISSET(fd, readfds)) ||
-        (exceptfds != nullptr && FD_ISSET(fd, exceptfds)) || (!mine && FD_ISSET(fd, writefds)))
+        (exceptfds != nullptr && FD_ISSET(fd, exceptfds)) || (!is_mine && FD_ISSET(fd, writefds)))
       others = true;
   }
   if (!ours) return Glibc().select(nfds, readfds, writefds, exceptfds, timeout);
-  fd_set mine;
-  FD_ZERO(&mine);
-  for (int fd = 0; fd < nfds; ++fd)
-    if (ready.Holds(fd) && FD_ISSET(fd, writefds)) FD_SET(fd, &mine);
   int result = 0;
   if (others) {
     timeval zero{0, 0};

@@ -31,7 +31,7 @@ cat >/tmp/pkg/ganesha.conf <<EOF
 NFS_CORE_PARAM { NFS_Port = 2049; MNT_Port = 20048; Bind_addr = 127.0.0.1; Enable_UDP = false;
                  Enable_NLM = false; Enable_RQUOTA = false; Protocols = 3, 4; $extra }
 NFSV4 { Graceless = true; }
-LOCALIO { Map_Path = /run/localio/map; }
+LOCALIO { Max_Entries = 65536; }  # the map: /run/localio/<host>-2049.map
 EXPORT {
     Export_Id = 10; Path = /srv/data; Pseudo = /data;
     Access_Type = RW; Squash = No_Root_Squash; Protocols = 3, 4; SecType = sys;
@@ -63,7 +63,7 @@ grep -q 'LOCALIO: export 10 (/srv/data) stacked over VFS' /tmp/pkg/ganesha.log |
 log "log: $(grep -o 'LOCALIO: export 10.*' /tmp/pkg/ganesha.log | head -n 1)"
 rpcinfo -p 127.0.0.1 | grep -qE '^ +400122 +1 +tcp' || fail "rpcinfo does not list 400122"
 log "rpcinfo: $(rpcinfo -p 127.0.0.1 | grep -E '^ +400122' | tr -s ' ')"
-# The shim and localio-stat find the map at the default path: the server's.
+# The shim and localio-stat find the map in the default directory: the server's.
 localio-stat | grep -q '/srv/data' || fail "localio-stat does not show the export"
 
 lo() { echo $(( $(cat /sys/class/net/lo/statistics/rx_bytes) + $(cat /sys/class/net/lo/statistics/tx_bytes) )); }

@@ -19,7 +19,7 @@ packages=(
   libcmocka-dev googletest libgtest-dev nlohmann-json3-dev
   rpcbind netbase liburcu-dev libkrb5-dev
   clang libclang-rt-dev
-  iproute2 procps psmisc util-linux e2fsprogs
+  iproute2 iptables procps psmisc util-linux e2fsprogs
   gnuplot-nox file
   # qemu-img and qemu-io on nfs:// URLs: qemu-block-extra has block-nfs.so.
   qemu-utils qemu-block-extra

@@ -22,6 +22,8 @@
 #include "libnfs_fh.h"
 #include "local_file.h"
 #include "localio/localio_caller.h"
+#include "localio/localio_proto.h"
+#include "localio/xdr.h"
 #include "localio/wire_handle.h"
 
 
@@ -122,8 +124,8 @@ uint32_t Client::CallGid() const {
 
 void Client::Handshake() {
   ++counters_.handshakes;
-  // The map this attempt finds at the path: another one there later is a
-  // new server's (MapReplaced).
+  // The map (or the directory of maps) this attempt finds at the path:
+  // another one there later is a new server's (MapReplaced).
   seen_map_ = MapFileAtPath();
   HandshakeRequest req;
   req.map_path = options_.map_path;
@@ -133,7 +135,7 @@ void Client::Handshake() {
   req.timeout = options_.probe_timeout;
   Status st = PeerAddressOf(libnfs_.get_fd(nfs_), &req.server_address, &req.server_nfs_port);
   Session s;
-  if (st.ok()) st = client::Handshake(req, &s);
+  if (st.ok()) st = HandshakeAny(req, &s);
   if (!st.ok()) {
     error_ = st.message;
     // Any failure may pass: a map missing or dead (the server starts), a
@@ -145,10 +147,12 @@ void Client::Handshake() {
     backoff_ms_ = std::min(backoff_ms_ * 2, kMaxBackoffMs);
     // -EPERM: a map, hello file or listener of another uid than the
     // server's (a neighbour squatting them) says so at the default level.
+    const std::string line =
+        error_.rfind("not local", 0) == 0 ? error_ : "not local: " + error_;
     if (st.code == -EPERM)
-      log_.Error("not local: " + error_);
+      log_.Error(line);
     else
-      log_.Info("not local: " + error_);
+      log_.Info(line);
     return;
   }
   ++counters_.handshakes_ok;
@@ -156,8 +160,9 @@ void Client::Handshake() {
   access_epoch_ = s.map->AccessEpoch();
   touched_ms_ = IoClockMs();
   refreshed_ms_ = touched_ms_;
-  log_.Info("local: server " + req.server_address + " confirmed on LOCALIO port " +
-            std::to_string(s.port) + ", map " + options_.map_path);
+  log_.Info("local: server " + req.server_address + " confirmed " +
+            (s.channel == Channel::kNfsPort ? "through its NFS port " : "on LOCALIO port ") +
+            std::to_string(s.port) + ", map " + s.map_path);
   session_ = std::move(s);
   lost_session_ = false;
   error_.clear();
@@ -172,9 +177,13 @@ void Client::MaybeRehandshake() {
   Handshake();
 }
 
-std::pair<dev_t, ino_t> Client::MapFileAtPath() const {
+std::pair<uint64_t, uint64_t> Client::MapFileAtPath() const {
   struct stat st;
   if (stat(options_.map_path.c_str(), &st) != 0) return {0, 0};
+  // A directory of maps: a map renamed into it changes its mtime.
+  if (S_ISDIR(st.st_mode))
+    return {st.st_ino, static_cast<uint64_t>(st.st_mtim.tv_sec) * 1000000000u +
+                           static_cast<uint64_t>(st.st_mtim.tv_nsec)};
   return {st.st_dev, st.st_ino};
 }
 
@@ -185,8 +194,8 @@ std::pair<dev_t, ino_t> Client::MapFileAtPath() const {
 bool Client::MapReplaced(uint64_t now) {
   if (now - map_checked_ms_ < kRefreshEveryMs) return false;
   map_checked_ms_ = now;
-  const std::pair<dev_t, ino_t> at_path = MapFileAtPath();
-  if (at_path == std::pair<dev_t, ino_t>{0, 0} || at_path == seen_map_) return false;
+  const std::pair<uint64_t, uint64_t> at_path = MapFileAtPath();
+  if (at_path == std::pair<uint64_t, uint64_t>{0, 0} || at_path == seen_map_) return false;
   seen_map_ = at_path;
   backoff_ms_ = kFirstBackoffMs;
   return true;
@@ -255,7 +264,11 @@ void Client::DropSession(const std::string& why) {
   // state is gone after a restart): the wire decides for them again.
   for (auto& [fh, f] : files_) f.needs_wire_proof = true;
   ++sessions_lost_;
-  seen_map_ = {session_->map->dev(), session_->map->ino()};
+  // A map file: the next file at its path is a new server's. A directory:
+  // the next change in it.
+  seen_map_ = session_->map_path == options_.map_path
+                  ? std::pair<uint64_t, uint64_t>{session_->map->dev(), session_->map->ino()}
+                  : MapFileAtPath();
   session_.reset();  // releases the hello slot
   lost_session_ = true;
   error_ = "LOCALIO bypass off: " + why;
@@ -741,6 +754,23 @@ int Client::FsyncAsync(nfsfh* fh, CompletionQueue* queue, NfsCb cb, void* privat
   return sent;
 }
 
+Status Client::WroteThroughNfsPort(uint16_t export_id,
+                                  std::span<const std::span<const uint8_t>> handles) {
+  NfsPortCaller* caller = nullptr;
+  if (Status st = ProvenNfsPort(&*session_, &caller); !st.ok()) return st;
+  const NameDirectory dir{session_->name_export_id, session_->name_root,
+                          session_->map->fh_format()};
+  // One handle per name (a name holds at most kLocalioNameMax bytes).
+  for (std::span<const uint8_t> handle : handles) {
+    rpc::XdrEncoder args;
+    rpc::EncodeWroteArgs(export_id, std::span<const std::span<const uint8_t>>(&handle, 1), &args);
+    if (Status st = caller->Call(dir, rpc::kLocalioProcWrote, args.bytes(), options_.probe_timeout);
+        !st.ok())
+      return st;
+  }
+  return Status::Ok();
+}
+
 void Client::AnnounceOne(OpenFile* f) {
   // Told or not, it is not told twice: a failure ends the session.
   f->unannounced = false;
@@ -778,6 +808,7 @@ void Client::Announce(std::span<OpenFile* const> files, bool drop_on_failure) {
     // through. Every new connection is proven to be the server's first: the
     // handles must not go to whoever took the port.
     const auto wrote = [&]() {
+      if (session_->channel == Channel::kNfsPort) return WroteThroughNfsPort(export_id, handles);
       rpc::RpcConnection* connection = nullptr;
       const Status proven = ProvenConnection(&*session_, &connection);
       if (!proven.ok()) return proven;

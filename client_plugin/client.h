@@ -196,8 +196,9 @@ class Client {
   uint32_t CallUid() const;
   uint32_t CallGid() const;
   bool MapReplaced(uint64_t now);
-  // (device, inode) of the file at the map path; (0, 0) when there is none.
-  std::pair<dev_t, ino_t> MapFileAtPath() const;
+  // (device, inode) of the file at the map path, (inode, mtime in ns) of
+  // a directory there; (0, 0) when there is none.
+  std::pair<uint64_t, uint64_t> MapFileAtPath() const;
   void MaybeRehandshake();
   // Per-I/O: the server is alive, beating, its map not replaced (checked
   // every kRefreshEveryMs), and the epoch unchanged (on an epoch change the
@@ -237,6 +238,9 @@ class Client {
   // the session: bypassed writes it would not know of must stop.
   void Announce(std::span<OpenFile* const> files, bool drop_on_failure);
   void AnnounceAll(bool drop_on_failure);
+  // WROTE as LOCALIO names through the NFS port (Channel::kNfsPort).
+  Status WroteThroughNfsPort(uint16_t export_id,
+                             std::span<const std::span<const uint8_t>> handles);
   void AnnounceOne(OpenFile* f);
 
   nfs_context* nfs_;
@@ -266,7 +270,7 @@ class Client {
   uint64_t backoff_ms_ = kFirstBackoffMs;
   // The map file (device, inode) of the lost session or the last
   // handshake attempt, and when the path was last looked at.
-  std::pair<dev_t, ino_t> seen_map_{0, 0};
+  std::pair<uint64_t, uint64_t> seen_map_{0, 0};
   uint64_t map_checked_ms_ = 0;
   std::unordered_map<const nfsfh*, OpenFile> files_;
   const nfsfh* last_fh_ = nullptr;  // FileOf's memo; reset when its entry is erased

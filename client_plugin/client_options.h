@@ -18,7 +18,7 @@
 namespace localio::client {
 
 struct ClientOptions {
-  std::string map_path = LOCALIO_DEFAULT_MAP_PATH;
+  std::string map_path = LOCALIO_DEFAULT_MAP_DIR;  // a map file, or a directory of maps
   PathMap path_map;
   bool disable = false;
   int log_level = LOCALIO_CLIENT_LOG_ERROR;

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "localio/defaults.h"
 #include "localio/hello_area.h"
@@ -17,6 +18,7 @@
 #include "localio/map_reader.h"
 #include "localio/rpc_codec.h"
 #include "localio/status.h"
+#include "nfs_port_caller.h"
 
 namespace localio::client {
 
@@ -33,6 +35,16 @@ struct HandshakeRequest {
   // rpcbind at server_address, asked who registered the LOCALIO program
   // only when the listener's socket is not in this network namespace.
   uint16_t rpcbind_port = LOCALIO_RPCBIND_PORT;
+  // A map whose header names another NFS port than the mount's is tried
+  // through the NFS port (the mount may go through a port forward); false:
+  // such a map is refused at once (-EXDEV), no call made.
+  bool allow_port_mismatch = true;
+};
+
+// How the handshake reached the server, and how WROTE reaches it after.
+enum class Channel {
+  kListener,  // the LOCALIO listener at the map header's port
+  kNfsPort,   // LOCALIO names through the mount's NFS port (nfs_port_caller.h)
 };
 
 // What a successful handshake leaves: the map to read, the hello slot to
@@ -42,26 +54,60 @@ struct Session {
   std::unique_ptr<MapReader> map;
   std::unique_ptr<HelloClient> hello;
   InstanceId instance{};
+  std::string map_path;  // the map that confirmed
+  Channel channel = Channel::kListener;
   std::string address;  // and at which address (the NFS server's)
-  uint16_t port = 0;    // where the LOCALIO program answered
+  uint16_t port = 0;    // where the LOCALIO program answered (the NFS port: kNfsPort)
   bool takes_wrote = true;  // false once it answered WROTE with PROC_UNAVAIL
   // The handshake's connection to address:port, its far end proven to be
   // the server's uid's; kept for WROTE (ProvenConnection).
   std::unique_ptr<rpc::RpcConnection> connection;
+  // kNfsPort: the connection to the NFS port (its far end proven as
+  // ProveNfsPort says) and the export root the names go to.
+  std::unique_ptr<NfsPortCaller> nfs_port;
+  uint16_t name_export_id = 0;
+  std::vector<uint8_t> name_root;
   HandshakeRequest request;  // what the handshake was asked (to prove again)
 };
 
 // Maps and checks the map (owned by `server_uid` in a directory only it or
 // root may write, as is the hello file: MapReader::Open, HelloClient::Open;
-// magic, layout, alive, fresh heartbeat). A map
-// whose header names another NFS port than the mount's connection belongs
-// to another server: not local. Then claims a hello slot, connects to
-// `server_address` on the LOCALIO port the map header names and proves
-// that the listener there is server_uid's (ProveListenerOwner), publishes a
-// random nonce and calls UUID_IS_LOCAL on that connection; local when the
-// slot is confirmed with the map's instance id. Error (code < 0, message)
-// otherwise; the slot is then released.
+// magic, layout, alive, fresh heartbeat), then claims a hello slot.
+// Through the listener, when the map's header names the mount's NFS port:
+// connects to `server_address` on the LOCALIO port the header names,
+// proves that the listener there is server_uid's (ProveListenerOwner),
+// publishes a random nonce and calls UUID_IS_LOCAL on that connection.
+// Through the NFS port, when the ports differ (allow_port_mismatch) or the
+// listener could not be reached or proven: connects to the mount's own
+// address and port, proves its far end (ProveNfsPort), publishes a fresh
+// nonce and sends it as a LOCALIO name (NfsPortCaller) to the root of an
+// export the map publishes. Local when the slot is confirmed with the map's
+// instance id. Error (code < 0, message) otherwise; the slot is then
+// released.
 Status Handshake(const HandshakeRequest& request, Session* out);
+
+// Handshake with the server the mount talks to when request.map_path names
+// a map file; when it names a directory (a Map_Directory: LOCALIO_MAP and
+// map_path default to LOCALIO_DEFAULT_MAP_DIR), with whichever of its maps
+// (ListMapFiles) is that server's: first the maps whose header names the
+// mount's NFS port, then, through the NFS port, the others. The first to
+// confirm wins; a map is only ever trusted as Handshake trusts it. The
+// error of a directory names what each map said (-EPERM when one was
+// squatted), or that there is none.
+Status HandshakeAny(const HandshakeRequest& request, Session* out);
+
+// Ok when the far end of `fd` (a connection to the mount's NFS port) may
+// receive a nonce's secret: a socket of this network namespace held by
+// request.server_uid or root (Ganesha itself, or a port forwarder run by
+// root), or a socket of another network namespace (a veth, a bridge, a
+// published port's DNAT: only root makes those). -EPERM with a sentence
+// when another uid holds it (a neighbour's forwarder).
+Status ProveNfsPort(const HandshakeRequest& request, int fd);
+
+// The session's NFS-port caller for calls after the handshake (WROTE):
+// kept while its connection stays open; reconnected and proven again
+// (ProveNfsPort) otherwise. Ok and *out set, or why not.
+Status ProvenNfsPort(Session* session, NfsPortCaller** out);
 
 // Ok when a process of request.server_uid holds the far end of
 // `connection` (connected to the LOCALIO port): the kernel's owner of that

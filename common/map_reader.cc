@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: LGPL-3.0-or-later
 #include "localio/map_reader.h"
 
+#include <dirent.h>
 #include <sys/stat.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <string_view>
 
 #include "localio/defaults.h"
 #include "localio/map_atomic.h"
@@ -183,11 +185,48 @@ std::optional<MapExport> MapReader::FindExport(uint16_t export_id) const {
       e.anon_gid = row.anon_gid;
       e.server_root.assign(row.server_root, row.server_root_len);
       e.client_root.assign(row.client_root, row.client_root_len);
+      if (row.root_handle_len <= kMapMaxHandleLen)
+        e.root_handle.assign(row.root_handle, row.root_handle + row.root_handle_len);
       return e;
     }
     return std::nullopt;
   }
   return std::nullopt;
+}
+
+Status ListMapFiles(const std::string& dir, std::vector<std::string>* paths) {
+  paths->clear();
+  DIR* d = opendir(dir.c_str());
+  if (d == nullptr)
+    return Status::Error(-errno, "cannot read the map directory " + dir + ": " +
+                                     std::strerror(errno));
+  std::vector<std::string> names;
+  while (const dirent* e = readdir(d)) names.emplace_back(e->d_name);
+  closedir(d);
+  std::sort(names.begin(), names.end());
+  const std::string_view hello(LOCALIO_HELLO_SUFFIX);
+  for (const std::string& name : names) {
+    if (name.empty() || name[0] == '.') continue;
+    if (name.size() >= hello.size() && name.compare(name.size() - hello.size(), hello.size(), hello) == 0)
+      continue;
+    if (!std::binary_search(names.begin(), names.end(), name + LOCALIO_HELLO_SUFFIX)) continue;
+    const std::string path = (dir.empty() || dir.back() != '/' ? dir + "/" : dir) + name;
+    struct stat st;
+    if (lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode)) paths->push_back(path);
+  }
+  return Status::Ok();
+}
+
+std::vector<MapExport> MapReader::Exports() const {
+  const auto* keys = reinterpret_cast<const uint32_t*>(file_.base() + geometry_.export_keys_offset);
+  std::vector<MapExport> out;
+  for (uint32_t i = 0; i < kMapExportRows; ++i) {
+    const uint32_t key = SharedLoadAcquire(&keys[i]);
+    if ((key & kMapExportKeyUsed) == 0) continue;
+    if (std::optional<MapExport> e = FindExport(static_cast<uint16_t>(key & 0xffff)))
+      out.push_back(std::move(*e));
+  }
+  return out;
 }
 
 int MapReader::ReadSlot(uint32_t index, uint16_t export_id, std::span<const uint8_t> handle,

@@ -155,6 +155,8 @@ void FillRow(const MapExport& e, MapExportRow* row) {
   row->client_root_len = static_cast<uint16_t>(client.size());
   std::memcpy(row->server_root, e.server_root.data(), e.server_root.size());
   std::memcpy(row->client_root, client.data(), client.size());
+  row->root_handle_len = static_cast<uint8_t>(e.root_handle.size());
+  std::memcpy(row->root_handle, e.root_handle.data(), e.root_handle.size());
 }
 
 }  // namespace
@@ -309,6 +311,10 @@ Status MapWriter::SetExport(const MapExport& e) {
                                          ": Client_Root '" + e.client_root +
                                          "' must be absolute and shorter than " +
                                          std::to_string(kMapRootPathField) + " bytes");
+  if (e.root_handle.size() > kMapMaxHandleLen)
+    return Status::Error(-EINVAL, "export " + std::to_string(e.export_id) +
+                                         ": root handle of " +
+                                         std::to_string(e.root_handle.size()) + " bytes");
   MapExportRow value;
   FillRow(e, &value);
   const uint32_t key = kMapExportKeyUsed | e.export_id;
@@ -326,6 +332,10 @@ Status MapWriter::SetExport(const MapExport& e) {
   if (is_new) row = free_row;
   MapExportRow* r = &ExportRows()[row];
   value.seq = r->seq;
+  if (!is_new && e.root_handle.empty()) {  // the root looked up before stays
+    value.root_handle_len = r->root_handle_len;
+    std::memcpy(value.root_handle, r->root_handle, sizeof value.root_handle);
+  }
   if (!is_new && std::memcmp(&value, r, sizeof value) == 0) return Status::Ok();
   SeqlockWriteBegin(&r->seq);
   SharedCopyIn(reinterpret_cast<uint8_t*>(r) + 8, reinterpret_cast<uint8_t*>(&value) + 8,
@@ -334,6 +344,30 @@ Status MapWriter::SetExport(const MapExport& e) {
   SharedStoreRelease(&keys[row], key);
   BumpEpoch();
   return Status::Ok();
+}
+
+int MapWriter::SetExportRoot(uint16_t export_id, std::span<const uint8_t> opaque) {
+  if (opaque.empty() || opaque.size() > kMapMaxHandleLen) return -EINVAL;
+  const uint32_t key = kMapExportKeyUsed | export_id;
+  std::lock_guard<std::mutex> lock(mu_);
+  const uint32_t* keys = ExportKeys();
+  uint32_t row = 0;
+  while (row < kMapExportRows && keys[row] != key) ++row;
+  if (row == kMapExportRows) return -ENOENT;
+  MapExportRow* r = &ExportRows()[row];
+  if (r->root_handle_len == opaque.size() &&
+      std::memcmp(r->root_handle, opaque.data(), opaque.size()) == 0)
+    return 0;
+  MapExportRow value;
+  std::memcpy(&value, r, sizeof value);
+  value.root_handle_len = static_cast<uint8_t>(opaque.size());
+  std::memset(value.root_handle, 0, sizeof value.root_handle);
+  std::memcpy(value.root_handle, opaque.data(), opaque.size());
+  SeqlockWriteBegin(&r->seq);
+  SharedCopyIn(reinterpret_cast<uint8_t*>(r) + 8, reinterpret_cast<uint8_t*>(&value) + 8,
+               (sizeof value - 8) / 8);
+  SeqlockWriteEnd(&r->seq);
+  return 0;
 }
 
 bool MapWriter::DropRow(uint16_t export_id) {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-3.0-or-later */
 /* FSAL_LOCALIO object handles: wrapping and the namespace/attribute ops. */
 #include "localio_methods.h"
+#include "localio_server.h"
 
 struct fsal_obj_handle *localio_wrap_handle(struct localio_export *exp,
 					    struct fsal_obj_handle *sub_handle)
@@ -78,9 +79,14 @@ static fsal_status_t localio_lookup(struct fsal_obj_handle *dir_hdl,
 				    struct fsal_attrlist *attrs_out)
 {
 	struct fsal_obj_handle *sub_handle = NULL;
-	fsal_status_t status = LOCALIO_SUB_OBJ_CALL(dir_hdl, lookup, path,
-						    &sub_handle, attrs_out);
+	fsal_status_t status;
 
+	/* A LOCALIO call from a client that reaches only the NFS port
+	 * (localio_proto.h, "LOCALIO names"): run, and not there. */
+	if (localio_server_name_call(path))
+		return fsalstat(ERR_FSAL_NOENT, 0);
+	status = LOCALIO_SUB_OBJ_CALL(dir_hdl, lookup, path, &sub_handle,
+				      attrs_out);
 	return localio_wrap_child(status, dir_hdl, path, sub_handle, handle);
 }
 

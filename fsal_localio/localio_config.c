@@ -58,7 +58,7 @@ bool localio_client_root_valid(const char *path, const char **why)
 
 bool localio_map_path_valid(const char *path, const char **why)
 {
-	return localio_absolute_path_valid(path, why);
+	return path == NULL || localio_absolute_path_valid(path, why);
 }
 
 bool localio_map_mode_valid(uint32_t mode, const char **why)

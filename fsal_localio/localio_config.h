@@ -19,7 +19,8 @@
 /* The module-wide LOCALIO { } block, as parsed. Strings are owned by the
  * struct (Ganesha's parser allocates them with gsh_strdup). */
 struct localio_module_config {
-	char *map_path;		/* shared map file, absolute */
+	char *map_path;		/* shared map file, absolute; NULL: default */
+	char *map_dir;		/* Map_Directory: where the default one goes */
 	uint32_t map_mode;	/* permission bits of the map file */
 	char *map_group;	/* group owning the map, NULL = server's own */
 	gid_t map_gid;		/* resolved map_group, valid if map_group */
@@ -32,8 +33,9 @@ struct localio_module_config {
  * problem in a short static sentence. */
 bool localio_client_root_valid(const char *path, const char **why);
 
-/* Checks a Map_Path value: absolute and shorter than PATH_MAX. Same
- * contract as localio_client_root_valid. */
+/* Checks a Map_Path or Map_Directory value: absolute, shorter than
+ * PATH_MAX, no ".." component. NULL (not set) is valid. Same contract as
+ * localio_client_root_valid. */
 bool localio_map_path_valid(const char *path, const char **why);
 
 /* Checks a Map_Mode value: permission bits only, and no write bit for

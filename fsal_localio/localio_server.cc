@@ -10,6 +10,7 @@
 
 #include <array>
 #include <atomic>
+#include <cctype>
 #include <cerrno>
 #include <condition_variable>
 #include <cstdio>
@@ -58,6 +59,13 @@ class Server {
   uint64_t PublishWire(uint16_t id, std::span<const uint8_t> opaque);
   uint64_t kernel_resolutions() const { return resolutions_.load(std::memory_order_relaxed); }
   void Unpublish(uint16_t id, std::span<const uint8_t> opaque);
+  // A LOCALIO name looked up (rpc::DecodeLocalioName): runs its call. True
+  // when `name` is one, run or not.
+  bool NameCall(const char* name);
+  std::string map_path() {
+    std::shared_lock lock(mu_);
+    return map_ ? map_->path() : std::string();
+  }
   void AccessChanged();
   void Renamed(uint16_t id, const localio_object& obj,
                std::span<const uint8_t> new_parent, const char* new_name);
@@ -95,6 +103,7 @@ class Server {
   std::atomic<bool> running_{false};
   std::unique_ptr<MapWriter> map_;
   std::unique_ptr<rpc::LocalioService> service_;
+  uint32_t (*on_wrote_)(uint16_t, const void*, size_t) = nullptr;
   // Made by Start before the heartbeat thread starts (when registering is
   // wanted), then used by that thread alone, and by Stop after joining it.
   std::unique_ptr<rpc::LocalioRegistration> rpcbind_;
@@ -126,6 +135,22 @@ constexpr std::chrono::milliseconds kRpcbindCheckTimeout{300};
 static_assert(kRpcbindCheckTimeout.count() * 3 + LOCALIO_HEARTBEAT_PERIOD_MS <
               LOCALIO_HEARTBEAT_STALE_MS * 2 / 3);
 
+// Map_Path's default name in Map_Directory: the host name (a container's
+// or a pod's own) and the NFS port, so that the servers that share a
+// directory (a hostPath on a node, a host tmpfs) never take one another's
+// name; two servers with the same host name and port on one directory are
+// refused at start (the map of a live server is never replaced).
+std::string DefaultMapName(uint16_t nfs_port) {
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0 || host[0] == '\0') std::strcpy(host, "localhost");
+  std::string name;
+  for (const char* c = host; *c != '\0'; ++c)
+    name.push_back((std::isalnum(static_cast<unsigned char>(*c)) || *c == '-' || *c == '_' ||
+                    *c == '.') ? *c : '_');
+  if (name.front() == '.') name.front() = '_';  // clients skip dot files
+  return name + "-" + std::to_string(nfs_port) + LOCALIO_MAP_SUFFIX;
+}
+
 std::span<const uint8_t> Bytes(const void* p, size_t n) {
   return {static_cast<const uint8_t*>(p), n};
 }
@@ -137,7 +162,10 @@ int Server::Start(const localio_server_params& p, std::string* err) {
     return -EALREADY;
   }
   MapConfig config;
-  config.path = p.map_path ? p.map_path : config.path;
+  config.path = p.map_path && *p.map_path
+                    ? p.map_path
+                    : std::string(p.map_dir && *p.map_dir ? p.map_dir : LOCALIO_DEFAULT_MAP_DIR) +
+                          "/" + DefaultMapName(p.nfs_port);
   // Clients in other containers open the same path: a relative one would
   // depend on this process's working directory.
   if (config.path.empty() || config.path[0] != '/') {
@@ -201,6 +229,7 @@ int Server::Start(const localio_server_params& p, std::string* err) {
   }
   map_ = std::move(map);
   service_ = std::move(service);
+  on_wrote_ = p.on_wrote;
   {
     std::lock_guard beat_lock(beat_mu_);
     beat_stop_ = false;
@@ -404,9 +433,29 @@ uint64_t Server::Stamp() {
 uint64_t Server::PublishRoot(uint16_t id, const localio_object& root) {
   std::shared_lock lock(mu_);
   if (!running_) return 0;
+  // Clients that reach only the NFS port send LOCALIO names to this
+  // directory (rpc::kLocalioNamePrefix).
+  map_->SetExportRoot(id, Bytes(root.opaque, root.opaque_len));
   uint64_t stamp = 0;
   return Publish(id, Bytes(root.opaque, root.opaque_len), "", root.ino, root.dev,
                  static_cast<MapObjectType>(root.type), &stamp) == 0 ? stamp : 0;
+}
+
+bool Server::NameCall(const char* name) {
+  uint32_t proc = 0;
+  std::vector<uint8_t> args;
+  if (name == nullptr || !rpc::DecodeLocalioName(name, &proc, &args)) return false;
+  std::shared_lock lock(mu_);
+  if (!running_) return true;
+  if (proc == rpc::kLocalioProcUuidIsLocal) {
+    if (const std::optional<Nonce> nonce = rpc::DecodeUuidIsLocalArgs(args))
+      map_->ConfirmNonce(*nonce);
+  } else if (proc == rpc::kLocalioProcWrote && on_wrote_ != nullptr) {
+    if (const std::optional<rpc::WroteArgs> wrote = rpc::DecodeWroteArgs(args))
+      for (std::span<const uint8_t> h : wrote->handles)
+        on_wrote_(wrote->export_id, h.data(), h.size());
+  }
+  return true;
 }
 
 uint64_t Server::PublishChild(uint16_t id, std::span<const uint8_t> parent,
@@ -566,6 +615,18 @@ uint64_t localio_map_stamp(void) noexcept {
 uint64_t localio_publish_root(uint16_t export_id, const struct localio_object* root) noexcept {
   return Guarded("publishing an export root", uint64_t{0},
                  [&] { return TheServer().PublishRoot(export_id, *root); });
+}
+
+bool localio_server_name_call(const char* name) noexcept {
+  return Guarded("a LOCALIO name", false, [&] { return TheServer().NameCall(name); });
+}
+
+size_t localio_server_map_path(char* buf, size_t len) noexcept {
+  return Guarded("the map's path", size_t{0}, [&] {
+    const std::string path = TheServer().map_path();
+    if (len > 0) std::snprintf(buf, len, "%s", path.c_str());
+    return path.size();
+  });
 }
 
 uint64_t localio_publish_child(uint16_t export_id, const void* parent_opaque,

@@ -28,7 +28,10 @@ extern "C" {
 #endif
 
 struct localio_server_params {
-	const char *map_path;	/* the map; the hello file is map_path.hello */
+	/* The map; the hello file is map_path.hello. NULL or "": map_dir's
+	 * file named after the host name and nfs_port. */
+	const char *map_path;
+	const char *map_dir;	/* NULL: LOCALIO_DEFAULT_MAP_DIR */
 	unsigned int map_mode;	/* the map's mode; the hello file adds g+w */
 	long long map_gid;	/* group of both files, -1 = the server's */
 	uint64_t max_entries;
@@ -59,6 +62,16 @@ int localio_server_start(const struct localio_server_params *params,
 void localio_server_stop(void) LOCALIO_SERVER_NOEXCEPT;
 
 bool localio_server_running(void) LOCALIO_SERVER_NOEXCEPT;
+
+/* The running server's map path into buf (truncated to len - 1 bytes,
+ * NUL-terminated); its length, 0 when not running. */
+size_t localio_server_map_path(char *buf, size_t len) LOCALIO_SERVER_NOEXCEPT;
+
+/* `name` is a LOCALIO name (localio_proto.h: a LOCALIO call carried by a
+ * LOOKUP through the NFS port): its call is run when the server runs, and
+ * true is returned, for the lookup to answer NOENT. False: an ordinary
+ * name. */
+bool localio_server_name_call(const char *name) LOCALIO_SERVER_NOEXCEPT;
 
 /* The listener's bound port (0 when not running). */
 uint16_t localio_server_port(void) LOCALIO_SERVER_NOEXCEPT;

@@ -73,7 +73,12 @@ static int localio_module_config_commit(void *node, void *link_mem,
 	(void)link_mem;
 	if (!localio_map_path_valid(cfg->map_path, &why)) {
 		localio_config_error(err_type, "Map_Path \"%s\" %s",
-				     cfg->map_path ? cfg->map_path : "", why);
+				     cfg->map_path, why);
+		errors++;
+	}
+	if (!localio_map_path_valid(cfg->map_dir, &why)) {
+		localio_config_error(err_type, "Map_Directory \"%s\" %s",
+				     cfg->map_dir, why);
 		errors++;
 	}
 	/* Ranges are checked here rather than by the config_item so the
@@ -111,8 +116,10 @@ static int localio_module_config_commit(void *node, void *link_mem,
 }
 
 static struct config_item module_params[] = {
-	CONF_ITEM_PATH("Map_Path", 1, PATH_MAX - 1, LOCALIO_DEFAULT_MAP_PATH,
+	CONF_ITEM_PATH("Map_Path", 1, PATH_MAX - 1, NULL,
 		       localio_module_config, map_path),
+	CONF_ITEM_PATH("Map_Directory", 1, PATH_MAX - 1,
+		       LOCALIO_DEFAULT_MAP_DIR, localio_module_config, map_dir),
 	/* CONF_ITEM_MODE with a wider range: 0777 is enforced in commit */
 	{ .name = "Map_Mode", .type = CONFIG_UINT32, .flags = CONFIG_MODE,
 	  .u.ui32.minval = 0, .u.ui32.maxval = 07777,
@@ -141,6 +148,7 @@ struct config_block localio_module_param_block = {
 void localio_module_config_release(struct localio_module_config *cfg)
 {
 	gsh_free(cfg->map_path);
+	gsh_free(cfg->map_dir);
 	gsh_free(cfg->map_group);
 	memset(cfg, 0, sizeof(*cfg));
 }
@@ -158,8 +166,9 @@ bool localio_module_config_load(config_file_t config,
 static void localio_log_module_config(const struct localio_module_config *cfg)
 {
 	LogInfo(COMPONENT_FSAL,
-		"LOCALIO: Map_Path = %s, Map_Mode = 0%03o, Map_Group = %s, Max_Entries = %u, Port = %u",
-		cfg->map_path, (unsigned int)cfg->map_mode,
+		"LOCALIO: Map_Path = %s, Map_Directory = %s, Map_Mode = 0%03o, Map_Group = %s, Max_Entries = %u, Port = %u",
+		cfg->map_path ? cfg->map_path : "(in Map_Directory)",
+		cfg->map_dir, (unsigned int)cfg->map_mode,
 		cfg->map_group ? cfg->map_group : "(server's group)",
 		cfg->max_entries, (unsigned int)cfg->port);
 }
@@ -218,6 +227,7 @@ static void localio_start_server(const struct localio_module_config *cfg)
 	char err[512] = "";
 	struct localio_server_params params = {
 		.map_path = cfg->map_path,
+		.map_dir = cfg->map_dir,
 		.map_mode = cfg->map_mode,
 		.map_gid = cfg->map_group != NULL ? (long long)cfg->map_gid : -1,
 		.max_entries = cfg->max_entries,
@@ -241,10 +251,10 @@ static void localio_start_server(const struct localio_module_config *cfg)
 			err);
 		return;
 	}
+	(void)localio_server_map_path(err, sizeof(err));
 	LogEvent(COMPONENT_FSAL,
 		 "LOCALIO: map %s published, program 400122 v1 listening on %s port %u",
-		 cfg->map_path, bind_addr,
-		 (unsigned int)localio_server_port());
+		 err, bind_addr, (unsigned int)localio_server_port());
 }
 
 static fsal_status_t localio_init_config(struct fsal_module *fsal_hdl,
@@ -263,8 +273,8 @@ static fsal_status_t localio_init_config(struct fsal_module *fsal_hdl,
 	display_fsinfo(fsal_hdl);
 	localio_log_module_config(&me->config);
 	LogEvent(COMPONENT_FSAL,
-		 "LOCALIO: FSAL loaded and initialised (map %s, up to %u entries)",
-		 me->config.map_path, me->config.max_entries);
+		 "LOCALIO: FSAL loaded and initialised (up to %u entries)",
+		 me->config.max_entries);
 	localio_start_server(&me->config);
 	return fsalstat(ERR_FSAL_NO_ERROR, 0);
 }
@@ -276,8 +286,9 @@ static void localio_dump_config(struct fsal_module *fsal_hdl, int log_fd)
 	const struct localio_module_config *cfg = &me->config;
 
 	dprintf(log_fd,
-		"LOCALIO { Map_Path = %s; Map_Mode = 0%03o; Map_Group = %s; Max_Entries = %u; Port = %u; }\n",
-		cfg->map_path ? cfg->map_path : "", (unsigned int)cfg->map_mode,
+		"LOCALIO { Map_Path = %s; Map_Directory = %s; Map_Mode = 0%03o; Map_Group = %s; Max_Entries = %u; Port = %u; }\n",
+		cfg->map_path ? cfg->map_path : "",
+		cfg->map_dir ? cfg->map_dir : "", (unsigned int)cfg->map_mode,
 		cfg->map_group ? cfg->map_group : "", cfg->max_entries,
 		(unsigned int)cfg->port);
 }

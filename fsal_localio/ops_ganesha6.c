@@ -27,6 +27,7 @@ static bool localio_same_config(const struct localio_module_config *a,
 				const struct localio_module_config *b)
 {
 	return localio_same_string(a->map_path, b->map_path) &&
+	       localio_same_string(a->map_dir, b->map_dir) &&
 	       a->map_mode == b->map_mode &&
 	       localio_same_string(a->map_group, b->map_group) &&
 	       a->max_entries == b->max_entries && a->port == b->port;
@@ -47,7 +48,7 @@ static fsal_status_t localio_update_config(struct fsal_module *fsal_hdl,
 			"LOCALIO: invalid LOCALIO block in the new configuration: the map and the listener keep the values they started with");
 	} else if (!localio_same_config(&me->config, &next)) {
 		LogEvent(COMPONENT_FSAL,
-			 "LOCALIO: the LOCALIO block changed; Map_Path, Map_Mode, Map_Group, Max_Entries and Port take effect when ganesha.nfsd restarts");
+			 "LOCALIO: the LOCALIO block changed; Map_Path, Map_Directory, Map_Mode, Map_Group, Max_Entries and Port take effect when ganesha.nfsd restarts");
 	}
 	localio_module_config_release(&next);
 	return usable ? fsalstat(ERR_FSAL_NO_ERROR, 0) :

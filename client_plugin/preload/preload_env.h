@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-3.0-or-later */
 // The shim's configuration from the environment (the C API's struct
 // localio_config, as variables):
-//   LOCALIO_MAP       the server's map file (default /run/localio/map)
+//   LOCALIO_MAP       the server's map file, or a directory of maps (default
+//                     /run/localio: the mounted server's map is found there)
 //   LOCALIO_PATH_MAP  "server_root=client_root[,...]"
 //   LOCALIO_DISABLE   1: never bypass; 0 or unset: bypass when local
 //   LOCALIO_LOG       0 off, 1 errors (default), 2 info, 3 debug

@@ -20,12 +20,12 @@ TEST(ClientOptions, DefaultsComeFromTheEnvironment) {
   ClientOptions o;
   const localio_config cfg = Config();
   ASSERT_TRUE(ResolveOptions(&cfg, {}, &o).ok());
-  EXPECT_EQ(o.map_path, LOCALIO_DEFAULT_MAP_PATH);
+  EXPECT_EQ(o.map_path, LOCALIO_DEFAULT_MAP_DIR);
   EXPECT_FALSE(o.disable);
   ASSERT_TRUE(ResolveOptions(&cfg, {"/dev/shm/other"}, &o).ok());
   EXPECT_EQ(o.map_path, "/dev/shm/other");
   ASSERT_TRUE(ResolveOptions(nullptr, {""}, &o).ok());
-  EXPECT_EQ(o.map_path, LOCALIO_DEFAULT_MAP_PATH);
+  EXPECT_EQ(o.map_path, LOCALIO_DEFAULT_MAP_DIR);
 }
 
 // The identity local I/O acts as is the one the context's RPCs carry

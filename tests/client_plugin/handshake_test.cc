@@ -91,14 +91,28 @@ TEST_F(HandshakeTest, AConfirmingServerOnTheMapsPortIsLocal) {
   EXPECT_EQ(LiveSlots(), 0u) << "ending the session frees the slot";
 }
 
-TEST_F(HandshakeTest, AMapOfTheServerOnAnotherNfsPortIsNotLocal) {
+TEST_F(HandshakeTest, AMapOfTheServerOnAnotherNfsPortIsRefusedAtOnceWhenNoMismatchIsAllowed) {
   writer_->SetPort(service_->port(), 2049);
   request_.server_nfs_port = 20490;  // this mount talks to another server
+  request_.allow_port_mismatch = false;
   Session s;
   const Status st = Handshake(request_, &s);
-  EXPECT_EQ(st.code, -EREMOTE);
+  EXPECT_EQ(st.code, -EXDEV);
   EXPECT_NE(st.message.find("NFS port 2049"), std::string::npos) << st.message;
   EXPECT_EQ(LiveSlots(), 0u) << "refused before claiming a slot";
+}
+
+// Through a port forward the mount's port is not the map's: the handshake
+// then goes through the mount's NFS port, to an export root the map
+// publishes. A map without one cannot be tried that way, and says so.
+TEST_F(HandshakeTest, AMapOfAnotherNfsPortWithoutAnExportRootIsNotLocalAndSaysWhy) {
+  writer_->SetPort(service_->port(), 2049);
+  request_.server_nfs_port = 20490;
+  Session s;
+  const Status st = Handshake(request_, &s);
+  EXPECT_EQ(st.code, -ENOENT);
+  EXPECT_NE(st.message.find("publishes no export root"), std::string::npos) << st.message;
+  EXPECT_EQ(LiveSlots(), 0u) << "the slot is freed";
 }
 
 TEST_F(HandshakeTest, AMapOfTheMountsNfsPortUsesItsOwnListener) {

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -292,6 +293,57 @@ TEST(MapReaderServerGone, AKilledServersMapIsRefusedAtOnce) {
   EXPECT_TRUE(MapWriter::Create(config, &next).ok());
   EXPECT_FALSE(r->Alive()) << "the replaced map is marked dead";
   for (int fd : {to_child[0], to_child[1], to_parent[0], to_parent[1]}) close(fd);
+}
+
+
+// An export row carries its root's handle once the server looked the root
+// up (the directory a LOCALIO name goes to); a later SetExport of the same
+// export keeps it.
+TEST(MapExportRoot, IsPublishedInTheRowAndKeptAcrossUpdates) {
+  TempDir dir;
+  std::unique_ptr<MapWriter> w;
+  ASSERT_TRUE(MapWriter::Create(test::ConfigIn(dir, 64), &w).ok());
+  MapExport e;
+  e.export_id = 7;
+  e.server_root = "/srv/a";
+  ASSERT_TRUE(w->SetExport(e).ok());
+  std::unique_ptr<MapReader> r;
+  ASSERT_TRUE(MapReader::Open(w->path(), geteuid(), &r).ok());
+  EXPECT_TRUE(r->FindExport(7)->root_handle.empty()) << "no root before it is looked up";
+  const std::vector<uint8_t> root = HandleFor(3, 40);
+  EXPECT_EQ(w->SetExportRoot(7, root), 0);
+  EXPECT_EQ(w->SetExportRoot(8, root), -ENOENT) << "no row of export 8";
+  EXPECT_EQ(w->SetExportRoot(7, HandleFor(3, kMapMaxHandleLen + 1)), -EINVAL);
+  EXPECT_EQ(r->FindExport(7)->root_handle, root);
+  e.read_only = true;
+  ASSERT_TRUE(w->SetExport(e).ok());
+  EXPECT_EQ(r->FindExport(7)->root_handle, root) << "an update keeps the root";
+  EXPECT_TRUE(r->FindExport(7)->read_only);
+  MapExport other;
+  other.export_id = 9;
+  other.server_root = "/srv/b";
+  ASSERT_TRUE(w->SetExport(other).ok());
+  const std::vector<MapExport> all = r->Exports();
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].export_id + all[1].export_id, 16);
+}
+
+// A Map_Directory's maps: files with their hello file beside them; not the
+// hello files, dot files (a map being made), directories or lone files.
+TEST(ListMapFiles, FindsEveryMapWithItsHelloFileAndNothingElse) {
+  TempDir dir;
+  for (const char* name : {"a-2049.map", "a-2049.map.hello", "b-2050.map", "b-2050.map.hello",
+                           "lone.map", ".tmp.map", ".tmp.map.hello", "old", "old.hello"})
+    test::WriteFile(dir.File(name), {1});
+  ASSERT_EQ(mkdir(dir.File("sub.map").c_str(), 0755), 0);
+  test::WriteFile(dir.File("sub.map.hello"), {1});
+  std::vector<std::string> maps;
+  ASSERT_TRUE(ListMapFiles(dir.path(), &maps).ok());
+  EXPECT_EQ(maps, (std::vector<std::string>{dir.File("a-2049.map"), dir.File("b-2050.map"),
+                                            dir.File("old")}));
+  const Status missing = ListMapFiles(dir.File("none"), &maps);
+  EXPECT_EQ(missing.code, -ENOENT);
+  EXPECT_NE(missing.message.find("map directory"), std::string::npos) << missing.message;
 }
 
 }  // namespace

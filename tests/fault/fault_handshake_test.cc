@@ -18,6 +18,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iterator>
@@ -58,12 +59,34 @@ localio_counters CountersOf(localio_context* ctx) {
 
 // The server stopped (SIGSTOP) for the scope: its listener takes
 // connections (the kernel's backlog) and answers nothing.
+// SIGSTOP is delivered asynchronously: a thread of the server (its
+// listener) may still run for a moment after kill() returns. The guard
+// returns once every thread of the process is stopped (bounded: 10 s).
 class Stopped {
  public:
-  explicit Stopped(pid_t pid) : pid_(pid) { kill(pid_, SIGSTOP); }
+  explicit Stopped(pid_t pid) : pid_(pid) {
+    kill(pid_, SIGSTOP);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!AllStopped() && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   ~Stopped() { kill(pid_, SIGCONT); }
 
  private:
+  // Every /proc/PID/task/TID/stat in state T (stopped).
+  bool AllStopped() const {
+    const std::string tasks = "/proc/" + std::to_string(pid_) + "/task";
+    std::error_code ec;
+    for (const auto& task : std::filesystem::directory_iterator(tasks, ec)) {
+      std::ifstream in(task.path() / "stat");
+      std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      const size_t paren = stat.rfind(')');
+      if (paren == std::string::npos || paren + 2 >= stat.size() || stat[paren + 2] != 'T')
+        return false;
+    }
+    return !ec;
+  }
+
   pid_t pid_;
 };
 

@@ -61,7 +61,8 @@ static void release(enum block which, union loaded *out)
 /* What the module takes where no LOCALIO block says otherwise. */
 static void assert_module_defaults(const struct localio_module_config *cfg)
 {
-	assert_string_equal(cfg->map_path, "/run/localio/map");
+	assert_null(cfg->map_path); /* named after the host and NFS port */
+	assert_string_equal(cfg->map_dir, "/run/localio");
 	assert_int_equal(cfg->map_mode, 0640);
 	assert_null(cfg->map_group);
 	assert_int_equal(cfg->max_entries, 262144);
@@ -128,6 +129,7 @@ static void module_bad_values_are_rejected(void **state)
 		const char *items, *param;
 	} bad[] = {
 		{ "Map_Path = relative/map;", "Map_Path" },
+		{ "Map_Directory = relative/maps;", "Map_Directory" },
 		{ "Map_Mode = rw;", "Config File" },
 		{ "Map_Mode = -1;", "Config File" },
 		{ "Map_Mode = 01777;", "Map_Mode" },

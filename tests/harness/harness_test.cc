@@ -25,7 +25,7 @@ namespace {
 
 using std::chrono::milliseconds;
 
-ConfigLayout Layout() { return {20490, 20491, "/tmp/t/plugins", "/tmp/t/recovery", ""}; }
+ConfigLayout Layout() { return {20490, 20491, "/tmp/t/plugins", "/tmp/t/recovery", "", ""}; }
 
 ExportOptions Export(uint16_t id, Fsal fsal) {
   ExportOptions e;

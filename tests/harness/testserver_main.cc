@@ -36,6 +36,8 @@ constexpr char kUsage[] =
     "  --squash VALUE      Squash (default No_Root_Squash)\n"
     "  --fsal-line LINE    a line for the export's FSAL block (repeatable)\n"
     "  --map-path PATH     LOCALIO Map_Path (default: fresh file under /dev/shm)\n"
+    "  --map-dir DIR       LOCALIO Map_Directory, no Map_Path (the server names its map)\n"
+    "  --bind ADDR         Bind_addr (default 127.0.0.1; 0.0.0.0 only in a network namespace of the test's own)\n"
     "  --localio-line LINE a line for the LOCALIO module block (repeatable)\n"
     "  --extra-config FILE text appended to ganesha.conf\n"
     "Prints, once the server answers:\n"
@@ -85,6 +87,12 @@ int ParseArgs(int argc, char** argv, ServerOptions* options) {
       continue;
     } else if (arg == "--map-path") {
       if (!value(&options->map_path)) return UsageError("--map-path needs a path");
+      continue;
+    } else if (arg == "--bind") {
+      if (!value(&options->bind_address)) return UsageError("--bind needs an address");
+      continue;
+    } else if (arg == "--map-dir") {
+      if (!value(&options->map_directory)) return UsageError("--map-dir needs a directory");
       continue;
     } else if (arg == "--localio-line") {
       if (!value(&v)) return UsageError("--localio-line needs a value");

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: LGPL-3.0-or-later
 #include "stat_cli.h"
 
+#include <sys/stat.h>
+
 #include <cstdlib>
 
 #include "localio/defaults.h"
+#include "localio/map_reader.h"
 #include "localio/trusted_dir.h"
 #include "stat_render.h"
 #include "stat_report.h"
@@ -15,7 +18,8 @@ namespace {
 constexpr char kUsage[] =
     "usage: localio-stat [--json] [--entries] [--server-uid UID] [MAP]\n"
     "  Shows what a LOCALIO map holds: server, exports, entries, hello slots.\n"
-    "  MAP              the map file (default " LOCALIO_DEFAULT_MAP_PATH ")\n"
+    "  MAP              a map file, or a directory of maps: each is shown (default\n"
+    "                   " LOCALIO_DEFAULT_MAP_DIR ")\n"
     "  --json           one JSON object, entries included\n"
     "  --entries        list every entry in the table output\n"
     "  --server-uid UID the uid the server runs as, whom clients trust to own the\n"
@@ -60,26 +64,51 @@ int RunLocalioStat(const std::vector<std::string>& args, std::ostream& out, std:
       return 2;
     }
   }
-  if (map_path.empty()) map_path = LOCALIO_DEFAULT_MAP_PATH;
+  if (map_path.empty()) map_path = LOCALIO_DEFAULT_MAP_DIR;
   if (uid_given && !ParseId(uid_text.c_str(), &server_uid)) {
     err << "localio-stat: " << uid_from << " \"" << uid_text
         << "\" is not a uid (0..4294967294)\n";
     return 2;
   }
 
-  StatReport report;
-  if (Status st = CollectStatReport(map_path, server_uid, json || entries, &report); !st.ok()) {
-    err << "localio-stat: " << map_path << ": " << st.message << "\n";
-    return 1;
+  // A directory of maps: each one, a JSON array of them under --json.
+  std::vector<std::string> maps{map_path};
+  struct stat st;
+  const bool dir = stat(map_path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+  if (dir) {
+    if (Status listed = ListMapFiles(map_path, &maps); !listed.ok()) {
+      err << "localio-stat: " << listed.message << "\n";
+      return 1;
+    }
+    if (maps.empty()) {
+      err << "localio-stat: " << map_path << ": no map in this directory\n";
+      return 1;
+    }
   }
-  if (!report.trust_error.empty())
-    err << "localio-stat: " << map_path << ": " << report.trust_error << "\n";
-  if (!report.hello_error.empty()) {
-    err << "localio-stat: " << report.hello_path << ": " << report.hello_error << "\n";
+  int status = 0;
+  if (dir && json) out << "[";
+  for (size_t i = 0; i < maps.size(); ++i) {
+    const std::string& path = maps[i];
+    StatReport report;
+    if (Status collected = CollectStatReport(path, server_uid, json || entries, &report);
+        !collected.ok()) {
+      err << "localio-stat: " << path << ": " << collected.message << "\n";
+      status = 1;
+      continue;
+    }
+    if (!report.trust_error.empty()) {
+      err << "localio-stat: " << path << ": " << report.trust_error << "\n";
+      status = 1;
+    }
+    if (!report.hello_error.empty())
+      err << "localio-stat: " << report.hello_path << ": " << report.hello_error << "\n";
+    if (dir && json && i > 0) out << ",";
+    if (dir && !json) out << (i > 0 ? "\n" : "") << "== " << path << "\n";
+    out << (json ? RenderStatJson(report) : RenderStatText(report));
   }
-  out << (json ? RenderStatJson(report) : RenderStatText(report));
+  if (dir && json) out << "]\n";
   out.flush();
-  return report.trust_error.empty() ? 0 : 1;
+  return status;
 }
 
 }  // namespace localio::tools

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-3.0-or-later */
 // The localio-stat command line, as a function so tests can run it without
 // a process:  localio-stat [--json] [--entries] [--server-uid UID] [MAP]
-// MAP defaults to LOCALIO_DEFAULT_MAP_PATH (localio/defaults.h). --json
+// MAP is a map file or a directory of maps (each shown; under --json a JSON
+// array), LOCALIO_DEFAULT_MAP_DIR by default (localio/defaults.h). --json
 // prints one JSON object (always with "entries"); otherwise tables, with
 // entries only under --entries. The map is checked as clients of a server
 // running as UID would check it (default $LOCALIO_SERVER_UID, else

@@ -38,8 +38,10 @@ struct nfs_stat_64;
 struct localio_context;
 
 struct localio_config {
-	/* The server's map; NULL: $LOCALIO_MAP, else /run/localio/map.
-	 * The hello file is map_path + ".hello". */
+	/* The server's map file, or a directory of maps in which the
+	 * mounted server's is found by the handshake; NULL: $LOCALIO_MAP,
+	 * else the directory /run/localio. A map's hello file is its path +
+	 * ".hello". */
 	const char *map_path;
 	/* "server_root=client_root[,...]": where this client sees an export
 	 * whose root the server calls server_root (absolute paths, no "..").

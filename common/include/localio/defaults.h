@@ -8,13 +8,16 @@
 #ifndef LOCALIO_DEFAULTS_H
 #define LOCALIO_DEFAULTS_H
 
-/* The map file (Map_Path, the client's map_path and $LOCALIO_MAP); the
- * hello file is the map's path with LOCALIO_HELLO_SUFFIX. Their directory
+/* The directory of maps (Map_Directory; the client's map_path and
+ * $LOCALIO_MAP by default): each server's map is its own file there,
+ * "<host name>-<NFS port>.map" unless Map_Path names it; the hello file is
+ * the map's path with LOCALIO_HELLO_SUFFIX. A client looks through every
+ * map in the directory for the one of the server it mounted. The directory
  * must be one only the server's uid (or root) may write, in directories
  * no other uid can rename (localio/trusted_dir.h): /run is root's, so no
  * one else can take the name first; the server creates the directory. */
 #define LOCALIO_DEFAULT_MAP_DIR "/run/localio"
-#define LOCALIO_DEFAULT_MAP_PATH LOCALIO_DEFAULT_MAP_DIR "/map"
+#define LOCALIO_MAP_SUFFIX ".map"
 #define LOCALIO_HELLO_SUFFIX ".hello"
 
 /* The uid a client trusts to own the map, the hello file and their

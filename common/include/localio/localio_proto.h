@@ -16,6 +16,8 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "localio/map_layout.h"
@@ -55,6 +57,25 @@ std::optional<WroteArgs> DecodeWroteArgs(std::span<const uint8_t> args);
 // not be dropped (ENOENT: no such LOCALIO export; EINVAL: not a handle of
 // it). The other handles were dropped all the same.
 inline constexpr uint32_t kWroteOk = 0;
+
+// LOCALIO names: a LOCALIO call carried through the NFS port, for a client
+// that reaches the server only there (a port published by podman or
+// Docker, a forward on a node address: the listener's own port is not
+// forwarded). The client sends an NFS LOOKUP, in the root directory of one
+// of the server's LOCALIO exports, of the name
+//   kLocalioNamePrefix + 8 hex digits of the procedure + "." + the hex of
+//   its XDR arguments
+// (lower case); the FSAL's lookup runs the call (UUID_IS_LOCAL, WROTE with
+// one handle) and answers NOENT, as for any name that is not there. Such a
+// name is reserved: a file of that name in an export cannot be looked up.
+// The answer to UUID_IS_LOCAL is the hello file's, as over the listener.
+inline constexpr char kLocalioNamePrefix[] = ".localio.";
+inline constexpr size_t kLocalioNameMax = 255;  // NAME_MAX
+// The name, or "" when it would be longer than kLocalioNameMax.
+std::string EncodeLocalioName(uint32_t proc, std::span<const uint8_t> args);
+// True when `name` is exactly such a name; *proc and *args then hold the
+// call.
+bool DecodeLocalioName(std::string_view name, uint32_t* proc, std::vector<uint8_t>* args);
 
 }  // namespace localio::rpc
 

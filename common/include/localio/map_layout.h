@@ -27,10 +27,12 @@
 namespace localio {
 
 inline constexpr char kMapMagic[8] = {'L', 'O', 'C', 'A', 'L', 'M', 'A', 'P'};
-inline constexpr uint32_t kMapLayoutVersion = 3;
-// The layout before (512-byte slots), whose MapHeader agrees with this one
-// up to `flags`: a server replaces a dead server's map of it.
-inline constexpr uint32_t kMapPreviousLayoutVersion = 2;
+// 4: an export row carries its root's handle (MapExportRow::root_handle).
+inline constexpr uint32_t kMapLayoutVersion = 4;
+// The layout before (export rows without a root handle), whose MapHeader
+// agrees with this one up to `flags`: a server replaces a dead server's map
+// of it.
+inline constexpr uint32_t kMapPreviousLayoutVersion = 3;
 inline constexpr uint64_t kMapSectionAlign = 64;
 
 inline constexpr uint32_t kMapExportRows = 256;
@@ -150,9 +152,16 @@ struct MapExportRow {
   uint32_t reserved0;
   char server_root[kMapRootPathField];  // NUL-terminated, absolute
   char client_root[kMapRootPathField];  // NUL-terminated, absolute
-  uint8_t reserved[32];
+  // The FSAL opaque of the export's root directory, once the server looked
+  // it up (0 bytes before): the directory a client names in the LOOKUP
+  // that carries a LOCALIO call through the NFS port (localio_proto.h,
+  // "LOCALIO names").
+  uint8_t root_handle_len;
+  uint8_t reserved1[7];
+  uint8_t root_handle[kMapMaxHandleLen];
+  uint8_t reserved[24];
 };
-static_assert(sizeof(MapExportRow) == 2112);
+static_assert(sizeof(MapExportRow) == 2176);
 static_assert(sizeof(MapExportRow) % kMapSectionAlign == 0);
 static_assert(offsetof(MapExportRow, server_root) == 32);
 

@@ -26,12 +26,19 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "localio/map_file.h"
 #include "localio/map_layout.h"
 #include "localio/map_types.h"
 
 namespace localio {
+
+// The maps in directory `dir` (a Map_Directory): every regular file whose
+// name starts with no dot and has its hello file (LOCALIO_HELLO_SUFFIX)
+// beside it, sorted by name. Trust is not checked here: MapReader::Open
+// does, per map. An error when the directory cannot be read.
+Status ListMapFiles(const std::string& dir, std::vector<std::string>* paths);
 
 class MapReader {
  public:
@@ -75,6 +82,8 @@ class MapReader {
   // A copy of the export's row; nothing if absent, torn beyond retry, or
   // invalid (roots not absolute or not NUL-terminated within their length).
   std::optional<MapExport> FindExport(uint16_t export_id) const;
+  // Every export with a valid row, as FindExport copies it.
+  std::vector<MapExport> Exports() const;
 
   // Copies the entry for (export, handle) into *out. 0; -ENOENT if absent;
   // -EBADMSG if the entry fails validation (path not MapRelPathIsSafe, bad

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 #include <string_view>
 
 #include "localio/defaults.h"
@@ -52,6 +53,9 @@ struct MapExport {
   std::string server_root;  // absolute, < kMapRootPathField bytes
   std::string client_root;  // absolute; empty = same as server_root
   bool kernel_handles = false;  // opaques are FSAL_VFS's (kMapExportKernelHandles)
+  // The root directory's FSAL opaque (MapExportRow::root_handle); empty
+  // until the server looked the root up. SetExport keeps the row's.
+  std::vector<uint8_t> root_handle;
 
   bool operator==(const MapExport&) const = default;
 };

@@ -34,7 +34,7 @@ constexpr mode_t MapHelloMode(mode_t map_mode) {
 }
 
 struct MapConfig {
-  std::string path = LOCALIO_DEFAULT_MAP_PATH;  // hello: path + LOCALIO_HELLO_SUFFIX
+  std::string path = LOCALIO_DEFAULT_MAP_DIR "/map" LOCALIO_MAP_SUFFIX;  // hello: path + LOCALIO_HELLO_SUFFIX
   uint64_t max_entries = LOCALIO_DEFAULT_MAX_ENTRIES;  // rounded up to whole buckets
   mode_t mode = LOCALIO_DEFAULT_MAP_MODE;             // the map: clients only read it
   mode_t hello_mode = MapHelloMode(LOCALIO_DEFAULT_MAP_MODE);  // clients write it
@@ -85,6 +85,10 @@ class MapWriter {
   // row is new or changed. -ENOSPC when every row is taken, -EINVAL for a
   // root path that is not absolute or does not fit kMapRootPathField.
   Status SetExport(const MapExport& row);
+  // Writes the opaque of export_id's root directory into its row (the
+  // server looked the root up): no epoch bump, nothing else changes. 0;
+  // -ENOENT without a row, -EINVAL for an empty or too long opaque.
+  int SetExportRoot(uint16_t export_id, std::span<const uint8_t> opaque);
   // Drops the export's row and every entry of it, bumps the epoch.
   // 0, or -ENOENT when it had no row (its entries, if any, are dropped).
   int RemoveExport(uint16_t export_id);

@@ -15,6 +15,8 @@
 #include "harness/free_port.h"
 #include "harness/fsal_paths.h"
 #include "harness/rpc_ping.h"
+#include "localio/defaults.h"
+#include "localio/map_reader.h"
 #include "harness/rpcbind.h"
 
 namespace localio::harness {
@@ -81,7 +83,8 @@ Status GaneshaServer::Prepare() {
   }
   if (wants_localio) {
     layout_.map_path = options_.map_path;
-    if (layout_.map_path.empty()) {
+    layout_.map_dir = options_.map_directory;
+    if (layout_.map_path.empty() && layout_.map_dir.empty()) {
       if (Status s = shm_.Create("localio-harness", "/dev/shm"); !s.ok()) return s;
       layout_.map_path = shm_.path() + "/map";
     }
@@ -132,6 +135,7 @@ Status GaneshaServer::Launch(milliseconds timeout) {
                                          "-N", options_.log_level};
   if (Status s = process_.Spawn(argv, tmp_.path() + "/ganesha.stdout"); !s.ok()) return s;
   Status ready = WaitReady(timeout);
+  if (ready.ok() && !layout_.map_dir.empty()) ready = FindNamedMap();
   if (!ready.ok()) {
     process_.Terminate(milliseconds(2000));
     return Status::Error(ready.code, "ganesha.nfsd (config " + config_path() +
@@ -140,6 +144,19 @@ Status GaneshaServer::Launch(milliseconds timeout) {
                                          FileTail(tmp_.path() + "/ganesha.stdout", 20));
   }
   return Status::Ok();
+}
+
+Status GaneshaServer::FindNamedMap() {
+  std::vector<std::string> maps;
+  if (Status s = ListMapFiles(layout_.map_dir, &maps); !s.ok()) return s;
+  const std::string suffix = "-" + std::to_string(layout_.nfs_port) + LOCALIO_MAP_SUFFIX;
+  for (const std::string& m : maps)
+    if (m.size() > suffix.size() && m.compare(m.size() - suffix.size(), suffix.size(), suffix) == 0) {
+      layout_.map_path = m;
+      return Status::Ok();
+    }
+  return Status::Error(-ENOENT, "no map named after NFS port " + std::to_string(layout_.nfs_port) +
+                                    " in Map_Directory " + layout_.map_dir);
 }
 
 Status GaneshaServer::WaitReady(milliseconds timeout) {

@@ -72,7 +72,7 @@ Status RenderGaneshaConfig(const ServerOptions& options, const ConfigLayout& lay
       << "NFS_CORE_PARAM {\n"
       << "    NFS_Port = " << layout.nfs_port << ";\n"
       << "    MNT_Port = " << layout.mnt_port << ";\n"
-      << "    Bind_addr = 127.0.0.1;\n"
+      << "    Bind_addr = " << options.bind_address << ";\n"
       << "    Enable_UDP = false;\n"
       << "    Enable_NLM = false;\n"
       << "    Enable_RQUOTA = false;\n"
@@ -127,10 +127,12 @@ Status RenderGaneshaConfig(const ServerOptions& options, const ConfigLayout& lay
         << "}\n";
   }
   if (UsesLocalio(options)) {
-    if (layout.map_path.empty()) return Status::Error(-EINVAL, "LOCALIO exports need a map path");
-    if (Status s = CheckQuotable("map path", layout.map_path); !s.ok()) return s;
+    const bool in_dir = !layout.map_dir.empty();
+    const std::string& where = in_dir ? layout.map_dir : layout.map_path;
+    if (where.empty()) return Status::Error(-EINVAL, "LOCALIO exports need a map path");
+    if (Status s = CheckQuotable("map path", where); !s.ok()) return s;
     out << "LOCALIO {\n"
-        << "    Map_Path = \"" << layout.map_path << "\";\n";
+        << (in_dir ? "    Map_Directory = \"" : "    Map_Path = \"") << where << "\";\n";
     RenderFsalLines(out, options.localio_lines, "    ");
     out << "}\n";
   }

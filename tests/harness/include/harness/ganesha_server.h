@@ -49,7 +49,8 @@ class GaneshaServer {
   const std::string& dir() const { return tmp_.path(); }  // the server's temp dir
   std::string config_path() const;
   std::string log_path() const;
-  // LOCALIO's map file ("" when no export uses LOCALIO).
+  // LOCALIO's map file ("" when no export uses LOCALIO; with
+  // map_directory, found once the server is ready).
   const std::string& map_path() const { return layout_.map_path; }
   const std::vector<ExportOptions>& exports() const { return options_.exports; }
   // The export with this id (after Start: path and pseudo filled in), or nullptr.
@@ -65,6 +66,8 @@ class GaneshaServer {
   Status WriteConfig();
   Status Launch(std::chrono::milliseconds timeout);
   Status WaitReady(std::chrono::milliseconds timeout);
+  // The map a server of Map_Directory named after its NFS port.
+  Status FindNamedMap();
   Status CheckExportsServed(std::chrono::steady_clock::time_point deadline);
 
   ServerOptions options_;

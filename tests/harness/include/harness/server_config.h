@@ -40,8 +40,16 @@ struct ServerOptions {
   // map_path empty: a fresh file under /dev/shm, so parallel servers never
   // share a map. localio_lines go inside the block (e.g. "Max_Entries = 64;").
   std::string map_path;
+  // Set: Map_Directory = this, and no Map_Path: the server names its own
+  // map there (host name and NFS port), as a server of the default config
+  // does; map_path() then finds it once the server is ready.
+  std::string map_directory;
   std::vector<std::string> localio_lines;
   std::string extra_config;        // appended at top level
+  // NFS_CORE_PARAM's Bind_addr (the LOCALIO listener binds there too).
+  // Only a test in a network namespace of its own binds another address
+  // than loopback ("0.0.0.0" there: reachable over its veth pairs).
+  std::string bind_address = "127.0.0.1";
   std::string log_level = "NIV_EVENT";
   // The libfsallocalio.so the server loads; empty: this build's.
   std::string fsal_library;
@@ -65,7 +73,8 @@ struct ConfigLayout {
   uint16_t mnt_port = 0;
   std::string plugins_dir;
   std::string recovery_root;
-  std::string map_path;  // LOCALIO's Map_Path; required when UsesLocalio()
+  std::string map_path;  // LOCALIO's Map_Path; required when UsesLocalio() without map_dir
+  std::string map_dir;   // LOCALIO's Map_Directory (then no Map_Path)
 };
 
 // Renders ganesha.conf. Exports must have path and pseudo filled in. Fails on

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
@@ -109,6 +110,29 @@ TEST_F(MapDirectory, TwoMountsInOneProcessEachBypassToTheirOwnServer) {
     EXPECT_EQ(mount->Counters().write_ops, 1u) << Describe(mount->Counters());
     EXPECT_EQ(ReadLocalFile(server->ExportDir(kExport) + "/found.bin"), data);
   }
+}
+
+// A map in the directory that is not the server uid's (made by root here,
+// as another uid would if it could write there) is passed over: the mount
+// still finds its own server's map, and the squatter's hello file never
+// sees a nonce.
+TEST_F(MapDirectory, AMapOfAnotherUidInTheDirectoryIsPassedOver) {
+  const std::string squat = dir_->path() + "/aaa-squatter.map";
+  ASSERT_EQ(std::system(("cp " + a_->map_path() + " " + squat + " && cp " + a_->map_path() +
+                         LOCALIO_HELLO_SUFFIX + " " + squat + LOCALIO_HELLO_SUFFIX +
+                         " && chown 1001 " + squat + " " + squat + LOCALIO_HELLO_SUFFIX)
+                            .c_str()),
+            0);
+  std::unique_ptr<LocalioMount> mount;
+  ASSERT_TRUE(LocalioMount::Attach(a_->Url(kExport, 3, ""), ConfigWithMap(dir_->path()), &mount)
+                  .ok());
+  EXPECT_EQ(localio_is_local(mount->ctx()), 1) << mount->Error();
+  std::vector<HelloSlotView> slots;
+  EXPECT_EQ(ReadHelloSlots(squat + LOCALIO_HELLO_SUFFIX, 1001, &slots).code, 0);
+  for (const HelloSlotView& v : slots) EXPECT_EQ(v.state, kHelloFree) << "slot " << v.index;
+  mount.reset();
+  unlink(squat.c_str());
+  unlink((squat + LOCALIO_HELLO_SUFFIX).c_str());
 }
 
 // Told B's map for a mount of A: the NFS ports differ, so the handshake

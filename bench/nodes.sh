@@ -29,13 +29,8 @@ rounds=${LOCALIO_NODE_ROUNDS:-1}
 work=$(mktemp -d /tmp/localio-nodes.XXXXXX)
 pids=()
 declare -A anchor  # node -> the pid whose mount namespace is the node's (its server)
-passed=0 failed=0
-say() { echo "nodes: $*"; }
-check() {
-  local what=$1
-  shift
-  if "$@"; then say "ok: $what"; passed=$((passed + 1)); else say "FAILED: $what"; failed=$((failed + 1)); fi
-}
+check_prefix=nodes
+source "$(dirname "$0")/../tests/harness/checks.sh"
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
   wait 2>/dev/null
@@ -149,5 +144,5 @@ say "$nodes nodes, $((nodes * files)) shards of $mib MiB, every node reading all
 awk -v t="$total" -v b="$bypass_s" -v r="$rpc_s" -v n="$nodes" 'BEGIN {
   printf "nodes: N=%d aggregate: bypass %.0f MiB/s (%.2f s), all RPC %.0f MiB/s (%.2f s), %.2fx\n",
          n, t / b, b, t / r, r, r / b }'
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+check_summary
+

@@ -78,16 +78,7 @@ Status NfsPortCaller::CallV3(std::span<const uint8_t> handle, const std::string&
   rpc::XdrEncoder args;
   args.Opaque(handle, kNfs3FhMax);
   args.String(name, rpc::kLocalioNameMax);
-  std::vector<uint8_t> results;
-  Status st = connection_.Call({0, kNfsProgram, 3, kNfs3ProcLookup, cred_}, args.bytes(), timeout,
-                               &results);
-  if (!st.ok()) return st;
-  rpc::XdrDecoder in(results);
-  uint32_t status = 0;
-  if (!in.U32(&status))
-    return Status::Error(-EPROTO, "the NFSv3 LOOKUP reply from " + connection_.peer() +
-                                      " has no status");
-  return Answered(connection_.peer(), 3, status);
+  return Send(3, kNfs3ProcLookup, args, timeout);
 }
 
 Status NfsPortCaller::CallV4(std::span<const uint8_t> handle, const std::string& name,
@@ -100,16 +91,22 @@ Status NfsPortCaller::CallV4(std::span<const uint8_t> handle, const std::string&
   args.Opaque(handle, kNfs4FhMax);
   args.U32(kNfs4OpLookup);
   args.String(name, rpc::kLocalioNameMax);
+  return Send(4, kNfs4ProcCompound, args, timeout);
+}
+
+Status NfsPortCaller::Send(uint32_t version, uint32_t proc, const rpc::XdrEncoder& args,
+                           std::chrono::milliseconds timeout) {
   std::vector<uint8_t> results;
-  Status st = connection_.Call({0, kNfsProgram, 4, kNfs4ProcCompound, cred_}, args.bytes(),
-                               timeout, &results);
+  Status st = connection_.Call({0, kNfsProgram, version, proc, cred_}, args.bytes(), timeout,
+                               &results);
   if (!st.ok()) return st;
+  // LOOKUP3res and COMPOUND4res both start with the status.
   rpc::XdrDecoder in(results);
   uint32_t status = 0;
   if (!in.U32(&status))
-    return Status::Error(-EPROTO, "the NFSv4 COMPOUND reply from " + connection_.peer() +
-                                      " has no status");
-  return Answered(connection_.peer(), 4, status);
+    return Status::Error(-EPROTO, "the NFSv" + std::to_string(version) + " reply from " +
+                                      connection_.peer() + " has no status");
+  return Answered(connection_.peer(), static_cast<int>(version), status);
 }
 
 }  // namespace localio::client

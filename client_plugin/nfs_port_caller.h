@@ -18,6 +18,7 @@
 #include "localio/localio_caller.h"
 #include "localio/rpc_codec.h"
 #include "localio/status.h"
+#include "localio/xdr.h"
 
 namespace localio::client {
 
@@ -53,6 +54,9 @@ class NfsPortCaller {
                 std::chrono::milliseconds timeout);
   Status CallV4(std::span<const uint8_t> handle, const std::string& name,
                 std::chrono::milliseconds timeout);
+  // One call of NFS `version`; ok when its result's status is NOENT.
+  Status Send(uint32_t version, uint32_t proc, const rpc::XdrEncoder& args,
+              std::chrono::milliseconds timeout);
 
   rpc::RpcConnection connection_;
   rpc::Credential cred_;

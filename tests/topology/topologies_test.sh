@@ -24,13 +24,8 @@ set -uo pipefail
 testserver=$1 shim=$2
 work=$(mktemp -d /tmp/localio-topologies.XXXXXX)
 pids=()
-passed=0 failed=0
-say() { echo "topologies: $*"; }
-check() {  # check DESCRIPTION COMMAND...
-  local what=$1
-  shift
-  if "$@"; then say "ok: $what"; passed=$((passed + 1)); else say "FAILED: $what"; failed=$((failed + 1)); fi
-}
+check_prefix=topologies
+source "$(dirname "$0")/../harness/checks.sh"
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
   wait 2>/dev/null
@@ -144,5 +139,4 @@ check "other server: never confirmed (no map of it in the directory)" \
   bash -c "! grep -q confirmed '$work/cp3.out' && grep -q 'not local' '$work/cp3.out'"
 check "other server: the copy went over RPC (veth carried the data)" test "$moved" -gt "$size"
 
-say "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+check_summary

@@ -1,0 +1,20 @@
+# SPDX-License-Identifier: LGPL-3.0-or-later
+# Counted checks for the shell tests (sourced): set check_prefix first.
+#   say TEXT...             one line "PREFIX: TEXT"
+#   check DESCRIPTION CMD.. runs CMD; "ok: DESCRIPTION" or "FAILED: ..."
+#   check_summary           "N passed, M failed"; fails when one failed
+passed=0 failed=0
+say() { echo "${check_prefix:?}: $*"; }
+check() {
+  local what=$1
+  shift
+  if "$@"; then
+    say "ok: ${check_label:+$check_label }$what"; passed=$((passed + 1))
+  else
+    say "FAILED: ${check_label:+$check_label }$what"; failed=$((failed + 1))
+  fi
+}
+check_summary() {
+  echo "$passed passed, $failed failed"
+  [ "$failed" -eq 0 ]
+}

@@ -156,7 +156,8 @@ void FillRow(const MapExport& e, MapExportRow* row) {
   std::memcpy(row->server_root, e.server_root.data(), e.server_root.size());
   std::memcpy(row->client_root, client.data(), client.size());
   row->root_handle_len = static_cast<uint8_t>(e.root_handle.size());
-  std::memcpy(row->root_handle, e.root_handle.data(), e.root_handle.size());
+  if (!e.root_handle.empty())  // an empty vector's data() may be null
+    std::memcpy(row->root_handle, e.root_handle.data(), e.root_handle.size());
 }
 
 }  // namespace

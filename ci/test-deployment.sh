@@ -27,12 +27,19 @@
 #      and after the kill) is intact;
 #   5. docker-compose up on config/docker-compose.yml, unmodified: the same
 #      copy checks, the tmpfs volume's size, and the map's modes;
-#   6. removes the pods, containers and volumes it made, by name, and the
+#   6. the topologies beyond the sidecar (ci/test-topologies.sh, in a
+#      network namespace of its own): a data mover on the host under the
+#      shim (PRELOAD_LIBRARY, the build's) and ganesha.nfsd in containers
+#      with published ports, one and two servers; the DaemonSet's server
+#      with two application pods (config/k8s-daemonset.yaml);
+#   7. removes the pods, containers and volumes it made, by name, and the
 #      images, by name and by id (every image that was not there before).
 # Ends with "N passed, M failed". Run as root. Safe to run twice.
+#   test-deployment.sh [PRELOAD_LIBRARY]   (without it, step 6 is not run)
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
+preload=${1:-}
 cache=$here/.cache/rootfs
 export CONTAINERS_CONF=$here/ci/containers.conf
 work=$(mktemp -d /tmp/localio-deployment.XXXXXX)
@@ -71,7 +78,7 @@ trap cleanup EXIT
 
 say "installing podman, runc, catatonit, docker-compose"
 missing=()
-for p in podman runc catatonit docker-compose; do
+for p in podman runc catatonit docker-compose python3-yaml; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -250,6 +257,16 @@ for release in 12:bookworm 13:trixie; do
   [ "$build_ok" = 1 ] || continue
   run_pod "$v" || check "Debian $v: the pod runs" false
   run_compose "$v" || check "Debian $v: the compose file runs" false
+  if [ -n "$preload" ]; then
+    bash "$here/ci/test-topologies.sh" "$v" "$preload" 2>&1 | tee "$work/topologies-$v.log" || true
+    if [[ $(tail -n 1 "$work/topologies-$v.log") =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+      passed=$((passed + BASH_REMATCH[1])); failed=$((failed + BASH_REMATCH[2]))
+    else
+      check "Debian $v: the topologies ran to the end" false
+    fi
+  else
+    say "Debian $v: no PRELOAD_LIBRARY given: the topologies are not run"
+  fi
 done
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -267,7 +267,8 @@ INSTANTIATE_TEST_SUITE_P(Shipped, ConfigExample, ::testing::ValuesIn(Examples())
 TEST(ConfigExamples, AreAllFound) {
   const std::vector<std::string> names = Examples();
   for (const char* expected :
-       {"ganesha.conf", "ganesha-multi.conf", "ganesha-ro-squash.conf", "ganesha-sidecar.conf"}) {
+       {"ganesha.conf", "ganesha-multi.conf", "ganesha-node.conf", "ganesha-ro-squash.conf",
+        "ganesha-sidecar.conf"}) {
     EXPECT_NE(std::find(names.begin(), names.end(), expected), names.end()) << expected;
   }
 }

@@ -163,14 +163,10 @@ void localio_config_init(struct localio_config* cfg) noexcept {
 }
 
 const char* localio_fallback_reason_name(int reason) noexcept {
-  static const char* const kNames[] = {
-      "not_local", "not_in_map", "open",           "identity",
-      "credentials", "read_only", "server_changed", "unsupported"};
-  static_assert(std::size(kNames) == LOCALIO_FALLBACK_REASONS, "a name for every reason");
-  // The hello slot counts each reason for localio-stat.
+  // The hello slot counts each reason for localio-stat, under these names.
   static_assert(localio::kHelloFallbackReasons == LOCALIO_FALLBACK_REASONS);
   if (reason < 0 || reason >= LOCALIO_FALLBACK_REASONS) return "unknown";
-  return kNames[reason];
+  return localio::kHelloFallbackReasonNames[reason];
 }
 
 int localio_attach(struct nfs_context* nfs, const struct localio_config* cfg,

@@ -12,6 +12,7 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "harness/process.h"
@@ -366,6 +367,55 @@ TEST(LocalioStatErrors, BadUsageExitsTwo) {
   EXPECT_NE(r.err.find("--server-uid \"root\" is not a uid"), std::string::npos) << r.err;
   r = Stat({"--server-uid"});
   EXPECT_EQ(r.status, 2);
+}
+
+// --prometheus: the text format's families, the map's values, a client
+// slot's counters with the fallback reasons' names, label values escaped.
+TEST_F(LocalioStat, PrometheusShowsTheMapAndEachClientSlot) {
+  MapExport e;
+  e.export_id = 3;
+  e.server_root = "/srv/\"quoted\"";
+  ASSERT_TRUE(writer_->SetExport(e).ok());
+  ASSERT_EQ(writer_->Publish(3, HandleFor(1), "f", 1, 9, MapObjectType::kRegular), 0);
+  std::unique_ptr<HelloClient> client;
+  ASSERT_TRUE(HelloClient::Open(writer_->hello_path(), geteuid(), &client).ok());
+  ASSERT_EQ(client->Claim(), 0);
+  client->CountRead(4096);
+  client->CountWrite(512);
+  client->CountWrite(512);
+  client->CountFallback(2);
+  const StatRun r = Stat({"--prometheus", MapPath()});
+  EXPECT_EQ(r.status, 0) << r.err;
+  const std::string m = "map=\"" + MapPath() + "\"";
+  const std::string slot = m + ",slot=\"" + std::to_string(client->slot()) + "\",pid=\"";
+  for (const std::string& line : std::vector<std::string>{
+           "# TYPE localio_server_up gauge", "localio_server_up{" + m + "} 1",
+        "localio_map_entries{" + m + "} 1", "localio_map_capacity_entries{" + m + "} 64",
+        "# TYPE localio_map_evictions_total counter",
+        "localio_export_info{" + m + ",export_id=\"3\",server_root=\"/srv/\\\"quoted\\\"\"",
+        "localio_hello_slots{" + m + ",state=\"claimed\"} 1",
+        "# TYPE localio_client_bypassed_bytes_total counter"}) {
+    EXPECT_NE(r.out.find(line), std::string::npos) << line << "\n" << r.out;
+  }
+  for (const auto& [family, label, value] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"localio_client_bypassed_operations_total", "op=\"read\"", "1"},
+           {"localio_client_bypassed_operations_total", "op=\"write\"", "2"},
+           {"localio_client_bypassed_bytes_total", "op=\"read\"", "4096"},
+           {"localio_client_bypassed_bytes_total", "op=\"write\"", "1024"},
+           {"localio_client_rpc_fallbacks_total", "reason=\"open\"", "1"},
+           {"localio_client_rpc_fallbacks_total", "reason=\"not_local\"", "0"}}) {
+    const std::string prefix = family + "{" + slot;
+    const size_t at = r.out.find(prefix);
+    ASSERT_NE(at, std::string::npos) << prefix << "\n" << r.out;
+    const std::string rest = r.out.substr(at);
+    const std::string want = "," + label + "} " + value + "\n";
+    EXPECT_NE(rest.find(want), std::string::npos) << family << " " << want << "\n" << r.out;
+  }
+  writer_->MarkDead();
+  EXPECT_NE(Stat({"--prometheus", MapPath()}).out.find("localio_server_up{" + m + "} 0"),
+            std::string::npos);
+  EXPECT_EQ(Stat({"--prometheus", "--json", MapPath()}).status, 2);
 }
 
 }  // namespace

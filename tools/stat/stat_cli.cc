@@ -8,6 +8,7 @@
 #include "localio/defaults.h"
 #include "localio/map_reader.h"
 #include "localio/trusted_dir.h"
+#include "stat_prometheus.h"
 #include "stat_render.h"
 #include "stat_report.h"
 
@@ -16,11 +17,12 @@ namespace localio::tools {
 namespace {
 
 constexpr char kUsage[] =
-    "usage: localio-stat [--json] [--entries] [--server-uid UID] [MAP]\n"
+    "usage: localio-stat [--json | --prometheus] [--entries] [--server-uid UID] [MAP]\n"
     "  Shows what a LOCALIO map holds: server, exports, entries, hello slots.\n"
     "  MAP              a map file, or a directory of maps: each is shown (default\n"
     "                   " LOCALIO_DEFAULT_MAP_DIR ")\n"
     "  --json           one JSON object, entries included\n"
+    "  --prometheus     Prometheus' text format, once (node_exporter's textfile collector)\n"
     "  --entries        list every entry in the table output\n"
     "  --server-uid UID the uid the server runs as, whom clients trust to own the\n"
     "                   map (default $LOCALIO_SERVER_UID, else 0); a map they would\n"
@@ -30,6 +32,7 @@ constexpr char kUsage[] =
 
 int RunLocalioStat(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   bool json = false;
+  bool prometheus = false;
   bool entries = false;
   std::string map_path;
   uint32_t server_uid = LOCALIO_DEFAULT_SERVER_UID;
@@ -49,6 +52,8 @@ int RunLocalioStat(const std::vector<std::string>& args, std::ostream& out, std:
       uid_given = true;
     } else if (a == "--json") {
       json = true;
+    } else if (a == "--prometheus") {
+      prometheus = true;
     } else if (a == "--entries") {
       entries = true;
     } else if (a == "-h" || a == "--help") {
@@ -63,6 +68,10 @@ int RunLocalioStat(const std::vector<std::string>& args, std::ostream& out, std:
       err << "localio-stat: one map path expected\n" << kUsage;
       return 2;
     }
+  }
+  if (json && prometheus) {
+    err << "localio-stat: --json and --prometheus exclude each other\n" << kUsage;
+    return 2;
   }
   if (map_path.empty()) map_path = LOCALIO_DEFAULT_MAP_DIR;
   if (uid_given && !ParseId(uid_text.c_str(), &server_uid)) {
@@ -86,9 +95,8 @@ int RunLocalioStat(const std::vector<std::string>& args, std::ostream& out, std:
     }
   }
   int status = 0;
-  if (dir && json) out << "[";
-  for (size_t i = 0; i < maps.size(); ++i) {
-    const std::string& path = maps[i];
+  std::vector<StatReport> reports;
+  for (const std::string& path : maps) {
     StatReport report;
     if (Status collected = CollectStatReport(path, server_uid, json || entries, &report);
         !collected.ok()) {
@@ -102,11 +110,19 @@ int RunLocalioStat(const std::vector<std::string>& args, std::ostream& out, std:
     }
     if (!report.hello_error.empty())
       err << "localio-stat: " << report.hello_path << ": " << report.hello_error << "\n";
-    if (dir && json && i > 0) out << ",";
-    if (dir && !json) out << (i > 0 ? "\n" : "") << "== " << path << "\n";
-    out << (json ? RenderStatJson(report) : RenderStatText(report));
+    reports.push_back(std::move(report));
   }
-  if (dir && json) out << "]\n";
+  if (prometheus) {
+    out << RenderStatPrometheus(reports);
+  } else {
+    if (dir && json) out << "[";
+    for (size_t i = 0; i < reports.size(); ++i) {
+      if (dir && json && i > 0) out << ",";
+      if (dir && !json) out << (i > 0 ? "\n" : "") << "== " << reports[i].map_path << "\n";
+      out << (json ? RenderStatJson(reports[i]) : RenderStatText(reports[i]));
+    }
+    if (dir && json) out << "]\n";
+  }
   out.flush();
   return status;
 }

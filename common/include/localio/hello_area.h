@@ -64,6 +64,11 @@ inline constexpr char kHelloMagic[8] = {'L', 'O', 'C', 'A', 'L', 'H', 'L', 'O'};
 inline constexpr uint32_t kHelloLayoutVersion = 3;
 inline constexpr uint32_t kHelloSlots = 256;
 inline constexpr uint32_t kHelloFallbackReasons = 8;
+// The reasons a client counts in its slot (HelloSlot::fallbacks), by index:
+// the C API's LOCALIO_FALLBACK_* and localio_fallback_reason_name.
+inline constexpr const char* kHelloFallbackReasonNames[kHelloFallbackReasons] = {
+    "not_local", "not_in_map", "open", "identity",
+    "credentials", "read_only", "server_changed", "unsupported"};
 // A slot whose lease is older than this may be taken by another client.
 inline constexpr uint64_t kHelloLeaseMs = LOCALIO_HELLO_LEASE_MS;
 

@@ -21,6 +21,8 @@ packages=(
   clang libclang-rt-dev
   iproute2 iptables procps psmisc util-linux e2fsprogs
   gnuplot-nox file
+  # localio-stat --serve (HTTP), and promtool + prometheus for its tests.
+  libmicrohttpd-dev prometheus
   # qemu-img and qemu-io on nfs:// URLs: qemu-block-extra has block-nfs.so.
   qemu-utils qemu-block-extra
 )

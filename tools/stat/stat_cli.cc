@@ -4,12 +4,14 @@
 #include <sys/stat.h>
 
 #include <cstdlib>
+#include <sstream>
 
 #include "localio/defaults.h"
 #include "localio/map_reader.h"
 #include "localio/trusted_dir.h"
 #include "stat_prometheus.h"
 #include "stat_render.h"
+#include "stat_serve.h"
 #include "stat_report.h"
 
 namespace localio::tools {
@@ -17,12 +19,15 @@ namespace localio::tools {
 namespace {
 
 constexpr char kUsage[] =
-    "usage: localio-stat [--json | --prometheus] [--entries] [--server-uid UID] [MAP]\n"
+    "usage: localio-stat [--json | --prometheus | --serve ADDR:PORT] [--entries]\n"
+    "                    [--server-uid UID] [MAP]\n"
     "  Shows what a LOCALIO map holds: server, exports, entries, hello slots.\n"
     "  MAP              a map file, or a directory of maps: each is shown (default\n"
     "                   " LOCALIO_DEFAULT_MAP_DIR ")\n"
     "  --json           one JSON object, entries included\n"
     "  --prometheus     Prometheus' text format, once (node_exporter's textfile collector)\n"
+    "  --serve ADDR:PORT  the same at http://ADDR:PORT/metrics, read at every scrape,\n"
+    "                   until SIGINT or SIGTERM (e.g. 0.0.0.0:9588)\n"
     "  --entries        list every entry in the table output\n"
     "  --server-uid UID the uid the server runs as, whom clients trust to own the\n"
     "                   map (default $LOCALIO_SERVER_UID, else 0); a map they would\n"
@@ -33,6 +38,7 @@ constexpr char kUsage[] =
 int RunLocalioStat(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   bool json = false;
   bool prometheus = false;
+  std::string serve;
   bool entries = false;
   std::string map_path;
   uint32_t server_uid = LOCALIO_DEFAULT_SERVER_UID;
@@ -54,6 +60,12 @@ int RunLocalioStat(const std::vector<std::string>& args, std::ostream& out, std:
       json = true;
     } else if (a == "--prometheus") {
       prometheus = true;
+    } else if (a == "--serve") {
+      if (i + 1 == args.size()) {
+        err << "localio-stat: --serve needs ADDR:PORT\n" << kUsage;
+        return 2;
+      }
+      serve = args[++i];
     } else if (a == "--entries") {
       entries = true;
     } else if (a == "-h" || a == "--help") {
@@ -69,8 +81,8 @@ int RunLocalioStat(const std::vector<std::string>& args, std::ostream& out, std:
       return 2;
     }
   }
-  if (json && prometheus) {
-    err << "localio-stat: --json and --prometheus exclude each other\n" << kUsage;
+  if (int(json) + int(prometheus) + int(!serve.empty()) > 1) {
+    err << "localio-stat: --json, --prometheus and --serve exclude each other\n" << kUsage;
     return 2;
   }
   if (map_path.empty()) map_path = LOCALIO_DEFAULT_MAP_DIR;
@@ -80,38 +92,65 @@ int RunLocalioStat(const std::vector<std::string>& args, std::ostream& out, std:
     return 2;
   }
 
-  // A directory of maps: each one, a JSON array of them under --json.
-  std::vector<std::string> maps{map_path};
+  // A directory of maps: each one (listed again at every --serve scrape).
   struct stat st;
   const bool dir = stat(map_path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-  if (dir) {
-    if (Status listed = ListMapFiles(map_path, &maps); !listed.ok()) {
-      err << "localio-stat: " << listed.message << "\n";
-      return 1;
+  const auto collect = [&](std::vector<StatReport>* reports, std::ostream& diag) {
+    int status = 0;
+    std::vector<std::string> maps{map_path};
+    if (dir) {
+      if (Status listed = ListMapFiles(map_path, &maps); !listed.ok()) {
+        diag << "localio-stat: " << listed.message << "\n";
+        return 1;
+      }
+      if (maps.empty()) {
+        diag << "localio-stat: " << map_path << ": no map in this directory\n";
+        return 1;
+      }
     }
-    if (maps.empty()) {
-      err << "localio-stat: " << map_path << ": no map in this directory\n";
-      return 1;
+    for (const std::string& path : maps) {
+      StatReport report;
+      if (Status collected = CollectStatReport(path, server_uid, json || entries, &report);
+          !collected.ok()) {
+        diag << "localio-stat: " << path << ": " << collected.message << "\n";
+        status = 1;
+        continue;
+      }
+      if (!report.trust_error.empty()) {
+        diag << "localio-stat: " << path << ": " << report.trust_error << "\n";
+        status = 1;
+      }
+      if (!report.hello_error.empty())
+        diag << "localio-stat: " << report.hello_path << ": " << report.hello_error << "\n";
+      reports->push_back(std::move(report));
     }
+    return status;
+  };
+  if (!serve.empty()) {
+    std::string address;
+    uint16_t port = 0;
+    if (Status parsed = ParseListenAddress(serve, &address, &port); !parsed.ok()) {
+      err << "localio-stat: --serve: " << parsed.message << "\n";
+      return 2;
+    }
+    return ServeMetrics(
+        address, port,
+        [&] {
+          std::vector<StatReport> reports;
+          std::ostringstream ignored;  // a map that went away is simply not shown
+          collect(&reports, ignored);
+          return RenderStatPrometheus(reports);
+        },
+        [&](uint16_t bound) {
+          const bool v6 = address.find(':') != std::string::npos;
+          out << "localio-stat: serving http://" << (v6 ? "[" + address + "]" : address) << ":"
+              << bound << "/metrics\n";
+          out.flush();
+        },
+        err);
   }
-  int status = 0;
   std::vector<StatReport> reports;
-  for (const std::string& path : maps) {
-    StatReport report;
-    if (Status collected = CollectStatReport(path, server_uid, json || entries, &report);
-        !collected.ok()) {
-      err << "localio-stat: " << path << ": " << collected.message << "\n";
-      status = 1;
-      continue;
-    }
-    if (!report.trust_error.empty()) {
-      err << "localio-stat: " << path << ": " << report.trust_error << "\n";
-      status = 1;
-    }
-    if (!report.hello_error.empty())
-      err << "localio-stat: " << report.hello_path << ": " << report.hello_error << "\n";
-    reports.push_back(std::move(report));
-  }
+  const int status = collect(&reports, err);
   if (prometheus) {
     out << RenderStatPrometheus(reports);
   } else {

@@ -108,6 +108,13 @@ map_modes_are() {
   [ "$(podman exec "$1" stat -c '%U:%G %a' /run/localio /run/localio/map /run/localio/map.hello |
        tr '\n' ' ')" = "root:root 755 root:localio 640 root:localio 660 " ]
 }
+# metrics_up CONTAINER: GET /metrics at 127.0.0.1:9588 in the container's
+# network namespace (bash's /dev/tcp: the image has no HTTP client) says the
+# server is up.
+metrics_up() {
+  podman exec "$1" bash -c 'exec 3<>/dev/tcp/127.0.0.1/9588 &&
+    printf "GET /metrics HTTP/1.0\r\n\r\n" >&3 && grep -q "^localio_server_up{.*} 1" <&3'
+}
 container_exit() { podman inspect -f '{{.State.ExitCode}}' "$1" 2>/dev/null; }
 container_done() { [ "$(podman inspect -f '{{.State.Status}}' "$1" 2>/dev/null)" = exited ]; }
 
@@ -130,6 +137,8 @@ run_pod() {
 
   check "Debian $v pod: the map's directory is root's (755), the map 640 and its hello file 660 root:localio" \
     map_modes_are nfs-localio-ganesha
+  check "Debian $v pod: the metrics sidecar serves localio_server_up 1 at :9588/metrics" \
+    metrics_up nfs-localio-ganesha
 
   # The map and its hello file against the memory volume's sizeLimit.
   local limit_mi entries map_bytes

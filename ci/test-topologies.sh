@@ -47,7 +47,7 @@ cleanup() {
   for n in "${names[@]}"; do podman rm -f "$n" >/dev/null 2>&1; done
   for p in "${pods[@]}"; do podman pod rm -f "$p" >/dev/null 2>&1; done
   umount "$work/maps" "$work/node-maps" 2>/dev/null
-  rm -rf "$work"
+  [ -n "${LOCALIO_KEEP:-}" ] || rm -rf "$work"
 }
 trap cleanup EXIT
 
@@ -74,6 +74,14 @@ ready() {
 bridge_bytes() {  # every byte on this namespace's bridges (netlink: /sys is the host's)
   ip -s -j link show type bridge | python3 -c 'import json, sys
 print(sum(l["stats64"]["rx"]["bytes"] + l["stats64"]["tx"]["bytes"] for l in json.load(sys.stdin)))'
+}
+until_ok() {  # until_ok SECONDS CMD...
+  local deadline=$(( $(date +%s) + $1 ))
+  shift
+  until "$@" >/dev/null 2>&1; do
+    [ "$(date +%s)" -lt "$deadline" ] || return 1
+    sleep 1
+  done
 }
 as_mover() { setpriv --reuid 1000 --regid 2000 --clear-groups "$@"; }
 under1pct() { [ "$1" -lt $(( $2 / 100 )) ]; }
@@ -158,6 +166,10 @@ def pod(name, template):
             env.append(e)
         c["env"] = env
         c.pop("readinessProbe", None)
+        # podman 4.3 refuses port mappings with the host's network; on the
+        # node's network the port is the container's own anyway.
+        if spec.get("hostNetwork"):
+            c.pop("ports", None)
     spec["restartPolicy"] = "Never" if name != "nfs-localio-node" else "Always"
     out = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name}, "spec": spec}
     with open(f"{work}/pods/{name}.yaml", "w") as f:
@@ -173,6 +185,12 @@ check "node server: the pods are made from config/k8s-daemonset.yaml" \
 podman kube play "$work/pods/nfs-localio-node.yaml" >"$work/kube-node.log" 2>&1 || cat "$work/kube-node.log"
 check "node server: the DaemonSet's server is ready on the node's network" ready nfs-localio-node-ganesha
 node_map=$(ls "$work/node-maps"/*.map 2>/dev/null | head -n 1)
+node_metrics() {  # the DaemonSet's metrics container answers on the node's :9588
+  podman exec nfs-localio-node-ganesha bash -c 'exec 3<>/dev/tcp/127.0.0.1/9588 &&
+    printf "GET /metrics HTTP/1.0\r\n\r\n" >&3 && grep -q "^localio_server_up{.*} 1" <&3'
+}
+check "node server: its metrics container serves localio_server_up 1 on the node's :9588" \
+  until_ok 20 node_metrics
 check "node server: its map is in the node's hostPath ($(basename "${node_map:-none}"))" test -n "$node_map"
 pod_netns() {  # the network namespace of pod $1 (its infra container's), while it runs
   local infra pid

@@ -45,7 +45,9 @@ trap cleanup EXIT
 in_node() {
   local i=$1
   shift
-  nsenter --net="/run/netns/node$i" --mount="/proc/${anchor[$i]}/ns/mnt" -- "$@"
+  # -r: the server's root too (setns to a mount namespace resets the root
+  # to the namespace's own: wrong inside a chroot such as the Debian 13 root).
+  nsenter --target "${anchor[$i]}" --mount --root --net="/run/netns/node$i" -- "$@"
 }
 
 ip link set lo up 2>/dev/null
@@ -76,7 +78,7 @@ for i in $(seq "$nodes"); do
   check "node $i: its server is ready" grep -q '^ready' "$work/node$i/server.out"
 done
 check "every node's map is at the same path, each on its node's own tmpfs" \
-  bash -c "for p in ${anchor[*]}; do nsenter --mount=/proc/\$p/ns/mnt -- stat -c %d:%i /run/localio/node.map; done | sort -u | wc -l | grep -qx $nodes"
+  bash -c "for p in ${anchor[*]}; do nsenter --target \$p --mount --root -- stat -c %d:%i /run/localio/node.map; done | sort -u | wc -l | grep -qx $nodes"
 
 field() { grep -o "$2=[^ ]*" "$1" | head -n 1 | cut -d= -f2-; }
 url_of() {  # url_of NODE FILE: NFSv3 URL of the file on that node's server

@@ -22,7 +22,7 @@ packages=(
   iproute2 iptables procps psmisc util-linux e2fsprogs
   gnuplot-nox file
   # localio-stat --serve (HTTP), and promtool + prometheus for its tests.
-  libmicrohttpd-dev prometheus
+  libmicrohttpd-dev prometheus curl
   # qemu-img and qemu-io on nfs:// URLs: qemu-block-extra has block-nfs.so.
   qemu-utils qemu-block-extra
 )

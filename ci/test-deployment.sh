@@ -43,16 +43,12 @@ preload=${1:-}
 cache=$here/.cache/rootfs
 export CONTAINERS_CONF=$here/ci/containers.conf
 work=$(mktemp -d /tmp/localio-deployment.XXXXXX)
-passed=0 failed=0
 made_images=()
 service_pid=""
 
-say() { echo "deployment: $*"; }
-check() {  # check DESCRIPTION COMMAND...: one counted check
-  local what=$1
-  shift
-  if "$@"; then say "ok: $what"; passed=$((passed + 1)); else say "FAILED: $what"; failed=$((failed + 1)); fi
-}
+check_prefix=deployment
+source "$here/tests/harness/checks.sh"
+source "$here/ci/container-checks.sh"
 
 cleanup() {
   set +e
@@ -90,15 +86,6 @@ podman system service --time=0 "unix://$work/podman.sock" >"$work/podman-service
 service_pid=$!
 for _ in $(seq 50); do [ -S "$work/podman.sock" ] && break; sleep 0.1; done
 
-# wait_for SECONDS COMMAND...: until COMMAND succeeds, at most SECONDS.
-wait_for() {
-  local deadline=$(( $(date +%s) + $1 ))
-  shift
-  until "$@" >/dev/null 2>&1; do
-    [ "$(date +%s)" -lt "$deadline" ] || return 1
-    sleep 1
-  done
-}
 # The example client's report: its loopback share (percent) below 1.
 share_under_1() { awk '/of the data/ { s = $(NF - 3); sub("%", "", s); found = 1 }
                        END { exit !(found && s + 0 < 1) }' "$1"; }
@@ -108,13 +95,6 @@ map_modes_are() {
   [ "$(podman exec "$1" stat -c '%U:%G %a' /run/localio /run/localio/map /run/localio/map.hello |
        tr '\n' ' ')" = "root:root 755 root:localio 640 root:localio 660 " ]
 }
-# metrics_up CONTAINER: GET /metrics at 127.0.0.1:9588 in the container's
-# network namespace (bash's /dev/tcp: the image has no HTTP client) says the
-# server is up.
-metrics_up() {
-  podman exec "$1" bash -c 'exec 3<>/dev/tcp/127.0.0.1/9588 &&
-    printf "GET /metrics HTTP/1.0\r\n\r\n" >&3 && grep -q "^localio_server_up{.*} 1" <&3'
-}
 container_exit() { podman inspect -f '{{.State.ExitCode}}' "$1" 2>/dev/null; }
 container_done() { [ "$(podman inspect -f '{{.State.Status}}' "$1" 2>/dev/null)" = exited ]; }
 
@@ -122,7 +102,7 @@ run_pod() {
   local v=$1
   say "Debian $v: podman kube play config/k8s-pod.yaml"
   podman kube play "$here/config/k8s-pod.yaml" >"$work/kube-$v.log" 2>&1 || { cat "$work/kube-$v.log"; return 1; }
-  wait_for 180 container_done nfs-localio-client || say "the example client did not finish in 180 s"
+  until_ok 180 container_done nfs-localio-client || say "the example client did not finish in 180 s"
   podman logs nfs-localio-client >"$work/pod-client-$v.log" 2>&1
   sed 's/^/  client: /' "$work/pod-client-$v.log"
   check "Debian $v pod: the example client succeeded" \
@@ -167,7 +147,7 @@ restart_under_a_client() {
   # grep reads the whole log: with -q it could stop early and fail the
   # pipeline (pipefail) with podman's broken pipe.
   log_has() { podman logs nfs-localio-restart-client 2>&1 | grep "$1" >/dev/null; }
-  check "Debian $v restart: the client bypasses" wait_for 30 log_has '^ready '
+  check "Debian $v restart: the client bypasses" until_ok 30 log_has '^ready '
   local stat_json=$work/stat-$v.json
   podman exec nfs-localio-ganesha localio-stat --json /run/localio/map >"$stat_json"
   check "Debian $v restart: localio-stat shows the client's bypassed writes" \
@@ -182,18 +162,18 @@ restart_under_a_client() {
   killed_ms=$(awk '{ printf "%d", $1 * 1000 }' /proc/uptime)
   podman kill nfs-localio-ganesha >/dev/null
   check "Debian $v restart: the client falls back to RPC" \
-    wait_for 10 log_has '^event fallback_server_changed'
-  wait_for 10 container_done nfs-localio-ganesha || true
+    until_ok 10 log_has '^event fallback_server_changed'
+  until_ok 10 container_done nfs-localio-ganesha || true
   podman start nfs-localio-ganesha >/dev/null 2>&1 || true  # may have restarted itself
   check "Debian $v restart: the server is ready again" \
-    wait_for 60 podman exec nfs-localio-ganesha /usr/local/bin/localio-server-ready
+    until_ok 60 podman exec nfs-localio-ganesha /usr/local/bin/localio-server-ready
   say "the server was ready again $(awk -v k="$killed_ms" '{ printf "%d", $1 * 1000 - k }' /proc/uptime) ms after the kill"
   check "Debian $v restart: the entry point made the map's directory root's and 755 again" \
     map_modes_are nfs-localio-ganesha
   check "Debian $v restart: and removed what uid 1000 left in it" \
     podman exec nfs-localio-ganesha test ! -e /run/localio/left-by-uid-1000
   check "Debian $v restart: the client handshakes again and bypasses" \
-    wait_for 60 log_has '^event bypass_again'
+    until_ok 60 log_has '^event bypass_again'
   # The bypass decides at the start of a call; the RPC it then sends waits
   # for the dead server (timeout_ms) or the new one.
   podman logs nfs-localio-restart-client 2>&1 | awk -v k="$killed_ms" '
@@ -210,7 +190,7 @@ restart_under_a_client() {
   check "Debian $v restart: the bypass stopped within 1 s of the kill" fell_back_within 1000
 
   podman exec nfs-localio-restart-client touch /tmp/stop
-  wait_for 60 container_done nfs-localio-restart-client || true
+  until_ok 60 container_done nfs-localio-restart-client || true
   podman logs nfs-localio-restart-client >"$log" 2>&1
   grep -E '^(ready|event|count (bad|rounds|read_ops|write_ops|fallback_server_changed|handshakes_ok))' \
     "$log" | sed 's/^/  restart client: /'
@@ -225,7 +205,7 @@ run_compose() {
   export DOCKER_HOST=unix://$work/podman.sock
   (cd "$here/config" && docker-compose -p localio-compose up -d --no-build) >"$work/compose-$v.log" 2>&1 ||
     { cat "$work/compose-$v.log"; return 1; }
-  wait_for 180 container_done localio-compose_client_1 || say "the example client did not finish in 180 s"
+  until_ok 180 container_done localio-compose_client_1 || say "the example client did not finish in 180 s"
   podman logs localio-compose_client_1 >"$work/compose-client-$v.log" 2>&1
   sed 's/^/  client: /' "$work/compose-client-$v.log"
   check "Debian $v compose: the example client succeeded" \
@@ -277,5 +257,4 @@ for release in 12:bookworm 13:trixie; do
     say "Debian $v: no PRELOAD_LIBRARY given: the topologies are not run"
   fi
 done
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+check_summary

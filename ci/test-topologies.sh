@@ -41,6 +41,7 @@ chmod 0755 "$work"  # the mover (uid 1000) goes through it to the map directory
 check_prefix=topologies
 check_label="Debian $v"
 source "$here/tests/harness/checks.sh"
+source "$here/ci/container-checks.sh"
 names=(localio-topo-a localio-topo-b)
 pods=(nfs-localio-node nfs-localio-app-1 nfs-localio-app-2)
 cleanup() {
@@ -64,24 +65,10 @@ serve() {
     -v "$4:/srv/data" -v "$work/maps:/run/localio" -v "$5:/etc/ganesha/ganesha.conf:ro" \
     --cap-add DAC_READ_SEARCH "localio-ganesha:deb$v" >/dev/null
 }
-ready() {
-  local deadline=$(( $(date +%s) + 90 ))
-  until podman exec "$1" /usr/local/bin/localio-server-ready >/dev/null 2>&1; do
-    [ "$(date +%s)" -lt "$deadline" ] || return 1
-    sleep 1
-  done
-}
+ready() { until_ok 90 podman exec "$1" /usr/local/bin/localio-server-ready; }
 bridge_bytes() {  # every byte on this namespace's bridges (netlink: /sys is the host's)
   ip -s -j link show type bridge | python3 -c 'import json, sys
 print(sum(l["stats64"]["rx"]["bytes"] + l["stats64"]["tx"]["bytes"] for l in json.load(sys.stdin)))'
-}
-until_ok() {  # until_ok SECONDS CMD...
-  local deadline=$(( $(date +%s) + $1 ))
-  shift
-  until "$@" >/dev/null 2>&1; do
-    [ "$(date +%s)" -lt "$deadline" ] || return 1
-    sleep 1
-  done
 }
 as_mover() { setpriv --reuid 1000 --regid 2000 --clear-groups "$@"; }
 under1pct() { [ "$1" -lt $(( $2 / 100 )) ]; }
@@ -185,12 +172,8 @@ check "node server: the pods are made from config/k8s-daemonset.yaml" \
 podman kube play "$work/pods/nfs-localio-node.yaml" >"$work/kube-node.log" 2>&1 || cat "$work/kube-node.log"
 check "node server: the DaemonSet's server is ready on the node's network" ready nfs-localio-node-ganesha
 node_map=$(ls "$work/node-maps"/*.map 2>/dev/null | head -n 1)
-node_metrics() {  # the DaemonSet's metrics container answers on the node's :9588
-  podman exec nfs-localio-node-ganesha bash -c 'exec 3<>/dev/tcp/127.0.0.1/9588 &&
-    printf "GET /metrics HTTP/1.0\r\n\r\n" >&3 && grep -q "^localio_server_up{.*} 1" <&3'
-}
 check "node server: its metrics container serves localio_server_up 1 on the node's :9588" \
-  until_ok 20 node_metrics
+  until_ok 20 metrics_up nfs-localio-node-ganesha
 check "node server: its map is in the node's hostPath ($(basename "${node_map:-none}"))" test -n "$node_map"
 pod_netns() {  # the network namespace of pod $1 (its infra container's), while it runs
   local infra pid

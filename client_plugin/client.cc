@@ -162,7 +162,7 @@ void Client::Handshake() {
   refreshed_ms_ = touched_ms_;
   log_.Info("local: server " + req.server_address + " confirmed " +
             (s.channel == Channel::kNfsPort ? "through its NFS port " : "on LOCALIO port ") +
-            std::to_string(s.port) + ", map " + s.map_path);
+            std::to_string(s.port) + ", map " + s.request.map_path);
   session_ = std::move(s);
   lost_session_ = false;
   error_.clear();
@@ -266,7 +266,7 @@ void Client::DropSession(const std::string& why) {
   ++sessions_lost_;
   // A map file: the next file at its path is a new server's. A directory:
   // the next change in it.
-  seen_map_ = session_->map_path == options_.map_path
+  seen_map_ = session_->request.map_path == options_.map_path
                   ? std::pair<uint64_t, uint64_t>{session_->map->dev(), session_->map->ino()}
                   : MapFileAtPath();
   session_.reset();  // releases the hello slot

@@ -36,6 +36,19 @@ std::string Trusted(uint32_t server_uid) {
   return "the server's uid " + std::to_string(server_uid) + " (server_uid, LOCALIO_SERVER_UID)";
 }
 
+// SocketOwners::PeerUid of connected socket `fd`, asked again while the far
+// end is still a request socket (-EAGAIN: the kernel names no owner until
+// that end has completed the TCP handshake, which follows our connect at
+// once), for at most `timeout`.
+int FarEndUid(int fd, std::chrono::milliseconds timeout, uint32_t* uid) {
+  SocketOwners owners;
+  int rc;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while ((rc = owners.PeerUid(fd, uid)) == -EAGAIN && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  return rc;
+}
+
 // (b) of ProveListenerOwner: what rpcbind at the server's address says.
 Status RegisteredByServerUid(const HandshakeRequest& req, uint16_t port, const std::string& why) {
   const rpc::RpcbindClient rpcbind(
@@ -111,15 +124,8 @@ Status ProveListenerOwner(const HandshakeRequest& req, const rpc::RpcConnection&
   uint16_t port = 0;
   std::string unused;
   if (Status st = PeerAddressOf(connection.fd(), &unused, &port); !st.ok()) return st;
-  SocketOwners owners;
   uint32_t uid = 0;
-  int rc;
-  // The kernel names no owner until the listener's end has completed the
-  // TCP handshake, which follows our connect at once.
-  const auto deadline = std::chrono::steady_clock::now() + req.timeout;
-  while ((rc = owners.PeerUid(connection.fd(), &uid)) == -EAGAIN &&
-         std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  const int rc = FarEndUid(connection.fd(), req.timeout, &uid);
   if (rc == 0) {
     if (uid == req.server_uid) return Status::Ok();
     return Status::Error(-EPERM, listener + " is held by uid " + std::to_string(uid) +
@@ -133,12 +139,8 @@ Status ProveListenerOwner(const HandshakeRequest& req, const rpc::RpcConnection&
 }
 
 Status ProveNfsPort(const HandshakeRequest& req, int fd) {
-  SocketOwners owners;
   uint32_t uid = 0;
-  int rc;
-  const auto deadline = std::chrono::steady_clock::now() + req.timeout;
-  while ((rc = owners.PeerUid(fd, &uid)) == -EAGAIN && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  const int rc = FarEndUid(fd, req.timeout, &uid);
   if (rc == -ENOENT) return Status::Ok();  // another network namespace: root's veth or DNAT
   const std::string port = "the NFS port at " + req.server_address + ":" +
                            std::to_string(req.server_nfs_port);
@@ -295,7 +297,6 @@ Status Handshake(const HandshakeRequest& req, Session* out) {
   if (int rc = s.hello->Claim(); rc != 0)
     return NotLocal(rc, hello_path + ": no free handshake slot");
   s.address = req.server_address;
-  s.map_path = req.map_path;
   s.request = req;
 
   Status listener;

@@ -54,7 +54,6 @@ struct Session {
   std::unique_ptr<MapReader> map;
   std::unique_ptr<HelloClient> hello;
   InstanceId instance{};
-  std::string map_path;  // the map that confirmed
   Channel channel = Channel::kListener;
   std::string address;  // and at which address (the NFS server's)
   uint16_t port = 0;    // where the LOCALIO program answered (the NFS port: kNfsPort)
@@ -67,7 +66,9 @@ struct Session {
   std::unique_ptr<NfsPortCaller> nfs_port;
   uint16_t name_export_id = 0;
   std::vector<uint8_t> name_root;
-  HandshakeRequest request;  // what the handshake was asked (to prove again)
+  // What the handshake was asked (to prove again); its map_path is the map
+  // that confirmed.
+  HandshakeRequest request;
 };
 
 // Maps and checks the map (owned by `server_uid` in a directory only it or

@@ -103,7 +103,10 @@ class Server {
   std::atomic<bool> running_{false};
   std::unique_ptr<MapWriter> map_;
   std::unique_ptr<rpc::LocalioService> service_;
-  uint32_t (*on_wrote_)(uint16_t, const void*, size_t) = nullptr;
+  // What a LOCALIO call does, for the listener and for LOCALIO names alike
+  // (set by Start before either can call).
+  rpc::LocalioService::NonceCallback on_nonce_;
+  rpc::LocalioService::WroteCallback on_wrote_;
   // Made by Start before the heartbeat thread starts (when registering is
   // wanted), then used by that thread alone, and by Stop after joining it.
   std::unique_ptr<rpc::LocalioRegistration> rpcbind_;
@@ -190,9 +193,10 @@ int Server::Start(const localio_server_params& p, std::string* err) {
   opts.bind_address = p.bind_addr && *p.bind_addr ? p.bind_addr : "0.0.0.0";
   opts.port = p.port;
   MapWriter* raw_map = map.get();
-  rpc::LocalioService::WroteCallback on_wrote;
+  on_nonce_ = [raw_map](const Nonce& nonce) { raw_map->ConfirmNonce(nonce); };
+  on_wrote_ = nullptr;
   if (p.on_wrote != nullptr)
-    on_wrote = [fn = p.on_wrote](const rpc::WroteArgs& args) {
+    on_wrote_ = [fn = p.on_wrote](const rpc::WroteArgs& args) {
       uint32_t first = rpc::kWroteOk;
       for (std::span<const uint8_t> h : args.handles) {
         const uint32_t r = fn(args.export_id, h.data(), h.size());
@@ -200,9 +204,7 @@ int Server::Start(const localio_server_params& p, std::string* err) {
       }
       return first;
     };
-  auto service = std::make_unique<rpc::LocalioService>(
-      opts, [raw_map](const Nonce& nonce) { raw_map->ConfirmNonce(nonce); },
-      std::move(on_wrote));
+  auto service = std::make_unique<rpc::LocalioService>(opts, on_nonce_, on_wrote_);
   Status ss = service->Start();
   if (!ss.ok()) {
     *err = ss.message;
@@ -229,7 +231,6 @@ int Server::Start(const localio_server_params& p, std::string* err) {
   }
   map_ = std::move(map);
   service_ = std::move(service);
-  on_wrote_ = p.on_wrote;
   {
     std::lock_guard beat_lock(beat_mu_);
     beat_stop_ = false;
@@ -448,12 +449,9 @@ bool Server::NameCall(const char* name) {
   std::shared_lock lock(mu_);
   if (!running_) return true;
   if (proc == rpc::kLocalioProcUuidIsLocal) {
-    if (const std::optional<Nonce> nonce = rpc::DecodeUuidIsLocalArgs(args))
-      map_->ConfirmNonce(*nonce);
-  } else if (proc == rpc::kLocalioProcWrote && on_wrote_ != nullptr) {
-    if (const std::optional<rpc::WroteArgs> wrote = rpc::DecodeWroteArgs(args))
-      for (std::span<const uint8_t> h : wrote->handles)
-        on_wrote_(wrote->export_id, h.data(), h.size());
+    if (const std::optional<Nonce> nonce = rpc::DecodeUuidIsLocalArgs(args)) on_nonce_(*nonce);
+  } else if (proc == rpc::kLocalioProcWrote && on_wrote_) {
+    if (const std::optional<rpc::WroteArgs> wrote = rpc::DecodeWroteArgs(args)) on_wrote_(*wrote);
   }
   return true;
 }

@@ -21,15 +21,6 @@ cleanup() {
 }
 trap cleanup EXIT
 [ -n "${LOCALIO_KEEP:-}" ] && trap - EXIT
-# until SECONDS CMD...: until CMD succeeds, at most SECONDS.
-until_ok() {
-  local deadline=$(( $(date +%s) + $1 ))
-  shift
-  until "$@" >/dev/null 2>&1; do
-    [ "$(date +%s)" -lt "$deadline" ] || return 1
-    sleep 0.5
-  done
-}
 field() { grep -o "$2=[^ ]*" "$1" | head -n 1 | cut -d= -f2-; }
 
 maps=/dev/shm/localio-prometheus-maps

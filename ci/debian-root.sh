@@ -5,6 +5,11 @@
 # debootstrap --variant=minbase from the mirror this machine's apt uses, then
 # what every root of ours needs before ci/setup.sh can run in it: no daemon
 # started by package scripts (policy-rc.d), /etc/mtab, /src for the tree.
+# A release this debootstrap has no script for (forky, the testing release,
+# on Debian 12) is made with sid's script, and its root's apt ignores the
+# Release file's Valid-Until: testing's Release files expire after a week,
+# and a mirror may be older than that (FACTS: "apt-get update fails ...
+# expired"). That setting is written into the test root only.
 # A root is complete when DIR/.localio-root names its release; anything else
 # at DIR (an interrupted run) is removed and made again. Run as root.
 set -euo pipefail
@@ -28,25 +33,25 @@ if ! command -v debootstrap >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >/dev/null
 fi
 
-# The first Debian mirror of this machine's apt sources (deb822 or one-line).
-mirror() {
-  local m
-  m=$(awk '/^URIs:/ && $2 !~ /security/ {print $2; exit}' /etc/apt/sources.list.d/*.sources 2>/dev/null || true)
-  [ -n "$m" ] || m=$(awk '$1 == "deb" && $0 !~ /security/ {for (i = 2; i <= NF; i++) if ($i ~ /^https?:/) {print $i; exit}}' \
-    /etc/apt/sources.list 2>/dev/null || true)
-  echo "${m:-http://deb.debian.org/debian}"
-}
+# shellcheck source=ci/debian-mirror.sh
+. "$(dirname "$0")/debian-mirror.sh"
 
 if [ -e "$dir" ]; then
   log "removing incomplete root $dir"
   rm -rf --one-file-system "$dir"
 fi
 mkdir -p "$(dirname "$dir")"
-url=$(mirror)
-log "debootstrap --variant=minbase $release from $url (about a minute)"
+url=$(debian_mirror)
+script=/usr/share/debootstrap/scripts/$release
+testing=0
+if [ ! -e "$script" ]; then
+  script=/usr/share/debootstrap/scripts/sid
+  testing=1
+fi
+log "debootstrap --variant=minbase $release from $url with $(basename "$script")'s script (about a minute)"
 tmp=$dir.partial
 rm -rf --one-file-system "$tmp"
-if ! debootstrap --variant=minbase "$release" "$tmp" "$url" >"$tmp.log" 2>&1; then
+if ! debootstrap --variant=minbase "$release" "$tmp" "$url" "$script" >"$tmp.log" 2>&1; then
   tail -n 20 "$tmp.log" >&2
   echo "debian-root: debootstrap of $release failed (log: $tmp.log)" >&2
   exit 1
@@ -62,6 +67,9 @@ ln -sfn /proc/self/mounts "$tmp/etc/mtab"
 [ -s "$tmp/etc/hosts" ] || printf '127.0.0.1	localhost
 ::1	localhost ip6-localhost ip6-loopback
 ' >"$tmp/etc/hosts"
+if [ "$testing" = 1 ]; then
+  echo 'Acquire::Check-Valid-Until "false";' >"$tmp/etc/apt/apt.conf.d/99localio-test-root"
+fi
 mkdir -p "$tmp/src"
 echo "$release" >"$tmp/.localio-root"
 mv "$tmp" "$dir"

@@ -15,7 +15,7 @@ set -euo pipefail
 fail() { echo "package-check: FAILED: $*" >&2; [ -f /tmp/pkg/ganesha.log ] && tail -n 30 /tmp/pkg/ganesha.log >&2; exit 1; }
 log() { echo "package-check: $*"; }
 
-release=$(. /etc/os-release && echo "Debian $VERSION_ID")
+release=$(. /etc/os-release && echo "Debian ${VERSION_ID:-$VERSION_CODENAME}")
 for p in localio-fsal liblocalio-client localio-preload; do
   log "$(dpkg-query -W -f='${Package} ${Version}: ${Status}' "$p")"
 done

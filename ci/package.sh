@@ -7,7 +7,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
-release=$(. /etc/os-release && echo "${VERSION_ID:-unknown}")
+release=$(sh "$here/ci/debian-release.sh")
 build=${LOCALIO_PACKAGE_DIR:-$here/build-packages-debian$release}
 
 bash "$here/ci/setup.sh" >&2

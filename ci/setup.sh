@@ -14,7 +14,7 @@ deps_dir=${LOCALIO_DEPS_DIR:-$here/.deps}
 
 packages=(
   build-essential cmake pkg-config git
-  nfs-ganesha nfs-ganesha-vfs libntirpc-dev
+  nfs-ganesha nfs-ganesha-vfs
   libnfs-dev libnfs-utils
   libcmocka-dev googletest libgtest-dev nlohmann-json3-dev
   rpcbind netbase liburcu-dev libkrb5-dev
@@ -32,7 +32,7 @@ packages=(
 # Build-Depends lack libnfs-dev), so there build_fio makes one from the same
 # source package, with only what fio's libaio engine and its zlib features
 # need on top of build-essential and libnfs-dev.
-release=$(. /etc/os-release && echo "${VERSION_ID:-}")
+release=$(sh "$here/ci/debian-release.sh")
 if [ "$release" = 12 ]; then
   packages+=(libaio-dev zlib1g-dev)
 else
@@ -92,6 +92,53 @@ install_packages() {
   else
     log "packages present"
   fi
+}
+
+# libntirpc's headers at the very version the installed server links:
+# Ganesha's headers include them, and their structures differ between
+# versions. Where apt offers that libntirpc-dev (Debian 12, 13) it is
+# installed; forky keeps nfs-ganesha 9.14 on libntirpc7.2 while its
+# libntirpc-dev is already 15.2's, so there the 7.2 package is fetched from
+# the mirror's pool (Debian's own .deb) and unpacked, not installed, into
+# .deps/libntirpc-dev_<version>, where cmake/Ganesha.cmake looks first.
+fetch_ntirpc_headers() {
+  local runtime version candidate
+  runtime=$(dpkg-query -W -f='${Depends}' nfs-ganesha | grep -oE 'libntirpc[0-9]+[.0-9]*' | head -n 1)
+  if [ -z "$runtime" ]; then
+    echo "setup: cannot tell which libntirpc nfs-ganesha links (its Depends name none)" >&2
+    exit 1
+  fi
+  version=$(dpkg-query -W -f='${Version}' "$runtime")
+  if [ "$(dpkg-query -W -f='${Version}' libntirpc-dev 2>/dev/null || true)" = "$version" ]; then
+    log "libntirpc-dev $version present"
+    return
+  fi
+  local dest=$deps_dir/libntirpc-dev_$version
+  if [ -f "$dest/usr/include/ntirpc/rpc/xdr.h" ]; then
+    log "libntirpc-dev $version headers present in $dest"
+    return
+  fi
+  candidate=$(apt-cache policy libntirpc-dev | awk '$1 == "Candidate:" {print $2}')
+  need_root
+  if [ "$candidate" = "$version" ]; then
+    log "installing libntirpc-dev $version"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "libntirpc-dev=$version" >/dev/null
+    return
+  fi
+  # shellcheck source=ci/debian-mirror.sh
+  . "$here/ci/debian-mirror.sh"
+  local deb url
+  deb=libntirpc-dev_${version#*:}_$(dpkg --print-architecture).deb
+  url=$(debian_mirror)/pool/main/n/ntirpc/$deb
+  log "apt offers libntirpc-dev ${candidate:-none}, the server links $runtime $version: fetching $url"
+  mkdir -p "$deps_dir"
+  if ! curl -fsSL -o "$deps_dir/$deb" "$url"; then
+    echo "setup: cannot fetch $url: the headers of $runtime $version are needed to build the FSAL" >&2
+    exit 1
+  fi
+  rm -rf "$dest"
+  dpkg-deb -x "$deps_dir/$deb" "$dest"
+  log "libntirpc-dev $version headers in $dest"
 }
 
 # Ganesha ships no -dev package: take the headers from the source package of
@@ -194,6 +241,7 @@ build_fio() {
 }
 
 install_packages
+fetch_ntirpc_headers
 fetch_ganesha_headers
 build_fio
 log "done"

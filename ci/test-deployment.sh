@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-3.0-or-later
-# The sidecar deployment, run for real under podman, for Debian 12 and 13:
+# The sidecar deployment, run for real under podman, for Debian 12, 13 and
+# 14 (forky):
 #   1. installs podman, runc, catatonit and docker-compose from Debian's
 #      packages; podman runs with this project's ci/containers.conf
 #      (CONTAINERS_CONF), docker-compose against a podman API socket of this
 #      run's own (podman-compose 1.0.3 cannot share a network namespace
 #      between services: it turns network_mode "service:ganesha" into an
 #      option podman refuses);
-#   2. makes the base images debian:12 and debian:13 from debootstrap
-#      minbase roots (no image registry is reachable), unless images of those
-#      names exist;
+#   2. makes the base images debian:12, debian:13 and debian:14 from
+#      debootstrap minbase roots (no image registry is reachable), unless
+#      images of those names exist (forky's root, and so its images, carry
+#      ci/debian-root.sh's apt setting for an expired testing Release file);
 #   3. builds the ganesha, client and client-test images of config/Dockerfile
 #      for the release and tags them as the deployment files name them;
 #   4. podman kube play config/k8s-pod.yaml, unmodified: the example client's
@@ -222,7 +224,7 @@ run_compose() {
   unset DOCKER_HOST
 }
 
-for release in 12:bookworm 13:trixie; do
+for release in 12:bookworm 13:trixie 14:forky; do
   v=${release%%:*} name=${release#*:}
   if ! podman image exists "debian:$v"; then
     bash "$here/ci/debian-root.sh" "$name" "$cache/$name-base"

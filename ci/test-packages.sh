@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-3.0-or-later
-# The .deb packages, as a new user gets them, for Debian 12 and 13: builds
-# them for each release (ci/package.sh: on this Debian 12 machine, and in
-# the Debian 13 root of ci/test-debian13.sh), installs them with apt-get in a
+# The .deb packages, as a new user gets them, for Debian 12, 13 and 14:
+# builds them for each release (ci/package.sh: on this Debian 12 machine,
+# and in the Debian 13 and 14 roots of ci/test-in-root.sh), installs them with apt-get in a
 # fresh copy of that release's minbase root (.cache/rootfs/<release>-base,
 # made by ci/debian-root.sh when missing), and runs ci/package-check.sh
 # there. Removes the copies. Ends with "N passed, M failed". Run as root.
@@ -16,14 +16,14 @@ passed=0 failed=0
 build_packages() {
   case $1 in
     bookworm) bash "$here/ci/package.sh" >/dev/null && echo "$here/build-packages-debian12" ;;
-    trixie)
-      bash "$here/ci/debian-root.sh" trixie "$cache/trixie" >&2
-      bash "$here/ci/in-root.sh" "$cache/trixie" -- bash /src/ci/package.sh >/dev/null &&
-        echo "$here/build-packages-debian13" ;;
+    *)
+      bash "$here/ci/debian-root.sh" "$1" "$cache/$1" >&2
+      bash "$here/ci/in-root.sh" "$cache/$1" -- bash /src/ci/package.sh >/dev/null &&
+        echo "$here/build-packages-debian$(sh "$here/ci/debian-release.sh" number "$1")" ;;
   esac
 }
 
-for release in bookworm trixie; do
+for release in bookworm trixie forky; do
   echo "=== packages: $release"
   if ! debs=$(build_packages "$release"); then
     echo "test-packages: $release: the packages did not build"; failed=$((failed + 1)); continue

@@ -4,19 +4,20 @@
 # and fault (real ganesha.nfsd + rpcbind on 127.0.0.1), the demo's copies,
 # the map and hello stress tests under ThreadSanitizer, the unit tests of
 # common/ and client_plugin/ under AddressSanitizer +
-# UndefinedBehaviorSanitizer, and the fuzz targets for a bounded time. On Debian 12 it then runs the same suite
-# (without the sanitizer and fuzz stages) inside a Debian 13 root
-# (ci/test-debian13.sh), and each release's FSAL module and shim against
-# the other release's server and nfs-cp (ctest label cross), builds the
-# .deb packages of both releases and installs each in a fresh root of its
-# release (ci/test-packages.sh), and runs the images, the pod and the compose
-# file of both releases under podman (ctest label deployment,
-# ci/test-deployment.sh). Ends with one summary for both releases.
+# UndefinedBehaviorSanitizer, and the fuzz targets for a bounded time. On
+# Debian 12 it then runs the same suite (without the sanitizer and fuzz
+# stages) inside a Debian 13 root and a Debian 14 (forky) root, side by side
+# (ci/test-in-root.sh), each release's FSAL module and shim against each
+# other release's server and nfs-cp (ctest label cross, six directions),
+# builds the .deb packages of the three releases and installs each in a
+# fresh root of its release (ci/test-packages.sh), and runs the images, the
+# pod and the compose file of the three releases under podman (ctest label
+# deployment, ci/test-deployment.sh). Ends with one summary for all.
 # Exits non-zero when anything fails. Safe to run twice.
-#   LOCALIO_BUILD_DIR     build directory (default: build/)
-#   LOCALIO_SANITIZERS=0  skip the TSan, ASan+UBSan and fuzz stages
-#   LOCALIO_DEBIAN13=0    skip the Debian 13 root
-#   LOCALIO_FUZZ_SECONDS  per fuzz target (default 30)
+#   LOCALIO_BUILD_DIR         build directory (default: build/)
+#   LOCALIO_SANITIZERS=0      skip the TSan, ASan+UBSan and fuzz stages
+#   LOCALIO_OTHER_RELEASES=0  skip the Debian 13 and 14 roots (and what needs them)
+#   LOCALIO_FUZZ_SECONDS      per fuzz target (default 30)
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,10 +25,10 @@ build=${LOCALIO_BUILD_DIR:-$here/build}
 jobs=${LOCALIO_JOBS:-$(nproc)}
 fuzz_seconds=${LOCALIO_FUZZ_SECONDS:-30}
 sanitizers=${LOCALIO_SANITIZERS:-1}
-release="Debian $(. /etc/os-release && echo "${VERSION_ID:-?}")"
+release="Debian $(sh "$here/ci/debian-release.sh")"
 started=$(date +%s)
 
-section() { printf '\n=== %s ===\n' "$*"; }
+section() { printf '\n=== %s (%s, +%d s) ===\n' "$*" "$(date +%T)" "$(( $(date +%s) - started ))"; }
 
 section "setup ($release)"
 bash "$here/ci/setup.sh"
@@ -184,49 +185,74 @@ cross_run() {
   fi
 }
 
-# Debian 13, from a Debian 12 machine: the same suite in a trixie root,
-# then each release's build against the other's server and nfs-cp.
-other_release=""
+# Debian 13 and 14, from a Debian 12 machine: the same suite in a root of
+# each (side by side: they share no root, build directory or network
+# namespace), then each release's build against each other release's
+# server and nfs-cp.
+other_summaries=()
 cross_release=""
-if [ "${LOCALIO_DEBIAN13:-1}" != 0 ] && [ "$release" = "Debian 12" ]; then
-  section "Debian 13 root: ci/test.sh in .cache/rootfs/trixie"
-  d13_log=$build/debian13.log
-  bash "$here/ci/test-debian13.sh" 2>&1 | tee "$d13_log" || true
-  other_release=$(grep -E '^Debian 13: ' "$d13_log" | tail -n 1 || true)
-  if [[ $other_release =~ \;\ ([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
-    total_passed=$((total_passed + BASH_REMATCH[1]))
-    total_failed=$((total_failed + BASH_REMATCH[2]))
-    [ "${BASH_REMATCH[2]}" = 0 ] || failed=1
-  else
-    other_release="Debian 13: did not finish (see $d13_log)"
-    total_failed=$((total_failed + 1)); failed=1
-  fi
-
-  section "cross: Debian 13's build in Debian 12's server and nfs-cp"
-  cross_run "$build/cross.log" env LOCALIO_OTHER_BUILD="$here/build-debian13" \
-    ctest --test-dir "$build" --output-on-failure --timeout 600 -L cross
-  section "cross: Debian 12's build in Debian 13's server and nfs-cp"
-  case $build in
-    "$here"/*)
-      export LOCALIO_OTHER_BUILD=/src/${build#"$here"/}
-      cross_run "$build/cross13.log" bash "$here/ci/in-root.sh" --private-net \
-        "$here/.cache/rootfs/trixie" -- \
-        ctest --test-dir /src/build-debian13 --output-on-failure --timeout 600 -L cross
-      unset LOCALIO_OTHER_BUILD
-      ;;
-    *)
-      echo "cross: $build is outside the tree, so the Debian 13 root cannot see it"
+if [ "${LOCALIO_OTHER_RELEASES:-1}" != 0 ] && [ "$release" = "Debian 12" ]; then
+  section "Debian 13 and 14 roots: ci/test.sh in .cache/rootfs/trixie and .cache/rootfs/forky, side by side"
+  declare -A root_pid
+  for n in 13 14; do
+    bash "$here/ci/test-in-root.sh" "$n" >"$build/debian$n.log" 2>&1 &
+    root_pid[$n]=$!
+  done
+  for n in 13 14; do
+    wait "${root_pid[$n]}" || true
+    section "Debian $n root: its log ($build/debian$n.log)"
+    cat "$build/debian$n.log"
+    summary=$(grep -E "^Debian $n: " "$build/debian$n.log" | tail -n 1 || true)
+    if [[ $summary =~ \;\ ([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+      total_passed=$((total_passed + BASH_REMATCH[1]))
+      total_failed=$((total_failed + BASH_REMATCH[2]))
+      [ "${BASH_REMATCH[2]}" = 0 ] || failed=1
+    else
+      summary="Debian $n: did not finish (see $build/debian$n.log)"
       total_failed=$((total_failed + 1)); failed=1
-      ;;
-  esac
-  cross_release="cross-version: $cross_ok of 2 directions passed"
+    fi
+    other_summaries+=("$summary")
+  done
 
-  section "packages: built for Debian 12 and 13, installed with apt-get in fresh roots"
+  # Each release's FSAL module and shim in each other release's server and
+  # nfs-cp. Builds as a release sees them: Debian 12's is this machine's
+  # $build (/src/... in a root), 13's and 14's build-debian<N>.
+  case $build in
+    "$here"/*) build_in_root=/src/${build#"$here"/} ;;
+    *) build_in_root="" ;;
+  esac
+  build_seen() {  # build_seen RELEASE FROM: RELEASE's build dir as FROM sees it
+    if [ "$1" = 12 ]; then
+      if [ "$2" = 12 ]; then echo "$build"; else echo "$build_in_root"; fi
+    elif [ "$2" = 12 ]; then echo "$here/build-debian$1"
+    else echo "/src/build-debian$1"; fi
+  }
+  for from in 12 13 14; do
+    for other in 12 13 14; do
+      [ "$from" != "$other" ] || continue
+      section "cross: Debian $other's build in Debian $from's server and nfs-cp"
+      if [ "$other" = 12 ] && [ "$from" != 12 ] && [ -z "$build_in_root" ]; then
+        echo "cross: $build is outside the tree, so the roots cannot see it"
+        total_failed=$((total_failed + 1)); failed=1; continue
+      fi
+      if [ "$from" = 12 ]; then
+        cross_run "$build/cross-$from-$other.log" env LOCALIO_OTHER_BUILD="$(build_seen "$other" 12)" \
+          ctest --test-dir "$build" --output-on-failure --timeout 600 -L cross
+      else
+        cross_run "$build/cross-$from-$other.log" env LOCALIO_OTHER_BUILD="$(build_seen "$other" "$from")" \
+          bash "$here/ci/in-root.sh" --private-net "$here/.cache/rootfs/$(sh "$here/ci/debian-release.sh" codename "$from")" -- \
+          ctest --test-dir "/src/build-debian$from" --output-on-failure --timeout 600 -L cross
+      fi
+    done
+  done
+  cross_release="cross-version: $cross_ok of 6 directions passed"
+
+  section "packages: built for Debian 12, 13 and 14, installed with apt-get in fresh roots"
   pkg_log=$build/packages.log
   bash "$here/ci/test-packages.sh" 2>&1 | tee "$pkg_log" || true
   packages_release=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$pkg_log" | tail -n 1 || true)
-  if [[ $packages_release =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]] && [ "${BASH_REMATCH[1]}" = 2 ]; then
-    total_passed=$((total_passed + 2))
+  if [[ $packages_release =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]] && [ "${BASH_REMATCH[1]}" = 3 ]; then
+    total_passed=$((total_passed + 3))
   else
     total_failed=$((total_failed + 1)); failed=1
   fi
@@ -247,7 +273,7 @@ fi
 
 section summary
 echo "$this_release"
-[ -z "$other_release" ] || echo "$other_release"
+for summary in "${other_summaries[@]}"; do echo "$summary"; done
 [ -z "$cross_release" ] || echo "$cross_release"
 [ -z "${packages_release:-}" ] || echo "$packages_release"
 [ -z "${deployment_release:-}" ] || echo "$deployment_release"

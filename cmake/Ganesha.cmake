@@ -9,6 +9,7 @@
 # overrides it. Each supported version is one Debian release's:
 #   4.3  Debian 12 (bookworm), FSAL API 11.0
 #   6.5  Debian 13 (trixie),   FSAL API 13.0
+#   9.14 Debian 14 (forky),    FSAL API 14.0
 # What differs between them lives in fsal_localio/ganesha_compat.h and
 # fsal_localio/ops_ganesha<major>.c (docs/DESIGN.md, "The Ganesha seam").
 
@@ -17,13 +18,13 @@ if(LOCALIO_GANESHA_VERSION STREQUAL "")
   message(FATAL_ERROR
     "nfs-ganesha is not installed, so there is no server to build the FSAL for.\n"
     "Run ci/setup.sh as root (it installs Debian's nfs-ganesha and fetches its headers),\n"
-    "or configure with -DGANESHA_VERSION=<4.3|6.5>, or with -DLOCALIO_BUILD_FSAL=OFF.")
+    "or configure with -DGANESHA_VERSION=<4.3|6.5|9.14>, or with -DLOCALIO_BUILD_FSAL=OFF.")
 endif()
 if(NOT LOCALIO_GANESHA_VERSION IN_LIST LOCALIO_GANESHA_SUPPORTED)
   string(REPLACE ";" ", " supported "${LOCALIO_GANESHA_SUPPORTED}")
   message(FATAL_ERROR
     "nfs-ganesha ${LOCALIO_GANESHA_VERSION} is not supported: the FSAL builds for ${supported} "
-    "(Debian 12 and 13). An FSAL built on another version's headers would make the "
+    "(Debian 12, 13 and 14). An FSAL built on another version's headers would make the "
     "server crash, so there is no fallback. Configure with -DLOCALIO_BUILD_FSAL=OFF "
     "to build only the client side.")
 endif()
@@ -49,11 +50,39 @@ if(NOT EXISTS "${GANESHA_LIBRARY}")
   message(FATAL_ERROR "libganesha_nfsd not found at GANESHA_LIBRARY=${GANESHA_LIBRARY}: "
     "install Debian's nfs-ganesha package (ci/setup.sh does).")
 endif()
-find_path(NTIRPC_INCLUDE_DIR rpc/xdr.h PATHS /usr/include/ntirpc NO_DEFAULT_PATH)
-find_library(NTIRPC_LIBRARY NAMES ntirpc)
-if(NOT NTIRPC_INCLUDE_DIR OR NOT NTIRPC_LIBRARY)
-  message(FATAL_ERROR "libntirpc headers or library missing: install libntirpc-dev (ci/setup.sh does).")
+# libntirpc: the headers and library of the very version this server links
+# (its package's Depends name it, e.g. libntirpc7.2): Ganesha's headers
+# include ntirpc's, whose structures differ between versions. ci/setup.sh
+# installs the matching libntirpc-dev, or unpacks it into
+# .deps/libntirpc-dev_<version> where apt offers another (forky).
+execute_process(COMMAND dpkg-query -W -f=\${Depends} nfs-ganesha
+                OUTPUT_VARIABLE ganesha_depends ERROR_QUIET)
+string(REGEX MATCH "libntirpc([0-9]+[.0-9]*)" ntirpc_runtime "${ganesha_depends}")
+set(ntirpc_soversion "${CMAKE_MATCH_1}")
+if(ntirpc_runtime STREQUAL "")
+  message(FATAL_ERROR "cannot tell which libntirpc nfs-ganesha links (dpkg-query -W nfs-ganesha: no libntirpc in its Depends)")
 endif()
+execute_process(COMMAND dpkg-query -W -f=\${Version} ${ntirpc_runtime}
+                OUTPUT_VARIABLE ntirpc_version ERROR_QUIET)
+execute_process(COMMAND dpkg-query -W -f=\${Version} libntirpc-dev
+                OUTPUT_VARIABLE ntirpc_dev_version ERROR_QUIET)
+set(ntirpc_unpacked "${CMAKE_SOURCE_DIR}/.deps/libntirpc-dev_${ntirpc_version}/usr/include/ntirpc")
+if(EXISTS "${ntirpc_unpacked}/rpc/xdr.h")
+  set(ntirpc_include "${ntirpc_unpacked}")
+elseif(ntirpc_dev_version STREQUAL ntirpc_version)
+  set(ntirpc_include /usr/include/ntirpc)
+else()
+  message(FATAL_ERROR
+    "nfs-ganesha links ${ntirpc_runtime} ${ntirpc_version}, but libntirpc-dev is "
+    "'${ntirpc_dev_version}' and ${ntirpc_unpacked} is missing: run ci/setup.sh as root "
+    "(it fetches the libntirpc-dev of the server's version).")
+endif()
+set(NTIRPC_INCLUDE_DIR "${ntirpc_include}" CACHE PATH "libntirpc headers of the server's libntirpc" FORCE)
+find_library(NTIRPC_LIBRARY NAMES libntirpc.so.${ntirpc_soversion} NO_CACHE)
+if(NOT NTIRPC_LIBRARY)
+  message(FATAL_ERROR "libntirpc.so.${ntirpc_soversion} not found: install ${ntirpc_runtime} (nfs-ganesha depends on it).")
+endif()
+message(STATUS "libntirpc ${ntirpc_version}: ${NTIRPC_INCLUDE_DIR}, ${NTIRPC_LIBRARY}")
 find_path(URCU_INCLUDE_DIR urcu-bp.h)
 if(NOT URCU_INCLUDE_DIR)
   message(FATAL_ERROR "liburcu headers missing: install liburcu-dev (ci/setup.sh does).")

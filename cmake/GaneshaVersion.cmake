@@ -4,10 +4,13 @@
 #   LOCALIO_GANESHA_VERSION        MAJOR.MINOR, "" when there is none
 #   GANESHA_VERSION_MAJOR/_MINOR   its parts (0 when there is none)
 #   LOCALIO_GANESHA_SUPPORTED      the versions the FSAL builds for
+#   LOCALIO_GANESHA_OPS_VERSIONS   which ops_ganesha<N>.c files (FSAL and
+#                                  tests) this version takes: 4.3's own ops;
+#                                  6.5's, which 9.14 has too; 9.14's new ones
 # The FSAL (cmake/Ganesha.cmake) and the test harness (which writes the
 # server's config) both go by it.
 
-set(LOCALIO_GANESHA_SUPPORTED 4.3 6.5)
+set(LOCALIO_GANESHA_SUPPORTED 4.3 6.5 9.14)
 string(REPLACE ";" " " LOCALIO_GANESHA_SUPPORTED_WORDS "${LOCALIO_GANESHA_SUPPORTED}")
 
 set(GANESHA_VERSION "" CACHE STRING
@@ -31,4 +34,11 @@ elseif(NOT LOCALIO_GANESHA_VERSION STREQUAL "")
 else()
   set(GANESHA_VERSION_MAJOR 0)
   set(GANESHA_VERSION_MINOR 0)
+endif()
+if(GANESHA_VERSION_MAJOR EQUAL 4)
+  set(LOCALIO_GANESHA_OPS_VERSIONS 4)
+elseif(GANESHA_VERSION_MAJOR EQUAL 6)
+  set(LOCALIO_GANESHA_OPS_VERSIONS 6)
+else()
+  set(LOCALIO_GANESHA_OPS_VERSIONS 6 9)
 endif()

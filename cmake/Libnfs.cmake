@@ -32,6 +32,9 @@ if(LOCALIO_LIBNFS_SONAME STREQUAL "")
   message(FATAL_ERROR "cannot tell libnfs's soname from ${libnfs_real} (found for ${LOCALIO_LIBNFS_FILE})")
 endif()
 message(STATUS "libnfs ${LOCALIO_LIBNFS_VERSION} (${LOCALIO_LIBNFS_SONAME})")
+# For another release's tests of this build's shim (cross.version): the
+# soname a program must have loaded for it to act.
+file(WRITE "${PROJECT_BINARY_DIR}/libnfs-soname.txt" "${LOCALIO_LIBNFS_SONAME}\n")
 # For the code that works around one version's limits (tests/harness:
 # libnfs_limits.h).
 add_compile_definitions(LOCALIO_LIBNFS_VERSION_MAJOR=${LOCALIO_LIBNFS_VERSION_MAJOR})

@@ -10,8 +10,10 @@
 # is another package than the other release's.
 include(GNUInstallDirs)
 
-file(STRINGS /etc/os-release os_version_id REGEX "^VERSION_ID=")
-string(REGEX REPLACE "^VERSION_ID=\"?([0-9]+)\"?$" "\\1" debian_release "${os_version_id}")
+# ci/debian-release.sh owns the release numbers (a testing release's
+# os-release has no VERSION_ID).
+execute_process(COMMAND sh "${PROJECT_SOURCE_DIR}/ci/debian-release.sh"
+                OUTPUT_VARIABLE debian_release OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
 if(NOT debian_release MATCHES "^[0-9]+$")
   set(debian_release 0)
 endif()

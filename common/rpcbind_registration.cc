@@ -32,7 +32,8 @@ LocalioRegistration::LocalioRegistration(uint16_t port, const std::string& bind_
       netid_(bind_address.find(':') != std::string::npos ? "tcp6" : "tcp"),
       uaddr_(UniversalAddress(bind_address, port)),
       local_(options),
-      tcp_(OverTcp(options)) {}
+      tcp_(OverTcp(options)),
+      local_owner_(RpcbindOwnerOf(geteuid())) {}
 
 std::string LocalioRegistration::Program() const {
   return "program " + std::to_string(kLocalioProgram) + " v" + std::to_string(kLocalioVersion);
@@ -42,7 +43,7 @@ Status LocalioRegistration::Dump(std::vector<RpcbMapping>* mine, std::vector<std
   std::vector<RpcbMapping> all;
   Status st = local_.Dump(&all);
   client_ = &local_;
-  owner_ = RpcbindOwnerOf(geteuid());
+  owner_ = local_owner_;
   if (NoLocalSocket(st)) {
     const Status local_status = st;
     st = tcp_.Dump(&all);
@@ -93,7 +94,7 @@ Status LocalioRegistration::RemoveSquatters(const std::vector<RpcbMapping>& mapp
   return Status::Ok();
 }
 
-Status LocalioRegistration::SetOurs() {
+Status LocalioRegistration::SetOurs(std::vector<std::string>* log) {
   bool done = false;
   Status st = client_->Set(kLocalioProgram, kLocalioVersion, netid_, uaddr_, &done);
   if (!st.ok()) return st;
@@ -102,6 +103,23 @@ Status LocalioRegistration::SetOurs() {
                                       netid_ + " port " + std::to_string(port_) +
                                       " (another mapping holds it)");
   state_ = State::kRegistered;
+  if (client_ == &local_ && !learned_local_owner_) {
+    std::vector<RpcbMapping> all;
+    if (!local_.Dump(&all).ok()) return Status::Ok();  // learned at the next SET
+    learned_local_owner_ = true;
+    for (const RpcbMapping& m : all) {
+      if (m.prog != kLocalioProgram || m.vers != kLocalioVersion || m.netid != netid_ ||
+          m.addr != uaddr_ || m.owner == local_owner_)
+        continue;
+      log->push_back(local_.Describe() + " records the owner of " + Program() + " as \"" +
+                     m.owner + "\", not \"" + local_owner_ +
+                     "\": this rpcbind cannot read its callers' credentials (its libtirpc's "
+                     "getpeereid fails), so any local user may replace the mapping and clients "
+                     "in another network namespace will not trust it; clients in this one prove "
+                     "the listener by its socket's owner");
+      local_owner_ = owner_ = m.owner;
+    }
+  }
   return Status::Ok();
 }
 
@@ -123,7 +141,7 @@ Status LocalioRegistration::Register(std::vector<std::string>* log) {
       break;
     }
   }
-  return SetOurs();
+  return SetOurs(log);
 }
 
 void LocalioRegistration::Check(std::vector<std::string>* log) {
@@ -158,7 +176,7 @@ void LocalioRegistration::Check(std::vector<std::string>* log) {
   }
   if (state_ == State::kRegistered && !removed)
     log->push_back("rpcbind lost " + Program() + "; registering it again");
-  if (!SetOurs().ok()) {
+  if (!SetOurs(log).ok()) {
     state_ = State::kUnregistered;
     return;  // tried again at the next check
   }

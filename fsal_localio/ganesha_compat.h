@@ -1,13 +1,18 @@
 /* SPDX-License-Identifier: LGPL-3.0-or-later */
 /* The seam between the Ganesha versions FSAL_LOCALIO builds for.
  *
- *   Ganesha 4.3 (Debian 12): FSAL API 11.0
- *   Ganesha 6.5 (Debian 13): FSAL API 13.0
+ *   Ganesha 4.3  (Debian 12):        FSAL API 11.0
+ *   Ganesha 6.5  (Debian 13):        FSAL API 13.0
+ *   Ganesha 9.14 (Debian 14, forky): FSAL API 14.0
  *
  * Every difference the FSAL (and its tests) meets is here, chosen by
- * FSAL_MAJOR_VERSION; the rest of the code is written once against these
- * names. Ops that exist in one version only are in ops_ganesha<major>.c,
- * which CMake picks. See docs/DESIGN.md, "The Ganesha seam".
+ * FSAL_MAJOR_VERSION and, where the FSAL API number does not tell two
+ * releases apart, GANESHA_VERSION_MAJOR (15.2 also says FSAL API 14.0 with
+ * another layout: it is refused, see main.c); the rest of the code is
+ * written once against these names. Ops that 4.3 alone has are in
+ * ops_ganesha4.c, ops that 6.5 and later have in ops_ganesha6.c, ops new in
+ * 9.14 in ops_ganesha9.c; CMake picks them. See docs/DESIGN.md, "The
+ * Ganesha seam".
  */
 #ifndef LOCALIO_GANESHA_COMPAT_H
 #define LOCALIO_GANESHA_COMPAT_H
@@ -53,7 +58,11 @@ static inline void localio_prereq_init(const char *program,
 	(&glist_entry(node, exportlist_client_entry_t, cle_list)->client_perms)
 #define LOCALIO_EXPORT_RWLOCK(gexp) (&(gexp)->lock)
 
-#elif FSAL_MAJOR_VERSION == 13
+/* readlink's result: a buffer descriptor up to 6.5 */
+typedef struct gsh_buffdesc localio_link_content_t;
+
+#elif FSAL_MAJOR_VERSION == 13 ||					\
+	(FSAL_MAJOR_VERSION == 14 && GANESHA_VERSION_MAJOR == 9)
 
 /* 6.5: mkdir, mknode, symlink, link, unlink and open2 return the parent's
  * attributes before and after (NFSv4 change_info, v3 wcc_data); rename
@@ -92,8 +101,16 @@ static inline void localio_prereq_init(const char *program,
 		      client_entry.cle_list)->client_perms)
 #define LOCALIO_EXPORT_RWLOCK(gexp) (&(gexp)->exp_lock)
 
+/* 9.14 differs from 6.5 only in ops: readlink's result became a
+ * utf8string; ops_ganesha9.c has the rest. */
+#if FSAL_MAJOR_VERSION == 13
+typedef struct gsh_buffdesc localio_link_content_t;
 #else
-#error "FSAL_LOCALIO builds for FSAL API 11 (Ganesha 4.3) and 13 (Ganesha 6.5) only"
+typedef utf8string localio_link_content_t;
+#endif
+
+#else
+#error "FSAL_LOCALIO builds for Ganesha 4.3 (FSAL API 11), 6.5 (FSAL API 13) and 9.14 (FSAL API 14) only"
 #endif
 
 /* Ganesha's symbols are taken from the server that loads the module, not
@@ -134,5 +151,11 @@ static inline void localio_prereq_init(const char *program,
 #pragma weak subfsal_commit
 #pragma weak unregister_fsal
 #pragma weak update_export
+#if GANESHA_VERSION_MAJOR >= 9
+/* 9.14's log macros test per-request conditional logging first. */
+#pragma weak conditional_component_log_level
+#pragma weak conditional_logging_configured
+#pragma weak is_op_context_conditional_flag_set
+#endif
 
 #endif /* LOCALIO_GANESHA_COMPAT_H */

@@ -192,7 +192,7 @@ localio_symlink(struct fsal_obj_handle *dir_hdl, const char *name,
 }
 
 static fsal_status_t localio_readlink(struct fsal_obj_handle *obj_hdl,
-				      struct gsh_buffdesc *link_content,
+				      localio_link_content_t *link_content,
 				      bool refresh)
 {
 	return LOCALIO_SUB_OBJ_CALL(obj_hdl, readlink, link_content, refresh);

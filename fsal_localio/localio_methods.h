@@ -290,6 +290,11 @@ nfsstat4 localio_layoutcommit(struct fsal_obj_handle *obj_hdl, XDR *lou_body,
 void localio_version_module_ops_init(struct fsal_ops *ops);
 void localio_version_export_ops_init(struct export_ops *ops);
 void localio_version_obj_ops_init(struct fsal_obj_ops *ops);
+#if GANESHA_VERSION_MAJOR >= 9
+/* 9.14's additions (ops_ganesha9.c), called by the 6.5-and-later ones. */
+void localio_v9_module_ops_init(struct fsal_ops *ops);
+void localio_v9_export_ops_init(struct export_ops *ops);
+#endif
 
 /* Wraps sub_handle (ownership passes to the new handle) in a LOCALIO
  * handle of exp. */

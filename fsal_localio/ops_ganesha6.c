@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-3.0-or-later */
-/* FSAL_LOCALIO ops that only Ganesha 6.5 (FSAL API 13) has.
+/* FSAL_LOCALIO ops that Ganesha 6.5 (FSAL API 13) and later have (built
+ * for 6.5 and 9.14; 9.14's own are in ops_ganesha9.c, added here).
  *
  * update_config: 6.5 calls it instead of init_config for every FSAL block
  * after the first (each further export, each SIGHUP reload). The map and
@@ -78,11 +79,17 @@ static fsal_status_t localio_reopen_func(struct fsal_obj_handle *obj_hdl,
 void localio_version_module_ops_init(struct fsal_ops *ops)
 {
 	ops->update_config = localio_update_config;
+#if GANESHA_VERSION_MAJOR >= 9
+	localio_v9_module_ops_init(ops);
+#endif
 }
 
 void localio_version_export_ops_init(struct export_ops *ops)
 {
 	ops->get_fsal_obj_hdl = localio_get_fsal_obj_hdl;
+#if GANESHA_VERSION_MAJOR >= 9
+	localio_v9_export_ops_init(ops);
+#endif
 }
 
 void localio_version_obj_ops_init(struct fsal_obj_ops *ops)

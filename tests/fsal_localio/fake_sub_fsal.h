@@ -95,5 +95,11 @@ void fake_version_obj_ops_init(struct fsal_obj_ops *ops);
 void version_only_ops_pass_through(struct fsal_export *lio_exp,
 				   struct fsal_export *sub_exp,
 				   struct fsal_obj_handle *root);
+#if GANESHA_VERSION_MAJOR >= 9
+/* 9.14's additions (version_ops_ganesha9.c), called by the 6.5 ones. */
+void fake_v9_export_ops_init(struct export_ops *ops);
+void v9_ops_pass_through(struct fsal_export *lio_exp,
+			 struct fsal_export *sub_exp);
+#endif
 
 #endif

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-3.0-or-later */
-/* Ganesha 6.5 only: the fake's fd-LRU ops, and the tests that LOCALIO
+/* Ganesha 6.5 and later (9.14 adds version_ops_ganesha9.c): the fake's fd-LRU ops, and the tests that LOCALIO
  * passes them down, hands the namespace ops' directory attributes to the
  * sub-FSAL, and takes a reloaded LOCALIO block without acting on it. */
 #include <setjmp.h>
@@ -36,6 +36,9 @@ static fsal_status_t fake_reopen_func(struct fsal_obj_handle *obj,
 void fake_version_export_ops_init(struct export_ops *ops)
 {
 	ops->get_fsal_obj_hdl = fake_get_fsal_obj_hdl;
+#if GANESHA_VERSION_MAJOR >= 9
+	fake_v9_export_ops_init(ops);
+#endif
 }
 
 void fake_version_obj_ops_init(struct fsal_obj_ops *ops)
@@ -161,4 +164,7 @@ void version_only_ops_pass_through(struct fsal_export *lio_exp,
 	dir->obj_ops->release(dir);
 
 	update_config_checks_and_keeps_the_running_values();
+#if GANESHA_VERSION_MAJOR >= 9
+	v9_ops_pass_through(lio_exp, sub_exp);
+#endif
 }

@@ -39,6 +39,7 @@ constexpr char kUsage[] =
     "  --map-dir DIR       LOCALIO Map_Directory, no Map_Path (the server names its map)\n"
     "  --bind ADDR         Bind_addr (default 127.0.0.1; 0.0.0.0 only in a network namespace of the test's own)\n"
     "  --localio-line LINE a line for the LOCALIO module block (repeatable)\n"
+    "  --core-line LINE    a line for NFS_CORE_PARAM (repeatable), e.g. \"Monitoring_Port = 9587;\"\n"
     "  --extra-config FILE text appended to ganesha.conf\n"
     "Prints, once the server answers:\n"
     "  export id=N fsal=F access=RW|RO path=P pseudo=Q nfs_port=X mnt_port=Y v3=URL v4=URL\n"
@@ -97,6 +98,10 @@ int ParseArgs(int argc, char** argv, ServerOptions* options) {
     } else if (arg == "--localio-line") {
       if (!value(&v)) return UsageError("--localio-line needs a value");
       options->localio_lines.push_back(v);
+      continue;
+    } else if (arg == "--core-line") {
+      if (!value(&v)) return UsageError("--core-line needs a value");
+      options->core_lines.push_back(v);
       continue;
     } else if (arg == "--log-level") {
       if (!value(&options->log_level)) return UsageError("--log-level needs a value");

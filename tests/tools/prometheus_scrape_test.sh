@@ -4,7 +4,11 @@
 # `localio-stat --prometheus`, and a real prometheus, started here, scrapes
 # `localio-stat --serve` next to a running ganesha.nfsd (localio-testserver)
 # and a client that bypasses (localio-fault-client, the C API): its query
-# API returns the client's bypassed bytes and the server's up. Runs in a
+# API returns the client's bypassed bytes and the server's up. Where the
+# server is Ganesha 9.x (built with its own exporter, libganesha_monitoring),
+# its exporter runs too (Enable_Metrics, Monitoring_Port) and the same
+# prometheus scrapes both side by side, as docs/DEPLOYMENT.md shows: Ganesha's
+# rpcs_received_total counts the client's RPCs. Runs in a
 # network namespace of its own (tests/harness/private_net.sh); every
 # process it starts is stopped by pid.
 #   prometheus_scrape_test.sh TESTSERVER LOCALIO_STAT FAULT_CLIENT
@@ -25,7 +29,14 @@ field() { grep -o "$2=[^ ]*" "$1" | head -n 1 | cut -d= -f2-; }
 
 maps=/dev/shm/localio-prometheus-maps
 mkdir -m 0755 "$maps"
-"$testserver" --export --map-dir "$maps" >"$work/server.out" 2>&1 &
+core=()
+ganesha_exporter=""
+if ganesha.nfsd -v 2>&1 | grep -q 'Release = V9\.'; then
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  core=(--core-line "Enable_Metrics = true;" --core-line "Monitoring_Port = $port;")
+  ganesha_exporter=127.0.0.1:$port
+fi
+"$testserver" --export --map-dir "$maps" "${core[@]}" >"$work/server.out" 2>&1 &
 pids+=($!)
 until_ok 60 grep -q '^ready' "$work/server.out" || { cat "$work/server.out"; exit 1; }
 export_dir=$(field "$work/server.out" path)
@@ -59,6 +70,13 @@ scrape_configs:
     static_configs:
       - targets: ['$exporter']
 YML
+if [ -n "$ganesha_exporter" ]; then
+  cat >>"$work/prometheus.yml" <<YML
+  - job_name: ganesha
+    static_configs:
+      - targets: ['$ganesha_exporter']
+YML
+fi
 prometheus --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/tsdb" \
   --web.listen-address=127.0.0.1:0 >"$work/prometheus.log" 2>&1 &
 pids+=($!)
@@ -77,6 +95,12 @@ check "prometheus ($web) scraped the exporter: localio_server_up is 1" until_ok 
 check "its query API returns the client's bypassed bytes (writes)" \
   until_ok 30 positive 'sum(localio_client_bypassed_bytes_total{op="write"})'
 say "bypassed write bytes in prometheus: $(query 'sum(localio_client_bypassed_bytes_total{op="write"})')"
+if [ -n "$ganesha_exporter" ]; then
+  ganesha_up() { [ "$(query 'up{job="ganesha"}')" = 1 ]; }
+  check "prometheus scraped Ganesha 9's own exporter ($ganesha_exporter) beside LOCALIO's" until_ok 30 ganesha_up
+  check "Ganesha's rpcs_received_total counts the client's RPCs" until_ok 30 positive 'sum(rpcs_received_total)'
+  say "Ganesha's rpcs_received_total: $(query 'sum(rpcs_received_total)'), LOCALIO's bypassed write operations: $(query 'sum(localio_client_bypassed_operations_total{op="write"})')"
+fi
 
 touch "$work/stop"
 check_summary

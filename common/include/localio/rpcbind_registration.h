@@ -5,7 +5,12 @@
 // cannot see the listener's socket (another network namespace) trusts the
 // port only from a registration by the server's uid. Without a local socket
 // it is set over TCP, where rpcbind records owner "unknown" (said in the
-// log: such clients will not trust it).
+// log: such clients will not trust it). An rpcbind whose libtirpc cannot read
+// its callers' credentials (Debian forky's 1.3.7+ds-1 builds getpeereid as
+// a stub that fails) records "unknown" over its local socket too: the first
+// SET shows it, the registration goes on with that owner and says so once
+// (clients in another network namespace will not trust it; in this one they
+// prove the listener by its socket's owner, which needs no rpcbind).
 //
 // A registration of the program by another uid is a squatter's: removed
 // (rpcbind lets only root remove another owner's mapping) and replaced by
@@ -61,7 +66,9 @@ class LocalioRegistration {
   // must leave, once each.
   Status RemoveSquatters(const std::vector<RpcbMapping>& mappings, std::vector<std::string>* log,
                          bool* removed);
-  Status SetOurs();
+  // SET of this listener; the first time over the local socket, learns the
+  // owner rpcbind records there (logged when it is not this uid's).
+  Status SetOurs(std::vector<std::string>* log);
   std::string Program() const;
 
   uint16_t port_;
@@ -69,6 +76,8 @@ class LocalioRegistration {
   RpcbindClient local_, tcp_;
   const RpcbindClient* client_ = nullptr;
   std::string owner_;
+  std::string local_owner_;  // what rpcbind records over its local socket
+  bool learned_local_owner_ = false;
   bool told_tcp_fallback_ = false;
   State state_ = State::kUnregistered;
   std::set<std::string> told_squatters_;  // kept squatters already logged

@@ -6,9 +6,13 @@
 #include <cstdlib>
 #include <memory>
 #include <thread>
+#include <vector>
+
+#include <unistd.h>
 
 #include "harness/process.h"
 #include "harness/rpc_ping.h"
+#include "localio/rpcbind_client.h"
 
 namespace localio::harness {
 namespace {
@@ -77,5 +81,23 @@ Status EnsureRpcbind() {
   }
   return Status::Ok();
 }
+
+std::string RpcbindRecordedOwner() {
+  // A program number of the "transient" range, one per process.
+  const uint32_t prog = 0x4d000000u + (static_cast<uint32_t>(getpid()) & 0xffffu);
+  const rpc::RpcbindClient rpcbind;
+  bool done = false;
+  if (!rpcbind.Set(prog, 1, "tcp", rpc::UniversalAddress("0.0.0.0", 9), &done).ok() || !done)
+    return "";
+  std::vector<rpc::RpcbMapping> all;
+  std::string found;
+  if (rpcbind.Dump(&all).ok())
+    for (const rpc::RpcbMapping& m : all)
+      if (m.prog == prog && m.netid == "tcp") found = m.owner;
+  rpcbind.Unset(prog, 1, "", &done);
+  return found;
+}
+
+bool RpcbindRecordsOwners() { return RpcbindRecordedOwner() == rpc::RpcbindOwnerOf(geteuid()); }
 
 }  // namespace localio::harness

@@ -79,6 +79,7 @@ Status RenderGaneshaConfig(const ServerOptions& options, const ConfigLayout& lay
       << "    Plugins_Dir = \"" << layout.plugins_dir << "\";\n"
       << "    Protocols = 3, 4;\n";
   for (const auto& [name, value] : HostCoreParams()) out << "    " << name << " = " << value << ";\n";
+  for (const std::string& line : options.core_lines) out << "    " << line << "\n";
   out << "}\n"
       << "NFSV4 {\n"
       << "    Graceless = true;\n"

@@ -5,6 +5,8 @@
 // did not start.
 #pragma once
 
+#include <string>
+
 #include "localio/status.h"
 
 namespace localio::harness {
@@ -15,5 +17,16 @@ Status EnsureRpcbind();
 
 // Stops the rpcbind this process started, if any; also runs at exit.
 void StopOwnRpcbind();
+
+// The owner the rpcbind on 127.0.0.1 records for a SET by this process over
+// its local socket: this uid's (rpc::RpcbindOwnerOf) where rpcbind can read
+// its callers' credentials, "unknown" where it cannot (Debian forky's
+// libtirpc 1.3.7+ds-1 builds getpeereid as a stub that fails: there no
+// owner is known and any local user may unset any mapping). Found by a SET,
+// DUMP and UNSET of a scratch program; "" when rpcbind does not answer.
+std::string RpcbindRecordedOwner();
+// True when that owner is this uid's: the tests of rpcbind's owner rules
+// (squatters of another uid, who may unset what) have something to test.
+bool RpcbindRecordsOwners();
 
 }  // namespace localio::harness

@@ -45,6 +45,7 @@ struct ServerOptions {
   // does; map_path() then finds it once the server is ready.
   std::string map_directory;
   std::vector<std::string> localio_lines;
+  std::vector<std::string> core_lines;  // inside NFS_CORE_PARAM (Ganesha 9.14's Monitoring_Port)
   std::string extra_config;        // appended at top level
   // NFS_CORE_PARAM's Bind_addr (the LOCALIO listener binds there too).
   // Only a test in a network namespace of its own binds another address

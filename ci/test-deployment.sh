@@ -38,6 +38,7 @@
 #      images, by name and by id (every image that was not there before).
 # Ends with "N passed, M failed". Run as root. Safe to run twice.
 #   test-deployment.sh [PRELOAD_LIBRARY]   (without it, step 6 is not run)
+#   LOCALIO_DEPLOY_RELEASES="12 13 14"     the releases, in this order
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -224,8 +225,8 @@ run_compose() {
   unset DOCKER_HOST
 }
 
-for release in 12:bookworm 13:trixie 14:forky; do
-  v=${release%%:*} name=${release#*:}
+for v in ${LOCALIO_DEPLOY_RELEASES:-12 13 14}; do
+  name=$(sh "$here/ci/debian-release.sh" codename "$v")
   if ! podman image exists "debian:$v"; then
     bash "$here/ci/debian-root.sh" "$name" "$cache/$name-base"
     tar -C "$cache/$name-base" -c . | podman import -q - "debian:$v" >/dev/null

@@ -491,7 +491,7 @@ bool Client::LocalRead(nfsfh* fh, uint64_t offset, uint64_t count, void* buf, in
   *result = n;
   ++counters_.read_ops;
   counters_.read_bytes += static_cast<uint64_t>(n);
-  session_->hello->CountRead(static_cast<uint64_t>(n));
+  session_->hello->CountRead(f->export_id, static_cast<uint64_t>(n));
   return true;
 }
 
@@ -529,7 +529,7 @@ bool Client::LocalWrite(nfsfh* fh, uint64_t offset, uint64_t count, const void* 
   *result = static_cast<int64_t>(done);
   ++counters_.write_ops;
   counters_.write_bytes += done;
-  session_->hello->CountWrite(done);
+  session_->hello->CountWrite(f->export_id, done);
   return true;
 }
 

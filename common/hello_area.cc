@@ -62,6 +62,11 @@ void ResetCounters(HelloSlot* s) {
   SharedStore(&s->write_ops, uint64_t{0});
   SharedStore(&s->write_bytes, uint64_t{0});
   for (uint64_t& reason : s->fallbacks) SharedStore(&reason, uint64_t{0});
+  for (HelloExportCounters& row : s->exports) {
+    SharedStore(&row.export_id_plus1, uint32_t{0});
+    for (uint64_t* c : {&row.read_ops, &row.read_bytes, &row.write_ops, &row.write_bytes})
+      SharedStore(c, uint64_t{0});
+  }
 }
 
 SharedFileTrust HelloTrust(uid_t server_uid) {
@@ -208,20 +213,45 @@ void Bump(uint64_t* counter, uint64_t by) {
   __atomic_store_n(counter, __atomic_load_n(counter, __ATOMIC_RELAXED) + by, __ATOMIC_RELAXED);
 }
 
+// The row of `export_id` in slot `s`, taking the first free one the first
+// time; nullptr once every row is another export's. Rows are claimed in
+// order and never given back while the claim lasts, so the first free row
+// ends the search.
+HelloExportCounters* ExportRow(HelloSlot* s, uint16_t export_id) {
+  const uint32_t key = uint32_t{export_id} + 1;
+  for (HelloExportCounters& row : s->exports) {
+    const uint32_t held = __atomic_load_n(&row.export_id_plus1, __ATOMIC_RELAXED);
+    if (held == key) return &row;
+    if (held == 0) {
+      __atomic_store_n(&row.export_id_plus1, key, __ATOMIC_RELAXED);
+      return &row;
+    }
+  }
+  return nullptr;
+}
+
 }  // namespace
 
-void HelloClient::CountRead(uint64_t bytes) {
+void HelloClient::CountRead(uint16_t export_id, uint64_t bytes) {
   if (slot_ < 0) return;
   HelloSlot* s = Slot(static_cast<uint32_t>(slot_));
   Bump(&s->read_ops, 1);
   Bump(&s->read_bytes, bytes);
+  if (HelloExportCounters* row = ExportRow(s, export_id)) {
+    Bump(&row->read_ops, 1);
+    Bump(&row->read_bytes, bytes);
+  }
 }
 
-void HelloClient::CountWrite(uint64_t bytes) {
+void HelloClient::CountWrite(uint16_t export_id, uint64_t bytes) {
   if (slot_ < 0) return;
   HelloSlot* s = Slot(static_cast<uint32_t>(slot_));
   Bump(&s->write_ops, 1);
   Bump(&s->write_bytes, bytes);
+  if (HelloExportCounters* row = ExportRow(s, export_id)) {
+    Bump(&row->write_ops, 1);
+    Bump(&row->write_bytes, bytes);
+  }
 }
 
 void HelloClient::CountFallback(uint32_t reason) {
@@ -374,6 +404,12 @@ Status ReadHelloSlots(const std::string& path, uid_t server_uid,
     v.write_ops = s.write_ops;
     v.write_bytes = s.write_bytes;
     for (uint32_t r = 0; r < kHelloFallbackReasons; ++r) v.fallbacks[r] = s.fallbacks[r];
+    for (const HelloExportCounters& row : s.exports) {
+      if (row.export_id_plus1 == 0) break;
+      if (row.export_id_plus1 > 0x10000) continue;  // scribbled: no export has that id
+      v.exports.push_back({static_cast<uint16_t>(row.export_id_plus1 - 1), row.read_ops,
+                           row.read_bytes, row.write_ops, row.write_bytes});
+    }
     out->push_back(v);
   }
   return Status::Ok();

@@ -277,9 +277,9 @@ TEST_F(HelloTest, EverySlotLiveMeansBusyAStaleSlotIsReclaimed) {
 
 TEST_F(HelloTest, CountersAreVisibleToTools) {
   auto c = ClientWithNonce(1);
-  c->CountRead(4096);
-  c->CountRead(100);
-  c->CountWrite(512);
+  c->CountRead(7, 4096);
+  c->CountRead(7, 100);
+  c->CountWrite(9, 512);
   c->CountFallback(2);
   c->CountFallback(kHelloFallbackReasons);  // out of range: ignored
   const std::vector<HelloSlotView> slots = SlotsInUse();
@@ -294,12 +294,42 @@ TEST_F(HelloTest, CountersAreVisibleToTools) {
   EXPECT_EQ(v.write_ops, 1u);
   EXPECT_EQ(v.write_bytes, 512u);
   EXPECT_EQ(v.fallbacks[2], 1u);
+  // By export, in the order the client first used them.
+  ASSERT_EQ(v.exports.size(), 2u);
+  EXPECT_EQ(v.exports[0].export_id, 7u);
+  EXPECT_EQ(v.exports[0].read_ops, 2u);
+  EXPECT_EQ(v.exports[0].read_bytes, 4196u);
+  EXPECT_EQ(v.exports[0].write_ops, 0u);
+  EXPECT_EQ(v.exports[1].export_id, 9u);
+  EXPECT_EQ(v.exports[1].write_ops, 1u);
+  EXPECT_EQ(v.exports[1].write_bytes, 512u);
+}
+
+// Past kHelloExportRows exports, I/O counts in the slot's totals only;
+// export 0 and 65535 are ids like any other.
+TEST_F(HelloTest, ExportRowsHoldTheFirstExportsAndTotalsHoldAll) {
+  auto c = ClientWithNonce(1);
+  c->CountRead(0, 1);
+  c->CountRead(65535, 2);
+  for (uint16_t id = 100; id < 100 + kHelloExportRows; ++id) c->CountWrite(id, 10);
+  const std::vector<HelloSlotView> slots = SlotsInUse();
+  ASSERT_EQ(slots.size(), 1u);
+  const HelloSlotView& v = slots[0];
+  EXPECT_EQ(v.read_bytes, 3u);
+  EXPECT_EQ(v.write_ops, kHelloExportRows);
+  ASSERT_EQ(v.exports.size(), kHelloExportRows);
+  EXPECT_EQ(v.exports[0].export_id, 0u);
+  EXPECT_EQ(v.exports[1].export_id, 65535u);
+  EXPECT_EQ(v.exports[1].read_bytes, 2u);
+  uint64_t in_rows = 0;
+  for (const HelloSlotView::Export& e : v.exports) in_rows += e.write_ops;
+  EXPECT_EQ(in_rows, kHelloExportRows - 2) << "the rows hold the first exports only";
 }
 
 TEST_F(HelloTest, AReusedSlotStartsWithZeroCounters) {
   auto first = ClientWithNonce(1);
-  first->CountRead(4096);
-  first->CountWrite(512);
+  first->CountRead(1, 4096);
+  first->CountWrite(1, 512);
   for (uint32_t r = 0; r < kHelloFallbackReasons; ++r) first->CountFallback(r);
   const int slot = first->slot();
   first->Release();
@@ -318,9 +348,10 @@ TEST_F(HelloTest, AReusedSlotStartsWithZeroCounters) {
   EXPECT_EQ(v.write_bytes, 0u);
   for (uint32_t r = 0; r < kHelloFallbackReasons; ++r)
     EXPECT_EQ(v.fallbacks[r], 0u) << "fallback reason " << r;
+  EXPECT_TRUE(v.exports.empty()) << "export rows of the slot's previous owner";
 
   // The same for a stale slot taken over from a client that died.
-  second->CountRead(1);
+  second->CountRead(1, 1);
   second->CountFallback(3);
   AgeSlot(slot);
   std::vector<std::unique_ptr<HelloClient>> others;

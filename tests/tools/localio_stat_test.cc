@@ -196,9 +196,9 @@ TEST_F(LocalioStat, JsonShowsHelloSlotsWithTheConfirmedInstance) {
   ASSERT_TRUE(writer_->ConfirmNonce(nonce));
   InstanceId confirmed;
   ASSERT_EQ(client->ReadConfirmation(&confirmed), 1);  // the client marks it confirmed
-  client->CountRead(4096);
-  client->CountRead(100);
-  client->CountWrite(10);
+  client->CountRead(1, 4096);
+  client->CountRead(1, 100);
+  client->CountWrite(1, 10);
   client->CountFallback(2);
 
   const json doc = StatJson(MapPath());
@@ -222,6 +222,11 @@ TEST_F(LocalioStat, JsonShowsHelloSlotsWithTheConfirmedInstance) {
   for (const json& f : fallbacks) EXPECT_TRUE(f.is_number_unsigned()) << f;
   EXPECT_EQ(fallbacks.at(2).get<uint64_t>(), 1u);
   EXPECT_EQ(fallbacks.at(0).get<uint64_t>(), 0u);
+  const json& exports = s.at("exports");
+  ASSERT_TRUE(exports.is_array() && exports.size() == 1u) << exports;
+  EXPECT_EQ(UintAt(exports.at(0), "export_id"), 1u);
+  EXPECT_EQ(UintAt(exports.at(0), "read_bytes"), 4196u);
+  EXPECT_EQ(UintAt(exports.at(0), "write_ops"), 1u);
 }
 
 TEST_F(LocalioStat, StoppedServerShowsAsNotAlive) {
@@ -380,9 +385,9 @@ TEST_F(LocalioStat, PrometheusShowsTheMapAndEachClientSlot) {
   std::unique_ptr<HelloClient> client;
   ASSERT_TRUE(HelloClient::Open(writer_->hello_path(), geteuid(), &client).ok());
   ASSERT_EQ(client->Claim(), 0);
-  client->CountRead(4096);
-  client->CountWrite(512);
-  client->CountWrite(512);
+  client->CountRead(3, 4096);
+  client->CountWrite(3, 512);
+  client->CountWrite(3, 512);
   client->CountFallback(2);
   const StatRun r = Stat({"--prometheus", MapPath()});
   EXPECT_EQ(r.status, 0) << r.err;
@@ -403,6 +408,8 @@ TEST_F(LocalioStat, PrometheusShowsTheMapAndEachClientSlot) {
            {"localio_client_bypassed_operations_total", "op=\"write\"", "2"},
            {"localio_client_bypassed_bytes_total", "op=\"read\"", "4096"},
            {"localio_client_bypassed_bytes_total", "op=\"write\"", "1024"},
+           {"localio_client_export_bypassed_operations_total", "export_id=\"3\",op=\"write\"", "2"},
+           {"localio_client_export_bypassed_bytes_total", "export_id=\"3\",op=\"read\"", "4096"},
            {"localio_client_rpc_fallbacks_total", "reason=\"open\"", "1"},
            {"localio_client_rpc_fallbacks_total", "reason=\"not_local\"", "0"}}) {
     const std::string prefix = family + "{" + slot;

@@ -95,6 +95,8 @@ check "prometheus ($web) scraped the exporter: localio_server_up is 1" until_ok 
 check "its query API returns the client's bypassed bytes (writes)" \
   until_ok 30 positive 'sum(localio_client_bypassed_bytes_total{op="write"})'
 say "bypassed write bytes in prometheus: $(query 'sum(localio_client_bypassed_bytes_total{op="write"})')"
+check "and the same by export (export_id 1, the test server's only export)" \
+  until_ok 30 positive 'sum by (export_id) (localio_client_export_bypassed_bytes_total{op="write",export_id="1"})'
 if [ -n "$ganesha_exporter" ]; then
   ganesha_up() { [ "$(query 'up{job="ganesha"}')" = 1 ]; }
   check "prometheus scraped Ganesha 9's own exporter ($ganesha_exporter) beside LOCALIO's" until_ok 30 ganesha_up

@@ -18,6 +18,12 @@
 //   localio_hello_slots                  slots by state (claimed, ...)
 //   localio_client_bypassed_operations_total{op="read"|"write"}
 //   localio_client_bypassed_bytes_total{op}
+//   localio_client_export_bypassed_operations_total{export_id, op}
+//   localio_client_export_bypassed_bytes_total{export_id, op}
+//                                        the same by export (the first 8 a
+//                                        client uses: kHelloExportRows);
+//                                        sum by (export_id) for an export's
+//                                        total
 //   localio_client_rpc_fallbacks_total{reason}   (the C API's reason names)
 //   localio_client_handshakes_total
 #ifndef LOCALIO_TOOLS_STAT_PROMETHEUS_H

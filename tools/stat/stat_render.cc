@@ -72,6 +72,13 @@ Json Entries(const StatReport& r) {
 Json Hello(const StatReport& r) {
   Json slots = Json::array();
   for (const HelloSlotView& s : r.hello_slots) {
+    Json exports = Json::array();
+    for (const HelloSlotView::Export& e : s.exports)
+      exports.push_back({{"export_id", e.export_id},
+                         {"read_ops", e.read_ops},
+                         {"read_bytes", e.read_bytes},
+                         {"write_ops", e.write_ops},
+                         {"write_bytes", e.write_bytes}});
     slots.push_back({{"slot", s.index},
                      {"state", HelloStateName(s.state)},
                      {"claims", s.claims},
@@ -86,7 +93,8 @@ Json Hello(const StatReport& r) {
                      {"read_bytes", s.read_bytes},
                      {"write_ops", s.write_ops},
                      {"write_bytes", s.write_bytes},
-                     {"fallbacks", s.fallbacks}});
+                     {"fallbacks", s.fallbacks},
+                     {"exports", std::move(exports)}});
   }
   return {{"path", r.hello_path},
           {"error", r.hello_error.empty() ? Json(nullptr) : Json(r.hello_error)},
@@ -217,6 +225,10 @@ std::string RenderStatText(const StatReport& r) {
                   s.index, HelloStateName(s.state), s.client_pid, instance.c_str(),
                   U(s.handshakes), U(s.read_ops), U(s.read_bytes), U(s.write_ops),
                   U(s.write_bytes), fallbacks.c_str());
+      for (const HelloSlotView::Export& e : s.exports)
+        o << Format("  %4s  %-9s  %7s  %-32s  %10s  %10llu  %12llu  %10llu  %12llu\n", "",
+                    "", "", ("  export " + std::to_string(e.export_id)).c_str(), "",
+                    U(e.read_ops), U(e.read_bytes), U(e.write_ops), U(e.write_bytes));
     }
   }
   return o.str();

@@ -15,7 +15,9 @@
 //    "hello": {"path", "error" (null or a sentence), "slots": [{"slot",
 //      "state", "claims", "client_pid", "confirmed_instance" (hex, "" unless
 //      confirmed), "lease_ms", "handshakes", "read_ops", "read_bytes",
-//      "write_ops", "write_bytes", "fallbacks": [...]}]}}
+//      "write_ops", "write_bytes", "fallbacks": [...], "exports": [{"export_id",
+//      "read_ops", "read_bytes", "write_ops", "write_bytes"}] (the same I/O
+//      by export: the first 8 exports the client used)}]}}
 #ifndef LOCALIO_TOOLS_STAT_RENDER_H
 #define LOCALIO_TOOLS_STAT_RENDER_H
 

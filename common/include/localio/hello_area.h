@@ -61,7 +61,8 @@ namespace localio {
 inline constexpr char kHelloMagic[8] = {'L', 'O', 'C', 'A', 'L', 'H', 'L', 'O'};
 // 2: the server confirms in HelloSlot::confirmation, never in the state.
 // 3: a nonce names its slot (HelloNonceSlot).
-inline constexpr uint32_t kHelloLayoutVersion = 3;
+// 4: a slot counts per export too (HelloSlot::exports), 512 bytes.
+inline constexpr uint32_t kHelloLayoutVersion = 4;
 inline constexpr uint32_t kHelloSlots = 256;
 inline constexpr uint32_t kHelloFallbackReasons = 8;
 // The reasons a client counts in its slot (HelloSlot::fallbacks), by index:
@@ -106,6 +107,22 @@ struct HelloHeader {
 };
 static_assert(sizeof(HelloHeader) == 64);
 
+// One export's bypassed I/O in a slot: the first kHelloExportRows exports
+// a client reads or writes through the bypass get a row each, in that order
+// (a client mounts one export, or a few); a further export's I/O is counted
+// in the slot's totals only. A row is in use once export_id_plus1 is set
+// (export id + 1: 0 is a free row).
+struct HelloExportCounters {
+  uint32_t export_id_plus1;
+  uint32_t reserved;
+  uint64_t read_ops;
+  uint64_t read_bytes;
+  uint64_t write_ops;
+  uint64_t write_bytes;
+};
+static_assert(sizeof(HelloExportCounters) == 40);
+inline constexpr uint32_t kHelloExportRows = 8;
+
 struct HelloSlot {
   uint32_t state;                   // claims << 8 | HelloState
   uint32_t client_pid;              // informational (pid namespaces differ)
@@ -120,9 +137,10 @@ struct HelloSlot {
   uint64_t fallbacks[kHelloFallbackReasons];
   // HelloConfirmation(claim word, nonce) of the nonce the server confirmed.
   uint64_t confirmation;
-  uint8_t reserved[96];
+  HelloExportCounters exports[kHelloExportRows];  // the same I/O, by export
+  uint8_t reserved[32];
 };
-static_assert(sizeof(HelloSlot) == 256);
+static_assert(sizeof(HelloSlot) == 512);
 static_assert(offsetof(HelloSlot, lease_ms) == 8);
 static_assert(offsetof(HelloSlot, nonce) == 16);
 static_assert(offsetof(HelloSlot, confirmed_instance) == 32);
@@ -198,8 +216,10 @@ class HelloClient {
   // Counters for tools, no-ops without a slot. The slot's owner (one
   // thread at a time, as a libnfs context) is their only writer, so they
   // are relaxed load-and-store, not atomic adds.
-  void CountRead(uint64_t bytes);
-  void CountWrite(uint64_t bytes);
+  // One bypassed read or write of `bytes` on export `export_id`: in the
+  // slot's totals and in that export's row.
+  void CountRead(uint16_t export_id, uint64_t bytes);
+  void CountWrite(uint16_t export_id, uint64_t bytes);
   void CountFallback(uint32_t reason);  // reason < kHelloFallbackReasons
 
   int slot() const { return slot_; }
@@ -256,6 +276,11 @@ struct HelloSlotView {
   uint64_t handshakes = 0;
   uint64_t read_ops = 0, read_bytes = 0, write_ops = 0, write_bytes = 0;
   std::array<uint64_t, kHelloFallbackReasons> fallbacks{};
+  struct Export {
+    uint16_t export_id = 0;
+    uint64_t read_ops = 0, read_bytes = 0, write_ops = 0, write_bytes = 0;
+  };
+  std::vector<Export> exports;  // the rows in use, in the slot's order
 };
 
 // Reads every non-free slot of the hello file at `path` with pread (never

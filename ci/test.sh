@@ -93,6 +93,21 @@ else
   tail -n 40 "$build/demo.log"; echo "demo: FAILED"; count fail
 fi
 
+# Debian 13 and 14, from a Debian 12 machine: the same suite in a root of
+# each, started here so that they overlap this release's sanitizer and fuzz
+# stages (they share no root, build directory or network namespace with
+# them or each other; 2 cores run the three); their results are read below.
+other_releases=0
+[ "${LOCALIO_OTHER_RELEASES:-1}" != 0 ] && [ "$release" = "Debian 12" ] && other_releases=1
+declare -A root_pid
+if [ "$other_releases" = 1 ]; then
+  section "Debian 13 and 14 roots: ci/test.sh in .cache/rootfs/trixie and .cache/rootfs/forky, in the background"
+  for n in 13 14; do
+    bash "$here/ci/test-in-root.sh" "$n" >"$build/debian$n.log" 2>&1 &
+    root_pid[$n]=$!
+  done
+fi
+
 if [ "$sanitizers" != 0 ]; then
   section "ThreadSanitizer: map and hello stress"
   tsan_build=$build-tsan
@@ -185,19 +200,11 @@ cross_run() {
   fi
 }
 
-# Debian 13 and 14, from a Debian 12 machine: the same suite in a root of
-# each (side by side: they share no root, build directory or network
-# namespace), then each release's build against each other release's
-# server and nfs-cp.
+# The Debian 13 and 14 roots' results, then each release's build against
+# each other release's server and nfs-cp.
 other_summaries=()
 cross_release=""
-if [ "${LOCALIO_OTHER_RELEASES:-1}" != 0 ] && [ "$release" = "Debian 12" ]; then
-  section "Debian 13 and 14 roots: ci/test.sh in .cache/rootfs/trixie and .cache/rootfs/forky, side by side"
-  declare -A root_pid
-  for n in 13 14; do
-    bash "$here/ci/test-in-root.sh" "$n" >"$build/debian$n.log" 2>&1 &
-    root_pid[$n]=$!
-  done
+if [ "$other_releases" = 1 ]; then
   for n in 13 14; do
     wait "${root_pid[$n]}" || true
     section "Debian $n root: its log ($build/debian$n.log)"

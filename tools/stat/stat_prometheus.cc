@@ -153,24 +153,24 @@ std::string RenderStatPrometheus(const std::vector<StatReport>& reports) {
   // By export: one series per client slot and export (the slot's first
   // kHelloExportRows exports), so that a client that ends takes its series
   // with it instead of making a sum go down; sum by (export_id) in PromQL.
-  per_slot("localio_client_export_bypassed_operations_total", "counter",
-           "Reads and writes a client served from the local file, by export",
-           [](Family& f, const Labels& l, const HelloSlotView& s) {
-             for (const HelloSlotView::Export& e : s.exports) {
-               const Labels le = With(l, "export_id", std::to_string(e.export_id));
-               f.Sample(With(le, "op", "read"), e.read_ops);
-               f.Sample(With(le, "op", "write"), e.write_ops);
-             }
-           });
-  per_slot("localio_client_export_bypassed_bytes_total", "counter",
-           "Bytes a client read and wrote through the local file, by export",
-           [](Family& f, const Labels& l, const HelloSlotView& s) {
-             for (const HelloSlotView::Export& e : s.exports) {
-               const Labels le = With(l, "export_id", std::to_string(e.export_id));
-               f.Sample(With(le, "op", "read"), e.read_bytes);
-               f.Sample(With(le, "op", "write"), e.write_bytes);
-             }
-           });
+  const auto by_export = [&](const char* name, const char* help,
+                             uint64_t HelloSlotView::Export::*read,
+                             uint64_t HelloSlotView::Export::*write) {
+    per_slot(name, "counter", help,
+             [read, write](Family& f, const Labels& l, const HelloSlotView& s) {
+               for (const HelloSlotView::Export& e : s.exports) {
+                 const Labels le = With(l, "export_id", std::to_string(e.export_id));
+                 f.Sample(With(le, "op", "read"), e.*read);
+                 f.Sample(With(le, "op", "write"), e.*write);
+               }
+             });
+  };
+  by_export("localio_client_export_bypassed_operations_total",
+            "Reads and writes a client served from the local file, by export",
+            &HelloSlotView::Export::read_ops, &HelloSlotView::Export::write_ops);
+  by_export("localio_client_export_bypassed_bytes_total",
+            "Bytes a client read and wrote through the local file, by export",
+            &HelloSlotView::Export::read_bytes, &HelloSlotView::Export::write_bytes);
   per_slot("localio_client_rpc_fallbacks_total", "counter",
            "Reads and writes a client sent through RPC instead, by reason",
            [](Family& f, const Labels& l, const HelloSlotView& s) {

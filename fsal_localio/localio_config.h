@@ -2,7 +2,7 @@
 /* Validation of LOCALIO's configuration values.
  *
  * Plain functions with no Ganesha dependency, so they can be tested without
- * a server. Ganesha's config_item tables (main.c, export.c) parse the
+ * a server. Ganesha's config_item tables (main.c, export_config.c) parse the
  * values; these functions decide whether a parsed value is acceptable and
  * say why not.
  */

@@ -6,7 +6,9 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include <dlfcn.h>
 #include <grp.h>
+#include <link.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -245,6 +247,27 @@ static void map_group_resolution(void **state)
 						   &gid), -ENOENT);
 }
 
+/* Our config.h (cmake/ganesha_config/config.h.in) against the server's
+ * build: nfs_param spans the parameter blocks whose layout its feature
+ * macros change (USE_MONITORING's tail of nfs_core_param on 9.14, RDMA and
+ * VSOCK fields elsewhere), and the server's library records the size it was
+ * built with in its symbol table. A config.h that differs from Debian's
+ * build shows here as another size. */
+static void config_h_matches_the_servers_build(void **state)
+{
+	Dl_info info;
+	const ElfW(Sym) *sym = NULL;
+
+	(void)state;
+	assert_int_not_equal(dladdr1(&nfs_param, &info, (void **)&sym,
+				     RTLD_DL_SYMENT), 0);
+	assert_non_null(sym);
+	if (sym->st_size != sizeof(nfs_param))
+		fail_msg("nfs_param is %zu bytes in %s but %zu with this config.h",
+			 (size_t)sym->st_size, info.dli_fname,
+			 sizeof(nfs_param));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -257,6 +280,7 @@ int main(void)
 		cmocka_unit_test(client_root_rules),
 		cmocka_unit_test(map_group_resolution),
 		cmocka_unit_test(shipped_example_parses),
+		cmocka_unit_test(config_h_matches_the_servers_build),
 	};
 
 	test_env_init();

@@ -2,21 +2,24 @@
 # SPDX-License-Identifier: LGPL-3.0-or-later
 # Checks what a shared object needs from the system that loads it:
 #   elf_imports.sh FILE --needed "SONAME..." [--weak-from LIB] [--max-glibc X.Y]
+#                  [--exports "SYMBOL..."]
 #     --needed     the only DT_NEEDED entries allowed
 #     --weak-from  every undefined unversioned symbol (one that no needed
 #                  library provides) must be weak and defined by LIB
 #     --max-glibc  no symbol version newer than GLIBC_X.Y
+#     --exports    the only symbols FILE may define for others ("": none)
 # Prints every problem; exit 1 if any.
 set -euo pipefail
 
 file=$1
 shift
-needed="" weak_from="" max_glibc=""
+needed="" weak_from="" max_glibc="" exports="" check_exports=0
 while [ $# -gt 0 ]; do
   case $1 in
     --needed) needed=$2; shift 2 ;;
     --weak-from) weak_from=$2; shift 2 ;;
     --max-glibc) max_glibc=$2; shift 2 ;;
+    --exports) exports=$2; check_exports=1; shift 2 ;;
     *) echo "elf_imports: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -63,6 +66,17 @@ if [ -n "$max_glibc" ]; then
   if [ -n "$newest" ] && [ "$(printf '%s\n%s\n' "$newest" "$max_glibc" | sort -V | tail -n 1)" != "$max_glibc" ]; then
     problem "needs GLIBC_$newest, newer than GLIBC_$max_glibc: $(objdump -T "$file" | grep -E "GLIBC_$newest" | awk '{print $NF}' | tr '\n' ' ')"
   fi
+fi
+
+if [ "$check_exports" = 1 ]; then
+  # Version nodes (type A) name no code or data.
+  while read -r kind name; do
+    [ "$kind" = A ] && continue
+    case " $exports " in
+      *" $name "*) ;;
+      *) problem "exports $name (allowed: ${exports:-none})" ;;
+    esac
+  done < <(nm -D --defined-only "$file" | awk '{print $(NF-1), $NF}')
 fi
 
 if [ "$problems" -gt 0 ]; then

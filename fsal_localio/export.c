@@ -64,7 +64,7 @@ static fsal_status_t localio_lookup_path(struct fsal_export *exp_hdl,
 	status = localio_wrap_result(exp, status, sub_handle, handle);
 	if (!FSAL_IS_ERROR(status) && op_ctx->ctx_fullpath != NULL &&
 	    strcmp(path, CTX_FULLPATH(op_ctx)) == 0)
-		localio_pub_root(exp, *handle);
+		localio_fsal_publish_root(exp, *handle);
 	return status;
 }
 
@@ -109,7 +109,7 @@ static fsal_status_t localio_create_handle(struct fsal_export *exp_hdl,
 	 * eviction the map may not know it, and no name comes with it. */
 	status = localio_wrap_result(exp, status, sub_handle, handle);
 	if (!FSAL_IS_ERROR(status))
-		localio_pub_object(exp, *handle);
+		localio_fsal_publish_object(exp, *handle);
 	return status;
 }
 

@@ -162,7 +162,7 @@ fsal_status_t localio_setattr2(struct fsal_obj_handle *obj_hdl, bool bypass,
 						    state, attrib_set);
 
 	if (access)
-		localio_pub_access_changed(obj_hdl);
+		localio_fsal_publish_access_changed(obj_hdl);
 	return status;
 }
 

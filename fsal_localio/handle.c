@@ -39,7 +39,7 @@ fsal_status_t localio_wrap_child(fsal_status_t status,
 
 	status = localio_wrap_result(exp, status, sub_handle, out);
 	if (!FSAL_IS_ERROR(status))
-		localio_pub_child(exp, dir, name, *out);
+		localio_fsal_publish_child(exp, dir, name, *out);
 	return status;
 }
 
@@ -111,7 +111,7 @@ localio_readdir_entry(const char *name, struct fsal_obj_handle *sub_handle,
 	enum fsal_dir_result result;
 
 	op_ctx->fsal_export = &relay->exp->export;
-	localio_pub_listed(relay->exp, relay->dir, name, obj);
+	localio_fsal_publish_listed(relay->exp, relay->dir, name, obj);
 	result = relay->upper_cb(name, obj, attrs, relay->upper_state, cookie);
 	op_ctx->fsal_export = saved;
 	return result;
@@ -240,7 +240,7 @@ localio_rename(struct fsal_obj_handle *obj_hdl,
 					LOCALIO_PASS_DIR_ATTRS(olddir)
 					LOCALIO_PASS_DIR_ATTRS(newdir)));
 	if (!FSAL_IS_ERROR(status))
-		localio_pub_renamed(exp, obj_hdl, newdir_hdl, new_name);
+		localio_fsal_publish_renamed(exp, obj_hdl, newdir_hdl, new_name);
 	return status;
 }
 
@@ -257,7 +257,7 @@ localio_unlink(struct fsal_obj_handle *dir_hdl, struct fsal_obj_handle *obj_hdl,
 							   name
 							   LOCALIO_PASS_DIR_ATTRS(parent)));
 	if (!FSAL_IS_ERROR(status))
-		localio_pub_removed(exp, obj_hdl);
+		localio_fsal_publish_removed(exp, obj_hdl);
 	return status;
 }
 
@@ -281,14 +281,14 @@ localio_handle_to_wire(const struct fsal_obj_handle *obj_hdl,
 			return fsalstat(ERR_FSAL_TOOSMALL, 0);
 		memcpy(fh_desc->addr, hdl->opaque, hdl->opaque_len);
 		fh_desc->len = hdl->opaque_len;
-		localio_pub_wire(exp, obj, fh_desc);
+		localio_fsal_publish_wire(exp, obj, fh_desc);
 		return fsalstat(ERR_FSAL_NO_ERROR, 0);
 	}
 	LOCALIO_SUBCALL(exp, status = sub->obj_ops->handle_to_wire(sub,
 								   output_type,
 								   fh_desc));
 	if (!FSAL_IS_ERROR(status))
-		localio_pub_wire(exp, obj, fh_desc);
+		localio_fsal_publish_wire(exp, obj, fh_desc);
 	return status;
 }
 

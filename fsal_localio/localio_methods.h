@@ -77,7 +77,7 @@ int localio_export_publish_row(struct localio_export *exp, uint64_t generation,
  * (by EXPORT_DEFAULTS, which an FSAL cannot read, or anything else the row
  * missed): the row is withdrawn until the export is next updated, with a
  * log line, so that no client bypasses with more than RPC gives it. Called
- * for every handle that goes to a client (localio_pub_wire); a few
+ * for every handle that goes to a client (localio_fsal_publish_wire); a few
  * compares. */
 void localio_export_check_request(struct localio_export *exp);
 
@@ -85,28 +85,30 @@ void localio_export_check_request(struct localio_export *exp);
  * the descriptor the map publishes for clients (publish.c). */
 struct localio_fh_format localio_ganesha_fh_format(void);
 
-/* Publishing to the shared map (publish.c); no-ops while the LOCALIO
- * server is not running or the export is not in the map. The handles are
- * LOCALIO handles (the ops' results, wrapped). */
-void localio_pub_root(struct localio_export *exp, struct fsal_obj_handle *obj);
-void localio_pub_child(struct localio_export *exp, struct fsal_obj_handle *dir,
+/* Publishing to the shared map (publish.c): Ganesha's side, which takes
+ * LOCALIO handles (the ops' results, wrapped), describes them and calls
+ * the LOCALIO server's localio_publish_* (localio_server.h, bytes only);
+ * no-ops while the LOCALIO server is not running or the export is not in
+ * the map. */
+void localio_fsal_publish_root(struct localio_export *exp, struct fsal_obj_handle *obj);
+void localio_fsal_publish_child(struct localio_export *exp, struct fsal_obj_handle *dir,
 		       const char *name, struct fsal_obj_handle *child);
 /* READDIR listed obj as `name` in dir: remembered in obj, published by
- * localio_pub_wire if obj's handle goes to a client. */
-void localio_pub_listed(struct localio_export *exp, struct fsal_obj_handle *dir,
+ * localio_fsal_publish_wire if obj's handle goes to a client. */
+void localio_fsal_publish_listed(struct localio_export *exp, struct fsal_obj_handle *dir,
 			const char *name, struct fsal_obj_handle *obj);
 /* The object's handle goes to a client (handle_to_wire): nothing to do
  * while the map still holds what it was told of obj; one publish under
  * its listed name when READDIR made it. */
-void localio_pub_wire(struct localio_export *exp, struct fsal_obj_handle *obj,
+void localio_fsal_publish_wire(struct localio_export *exp, struct fsal_obj_handle *obj,
 		      const struct gsh_buffdesc *fh_desc);
 /* An object known only by its handle: resolved from the kernel if the
  * map does not have it. */
-void localio_pub_object(struct localio_export *exp,
+void localio_fsal_publish_object(struct localio_export *exp,
 			struct fsal_obj_handle *obj);
-void localio_pub_removed(struct localio_export *exp,
+void localio_fsal_publish_removed(struct localio_export *exp,
 			 struct fsal_obj_handle *obj);
-void localio_pub_renamed(struct localio_export *exp,
+void localio_fsal_publish_renamed(struct localio_export *exp,
 			 struct fsal_obj_handle *obj,
 			 struct fsal_obj_handle *newdir,
 			 const char *new_name);
@@ -114,7 +116,7 @@ void localio_pub_renamed(struct localio_export *exp,
  * an extended attribute) was made: when obj is a regular file, clients
  * re-open their local files before their next I/O (localio_server.h,
  * localio_access_changed). Other objects are nothing to an open file. */
-void localio_pub_access_changed(struct fsal_obj_handle *obj);
+void localio_fsal_publish_access_changed(struct fsal_obj_handle *obj);
 
 struct localio_handle {
 	struct fsal_obj_handle obj_handle;

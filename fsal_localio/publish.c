@@ -142,7 +142,7 @@ static void localio_remember(struct fsal_obj_handle *lio, uint64_t stamp)
 			 __ATOMIC_RELAXED);
 }
 
-void localio_pub_root(struct localio_export *exp, struct fsal_obj_handle *lio)
+void localio_fsal_publish_root(struct localio_export *exp, struct fsal_obj_handle *lio)
 {
 	uint8_t buf[LOCALIO_MAX_OPAQUE];
 	struct localio_object obj;
@@ -152,7 +152,7 @@ void localio_pub_root(struct localio_export *exp, struct fsal_obj_handle *lio)
 			lio, localio_publish_root(exp->export.export_id, &obj));
 }
 
-void localio_pub_child(struct localio_export *exp, struct fsal_obj_handle *dir,
+void localio_fsal_publish_child(struct localio_export *exp, struct fsal_obj_handle *dir,
 		       const char *name, struct fsal_obj_handle *child)
 {
 	uint8_t dir_buf[LOCALIO_MAX_OPAQUE];
@@ -169,7 +169,7 @@ void localio_pub_child(struct localio_export *exp, struct fsal_obj_handle *dir,
 						d.opaque_len, name, &obj));
 }
 
-void localio_pub_listed(struct localio_export *exp, struct fsal_obj_handle *dir,
+void localio_fsal_publish_listed(struct localio_export *exp, struct fsal_obj_handle *dir,
 			const char *name, struct fsal_obj_handle *lio)
 {
 	uint8_t dir_buf[LOCALIO_MAX_OPAQUE];
@@ -188,7 +188,7 @@ void localio_pub_listed(struct localio_export *exp, struct fsal_obj_handle *dir,
 	localio_handle_of(lio)->listed_as = as;	/* not shared yet */
 }
 
-void localio_pub_wire(struct localio_export *exp, struct fsal_obj_handle *lio,
+void localio_fsal_publish_wire(struct localio_export *exp, struct fsal_obj_handle *lio,
 		      const struct gsh_buffdesc *fh_desc)
 {
 	struct localio_handle *hdl = localio_handle_of(lio);
@@ -222,7 +222,7 @@ void localio_pub_wire(struct localio_export *exp, struct fsal_obj_handle *lio,
 					      fh_desc->addr, fh_desc->len));
 }
 
-void localio_pub_object(struct localio_export *exp,
+void localio_fsal_publish_object(struct localio_export *exp,
 			struct fsal_obj_handle *lio)
 {
 	uint8_t buf[LOCALIO_MAX_OPAQUE];
@@ -234,7 +234,7 @@ void localio_pub_object(struct localio_export *exp,
 						  obj.opaque, obj.opaque_len));
 }
 
-void localio_pub_removed(struct localio_export *exp,
+void localio_fsal_publish_removed(struct localio_export *exp,
 			 struct fsal_obj_handle *lio)
 {
 	uint8_t buf[LOCALIO_MAX_OPAQUE];
@@ -246,13 +246,13 @@ void localio_pub_removed(struct localio_export *exp,
 	}
 }
 
-void localio_pub_access_changed(struct fsal_obj_handle *obj)
+void localio_fsal_publish_access_changed(struct fsal_obj_handle *obj)
 {
 	if (obj->type == REGULAR_FILE)
 		localio_access_changed();
 }
 
-void localio_pub_renamed(struct localio_export *exp,
+void localio_fsal_publish_renamed(struct localio_export *exp,
 			 struct fsal_obj_handle *lio,
 			 struct fsal_obj_handle *newdir,
 			 const char *new_name)

@@ -3,7 +3,7 @@
  * FSAL_NULL) and the older *_ext_attr(s) ops. Extended attributes can
  * decide who may open a file (system.posix_acl_access, security.*; 9P
  * names any), so a change of one is a change of access for clients
- * (localio_pub_access_changed). */
+ * (localio_fsal_publish_access_changed). */
 #include "localio_methods.h"
 
 /* Yields `status`, after telling clients of a change made to obj. */
@@ -11,7 +11,7 @@ static fsal_status_t localio_xattr_changed(struct fsal_obj_handle *obj_hdl,
 					   fsal_status_t status)
 {
 	if (!FSAL_IS_ERROR(status))
-		localio_pub_access_changed(obj_hdl);
+		localio_fsal_publish_access_changed(obj_hdl);
 	return status;
 }
 

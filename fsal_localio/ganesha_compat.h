@@ -58,9 +58,6 @@ static inline void localio_prereq_init(const char *program,
 	(&glist_entry(node, exportlist_client_entry_t, cle_list)->client_perms)
 #define LOCALIO_EXPORT_RWLOCK(gexp) (&(gexp)->lock)
 
-/* readlink's result: a buffer descriptor up to 6.5 */
-typedef struct gsh_buffdesc localio_link_content_t;
-
 #elif FSAL_MAJOR_VERSION == 13 ||					\
 	(FSAL_MAJOR_VERSION == 14 && GANESHA_VERSION_MAJOR == 9)
 
@@ -101,16 +98,16 @@ static inline void localio_prereq_init(const char *program,
 		      client_entry.cle_list)->client_perms)
 #define LOCALIO_EXPORT_RWLOCK(gexp) (&(gexp)->exp_lock)
 
-/* 9.14 differs from 6.5 only in ops: readlink's result became a
- * utf8string; ops_ganesha9.c has the rest. */
-#if FSAL_MAJOR_VERSION == 13
-typedef struct gsh_buffdesc localio_link_content_t;
-#else
-typedef utf8string localio_link_content_t;
-#endif
-
 #else
 #error "FSAL_LOCALIO builds for Ganesha 4.3 (FSAL API 11), 6.5 (FSAL API 13) and 9.14 (FSAL API 14) only"
+#endif
+
+/* readlink's result: a buffer descriptor up to 6.5, a utf8string in 9.14
+ * (which otherwise differs from 6.5 only in ops: ops_ganesha9.c). */
+#if FSAL_MAJOR_VERSION >= 14
+typedef utf8string localio_link_content_t;
+#else
+typedef struct gsh_buffdesc localio_link_content_t;
 #endif
 
 /* Ganesha's symbols are taken from the server that loads the module, not

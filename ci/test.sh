@@ -222,34 +222,37 @@ if [ "$other_releases" = 1 ]; then
   done
 
   # Each release's FSAL module and shim in each other release's server and
-  # nfs-cp. Builds as a release sees them: Debian 12's is this machine's
-  # $build (/src/... in a root), 13's and 14's build-debian<N>.
+  # nfs-cp, run where that server is (Debian 12: here; 13, 14: in their
+  # roots, which see this tree at /src). A build as a root sees it: Debian
+  # 12's is $build under /src, 13's and 14's build-debian<N>.
   case $build in
     "$here"/*) build_in_root=/src/${build#"$here"/} ;;
     *) build_in_root="" ;;
   esac
-  build_seen() {  # build_seen RELEASE FROM: RELEASE's build dir as FROM sees it
-    if [ "$1" = 12 ]; then
-      if [ "$2" = 12 ]; then echo "$build"; else echo "$build_in_root"; fi
-    elif [ "$2" = 12 ]; then echo "$here/build-debian$1"
-    else echo "/src/build-debian$1"; fi
-  }
   for from in 12 13 14; do
+    if [ "$from" = 12 ]; then
+      where=() test_dir=$build
+    else
+      where=(bash "$here/ci/in-root.sh" --private-net
+             "$here/.cache/rootfs/$(sh "$here/ci/debian-release.sh" codename "$from")" --)
+      test_dir=/src/build-debian$from
+    fi
     for other in 12 13 14; do
       [ "$from" != "$other" ] || continue
       section "cross: Debian $other's build in Debian $from's server and nfs-cp"
-      if [ "$other" = 12 ] && [ "$from" != 12 ] && [ -z "$build_in_root" ]; then
+      if [ "$other" = 12 ]; then
+        other_build=$build_in_root
+      elif [ "$from" = 12 ]; then
+        other_build=$here/build-debian$other
+      else
+        other_build=/src/build-debian$other
+      fi
+      if [ -z "$other_build" ]; then
         echo "cross: $build is outside the tree, so the roots cannot see it"
         total_failed=$((total_failed + 1)); failed=1; continue
       fi
-      if [ "$from" = 12 ]; then
-        cross_run "$build/cross-$from-$other.log" env LOCALIO_OTHER_BUILD="$(build_seen "$other" 12)" \
-          ctest --test-dir "$build" --output-on-failure --timeout 600 -L cross
-      else
-        cross_run "$build/cross-$from-$other.log" env LOCALIO_OTHER_BUILD="$(build_seen "$other" "$from")" \
-          bash "$here/ci/in-root.sh" --private-net "$here/.cache/rootfs/$(sh "$here/ci/debian-release.sh" codename "$from")" -- \
-          ctest --test-dir "/src/build-debian$from" --output-on-failure --timeout 600 -L cross
-      fi
+      cross_run "$build/cross-$from-$other.log" env LOCALIO_OTHER_BUILD="$other_build" \
+        "${where[@]}" ctest --test-dir "$test_dir" --output-on-failure --timeout 600 -L cross
     done
   done
   cross_release="cross-version: $cross_ok of 6 directions passed"

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -406,9 +407,14 @@ Status ReadHelloSlots(const std::string& path, uid_t server_uid,
     for (uint32_t r = 0; r < kHelloFallbackReasons; ++r) v.fallbacks[r] = s.fallbacks[r];
     for (const HelloExportCounters& row : s.exports) {
       if (row.export_id_plus1 == 0) break;
-      if (row.export_id_plus1 > 0x10000) continue;  // scribbled: no export has that id
-      v.exports.push_back({static_cast<uint16_t>(row.export_id_plus1 - 1), row.read_ops,
-                           row.read_bytes, row.write_ops, row.write_bytes});
+      // Scribbled: no export has that id, or the slot's owner already has a
+      // row for it (it takes one per export).
+      if (row.export_id_plus1 > 0x10000) continue;
+      const auto id = static_cast<uint16_t>(row.export_id_plus1 - 1);
+      if (std::any_of(v.exports.begin(), v.exports.end(),
+                      [id](const HelloSlotView::Export& e) { return e.export_id == id; }))
+        continue;
+      v.exports.push_back({id, row.read_ops, row.read_bytes, row.write_ops, row.write_bytes});
     }
     out->push_back(v);
   }

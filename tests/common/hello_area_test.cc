@@ -326,6 +326,30 @@ TEST_F(HelloTest, ExportRowsHoldTheFirstExportsAndTotalsHoldAll) {
   EXPECT_EQ(in_rows, kHelloExportRows - 2) << "the rows hold the first exports only";
 }
 
+// Any client of the map's group may write the hello file: a scribbled row
+// with an export id no export has (> 65535), or a second row of an export
+// the slot already has, is not shown (tools would print two series with one
+// set of labels, and Prometheus rejects such a scrape whole).
+TEST_F(HelloTest, ScribbledExportRowsAreNotShown) {
+  auto c = ClientWithNonce(1);
+  c->CountWrite(5, 100);
+  {
+    SharedFile f;
+    ASSERT_TRUE(OpenSharedFile(server_->hello_path(), true, nullptr, &f).ok());
+    auto* s = reinterpret_cast<HelloSlot*>(f.base() + sizeof(HelloHeader)) + c->slot();
+    s->exports[1] = s->exports[0];        // export 5 again
+    s->exports[1].write_bytes = 999;
+    s->exports[2].export_id_plus1 = 0x10001;  // no such export
+    s->exports[3].export_id_plus1 = 8;        // export 7: shown
+  }
+  const std::vector<HelloSlotView> slots = SlotsInUse();
+  ASSERT_EQ(slots.size(), 1u);
+  ASSERT_EQ(slots[0].exports.size(), 2u);
+  EXPECT_EQ(slots[0].exports[0].export_id, 5u);
+  EXPECT_EQ(slots[0].exports[0].write_bytes, 100u);
+  EXPECT_EQ(slots[0].exports[1].export_id, 7u);
+}
+
 TEST_F(HelloTest, AReusedSlotStartsWithZeroCounters) {
   auto first = ClientWithNonce(1);
   first->CountRead(1, 4096);

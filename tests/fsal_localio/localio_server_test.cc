@@ -11,12 +11,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <climits>
 #include <cstring>
 #include <memory>
 #include <random>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -625,6 +628,44 @@ TEST_F(LocalioServerTest, UuidIsLocalConfirmsTheClientsNonce) {
   s = rpc::LocalioCaller().UuidIsLocal("127.0.0.1", localio_server_port(), guessed);
   ASSERT_TRUE(s.ok()) << s.message;
   EXPECT_EQ(0, hello->ReadConfirmation(&instance));
+}
+
+// Ganesha's worker threads publish while an admin thread suspends and
+// re-adds the export and the server stops: every call returns, and the ones
+// after the stop do nothing. Its real check is ThreadSanitizer's (ci/test.sh
+// runs this under it): no flag or table read without the lock or an atomic.
+TEST_F(LocalioServerTest, PublishersRaceExportChangesAndStop) {
+  const Tree t = StartWithTree();
+  std::atomic<bool> stopped{false};
+  std::atomic<uint64_t> after_stop{0};  // stamps returned after the stop
+  std::vector<std::thread> workers;
+  for (int w = 0; w < 3; ++w) {
+    workers.emplace_back([&] {
+      for (int i = 0; i < 100000; ++i) {
+        const bool was_stopped = stopped.load();
+        uint64_t stamp = localio_publish_root(kExport, &t.root.obj);
+        stamp |= PublishChild(t.root, "dir", t.dir);
+        stamp |= PublishChild(t.dir, "file", t.file);
+        stamp |= localio_publish_wire(kExport, t.file.opaque.data(), t.file.opaque.size());
+        stamp |= localio_map_stamp();
+        (void)localio_server_running();
+        if (was_stopped) {
+          after_stop |= stamp;
+          if (i % 64 == 0) break;
+        }
+      }
+    });
+  }
+  for (int i = 0; i < 50; ++i) {
+    EXPECT_NE(0u, localio_server_suspend_export(kExport));
+    ASSERT_NO_FATAL_FAILURE(AddExport(LOCALIO_RESOLVER_NONE));
+    localio_access_changed();
+  }
+  localio_server_stop();
+  stopped = true;
+  for (std::thread& w : workers) w.join();
+  EXPECT_FALSE(localio_server_running());
+  EXPECT_EQ(after_stop.load(), 0u);
 }
 
 // A bad Map_Path: the start fails naming it and leaves nothing running.

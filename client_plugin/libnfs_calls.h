@@ -7,7 +7,9 @@
 #ifndef LOCALIO_CLIENT_LIBNFS_CALLS_H
 #define LOCALIO_CLIENT_LIBNFS_CALLS_H
 
+#include <cerrno>
 #include <cstdint>
+#include <cstring>
 
 struct nfs_context;
 struct nfsfh;
@@ -53,6 +55,17 @@ struct LibnfsCalls {
   // libnfs_authunix_create (libnfs-zdr.h names it authunix_create by a macro).
   AUTH* (*authsys_create)(const char*, uint32_t, uint32_t, uint32_t, uint32_t*) = nullptr;
 };
+
+// A libnfs result as the C API's -errno. libnfs 4.0 and 5.0.2 return a
+// bare -1 where a call fails before or beside its RPC (not queued, a failed
+// poll or service), and -1 is also -EPERM, what libnfs makes of an NFS
+// status PERM. libnfs's sentence tells them apart: it names that status
+// (NFS3ERR_PERM, NFS4ERR_PERM). Any other -1 is -EIO; the sentence stays
+// libnfs's. The shim does not use this: its callers expect libnfs's values.
+inline int LibnfsErrno(int rc, const char* sentence) {
+  if (rc != -1) return rc;
+  return sentence != nullptr && std::strstr(sentence, "ERR_PERM") != nullptr ? -EPERM : -EIO;
+}
 
 }  // namespace localio::client
 

@@ -33,25 +33,37 @@ using IoOp = Client::IoOp;
 static_assert(std::is_same_v<localio_cb, nfs_cb> && std::is_same_v<localio::client::NfsCb, nfs_cb>,
               "localio_cb and the core's NfsCb are libnfs's nfs_cb");
 
-// The libnfs the core sends through: the one this library links.
+// A libnfs call whose int result is an errno the C API's way
+// (LibnfsErrno): Errno<nfs_pread>::Call has nfs_pread's prototype.
+template <auto F>
+struct Errno;
+template <class... A, int (*F)(nfs_context*, A...)>
+struct Errno<F> {
+  static int Call(nfs_context* nfs, A... a) {
+    return localio::client::LibnfsErrno(F(nfs, a...), nfs_get_error(nfs));
+  }
+};
+
+// The libnfs the core sends through: the one this library links, its
+// failures as -errno.
 localio::client::LibnfsCalls Libnfs() {
   localio::client::LibnfsCalls c;
   c.get_fd = nfs_get_fd;
   c.get_fh = nfs_get_fh;
   c.get_error = nfs_get_error;
-  c.pread = nfs_pread;
-  c.pwrite = nfs_pwrite;
-  c.read = nfs_read;
-  c.write = nfs_write;
-  c.fsync = nfs_fsync;
-  c.pread_async = nfs_pread_async;
-  c.pwrite_async = nfs_pwrite_async;
-  c.read_async = nfs_read_async;
-  c.write_async = nfs_write_async;
-  c.fsync_async = nfs_fsync_async;
-  c.lseek = nfs_lseek;
+  c.pread = Errno<nfs_pread>::Call;
+  c.pwrite = Errno<nfs_pwrite>::Call;
+  c.read = Errno<nfs_read>::Call;
+  c.write = Errno<nfs_write>::Call;
+  c.fsync = Errno<nfs_fsync>::Call;
+  c.pread_async = Errno<nfs_pread_async>::Call;
+  c.pwrite_async = Errno<nfs_pwrite_async>::Call;
+  c.read_async = Errno<nfs_read_async>::Call;
+  c.write_async = Errno<nfs_write_async>::Call;
+  c.fsync_async = Errno<nfs_fsync_async>::Call;
+  c.lseek = Errno<nfs_lseek>::Call;
   c.which_events = nfs_which_events;
-  c.service = nfs_service;
+  c.service = Errno<nfs_service>::Call;
   c.get_rpc_context = nfs_get_rpc_context;
   c.rpc_init_context = rpc_init_context;
   c.rpc_destroy_context = rpc_destroy_context;
@@ -218,7 +230,7 @@ int localio_open(struct localio_context* ctx, const char* path, int flags,
   return Checked(ctx, "localio_open", [&]() -> int {
     if (path == nullptr) return Invalid(ctx, "no path (NULL)");
     if (fh == nullptr) return Invalid(ctx, "nowhere to store the file (NULL)");
-    const int rc = nfs_open(ctx->nfs, path, flags, fh);
+    const int rc = Errno<nfs_open>::Call(ctx->nfs, path, flags, fh);
     if (rc == 0) ctx->core.Opened(*fh, flags);
     return WireResult(ctx, rc);
   });
@@ -345,7 +357,7 @@ int localio_fstat64(struct localio_context* ctx, struct nfsfh* fh, struct nfs_st
     if (fh == nullptr) return Invalid(ctx, kNoFile);
     if (st == nullptr) return Invalid(ctx, "nowhere to store the attributes (NULL)");
     ctx->core.BeforeAttributes();
-    return WireResult(ctx, nfs_fstat64(ctx->nfs, fh, st));
+    return WireResult(ctx, Errno<nfs_fstat64>::Call(ctx->nfs, fh, st));
   });
 }
 
@@ -353,7 +365,7 @@ int localio_close(struct localio_context* ctx, struct nfsfh* fh) noexcept {
   return Checked(ctx, "localio_close", [&]() -> int {
     if (fh == nullptr) return Invalid(ctx, kNoFile);
     const int flushed = ctx->core.Closing(fh);
-    const int rc = WireResult(ctx, nfs_close(ctx->nfs, fh));
+    const int rc = WireResult(ctx, Errno<nfs_close>::Call(ctx->nfs, fh));
     if (flushed < 0) {
       ctx->core.SetError(std::string("flushing the local file failed: ") + strerror(-flushed));
       return flushed;

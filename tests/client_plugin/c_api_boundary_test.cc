@@ -11,6 +11,7 @@
 #include <string>
 
 #include "harness/failing_new.h"
+#include "libnfs_calls.h"
 #include "localio/localio_client.h"
 
 namespace {
@@ -183,5 +184,19 @@ static_assert(noexcept(localio_fsync_async(nullptr, nullptr, nullptr, nullptr)))
 static_assert(noexcept(localio_get_fd(nullptr)));
 static_assert(noexcept(localio_which_events(nullptr)));
 static_assert(noexcept(localio_service(nullptr, 0)));
+
+// libnfs's -1 is the C API's -EIO, unless libnfs's sentence names an NFS
+// status PERM (libnfs makes that -EPERM, which is -1 too); other results
+// are libnfs's own.
+TEST(CApiBoundary, LibnfsMinusOneIsEioUnlessTheSentenceNamesPerm) {
+  using localio::client::LibnfsErrno;
+  EXPECT_EQ(LibnfsErrno(-1, "nfs_pread_async failed. Out of memory"), -EIO);
+  EXPECT_EQ(LibnfsErrno(-1, nullptr), -EIO);
+  EXPECT_EQ(LibnfsErrno(-1, "NFS: Write failed with NFS3ERR_PERM(-1)"), -EPERM);
+  EXPECT_EQ(LibnfsErrno(-1, "NFS4: (path /f) failed with NFS4ERR_PERM(-1)"), -EPERM);
+  EXPECT_EQ(LibnfsErrno(-ENOENT, "NFS3ERR_NOENT"), -ENOENT);
+  EXPECT_EQ(LibnfsErrno(4096, nullptr), 4096);
+  EXPECT_EQ(LibnfsErrno(0, nullptr), 0);
+}
 
 }  // namespace

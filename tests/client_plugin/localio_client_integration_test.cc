@@ -654,5 +654,28 @@ INSTANTIATE_TEST_SUITE_P(Versions, LocalioClientIntegration, ::testing::Values(3
                            return "NFSv" + std::to_string(param.param);
                          });
 
+// libnfs returns a bare -1 where a call fails beside its RPC (here its
+// service after a socket error, with reconnection off): the C API says
+// -EIO with libnfs's sentence, not -1, which a caller would read as EPERM.
+// NFSv4 only: libnfs 4.0 reconnects an NFSv3 context after the error even
+// with reconnection off (service returns 0 there: nothing to map).
+class LibnfsFailure : public LocalioClientIntegration {};
+
+TEST_P(LibnfsFailure, ABareMinusOneIsEioWithLibnfsSentence) {
+  localio_config cfg = Config();
+  cfg.disable = 1;
+  ASSERT_NO_FATAL_FAILURE(Attach(cfg));
+  nfs_set_autoreconnect(nfs_, 0);
+  const int rc = localio_service(ctx_, POLLERR);
+  const std::string sentence = localio_get_error(ctx_);
+  EXPECT_EQ(rc, -EIO) << sentence;
+  EXPECT_EQ(sentence, "localio_service: rpc_service: POLLERR, Unknown socket error.");
+}
+
+INSTANTIATE_TEST_SUITE_P(Versions, LibnfsFailure, ::testing::Values(4),
+                         [](const ::testing::TestParamInfo<int>& param) {
+                           return "NFSv" + std::to_string(param.param);
+                         });
+
 }  // namespace
 }  // namespace localio::harness

@@ -8,6 +8,9 @@
  * a negative errno. Every failure also sets a sentence, localio_get_error(),
  * "<call>: <problem>" (e.g. "localio_pread: local pread of 4096 bytes at
  * offset 0 failed: Input/output error", or libnfs's text for a failed RPC).
+ * Where libnfs returns a bare -1 (a call it could not send, a socket
+ * error), these return -EIO with libnfs's text, not -1 (-EPERM): -EPERM
+ * only for an NFS status PERM.
  * A NULL context, file, buffer (count > 0) or out-pointer is -EINVAL, never
  * a crash; for a NULL context the sentence is the calling thread's,
  * localio_get_error(NULL). Argument order of

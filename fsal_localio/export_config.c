@@ -206,8 +206,8 @@ static struct localio_export *localio_export_in(struct fsal_export *top)
 	return NULL;
 }
 
-uint32_t localio_export_wrote(uint16_t export_id, const void *opaque,
-			      size_t opaque_len)
+int localio_export_wrote(uint16_t export_id, const void *opaque,
+			 size_t opaque_len)
 {
 	struct gsh_export *gexp;
 	struct localio_export *exp;
@@ -218,14 +218,14 @@ uint32_t localio_export_wrote(uint16_t export_id, const void *opaque,
 	fsal_status_t st;
 
 	if (opaque_len == 0 || opaque_len > sizeof(buf))
-		return EINVAL;
+		return -EINVAL;
 	gexp = get_gsh_export(export_id);
 	if (gexp == NULL)
-		return ENOENT;
+		return -ENOENT;
 	exp = localio_export_in(gexp->fsal_export);
 	if (exp == NULL) {
 		put_gsh_export(gexp);
-		return ENOENT;
+		return -ENOENT;
 	}
 	memcpy(buf, opaque, opaque_len);
 	/* The key MDCACHE files the object under, as it derives it from a
@@ -239,12 +239,12 @@ uint32_t localio_export_wrote(uint16_t export_id, const void *opaque,
 		st = exp->export.exp_ops.host_to_key(&exp->export, &key);
 	if (FSAL_IS_ERROR(st)) {
 		release_op_context();
-		return EINVAL;
+		return -EINVAL;
 	}
 	up = exp->export.up_ops;
 	st = up->invalidate(up, &key, FSAL_UP_INVALIDATE_ATTRS);
 	release_op_context();
-	return FSAL_IS_ERROR(st) ? EIO : 0;
+	return FSAL_IS_ERROR(st) ? -EIO : 0;
 }
 
 /* One try: 0 done (published, withdrawn for good, or the export is gone),

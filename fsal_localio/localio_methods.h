@@ -60,10 +60,11 @@ struct localio_export {
 
 /* LOCALIO WROTE: a client wrote the object `opaque` of export `export_id`
  * behind Ganesha's back; MDCACHE's attributes of it are dropped, so the
- * next GETATTR reads them from the sub-FSAL (export_config.c). 0, ENOENT
- * (no LOCALIO export of that id), EINVAL (not one of its handles) or EIO. */
-uint32_t localio_export_wrote(uint16_t export_id, const void *opaque,
-			      size_t opaque_len);
+ * next GETATTR reads them from the sub-FSAL (export_config.c). 0, -ENOENT
+ * (no LOCALIO export of that id), -EINVAL (not one of its handles) or
+ * -EIO. */
+int localio_export_wrote(uint16_t export_id, const void *opaque,
+			 size_t opaque_len);
 
 /* Puts the export's row into the shared map (export_config.c), with the
  * access of op_ctx's export as RPC gives it now; withdrawn when the bypass

@@ -199,8 +199,8 @@ int Server::Start(const localio_server_params& p, std::string* err) {
     on_wrote_ = [fn = p.on_wrote](const rpc::WroteArgs& args) {
       uint32_t first = rpc::kWroteOk;
       for (std::span<const uint8_t> h : args.handles) {
-        const uint32_t r = fn(args.export_id, h.data(), h.size());
-        if (first == rpc::kWroteOk) first = r;
+        const int r = fn(args.export_id, h.data(), h.size());
+        if (first == rpc::kWroteOk && r < 0) first = static_cast<uint32_t>(-r);
       }
       return first;
     };

@@ -7,6 +7,12 @@
  * One server per process. Every call is thread-safe. Publishing calls are
  * no-ops while the server is not running: the exports keep working through
  * RPC, without the bypass.
+ *
+ * Errors, in both directions (the FSAL's callback on_wrote included): a
+ * call whose failure its caller acts on returns 0 or a negative errno (start
+ * adds a sentence); a publish call returns a stamp, 0 meaning "not in the
+ * map", which is no error to act on (RPC serves the object); a call whose
+ * caller could do nothing about a failure returns nothing and logs it.
  */
 #ifndef LOCALIO_SERVER_H
 #define LOCALIO_SERVER_H
@@ -44,10 +50,11 @@ struct localio_server_params {
 	 * (localio_ganesha_fh_format). */
 	struct localio_fh_format fh_format;
 	/* LOCALIO WROTE, once per handle on the listener's thread: drop the
-	 * cached attributes of export_id's object `opaque`; 0 or a positive
-	 * errno. NULL: WROTE is PROC_UNAVAIL. */
-	uint32_t (*on_wrote)(uint16_t export_id, const void *opaque,
-			     size_t opaque_len);
+	 * cached attributes of export_id's object `opaque`; 0 or a negative
+	 * errno (the reply carries its positive value). NULL: WROTE is
+	 * PROC_UNAVAIL. */
+	int (*on_wrote)(uint16_t export_id, const void *opaque,
+			size_t opaque_len);
 };
 
 /* Creates the map and the hello file, starts the listener, registers it

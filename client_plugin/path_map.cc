@@ -3,6 +3,8 @@
 
 #include <cerrno>
 
+#include "localio/path_rules.h"
+
 namespace localio::client {
 
 bool NormaliseAbsolutePath(std::string_view path, std::string* out) {
@@ -16,8 +18,9 @@ bool NormaliseAbsolutePath(std::string_view path, std::string* out) {
     const size_t end = std::min(path.find('/', i), path.size());
     const std::string_view part = path.substr(i, end - i);
     i = end;
-    if (part.empty() || part == ".") continue;
-    if (part == "..") return false;
+    const localio_dots dots = localio_dots_of(part.data(), part.size());
+    if (part.empty() || dots == LOCALIO_DOT) continue;
+    if (dots == LOCALIO_DOTDOT) return false;
     norm += '/';
     norm += part;
   }

@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "localio/path_rules.h"
+
 namespace localio {
 
 namespace {
@@ -98,7 +100,8 @@ std::string WritableBy(mode_t mode, mode_t bits) {
 bool SplitSharedFilePath(const std::string& path, std::string* dir, std::string* name) {
   const size_t slash = path.rfind('/');
   *name = slash == std::string::npos ? path : path.substr(slash + 1);
-  if (name->empty() || *name == "." || *name == "..") return false;
+  if (name->empty() || localio_dots_of(name->data(), name->size()) != LOCALIO_NOT_DOTS)
+    return false;
   if (slash == std::string::npos) {
     *dir = ".";
   } else {

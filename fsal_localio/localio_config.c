@@ -9,22 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-/* True if `path` has a component that is exactly "..". */
-static bool localio_has_dotdot_component(const char *path)
-{
-	const char *p = path;
-
-	while (*p != '\0') {
-		while (*p == '/')
-			p++;
-		const char *end = strchrnul(p, '/');
-
-		if (end - p == 2 && p[0] == '.' && p[1] == '.')
-			return true;
-		p = end;
-	}
-	return false;
-}
+#include "localio/path_rules.h"
 
 static bool localio_absolute_path_valid(const char *path, const char **why)
 {
@@ -49,7 +34,7 @@ bool localio_client_root_valid(const char *path, const char **why)
 		return false;
 	/* A client resolves files beneath this root; ".." would let the
 	 * configured root point somewhere other than what it reads as. */
-	if (localio_has_dotdot_component(path)) {
+	if (localio_path_has_dotdot(path)) {
 		*why = "must not contain a \"..\" component";
 		return false;
 	}

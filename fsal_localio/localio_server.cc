@@ -460,9 +460,7 @@ uint64_t Server::PublishChild(uint16_t id, std::span<const uint8_t> parent,
                               const char* name, const localio_object& child) {
   std::shared_lock lock(mu_);
   if (!running_) return 0;
-  if (name == nullptr || name[0] == '\0' || std::strcmp(name, ".") == 0 ||
-      std::strcmp(name, "..") == 0 || std::strchr(name, '/') != nullptr)
-    return 0;
+  if (name == nullptr || !MapNameIsSafe(name)) return 0;
   const auto it = exports_.find(id);
   if (it == exports_.end()) return 0;
   const auto handle = Bytes(child.opaque, child.opaque_len);

@@ -124,6 +124,9 @@ struct MapStats {
 // "." or ".." component, no NUL, at most kMapMaxPathLen bytes. "" names the
 // export root itself.
 bool MapRelPathIsSafe(std::string_view path);
+// True for one component the map may hold: MapRelPathIsSafe, not empty,
+// no '/' (a name the FSAL publishes in a directory).
+bool MapNameIsSafe(std::string_view name);
 
 // The birth time statx reported, in ns since the epoch (MapSlot::birth_ns),
 // or 0 when the filesystem reports none.

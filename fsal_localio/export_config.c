@@ -11,7 +11,6 @@
 #include "localio_server.h"
 #include "export_mgr.h"
 #include "nfs_exports.h"
-#include "fridgethr.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -187,7 +186,7 @@ fsal_status_t localio_create_export(struct fsal_module *fsal_hdl,
  * Squash, anonymous ids, CLIENT blocks) into the export only after every
  * FSAL agreed, just before it lets go of the lock. So the row is withdrawn
  * now (clients go through RPC from their next I/O) and put back with the
- * new options by a job on Ganesha's general fridge once the update is
+ * new options by a job on the LOCALIO heartbeat thread once the update is
  * over. export_admin_counter counts each take and release of that lock
  * (odd while it is held): the job waits until it has moved on and is even,
  * and reads the options while it stays so. */
@@ -270,27 +269,26 @@ static int localio_republish_once(const struct republish_job *job,
 	return rc == -EAGAIN ? -EAGAIN : 0;
 }
 
-#define LOCALIO_REPUBLISH_WAIT_MS (10 * 60 * 1000)
-
-static void localio_republish(struct fridgethr_context *ctx)
+/* One beat of the heartbeat thread (localio_server_defer): -EAGAIN while
+ * the update is not over, else the try's result. No signal says when
+ * Ganesha lets go of the admin lock (export_admin_mutex is not exported),
+ * so the job looks at export_admin_counter once a beat: the row is back at
+ * most LOCALIO_HEARTBEAT_PERIOD_MS after the update ended, and no thread of
+ * Ganesha's waits meanwhile. */
+static int localio_republish(void *arg)
 {
-	struct republish_job *job = ctx->arg;
-	uint64_t count;
-	int waited_ms;
+	const struct republish_job *job = arg;
+	const uint64_t count =
+		__atomic_load_n(&export_admin_counter, __ATOMIC_ACQUIRE);
 
-	for (waited_ms = 0; waited_ms < LOCALIO_REPUBLISH_WAIT_MS; waited_ms++) {
-		count = __atomic_load_n(&export_admin_counter, __ATOMIC_ACQUIRE);
-		if (count != job->admin_seen && count % 2 == 0 &&
-		    localio_republish_once(job, count) == 0)
-			break;
-		usleep(1000);
-	}
-	if (waited_ms == LOCALIO_REPUBLISH_WAIT_MS)
-		LogWarn(COMPONENT_FSAL,
-			"LOCALIO: export %u: the export update did not end within %d s; served without the bypass until the next update",
-			(unsigned int)job->export_id,
-			LOCALIO_REPUBLISH_WAIT_MS / 1000);
-	gsh_free(job);
+	if (count == job->admin_seen || count % 2 != 0)
+		return -EAGAIN;
+	return localio_republish_once(job, count);
+}
+
+static void localio_republish_done(void *arg)
+{
+	gsh_free(arg);
 }
 
 static void localio_schedule_republish(struct localio_export *exp)
@@ -304,11 +302,14 @@ static void localio_schedule_republish(struct localio_export *exp)
 	 * compared with a row that is being replaced. */
 	__atomic_store_n(&exp->row_live, false, __ATOMIC_RELEASE);
 	job->generation = localio_server_suspend_export(job->export_id);
-	rc = fridgethr_submit(general_fridge, localio_republish, job);
+	rc = localio_server_defer(localio_republish, localio_republish_done,
+				  job);
 	if (rc != 0) {
-		LogWarn(COMPONENT_FSAL,
-			"LOCALIO: export %u: cannot schedule its map update (%s); served without the bypass until the next update",
-			(unsigned int)job->export_id, strerror(rc));
+		/* -ENOTCONN: LOCALIO is not running, there is no map to update */
+		if (rc != -ENOTCONN)
+			LogWarn(COMPONENT_FSAL,
+				"LOCALIO: export %u: cannot schedule its map update (%s); served without the bypass until the next update",
+				(unsigned int)job->export_id, strerror(-rc));
 		gsh_free(job);
 	}
 }

@@ -122,8 +122,6 @@ typedef struct gsh_buffdesc localio_link_content_t;
 #pragma weak DisplayLogComponentLevel
 #pragma weak _put_gsh_export
 #pragma weak export_admin_counter
-#pragma weak fridgethr_submit
-#pragma weak general_fridge
 #pragma weak get_gsh_export
 #pragma weak init_op_context
 #pragma weak release_op_context

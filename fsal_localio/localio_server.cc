@@ -45,6 +45,7 @@ class Server {
  public:
   int Start(const localio_server_params& p, std::string* err);
   void Stop();
+  int Defer(localio_task task, void (*done)(void*), void* arg);
   // Without the lock: localio_server_running() asks on every publish.
   bool running() const { return running_.load(std::memory_order_acquire); }
   uint16_t port() const { return service_ ? service_->port() : 0; }
@@ -97,6 +98,13 @@ class Server {
   // thread only.
   void KeepRegistered();
 
+  // Runs the deferred tasks once (beat_mu_ held by *lock, let go while
+  // they run: they call back into this server). Heartbeat thread only.
+  void RunDeferred(std::unique_lock<std::mutex>* lock);
+
+  // Start and Stop, one at a time: Stop lets go of mu_ while it joins the
+  // heartbeat thread (whose deferred tasks take mu_).
+  std::mutex life_mu_;
   // Shared by publishers, exclusive for start/stop and export changes.
   std::shared_mutex mu_;
   // Written under mu_ (exclusive); read under it, or alone by running().
@@ -126,6 +134,12 @@ class Server {
   std::mutex beat_mu_;
   std::condition_variable beat_cv_;
   bool beat_stop_ = false;
+  struct Deferred {
+    localio_task task;
+    void (*done)(void*);
+    void* arg;
+  };
+  std::vector<Deferred> deferred_;  // under beat_mu_
   std::thread beat_;
 };
 
@@ -159,6 +173,7 @@ std::span<const uint8_t> Bytes(const void* p, size_t n) {
 }
 
 int Server::Start(const localio_server_params& p, std::string* err) {
+  std::lock_guard life(life_mu_);
   std::unique_lock lock(mu_);
   if (running_) {
     *err = "LOCALIO server already running";
@@ -247,6 +262,7 @@ void Server::HeartbeatLoop() {
     if (beat_stop_) break;
     map_->Heartbeat();
     RepairHello();
+    RunDeferred(&lock);
     if (beat % kRpcbindCheckBeats == 0 && rpcbind_) {
       // Unlocked, so that Stop does not wait for rpcbind.
       lock.unlock();
@@ -260,6 +276,33 @@ void Server::HeartbeatLoop() {
       lock.lock();
     }
   }
+}
+
+void Server::RunDeferred(std::unique_lock<std::mutex>* lock) {
+  if (deferred_.empty()) return;
+  std::vector<Deferred> now;
+  now.swap(deferred_);
+  lock->unlock();
+  std::vector<Deferred> again;
+  for (const Deferred& d : now) {
+    if (d.task(d.arg) == -EAGAIN) {
+      again.push_back(d);
+    } else {
+      d.done(d.arg);
+    }
+  }
+  lock->lock();
+  // Those deferred meanwhile run after the ones already waiting.
+  again.insert(again.end(), deferred_.begin(), deferred_.end());
+  deferred_.swap(again);
+}
+
+int Server::Defer(localio_task task, void (*done)(void*), void* arg) {
+  std::shared_lock lock(mu_);
+  if (!running_) return -ENOTCONN;
+  std::lock_guard beat_lock(beat_mu_);
+  deferred_.push_back({task, done, arg});
+  return 0;
 }
 
 void Server::RepairHello() {
@@ -291,15 +334,23 @@ void Server::KeepRegistered() {
 }
 
 void Server::Stop() {
-  std::unique_lock lock(mu_);
-  if (!running_) return;
-  running_ = false;
+  std::lock_guard life(life_mu_);
+  {
+    std::unique_lock lock(mu_);
+    if (!running_) return;
+    running_ = false;
+  }
+  // Without mu_: a deferred task in flight may be waiting for it (it then
+  // finds the server stopped).
   {
     std::lock_guard beat_lock(beat_mu_);
     beat_stop_ = true;
   }
   beat_cv_.notify_all();
   if (beat_.joinable()) beat_.join();
+  for (const Deferred& d : deferred_) d.done(d.arg);
+  deferred_.clear();
+  std::unique_lock lock(mu_);
   if (rpcbind_ && rpcbind_->registered()) {
     Status rs = rpcbind_->Unregister();
     if (!rs.ok())
@@ -587,6 +638,10 @@ int localio_server_start(const struct localio_server_params* params, char* err,
 void localio_server_stop(void) noexcept { GuardedVoid("stop", [] { TheServer().Stop(); }); }
 
 bool localio_server_running(void) noexcept { return TheServer().running(); }
+
+int localio_server_defer(localio_task task, void (*done)(void* arg), void* arg) noexcept {
+  return Guarded("deferring a task", -ENOMEM, [&] { return TheServer().Defer(task, done, arg); });
+}
 
 uint16_t localio_server_port(void) noexcept { return TheServer().port(); }
 

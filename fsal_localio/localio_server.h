@@ -70,6 +70,16 @@ void localio_server_stop(void) LOCALIO_SERVER_NOEXCEPT;
 
 bool localio_server_running(void) LOCALIO_SERVER_NOEXCEPT;
 
+/* Work that waits for something no one signals (the end of an export
+ * update: export_config.c). task(arg) runs on the heartbeat thread at each
+ * beat (every LOCALIO_HEARTBEAT_PERIOD_MS) until it returns anything but
+ * -EAGAIN; then done(arg) runs. A task still waiting when the server stops
+ * gets only done(arg), from localio_server_stop. 0, or -ENOTCONN when the
+ * server is not running (then nothing is called). */
+typedef int (*localio_task)(void *arg);
+int localio_server_defer(localio_task task, void (*done)(void *arg),
+			 void *arg) LOCALIO_SERVER_NOEXCEPT;
+
 /* The running server's map path into buf (truncated to len - 1 bytes,
  * NUL-terminated); its length, 0 when not running. */
 size_t localio_server_map_path(char *buf, size_t len) LOCALIO_SERVER_NOEXCEPT;

@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <climits>
 #include <cstring>
 #include <memory>
@@ -39,6 +40,7 @@ using test::TempTree;
 static_assert(noexcept(localio_server_start(nullptr, nullptr, 0)));
 static_assert(noexcept(localio_server_stop()));
 static_assert(noexcept(localio_server_running()));
+static_assert(noexcept(localio_server_defer(nullptr, nullptr, nullptr)));
 static_assert(noexcept(localio_server_port()));
 static_assert(noexcept(localio_server_add_export(nullptr)));
 static_assert(noexcept(localio_server_suspend_export(0)));
@@ -666,6 +668,43 @@ TEST_F(LocalioServerTest, PublishersRaceExportChangesAndStop) {
   for (std::thread& w : workers) w.join();
   EXPECT_FALSE(localio_server_running());
   EXPECT_EQ(after_stop.load(), 0u);
+}
+
+// A deferred task runs on the heartbeat thread at each beat until it stops
+// saying -EAGAIN, then its done; one still waiting at stop gets only its
+// done; a stopped server defers nothing.
+TEST_F(LocalioServerTest, DeferredTasksRunAtBeatsUntilDoneAndStopEndsTheRest) {
+  ASSERT_NO_FATAL_FAILURE(Start());
+  struct Task {
+    std::atomic<int> runs{0};
+    std::atomic<int> dones{0};
+    int runs_wanted = 0;  // -EAGAIN until then; 0 = forever
+  };
+  const localio_task task = [](void* arg) {
+    Task* t = static_cast<Task*>(arg);
+    const int run = ++t->runs;
+    return t->runs_wanted != 0 && run >= t->runs_wanted ? 0 : -EAGAIN;
+  };
+  const auto done = [](void* arg) { ++static_cast<Task*>(arg)->dones; };
+  Task twice, forever;
+  twice.runs_wanted = 2;
+  ASSERT_EQ(0, localio_server_defer(task, done, &twice));
+  ASSERT_EQ(0, localio_server_defer(task, done, &forever));
+  // Two beats and a half, at most four: it ran twice, then its done.
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::milliseconds(4 * LOCALIO_HEARTBEAT_PERIOD_MS);
+  while (twice.dones == 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(twice.runs, 2);
+  EXPECT_EQ(twice.dones, 1);
+  EXPECT_GE(forever.runs, 2);
+  EXPECT_EQ(forever.dones, 0);
+  localio_server_stop();
+  EXPECT_EQ(forever.dones, 1);
+  EXPECT_EQ(twice.dones, 1);
+  Task late;
+  EXPECT_EQ(-ENOTCONN, localio_server_defer(task, done, &late));
+  EXPECT_EQ(late.runs + late.dones, 0);
 }
 
 // A bad Map_Path: the start fails naming it and leaves nothing running.

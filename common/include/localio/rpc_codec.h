@@ -9,8 +9,13 @@
 // - in the client, libnfs's headers declare their own `struct rpc_msg`,
 //   `bool_t`, `enum msg_type` and AUTH_* (nfsc/libnfs-zdr.h), which do not
 //   compile beside libtirpc's <rpc/rpc.h>;
+// - libnfs's own RPC layer has no public call of another program with our
+//   arguments (rpc_allocate_pdu/rpc_queue_pdu are private in 4.0 and
+//   5.0.2), cannot reach rpcbind's Unix socket, and is not in the server;
+//   the shim links no libnfs at all;
 // - what LOCALIO needs is small (CALL and REPLY with AUTH_NONE/AUTH_SYS,
 //   record marking, three procedures) and is fuzzed (tests/fuzz).
+// docs/DESIGN.md, "Our own RPC code, and why".
 #ifndef LOCALIO_RPC_CODEC_H
 #define LOCALIO_RPC_CODEC_H
 

@@ -34,7 +34,7 @@ struct Identity {
 //   the anon gid;
 // - no squash: the caller as sent.
 // Exports with Manage_Gids (the server's own group database) have no row
-// in the map (fsal_localio/export_config.c), so the groups are the caller's.
+// in the map (fsal_localio/export_access.c), so the groups are the caller's.
 Identity SquashedIdentity(const MapExport& exp, const Identity& caller);
 
 // The thread's filesystem identity switched to `target` (a per-thread

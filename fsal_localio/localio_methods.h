@@ -60,13 +60,17 @@ struct localio_export {
 
 /* LOCALIO WROTE: a client wrote the object `opaque` of export `export_id`
  * behind Ganesha's back; MDCACHE's attributes of it are dropped, so the
- * next GETATTR reads them from the sub-FSAL (export_config.c). 0, -ENOENT
+ * next GETATTR reads them from the sub-FSAL (export_wrote.c). 0, -ENOENT
  * (no LOCALIO export of that id), -EINVAL (not one of its handles) or
  * -EIO. */
 int localio_export_wrote(uint16_t export_id, const void *opaque,
 			 size_t opaque_len);
 
-/* Puts the export's row into the shared map (export_config.c), with the
+/* Our export in the stack under a gsh_export's top export (MDCACHE's), or
+ * NULL when the export is not a LOCALIO one (export_wrote.c). */
+struct localio_export *localio_export_in(struct fsal_export *top);
+
+/* Puts the export's row into the shared map (export_access.c), with the
  * access of op_ctx's export as RPC gives it now; withdrawn when the bypass
  * cannot match it. generation: 0, or localio_server_suspend_export's.
  * admin_count: NULL, or the export_admin_counter value the caller saw

@@ -10,10 +10,11 @@
 #include <sys/syscall.h>
 
 #include <cerrno>
-#include <cstdlib>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "harness/temp_dir.h"
 
 namespace localio::client {
 namespace {
@@ -101,15 +102,11 @@ class FileOfGroup : public ::testing::Test {
  protected:
   void SetUp() override {
     if (geteuid() != 0) GTEST_SKIP() << "needs root";
-    ASSERT_NE(mkdtemp(dir_), nullptr);
-    ASSERT_EQ(chmod(dir_, 0755), 0);
-  }
-  void TearDown() override {
-    if (!file_.empty()) unlink(file_.c_str());
-    rmdir(dir_);
+    ASSERT_TRUE(dir_.Create("localio-cred").ok());
+    ASSERT_EQ(chmod(dir_.path().c_str(), 0755), 0);
   }
   void Make(uid_t owner, gid_t group, mode_t mode) {
-    file_ = std::string(dir_) + "/file";
+    file_ = dir_.Path("file");
     const int fd = open(file_.c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0600);
     ASSERT_GE(fd, 0);
     ASSERT_EQ(write(fd, "data", 4), 4);
@@ -127,7 +124,7 @@ class FileOfGroup : public ::testing::Test {
     return 0;
   }
 
-  char dir_[32] = "/tmp/localio-cred-XXXXXX";
+  harness::TempDir dir_;
   std::string file_;
 };
 
@@ -178,13 +175,12 @@ TEST_F(FileOfGroup, RootNeedsNoGroupSwitch) {
 // Needs root (CAP_SETUID/CAP_SETGID): the tests of this project run as root.
 TEST(ScopedFsIdentity, OpensAsTheTargetUserAndRestoresAfter) {
   if (geteuid() != 0) GTEST_SKIP() << "needs root";
-  char dir[] = "/tmp/localio-cred-XXXXXX";
-  ASSERT_NE(mkdtemp(dir), nullptr);
-  const std::string secret = std::string(dir) + "/secret";
+  harness::TempDir dir("localio-cred");
+  const std::string secret = dir.Path("secret");
   const int made = open(secret.c_str(), O_CREAT | O_WRONLY, 0600);
   ASSERT_GE(made, 0);
   close(made);
-  chmod(dir, 0755);
+  chmod(dir.path().c_str(), 0755);
   {
     ScopedFsIdentity as({65534, 65534, {}});
     ASSERT_EQ(as.status(), 0);
@@ -198,8 +194,6 @@ TEST(ScopedFsIdentity, OpensAsTheTargetUserAndRestoresAfter) {
   const int fd = open(secret.c_str(), O_RDONLY);
   EXPECT_GE(fd, 0) << "root's identity was not restored";
   if (fd >= 0) close(fd);
-  unlink(secret.c_str());
-  rmdir(dir);
 }
 
 }  // namespace

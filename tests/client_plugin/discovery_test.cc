@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "harness/files.h"
 #include "harness/ganesha_server.h"
 #include "harness/temp_dir.h"
 #include "localio/hello_area.h"
@@ -108,7 +109,7 @@ TEST_F(MapDirectory, TwoMountsInOneProcessEachBypassToTheirOwnServer) {
         << mount->Error();
     ASSERT_EQ(localio_close(mount->ctx(), fh), 0) << mount->Error();
     EXPECT_EQ(mount->Counters().write_ops, 1u) << Describe(mount->Counters());
-    EXPECT_EQ(ReadLocalFile(server->ExportDir(kExport) + "/found.bin"), data);
+    EXPECT_EQ(ReadFile(server->ExportDir(kExport) + "/found.bin"), data);
   }
 }
 

@@ -16,8 +16,10 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <string>
 #include <vector>
 
+#include "harness/files.h"
 #include "harness/hostile_peer.h"
 #include "localio/localio_service.h"
 #include "localio/map_writer.h"
@@ -71,7 +73,7 @@ class HandshakeTest : public ::testing::Test {
     return slots.size();
   }
 
-  test::TempDir dir_;
+  harness::TempDir dir_ = test::MapTempDir();
   std::unique_ptr<MapWriter> writer_;
   std::unique_ptr<rpc::LocalioService> service_;
   std::atomic<bool> confirm_{true};
@@ -260,7 +262,7 @@ TEST_F(HandshakeTest, AServerThatDoesNotConfirmIsNotLocalAndTheSlotIsFreed) {
 // "At once" is checked against a probe timeout far longer than the bound,
 // so the check proves no timeout was waited for, not how fast this host is.
 TEST_F(HandshakeTest, AMissingMapFailsAtOnce) {
-  request_.map_path = dir_.File("no-such-map");
+  request_.map_path = dir_.Path("no-such-map");
   request_.timeout = milliseconds(20000);
   Session s;
   const auto start = steady_clock::now();
@@ -290,8 +292,8 @@ TEST_F(HandshakeTest, ADeadMapIsNotLocal) {
 }
 
 TEST_F(HandshakeTest, ANonMapFileIsNotLocal) {
-  test::WriteFile(dir_.File("garbage"), std::vector<uint8_t>(4096, 0x5a));
-  request_.map_path = dir_.File("garbage");
+  ASSERT_TRUE(harness::WriteFile(dir_.Path("garbage"), std::string(4096, '\x5a')));
+  request_.map_path = dir_.Path("garbage");
   Session s;
   const Status st = Handshake(request_, &s);
   EXPECT_LT(st.code, 0);

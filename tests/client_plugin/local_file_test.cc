@@ -11,13 +11,12 @@
 #include <sys/wait.h>
 
 #include <chrono>
-#include <cstdlib>
-#include <filesystem>
 #include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "harness/temp_dir.h"
 #include "localio/vfs_opaque.h"
 
 namespace localio::client {
@@ -26,22 +25,20 @@ namespace {
 class LocalFile : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/localio-local-file-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    top_ = tmpl;
-    std::filesystem::create_directories(top_ + "/export/dir");
-    std::ofstream(top_ + "/export/dir/file") << "data";
-    std::ofstream(top_ + "/outside") << "secret";
-    std::filesystem::create_symlink(top_ + "/outside", top_ + "/export/link");
-    std::filesystem::create_directory_symlink(top_ + "/export/dir", top_ + "/export/dirlink");
+    ASSERT_TRUE(tmp_.MakeFile("export/dir/file", "data"));
+    ASSERT_TRUE(tmp_.MakeFile("outside", "secret"));
+    ASSERT_TRUE(tmp_.MakeSymlink("export/link", top_ + "/outside"));
+    ASSERT_TRUE(tmp_.MakeSymlink("export/dirlink", top_ + "/export/dir"));
     root_ = OpenExportRoot(top_ + "/export");
     ASSERT_GE(root_, 0);
   }
   void TearDown() override {
     if (root_ >= 0) close(root_);
-    std::filesystem::remove_all(top_);
   }
-  std::string top_;
+  // On /tmp, whatever $TMPDIR says: the stamp tests need its birth times
+  // and inode generations.
+  harness::TempDir tmp_{"localio-local-file", "/tmp"};
+  const std::string top_ = tmp_.path();
   int root_ = -1;
 };
 

@@ -22,13 +22,14 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <memory>
 #include <random>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "harness/files.h"
 #include "harness/libnfs_limits.h"
 #include "harness/loopback.h"
 #include "harness/gtest_support.h"
@@ -185,9 +186,9 @@ class LocalioClientIntegration
 
   std::string ModelSha(const Model& model, const std::string& name) {
     const std::string path = scratch_->path() + "/" + name;
-    std::ofstream(path, std::ios::binary)
-        .write(reinterpret_cast<const char*>(model.bytes.data()),
-               static_cast<std::streamsize>(model.size));
+    EXPECT_TRUE(WriteFile(
+        path, std::string_view(reinterpret_cast<const char*>(model.bytes.data()), model.size)))
+        << path;
     const std::string sha = Sha256File(path);
     fs::remove(path);
     return sha;
@@ -309,8 +310,7 @@ TEST_P(LocalioClientIntegration, MissingMapAttachesAtOnceNotLocalAndStillWorks) 
   EXPECT_EQ(localio_pread(ctx_, fh, 0, back.size(), back.data()), static_cast<int>(text.size()));
   EXPECT_EQ(std::string(back.begin(), back.end()), text);
   ASSERT_EQ(localio_close(ctx_, fh), 0) << localio_get_error(ctx_);
-  std::ifstream in(InExport(name));
-  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), text);
+  EXPECT_EQ(ReadFile(InExport(name)), text);
   fs::remove(InExport(name));
 }
 
@@ -505,8 +505,7 @@ void AsyncRoundTrip(localio_context* ctx, nfs_context* nfs, const std::string& p
   ASSERT_NO_FATAL_FAILURE(Drive(&run));
   ASSERT_EQ(run.failure, "");
   ASSERT_EQ(localio_close(ctx, run.fh), 0) << localio_get_error(ctx);
-  std::ifstream in(server_path, std::ios::binary);
-  const std::string got((std::istreambuf_iterator<char>(in)), {});
+  const std::string got = ReadFile(server_path);
   ASSERT_EQ(got.size(), run.model.size());
   EXPECT_EQ(std::memcmp(got.data(), run.model.data(), got.size()), 0)
       << "the server's file differs from the model";

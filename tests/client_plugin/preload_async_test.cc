@@ -11,13 +11,12 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
-#include <iterator>
 #include <string>
 #include <vector>
 
-#include "harness/loopback.h"
+#include "harness/files.h"
 #include "harness/gtest_support.h"
+#include "harness/loopback.h"
 #include "harness/process.h"
 
 namespace localio::harness {
@@ -28,11 +27,6 @@ constexpr uint16_t kExport = 1;
 constexpr int kSlots = 64;
 constexpr int kOps = 4000;
 constexpr int kInflight = 8;
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
 
 class PreloadAsync : public SuiteServerTest<PreloadAsync, ::testing::TestWithParam<int>> {
  protected:
@@ -65,9 +59,9 @@ class PreloadAsync : public SuiteServerTest<PreloadAsync, ::testing::TestWithPar
     const size_t at = o.result.out.find("ok moved=");
     EXPECT_NE(at, std::string::npos) << o.result.out;
     if (at != std::string::npos) o.moved = std::stoull(o.result.out.substr(at + 9));
-    const std::string expected = ReadAll(model);
+    const std::string expected = ReadFile(model);
     EXPECT_GT(expected.size(), static_cast<size_t>(kSlots) * 64 * 1024);
-    EXPECT_TRUE(ReadAll(server_->ExportDir(kExport) + "/" + name) == expected)
+    EXPECT_TRUE(ReadFile(server_->ExportDir(kExport) + "/" + name) == expected)
         << name << " in the export differs from the program's model";
     std::printf("[ share    ] async client v%d %s: %llu bytes on lo for %llu bytes moved = %.3f%%\n",
                 GetParam(), shim ? "shim" : "no shim",

@@ -14,11 +14,10 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
-#include <iterator>
 #include <string>
 #include <vector>
 
+#include "harness/files.h"
 #include "harness/gtest_support.h"
 #include "harness/process.h"
 
@@ -27,11 +26,6 @@ namespace {
 
 constexpr uint16_t kExport = 1;
 constexpr uid_t kUser = 1000;
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
 
 class PreloadIdentity : public SuiteServerTest<PreloadIdentity, ::testing::TestWithParam<int>> {
  protected:
@@ -52,7 +46,7 @@ class PreloadIdentity : public SuiteServerTest<PreloadIdentity, ::testing::TestW
   // `data` in the export's file `name`, owned by uid:uid with `mode`.
   void Place(const std::string& name, const std::string& data, uid_t uid, mode_t mode) {
     const std::string path = InExport(name);
-    std::ofstream(path, std::ios::binary | std::ios::trunc) << data;
+    EXPECT_TRUE(WriteFile(path, data)) << path;
     EXPECT_EQ(chown(path.c_str(), uid, uid), 0) << path;
     EXPECT_EQ(chmod(path.c_str(), mode), 0) << path;
   }
@@ -123,9 +117,8 @@ TEST_P(PreloadIdentity, TheUrlsUidIsTheIdentityOfLocalWrites) {
         return ops;
       });
   EXPECT_NE(r.out.find("write -"), std::string::npos) << "RPC let uid 1000 write";
-  EXPECT_EQ(ReadAll(InExport(name("rpc"))), data);
-  EXPECT_EQ(ReadAll(InExport(name("shim"))), data) << "the shim wrote as another user:\n"
-                                                    << r.err;
+  EXPECT_EQ(ReadFile(InExport(name("rpc"))), data);
+  EXPECT_EQ(ReadFile(InExport(name("shim"))), data) << "the shim wrote as another user:\n" << r.err;
 }
 
 // uid 1000's own 0600 file is read locally; root's file made 0600 after

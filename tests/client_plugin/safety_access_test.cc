@@ -26,6 +26,7 @@
 #include <thread>
 #include <vector>
 
+#include "harness/files.h"
 #include "harness/fsal_paths.h"
 #include "harness/gtest_support.h"
 #include "harness/process.h"
@@ -303,7 +304,7 @@ class SafetyAccess : public SuiteServerTest<SafetyAccess, ::testing::TestWithPar
     EXPECT_EQ(after.at("write_ops"), before.at("write_ops"));
     EXPECT_GE(after.at("fallback.open"), before.at("fallback.open") + 2)
         << "the refusal did not come from a local open refused";
-    EXPECT_EQ(ReadLocalFile(InExport(name)), content);
+    EXPECT_EQ(ReadFile(InExport(name)), content);
   }
 
   inline static std::unique_ptr<TempDir> map_dir_;

@@ -8,10 +8,9 @@
 #include <gtest/gtest.h>
 #include <fcntl.h>
 
-#include <fstream>
-#include <sstream>
 #include <string>
 
+#include "harness/files.h"
 #include "harness/gtest_support.h"
 #include "safety_support.h"
 
@@ -26,12 +25,7 @@ class SafetyDefaults : public LocalAndPlainTest<SafetyDefaults> {
     StartSuiteServer(options);
   }
 
-  std::string Log() const {
-    std::ifstream in(server_->log_path());
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-  }
+  std::string Log() const { return ReadFile(server_->log_path()); }
 };
 
 TEST_P(SafetyDefaults, ARowThatGrantsMoreThanARequestGetsIsWithdrawnAndRpcCarriesTheIo) {

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "harness/files.h"
 #include "harness/gtest_support.h"
 #include "safety_support.h"
 
@@ -99,7 +100,7 @@ TEST_P(SafetyDurability, SyncOpensWriteThroughALocalFdOpenedTheSameWay) {
     std::string want = old_data;
     want.replace(1000, update.size(), update);
     EXPECT_TRUE(PlainRead(name) == (ReadOutcome{0, want})) << "the plain client missed it";
-    EXPECT_TRUE(ReadLocalFile(InExport(name)) == want);
+    EXPECT_TRUE(ReadFile(InExport(name)) == want);
     ASSERT_EQ(localio_close(mount_->ctx(), fh), 0) << mount_->Error();
     EXPECT_TRUE(LocalOpenFlags(InExport(name)).empty()) << "close left the local fd open";
   }
@@ -158,8 +159,8 @@ TEST_P(SafetyDurability, ReadAndWriteAtTheCurrentOffsetMoveItLikeLibnfs) {
   EXPECT_EQ(local.read, base.substr(5000, 1000));
   EXPECT_EQ(local.read, rpc.read);
   const std::string want = a + b + base.substr(5000, 1000) + tail + base.substr(6500);
-  EXPECT_TRUE(ReadLocalFile(InExport(Name("offset-bypass"))) == want);
-  EXPECT_TRUE(ReadLocalFile(InExport(Name("offset-rpc"))) == want);
+  EXPECT_TRUE(ReadFile(InExport(Name("offset-bypass"))) == want);
+  EXPECT_TRUE(ReadFile(InExport(Name("offset-rpc"))) == want);
 }
 
 TEST_P(SafetyDurability, APlainClientSeesTheNewSizeAndDataRightAfterClose) {

@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "harness/files.h"
 #include "harness/gtest_support.h"
 #include "safety_support.h"  // libnfs.h first: libnfs-raw.h needs its EXTERN
 // libnfs_authunix_create
@@ -171,7 +172,7 @@ TEST_P(SafetyIdentity, TheUrlsUidIsTheIdentityOfLocalWrites) {
   const localio_counters c = mount_->Counters();
   EXPECT_EQ(c.write_ops, 0u) << Describe(c);
   CloseBoth(local, rpc);
-  EXPECT_EQ(ReadLocalFile(InExport(kRw, name)), data) << "a write landed as another user";
+  EXPECT_EQ(ReadFile(InExport(kRw, name)), data) << "a write landed as another user";
 }
 
 TEST_P(SafetyIdentity, TheUrlsUidIsTheIdentityOfLocalReads) {

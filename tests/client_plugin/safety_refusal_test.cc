@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "harness/files.h"
 #include "harness/gtest_support.h"
 #include "harness/temp_dir.h"
 #include "localio/hello_area.h"
@@ -98,7 +99,7 @@ void ExpectIoWorksOverRpc(LocalioMount* m, const std::string& name, const std::s
   const std::string update = Pattern("rpc-update", 3000);
   EXPECT_EQ(WriteThroughLocalio(m->ctx(), fh, 0, update), 0) << m->Error();
   ASSERT_EQ(localio_close(m->ctx(), fh), 0) << m->Error();
-  EXPECT_EQ(ReadLocalFile(local), update + want.substr(update.size()));
+  EXPECT_EQ(ReadFile(local), update + want.substr(update.size()));
   const localio_counters c = m->Counters();
   EXPECT_EQ(c.read_ops + c.write_ops, 0u) << Describe(c);
   EXPECT_GE(c.fallbacks[LOCALIO_FALLBACK_NOT_LOCAL], 3u) << Describe(c);
@@ -205,7 +206,7 @@ TEST_P(SafetyRefusal, ReadOnlyExportBypassesReadsAndRefusesWritesAsRpcDoes) {
     if (pfh != nullptr) nfs_close(plain, pfh);
     if (fh != nullptr) localio_close(ctx, fh);
   }
-  EXPECT_EQ(ReadLocalFile(InExport(kRo, name)), data) << "a write reached a read-only export";
+  EXPECT_EQ(ReadFile(InExport(kRo, name)), data) << "a write reached a read-only export";
 }
 
 TEST_P(SafetyRefusal, RootSquashOpensAsTheAnonymousUserAndNeverReadsMore) {
@@ -290,7 +291,7 @@ TEST_P(SafetyRefusal, RootSquashOpensAsTheAnonymousUserAndNeverReadsMore) {
   EXPECT_EQ(c.write_ops, w0.write_ops + WriteCalls(update.size())) << Describe(c);
   std::string want = pub_data;
   want.replace(100, update.size(), update);
-  EXPECT_EQ(ReadLocalFile(InExport(kSquash, anon)), want);
+  EXPECT_EQ(ReadFile(InExport(kSquash, anon)), want);
   struct stat st {};
   ASSERT_EQ(stat(InExport(kSquash, anon).c_str(), &st), 0);
   EXPECT_EQ(st.st_uid, kAnon);

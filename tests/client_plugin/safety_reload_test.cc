@@ -19,6 +19,7 @@
 #include <string>
 #include <thread>
 
+#include "harness/files.h"
 #include "harness/gtest_support.h"
 #include "localio/map_reader.h"
 #include "safety_support.h"
@@ -131,7 +132,7 @@ void SafetyReload::WriteRefusedThenBack(const ExportOptions& restricted, const s
   const int rpc_fsync = nfs_fsync(plain_->context(), pfh_);
   const int fsync_rc = localio_fsync(mount_->ctx(), fh_);
   EXPECT_EQ(fsync_rc, rpc_fsync) << mount_->Error();
-  EXPECT_EQ(ReadLocalFile(Local(name)), data) << "the read-only export's file changed";
+  EXPECT_EQ(ReadFile(Local(name)), data) << "the read-only export's file changed";
   std::printf("NFSv%d after RW->%s: write %d (RPC %d), fsync %d (RPC %d); %s\n", V(), tag.c_str(),
               rc, rpc_rc,
               fsync_rc, rpc_fsync, Describe(mount_->Counters()).c_str());
@@ -161,7 +162,7 @@ void SafetyReload::WriteRefusedThenBack(const ExportOptions& restricted, const s
   fh_ = nullptr;
   std::string expect = data;
   expect.replace(100, update.size(), update);
-  EXPECT_EQ(ReadLocalFile(Local(name)), expect);
+  EXPECT_EQ(ReadFile(Local(name)), expect);
 }
 
 TEST_P(SafetyReload, ReadOnlyReloadRefusesTheNextWriteAndLooseningBringsTheBypassBack) {

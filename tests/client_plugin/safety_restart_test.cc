@@ -15,6 +15,7 @@
 #include <string>
 #include <thread>
 
+#include "harness/files.h"
 #include "harness/gtest_support.h"
 #include "safety_support.h"
 
@@ -173,7 +174,7 @@ void SafetyRestart::RestartUnderAClient(int v) {
   if (pfh != nullptr) nfs_close(plain->context(), pfh);
   std::string want = data;
   want.replace(1000, update.size(), update);
-  EXPECT_TRUE(ReadLocalFile(path) == want);
+  EXPECT_TRUE(ReadFile(path) == want);
 }
 
 void SafetyRestart::RestartUnderAnAsyncClient(int v) {

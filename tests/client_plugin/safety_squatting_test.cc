@@ -15,12 +15,12 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <fstream>
 #include <memory>
 #include <sstream>
 #include <string>
 #include <thread>
 
+#include "harness/files.h"
 #include "harness/gtest_support.h"
 #include "harness/process.h"
 #include "harness/temp_dir.h"
@@ -38,20 +38,13 @@ constexpr char kFile[] = "victim.bin";
 constexpr char kRealData[] = "VICTIM-REAL-DATA";
 constexpr char kAttackerData[] = "ATTACKER-DATA---";
 
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 // The value of `key=` on the line of `file` that starts with `prefix`,
 // polled until it appears or `timeout` passes ("" then).
 std::string WaitForField(const std::string& file, const std::string& prefix,
                          const std::string& key, milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   do {
-    std::istringstream lines(ReadAll(file));
+    std::istringstream lines(ReadFile(file));
     for (std::string line; std::getline(lines, line);) {
       if (line.rfind(prefix, 0) != 0) continue;
       const size_t at = line.find(key + "=");
@@ -93,7 +86,7 @@ class SafetySquatting : public SuiteServerTest<SafetySquatting, ::testing::TestW
     if (start_.ok() &&
         WaitForField(squatter_out_, "published", "export", seconds(60)) != std::to_string(kExport))
       start_ = Status::Error(-ETIMEDOUT, "the squatter did not map the victim's handle: " +
-                                             ReadAll(squatter_out_));
+                                             ReadFile(squatter_out_));
   }
 
   // The neighbour takes `map_` before any server runs.
@@ -115,7 +108,7 @@ class SafetySquatting : public SuiteServerTest<SafetySquatting, ::testing::TestW
     attacker_file_ = WaitForField(squatter_out_, "squatting", "file", seconds(30));
     if (attacker_file_.empty())
       return Status::Error(-ETIMEDOUT, "the squatter did not take " + map_ + ": " +
-                                           ReadAll(squatter_out_));
+                                           ReadFile(squatter_out_));
     struct stat st;
     if (lstat(map_.c_str(), &st) != 0 || st.st_uid != 1001)
       return Status::Error(-EIO, map_ + " is not the squatter's");
@@ -134,14 +127,14 @@ class SafetySquatting : public SuiteServerTest<SafetySquatting, ::testing::TestW
     // In place: the neighbour mapped this inode's handle, and a new file
     // would have another. Every test writes as many bytes as this, so the
     // size Ganesha cached stays true.
-    std::ofstream(InExport(), std::ios::binary | std::ios::trunc) << kRealData;
-    ASSERT_EQ(ReadLocalFile(InExport()), kRealData);
-    ASSERT_EQ(ReadLocalFile(attacker_file_), kAttackerData);
+    ASSERT_TRUE(WriteFile(InExport(), kRealData));  // O_TRUNC: the same inode
+    ASSERT_EQ(ReadFile(InExport()), kRealData);
+    ASSERT_EQ(ReadFile(attacker_file_), kAttackerData);
   }
   void TearDown() override {
     // The neighbour's file is never written, whatever the test did.
     if (!attacker_file_.empty()) {
-      EXPECT_EQ(ReadLocalFile(attacker_file_), kAttackerData);
+      EXPECT_EQ(ReadFile(attacker_file_), kAttackerData);
     }
     SuiteServerTest::TearDown();
   }
@@ -156,7 +149,7 @@ class SafetySquatting : public SuiteServerTest<SafetySquatting, ::testing::TestW
 
 TEST_P(SafetySquatting, TheServerRefusesAMapPathInADirectoryOthersMayWrite) {
   const std::string dir = map_.substr(0, map_.rfind('/'));
-  const std::string log = ReadAll(server_->log_path());
+  const std::string log = ReadFile(server_->log_path());
   EXPECT_NE(log.find("LOCALIO: bypass disabled, exports are served through RPC only: Map_Path " +
                      map_ + ": its directory " + dir +
                      " is writable by group and others (mode 1777)"),
@@ -185,7 +178,7 @@ TEST_P(SafetySquatting, TheCApiRefusesTheNeighboursMapAndUsesTheServersFile) {
   ASSERT_EQ(wrote.size(), sizeof kRealData - 1);
   ASSERT_EQ(WriteThroughLocalio(m->ctx(), fh, 0, wrote), 0) << m->Error();
   ASSERT_EQ(localio_close(m->ctx(), fh), 0) << m->Error();
-  EXPECT_EQ(ReadLocalFile(InExport()), wrote) << "the write must reach the server's file";
+  EXPECT_EQ(ReadFile(InExport()), wrote) << "the write must reach the server's file";
   const localio_counters c = m->Counters();
   EXPECT_EQ(c.read_ops + c.write_ops, 0u) << Describe(c);
   EXPECT_EQ(c.handshakes_ok, 0u) << Describe(c);
@@ -216,7 +209,7 @@ TEST_P(SafetySquatting, AnUnmodifiedProgramOfUid1000UnderTheShimUsesTheServersFi
   cp.insert(cp.end(), {LOCALIO_NFS_CLIENT, server_->Url(kExport, 3, ""), "put", local, kFile});
   ASSERT_TRUE(RunCommand(As(1000, cp), seconds(60), &r).ok());
   ASSERT_TRUE(r.Succeeded()) << r.Describe();
-  EXPECT_EQ(ReadLocalFile(InExport()), wrote) << "the write must reach the server's file";
+  EXPECT_EQ(ReadFile(InExport()), wrote) << "the write must reach the server's file";
 }
 
 INSTANTIATE_TEST_SUITE_P(Versions, SafetySquatting, ::testing::Values(3, 4),

@@ -10,8 +10,6 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <vector>
 
 namespace localio::harness {
@@ -172,11 +170,6 @@ Status WriteLocalFile(const std::string& path, const std::string& data, mode_t m
   close(fd);
   if (!ok) return Status::Error(-err, "write " + path + ": " + std::strerror(err));
   return Status::Ok();
-}
-
-std::string ReadLocalFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
 std::string Pattern(const std::string& tag, size_t n) {

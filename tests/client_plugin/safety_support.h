@@ -121,11 +121,11 @@ int WriteThroughLocalio(localio_context* ctx, nfsfh* fh, uint64_t offset,
 // The localio_pwrite calls WriteThroughLocalio makes for `bytes`.
 inline uint64_t WriteCalls(uint64_t bytes) { return (bytes + kRpcWriteChunk - 1) / kRpcWriteChunk; }
 
-// Local files as the server sees them. Create/replace with `mode`
-// (exactly, umask ignored) and owner uid/gid.
+// A local file as the server sees it (read it back with ReadFile,
+// harness/files.h): created anew with `mode` (exactly, umask ignored) and
+// owner uid/gid.
 Status WriteLocalFile(const std::string& path, const std::string& data, mode_t mode = 0644,
                       uid_t uid = 0, gid_t gid = 0);
-std::string ReadLocalFile(const std::string& path);
 
 // `n` bytes that differ from any other call's (a tag and a counter).
 std::string Pattern(const std::string& tag, size_t n);

@@ -14,13 +14,15 @@
 #include <thread>
 #include <vector>
 
+#include "harness/files.h"
 #include "localio/map_writer.h"
 #include "map_test_util.h"
 
 namespace localio {
 namespace {
 
-using test::TempDir;
+using harness::TempDir;
+using test::MapTempDir;
 
 Nonce NonceOf(uint8_t seed) {
   Nonce n;
@@ -82,7 +84,7 @@ class HelloTest : public ::testing::Test {
     s->lease_ms = MapMonotonicMs() - 2 * kHelloLeaseMs;
   }
 
-  TempDir dir_;
+  TempDir dir_ = MapTempDir();
   std::unique_ptr<MapWriter> server_;
 };
 
@@ -105,7 +107,7 @@ TEST_F(HelloTest, ANonceConfirmsOnlyOnceAndIsConsumed) {
   auto c = ClientWithNonce(2, &sent);
   EXPECT_TRUE(server_->ConfirmNonce(sent));
   EXPECT_FALSE(server_->ConfirmNonce(sent)) << "replayed nonce";
-  std::vector<uint8_t> bytes = test::ReadFile(server_->hello_path());
+  const std::string bytes = harness::ReadFile(server_->hello_path());
   const auto* s = reinterpret_cast<const HelloSlot*>(bytes.data() + sizeof(HelloHeader)) + c->slot();
   EXPECT_EQ(std::memcmp(s->nonce, Nonce{}.data(), 16), 0) << "nonce zeroed after use";
   // A new handshake on the same slot needs a new nonce.
@@ -443,7 +445,7 @@ TEST_F(HelloTest, ConfirmReadsOnlyTheSlotTheNonceNames) {
     __atomic_store_n(&s->state, uint32_t{1} << 8 | kHelloNonceSet, __ATOMIC_RELEASE);
   }
   EXPECT_FALSE(server_->ConfirmNonce(sent)) << "confirmed in a slot the nonce does not name";
-  std::vector<uint8_t> bytes = test::ReadFile(server_->hello_path());
+  const std::string bytes = harness::ReadFile(server_->hello_path());
   const auto* s = reinterpret_cast<const HelloSlot*>(bytes.data() + sizeof(HelloHeader)) + other;
   EXPECT_EQ(s->confirmation, 0u);
 }
@@ -471,14 +473,12 @@ TEST_F(HelloTest, AClaimTakesASlotWhoseLeaseLiesFurtherAheadThanAnyClientWrites)
   EXPECT_EQ(last->Claim(), -EBUSY) << "only the live slot is left";
 }
 
-// The file as the server sees it (never through a mapping).
-std::vector<uint8_t> Bytes(const std::string& path) { return test::ReadFile(path); }
-
 TEST_F(HelloTest, RepairLeavesAnIntactFileAlone) {
   auto c = ClientWithNonce(1);
-  const std::vector<uint8_t> before = Bytes(server_->hello_path());
+  // The file as the server sees it (read, never through a mapping).
+  const std::string before = harness::ReadFile(server_->hello_path());
   EXPECT_EQ(server_->RepairHello(), "");
-  EXPECT_EQ(Bytes(server_->hello_path()), before);
+  EXPECT_EQ(harness::ReadFile(server_->hello_path()), before);
 }
 
 TEST_F(HelloTest, RepairRewritesAScribbledOrZeroedHeader) {
@@ -508,7 +508,7 @@ TEST_F(HelloTest, RepairSetsATruncatedOrGrownFileBackToItsSize) {
     const std::string done = server_->RepairHello();
     EXPECT_NE(done.find("set back to " + std::to_string(kHelloTotalSize)), std::string::npos)
         << size << ": " << done;
-    EXPECT_EQ(Bytes(server_->hello_path()).size(), kHelloTotalSize);
+    EXPECT_EQ(harness::ReadFile(server_->hello_path()).size(), kHelloTotalSize);
     EXPECT_EQ(SlotsInUse().size(), 0u);  // and a valid header
     Nonce sent;
     auto c = ClientWithNonce(1, &sent);
@@ -554,8 +554,8 @@ TEST_F(HelloTest, RepairExpiresOnlyLeasesNoHonestClientWrote) {
 }
 
 TEST_F(HelloTest, AFileThatIsNotAHelloAreaIsRefused) {
-  const std::string bogus = dir_.File("bogus.hello");
-  test::WriteFile(bogus, std::vector<uint8_t>(kHelloTotalSize, 0x5a));
+  const std::string bogus = dir_.Path("bogus.hello");
+  ASSERT_TRUE(harness::WriteFile(bogus, std::string(kHelloTotalSize, '\x5a')));
   std::unique_ptr<HelloClient> c;
   Status st = HelloClient::Open(bogus, geteuid(), &c);
   EXPECT_EQ(st.code, -EPROTO);

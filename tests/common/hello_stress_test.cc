@@ -95,8 +95,8 @@ void Vandalise(int fd, std::mt19937_64* rng) {
 }
 
 TEST(HelloStress, ClientsSurviveAHostileWriterAndHandshakeAgainAfterARepair) {
-  test::TempDir dir;
-  const std::string path = dir.File("map.hello");
+  harness::TempDir dir = test::MapTempDir();
+  const std::string path = dir.Path("map.hello");
   std::unique_ptr<HelloServer> server;
   {
     const int dirfd = open(dir.path().c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);

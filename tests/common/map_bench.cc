@@ -87,7 +87,7 @@ double DependentMissNs(size_t bytes) {
 int main(int argc, char** argv) {
   const uint64_t entries = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : (1u << 20);
   const int passes = argc > 2 ? std::max(1, std::atoi(argv[2])) : 5;
-  test::TempDir dir;
+  harness::TempDir dir = test::MapTempDir();
   std::unique_ptr<MapWriter> w;
   Status st = MapWriter::Create(test::ConfigIn(dir, entries), &w);
   if (!st.ok()) {

@@ -10,15 +10,19 @@
 #include <cstddef>
 #include <cstring>
 #include <random>
+#include <string>
+#include <string_view>
 
+#include "harness/files.h"
 #include "localio/map_writer.h"
 #include "map_test_util.h"
 
 namespace localio {
 namespace {
 
+using harness::TempDir;
 using test::HandleFor;
-using test::TempDir;
+using test::MapTempDir;
 
 // A small valid map with one export and a few entries, copied to a second
 // file that each test may damage.
@@ -34,7 +38,7 @@ class MapReaderTest : public ::testing::Test {
       ASSERT_EQ(writer_->Publish(4, HandleFor(n), "d/f" + std::to_string(n), n, 9,
                                  MapObjectType::kRegular),
                 0);
-    good_ = test::ReadFile(writer_->path());
+    good_ = harness::ReadFile(writer_->path());
     ASSERT_EQ(good_.size(), MapGeometryForEntries(64).total_size);
     // A copy has no server holding its lock: make it a map of a server
     // that does not lock (what the fixture's tests damage is the rest).
@@ -43,15 +47,15 @@ class MapReaderTest : public ::testing::Test {
   }
 
   // Opens `bytes` written as a file; returns the status.
-  Status OpenBytes(const std::vector<uint8_t>& bytes, std::unique_ptr<MapReader>* r = nullptr) {
-    test::WriteFile(copy_, bytes);
+  Status OpenBytes(std::string_view bytes, std::unique_ptr<MapReader>* r = nullptr) {
+    EXPECT_TRUE(harness::WriteFile(copy_, bytes)) << copy_;
     std::unique_ptr<MapReader> local;
     return MapReader::Open(copy_, geteuid(), r ? r : &local);
   }
 
   template <class T>
-  std::vector<uint8_t> WithField(size_t offset, T value) {
-    std::vector<uint8_t> b = good_;
+  std::string WithField(size_t offset, T value) {
+    std::string b = good_;
     std::memcpy(b.data() + offset, &value, sizeof value);
     return b;
   }
@@ -87,10 +91,10 @@ class MapReaderTest : public ::testing::Test {
     s->path_len = static_cast<uint16_t>(path.size());
   }
 
-  TempDir dir_;
+  TempDir dir_ = MapTempDir();
   std::unique_ptr<MapWriter> writer_;
-  std::vector<uint8_t> good_;
-  std::string copy_ = dir_.File("copy");
+  std::string good_;  // the map's bytes
+  std::string copy_ = dir_.Path("copy");
   uint32_t relocated_ = 0;
 };
 
@@ -106,7 +110,7 @@ TEST_F(MapReaderTest, AnIntactCopyIsUsable) {
 TEST_F(MapReaderTest, EachCorruptedHeaderFieldMakesTheMapUnusable) {
   struct Case {
     const char* field;
-    std::vector<uint8_t> bytes;
+    std::string bytes;
   };
   const uint64_t size = good_.size();
   std::vector<Case> cases = {
@@ -145,20 +149,19 @@ TEST_F(MapReaderTest, EachCorruptedHeaderFieldMakesTheMapUnusable) {
 
 TEST_F(MapReaderTest, EmptyShortAndTruncatedFilesAreUnusable) {
   EXPECT_EQ(OpenBytes({}).code, -EPROTO);
-  EXPECT_EQ(OpenBytes(std::vector<uint8_t>(good_.begin(), good_.begin() + 100)).code, -EPROTO);
-  std::vector<uint8_t> cut(good_.begin(), good_.end() - 1);
-  Status st = OpenBytes(cut);
+  EXPECT_EQ(OpenBytes(good_.substr(0, 100)).code, -EPROTO);
+  Status st = OpenBytes(good_.substr(0, good_.size() - 1));
   EXPECT_EQ(st.code, -EPROTO);
   EXPECT_NE(st.message.find("header claims"), std::string::npos) << st.message;
   std::unique_ptr<MapReader> r;
-  EXPECT_EQ(MapReader::Open(dir_.File("missing"), geteuid(), &r).code, -ENOENT);
+  EXPECT_EQ(MapReader::Open(dir_.Path("missing"), geteuid(), &r).code, -ENOENT);
 }
 
 TEST_F(MapReaderTest, RandomBytesAreUnusable) {
   std::mt19937_64 rng(42);
   for (size_t size : {1ul, 255ul, 256ul, 4096ul, good_.size()}) {
-    std::vector<uint8_t> b(size);
-    for (auto& x : b) x = static_cast<uint8_t>(rng());
+    std::string b(size, '\0');
+    for (char& x : b) x = static_cast<char>(rng());
     EXPECT_FALSE(OpenBytes(b).ok()) << size;
     // Random bytes behind a valid magic and version still fail on geometry.
     if (size >= sizeof(MapHeader)) {
@@ -169,7 +172,7 @@ TEST_F(MapReaderTest, RandomBytesAreUnusable) {
 }
 
 TEST_F(MapReaderTest, HostileEntriesAreRefusedNotFollowed) {
-  test::WriteFile(copy_, good_);
+  ASSERT_TRUE(harness::WriteFile(copy_, good_));
   std::unique_ptr<MapReader> r;
   ASSERT_TRUE(MapReader::Open(copy_, geteuid(), &r).ok());
   SharedFile f;
@@ -206,7 +209,7 @@ TEST_F(MapReaderTest, HostileEntriesAreRefusedNotFollowed) {
 }
 
 TEST_F(MapReaderTest, HostileExportRowsAndHeaderSeqlockAreRefused) {
-  test::WriteFile(copy_, good_);
+  ASSERT_TRUE(harness::WriteFile(copy_, good_));
   std::unique_ptr<MapReader> r;
   ASSERT_TRUE(MapReader::Open(copy_, geteuid(), &r).ok());
   ASSERT_TRUE(r->FindExport(4));
@@ -257,7 +260,7 @@ TEST_F(MapReaderTest, RefreshNoticesAReplacedOrShrunkMap) {
 // heartbeat at once; the kernel drops its lock on the map at once, and in a
 // pod the client cannot see its pid. The reader goes by the lock.
 TEST(MapReaderServerGone, AKilledServersMapIsRefusedAtOnce) {
-  test::TempDir dir;
+  TempDir dir = MapTempDir();
   const MapConfig config = test::ConfigIn(dir, 64);
   int to_child[2], to_parent[2];
   ASSERT_EQ(pipe(to_child), 0);
@@ -300,7 +303,7 @@ TEST(MapReaderServerGone, AKilledServersMapIsRefusedAtOnce) {
 // up (the directory a LOCALIO name goes to); a later SetExport of the same
 // export keeps it.
 TEST(MapExportRoot, IsPublishedInTheRowAndKeptAcrossUpdates) {
-  TempDir dir;
+  TempDir dir = MapTempDir();
   std::unique_ptr<MapWriter> w;
   ASSERT_TRUE(MapWriter::Create(test::ConfigIn(dir, 64), &w).ok());
   MapExport e;
@@ -331,17 +334,17 @@ TEST(MapExportRoot, IsPublishedInTheRowAndKeptAcrossUpdates) {
 // A Map_Directory's maps: files with their hello file beside them; not the
 // hello files, dot files (a map being made), directories or lone files.
 TEST(ListMapFiles, FindsEveryMapWithItsHelloFileAndNothingElse) {
-  TempDir dir;
+  TempDir dir = MapTempDir();
   for (const char* name : {"a-2049.map", "a-2049.map.hello", "b-2050.map", "b-2050.map.hello",
                            "lone.map", ".tmp.map", ".tmp.map.hello", "old", "old.hello"})
-    test::WriteFile(dir.File(name), {1});
-  ASSERT_EQ(mkdir(dir.File("sub.map").c_str(), 0755), 0);
-  test::WriteFile(dir.File("sub.map.hello"), {1});
+    ASSERT_TRUE(harness::WriteFile(dir.Path(name), "x"));
+  ASSERT_EQ(mkdir(dir.Path("sub.map").c_str(), 0755), 0);
+  ASSERT_TRUE(harness::WriteFile(dir.Path("sub.map.hello"), "x"));
   std::vector<std::string> maps;
   ASSERT_TRUE(ListMapFiles(dir.path(), &maps).ok());
-  EXPECT_EQ(maps, (std::vector<std::string>{dir.File("a-2049.map"), dir.File("b-2050.map"),
-                                            dir.File("old")}));
-  const Status missing = ListMapFiles(dir.File("none"), &maps);
+  EXPECT_EQ(maps, (std::vector<std::string>{dir.Path("a-2049.map"), dir.Path("b-2050.map"),
+                                            dir.Path("old")}));
+  const Status missing = ListMapFiles(dir.Path("none"), &maps);
   EXPECT_EQ(missing.code, -ENOENT);
   EXPECT_NE(missing.message.find("map directory"), std::string::npos) << missing.message;
 }

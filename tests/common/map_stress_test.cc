@@ -59,7 +59,7 @@ std::string LongPathFor(uint64_t n, uint64_t version) {
 // The churn, with paths from path_for(n, version) (version 0..2, the
 // directory that RenamePrefix moves).
 void Churn(std::string (*path_for)(uint64_t, uint64_t), MapStats* stats) {
-  test::TempDir dir;
+  harness::TempDir dir = test::MapTempDir();
   std::unique_ptr<MapWriter> w;
   ASSERT_TRUE(MapWriter::Create(test::ConfigIn(dir, kCapacity), &w).ok());
   ASSERT_TRUE(w->SetExport(ExportVersion(0)).ok());

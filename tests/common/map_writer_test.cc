@@ -7,6 +7,7 @@
 
 #include <cstring>
 
+#include "harness/files.h"
 #include "localio/map_reader.h"
 #include "localio/trusted_dir.h"
 #include "map_test_util.h"
@@ -14,9 +15,10 @@
 namespace localio {
 namespace {
 
+using harness::TempDir;
 using test::ConfigIn;
 using test::HandleFor;
-using test::TempDir;
+using test::MapTempDir;
 
 std::unique_ptr<MapWriter> MustCreate(const MapConfig& config) {
   std::unique_ptr<MapWriter> w;
@@ -48,7 +50,7 @@ class MapFixture : public ::testing::Test {
     return e;
   }
 
-  TempDir dir;
+  TempDir dir = MapTempDir();
   std::unique_ptr<MapWriter> w;
   std::unique_ptr<MapReader> r;
 };
@@ -67,7 +69,7 @@ void PokeHeader(const std::string& path, uint32_t pid, uint32_t flags, uint64_t 
 }
 
 TEST(MapWriterCreate, CreatesMapAndHelloWithTheConfiguredModes) {
-  TempDir dir;
+  TempDir dir = MapTempDir();
   MapConfig c = ConfigIn(dir);
   c.mode = 0604;
   c.hello_mode = 0664;
@@ -93,7 +95,7 @@ TEST(MapWriterCreate, TheHelloFileGetsGroupWriteIffTheMapGivesGroupReadAndNeverO
 }
 
 TEST(MapWriterCreate, RefusesModesThatLetAnotherUidWriteWhatClientsTrust) {
-  TempDir dir;
+  TempDir dir = MapTempDir();
   std::unique_ptr<MapWriter> w;
   MapConfig c = ConfigIn(dir);
   for (mode_t bad : {0660, 0642, 0666}) {
@@ -129,8 +131,8 @@ class MapWriterDirectory : public ::testing::Test {
     ASSERT_EQ(chmod(path.c_str(), mode), 0) << path;
   }
 
-  TempDir tmp_;
-  std::string above_ = tmp_.File("above");
+  TempDir tmp_ = MapTempDir();
+  std::string above_ = tmp_.Path("above");
   std::string dir_ = above_ + "/dir";
   std::unique_ptr<MapWriter> w_;
 };
@@ -210,7 +212,7 @@ TEST_F(MapWriterDirectory, ADirectoryAnotherUidMadeFirstIsNotAdopted) {
 
 TEST_F(MapWriterDirectory, ASymlinkedDirectoryIsTheDirectoryItLeadsTo) {
   ASSERT_EQ(mkdir(dir_.c_str(), 0755), 0);
-  const std::string link = tmp_.File("link");
+  const std::string link = tmp_.Path("link");
   ASSERT_EQ(symlink(dir_.c_str(), link.c_str()), 0);
   const Status st = Create(link);
   ASSERT_TRUE(st.ok()) << st.message;
@@ -218,7 +220,7 @@ TEST_F(MapWriterDirectory, ASymlinkedDirectoryIsTheDirectoryItLeadsTo) {
 }
 
 TEST(MapWriterCreate, HeaderRoundTripsThroughTheReader) {
-  TempDir dir;
+  TempDir dir = MapTempDir();
   auto w = MustCreate(ConfigIn(dir, 1000));
   w->SetPort(40123);
   w->Heartbeat();
@@ -240,7 +242,7 @@ TEST(MapWriterCreate, HeaderRoundTripsThroughTheReader) {
 }
 
 TEST(MapWriterCreate, EachStartGetsANewInstanceId) {
-  TempDir dir;
+  TempDir dir = MapTempDir();
   InstanceId first;
   {
     auto w = MustCreate(ConfigIn(dir));
@@ -251,42 +253,42 @@ TEST(MapWriterCreate, EachStartGetsANewInstanceId) {
 }
 
 TEST(MapWriterCreate, RefusesASymlinkedMapPath) {
-  TempDir dir;
+  TempDir dir = MapTempDir();
   MapConfig c = ConfigIn(dir);
-  const std::string target = dir.File("elsewhere");
-  test::WriteFile(target, {1, 2, 3});
+  const std::string target = dir.Path("elsewhere");
+  ASSERT_TRUE(harness::WriteFile(target, "\1\2\3"));
   ASSERT_EQ(symlink(target.c_str(), c.path.c_str()), 0);
   std::unique_ptr<MapWriter> w;
   Status st = MapWriter::Create(c, &w);
   EXPECT_EQ(st.code, -ELOOP);
   EXPECT_NE(st.message.find("symbolic link"), std::string::npos) << st.message;
-  EXPECT_EQ(test::ReadFile(target), (std::vector<uint8_t>{1, 2, 3}));
+  EXPECT_EQ(harness::ReadFile(target), "\1\2\3");
 }
 
 TEST(MapWriterCreate, RefusesASymlinkedHelloPath) {
-  TempDir dir;
+  TempDir dir = MapTempDir();
   MapConfig c = ConfigIn(dir);
-  ASSERT_EQ(symlink(dir.File("x").c_str(), (c.path + ".hello").c_str()), 0);
+  ASSERT_EQ(symlink(dir.Path("x").c_str(), (c.path + ".hello").c_str()), 0);
   std::unique_ptr<MapWriter> w;
   EXPECT_EQ(MapWriter::Create(c, &w).code, -ELOOP);
 }
 
 TEST(MapWriterCreate, RefusesADirectoryAndAFileThatIsNotAMap) {
-  TempDir dir;
+  TempDir dir = MapTempDir();
   MapConfig c = ConfigIn(dir);
   ASSERT_EQ(mkdir(c.path.c_str(), 0700), 0);
   std::unique_ptr<MapWriter> w;
   EXPECT_EQ(MapWriter::Create(c, &w).code, -EINVAL);
   rmdir(c.path.c_str());
-  test::WriteFile(c.path, std::vector<uint8_t>(4096, 'x'));
+  ASSERT_TRUE(harness::WriteFile(c.path, std::string(4096, 'x')));
   Status st = MapWriter::Create(c, &w);
   EXPECT_EQ(st.code, -EEXIST);
   EXPECT_NE(st.message.find("not a LOCALIO map"), std::string::npos) << st.message;
-  EXPECT_EQ(test::ReadFile(c.path).size(), 4096u) << "someone's file must stay untouched";
+  EXPECT_EQ(harness::ReadFile(c.path).size(), 4096u) << "someone's file must stay untouched";
 }
 
 TEST(MapWriterCreate, RefusesAMapOwnedByALiveServer) {
-  TempDir dir;
+  TempDir dir = MapTempDir();
   auto live = MustCreate(ConfigIn(dir));
   std::unique_ptr<MapWriter> second;
   Status st = MapWriter::Create(ConfigIn(dir), &second);
@@ -296,7 +298,7 @@ TEST(MapWriterCreate, RefusesAMapOwnedByALiveServer) {
 }
 
 TEST(MapWriterCreate, ReplacesAMapWhoseServerIsDead) {
-  TempDir dir;
+  TempDir dir = MapTempDir();
   const MapConfig c = ConfigIn(dir);
   auto old = MustCreate(c);
   const InstanceId old_id = old->instance_id();
@@ -318,7 +320,7 @@ TEST(MapWriterCreate, ReplacesAMapWhoseServerIsDead) {
 }
 
 TEST(MapWriterCreate, ReplacesADeadMapOfTheLayoutBeforeAndRefusesOthers) {
-  TempDir dir;
+  TempDir dir = MapTempDir();
   const MapConfig c = ConfigIn(dir);
   auto set_version = [&](uint32_t version) {
     SharedFile f;
@@ -345,7 +347,7 @@ TEST(MapWriterCreate, ReplacesADeadMapOfTheLayoutBeforeAndRefusesOthers) {
 }
 
 TEST(MapWriterCreate, ReplacingAMapMarksTheOldOneDeadForItsReaders) {
-  TempDir dir;
+  TempDir dir = MapTempDir();
   const MapConfig c = ConfigIn(dir);
   auto old = MustCreate(c);
   auto reader = MustOpen(c.path);  // a client that still has the old file mapped
@@ -357,7 +359,7 @@ TEST(MapWriterCreate, ReplacingAMapMarksTheOldOneDeadForItsReaders) {
 }
 
 TEST(MapWriterCreate, HoldsTellsWhetherAHandleHasAnEntry) {
-  TempDir dir;
+  TempDir dir = MapTempDir();
   auto w = MustCreate(ConfigIn(dir));
   const std::vector<uint8_t> h = {1, 2, 3, 4};
   EXPECT_FALSE(w->Holds(7, h));
@@ -370,7 +372,7 @@ TEST(MapWriterCreate, HoldsTellsWhetherAHandleHasAnEntry) {
 }
 
 TEST(MapWriterCreate, RejectsBadConfiguration) {
-  TempDir dir;
+  TempDir dir = MapTempDir();
   std::unique_ptr<MapWriter> w;
   MapConfig c = ConfigIn(dir);
   c.max_entries = 0;
@@ -381,7 +383,7 @@ TEST(MapWriterCreate, RejectsBadConfiguration) {
   c = ConfigIn(dir);
   c.path = dir.path() + "/";
   EXPECT_EQ(MapWriter::Create(c, &w).code, -EINVAL);
-  c.path = dir.File("no/such/dir/map");
+  c.path = dir.Path("no/such/dir/map");
   EXPECT_EQ(MapWriter::Create(c, &w).code, -ENOENT);
 }
 
@@ -667,7 +669,7 @@ TEST_F(MapWriterEntries, AFullArenaEvictsAndCompactsAndKeepsEveryHeldEntryWhole)
 }
 
 TEST_F(MapWriterEntries, AnotherMapNeverReportsTheSameStamp) {
-  TempDir a, b;
+  TempDir a = MapTempDir(), b = MapTempDir();
   auto first = MustCreate(ConfigIn(a));
   auto second = MustCreate(ConfigIn(b));
   EXPECT_NE(first->Removals(), second->Removals());

@@ -23,7 +23,8 @@
 namespace localio {
 namespace {
 
-using test::TempDir;
+using harness::TempDir;
+using test::MapTempDir;
 
 constexpr uid_t kOther = 1001;  // a neighbour
 
@@ -68,8 +69,8 @@ class TrustedMapTest : public ::testing::Test {
     return HelloClient::Open(hello_, server_uid, &h);
   }
 
-  TempDir tmp_;
-  std::string above_ = tmp_.File("above");
+  TempDir tmp_ = MapTempDir();
+  std::string above_ = tmp_.Path("above");
   std::string dir_ = above_ + "/dir";
   std::unique_ptr<MapWriter> writer_;
   std::string map_, hello_;
@@ -206,7 +207,7 @@ TEST_F(TrustedMapTest, AStickyAncestorIsFine) {
 
 TEST_F(TrustedMapTest, ASymlinkedDirectoryCountsAsTheDirectoryItLeadsTo) {
   // An administrator's path may go through symlinks: what was opened counts.
-  const std::string link = tmp_.File("link");
+  const std::string link = tmp_.Path("link");
   ASSERT_EQ(symlink(dir_.c_str(), link.c_str()), 0);
   std::unique_ptr<MapReader> r;
   Status st = MapReader::Open(link + "/map", 0, &r);
@@ -224,7 +225,7 @@ TEST_F(TrustedMapTest, ASymlinkedDirectoryCountsAsTheDirectoryItLeadsTo) {
 TEST_F(TrustedMapTest, AMissingMapIsItsErrnoNotATrustRefusal) {
   std::unique_ptr<MapReader> r;
   EXPECT_EQ(MapReader::Open(dir_ + "/none", 0, &r).code, -ENOENT);
-  EXPECT_EQ(MapReader::Open(tmp_.File("nodir") + "/map", 0, &r).code, -ENOENT);
+  EXPECT_EQ(MapReader::Open(tmp_.Path("nodir") + "/map", 0, &r).code, -ENOENT);
 }
 
 TEST(TrustedDir, SplitsAPathIntoItsDirectoryAndName) {

@@ -18,11 +18,10 @@
 #include <cctype>
 #include <cerrno>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <thread>
 
 #include "ganesha_conf.h"
+#include "harness/files.h"
 #include "harness/free_port.h"
 #include "harness/fsal_paths.h"
 #include "harness/nfs_url.h"
@@ -85,11 +84,10 @@ class ConfigExample : public ::testing::TestWithParam<std::string> {
 
   // Rewrites the example into tmp_/ganesha.conf and fills exports_.
   void Prepare(const std::string& name) {
-    std::ifstream in(std::string(LOCALIO_CONFIG_DIR) + "/" + name);
-    std::ostringstream text;
-    text << in.rdbuf();
+    std::string text;
+    ASSERT_TRUE(harness::ReadFile(std::string(LOCALIO_CONFIG_DIR) + "/" + name, &text)) << name;
     ConfBlock root;
-    Status s = ParseGaneshaConf(text.str(), &root);
+    Status s = ParseGaneshaConf(text, &root);
     ASSERT_TRUE(s.ok()) << name << ": " << s.message;
     ASSERT_FALSE(root.Blocks("EXPORT").empty()) << name << " declares no export";
 
@@ -141,12 +139,13 @@ class ConfigExample : public ::testing::TestWithParam<std::string> {
       x.client_root = fsal.Get("Client_Root");
       e->Set("Path", Quoted(x.path));
       fs::create_directories(x.path);
-      std::ofstream(x.path + "/marker-" + std::to_string(x.id)) << "export " << x.id << "\n";
+      const std::string marker = x.path + "/marker-" + std::to_string(x.id);
+      ASSERT_TRUE(harness::WriteFile(marker, "export " + std::to_string(x.id) + "\n")) << marker;
       exports_.push_back(x);
     }
     rendered_ = RenderGaneshaConf(root);
     conf_path_ = tmp_.path() + "/ganesha.conf";
-    std::ofstream(conf_path_) << rendered_;
+    ASSERT_TRUE(harness::WriteFile(conf_path_, rendered_)) << conf_path_;
   }
 
   Status Start() {

@@ -7,10 +7,10 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 #include <thread>
 
+#include "harness/files.h"
 #include "harness/nfs_url.h"
 
 namespace localio::container {
@@ -36,13 +36,6 @@ constexpr char kSetup[] =
 std::vector<std::string> InNamespace(const std::string& volume, const std::string& view) {
   return {"unshare", "--mount", "--propagation",   "private", "--", "/bin/sh",
           "-c",      kSetup,    "namespace-setup", volume,    view};
-}
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 // The value of `key=` in a line of words ("" when absent).
@@ -102,7 +95,7 @@ Status NamespacedServer::Start(const Volumes& volumes, const std::vector<std::st
   if (Status s = process_.Spawn(argv, output_); !s.ok()) return s;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (std::chrono::steady_clock::now() < deadline) {
-    const std::string out = ReadAll(output_);
+    const std::string out = harness::ReadFile(output_);
     if (out.find("\nready\n") != std::string::npos) {
       std::istringstream lines(out);
       for (std::string line; std::getline(lines, line);) {
@@ -125,7 +118,8 @@ Status NamespacedServer::Start(const Volumes& volumes, const std::vector<std::st
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   Stop();
-  return Status::Error(-ETIMEDOUT, "localio-testserver not ready after 60 s:\n" + ReadAll(output_));
+  return Status::Error(-ETIMEDOUT,
+                       "localio-testserver not ready after 60 s:\n" + harness::ReadFile(output_));
 }
 
 void NamespacedServer::Stop() { process_.Terminate(std::chrono::seconds(20)); }

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "harness/files.h"
 #include "harness/gtest_support.h"
 #include "harness/process.h"
 #include "harness/temp_dir.h"
@@ -119,7 +120,7 @@ void FaultEnospc::FillThroughTheBypass(int v) {
   EXPECT_GT(c.write_ops, 0u) << "nothing went through the bypass";
   EXPECT_GT(acked, 0u);
   EXPECT_LT(written, data.size());
-  const std::string on_disk = ReadLocalFile(path);
+  const std::string on_disk = ReadFile(path);
   ASSERT_GE(on_disk.size(), acked);
   EXPECT_TRUE(on_disk.compare(0, acked, data, 0, acked) == 0)
       << "acknowledged bytes differ on the server";

@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "harness/files.h"
 #include "harness/gtest_support.h"
 #include "localio/map_reader.h"
 #include "safety_support.h"
@@ -114,7 +115,7 @@ TEST_F(FaultExportReload, RemovedExportStopsBypassingOthersGoOn) {
     localio_close(o.m->ctx(), o.fh);
   }
   for (int v : {3, 4})
-    EXPECT_TRUE(ReadLocalFile(removed_dir + "/file-v" + std::to_string(v)) == removed[v - 3].data)
+    EXPECT_TRUE(ReadFile(removed_dir + "/file-v" + std::to_string(v)) == removed[v - 3].data)
         << "the removed export's file changed (v" << v << ")";
 
   // The kept export still bypasses, for reads and writes, with its data.
@@ -130,7 +131,7 @@ TEST_F(FaultExportReload, RemovedExportStopsBypassingOthersGoOn) {
     EXPECT_EQ(localio_close(o.m->ctx(), o.fh), 0) << o.m->Error();
   }
   for (int v : {3, 4})
-    EXPECT_TRUE(ReadLocalFile(server_->ExportDir(kKept) + "/file-v" + std::to_string(v)) ==
+    EXPECT_TRUE(ReadFile(server_->ExportDir(kKept) + "/file-v" + std::to_string(v)) ==
                 kept[v - 3].data)
         << "the kept export's file lacks the bypassed writes (v" << v << ")";
 }

@@ -19,15 +19,14 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <functional>
-#include <iterator>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "fault_support.h"
+#include "harness/files.h"
 #include "localio/hello_area.h"
 #include "safety_support.h"
 
@@ -78,8 +77,7 @@ class Stopped {
     const std::string tasks = "/proc/" + std::to_string(pid_) + "/task";
     std::error_code ec;
     for (const auto& task : std::filesystem::directory_iterator(tasks, ec)) {
-      std::ifstream in(task.path() / "stat");
-      std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      const std::string stat = harness::ReadFile((task.path() / "stat").string());
       const size_t paren = stat.rfind(')');
       if (paren == std::string::npos || paren + 2 >= stat.size() || stat[paren + 2] != 'T')
         return false;
@@ -168,9 +166,7 @@ class FaultHandshake : public OneExportServerTest {
   bool LogSays(const std::string& text, milliseconds limit) {
     const auto start = steady_clock::now();
     do {
-      std::ifstream in(server_->log_path());
-      const std::string log(std::istreambuf_iterator<char>(in), {});
-      if (log.find(text) != std::string::npos) return true;
+      if (harness::ReadFile(server_->log_path()).find(text) != std::string::npos) return true;
       std::this_thread::sleep_for(kPoll);
     } while (steady_clock::now() - start < limit);
     return false;

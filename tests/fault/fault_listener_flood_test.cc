@@ -39,7 +39,7 @@ constexpr int kHonestHandshakes = 12;
 
 TEST(ListenerFlood, EveryHonestHandshakeSucceedsWhileThreeProcessesOfAnotherUidFlood) {
   if (geteuid() != 0) GTEST_SKIP() << "needs root to flood as uid " << HostilePeer::kUid;
-  test::TempDir dir;
+  harness::TempDir dir = test::MapTempDir();
   std::unique_ptr<MapWriter> writer;
   ASSERT_TRUE(MapWriter::Create(test::ConfigIn(dir), &writer).ok());
   writer->Heartbeat();

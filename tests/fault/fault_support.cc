@@ -5,15 +5,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <sstream>
 #include <thread>
 
 #include "fault_records.h"
+#include "harness/files.h"
 
 namespace localio::fault {
 
@@ -22,15 +22,6 @@ uint64_t NowMs() {
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return static_cast<uint64_t>(ts.tv_sec) * 1000 + static_cast<uint64_t>(ts.tv_nsec) / 1000000;
 }
-
-namespace {
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-}  // namespace
 
 Status FaultClient::Start(const std::string& mode, const std::string& url,
                           const std::string& map, const std::string& stopfile,
@@ -45,7 +36,7 @@ Status FaultClient::Start(const std::string& mode, const std::string& url,
   return Status::Ok();
 }
 
-std::string FaultClient::Output() const { return ReadAll(out_path_); }
+std::string FaultClient::Output() const { return harness::ReadFile(out_path_); }
 
 std::optional<uint64_t> FaultClient::WaitFor(const std::string& prefix, uint64_t after_ms,
                                              std::chrono::milliseconds timeout) const {
@@ -100,7 +91,7 @@ Status StartWriter(const harness::GaneshaServer& server, const std::string& stop
 
 std::string CheckAcknowledgedBlocks(const std::string& path, uint32_t client_id,
                                     const std::string& client_output) {
-  const std::string data = ReadAll(path);
+  const std::string data = harness::ReadFile(path);
   std::istringstream lines(client_output);
   std::string problems;
   int blocks = 0;
@@ -131,9 +122,10 @@ std::string CheckAcknowledgedBlocks(const std::string& path, uint32_t client_id,
 Status CreateBlockFile(const std::string& path, uint32_t client_id, uint32_t blocks) {
   std::string data(uint64_t{blocks} * kBlockSize, '\0');
   for (uint32_t b = 0; b < blocks; ++b) FillBlock(client_id, b, 0, &data[b * kBlockSize]);
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << data;
-  if (!out.flush()) return Status::Error(-EIO, "cannot write " + path);
+  if (!harness::WriteFile(path, data)) {
+    const int err = errno;
+    return Status::Error(-err, "cannot write " + path + ": " + std::strerror(err));
+  }
   return Status::Ok();
 }
 

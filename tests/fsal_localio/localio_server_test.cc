@@ -25,16 +25,16 @@
 #include <gtest/gtest.h>
 
 #include "harness/failing_new.h"
+#include "harness/temp_dir.h"
 #include "localio/hello_area.h"
 #include "localio/localio_caller.h"
 #include "localio/map_reader.h"
-#include "temp_tree.h"
 #include "vfs_handle.h"
 
 namespace localio {
 namespace {
 
-using test::TempTree;
+using harness::TempDir;
 
 // No C++ exception leaves the server's C API (Ganesha's threads are C).
 static_assert(noexcept(localio_server_start(nullptr, nullptr, 0)));
@@ -165,8 +165,8 @@ class LocalioServerTest : public ::testing::Test {
     return n;
   }
 
-  TempTree shm_{"localio-server-test", "/dev/shm"};
-  TempTree root_{"localio-server-export"};
+  TempDir shm_{"localio-server-test", "/dev/shm"};
+  TempDir root_{"localio-server-export"};
   std::string map_path_;
   std::unique_ptr<MapReader> map_;  // as a client reads the map, from Start()
 };
@@ -228,7 +228,7 @@ TEST_F(LocalioServerTest, TheHeartbeatAdvancesWhileRunning) {
 TEST_F(LocalioServerTest, ASecondStartIsRefusedAndKeepsTheFirst) {
   ASSERT_NO_FATAL_FAILURE(Start());
   const uint16_t port = localio_server_port();
-  TempTree other("localio-server-other", "/dev/shm");
+  TempDir other("localio-server-other", "/dev/shm");
   const std::string other_map = other.Path("map");
   localio_server_params p = Params(other_map);
   char err[256] = "";
@@ -737,7 +737,7 @@ TEST_F(LocalioServerBadMapPath, ARelativePathIsRefused) {
 }
 
 TEST_F(LocalioServerBadMapPath, ASymlinkIsRefused) {
-  TempTree target("localio-server-target", "/dev/shm");
+  TempDir target("localio-server-target", "/dev/shm");
   ASSERT_TRUE(shm_.MakeSymlink("link", target.Path("map")));
   ExpectRefused(shm_.Path("link"));
   EXPECT_NE(0, access(target.Path("map").c_str(), F_OK));  // nothing written through it

@@ -5,17 +5,15 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <climits>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
-#include <filesystem>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
-#include <system_error>
-#include <vector>
+#include <string_view>
 
+#include "harness/temp_dir.h"
 #include "localio/map_reader.h"
 #include "localio/wire_handle.h"
 #include "vfs_handle.h"
@@ -127,19 +125,21 @@ int test_vfs_opaque(const char* path, void* buf, size_t buflen) {
   return static_cast<int>(o.size());
 }
 
-char* test_make_tree(const char* base, const char* prefix) {
-  std::string pattern = std::string(base) + "/" + prefix + ".XXXXXX";
-  std::vector<char> buf(pattern.begin(), pattern.end());
-  buf.push_back('\0');
-  if (mkdtemp(buf.data()) == nullptr) return nullptr;
-  return realpath(buf.data(), nullptr);
+struct test_tree {
+  localio::harness::TempDir dir;
+};
+
+test_tree* test_make_tree(const char* base, const char* prefix) {
+  auto tree = std::make_unique<test_tree>();
+  if (localio::Status st = tree->dir.Create(prefix, base); !st.ok()) {
+    std::fprintf(stderr, "map probe: %s\n", st.message.c_str());
+    return nullptr;
+  }
+  return tree.release();
 }
 
-void test_remove_tree(char* path) {
-  if (path == nullptr) return;
-  std::error_code ec;
-  std::filesystem::remove_all(path, ec);
-  std::free(path);
-}
+const char* test_tree_path(const test_tree* tree) { return tree->dir.path().c_str(); }
+
+void test_remove_tree(test_tree* tree) { delete tree; }
 
 }  // extern "C"

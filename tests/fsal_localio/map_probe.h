@@ -69,11 +69,14 @@ int test_vfs_opaque(const char *path, void *buf, size_t buflen);
  * or -EINVAL when it finds none. */
 int test_vfs_kernel_handle_size(const void *opaque, size_t len);
 
-/* A fresh canonical temp directory "<base>/<prefix>.XXXXXX" (malloc'ed),
- * NULL on error; test_remove_tree removes it with everything in it and
- * frees the string. */
-char *test_make_tree(const char *base, const char *prefix);
-void test_remove_tree(char *path);
+/* A fresh temp directory "<base>/<prefix>.XXXXXX" (the harness's TempDir,
+ * tests/harness), NULL on error (printed); test_tree_path is its canonical
+ * path, valid until test_remove_tree removes it with everything in it
+ * (LOCALIO_KEEP_TMP=1 keeps it) and frees the tree. */
+struct test_tree;
+struct test_tree *test_make_tree(const char *base, const char *prefix);
+const char *test_tree_path(const struct test_tree *tree);
+void test_remove_tree(struct test_tree *tree);
 
 #ifdef __cplusplus
 }

@@ -26,9 +26,10 @@
 
 #define OTHER_EXPORT_ID 20	/* exports the row tests make and drop */
 
-static char *map_dir;		/* under /dev/shm, like production */
+static struct test_tree *map_tree;	/* under /dev/shm, like production */
 static char map_path[512];
-static char *export_root;	/* the export's Path: real files */
+static struct test_tree *export_tree;
+static const char *export_root;	/* the export's Path: real files */
 static struct fsal_export *lio_exp;
 static struct fsal_obj_handle *root;
 
@@ -185,11 +186,12 @@ static int setup(void **state)
 	fsal_status_t st;
 
 	fake_reset();
-	map_dir = test_make_tree("/dev/shm", "fsal-publish-map");
-	export_root = test_make_tree("/tmp", "fsal-publish-export");
-	if (map_dir == NULL || export_root == NULL)
+	map_tree = test_make_tree("/dev/shm", "fsal-publish-map");
+	export_tree = test_make_tree("/tmp", "fsal-publish-export");
+	if (map_tree == NULL || export_tree == NULL)
 		return -1;
-	snprintf(map_path, sizeof(map_path), "%s/map", map_dir);
+	export_root = test_tree_path(export_tree);
+	snprintf(map_path, sizeof(map_path), "%s/map", test_tree_path(map_tree));
 	if (start_server() != 0)
 		return -1;
 	test_env_set_export_path(export_root);
@@ -212,8 +214,8 @@ static int teardown(void **state)
 	(void)state;
 	test_release_export(lio_exp, root);
 	localio_server_stop();
-	test_remove_tree(export_root);
-	test_remove_tree(map_dir);
+	test_remove_tree(export_tree);
+	test_remove_tree(map_tree);
 	return 0;
 }
 

@@ -18,12 +18,12 @@
 
 #include <gtest/gtest.h>
 
-#include "temp_tree.h"
+#include "harness/temp_dir.h"
 
 namespace localio {
 namespace {
 
-using test::TempTree;
+using harness::TempDir;
 
 std::vector<uint8_t> Bytes(const std::string& s) { return {s.begin(), s.end()}; }
 
@@ -165,7 +165,7 @@ class ResolveVfsHandleTest : public ::testing::Test {
     return st;
   }
 
-  TempTree tree_{"vfs-handle-test"};
+  TempDir tree_{"vfs-handle-test"};
   int root_fd_ = -1;
   int dir_fd_ = -1;
 };
@@ -309,7 +309,7 @@ TEST_F(ResolveVfsHandleTest, AForgedHandleIsStaleNotACrash) {
 }
 
 TEST(VfsOpaqueOf, FailsWithErrnoForAMissingFile) {
-  TempTree tree("vfs-opaque-test");
+  TempDir tree("vfs-opaque-test");
   const int fd = open(tree.path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   ASSERT_GE(fd, 0);
   errno = 0;

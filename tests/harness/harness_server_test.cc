@@ -9,9 +9,9 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <thread>
 
+#include "harness/files.h"
 #include "harness/ganesha_server.h"
 #include "harness/gtest_support.h"
 #include "harness/rpc_ping.h"
@@ -34,17 +34,10 @@ bool NfsAnswers(const GaneshaServer& s) {
   return RpcNullPing("127.0.0.1", s.nfs_port(), kNfsProgram, 3, milliseconds(500)).ok();
 }
 
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 bool LogShowsWithin(const GaneshaServer& s, const std::string& text, milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   do {
-    if (ReadAll(s.log_path()).find(text) != std::string::npos) return true;
+    if (ReadFile(s.log_path()).find(text) != std::string::npos) return true;
     std::this_thread::sleep_for(milliseconds(50));
   } while (std::chrono::steady_clock::now() < deadline);
   return false;
@@ -63,7 +56,7 @@ TEST_F(GaneshaServerTest, StartsAnsweringAndStopRemovesEverything) {
   EXPECT_TRUE(std::filesystem::is_directory(server_->ExportDir(5)));
   EXPECT_EQ(server_->Url(5, 4, "f"), "nfs://127.0.0.1/export-5/f?version=4&nfsport=" +
                                          std::to_string(server_->nfs_port()));
-  const std::string conf = ReadAll(server_->config_path());
+  const std::string conf = ReadFile(server_->config_path());
   EXPECT_NE(conf.find("NFS_Port = " + std::to_string(server_->nfs_port()) + ";"), std::string::npos);
   // Ganesha serves RPC before it logs that it is initialised (nfs_start
   // starts the service threads, then logs), so the line may come a moment
@@ -105,7 +98,7 @@ TEST_F(GaneshaServerTest, ReloadAddsAnExportWhileTheServerKeepsRunning) {
   std::vector<ExportOptions> exports = server_->exports();
   exports.push_back(extra);
   ASSERT_TRUE(server_->SetExports(exports).ok());
-  EXPECT_NE(ReadAll(server_->config_path()).find("Export_Id = 6;"), std::string::npos);
+  EXPECT_NE(ReadFile(server_->config_path()).find("Export_Id = 6;"), std::string::npos);
   const pid_t pid = server_->pid();
   ASSERT_TRUE(server_->Reload().ok());
   bool listed = false;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-3.0-or-later
 // Unit tests of the harness parts that need no server: config generation,
-// URLs, free ports, running commands, temp dirs.
+// URLs, free ports, running commands, temp dirs, whole files.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -9,11 +9,13 @@
 
 #include <gtest/gtest.h>
 
+#include <cerrno>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <initializer_list>
 
+#include "harness/files.h"
 #include "harness/free_port.h"
 #include "harness/nfs_url.h"
 #include "harness/process.h"
@@ -205,6 +207,65 @@ TEST(TempDir, IsRemovedWithItsContents) {
     EXPECT_TRUE(std::filesystem::exists(path + "/a/b/f"));
   }
   EXPECT_FALSE(std::filesystem::exists(path));
+}
+
+TEST(TempDir, TheConstructorMakesACanonicalDirUnderTheBase) {
+  // /dev/shm is where the map tests put theirs; the path resolves to itself.
+  TempDir dir("harness-test", "/dev/shm");
+  EXPECT_EQ(dir.path().rfind("/dev/shm/harness-test.", 0), 0u) << dir.path();
+  EXPECT_EQ(std::filesystem::canonical(dir.path()).string(), dir.path());
+  EXPECT_TRUE(std::filesystem::is_directory(dir.path()));
+  EXPECT_EQ(dir.Path("a/b"), dir.path() + "/a/b");
+}
+
+TEST(TempDir, MakesDirsFilesAndSymlinksWithTheirParents) {
+  TempDir dir("harness-test");
+  EXPECT_TRUE(dir.MakeDir("d/e"));
+  EXPECT_TRUE(std::filesystem::is_directory(dir.Path("d/e")));
+  EXPECT_TRUE(dir.MakeFile("f/g/file", "content"));
+  EXPECT_EQ(ReadFile(dir.Path("f/g/file")), "content");
+  EXPECT_TRUE(dir.MakeFile("small"));
+  EXPECT_EQ(ReadFile(dir.Path("small")), "x");
+  EXPECT_TRUE(dir.MakeSymlink("link", "f/g/file"));
+  EXPECT_EQ(std::filesystem::read_symlink(dir.Path("link")), "f/g/file");
+  EXPECT_FALSE(dir.MakeSymlink("link", "elsewhere")) << "exists";
+  EXPECT_FALSE(dir.MakeFile("small/under-a-file"));
+}
+
+TEST(TempDirDeathTest, TheConstructorEndsTheProgramNamingThePath) {
+  EXPECT_DEATH(TempDir("harness-test", "/nonexistent/base"),
+               "/nonexistent/base/harness-test.XXXXXX.*errno 2");
+}
+
+TEST(Files, WriteThenReadGiveTheSameBytes) {
+  TempDir dir("harness-test");
+  const std::string bytes("a\0b\n\xff", 5);
+  ASSERT_TRUE(WriteFile(dir.Path("f"), bytes));
+  EXPECT_EQ(ReadFile(dir.Path("f")), bytes);
+  ASSERT_TRUE(WriteFile(dir.Path("f"), "shorter"));  // truncates
+  std::string read = "stale";
+  EXPECT_TRUE(ReadFile(dir.Path("f"), &read));
+  EXPECT_EQ(read, "shorter");
+  ASSERT_TRUE(WriteFile(dir.Path("empty"), ""));
+  EXPECT_TRUE(ReadFile(dir.Path("empty"), &read));
+  EXPECT_EQ(read, "");
+}
+
+TEST(Files, ReadsProcFilesWhoseSizeIsZero) {
+  EXPECT_NE(ReadFile("/proc/self/status").find("Pid:"), std::string::npos);
+}
+
+TEST(Files, MissingFilesAndDirectoriesAreErrors) {
+  TempDir dir("harness-test");
+  std::string read = "stale";
+  errno = 0;
+  EXPECT_FALSE(ReadFile(dir.Path("missing"), &read));
+  EXPECT_EQ(errno, ENOENT);
+  EXPECT_EQ(read, "");
+  EXPECT_EQ(ReadFile(dir.Path("missing")), "");
+  EXPECT_FALSE(ReadFile(dir.path(), &read)) << "a directory";
+  EXPECT_FALSE(WriteFile(dir.Path("no/such/dir/f"), "x"));
+  EXPECT_FALSE(WriteFile(dir.path(), "x")) << "a directory";
 }
 
 TEST(FileTail, KeepsTheLastLines) {

@@ -8,11 +8,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "harness/files.h"
 #include "harness/ganesha_server.h"
 
 namespace {
@@ -22,6 +21,7 @@ using localio::harness::ExportOptions;
 using localio::harness::Fsal;
 using localio::harness::FsalName;
 using localio::harness::GaneshaServer;
+using localio::harness::ReadFile;
 using localio::harness::ServerOptions;
 
 constexpr char kUsage[] =
@@ -50,15 +50,6 @@ constexpr char kUsage[] =
 int UsageError(const std::string& message) {
   std::fprintf(stderr, "localio-testserver: %s\n%s", message.c_str(), kUsage);
   return 2;
-}
-
-bool ReadFile(const std::string& path, std::string* text) {
-  std::ifstream in(path);
-  if (!in) return false;
-  std::ostringstream s;
-  s << in.rdbuf();
-  *text = s.str();
-  return true;
 }
 
 // Parses argv into options; returns 0 or an exit code after printing why.

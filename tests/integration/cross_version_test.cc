@@ -17,10 +17,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 #include <string>
 
+#include "harness/files.h"
 #include "harness/fsal_paths.h"
 #include "harness/ganesha_server.h"
 #include "harness/gtest_support.h"
@@ -38,13 +38,6 @@ constexpr uint16_t kLocalio = 1, kVfs = 2;
 std::string OtherBuild(const std::string& rel) {
   const char* dir = std::getenv("LOCALIO_OTHER_BUILD");
   return std::string(dir == nullptr ? "" : dir) + "/" + rel;
-}
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 // Lines of `text` that contain `needle` ("" : every non-empty line).
@@ -73,12 +66,12 @@ TEST(CrossVersion, AnotherVersionsFsalIsRefusedAndTheOtherExportsServe) {
   const Status start = server.Start();
   ASSERT_TRUE(start.ok()) << start.message;
 
-  const std::string log = ReadAll(server.log_path());
+  const std::string log = ReadFile(server.log_path());
   EXPECT_EQ(CountLines(log, "LOCALIO: libfsallocalio.so was built for nfs-ganesha "), 1) << log;
   EXPECT_NE(log.find("but this server is nfs-ganesha "), std::string::npos) << log;
   EXPECT_EQ(log.find(":FATAL :"), std::string::npos) << log;
 
-  std::ofstream(server.ExportDir(kVfs) + "/hello.txt") << "served by VFS\n";
+  ASSERT_TRUE(WriteFile(server.ExportDir(kVfs) + "/hello.txt", "served by VFS\n"));
   for (int version : {3, 4}) {
     SCOPED_TRACE("NFSv" + std::to_string(version));
     CommandResult cat;
@@ -94,7 +87,7 @@ TEST(CrossVersion, AnotherVersionsFsalIsRefusedAndTheOtherExportsServe) {
 TEST(CrossVersion, AnotherReleasesShimStaysOutOfTheWayOrBypassesOnTheSameLibnfs) {
   const std::string shim = OtherBuild("client_plugin/preload/liblocalio_preload.so");
   ASSERT_TRUE(fs::exists(shim)) << shim;
-  std::string other_soname = ReadAll(OtherBuild("libnfs-soname.txt"));
+  std::string other_soname = ReadFile(OtherBuild("libnfs-soname.txt"));
   ASSERT_FALSE(other_soname.empty()) << OtherBuild("libnfs-soname.txt");
   other_soname.erase(other_soname.find_last_not_of('\n') + 1);
   const bool same_libnfs = other_soname == LOCALIO_LIBNFS_SONAME;
@@ -109,7 +102,7 @@ TEST(CrossVersion, AnotherReleasesShimStaysOutOfTheWayOrBypassesOnTheSameLibnfs)
   for (int version : {3, 4}) {
     SCOPED_TRACE("NFSv" + std::to_string(version));
     const std::string name = "cross-v" + std::to_string(version) + ".bin";
-    std::ofstream(server.ExportDir(kLocalio) + "/" + name, std::ios::binary) << data;
+    ASSERT_TRUE(WriteFile(server.ExportDir(kLocalio) + "/" + name, data));
     const std::string out = scratch.path() + "/" + name;
     CommandResult copy;
     const uint64_t before = LoopbackBytes();
@@ -119,7 +112,7 @@ TEST(CrossVersion, AnotherReleasesShimStaysOutOfTheWayOrBypassesOnTheSameLibnfs)
                     .ok());
     const uint64_t moved = LoopbackBytes() - before;
     ASSERT_TRUE(copy.Succeeded()) << copy.Describe();
-    EXPECT_EQ(ReadAll(out), data);
+    EXPECT_EQ(ReadFile(out), data);
     if (same_libnfs) {
       EXPECT_LT(moved, data.size() / 100) << "a shim for " << other_soname << " did not bypass";
       EXPECT_EQ(copy.err, "");

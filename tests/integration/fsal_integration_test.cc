@@ -8,7 +8,6 @@
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <random>
@@ -17,6 +16,7 @@
 #include <vector>
 
 #include "harness/libnfs_limits.h"
+#include "harness/files.h"
 #include "harness/fsal_paths.h"
 #include "harness/random_file.h"
 #include "harness/gtest_support.h"
@@ -57,12 +57,6 @@ std::string Sha256(const std::string& path) {
   CommandResult r = Exec({LOCALIO_SHA256SUM, path});
   EXPECT_TRUE(r.Succeeded()) << r.Describe();
   return r.out.substr(0, r.out.find(' '));
-}
-
-void WriteText(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::trunc);
-  out << text;
-  ASSERT_TRUE(out.flush()) << "cannot write " << path;
 }
 
 // nfs-ls output: name -> first character of the mode ('d' or '-').
@@ -160,19 +154,16 @@ TEST_P(FsalIntegration, NfsCpWritesASmallFileThatReadsBackExactly) {
   // Small enough for one libnfs 4.0 v4 WRITE (see kV4WriteChunk).
   const std::string name = Unique("small") + ".txt";
   const std::string text = "small file for " + name + "\n";
-  WriteText(Local(name), text);
+  ASSERT_TRUE(WriteFile(Local(name), text));
   CommandResult w = Exec({LOCALIO_NFS_CP, Local(name), Url(RwExport(), Version(), name)});
   ASSERT_TRUE(w.Succeeded()) << w.Describe();
-  std::ifstream in(InExport(RwExport(), name));
-  std::stringstream stored;
-  stored << in.rdbuf();
-  EXPECT_EQ(stored.str(), text);
+  EXPECT_EQ(ReadFile(InExport(RwExport(), name)), text);
 }
 
 TEST_P(FsalIntegration, NfsCatPrintsASmallFile) {
   const std::string name = Unique("cat") + ".txt";
   const std::string text = "hello from " + name + "\nsecond line\n";
-  WriteText(InExport(RwExport(), name), text);
+  ASSERT_TRUE(WriteFile(InExport(RwExport(), name), text));
   CommandResult r = Exec({LOCALIO_NFS_CAT, Url(RwExport(), Version(), name)});
   ASSERT_TRUE(r.Succeeded()) << r.Describe();
   EXPECT_EQ(r.out, text);
@@ -183,7 +174,7 @@ TEST_P(FsalIntegration, NfsLsListsCreatedFilesAndDirectories) {
   const std::string file = Unique("lsfile") + ".txt";
   CommandResult m = Client(Version(), {"mkdir", dir});
   ASSERT_TRUE(m.Succeeded()) << m.Describe();
-  WriteText(Local(file), "x\n");
+  ASSERT_TRUE(WriteFile(Local(file), "x\n"));
   CommandResult w = Exec({LOCALIO_NFS_CP, Local(file), Url(RwExport(), Version(), file)});
   ASSERT_TRUE(w.Succeeded()) << w.Describe();
 
@@ -199,7 +190,7 @@ TEST_P(FsalIntegration, MkdirRenameUnlinkRmdirShowInTheExportAndInListings) {
   ASSERT_TRUE(Client(Version(), {"mkdir", dir}).Succeeded());
   EXPECT_TRUE(fs::is_directory(InExport(RwExport(), dir)));
 
-  WriteText(Local(dir + ".txt"), "renamed content\n");
+  ASSERT_TRUE(WriteFile(Local(dir + ".txt"), "renamed content\n"));
   CommandResult w = Exec({LOCALIO_NFS_CP, Local(dir + ".txt"), Url(RwExport(), Version(), dir + "/a")});
   ASSERT_TRUE(w.Succeeded()) << w.Describe();
 
@@ -234,7 +225,7 @@ TEST_P(FsalIntegration, NfsCatOfAMissingFileFailsWithoutOutput) {
 
 TEST_P(FsalIntegration, WritesIntoAReadOnlyExportFailAndLeaveNothing) {
   const std::string name = Unique("ro") + ".txt";
-  WriteText(Local(name), "must not land\n");
+  ASSERT_TRUE(WriteFile(Local(name), "must not land\n"));
   CommandResult cp = Exec({LOCALIO_NFS_CP, Local(name), Url(RoExport(), Version(), name)});
   EXPECT_NE(cp.exit_code, 0) << "nfs-cp into a read-only export succeeded";
   EXPECT_FALSE(fs::exists(InExport(RoExport(), name)));
@@ -248,7 +239,7 @@ TEST_P(FsalIntegration, WritesIntoAReadOnlyExportFailAndLeaveNothing) {
 
 TEST_P(FsalIntegration, ReadOnlyExportServesReads) {
   const std::string name = Unique("ro-read") + ".txt";
-  WriteText(InExport(RoExport(), name), "readable\n");
+  ASSERT_TRUE(WriteFile(InExport(RoExport(), name), "readable\n"));
   CommandResult r = Exec({LOCALIO_NFS_CAT, Url(RoExport(), Version(), name)});
   ASSERT_TRUE(r.Succeeded()) << r.Describe();
   EXPECT_EQ(r.out, "readable\n");

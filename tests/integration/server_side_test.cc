@@ -20,7 +20,6 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <memory>
 #include <optional>
 #include <random>
@@ -29,6 +28,7 @@
 #include <vector>
 
 #include "harness/libnfs_limits.h"
+#include "harness/files.h"
 #include "harness/fsal_paths.h"
 #include "harness/gtest_support.h"
 #include "harness/hostile_peer.h"
@@ -58,12 +58,6 @@ CommandResult Exec(const std::vector<std::string>& argv) {
   Status s = RunCommand(argv, seconds(60), &r);
   if (!s.ok()) ADD_FAILURE() << s.message;
   return r;
-}
-
-void WriteText(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  ASSERT_TRUE(out.flush()) << "cannot write " << path;
 }
 
 // Overwrites `path` from offset 0 without truncating, as a client that
@@ -118,9 +112,7 @@ class LocalioServer : public SuiteServerTest<LocalioServer> {
   }
   static std::string Local(const std::string& name) { return scratch_->path() + "/" + name; }
   static bool LogHas(const std::string& text) {
-    std::ifstream in(server_->log_path());
-    const std::string log((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    return log.find(text) != std::string::npos;
+    return ReadFile(server_->log_path()).find(text) != std::string::npos;
   }
 };
 
@@ -134,8 +126,7 @@ class LocalioServerByVersion : public LocalioServer,
 // The server says in its log that it loaded LOCALIO, built for its own
 // Ganesha, and stacked export 1 over VFS.
 TEST_F(LocalioServer, TheLogShowsTheFsalLoadedAndTheExportStacked) {
-  std::ifstream in(server_->log_path());
-  const std::string log((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string log = ReadFile(server_->log_path());
   EXPECT_NE(log.find("LOCALIO: FSAL loaded and initialised"), std::string::npos) << log;
   EXPECT_NE(log.find("LOCALIO: export 1 (" + server_->ExportDir(kLocalio) + ") stacked over VFS"),
             std::string::npos)
@@ -287,7 +278,8 @@ TEST_P(LocalioServerByVersion, EntriesNameTheFilesClientsSee) {
   const std::vector<std::string> files = {top + "/top.txt", top + "/a/mid.txt",
                                           top + "/a/b/deep.txt"};
   fs::create_directories(InExport(kLocalio, top + "/a/b"));
-  for (const std::string& f : files) WriteText(InExport(kLocalio, f), "content of " + f + "\n");
+  for (const std::string& f : files)
+    ASSERT_TRUE(WriteFile(InExport(kLocalio, f), "content of " + f + "\n")) << f;
 
   // The new directory itself, not the export root: Ganesha keeps a listed
   // directory's entries for its attribute expiry, and the root was listed
@@ -413,7 +405,7 @@ TEST_F(LocalioServer, HandshakeThroughTheHelloAreaConfirmsOnlyAFreshNonce) {
 TEST_P(LocalioServerByVersion, RenameAndUnlinkShowUpInTheMap) {
   const std::string top = "ren-" + V();
   const std::string payload = Local("payload-" + V());
-  WriteText(payload, "renamed file payload\n");
+  ASSERT_TRUE(WriteFile(payload, "renamed file payload\n")) << payload;
   const std::string kChunk = std::to_string(harness::kMaxV4RpcWrite);
   const std::vector<std::vector<std::string>> steps = {
       {"mkdir", top}, {"mkdir", top + "/dir"}, {"mkdir", top + "/dir/sub"},
@@ -553,7 +545,7 @@ TEST_F(LocalioServer, MalformedRecordsLeaveTheListenerAndNfsServing) {
   InstanceId got{};
   EXPECT_EQ(client->ReadConfirmation(&got), 1);
 
-  WriteText(InExport(kLocalio, "after-malformed.txt"), "still serving\n");
+  ASSERT_TRUE(WriteFile(InExport(kLocalio, "after-malformed.txt"), "still serving\n"));
   for (int version : {3, 4}) {
     CommandResult cat = Exec({LOCALIO_NFS_CAT, server_->Url(kLocalio, version, "after-malformed.txt")});
     ASSERT_TRUE(cat.Succeeded()) << "NFSv" << version << ": " << cat.Describe();
@@ -579,7 +571,7 @@ void ChangeBehindTheServer(uint16_t id, const std::string& rel, const std::strin
                            const std::string& after, const std::string& url,
                            const std::string& full, Tell tell, const std::string& map_path,
                            CoherenceResult* out) {
-  WriteText(full, before);
+  ASSERT_TRUE(WriteFile(full, before)) << full;
   std::unique_ptr<NfsSession> nfs;
   Status m = NfsSession::Mount(url, &nfs);
   ASSERT_TRUE(m.ok()) << m.message;

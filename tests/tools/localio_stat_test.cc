@@ -12,9 +12,11 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <vector>
 
+#include "harness/files.h"
 #include "harness/process.h"
 #include "localio/hello_area.h"
 #include "localio/map_writer.h"
@@ -25,9 +27,10 @@
 namespace localio::tools {
 namespace {
 
+using harness::TempDir;
 using test::ConfigIn;
 using test::HandleFor;
-using test::TempDir;
+using test::MapTempDir;
 
 struct StatRun {
   int status = -1;
@@ -67,7 +70,7 @@ class LocalioStat : public ::testing::Test {
   }
   std::string MapPath() const { return writer_->path(); }
 
-  TempDir dir_;
+  TempDir dir_ = MapTempDir();
   std::unique_ptr<MapWriter> writer_;
 };
 
@@ -335,29 +338,27 @@ void ExpectUnusable(const std::string& map, const std::string& reason_part) {
 }
 
 TEST(LocalioStatErrors, MissingMapExitsOne) {
-  TempDir dir;
-  ExpectUnusable(dir.File("no-such-map"), "No such file");
+  TempDir dir = MapTempDir();
+  ExpectUnusable(dir.Path("no-such-map"), "No such file");
 }
 
 TEST(LocalioStatErrors, FileThatIsNotAMapExitsOne) {
-  TempDir dir;
-  std::vector<uint8_t> junk(8192, 0x42);
-  test::WriteFile(dir.File("junk"), junk);
-  ExpectUnusable(dir.File("junk"), "bad magic");
+  TempDir dir = MapTempDir();
+  ASSERT_TRUE(harness::WriteFile(dir.Path("junk"), std::string(8192, '\x42')));
+  ExpectUnusable(dir.Path("junk"), "bad magic");
 }
 
 TEST(LocalioStatErrors, TruncatedMapExitsOne) {
-  TempDir dir;
-  std::string copy = dir.File("truncated");
+  TempDir dir = MapTempDir();
+  std::string copy = dir.Path("truncated");
   {
     std::unique_ptr<MapWriter> w;
     ASSERT_TRUE(MapWriter::Create(ConfigIn(dir, 64), &w).ok());
-    std::vector<uint8_t> bytes = test::ReadFile(w->path());
-    bytes.resize(bytes.size() / 2);
-    test::WriteFile(copy, bytes);
+    const std::string bytes = harness::ReadFile(w->path());
+    ASSERT_TRUE(harness::WriteFile(copy, std::string_view(bytes).substr(0, bytes.size() / 2)));
   }
   ExpectUnusable(copy, "header claims");
-  test::WriteFile(copy, std::vector<uint8_t>(100, 0));
+  ASSERT_TRUE(harness::WriteFile(copy, std::string(100, '\0')));
   ExpectUnusable(copy, "shorter than a header");
 }
 

@@ -5,12 +5,12 @@
 // figures, the localio mode really bypassed), never their values.
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <map>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "harness/files.h"
 #include "harness/process.h"
 #include "harness/temp_dir.h"
 
@@ -31,13 +31,6 @@ std::vector<std::string> CsvFields(const std::string& line) {
     }
   }
   return fields;
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 TEST(LocalioBench, CsvHasEveryRequestedCaseWithPositiveFiguresInEveryMode) {

@@ -16,7 +16,7 @@
 // buffered): "event local 0|1 MS", "event fallback_server_changed MS" with
 // "event fallback_call_began MS" before it (the bypass decides at the start
 // of that call; the RPC it falls back to may then wait for a dead server),
-// "ready MS" (first bypassed I/O), "ioerror ...", "bad ..." (a verification
+// "event handshakes_failed N MS" (the Nth failed handshake attempt), "ready MS" (first bypassed I/O), "ioerror ...", "bad ..." (a verification
 // failure), and at the end "counters ..." and "count NAME N" lines.
 // Exit: 0 clean, 3 a verification failed, 2 usage/setup error.
 // MS are CLOCK_MONOTONIC milliseconds, comparable with the test's clock.
@@ -101,6 +101,10 @@ class Runner {
       ready_ = true;
       in_fallback_ = false;
     }
+    const uint64_t failed = c.handshakes - c.handshakes_ok;
+    if (failed > seen_failed_)
+      std::printf("event handshakes_failed %" PRIu64 " %" PRIu64 "\n", failed, NowMs());
+    seen_failed_ = failed;
     seen_changed_ = changed;
     bypassed_ = c.read_ops + c.write_ops;
     began_ = NowMs();  // the next call begins now, unless Begin() says later
@@ -132,7 +136,7 @@ class Runner {
   localio_context* ctx_;
   uint64_t deadline_;
   int last_local_ = -1;
-  uint64_t seen_changed_ = 0, bypassed_ = 0, began_ = 0;
+  uint64_t seen_changed_ = 0, seen_failed_ = 0, bypassed_ = 0, began_ = 0;
   bool in_fallback_ = false, ready_ = false;
   int bad_ = 0, ioerrors_ = 0;
   std::optional<localio_fh_format> fh_format_;

@@ -90,12 +90,14 @@ TEST_F(FaultRestart, ClientHandshakesAsSoonAsTheRestartedServersMapAppears) {
   const uint64_t kill_ms = NowMs();
   server_->Kill9();
   ASSERT_TRUE(c->WaitFor("event fallback_server_changed", kill_ms, seconds(15))) << c->Output();
-  std::this_thread::sleep_for(seconds(9));  // attempts at about +1, +2, +4 and +8 s fail
+  // Four attempts fail (at about +1, +2, +4 and +8 s): the client's next
+  // wait is 16 s.
+  ASSERT_TRUE(c->WaitFor("event handshakes_failed 4", kill_ms, seconds(20))) << c->Output();
   const Status r = server_->Restart();
   ASSERT_TRUE(r.ok()) << r.message;
   const uint64_t up_ms = NowMs();
-  // Without the map check, the next attempt comes at about +16 s, 6 s after
-  // the server is back.
+  // Without the map check, the next attempt comes about 8 s after the
+  // server is back.
   const auto local = c->WaitFor("event local 1", kill_ms, seconds(20));
   ASSERT_TRUE(local) << "never re-handshook:\n" << c->Output();
   const int64_t after_up = static_cast<int64_t>(*local) - static_cast<int64_t>(up_ms);

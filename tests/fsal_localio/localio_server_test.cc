@@ -221,7 +221,11 @@ TEST_F(LocalioServerTest, OutOfMemoryInACallIsAnErrnoNotAnException) {
 TEST_F(LocalioServerTest, TheHeartbeatAdvancesWhileRunning) {
   ASSERT_NO_FATAL_FAILURE(Start());
   const uint64_t first = map_->HeartbeatMs();
-  usleep(1300 * 1000);
+  // The next beat, within three periods.
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::milliseconds(3 * LOCALIO_HEARTBEAT_PERIOD_MS);
+  while (map_->HeartbeatMs() == first && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   EXPECT_GT(map_->HeartbeatMs(), first);
 }
 

@@ -17,7 +17,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <string.h>
-#include <unistd.h>
 
 static int localio_export_config_commit(void *node, void *link_mem,
 					void *self_struct,

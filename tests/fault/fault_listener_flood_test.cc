@@ -23,6 +23,7 @@
 
 #include "handshake.h"
 #include "harness/hostile_peer.h"
+#include "harness/wait.h"
 #include "localio/localio_service.h"
 #include "localio/map_writer.h"
 #include "map_test_util.h"
@@ -63,10 +64,8 @@ TEST(ListenerFlood, EveryHonestHandshakeSucceedsWhileThreeProcessesOfAnotherUidF
   }
   // The flood is on once the listener has served many of its calls.
   const uint64_t before = service.counters().uuid_is_local_calls;
-  const auto deadline = std::chrono::steady_clock::now() + 20s;
-  while (service.counters().uuid_is_local_calls < before + 20000 &&
-         std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(10ms);
+  harness::WaitUntil([&] { return service.counters().uuid_is_local_calls >= before + 20000; },
+                     20s);
   ASSERT_GE(service.counters().uuid_is_local_calls, before + 20000) << "no flood came";
 
   client::HandshakeRequest request;

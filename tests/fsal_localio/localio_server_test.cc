@@ -26,6 +26,7 @@
 
 #include "harness/failing_new.h"
 #include "harness/temp_dir.h"
+#include "harness/wait.h"
 #include "localio/hello_area.h"
 #include "localio/localio_caller.h"
 #include "localio/map_reader.h"
@@ -222,10 +223,8 @@ TEST_F(LocalioServerTest, TheHeartbeatAdvancesWhileRunning) {
   ASSERT_NO_FATAL_FAILURE(Start());
   const uint64_t first = map_->HeartbeatMs();
   // The next beat, within three periods.
-  const auto deadline = std::chrono::steady_clock::now() +
-                        std::chrono::milliseconds(3 * LOCALIO_HEARTBEAT_PERIOD_MS);
-  while (map_->HeartbeatMs() == first && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  harness::WaitUntil([&] { return map_->HeartbeatMs() != first; },
+                     std::chrono::milliseconds(3 * LOCALIO_HEARTBEAT_PERIOD_MS));
   EXPECT_GT(map_->HeartbeatMs(), first);
 }
 
@@ -695,10 +694,8 @@ TEST_F(LocalioServerTest, DeferredTasksRunAtBeatsUntilDoneAndStopEndsTheRest) {
   ASSERT_EQ(0, localio_server_defer(task, done, &twice));
   ASSERT_EQ(0, localio_server_defer(task, done, &forever));
   // Two beats and a half, at most four: it ran twice, then its done.
-  const auto deadline = std::chrono::steady_clock::now() +
-                        std::chrono::milliseconds(4 * LOCALIO_HEARTBEAT_PERIOD_MS);
-  while (twice.dones == 0 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  harness::WaitUntil([&] { return twice.dones != 0; },
+                     std::chrono::milliseconds(4 * LOCALIO_HEARTBEAT_PERIOD_MS));
   EXPECT_EQ(twice.runs, 2);
   EXPECT_EQ(twice.dones, 1);
   EXPECT_GE(forever.runs, 2);

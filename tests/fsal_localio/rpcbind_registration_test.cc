@@ -39,6 +39,7 @@
 #include "harness/hostile_peer.h"
 #include "harness/process.h"
 #include "harness/rpcbind.h"
+#include "harness/wait.h"
 #include "localio/localio_proto.h"
 #include "localio/rpcbind_client.h"
 #include "localio/unique_fd.h"
@@ -175,10 +176,8 @@ class RpcbindRegistration : public ::testing::Test {
   // it answers.
   void StartRpcbind() {
     ASSERT_TRUE(rpcbind_.Spawn({kRpcbind, "-f"}, std::string(kMapDir) + "/rpcbind.out").ok());
-    const auto deadline = steady_clock::now() + seconds(10);
-    while (!LocalioMappings() && steady_clock::now() < deadline)
-      std::this_thread::sleep_for(milliseconds(20));
-    ASSERT_TRUE(LocalioMappings()) << "rpcbind (pid " << rpcbind_.pid() << ") never answered";
+    ASSERT_TRUE(harness::WaitUntil([] { return LocalioMappings().has_value(); }, seconds(10),
+                                   milliseconds(20))) << "rpcbind (pid " << rpcbind_.pid() << ") never answered";
     root_owner_ = harness::RpcbindRecordedOwner();
   }
 
@@ -329,9 +328,8 @@ class OtherNamespaceClient : public RpcbindRegistration {
     if (!s.ok()) return s.message;
     // Once the client is in its own namespace, hand it its end of the pair.
     const std::string ours = NetNamespaceOf("self");
-    const auto deadline = steady_clock::now() + seconds(10);
-    while (NetNamespaceOf(std::to_string(client.pid())) == ours && steady_clock::now() < deadline)
-      std::this_thread::sleep_for(milliseconds(5));
+    harness::WaitUntil([&] { return NetNamespaceOf(std::to_string(client.pid())) != ours; },
+                       seconds(10), milliseconds(5));
     harness::CommandResult ip;
     harness::RunCommand({"ip", "link", "add", "lio-s", "type", "veth", "peer", "name", "lio-c",
                          "netns", std::to_string(client.pid())},

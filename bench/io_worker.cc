@@ -16,10 +16,10 @@ namespace localio::bench {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using Steady = std::chrono::steady_clock;
 
-double SecondsSince(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
+double SecondsSince(Steady::time_point start) {
+  return std::chrono::duration<double>(Steady::now() - start).count();
 }
 
 // A watchdog for the async loop: a server that stops answering ends the
@@ -34,7 +34,7 @@ struct AsyncChunk {
 struct AsyncState {
   uint64_t in_flight = 0, ops = 0, bytes = 0;
   int error = 0;
-  Clock::time_point last_completion;
+  Steady::time_point last_completion;
 };
 struct AsyncOp {
   AsyncState* state = nullptr;
@@ -61,7 +61,7 @@ void ChunkDone(int err, nfs_context* /*nfs*/, void* data, void* private_data) {
   if (--op->pending > 0) return;
   AsyncState* s = op->state;
   --s->in_flight;
-  s->last_completion = Clock::now();
+  s->last_completion = Steady::now();
   if (op->error != 0) {
     if (s->error == 0) s->error = op->error;
     return;
@@ -212,7 +212,7 @@ void Worker::Run(const std::atomic<bool>& stop, Tally* out) {
 }
 
 void Worker::RunSync(const std::atomic<bool>& stop, Tally* out) {
-  const Clock::time_point start = Clock::now();
+  const Steady::time_point start = Steady::now();
   uint64_t ops = 0;
   while (!stop.load(std::memory_order_relaxed)) {
     const uint64_t offset = NextOffset();
@@ -244,7 +244,7 @@ void Worker::RunAsync(const std::atomic<bool>& stop, Tally* out) {
     for (uint64_t at = 0; at < case_.block; at += chunk)
       op.chunks.push_back({&op, at, std::min(chunk, case_.block - at)});
   }
-  const Clock::time_point start = Clock::now();
+  const Steady::time_point start = Steady::now();
   state.last_completion = start;
   bool abandoned = false;
   for (;;) {
@@ -278,7 +278,7 @@ void Worker::RunAsync(const std::atomic<bool>& stop, Tally* out) {
       abandoned = true;
       break;
     }
-    if (Clock::now() - state.last_completion > kStallLimit) {
+    if (Steady::now() - state.last_completion > kStallLimit) {
       last_error_ = "no completion for 30 s";
       state.error = -ETIMEDOUT;
       abandoned = true;

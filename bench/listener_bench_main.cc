@@ -27,7 +27,7 @@
 namespace localio::bench {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using Steady = std::chrono::steady_clock;
 
 constexpr char kUsage[] =
     "usage: localio-listener-bench [options]   (as root)\n"
@@ -70,9 +70,9 @@ Phase Handshakes(const client::HandshakeRequest& request, int count) {
   Phase phase;
   for (int i = 0; i < count; ++i) {
     client::Session session;
-    const auto start = Clock::now();
+    const auto start = Steady::now();
     const Status st = client::Handshake(request, &session);
-    const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+    const double ms = std::chrono::duration<double, std::milli>(Steady::now() - start).count();
     if (st.ok()) phase.ms.push_back(ms);
     else phase.failures.push_back(st.message);
   }
@@ -143,13 +143,13 @@ int Run(const Options& o) {
   }
   // Flooding once the listener has answered many of their calls.
   const uint64_t before = service.counters().uuid_is_local_calls;
-  const auto deadline = Clock::now() + std::chrono::seconds(20);
-  while (service.counters().uuid_is_local_calls < before + 20000 && Clock::now() < deadline)
+  const auto deadline = Steady::now() + std::chrono::seconds(20);
+  while (service.counters().uuid_is_local_calls < before + 20000 && Steady::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   const rpc::LocalioServiceCounters c0 = service.counters();
-  const auto flood_start = Clock::now();
+  const auto flood_start = Steady::now();
   const Phase flooded = Handshakes(request, o.handshakes);
-  const double seconds = std::chrono::duration<double>(Clock::now() - flood_start).count();
+  const double seconds = std::chrono::duration<double>(Steady::now() - flood_start).count();
   const rpc::LocalioServiceCounters c1 = service.counters();
   unsigned long long flood_calls = 0;
   for (auto& f : flooders) {

@@ -12,11 +12,11 @@ namespace localio::bench {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using Steady = std::chrono::steady_clock;
 
-double PerSecond(uint64_t ops, Clock::time_point start) {
+double PerSecond(uint64_t ops, Steady::time_point start) {
   return static_cast<double>(ops) /
-         std::chrono::duration<double>(Clock::now() - start).count();
+         std::chrono::duration<double>(Steady::now() - start).count();
 }
 
 constexpr uint64_t kBlock = 4096;
@@ -32,9 +32,9 @@ Status RandomReads(const harness::NfsSession& nfs, const std::string& file, uint
   const uint64_t blocks = file_size / kBlock;
   std::vector<char> buf(kBlock);
   Status st;
-  Clock::time_point start = Clock::now();
+  Steady::time_point start = Steady::now();
   for (uint64_t i = 0; i < warmup + ops && st.ok(); ++i) {
-    if (i == warmup) start = Clock::now();
+    if (i == warmup) start = Steady::now();
     const uint64_t offset = (rng() % blocks) * kBlock;
     const int n = nfs_pread(ctx, fh, offset, kBlock, buf.data());
     if (n != static_cast<int>(kBlock))
@@ -52,20 +52,20 @@ Status CreateStatList(const harness::NfsSession& nfs, const std::string& dir, ui
   const std::string root = "/" + dir;
   if (nfs_mkdir(ctx, root.c_str()) != 0) return nfs.Fail("mkdir " + dir);
   auto name = [&](uint64_t i) { return root + "/f" + std::to_string(i); };
-  Clock::time_point start = Clock::now();
+  Steady::time_point start = Steady::now();
   for (uint64_t i = 0; i < files; ++i) {
     nfsfh* fh = nullptr;
     if (nfs_creat(ctx, name(i).c_str(), 0644, &fh) != 0) return nfs.Fail("creat " + name(i));
     if (nfs_close(ctx, fh) != 0) return nfs.Fail("close " + name(i));
   }
   *creates_per_s = PerSecond(files, start);
-  start = Clock::now();
+  start = Steady::now();
   for (uint64_t i = 0; i < files; ++i) {
     nfs_stat_64 st;
     if (nfs_stat64(ctx, name(i).c_str(), &st) != 0) return nfs.Fail("stat " + name(i));
   }
   *stats_per_s = PerSecond(files, start);
-  start = Clock::now();
+  start = Steady::now();
   nfsdir* d = nullptr;
   if (nfs_opendir(ctx, root.c_str(), &d) != 0) return nfs.Fail("opendir " + dir);
   uint64_t entries = 0;

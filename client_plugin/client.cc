@@ -32,10 +32,6 @@ namespace localio::client {
 namespace {
 
 constexpr uint64_t kTouchEveryMs = kHelloLeaseMs / 3;
-// How often an I/O checks that the map path still names the mapped file (a
-// stat and an fstat): a restarted server renames a new map into place while
-// the old one still looks alive until its heartbeat goes stale.
-constexpr uint64_t kRefreshEveryMs = 100;
 constexpr uint64_t kMaxBackoffMs = 60000;
 static_assert(Client::kFirstBackoffMs <= kMaxBackoffMs);
 constexpr uint64_t kRetryFailedOpenMs = 1000;
@@ -45,24 +41,14 @@ constexpr uint64_t kMaxTransfer = 0x7ffff000;
 
 std::string Errno(int negative) { return std::strerror(-negative); }
 
-// The clock of the per-I/O session checks. CLOCK_MONOTONIC_COARSE costs
-// less than half of CLOCK_MONOTONIC here (13 vs 30 ns through the vDSO,
-// measured for localio-bench) and never runs ahead of it: it lags by at
-// most one tick (a few ms), which only delays noticing a stale heartbeat
-// (stamped by the server with CLOCK_MONOTONIC) by that much.
-uint64_t IoClockMs() {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1000 + static_cast<uint64_t>(ts.tv_nsec) / 1000000;
-}
-
 }  // namespace
 
 Client::Client(nfs_context* nfs, const LibnfsCalls& libnfs, ClientOptions options,
-               Status config_error)
+               Status config_error, const Clock& clock)
     : nfs_(nfs),
       libnfs_(libnfs),
       options_(std::move(options)),
+      clock_(clock),
       log_(options_.log_level),
       config_ok_(config_error.ok()),
       credential_(libnfs, nfs) {
@@ -133,6 +119,7 @@ void Client::Handshake() {
   req.gid = CallGid();
   req.server_uid = options_.server_uid;
   req.timeout = options_.probe_timeout;
+  req.clock = &clock_;
   Status st = PeerAddressOf(libnfs_.get_fd(nfs_), &req.server_address, &req.server_nfs_port);
   Session s;
   if (st.ok()) st = HandshakeAny(req, &s);
@@ -143,7 +130,7 @@ void Client::Handshake() {
     // file a client damaged (the server repairs it), no free slot. Tried
     // again after the backoff, and at once when a new map appears.
     may_retry_ = true;
-    retry_at_ms_ = MapMonotonicMs() + backoff_ms_;
+    retry_at_ms_ = clock_.NowMs() + backoff_ms_;
     backoff_ms_ = std::min(backoff_ms_ * 2, kMaxBackoffMs);
     // -EPERM: a map, hello file or listener of another uid than the
     // server's (a neighbour squatting them) says so at the default level.
@@ -158,7 +145,7 @@ void Client::Handshake() {
   ++counters_.handshakes_ok;
   epoch_ = s.map->Epoch();
   access_epoch_ = s.map->AccessEpoch();
-  touched_ms_ = IoClockMs();
+  touched_ms_ = clock_.CoarseNowMs();
   refreshed_ms_ = touched_ms_;
   log_.Info("local: server " + req.server_address + " confirmed " +
             (s.channel == Channel::kNfsPort ? "through its NFS port " : "on LOCALIO port ") +
@@ -172,7 +159,7 @@ void Client::Handshake() {
 
 void Client::MaybeRehandshake() {
   if (!may_retry_ || !config_ok_ || options_.disable) return;
-  const uint64_t now = MapMonotonicMs();
+  const uint64_t now = clock_.NowMs();
   if (now < retry_at_ms_ && !MapReplaced(now)) return;
   Handshake();
 }
@@ -192,7 +179,7 @@ std::pair<uint64_t, uint64_t> Client::MapFileAtPath() const {
 // the backoff starts again from its shortest step (the file becomes the one
 // tried). One stat per refresh interval, on the fallback path only.
 bool Client::MapReplaced(uint64_t now) {
-  if (now - map_checked_ms_ < kRefreshEveryMs) return false;
+  if (now - map_checked_ms_ < kMapCheckEveryMs) return false;
   map_checked_ms_ = now;
   const std::pair<uint64_t, uint64_t> at_path = MapFileAtPath();
   if (at_path == std::pair<uint64_t, uint64_t>{0, 0} || at_path == seen_map_) return false;
@@ -203,12 +190,12 @@ bool Client::MapReplaced(uint64_t now) {
 
 bool Client::SessionValid() {
   const MapReader& map = *session_->map;
-  const uint64_t now = IoClockMs();
+  const uint64_t now = clock_.CoarseNowMs();
   if (!map.Alive()) {
     DropSession("the server stopped (map marked dead)");
     return false;
   }
-  if (now - refreshed_ms_ >= kRefreshEveryMs) {
+  if (now - refreshed_ms_ >= kMapCheckEveryMs) {
     if (const Status st = map.Refresh(); !st.ok()) {
       DropSession(st.message + " (the server restarted or stopped)");
       return false;
@@ -273,7 +260,7 @@ void Client::DropSession(const std::string& why) {
   lost_session_ = true;
   error_ = "LOCALIO bypass off: " + why;
   log_.Info(error_);
-  retry_at_ms_ = MapMonotonicMs() + backoff_ms_;
+  retry_at_ms_ = clock_.NowMs() + backoff_ms_;
 }
 
 void Client::CloseLocal(OpenFile* f) {
@@ -430,7 +417,7 @@ Client::OpenFile* Client::Prepare(nfsfh* fh, bool write) {
     Fallback(LOCALIO_FALLBACK_UNSUPPORTED);
     return nullptr;
   }
-  const uint64_t now = MapMonotonicMs();
+  const uint64_t now = clock_.NowMs();
   if (f.failed_reason >= 0 && now < f.retry_at_ms) {
     Fallback(f.failed_reason);
     return nullptr;

@@ -29,6 +29,7 @@
 #include "completions.h"
 #include "handshake.h"
 #include "libnfs_calls.h"
+#include "localio/clock.h"
 #include "localio/localio_client.h"
 #include "rpc_credential.h"
 
@@ -39,12 +40,17 @@ class Client {
   // The first wait between handshake attempts after a failure or a lost
   // session (it doubles up to a minute).
   static constexpr uint64_t kFirstBackoffMs = 1000;
+  // How often an I/O checks that the map path still names the mapped file
+  // (a stat and an fstat): a restarted server renames a new map into place
+  // while the old one still looks alive until its heartbeat goes stale.
+  static constexpr uint64_t kMapCheckEveryMs = 100;
 
   // `config_error` (from ResolveOptions) is reported and keeps the bypass
-  // off. Every `libnfs` member but get_error must be set. Call Attach()
-  // next.
+  // off. Every `libnfs` member but get_error must be set. `clock` times the
+  // backoff, the map and heartbeat checks, the lease renewals and access
+  // re-checks (tests pass their own). Call Attach() next.
   Client(nfs_context* nfs, const LibnfsCalls& libnfs, ClientOptions options,
-         Status config_error);
+         Status config_error, const Clock& clock = SystemClock());
   ~Client();  // flushes and closes local files, releases the hello slot
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
@@ -119,8 +125,8 @@ class Client {
     int failed_reason = -1; // last local open failed (until retry_at_ms)
     bool needs_wire_proof = false;  // opened before the last session ended
     // The re-check of fd (Prepare, UnchangedSinceCheck): the first I/O at
-    // or after recheck_at_ms (IoClockMs) compares the file's ctime with
-    // ctime_ns, settled when fd was opened or last checked (0: re-open at
+    // or after recheck_at_ms (clock_.CoarseNowMs()) compares the file's
+    // ctime with ctime_ns, settled when fd was opened or last checked (0: re-open at
     // the next I/O, as after a change of the map's access epoch).
     uint64_t recheck_at_ms = 0;
     uint64_t ctime_ns = 0;
@@ -201,7 +207,7 @@ class Client {
   std::pair<uint64_t, uint64_t> MapFileAtPath() const;
   void MaybeRehandshake();
   // Per-I/O: the server is alive, beating, its map not replaced (checked
-  // every kRefreshEveryMs), and the epoch unchanged (on an epoch change the
+  // every kMapCheckEveryMs), and the epoch unchanged (on an epoch change the
   // local fds are dropped and reopened); a new access epoch makes every
   // local file re-open at its next I/O. Sets io_ms_. False: the session is
   // gone (dropped here).
@@ -246,6 +252,7 @@ class Client {
   nfs_context* nfs_;
   LibnfsCalls libnfs_;
   ClientOptions options_;
+  const Clock& clock_;
   Logger log_;
   bool config_ok_;
   std::string error_;
@@ -258,7 +265,7 @@ class Client {
   std::optional<Session> session_;
   uint64_t epoch_ = 0;
   uint64_t access_epoch_ = 0;  // the map's access epoch the local files were checked at
-  uint64_t io_ms_ = 0;         // IoClockMs of the current I/O's SessionValid
+  uint64_t io_ms_ = 0;         // clock_.CoarseNowMs() at the current I/O's SessionValid
   uint64_t touched_ms_ = 0;
   uint64_t refreshed_ms_ = 0;  // last check that the map file is still current
   // Re-handshakes: after any failed handshake or a lost session, at most

@@ -2,24 +2,15 @@
 #include "completions.h"
 
 #include <poll.h>
-#include <time.h>
 
 #include <cerrno>
 #include <cstdlib>
 #include <new>
 #include <utility>
 
+#include "localio/clock.h"
+
 namespace localio::client {
-
-namespace {
-
-uint64_t CoarseMs() {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1000 + static_cast<uint64_t>(ts.tv_nsec) / 1000000;
-}
-
-}  // namespace
 
 BufferPool::~BufferPool() {
   for (const Spare& s : spares_) std::free(s.buffer);
@@ -121,7 +112,7 @@ int CompletionQueue::Service(nfs_context* nfs, int revents, const LibnfsCalls& l
   const bool ours = !completions_.empty();
   if (ours && !Run(nfs, publish, arg)) return 0;
   const int asked = libnfs.which_events(nfs) | POLLERR | POLLHUP | POLLNVAL;
-  const uint64_t now = CoarseMs();
+  const uint64_t now = SystemClock().CoarseNowMs();
   if (ours && (revents & asked) == 0 && now - real_service_ms_ < kRealServiceMs)
     return 0;  // only ours: libnfs's socket has nothing, and its timeouts were just scanned
   real_service_ms_ = now;

@@ -279,7 +279,7 @@ Status Handshake(const HandshakeRequest& req, Session* out) {
     return NotLocal(-EAGAIN, "map " + req.map_path + ": header never settled");
   if (!header.alive)
     return NotLocal(-ESHUTDOWN, "map " + req.map_path + ": its server has stopped");
-  const uint64_t now = MapMonotonicMs();
+  const uint64_t now = req.clock->NowMs();
   if (header.heartbeat_ms + LOCALIO_HEARTBEAT_STALE_MS < now)
     return NotLocal(-ESTALE, "map " + req.map_path + ": no heartbeat for " +
                                  std::to_string(now - header.heartbeat_ms) + " ms");

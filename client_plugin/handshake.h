@@ -17,6 +17,7 @@
 #include "localio/localio_caller.h"
 #include "localio/map_reader.h"
 #include "localio/rpc_codec.h"
+#include "localio/clock.h"
 #include "localio/status.h"
 #include "nfs_port_caller.h"
 
@@ -39,6 +40,8 @@ struct HandshakeRequest {
   // through the NFS port (the mount may go through a port forward); false:
   // such a map is refused at once (-EXDEV), no call made.
   bool allow_port_mismatch = true;
+  // Whose time says whether the map's heartbeat is stale.
+  const Clock* clock = &SystemClock();
 };
 
 // How the handshake reached the server, and how WROTE reaches it after.

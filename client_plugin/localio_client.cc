@@ -22,6 +22,7 @@
 
 #include "client.h"
 #include "client_options.h"
+#include "localio_client_clock.h"
 #include "localio/hello_area.h"
 
 namespace {
@@ -160,6 +161,30 @@ void PublishError(nfs_context*, void* arg, const std::string& sentence) {
 
 }  // namespace
 
+int localio::client::AttachOnClock(struct nfs_context* nfs, const struct localio_config* cfg,
+                                   const Clock& clock, struct localio_context** out) noexcept {
+  if (out == nullptr) return NoContext("localio_attach", "nowhere to store the context (NULL)");
+  *out = nullptr;
+  // No exception leaves the C API: out of memory is -ENOMEM.
+  try {
+    localio::client::OptionDefaults defaults;
+    defaults.env_map_path = std::getenv("LOCALIO_MAP");
+    defaults.env_server_uid = std::getenv("LOCALIO_SERVER_UID");
+    localio::client::ClientOptions options;
+    localio::Status st = localio::client::ResolveOptions(cfg, defaults, &options);
+    if (nfs == nullptr && st.ok()) st = localio::Status::Error(-EINVAL, "no nfs_context given");
+    std::unique_ptr<localio_context> ctx(
+        new localio_context{nfs, Client(nfs, kLibnfs, std::move(options), st, clock), {}});
+    ctx->core.Attach();
+    *out = ctx.release();
+    return 0;
+  } catch (...) {
+    // Allocation is all that can fail here.
+    NoContext("localio_attach", "out of memory");
+    return -ENOMEM;
+  }
+}
+
 extern "C" {
 
 void localio_config_init(struct localio_config* cfg) noexcept {
@@ -183,26 +208,7 @@ const char* localio_fallback_reason_name(int reason) noexcept {
 
 int localio_attach(struct nfs_context* nfs, const struct localio_config* cfg,
                    struct localio_context** out) noexcept {
-  if (out == nullptr) return NoContext("localio_attach", "nowhere to store the context (NULL)");
-  *out = nullptr;
-  // No exception leaves the C API: out of memory is -ENOMEM.
-  try {
-    localio::client::OptionDefaults defaults;
-    defaults.env_map_path = std::getenv("LOCALIO_MAP");
-    defaults.env_server_uid = std::getenv("LOCALIO_SERVER_UID");
-    localio::client::ClientOptions options;
-    localio::Status st = localio::client::ResolveOptions(cfg, defaults, &options);
-    if (nfs == nullptr && st.ok()) st = localio::Status::Error(-EINVAL, "no nfs_context given");
-    std::unique_ptr<localio_context> ctx(
-        new localio_context{nfs, Client(nfs, kLibnfs, std::move(options), st), {}});
-    ctx->core.Attach();
-    *out = ctx.release();
-    return 0;
-  } catch (...) {
-    // Allocation is all that can fail here.
-    NoContext("localio_attach", "out of memory");
-    return -ENOMEM;
-  }
+  return localio::client::AttachOnClock(nfs, cfg, localio::SystemClock(), out);
 }
 
 void localio_detach(struct localio_context* ctx) noexcept {

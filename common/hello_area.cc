@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "localio/clock.h"
 #include "localio/map_atomic.h"
 
 namespace localio {
@@ -102,7 +103,7 @@ HelloSlot* HelloClient::Slot(uint32_t i) const {
 
 int HelloClient::Claim(uint64_t stale_after_ms) {
   Release();
-  const uint64_t now = MapMonotonicMs();
+  const uint64_t now = SystemClock().NowMs();
   // Free slots first; a stale one only when none is free.
   for (int pass = 0; pass < 2; ++pass) {
     for (uint32_t i = 0; i < kHelloSlots; ++i) {
@@ -156,7 +157,7 @@ int HelloClient::SetNonce(Nonce* named) {
   SharedCopyIn(s->confirmed_instance, words + 2, 2);
   expected_confirmation_ = HelloConfirmation(claim_, secret);
   __atomic_fetch_add(&s->handshakes, 1, __ATOMIC_RELAXED);
-  SharedStore(&s->lease_ms, MapMonotonicMs());
+  SharedStore(&s->lease_ms, SystemClock().NowMs());
   uint32_t expected = claimed;
   const uint32_t set = Word(claim_ >> 8, kHelloNonceSet);
   if (!__atomic_compare_exchange_n(&s->state, &expected, set, false, __ATOMIC_RELEASE,
@@ -191,7 +192,7 @@ int HelloClient::ReadConfirmation(InstanceId* instance) {
 }
 
 void HelloClient::Touch() {
-  if (slot_ >= 0) SharedStore(&Slot(static_cast<uint32_t>(slot_))->lease_ms, MapMonotonicMs());
+  if (slot_ >= 0) SharedStore(&Slot(static_cast<uint32_t>(slot_))->lease_ms, SystemClock().NowMs());
 }
 
 void HelloClient::Release() {
@@ -346,7 +347,7 @@ std::string HelloServer::Repair() {
   const ssize_t got_slots =
       pread(fd, slots.data(), slots.size() * sizeof(HelloSlot), SlotOffset(0));
   const size_t n = got_slots > 0 ? static_cast<size_t>(got_slots) / sizeof(HelloSlot) : 0;
-  const uint64_t now = MapMonotonicMs();
+  const uint64_t now = SystemClock().NowMs();
   uint32_t expired = 0;
   for (uint32_t i = 0; i < n; ++i) {
     if (!HelloLeaseImplausible(slots[i].lease_ms, now)) continue;

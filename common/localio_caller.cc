@@ -20,7 +20,7 @@
 namespace localio::rpc {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using Steady = std::chrono::steady_clock;
 
 uint32_t NextXid() {
   static std::atomic<uint32_t> next{[] {
@@ -31,14 +31,14 @@ uint32_t NextXid() {
 }
 
 // Milliseconds left before `deadline`, 0 when past it.
-int MillisLeft(Clock::time_point deadline) {
+int MillisLeft(Steady::time_point deadline) {
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-      deadline - Clock::now());
+      deadline - Steady::now());
   return left.count() > 0 ? static_cast<int>(left.count()) : 0;
 }
 
 // Waits for `events` on `fd` until the deadline: 0, -ETIMEDOUT or -errno.
-int WaitFor(int fd, short events, Clock::time_point deadline) {
+int WaitFor(int fd, short events, Steady::time_point deadline) {
   for (;;) {
     pollfd p{fd, events, 0};
     const int n = poll(&p, 1, MillisLeft(deadline));
@@ -49,7 +49,7 @@ int WaitFor(int fd, short events, Clock::time_point deadline) {
 }
 
 int ConnectSocket(const sockaddr_storage& peer, socklen_t peer_len,
-                  Clock::time_point deadline, int* fd_out) {
+                  Steady::time_point deadline, int* fd_out) {
   const int fd = socket(peer.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return -errno;
   *fd_out = fd;
@@ -68,7 +68,7 @@ int ConnectSocket(const sockaddr_storage& peer, socklen_t peer_len,
   return -error;
 }
 
-int SendAll(int fd, std::span<const uint8_t> bytes, Clock::time_point deadline) {
+int SendAll(int fd, std::span<const uint8_t> bytes, Steady::time_point deadline) {
   while (!bytes.empty()) {
     const ssize_t n = send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
     if (n > 0) {
@@ -84,7 +84,7 @@ int SendAll(int fd, std::span<const uint8_t> bytes, Clock::time_point deadline) 
 
 // Reads until one record is complete; the record stays in `reassembler`.
 int ReceiveRecord(int fd, RecordReassembler* reassembler,
-                  Clock::time_point deadline) {
+                  Steady::time_point deadline) {
   uint8_t buffer[4096];
   for (;;) {
     const ssize_t n = recv(fd, buffer, sizeof buffer, 0);
@@ -165,7 +165,7 @@ Status RpcConnection::Open(std::chrono::milliseconds timeout) {
   if (!PeerAddress(address_, port_, &peer_addr, &peer_len))
     return Status::Error(-EINVAL, "address is not a numeric IPv4/IPv6 address or a socket path");
   int fd = -1;
-  const int rc = ConnectSocket(peer_addr, peer_len, Clock::now() + timeout, &fd);
+  const int rc = ConnectSocket(peer_addr, peer_len, Steady::now() + timeout, &fd);
   fd_.reset(fd);
   if (rc == 0) return Status::Ok();
   Close();
@@ -190,7 +190,7 @@ Status RpcConnection::Call(CallHeader call, std::span<const uint8_t> args,
     Close();
     return Status::Error(code, what + ": " + why);
   };
-  const Clock::time_point deadline = Clock::now() + timeout;
+  const Steady::time_point deadline = Steady::now() + timeout;
 
   call.xid = NextXid();
   XdrEncoder message;

@@ -23,7 +23,7 @@
 namespace localio::rpc {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using Steady = std::chrono::steady_clock;
 
 // Bytes one read takes from a connection: a few calls' worth.
 constexpr size_t kReadChunk = 4096;
@@ -58,7 +58,7 @@ Peer PeerOf(int fd, SocketOwners* owners) {
 
 struct Connection {
   Connection(int socket, size_t max_record, Peer from)
-      : fd(socket), records(max_record), last_active(Clock::now()), peer(from) {}
+      : fd(socket), records(max_record), last_active(Steady::now()), peer(from) {}
 
   void Close() { fd.reset(); }
   bool open() const { return fd.valid(); }
@@ -72,7 +72,7 @@ struct Connection {
   size_t used = 0;
   std::vector<uint8_t> out;  // framed replies; out[sent..] still to send
   size_t sent = 0;
-  Clock::time_point last_active;
+  Steady::time_point last_active;
   Peer peer;
   // Held open but neither polled nor read (see Accept).
   bool parked = false;
@@ -116,15 +116,15 @@ struct LocalioService::Loop {
   void Dispatch(const DecodedCall& call, XdrEncoder* reply, bool* success);
   void ServeWrote(const DecodedCall& call, XdrEncoder* reply, bool* success);
   void Flush(Connection* conn);
-  void ExpireIdle(Clock::time_point now);
-  int PollTimeout(Clock::time_point now) const;
+  void ExpireIdle(Steady::time_point now);
+  int PollTimeout(Steady::time_point now) const;
 
   LocalioService* service;
   std::vector<std::unique_ptr<Connection>> connections;
   SocketOwners owners;  // keeps its netlink socket across accepts
   // Out of descriptors: the listener stays readable, so stop polling it
   // for a moment instead of spinning.
-  Clock::time_point accept_paused_until{};
+  Steady::time_point accept_paused_until{};
 };
 
 LocalioService::LocalioService(LocalioServiceOptions options,
@@ -240,7 +240,7 @@ void LocalioService::Loop::Run() {
     fds.clear();
     polled.clear();
     fds.push_back({service->wake_fd_, POLLIN, 0});
-    const bool accepting = Clock::now() >= accept_paused_until;
+    const bool accepting = Steady::now() >= accept_paused_until;
     fds.push_back({service->listen_fd_, static_cast<short>(accepting ? POLLIN : 0), 0});
     bool more_to_serve = false;
     for (const auto& conn : connections) {
@@ -257,7 +257,7 @@ void LocalioService::Loop::Run() {
       fds.push_back({conn->fd.get(), events, 0});
       polled.push_back(conn.get());
     }
-    int timeout = more_to_serve ? 0 : PollTimeout(Clock::now());
+    int timeout = more_to_serve ? 0 : PollTimeout(Steady::now());
     if (!accepting && (timeout < 0 || timeout > kAcceptPauseMs)) timeout = kAcceptPauseMs;
     const int n = poll(fds.data(), fds.size(), timeout);
     if (n < 0) {
@@ -280,7 +280,7 @@ void LocalioService::Loop::Run() {
     }
     std::erase_if(connections, [](const auto& c) { return !c->open(); });
     if (fds[1].revents) Accept();
-    ExpireIdle(Clock::now());
+    ExpireIdle(Steady::now());
     Unpark();
     service->counters_.open_connections = connections.size();
     service->counters_.parked_connections = static_cast<uint64_t>(std::count_if(
@@ -289,9 +289,9 @@ void LocalioService::Loop::Run() {
   connections.clear();
 }
 
-int LocalioService::Loop::PollTimeout(Clock::time_point now) const {
+int LocalioService::Loop::PollTimeout(Steady::time_point now) const {
   if (connections.empty()) return -1;
-  Clock::time_point first = connections.front()->last_active;
+  Steady::time_point first = connections.front()->last_active;
   for (const auto& conn : connections) first = std::min(first, conn->last_active);
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
       first + service->options_.idle_timeout - now);
@@ -299,7 +299,7 @@ int LocalioService::Loop::PollTimeout(Clock::time_point now) const {
   return static_cast<int>(std::max<int64_t>(left.count() + 1, 0));
 }
 
-void LocalioService::Loop::ExpireIdle(Clock::time_point now) {
+void LocalioService::Loop::ExpireIdle(Steady::time_point now) {
   std::erase_if(connections, [&](const auto& conn) {
     return now - conn->last_active >= service->options_.idle_timeout;
   });
@@ -367,7 +367,7 @@ void LocalioService::Loop::Accept() {
                            SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
-        accept_paused_until = Clock::now() + std::chrono::milliseconds(kAcceptPauseMs);
+        accept_paused_until = Steady::now() + std::chrono::milliseconds(kAcceptPauseMs);
       return;  // EAGAIN, or a connection reset before we got to it
     }
     ++service->counters_.connections;
@@ -404,7 +404,7 @@ void LocalioService::Loop::Unpark() {
         oldest = conn.get();
     if (oldest == nullptr) return;
     oldest->parked = false;
-    oldest->last_active = Clock::now();
+    oldest->last_active = Steady::now();
     Held& h = held[oldest->peer];
     --h.parked;
     ++h.served;
@@ -424,7 +424,7 @@ void LocalioService::Loop::Read(Connection* conn) {
     conn->Close();
     return;
   }
-  conn->last_active = Clock::now();
+  conn->last_active = Steady::now();
 }
 
 // Serves at most records_per_round records of what was read, then sends.
@@ -558,7 +558,7 @@ void LocalioService::Loop::Flush(Connection* conn) {
       return;
     }
     conn->sent += static_cast<size_t>(n);
-    conn->last_active = Clock::now();
+    conn->last_active = Steady::now();
   }
   if (conn->sent == conn->out.size()) {
     conn->out.clear();

@@ -11,7 +11,6 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -195,12 +194,6 @@ bool FillRandom(uint8_t* out, size_t len) {
     done += static_cast<size_t>(n);
   }
   return true;
-}
-
-uint64_t MapMonotonicMs() {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1000 + static_cast<uint64_t>(ts.tv_nsec) / 1000000;
 }
 
 uint64_t MapBirthNs(const struct statx& sx) {

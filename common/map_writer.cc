@@ -39,7 +39,7 @@ Status CheckExistingMap(int dirfd, const std::string& name, const MapConfig& con
     return Status::Error(-EEXIST, config.path + " holds a map of layout version " +
                                          std::to_string(h.layout_version) +
                                          "; remove it once its server is stopped");
-  const uint64_t now = MapMonotonicMs();
+  const uint64_t now = config.clock->NowMs();
   const bool fresh = h.heartbeat_ms <= now && now - h.heartbeat_ms < config.stale_after_ms;
   if ((h.flags & kMapAlive) && !MapServerLockFree(old.fd(), h.flags) &&
       ProcessIsAlive(h.server_pid) && fresh)
@@ -120,6 +120,7 @@ Status OpenMapDir(const std::string& dir, UniqueFd* out) {
 
 Status CheckConfig(const MapConfig& config) {
   if (config.path.empty()) return Status::Error(-EINVAL, "Map_Path is empty");
+  if (config.clock == nullptr) return Status::Error(-EINVAL, "the map has no clock (NULL)");
   if (config.max_entries == 0 || config.max_entries > uint64_t{kMapMaxBuckets} * kMapSlotsPerBucket)
     return Status::Error(-EINVAL, "Max_Entries must be between 1 and " +
                                          std::to_string(uint64_t{kMapMaxBuckets} *
@@ -181,6 +182,7 @@ Status MapWriter::Create(const MapConfig& config, std::unique_ptr<MapWriter>* ou
 
   std::unique_ptr<MapWriter> w(new MapWriter());
   w->path_ = config.path;
+  w->clock_ = config.clock;
   w->hello_path_ = hello_path;
   w->geometry_ = MapGeometryForEntries(config.max_entries);
   if (!FillRandom(w->instance_id_.data(), w->instance_id_.size()))
@@ -214,7 +216,7 @@ Status MapWriter::Create(const MapConfig& config, std::unique_ptr<MapWriter>* ou
         h->tag_size = sizeof(uint64_t);
         std::memcpy(h->instance_id, id.data(), id.size());
         h->server_pid = static_cast<uint32_t>(getpid());
-        h->heartbeat_ms = MapMonotonicMs();
+        h->heartbeat_ms = config.clock->NowMs();
         h->epoch = 1;
         h->flags = kMapAlive;
         h->fh_format = config.fh_format;
@@ -276,9 +278,11 @@ void MapWriter::SetPort(uint16_t port, uint16_t nfs_port) {
   SeqlockWriteEnd(&h->header_seq);
 }
 
-void MapWriter::Heartbeat() {
+uint64_t MapWriter::Heartbeat() {
   std::lock_guard<std::mutex> lock(mu_);
-  SharedStore(&Header()->heartbeat_ms, MapMonotonicMs());
+  const uint64_t now = clock_->NowMs();
+  SharedStore(&Header()->heartbeat_ms, now);
+  return now;
 }
 
 void MapWriter::MarkDead() {
@@ -437,7 +441,7 @@ void MapWriter::WriteEntry(uint32_t index, const MapSlot& head, const uint64_t* 
   SharedStoreRelease(&TagAt(index), MapTagWord(tag, head.record));
   own_[index].record = head.record;
   own_[index].units = units;
-  own_[index].last_use = ++clock_;
+  own_[index].last_use = ++uses_;
 }
 
 void MapWriter::ClearSlot(uint32_t index) {
@@ -603,7 +607,7 @@ int MapWriter::PublishLocked(uint16_t export_id, std::span<const uint8_t> handle
         ((s.flags & kMapSlotHasGeneration) != 0) == stamp.has_generation &&
         s.inode_generation == stamp.generation && s.type == static_cast<uint8_t>(type) &&
         s.path_len == relpath.size() && PathAt(static_cast<uint32_t>(index)) == relpath) {
-      own_[index].last_use = ++clock_;  // private: readers' cache lines untouched
+      own_[index].last_use = ++uses_;  // private: readers' cache lines untouched
       return 0;
     }
   } else {
@@ -640,7 +644,7 @@ int MapWriter::PublishLocked(uint16_t export_id, std::span<const uint8_t> handle
   value.ino = ino;
   value.dev = dev;
   value.generation = SlotAt(at).generation + 1;
-  value.published_ms = MapMonotonicMs();
+  value.published_ms = clock_->NowMs();
   value.birth_ns = stamp.birth_ns;
   value.inode_generation = stamp.has_generation ? stamp.generation : 0;
   value.record = static_cast<uint32_t>(record);

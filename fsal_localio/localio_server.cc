@@ -43,7 +43,7 @@ struct ExportState {
 
 class Server {
  public:
-  int Start(const localio_server_params& p, std::string* err);
+  int Start(const localio_server_params& p, const Clock& clock, std::string* err);
   void Stop();
   int Defer(localio_task task, void (*done)(void*), void* arg);
   // Without the lock: localio_server_running() asks on every publish.
@@ -87,7 +87,10 @@ class Server {
   // mu_ shared.
   int Publish(uint16_t id, std::span<const uint8_t> opaque, const std::string& path,
               uint64_t ino, uint64_t dev, MapObjectType type, uint64_t* stamp = nullptr);
-  void HeartbeatLoop();
+  // Beats every LOCALIO_HEARTBEAT_PERIOD_MS of clock_, the first at `due`
+  // (the map's first stamp + a period): each wait counts from the last
+  // stamp, never from when the thread got to run.
+  void HeartbeatLoop(uint64_t due);
   // Repairs the hello file a client damaged (MapWriter::RepairHello), every
   // beat: damage stops new handshakes for one beat at most. One log line
   // per repair, at most one a minute while a client keeps damaging it (the
@@ -118,6 +121,9 @@ class Server {
   // Made by Start before the heartbeat thread starts (when registering is
   // wanted), then used by that thread alone, and by Stop after joining it.
   std::unique_ptr<rpc::LocalioRegistration> rpcbind_;
+  // Set by Start (mu_ exclusive) before the heartbeat thread starts; read
+  // under mu_ or by that thread.
+  const Clock* clock_ = &SystemClock();
   // RepairHello's log: when it last logged, and the repairs since.
   uint64_t hello_logged_ms_ = 0;
   uint64_t hello_repairs_unlogged_ = 0;
@@ -172,14 +178,16 @@ std::span<const uint8_t> Bytes(const void* p, size_t n) {
   return {static_cast<const uint8_t*>(p), n};
 }
 
-int Server::Start(const localio_server_params& p, std::string* err) {
+int Server::Start(const localio_server_params& p, const Clock& clock, std::string* err) {
   std::lock_guard life(life_mu_);
   std::unique_lock lock(mu_);
   if (running_) {
     *err = "LOCALIO server already running";
     return -EALREADY;
   }
+  clock_ = &clock;
   MapConfig config;
+  config.clock = &clock;
   config.path = p.map_path && *p.map_path
                     ? p.map_path
                     : std::string(p.map_dir && *p.map_dir ? p.map_dir : LOCALIO_DEFAULT_MAP_DIR) +
@@ -250,17 +258,19 @@ int Server::Start(const localio_server_params& p, std::string* err) {
     std::lock_guard beat_lock(beat_mu_);
     beat_stop_ = false;
   }
-  beat_ = std::thread([this] { HeartbeatLoop(); });
+  beat_ = std::thread(
+      [this, due = clock.NowMs() + LOCALIO_HEARTBEAT_PERIOD_MS] { HeartbeatLoop(due); });
   running_ = true;
   return 0;
 }
 
-void Server::HeartbeatLoop() {
+void Server::HeartbeatLoop(uint64_t due) {
   std::unique_lock lock(beat_mu_);
   for (unsigned beat = 1; !beat_stop_; ++beat) {
-    beat_cv_.wait_for(lock, std::chrono::milliseconds(LOCALIO_HEARTBEAT_PERIOD_MS));
+    for (uint64_t now = clock_->NowMs(); !beat_stop_ && now < due; now = clock_->NowMs())
+      clock_->WaitFor(beat_cv_, lock, due - now);
     if (beat_stop_) break;
-    map_->Heartbeat();
+    due = map_->Heartbeat() + LOCALIO_HEARTBEAT_PERIOD_MS;
     RepairHello();
     RunDeferred(&lock);
     if (beat % kRpcbindCheckBeats == 0 && rpcbind_) {
@@ -310,7 +320,7 @@ void Server::RepairHello() {
   try {
     const std::string done = map_->RepairHello();
     if (done.empty()) return;
-    const uint64_t now = MapMonotonicMs();
+    const uint64_t now = clock_->NowMs();
     if (hello_logged_ms_ != 0 && now - hello_logged_ms_ < kLogEveryMs) {
       ++hello_repairs_unlogged_;
       return;
@@ -443,7 +453,7 @@ bool Server::PathOf(uint16_t id, std::span<const uint8_t> opaque, std::string* p
   auto it = exports_.find(id);
   if (it == exports_.end() || it->second.resolver != LOCALIO_RESOLVER_VFS) return false;
   const uint64_t key = MapHash(id, opaque.data(), opaque.size()) | 1;
-  const uint64_t now = MapMonotonicMs();
+  const uint64_t now = clock_->NowMs();
   if (RecentlyUnresolvable(key, now)) return false;
   resolutions_.fetch_add(1, std::memory_order_relaxed);
   ResolvedObject obj;
@@ -622,17 +632,22 @@ void GuardedVoid(const char* call, Body&& body) noexcept {
 
 }  // namespace
 
-extern "C" {
-
-int localio_server_start(const struct localio_server_params* params, char* err,
-                         size_t err_len) noexcept {
+int localio_server_start_on_clock(const struct localio_server_params* params,
+                                  const localio::Clock& clock, char* err, size_t err_len) noexcept {
   return Guarded("start", -ENOMEM, [&] {
     std::string message;
-    const int rc = TheServer().Start(*params, &message);
+    const int rc = TheServer().Start(*params, clock, &message);
     if (rc != 0 && err != nullptr && err_len > 0)
       std::snprintf(err, err_len, "%s", message.c_str());
     return rc;
   });
+}
+
+extern "C" {
+
+int localio_server_start(const struct localio_server_params* params, char* err,
+                         size_t err_len) noexcept {
+  return localio_server_start_on_clock(params, localio::SystemClock(), err, err_len);
 }
 
 void localio_server_stop(void) noexcept { GuardedVoid("stop", [] { TheServer().Stop(); }); }

@@ -185,6 +185,18 @@ void localio_renamed(uint16_t export_id, const struct localio_object *obj,
 
 #ifdef __cplusplus
 }
+
+#include "localio/clock.h"
+
+/* As localio_server_start, with the heartbeat (its period and stamps), the
+ * map's publish stamps and the memory of unresolvable handles on `clock`
+ * instead of SystemClock(): what the server's tests use to drive beats
+ * without waiting (tests/harness/include/harness/clock.h). `clock` must
+ * outlive the server. Not exported by the module (Ganesha calls only
+ * localio_server_start). */
+int localio_server_start_on_clock(const struct localio_server_params *params,
+				  const localio::Clock &clock, char *err,
+				  size_t err_len) noexcept;
 #endif
 
 #endif /* LOCALIO_SERVER_H */

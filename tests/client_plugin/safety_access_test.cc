@@ -37,7 +37,7 @@
 namespace localio::harness {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using Steady = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
@@ -102,14 +102,14 @@ class AccessClient {
     const std::string line = command + "\n";
     if (send(fd_, line.data(), line.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(line.size()))
       return "err -32 client gone";
-    const auto deadline = Clock::now() + kReplyTimeout;
+    const auto deadline = Steady::now() + kReplyTimeout;
     for (;;) {
       if (const size_t nl = pending_.find('\n'); nl != std::string::npos) {
         std::string reply = pending_.substr(0, nl);
         pending_.erase(0, nl + 1);
         return reply;
       }
-      const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
+      const auto left = std::chrono::duration_cast<milliseconds>(deadline - Steady::now());
       if (left.count() <= 0) return "timeout";
       pollfd pfd{fd_, POLLIN, 0};
       if (poll(&pfd, 1, static_cast<int>(left.count())) <= 0) continue;
@@ -175,9 +175,9 @@ void WaitUntilCtimeSettled(const std::string& path) {
   const auto changed = std::chrono::system_clock::time_point(
       std::chrono::duration_cast<std::chrono::system_clock::duration>(
           seconds(st.st_ctim.tv_sec) + std::chrono::nanoseconds(st.st_ctim.tv_nsec)));
-  const auto deadline = Clock::now() + seconds(30);
+  const auto deadline = Steady::now() + seconds(30);
   while (std::chrono::system_clock::now() < changed + kSettle + milliseconds(10) &&
-         Clock::now() < deadline)
+         Steady::now() < deadline)
     std::this_thread::sleep_for(milliseconds(50));
   ASSERT_GE(std::chrono::system_clock::now(), changed + kSettle)
       << path << "'s ctime is ahead of the clock";
@@ -362,9 +362,9 @@ TEST_P(SafetyAccess, AChmodBehindTheServersBackStopsTheBypassWithinTheBound) {
   ExpectBypassed("0123456789", "AB");
 
   ASSERT_EQ(chmod(InExport(name).c_str(), 0600), 0);
-  const auto deadline = Clock::now() + seconds(30);
+  const auto deadline = Steady::now() + seconds(30);
   ReadOutcome read = client_->Read("pread 0 4096");
-  while (read.rc == 0 && Clock::now() < deadline) {
+  while (read.rc == 0 && Steady::now() < deadline) {
     std::this_thread::sleep_for(milliseconds(20));
     read = client_->Read("pread 0 4096");
   }

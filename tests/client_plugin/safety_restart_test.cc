@@ -15,6 +15,8 @@
 #include <string>
 #include <thread>
 
+#include "client.h"  // Client::kMapCheckEveryMs
+#include "harness/clock.h"
 #include "harness/files.h"
 #include "harness/gtest_support.h"
 #include "safety_support.h"
@@ -47,18 +49,22 @@ class SafetyRestart : public OneExportServerTest {
     nfsfh* fh = nullptr;
     nfsfh* pfh = nullptr;
     localio_counters before{};  // after the first read, which bypassed
+    std::string data;  // the file's
   };
-  // Writes `data` to export file `name`, mounts both clients (NFS version
-  // `v`), opens it in each (`flags` for the LOCALIO one), and reads it all
-  // once through the bypass (localio_pread, or localio_pread_async).
-  void OpenBypassing(const std::string& name, const std::string& data, int v, int flags,
-                     bool async, Clients* c);
+  // Writes `size` bytes of Pattern(name) to export file `name`, mounts both
+  // clients (NFS version `v`; the LOCALIO one on `clock`), opens it in each
+  // (`flags` for the LOCALIO one), and reads it all once through the bypass
+  // (localio_pread, or localio_pread_async).
+  void OpenBypassing(const std::string& name, size_t size, int v, int flags, bool async,
+                     Clients* c, const Clock& clock = SystemClock());
 };
 
-void SafetyRestart::OpenBypassing(const std::string& name, const std::string& data, int v,
-                                  int flags, bool async, Clients* c) {
+void SafetyRestart::OpenBypassing(const std::string& name, size_t size, int v, int flags,
+                                  bool async, Clients* c, const Clock& clock) {
+  c->data = Pattern(name, size);
+  const std::string& data = c->data;
   ASSERT_TRUE(WriteLocalFile(server_->ExportDir(kExport) + "/" + name, data).ok());
-  Status s = MountLocalAndPlain(*server_, kExport, v, &c->m, &c->plain);
+  Status s = MountLocalAndPlain(*server_, kExport, v, &c->m, &c->plain, clock);
   ASSERT_TRUE(s.ok()) << s.message;
   ASSERT_EQ(localio_open(c->m->ctx(), ("/" + name).c_str(), flags, &c->fh), 0) << c->m->Error();
   ASSERT_EQ(nfs_open(c->plain->context(), ("/" + name).c_str(), O_RDONLY, &c->pfh), 0);
@@ -72,10 +78,9 @@ void SafetyRestart::OpenBypassing(const std::string& name, const std::string& da
 void SafetyRestart::RestartUnderAClient(int v) {
   const std::string name = "restart-v" + std::to_string(v);
   const std::string path = server_->ExportDir(kExport) + "/" + name;
-  const std::string data = Pattern(name, 50000);
   Clients clients;
-  ASSERT_NO_FATAL_FAILURE(OpenBypassing(name, data, v, O_RDWR, /*async=*/false, &clients));
-  auto& [m, plain, fh, pfh, before] = clients;
+  ASSERT_NO_FATAL_FAILURE(OpenBypassing(name, 50000, v, O_RDWR, /*async=*/false, &clients));
+  auto& [m, plain, fh, pfh, before, data] = clients;
 
   const auto kill_at = steady_clock::now();
   server_->Kill9();
@@ -178,11 +183,10 @@ void SafetyRestart::RestartUnderAClient(int v) {
 }
 
 void SafetyRestart::RestartUnderAnAsyncClient(int v) {
-  const std::string name = "restart-async-v" + std::to_string(v);
-  const std::string data = Pattern(name, 50000);
   Clients clients;
-  ASSERT_NO_FATAL_FAILURE(OpenBypassing(name, data, v, O_RDONLY, /*async=*/true, &clients));
-  auto& [m, plain, fh, pfh, before] = clients;
+  ASSERT_NO_FATAL_FAILURE(OpenBypassing("restart-async-v" + std::to_string(v), 50000, v,
+                                        O_RDONLY, /*async=*/true, &clients));
+  auto& [m, plain, fh, pfh, before, data] = clients;
 
   server_->Kill9();
   Status s = server_->Restart();
@@ -244,28 +248,65 @@ TEST_F(SafetyRestart, NFSv4AsyncClientFallsBackOnRestartAndReturns) {
   RestartUnderAnAsyncClient(4);
 }
 
+// The client's periods run on its clock (localio/clock.h): here one that
+// stands still unless the test moves it. Moved a minute on, the server's
+// heartbeat (real, still beating) is stale to the client: the next read
+// drops the session and goes by RPC; handshakes are tried again after 1 s,
+// 1 s, 2 s, 4 s of that clock, never a millisecond sooner, and each fails
+// on the stale heartbeat. No real wait: a client that read another clock
+// would never see the heartbeat go stale.
+TEST_F(SafetyRestart, StaleHeartbeatAndBackoffRunOnTheClientsClock) {
+  ManualClock clock;
+  Clients clients;
+  ASSERT_NO_FATAL_FAILURE(
+      OpenBypassing("client-clock", 8192, 3, O_RDONLY, /*async=*/false, &clients, clock));
+  auto& [m, plain, fh, pfh, before, data] = clients;
+
+  clock.Advance(60000);
+  const localio_counters at_drop = m->Counters();
+  ASSERT_EQ(ReadThroughLocalio(m->ctx(), fh), (ReadOutcome{0, data})) << m->Error();
+  localio_counters c = m->Counters();
+  EXPECT_EQ(c.read_ops, at_drop.read_ops) << "served locally past a stale heartbeat";
+  EXPECT_GT(c.fallbacks[LOCALIO_FALLBACK_SERVER_CHANGED],
+            at_drop.fallbacks[LOCALIO_FALLBACK_SERVER_CHANGED]) << Describe(c);
+  EXPECT_EQ(localio_is_local(m->ctx()), 0);
+  EXPECT_NE(m->Error().find("heartbeat"), std::string::npos) << m->Error();
+
+  // A read at every step: one millisecond before the wait ends no
+  // handshake is tried, at its end one is.
+  uint64_t tries = c.handshakes;
+  for (const uint64_t wait : {1000u, 1000u, 2000u, 4000u}) {
+    clock.Advance(wait - 1);
+    ASSERT_EQ(ReadThroughLocalio(m->ctx(), fh), (ReadOutcome{0, data})) << m->Error();
+    EXPECT_EQ(m->Counters().handshakes, tries) << "tried before its " << wait << " ms backoff";
+    clock.Advance(1);
+    ASSERT_EQ(ReadThroughLocalio(m->ctx(), fh), (ReadOutcome{0, data})) << m->Error();
+    EXPECT_EQ(m->Counters().handshakes, ++tries) << "not tried after its " << wait << " ms backoff";
+    EXPECT_NE(m->Error().find("heartbeat"), std::string::npos) << m->Error();
+  }
+  c = m->Counters();
+  EXPECT_EQ(c.handshakes_ok, 1u) << Describe(c);
+  EXPECT_EQ(c.read_ops, at_drop.read_ops) << Describe(c);
+  EXPECT_EQ(localio_close(m->ctx(), fh), 0) << m->Error();
+  nfs_close(plain->context(), pfh);
+}
+
 // The read that notices the restart goes through libnfs carrying the
 // proof of its open; the application detaches before it completes. libnfs
 // still runs the callback (from nfs_service on the bare context), with the
 // data, and nothing of the detached client is touched.
 TEST_F(SafetyRestart, DetachWhileAnAsyncReadProvingAnOpenIsInFlight) {
-  const std::string name = "restart-detach";
-  const std::string data = Pattern(name, 20000);
-  ASSERT_TRUE(WriteLocalFile(server_->ExportDir(kExport) + "/" + name, data).ok());
-  std::unique_ptr<LocalioMount> m;
-  Status s = LocalioMount::Attach(server_->Url(kExport, 3, ""),
-                                  ConfigWithMap(server_->map_path()), &m);
-  ASSERT_TRUE(s.ok()) << s.message;
-  nfsfh* fh = nullptr;
-  ASSERT_EQ(localio_open(m->ctx(), ("/" + name).c_str(), O_RDONLY, &fh), 0) << m->Error();
-  ASSERT_EQ(ReadThroughLocalioAsync(m->ctx(), fh), (ReadOutcome{0, data})) << m->Error();
-  ASSERT_GE(m->Counters().read_ops, 1u);
+  AheadClock clock;
+  Clients clients;
+  ASSERT_NO_FATAL_FAILURE(
+      OpenBypassing("restart-detach", 20000, 3, O_RDONLY, /*async=*/true, &clients, clock));
+  auto& [m, plain, fh, pfh, before, data] = clients;
 
   server_->Kill9();
-  s = server_->Restart();
+  const Status s = server_->Restart();
   ASSERT_TRUE(s.ok()) << s.message;
   // Past the client's map check period: the next I/O notices.
-  std::this_thread::sleep_for(milliseconds(300));
+  clock.Advance(client::Client::kMapCheckEveryMs);
   struct Seen {
     int calls = 0;
     int err = 0;
@@ -296,6 +337,7 @@ TEST_F(SafetyRestart, DetachWhileAnAsyncReadProvingAnOpenIsInFlight) {
   EXPECT_EQ(seen.err, static_cast<int>(data.size())) << nfs_get_error(m->nfs());
   EXPECT_TRUE(seen.data == data);
   EXPECT_EQ(nfs_close(m->nfs(), fh), 0) << nfs_get_error(m->nfs());
+  nfs_close(plain->context(), pfh);
 }
 
 }  // namespace

@@ -12,13 +12,15 @@
 #include <cstring>
 #include <vector>
 
+#include "localio_client_clock.h"
+
 namespace localio::harness {
 
 Status LocalioMount::Attach(const std::string& export_root_url, const localio_config& cfg,
-                            std::unique_ptr<LocalioMount>* out) {
+                            std::unique_ptr<LocalioMount>* out, const Clock& clock) {
   std::unique_ptr<LocalioMount> m(new LocalioMount());
   if (Status s = NfsSession::Mount(export_root_url, &m->session_); !s.ok()) return s;
-  const int rc = localio_attach(m->session_->context(), &cfg, &m->ctx_);
+  const int rc = client::AttachOnClock(m->session_->context(), &cfg, clock, &m->ctx_);
   if (rc != 0 || m->ctx_ == nullptr)
     return Status::Error(rc != 0 ? rc : -EIO, "localio_attach: " + std::string(std::strerror(-rc)));
   *out = std::move(m);
@@ -39,9 +41,11 @@ localio_counters LocalioMount::Counters() const {
 }
 
 Status MountLocalAndPlain(const GaneshaServer& server, uint16_t id, int version,
-                          std::unique_ptr<LocalioMount>* local, std::unique_ptr<NfsSession>* plain) {
+                          std::unique_ptr<LocalioMount>* local, std::unique_ptr<NfsSession>* plain,
+                          const Clock& clock) {
   const std::string url = server.Url(id, version, "");
-  if (Status s = LocalioMount::Attach(url, ConfigWithMap(server.map_path()), local); !s.ok())
+  if (Status s = LocalioMount::Attach(url, ConfigWithMap(server.map_path()), local, clock);
+      !s.ok())
     return s;
   if (localio_is_local((*local)->ctx()) != 1)
     return Status::Error(-EREMOTE, "the LOCALIO client does not find " + url +

@@ -21,6 +21,7 @@
 #include "harness/gtest_support.h"
 #include "harness/libnfs_limits.h"
 #include "harness/nfs_session.h"
+#include "localio/clock.h"
 #include "localio/localio_client.h"
 #include "localio/status.h"
 
@@ -33,9 +34,10 @@ inline constexpr uint64_t kRpcWriteChunk = kMaxV4RpcWrite;
 class LocalioMount {
  public:
   // Mounts the export at `export_root_url` (GaneshaServer::Url(id, v, ""))
-  // and attaches with `cfg`.
+  // and attaches with `cfg`, on `clock` (harness/clock.h: a test's own; it
+  // must outlive the mount).
   static Status Attach(const std::string& export_root_url, const localio_config& cfg,
-                       std::unique_ptr<LocalioMount>* out);
+                       std::unique_ptr<LocalioMount>* out, const Clock& clock = SystemClock());
   ~LocalioMount();  // detaches, then unmounts
   LocalioMount(const LocalioMount&) = delete;
   LocalioMount& operator=(const LocalioMount&) = delete;
@@ -55,8 +57,10 @@ class LocalioMount {
 
 // For a safety fixture's SetUp: a LOCALIO client on export `id` that must
 // find it local (*local), and a plain libnfs client on it (*plain).
+// The LOCALIO client runs on `clock` (LocalioMount::Attach).
 Status MountLocalAndPlain(const GaneshaServer& server, uint16_t id, int version,
-                          std::unique_ptr<LocalioMount>* local, std::unique_ptr<NfsSession>* plain);
+                          std::unique_ptr<LocalioMount>* local, std::unique_ptr<NfsSession>* plain,
+                          const Clock& clock = SystemClock());
 
 // A suite's one server (its SetUpTestSuite starts it, export 1 as the
 // harness defaults it) and, for each test, over NFS version GetParam(), a

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "harness/files.h"
+#include "localio/clock.h"
 #include "localio/map_writer.h"
 #include "map_test_util.h"
 
@@ -81,7 +82,7 @@ class HelloTest : public ::testing::Test {
     SharedFile f;
     ASSERT_TRUE(OpenSharedFile(server_->hello_path(), true, nullptr, &f).ok());
     auto* s = reinterpret_cast<HelloSlot*>(f.base() + sizeof(HelloHeader)) + i;
-    s->lease_ms = MapMonotonicMs() - 2 * kHelloLeaseMs;
+    s->lease_ms = SystemClock().NowMs() - 2 * kHelloLeaseMs;
   }
 
   TempDir dir_ = MapTempDir();
@@ -440,7 +441,7 @@ TEST_F(HelloTest, ConfirmReadsOnlyTheSlotTheNonceNames) {
     SharedFile f;
     ASSERT_TRUE(OpenSharedFile(server_->hello_path(), true, nullptr, &f).ok());
     auto* s = reinterpret_cast<HelloSlot*>(f.base() + sizeof(HelloHeader)) + other;
-    s->lease_ms = MapMonotonicMs();
+    s->lease_ms = SystemClock().NowMs();
     std::memcpy(s->nonce, sent.data(), sizeof s->nonce);
     __atomic_store_n(&s->state, uint32_t{1} << 8 | kHelloNonceSet, __ATOMIC_RELEASE);
   }
@@ -461,7 +462,7 @@ TEST_F(HelloTest, AClaimTakesASlotWhoseLeaseLiesFurtherAheadThanAnyClientWrites)
     }
     // One slot claimed a moment ago by an honest client whose clock read
     // came a little after ours: its lease is in the near future, and live.
-    slots[3].lease_ms = MapMonotonicMs() + kHelloLeaseMs / 2;
+    slots[3].lease_ms = SystemClock().NowMs() + kHelloLeaseMs / 2;
   }
   std::vector<std::unique_ptr<HelloClient>> clients;
   for (uint32_t i = 0; i + 1 < kHelloSlots; ++i) {
@@ -521,7 +522,7 @@ TEST_F(HelloTest, RepairSetsATruncatedOrGrownFileBackToItsSize) {
 TEST_F(HelloTest, RepairExpiresOnlyLeasesNoHonestClientWrote) {
   auto live = Client();
   ASSERT_EQ(live->Claim(), 0);
-  const uint64_t now = MapMonotonicMs();
+  const uint64_t now = SystemClock().NowMs();
   const uint64_t live_lease = SlotsInUse().at(0).lease_ms;
   {
     SharedFile f;

@@ -23,12 +23,12 @@
 #include "map_test_util.h"
 
 using namespace localio;
-using Clock = std::chrono::steady_clock;
+using Steady = std::chrono::steady_clock;
 
 namespace {
 
-double NsPerOp(Clock::time_point start, uint64_t ops) {
-  return std::chrono::duration<double, std::nano>(Clock::now() - start).count() /
+double NsPerOp(Steady::time_point start, uint64_t ops) {
+  return std::chrono::duration<double, std::nano>(Steady::now() - start).count() /
          static_cast<double>(ops);
 }
 
@@ -76,7 +76,7 @@ double DependentMissNs(size_t bytes) {
   for (size_t i = 0; i < lines; ++i) next[order[i] * 8] = order[(i + 1) % lines] * 8;
   uint64_t p = 0;
   const uint64_t steps = 2000000;
-  auto t = Clock::now();
+  auto t = Steady::now();
   for (uint64_t i = 0; i < steps; ++i) p = next[p];
   const double ns = NsPerOp(t, steps);
   return ns + static_cast<double>(p & 1) * 1e-9;  // keep p alive
@@ -107,7 +107,7 @@ int main(int argc, char** argv) {
     const size_t len = 20 + (n * 7919) % 41;
     if (paths[n].size() < len) paths[n] += "-" + std::string(len - paths[n].size() - 1, 'x');
   }
-  auto t = Clock::now();
+  auto t = Steady::now();
   for (uint64_t n = 0; n < n_keys; ++n)
     w->Publish(1, handles[n], paths[n], n, 1, MapObjectType::kRegular);
   const double publish_new = NsPerOp(t, n_keys);
@@ -132,14 +132,14 @@ int main(int argc, char** argv) {
   }
 
   const Figure publish_same = Measure(passes, [&] {
-    const auto start = Clock::now();
+    const auto start = Steady::now();
     for (uint64_t n : held) w->Publish(1, handles[n], paths[n], n, 1, MapObjectType::kRegular);
     return NsPerOp(start, held.size());
   });
 
   uint64_t not_found = 0;
   const Figure lookup_hit = Measure(passes, [&] {
-    const auto start = Clock::now();
+    const auto start = Steady::now();
     for (uint64_t i = 0; i < random_hits.size(); ++i)
       not_found += r->Lookup(1, random_hits[i], &e) != 0;
     return NsPerOp(start, random_hits.size());
@@ -149,14 +149,14 @@ int main(int argc, char** argv) {
   const uint64_t hot = std::min<uint64_t>(random_hits.size(), 4096);
   const Figure lookup_hot = Measure(passes, [&] {
     const uint64_t ops = 4 * random_hits.size();
-    const auto start = Clock::now();
+    const auto start = Steady::now();
     for (uint64_t i = 0; i < ops; ++i) not_found += r->Lookup(1, random_hits[i % hot], &e) != 0;
     return NsPerOp(start, ops);
   });
 
   uint64_t wrongly_found = 0;
   const Figure lookup_miss = Measure(passes, [&] {
-    const auto start = Clock::now();
+    const auto start = Steady::now();
     for (uint64_t i = 0; i < absent.size(); ++i) wrongly_found += r->Lookup(1, absent[i], &e) == 0;
     return NsPerOp(start, absent.size());
   });
@@ -167,7 +167,7 @@ int main(int argc, char** argv) {
     constexpr uint64_t kCalls = 100000;
     Nonce nonce{};
     nonce[kHelloNonceSlotBytes] = 1;
-    const auto start = Clock::now();
+    const auto start = Steady::now();
     for (uint64_t i = 0; i < kCalls; ++i) {
       nonce[kHelloNonceSlotBytes + 1] = static_cast<uint8_t>(i);
       w->ConfirmNonce(nonce);
@@ -175,7 +175,7 @@ int main(int argc, char** argv) {
     return NsPerOp(start, kCalls);
   });
 
-  t = Clock::now();
+  t = Steady::now();
   const int renamed = w->RenamePrefix(1, "dir7", "dir7-renamed");
   const double rename_ms = NsPerOp(t, 1) / 1e6;
 

@@ -7,7 +7,9 @@
 
 #include <cstring>
 
+#include "harness/clock.h"
 #include "harness/files.h"
+#include "localio/clock.h"
 #include "localio/map_reader.h"
 #include "localio/trusted_dir.h"
 #include "map_test_util.h"
@@ -221,9 +223,13 @@ TEST_F(MapWriterDirectory, ASymlinkedDirectoryIsTheDirectoryItLeadsTo) {
 
 TEST(MapWriterCreate, HeaderRoundTripsThroughTheReader) {
   TempDir dir = MapTempDir();
-  auto w = MustCreate(ConfigIn(dir, 1000));
+  harness::ManualClock clock;
+  MapConfig config = ConfigIn(dir, 1000);
+  config.clock = &clock;
+  auto w = MustCreate(config);
   w->SetPort(40123);
-  w->Heartbeat();
+  clock.Advance(LOCALIO_HEARTBEAT_PERIOD_MS);
+  EXPECT_EQ(w->Heartbeat(), clock.NowMs());
   auto r = MustOpen(w->path());
   MapHeaderSnapshot snap;
   ASSERT_TRUE(r->ReadHeader(&snap));
@@ -234,7 +240,7 @@ TEST(MapWriterCreate, HeaderRoundTripsThroughTheReader) {
   EXPECT_TRUE(snap.alive);
   EXPECT_EQ(snap.epoch, 1u);
   EXPECT_EQ(snap.capacity, 1024u);
-  EXPECT_LE(MapMonotonicMs() - snap.heartbeat_ms, 1000u);
+  EXPECT_EQ(snap.heartbeat_ms, clock.NowMs());
   const localio_fh_format g = localio_fh_format_ganesha();
   EXPECT_EQ(std::memcmp(&snap.fh_format, &g, sizeof g), 0);
   w->MarkDead();
@@ -302,7 +308,7 @@ TEST(MapWriterCreate, ReplacesAMapWhoseServerIsDead) {
   const MapConfig c = ConfigIn(dir);
   auto old = MustCreate(c);
   const InstanceId old_id = old->instance_id();
-  const uint64_t now = MapMonotonicMs();
+  const uint64_t now = SystemClock().NowMs();
 
   // Pid gone (a kill -9): ALIVE still set, heartbeat fresh.
   PokeHeader(c.path, 0x7ffffff0, kMapAlive, now);
@@ -352,7 +358,7 @@ TEST(MapWriterCreate, ReplacingAMapMarksTheOldOneDeadForItsReaders) {
   auto old = MustCreate(c);
   auto reader = MustOpen(c.path);  // a client that still has the old file mapped
   ASSERT_TRUE(reader->Alive());
-  PokeHeader(c.path, 0x7ffffff0, kMapAlive, MapMonotonicMs());  // its server was killed
+  PokeHeader(c.path, 0x7ffffff0, kMapAlive, SystemClock().NowMs());  // its server was killed
   auto fresh = MustCreate(c);
   EXPECT_FALSE(reader->Alive()) << "the replaced map must say its server is gone";
   EXPECT_TRUE(MustOpen(c.path)->Alive());

@@ -24,6 +24,7 @@
 
 #include <gtest/gtest.h>
 
+#include "harness/clock.h"
 #include "harness/failing_new.h"
 #include "harness/temp_dir.h"
 #include "harness/wait.h"
@@ -73,10 +74,11 @@ class LocalioServerTest : public ::testing::Test {
   }
 
   // Starts on <shm>/map and opens map_ on it; fails the test otherwise.
-  void Start() {
+  // `clock`: the server's (harness/clock.h), which must outlive it.
+  void Start(const Clock& clock = SystemClock()) {
     const localio_server_params p = Params(shm_.Path("map"));
     char err[256] = "";
-    ASSERT_EQ(0, localio_server_start(&p, err, sizeof err)) << err;
+    ASSERT_EQ(0, localio_server_start_on_clock(&p, clock, err, sizeof err)) << err;
     Status st = MapReader::Open(shm_.Path("map"), LOCALIO_DEFAULT_SERVER_UID, &map_);
     ASSERT_TRUE(st.ok()) << st.message;
   }
@@ -92,8 +94,9 @@ class LocalioServerTest : public ::testing::Test {
     ASSERT_EQ(0, localio_server_add_export(&d));
   }
   // A started server with kExport added.
-  void StartWithExport(localio_resolver resolver = LOCALIO_RESOLVER_VFS) {
-    ASSERT_NO_FATAL_FAILURE(Start());
+  void StartWithExport(localio_resolver resolver = LOCALIO_RESOLVER_VFS,
+                       const Clock& clock = SystemClock()) {
+    ASSERT_NO_FATAL_FAILURE(Start(clock));
     ASSERT_NO_FATAL_FAILURE(AddExport(resolver));
   }
 
@@ -166,6 +169,9 @@ class LocalioServerTest : public ::testing::Test {
     return n;
   }
 
+  // For Start(manual_clock_): the server, stopped at TearDown, may read it
+  // until then.
+  harness::ManualClock manual_clock_;
   TempDir shm_{"localio-server-test", "/dev/shm"};
   TempDir root_{"localio-server-export"};
   std::string map_path_;
@@ -219,10 +225,28 @@ TEST_F(LocalioServerTest, OutOfMemoryInACallIsAnErrnoNotAnException) {
   EXPECT_EQ(MapPath(o), "");
 }
 
+// The heartbeat runs on the server's clock: a beat each time a period has
+// passed on it since the last, stamped with its time (a beat a millisecond
+// early would leave the stamp a millisecond short).
+TEST_F(LocalioServerTest, TheHeartbeatBeatsEachPeriodOfItsClock) {
+  harness::ManualClock& clock = manual_clock_;
+  ASSERT_NO_FATAL_FAILURE(Start(clock));
+  EXPECT_EQ(map_->HeartbeatMs(), clock.NowMs()) << "the map is made with a beat";
+  for (int beat = 1; beat <= 3; ++beat) {
+    clock.Advance(LOCALIO_HEARTBEAT_PERIOD_MS - 1);
+    clock.Advance(1);
+    EXPECT_TRUE(harness::WaitUntil([&] { return map_->HeartbeatMs() == clock.NowMs(); },
+                                   std::chrono::seconds(10)))
+        << "beat " << beat << ": the map's heartbeat is " << map_->HeartbeatMs()
+        << ", the clock says " << clock.NowMs();
+  }
+}
+
+// The heartbeat thread runs on the system clock when started by Ganesha:
+// the next beat comes within three periods.
 TEST_F(LocalioServerTest, TheHeartbeatAdvancesWhileRunning) {
   ASSERT_NO_FATAL_FAILURE(Start());
   const uint64_t first = map_->HeartbeatMs();
-  // The next beat, within three periods.
   harness::WaitUntil([&] { return map_->HeartbeatMs() != first; },
                      std::chrono::milliseconds(3 * LOCALIO_HEARTBEAT_PERIOD_MS));
   EXPECT_GT(map_->HeartbeatMs(), first);
@@ -425,9 +449,11 @@ TEST_F(LocalioServerTest, APublishStampHoldsUntilAnEntryLeavesTheMap) {
 }
 
 // A handle the kernel cannot resolve is not tried again at once: READDIR
-// and GETATTR storms of a removed file cost one open_by_handle_at.
+// and GETATTR storms of a removed file cost one open_by_handle_at. After
+// LOCALIO_UNRESOLVABLE_MS of the server's clock it is tried again.
 TEST_F(LocalioServerTest, AnUnresolvableHandleIsNotTriedAgainAtOnce) {
-  ASSERT_NO_FATAL_FAILURE(StartWithExport());
+  harness::ManualClock& clock = manual_clock_;
+  ASSERT_NO_FATAL_FAILURE(StartWithExport(LOCALIO_RESOLVER_VFS, clock));
   const Object gone = NewFile("gone");
   ASSERT_EQ(0, unlink(root_.Path("gone").c_str()));
   const uint64_t before = localio_server_kernel_resolutions();
@@ -437,6 +463,12 @@ TEST_F(LocalioServerTest, AnUnresolvableHandleIsNotTriedAgainAtOnce) {
   const Object here = NewFile("here");
   EXPECT_NE(localio_publish_wire(kExport, here.opaque.data(), here.opaque.size()), 0u);
   EXPECT_EQ(localio_server_kernel_resolutions(), before + 2) << "another handle is tried";
+  clock.Advance(LOCALIO_UNRESOLVABLE_MS - 1);
+  EXPECT_EQ(localio_publish_wire(kExport, gone.opaque.data(), gone.opaque.size()), 0u);
+  EXPECT_EQ(localio_server_kernel_resolutions(), before + 2) << "tried again too soon";
+  clock.Advance(1);
+  EXPECT_EQ(localio_publish_wire(kExport, gone.opaque.data(), gone.opaque.size()), 0u);
+  EXPECT_EQ(localio_server_kernel_resolutions(), before + 3) << "not tried again";
 }
 
 TEST_F(LocalioServerTest, NamesThatAreNotOneComponentAreNotPublished) {
@@ -677,7 +709,8 @@ TEST_F(LocalioServerTest, PublishersRaceExportChangesAndStop) {
 // saying -EAGAIN, then its done; one still waiting at stop gets only its
 // done; a stopped server defers nothing.
 TEST_F(LocalioServerTest, DeferredTasksRunAtBeatsUntilDoneAndStopEndsTheRest) {
-  ASSERT_NO_FATAL_FAILURE(Start());
+  harness::ManualClock& clock = manual_clock_;
+  ASSERT_NO_FATAL_FAILURE(Start(clock));
   struct Task {
     std::atomic<int> runs{0};
     std::atomic<int> dones{0};
@@ -693,9 +726,13 @@ TEST_F(LocalioServerTest, DeferredTasksRunAtBeatsUntilDoneAndStopEndsTheRest) {
   twice.runs_wanted = 2;
   ASSERT_EQ(0, localio_server_defer(task, done, &twice));
   ASSERT_EQ(0, localio_server_defer(task, done, &forever));
-  // Two beats and a half, at most four: it ran twice, then its done.
-  harness::WaitUntil([&] { return twice.dones != 0; },
-                     std::chrono::milliseconds(4 * LOCALIO_HEARTBEAT_PERIOD_MS));
+  // A beat: each ran once. The next: the first ran twice, then its done.
+  clock.Advance(LOCALIO_HEARTBEAT_PERIOD_MS);
+  EXPECT_TRUE(harness::WaitUntil([&] { return forever.runs == 1; }, std::chrono::seconds(10)));
+  EXPECT_EQ(twice.runs, 1);
+  EXPECT_EQ(twice.dones, 0);
+  clock.Advance(LOCALIO_HEARTBEAT_PERIOD_MS);
+  EXPECT_TRUE(harness::WaitUntil([&] { return twice.dones != 0; }, std::chrono::seconds(10)));
   EXPECT_EQ(twice.runs, 2);
   EXPECT_EQ(twice.dones, 1);
   EXPECT_GE(forever.runs, 2);

@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "localio/clock.h"
 #include "localio/hello_area.h"
 
 namespace {
@@ -196,7 +197,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::vector<uint8_t> bytes = ReadFile(s.path);
   if (bytes.size() != kHelloTotalSize) abort();
   if (std::memcmp(bytes.data(), s.skeleton.data(), sizeof(HelloHeader)) != 0) abort();
-  const uint64_t now = MapMonotonicMs();
+  const uint64_t now = SystemClock().NowMs();
   bool all_live = true;
   for (uint32_t i = 0; i < kHelloSlots; ++i) {
     HelloSlot slot;

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <memory>
 
+#include "localio/clock.h"
 #include "localio/map_reader.h"
 
 namespace localio::tools {
@@ -68,7 +69,7 @@ Status CollectStatReport(const std::string& map_path, uint32_t server_uid, bool 
     return Status::Error(-EAGAIN, "map " + map_path +
                                       " is not usable: its header kept changing while read");
   }
-  const uint64_t now = MapMonotonicMs();
+  const uint64_t now = SystemClock().NowMs();
   r.heartbeat_age_ms = now > r.header.heartbeat_ms ? now - r.header.heartbeat_ms : 0;
 
   // The reader finds rows by id only; the whole id space is 65536 lookups

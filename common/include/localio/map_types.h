@@ -144,9 +144,6 @@ inline constexpr unsigned kMapIdentityStatxMask = STATX_TYPE | STATX_INO | STATX
 // file with inode `ino` on device `dev` (as MapSlot keeps it).
 bool MapStatxIsRegularFile(const struct statx& sx, uint64_t ino, uint64_t dev);
 
-// CLOCK_MONOTONIC in milliseconds: the heartbeat's and leases' clock.
-uint64_t MapMonotonicMs();
-
 }  // namespace localio
 
 #endif  // LOCALIO_MAP_TYPES_H

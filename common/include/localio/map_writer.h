@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "localio/clock.h"
 #include "localio/fh_format.h"
 #include "localio/defaults.h"
 #include "localio/hello_area.h"
@@ -43,6 +44,9 @@ struct MapConfig {
   // An existing map whose heartbeat is older than this belongs to a dead
   // server and is replaced.
   uint64_t stale_after_ms = LOCALIO_HEARTBEAT_STALE_MS;
+  // Whose time the heartbeat, publish stamps and that staleness are; it
+  // must outlive the writer.
+  const Clock* clock = &SystemClock();
 };
 
 class MapWriter {
@@ -72,8 +76,9 @@ class MapWriter {
   // The LOCALIO listener's port, and the NFS port of this server: a client
   // uses the map only for a mount whose connection goes to that NFS port.
   void SetPort(uint16_t port, uint16_t nfs_port = 0);
-  // Stamps the heartbeat with CLOCK_MONOTONIC now; call every second.
-  void Heartbeat();
+  // Stamps the heartbeat with the clock's now, which it returns; call
+  // every second.
+  uint64_t Heartbeat();
   // Clears ALIVE: clients stop using the map. Idempotent.
   void MarkDead();
   // Bumps the header's access_epoch (no lock: one atomic add): call after
@@ -192,6 +197,7 @@ class MapWriter {
   InstanceId instance_id_{};
   std::string path_;
   std::string hello_path_;
+  const Clock* clock_ = nullptr;
   // Private to the writer, one 16-byte row per slot (one cache miss for
   // all three): publish order (eviction picks the smallest in a bucket;
   // re-publishing touches no shared line), and the slot's record (unit,
@@ -211,7 +217,7 @@ class MapWriter {
   uint64_t used_units_ = 0;
   uint32_t hand_ = 0;  // where the next arena eviction looks
   uint64_t compactions_ = 0;
-  uint64_t clock_ = 0;
+  uint64_t uses_ = 0;  // last_use of the latest publish
   uint64_t entries_used_ = 0;
   uint64_t evictions_ = 0;
   static uint64_t FirstRemovals();

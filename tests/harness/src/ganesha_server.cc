@@ -22,7 +22,7 @@
 namespace localio::harness {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using Steady = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
 Status MakeDir(const std::string& path) {
@@ -171,9 +171,9 @@ Status GaneshaServer::WaitReady(milliseconds timeout) {
   const Probe probes[] = {{"NFSv3", layout_.nfs_port, kNfsProgram, 3},
                           {"NFSv4", layout_.nfs_port, kNfsProgram, 4},
                           {"MOUNTv3", layout_.mnt_port, kMountProgram, 3}};
-  const auto deadline = Clock::now() + timeout;
+  const auto deadline = Steady::now() + timeout;
   Status last = Status::Error(-ETIMEDOUT, "not probed");
-  while (Clock::now() < deadline) {
+  while (Steady::now() < deadline) {
     if (!process_.Running()) {
       return Status::Error(-ECHILD, "ganesha.nfsd exited (" + process_.exit_description() + ")");
     }
@@ -194,11 +194,11 @@ Status GaneshaServer::WaitReady(milliseconds timeout) {
                                        " ms; last probe: " + last.message);
 }
 
-Status GaneshaServer::CheckExportsServed(Clock::time_point deadline) {
+Status GaneshaServer::CheckExportsServed(Steady::time_point deadline) {
   // Ganesha starts even when an export fails to load (unknown FSAL, FSAL
   // init error): it only logs. Compare MOUNT's export list with ours, with a
   // short grace since exports are listed once the server is up.
-  const auto give_up = std::min(deadline, Clock::now() + milliseconds(3000));
+  const auto give_up = std::min(deadline, Steady::now() + milliseconds(3000));
   std::string missing;
   do {
     std::vector<std::string> served;
@@ -218,7 +218,7 @@ Status GaneshaServer::CheckExportsServed(Clock::time_point deadline) {
     }
     if (missing.empty()) return Status::Ok();
     std::this_thread::sleep_for(milliseconds(100));
-  } while (Clock::now() < give_up);
+  } while (Steady::now() < give_up);
   return Status::Error(-ENOENT, "server runs but does not serve export(s)" + missing +
                                     ": Ganesha failed to load them, see the log");
 }

@@ -17,7 +17,7 @@
 namespace localio::harness {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using Steady = std::chrono::steady_clock;
 
 std::vector<char*> ArgvPointers(const std::vector<std::string>& argv) {
   std::vector<char*> ptrs;
@@ -104,12 +104,12 @@ Status RunCommand(const std::vector<std::string>& argv, std::chrono::millisecond
     return Status::Error(-e, "cannot run " + argv[0] + ": " + std::strerror(e));
   }
 
-  const auto deadline = Clock::now() + timeout;
+  const auto deadline = Steady::now() + timeout;
   pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
   std::string* sinks[2] = {&result->out, &result->err};
   int open_fds = 2;
   while (open_fds > 0) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Steady::now());
     if (left.count() <= 0) {
       kill(pid, SIGKILL);
       result->timed_out = true;
@@ -217,9 +217,9 @@ Status ChildProcess::Signal(int sig) {
 }
 
 bool ChildProcess::WaitExit(std::chrono::milliseconds timeout) {
-  const auto deadline = Clock::now() + timeout;
+  const auto deadline = Steady::now() + timeout;
   while (Running()) {
-    if (Clock::now() >= deadline) return false;
+    if (Steady::now() >= deadline) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return true;

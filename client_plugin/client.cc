@@ -373,7 +373,7 @@ int Client::OpenLocal(nfsfh* fh, OpenFile* f, bool write) {
   }
   f->fd = opened.fd;
   f->fd_writable = writable;
-  f->ctime_ns = SettledCtimeNs(opened.sx);
+  f->ctime_ns = SettledCtimeNs(opened.sx, clock_.RealtimeNs());
   f->recheck_at_ms = io_ms_ + LOCALIO_ACCESS_RECHECK_MS;
   f->export_id = export_id;
   f->opaque_len = static_cast<uint8_t>(handle->opaque.size());

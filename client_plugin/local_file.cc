@@ -91,12 +91,8 @@ uint64_t CtimeNs(const struct statx& sx) {
   return static_cast<uint64_t>(sx.stx_ctime.tv_sec) * 1'000'000'000 + sx.stx_ctime.tv_nsec;
 }
 
-uint64_t SettledCtimeNs(const struct statx& sx) {
+uint64_t SettledCtimeNs(const struct statx& sx, uint64_t now_ns) {
   const uint64_t ctime = CtimeNs(sx);
-  struct timespec now;
-  clock_gettime(CLOCK_REALTIME, &now);
-  const uint64_t now_ns =
-      now.tv_sec < 0 ? 0 : static_cast<uint64_t>(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
   return ctime != 0 && ctime + kCtimeSettleNs <= now_ns ? ctime : 0;
 }
 

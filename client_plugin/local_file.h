@@ -77,9 +77,9 @@ uint64_t CtimeNs(const struct statx& sx);
 // change of the file moves it: a change within the same timestamp granule
 // (a clock tick; a second or two on some filesystems) leaves it as it is.
 inline constexpr uint64_t kCtimeSettleNs = 2'000'000'000;
-// CtimeNs(sx) when it is at least kCtimeSettleNs old by the realtime clock
-// now; 0 (re-open at the next check) when it is younger.
-uint64_t SettledCtimeNs(const struct statx& sx);
+// CtimeNs(sx) when it is at least kCtimeSettleNs older than `now_ns`
+// (Clock::RealtimeNs); 0 (re-open at the next check) when it is younger.
+uint64_t SettledCtimeNs(const struct statx& sx, uint64_t now_ns);
 
 }  // namespace localio::client
 

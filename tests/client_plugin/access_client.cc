@@ -12,6 +12,8 @@
 //   rpcwrite OFF HEX     nfs_pwrite on it
 //   counters             "ok local=0|1 read_ops=N write_ops=N fallback.R=N..."
 //   close                localio_close
+//   advance MS           moves the client's clock (harness::AheadClock) MS on
+//   advance-realtime MS  moves only its realtime reading (file times age)
 // Exit 0 at the end of stdin, 2 on bad usage or when the mount fails.
 #include <fcntl.h>
 #include <sys/time.h>  // before libnfs.h (libnfs 4.0)
@@ -28,11 +30,14 @@
 #include <string>
 #include <vector>
 
+#include "harness/clock.h"
 #include "harness/nfs_session.h"
 #include "localio/localio_client.h"
+#include "localio_client_clock.h"
 
 namespace {
 
+using localio::harness::AheadClock;
 using localio::harness::NfsSession;
 
 std::string Hex(const char* data, size_t n) {
@@ -72,7 +77,8 @@ void Err(int rc, const std::string& why) {
 
 class Client {
  public:
-  Client(NfsSession* session, localio_context* lio) : session_(session), lio_(lio) {}
+  Client(NfsSession* session, localio_context* lio, AheadClock* clock)
+      : session_(session), lio_(lio), clock_(clock) {}
   ~Client() {
     if (fh_ != nullptr) localio_close(lio_, fh_);
   }
@@ -97,6 +103,14 @@ class Client {
       in >> offset >> hex;
       if (!Unhex(hex, &data)) return Err(-EINVAL, "bad hex");
       Write(cmd == "rpcwrite", offset, data);
+    } else if (cmd == "advance" || cmd == "advance-realtime") {
+      uint64_t ms = 0;
+      if (!(in >> ms)) return Err(-EINVAL, "advance: no milliseconds");
+      if (cmd == "advance")
+        clock_->Advance(ms);
+      else
+        clock_->AdvanceRealtime(ms);
+      Reply("ok");
     } else if (cmd == "counters") {
       Counters();
     } else if (cmd == "close") {
@@ -148,6 +162,7 @@ class Client {
 
   NfsSession* session_;
   localio_context* lio_;
+  AheadClock* clock_;
   nfsfh* fh_ = nullptr;
 };
 
@@ -166,10 +181,11 @@ int main(int argc, char** argv) {
   localio_config cfg;
   localio_config_init(&cfg);
   cfg.map_path = argv[2];
+  AheadClock clock;
   localio_context* lio = nullptr;
-  if (localio_attach(session->context(), &cfg, &lio) != 0) return 2;
+  if (localio::client::AttachOnClock(session->context(), &cfg, clock, &lio) != 0) return 2;
   {
-    Client client(session.get(), lio);
+    Client client(session.get(), lio, &clock);
     std::string line;
     while (std::getline(std::cin, line))
       if (!line.empty()) client.Run(line);

@@ -283,16 +283,19 @@ TEST(LocalFileCtime, OnlyAnOldEnoughCtimeIsSettled) {
   sx.stx_ctime.tv_nsec = 5;
   const uint64_t old = CtimeNs(sx);
   EXPECT_EQ(old, static_cast<uint64_t>(now.tv_sec - 3) * 1'000'000'000 + 5);
-  EXPECT_EQ(SettledCtimeNs(sx), old);
+  const uint64_t now_ns = static_cast<uint64_t>(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
+  EXPECT_EQ(SettledCtimeNs(sx, now_ns), old);
+  EXPECT_EQ(SettledCtimeNs(sx, old + kCtimeSettleNs), old);
+  EXPECT_EQ(SettledCtimeNs(sx, old + kCtimeSettleNs - 1), 0u);
   sx.stx_ctime.tv_sec = now.tv_sec - 1;
   EXPECT_NE(CtimeNs(sx), 0u);
-  EXPECT_EQ(SettledCtimeNs(sx), 0u) << "a second-old ctime may not have moved yet";
+  EXPECT_EQ(SettledCtimeNs(sx, now_ns), 0u) << "a second-old ctime may not have moved yet";
   sx.stx_ctime.tv_sec = now.tv_sec + 60;
-  EXPECT_EQ(SettledCtimeNs(sx), 0u) << "a ctime ahead of the clock";
+  EXPECT_EQ(SettledCtimeNs(sx, now_ns), 0u) << "a ctime ahead of the clock";
   sx.stx_ctime.tv_sec = now.tv_sec - 3;
   sx.stx_mask = 0;
   EXPECT_EQ(CtimeNs(sx), 0u) << "statx gave no ctime";
-  EXPECT_EQ(SettledCtimeNs(sx), 0u);
+  EXPECT_EQ(SettledCtimeNs(sx, now_ns), 0u);
 }
 
 }  // namespace

@@ -24,6 +24,9 @@ class Clock {
   // A cheaper reading for hot paths: it may lag NowMs() by a tick (a few
   // ms), never run ahead of it.
   virtual uint64_t CoarseNowMs() const { return NowMs(); }
+  // Nanoseconds since the epoch (CLOCK_REALTIME for SystemClock()): what
+  // file timestamps (a ctime) are compared with.
+  virtual uint64_t RealtimeNs() const = 0;
   // Lets go of `lock` and waits on `cv` until it is notified or `ms` passed
   // on this clock, or less (a spurious wake-up): the caller looks at its
   // state and at NowMs() again.
@@ -31,8 +34,8 @@ class Clock {
                        uint64_t ms) const = 0;
 };
 
-// CLOCK_MONOTONIC (CoarseNowMs: CLOCK_MONOTONIC_COARSE). One for the
-// process, never destroyed.
+// CLOCK_MONOTONIC (CoarseNowMs: CLOCK_MONOTONIC_COARSE; RealtimeNs:
+// CLOCK_REALTIME). One for the process, never destroyed.
 const Clock& SystemClock();
 
 }  // namespace localio

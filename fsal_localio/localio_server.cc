@@ -149,11 +149,11 @@ class Server {
   std::thread beat_;
 };
 
-// The heartbeat thread checks rpcbind's mapping every this many beats,
-// waiting at most kRpcbindCheckTimeout per call. A check makes up to three
+// The heartbeat thread checks rpcbind's mapping every
+// LOCALIO_RPCBIND_CHECK_BEATS beats, waiting at most kRpcbindCheckTimeout
+// per call. A check makes up to three
 // calls (DUMP, then UNSET and SET), and the next beat waits for them: the
 // gap between two beats stays well under the staleness clients go by.
-constexpr unsigned kRpcbindCheckBeats = 5;
 constexpr std::chrono::milliseconds kRpcbindCheckTimeout{300};
 static_assert(kRpcbindCheckTimeout.count() * 3 + LOCALIO_HEARTBEAT_PERIOD_MS <
               LOCALIO_HEARTBEAT_STALE_MS * 2 / 3);
@@ -250,7 +250,9 @@ int Server::Start(const localio_server_params& p, const Clock& clock, std::strin
                 "LOCALIO: rpcbind registration failed (" + rs.message +
                     "); clients in another network namespace will not find a registration they "
                     "trust, and registration is retried every " +
-                    std::to_string(kRpcbindCheckBeats * LOCALIO_HEARTBEAT_PERIOD_MS / 1000) + " s");
+                    std::to_string(LOCALIO_RPCBIND_CHECK_BEATS * LOCALIO_HEARTBEAT_PERIOD_MS /
+                                   1000) +
+                    " s");
   }
   map_ = std::move(map);
   service_ = std::move(service);
@@ -273,7 +275,7 @@ void Server::HeartbeatLoop(uint64_t due) {
     due = map_->Heartbeat() + LOCALIO_HEARTBEAT_PERIOD_MS;
     RepairHello();
     RunDeferred(&lock);
-    if (beat % kRpcbindCheckBeats == 0 && rpcbind_) {
+    if (beat % LOCALIO_RPCBIND_CHECK_BEATS == 0 && rpcbind_) {
       // Unlocked, so that Stop does not wait for rpcbind.
       lock.unlock();
       try {

@@ -44,7 +44,9 @@ struct localio_server_params {
 	uint16_t port;		/* LOCALIO listener, 0 = ephemeral */
 	uint16_t nfs_port;	/* this server's NFS port, for the map header */
 	const char *bind_addr;	/* numeric address NFS is bound to */
-	bool register_rpcbind;	/* SET 400122 v1 with rpcbind at start */
+	/* SET 400122 v1 with rpcbind at start, and check the mapping every
+	 * LOCALIO_RPCBIND_CHECK_BEATS heartbeats while running */
+	bool register_rpcbind;
 	/* The layout of the server's wire handles, published in the map
 	 * header: the FSAL derives it from Ganesha's headers
 	 * (localio_ganesha_fh_format). */
@@ -56,6 +58,10 @@ struct localio_server_params {
 	int (*on_wrote)(uint16_t export_id, const void *opaque,
 			size_t opaque_len);
 };
+
+/* How many heartbeats apart the running server checks its rpcbind
+ * mapping (puts it back, removes squatters). */
+#define LOCALIO_RPCBIND_CHECK_BEATS 5
 
 /* Creates the map and the hello file, starts the listener, registers it
  * with rpcbind, starts the heartbeat. 0, or a negative errno with a

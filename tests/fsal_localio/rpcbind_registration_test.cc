@@ -28,19 +28,21 @@
 #include <chrono>
 #include <cstring>
 #include <fstream>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
 
+#include "harness/clock.h"
 #include "harness/hostile_peer.h"
 #include "harness/process.h"
 #include "harness/rpcbind.h"
 #include "harness/wait.h"
 #include "localio/localio_proto.h"
+#include "localio/map_reader.h"
 #include "localio/rpcbind_client.h"
 #include "localio/unique_fd.h"
 #include "localio_server.h"
@@ -52,7 +54,6 @@ namespace {
 using harness::HostilePeer;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
-using std::chrono::steady_clock;
 
 constexpr char kMapDir[] = "/run/localio-rpcbind-test";
 constexpr char kRpcbind[] = "/usr/sbin/rpcbind";
@@ -112,16 +113,6 @@ bool OnlyMapping(uint16_t port, const std::string& owner) {
          m.owner == owner;
 }
 
-// Polls `seen` for longer than the server's rpcbind check period (5 beats).
-template <typename Pred>
-bool WithinRpcbindCheck(Pred seen) {
-  const auto deadline = steady_clock::now() + seconds(12);
-  do {
-    if (seen()) return true;
-    std::this_thread::sleep_for(milliseconds(100));
-  } while (steady_clock::now() < deadline);
-  return seen();
-}
 
 // The server's log lines, through its sink.
 std::mutex g_log_mu;
@@ -204,8 +195,24 @@ class RpcbindRegistration : public ::testing::Test {
     p.register_rpcbind = register_rpcbind;
     p.fh_format = localio_fh_format_ganesha();
     char err[256] = "";
-    EXPECT_EQ(localio_server_start(&p, err, sizeof err), 0) << err;
+    EXPECT_EQ(localio_server_start_on_clock(&p, clock_, err, sizeof err), 0) << err;
+    const Status st = MapReader::Open(map_path_, LOCALIO_DEFAULT_SERVER_UID, &map_);
+    EXPECT_TRUE(st.ok()) << st.message;
     return localio_server_port();
+  }
+
+  // Moves the server's clock through one rpcbind check period, beat by
+  // beat (each seen in the map), then waits for `seen` (the check itself
+  // talks to rpcbind, after the beat's stamp). True when it came.
+  template <typename Pred>
+  bool AfterRpcbindCheck(Pred seen) {
+    for (unsigned beat = 0; beat < LOCALIO_RPCBIND_CHECK_BEATS; ++beat) {
+      clock_.Advance(LOCALIO_HEARTBEAT_PERIOD_MS);
+      if (!map_ || !harness::WaitUntil([&] { return map_->HeartbeatMs() == clock_.NowMs(); },
+                                       seconds(10), milliseconds(1)))
+        return false;
+    }
+    return harness::WaitUntil(seen, seconds(10), milliseconds(20));
   }
 
   // A client handshake in this namespace: "local port=P\n" or "not local...".
@@ -217,6 +224,9 @@ class RpcbindRegistration : public ::testing::Test {
   }
 
   static std::string skip_;
+  // The server's clock (it must outlive the server, which TearDown stops).
+  harness::ManualClock clock_;
+  std::unique_ptr<MapReader> map_;  // the server's map, from StartServer
   std::string root_owner_ = "superuser";  // what rpcbind records for this root process
   harness::ChildProcess rpcbind_;
   std::string map_path_;
@@ -228,7 +238,7 @@ TEST_F(RpcbindRegistration, ASetRefusedAtStartIsMadeOnceRpcbindListensAndUndoneA
   const int ours = StartServer();
   ASSERT_GT(ours, 0);
   StartRpcbind();
-  EXPECT_TRUE(WithinRpcbindCheck([&] { return OnlyMapping(ours, root_owner_); }))
+  EXPECT_TRUE(AfterRpcbindCheck([&] { return OnlyMapping(ours, root_owner_); }))
       << "rpcbind (pid " << rpcbind_.pid() << ") has " << Describe(*LocalioMappings());
   localio_server_stop();
   EXPECT_EQ(Describe(*LocalioMappings()), "none") << "the mapping outlived the server";
@@ -277,7 +287,7 @@ TEST_F(RpcbindRegistration, ASquatterWhileRunningIsRemovedAtTheNextCheck) {
   ASSERT_TRUE(squatter.Listen({"--register", "local", "--netid", "tcp6"}).ok());
   ASSERT_TRUE(squatter.registered());
 
-  EXPECT_TRUE(WithinRpcbindCheck([&] { return OnlyMapping(ours, root_owner_); }))
+  EXPECT_TRUE(AfterRpcbindCheck([&] { return OnlyMapping(ours, root_owner_); }))
       << Describe(*LocalioMappings()) << "\n" << Log();
   EXPECT_NE(LoggedLine({"owner \"1001\"", "port " + std::to_string(squatter.port()), "removed it"}),
             "")
@@ -300,7 +310,7 @@ TEST_F(RpcbindRegistration, AnotherServerOfThisUidIsLeftAloneAndStopRemovesOnlyO
                           rpc::UniversalAddress("0.0.0.0", other), &done)
                   .ok());
   ASSERT_TRUE(done);
-  EXPECT_TRUE(WithinRpcbindCheck([&] {
+  EXPECT_TRUE(AfterRpcbindCheck([&] {
     return LoggedLine({"port " + std::to_string(other), "another server's of this uid"}) != "";
   })) << Log();
   localio_server_stop();

@@ -260,35 +260,38 @@ TEST_F(SafetyRestart, StaleHeartbeatAndBackoffRunOnTheClientsClock) {
   Clients clients;
   ASSERT_NO_FATAL_FAILURE(
       OpenBypassing("client-clock", 8192, 3, O_RDONLY, /*async=*/false, &clients, clock));
-  auto& [m, plain, fh, pfh, before, data] = clients;
+  LocalioMount& m = *clients.m;
+  // Every read gives the file, served locally or not.
+  const auto read = [&] { return ReadThroughLocalio(m.ctx(), clients.fh); };
+  const ReadOutcome file{0, clients.data};
 
   clock.Advance(60000);
-  const localio_counters at_drop = m->Counters();
-  ASSERT_EQ(ReadThroughLocalio(m->ctx(), fh), (ReadOutcome{0, data})) << m->Error();
-  localio_counters c = m->Counters();
+  const localio_counters at_drop = m.Counters();
+  ASSERT_EQ(read(), file) << m.Error();
+  localio_counters c = m.Counters();
   EXPECT_EQ(c.read_ops, at_drop.read_ops) << "served locally past a stale heartbeat";
   EXPECT_GT(c.fallbacks[LOCALIO_FALLBACK_SERVER_CHANGED],
             at_drop.fallbacks[LOCALIO_FALLBACK_SERVER_CHANGED]) << Describe(c);
-  EXPECT_EQ(localio_is_local(m->ctx()), 0);
-  EXPECT_NE(m->Error().find("heartbeat"), std::string::npos) << m->Error();
+  EXPECT_EQ(localio_is_local(m.ctx()), 0);
+  EXPECT_NE(m.Error().find("heartbeat"), std::string::npos) << m.Error();
 
   // A read at every step: one millisecond before the wait ends no
   // handshake is tried, at its end one is.
   uint64_t tries = c.handshakes;
   for (const uint64_t wait : {1000u, 1000u, 2000u, 4000u}) {
     clock.Advance(wait - 1);
-    ASSERT_EQ(ReadThroughLocalio(m->ctx(), fh), (ReadOutcome{0, data})) << m->Error();
-    EXPECT_EQ(m->Counters().handshakes, tries) << "tried before its " << wait << " ms backoff";
+    ASSERT_EQ(read(), file) << m.Error();
+    EXPECT_EQ(m.Counters().handshakes, tries) << "tried before its " << wait << " ms backoff";
     clock.Advance(1);
-    ASSERT_EQ(ReadThroughLocalio(m->ctx(), fh), (ReadOutcome{0, data})) << m->Error();
-    EXPECT_EQ(m->Counters().handshakes, ++tries) << "not tried after its " << wait << " ms backoff";
-    EXPECT_NE(m->Error().find("heartbeat"), std::string::npos) << m->Error();
+    ASSERT_EQ(read(), file) << m.Error();
+    EXPECT_EQ(m.Counters().handshakes, ++tries) << "not tried after its " << wait << " ms";
+    EXPECT_NE(m.Error().find("heartbeat"), std::string::npos) << m.Error();
   }
-  c = m->Counters();
+  c = m.Counters();
   EXPECT_EQ(c.handshakes_ok, 1u) << Describe(c);
   EXPECT_EQ(c.read_ops, at_drop.read_ops) << Describe(c);
-  EXPECT_EQ(localio_close(m->ctx(), fh), 0) << m->Error();
-  nfs_close(plain->context(), pfh);
+  EXPECT_EQ(localio_close(m.ctx(), clients.fh), 0) << m.Error();
+  nfs_close(clients.plain->context(), clients.pfh);
 }
 
 // The read that notices the restart goes through libnfs carrying the

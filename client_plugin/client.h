@@ -47,8 +47,9 @@ class Client {
 
   // `config_error` (from ResolveOptions) is reported and keeps the bypass
   // off. Every `libnfs` member but get_error must be set. `clock` times the
-  // backoff, the map and heartbeat checks, the lease renewals and access
-  // re-checks (tests pass their own). Call Attach() next.
+  // backoff, the map and heartbeat checks, the lease renewals, access
+  // re-checks and a ctime's settling (tests pass their own). Call Attach()
+  // next.
   Client(nfs_context* nfs, const LibnfsCalls& libnfs, ClientOptions options,
          Status config_error, const Clock& clock = SystemClock());
   ~Client();  // flushes and closes local files, releases the hello slot
@@ -126,8 +127,8 @@ class Client {
     bool needs_wire_proof = false;  // opened before the last session ended
     // The re-check of fd (Prepare, UnchangedSinceCheck): the first I/O at
     // or after recheck_at_ms (clock_.CoarseNowMs()) compares the file's
-    // ctime with ctime_ns, settled when fd was opened or last checked (0: re-open at
-    // the next I/O, as after a change of the map's access epoch).
+    // ctime with ctime_ns, settled when fd was opened or last checked (0:
+    // re-open at the next I/O, as after a change of the map's access epoch).
     uint64_t recheck_at_ms = 0;
     uint64_t ctime_ns = 0;
     uint64_t serial = 0;  // Opened's count: tells a reused nfsfh* apart

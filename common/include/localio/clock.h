@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: LGPL-3.0-or-later */
-// The clock of LOCALIO's periods: the server's heartbeat, the hello
-// leases, the client's staleness checks, handshake backoff and re-check
-// periods. In a running system it is CLOCK_MONOTONIC in milliseconds,
-// which every process on the host shares (the map and the hello file carry
-// its values from one process to another). Code that reads or waits on
-// time takes a Clock, so that tests drive those periods without waiting
-// (as LevelDB's Env does for time); tests/harness/include/harness/clock.h
-// has the test clocks.
+// The clock of LOCALIO's periods: the server's heartbeat, the client's
+// staleness checks, handshake backoff and re-check periods. In a running
+// system it is CLOCK_MONOTONIC in milliseconds, which every process on the
+// host shares (the map and the hello file carry its values from one
+// process to another). Code that reads or waits on time takes a Clock, so
+// that tests drive those periods without waiting (as LevelDB's Env does
+// for time); tests/harness/include/harness/clock.h has the test clocks.
+// Hello leases read SystemClock() itself: clients stamp them and the
+// server judges them, in other processes.
 #ifndef LOCALIO_CLOCK_H
 #define LOCALIO_CLOCK_H
 
